@@ -1,0 +1,12 @@
+//! SeaORM entities, one module per table. JSON documents are `String` columns holding JSON text.
+
+pub mod annotation;
+pub mod auth_session;
+pub mod file_upload;
+pub mod jwt_token;
+pub mod organization;
+pub mod organization_member;
+pub mod prediction;
+pub mod project;
+pub mod task;
+pub mod user;

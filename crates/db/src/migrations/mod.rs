@@ -1,0 +1,15 @@
+//! One migration set for SQLite and PostgreSQL, written with SeaORM's schema builder.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_core;
+
+/// Every migration Tessera knows, in the order they run.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_core::Migration)]
+    }
+}

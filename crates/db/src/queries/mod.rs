@@ -1,0 +1,10 @@
+//! Query functions per resource, generic over the connection (pool or transaction).
+
+pub mod annotations;
+pub mod auth;
+pub mod file_uploads;
+pub mod organizations;
+pub mod predictions;
+pub mod projects;
+pub mod tasks;
+pub mod users;

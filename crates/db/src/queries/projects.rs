@@ -1,0 +1,140 @@
+//! Projects, always looked up within the caller's organization.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
+};
+
+use crate::entities::{annotation, prediction, project};
+
+/// A project of `organization_id`, or `None` (another organization's project is "not found").
+pub async fn find<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<project::Model>, DbErr> {
+    project::Entity::find_by_id(id).filter(project::Column::OrganizationId.eq(organization_id)).one(conn).await
+}
+
+/// Filters of the project list.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub ids: Option<Vec<i64>>,
+    pub title: Option<String>,
+    /// `pinned_only` / `exclude_pinned` / anything else = all.
+    pub pinned: Option<String>,
+    /// Column name and direction; default is pinned first, then newest.
+    pub ordering: Option<(project::Column, bool)>,
+}
+
+/// One page of the organization's projects and the total count.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    filter: &ListFilter,
+    offset: u64,
+    limit: u64,
+) -> Result<(u64, Vec<project::Model>), DbErr> {
+    let mut query = project::Entity::find().filter(project::Column::OrganizationId.eq(organization_id));
+    if let Some(ids) = &filter.ids {
+        query = query.filter(project::Column::Id.is_in(ids.iter().copied()));
+    }
+    if let Some(title) = &filter.title {
+        let pattern = format!("%{}%", title.to_lowercase().replace('%', "\\%").replace('_', "\\_"));
+        query = query.filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(project::Column::Title))).like(pattern));
+    }
+    match filter.pinned.as_deref() {
+        Some("pinned_only") => query = query.filter(project::Column::PinnedAt.is_not_null()),
+        Some("exclude_pinned") => query = query.filter(project::Column::PinnedAt.is_null()),
+        _ => {}
+    }
+    let total = query.clone().count(conn).await?;
+    query = match filter.ordering {
+        Some((column, true)) => query.order_by_asc(column),
+        Some((column, false)) => query.order_by_desc(column),
+        None => query
+            .order_by_desc(Expr::col(project::Column::PinnedAt).is_not_null())
+            .order_by_desc(project::Column::PinnedAt)
+            .order_by_desc(project::Column::CreatedAt),
+    };
+    let rows = query.order_by_desc(project::Column::Id).offset(offset).limit(limit).all(conn).await?;
+    Ok((total, rows))
+}
+
+/// Inserts or updates a project from an active model.
+pub async fn save<C: ConnectionTrait>(conn: &C, model: project::ActiveModel) -> Result<project::Model, DbErr> {
+    if model.id.is_set() {
+        model.update(conn).await
+    } else {
+        model.insert(conn).await
+    }
+}
+
+/// Deletes a project and, by cascade, everything in it.
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
+    project::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+}
+
+/// Allocates `count` consecutive `inner_id`s; returns the first. Takes the project row lock on
+/// PostgreSQL, so concurrent imports into one project serialize here.
+pub async fn allocate_inner_ids<C: ConnectionTrait>(conn: &C, project_id: i64, count: i64) -> Result<i64, DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = format!("UPDATE projects SET last_inner_id = last_inner_id + {count} WHERE id = {project_id} RETURNING last_inner_id");
+    let row = conn.query_one(Statement::from_string(backend, sql)).await?;
+    let last: i64 = row.ok_or_else(|| DbErr::RecordNotFound("project".into()))?.try_get("", "last_inner_id")?;
+    Ok(last - count + 1)
+}
+
+#[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+/// The caller's labeling queue: (`queue_total`, `queue_done`) as Label Studio defines them
+/// (`label_studio/projects/serializers.py`).
+pub async fn queue_counts<C: ConnectionTrait>(conn: &C, project: &project::Model, user_id: i64) -> Result<(i64, i64), DbErr> {
+    let backend = conn.get_database_backend();
+    let cancelled = if project.skip_queue == "REQUEUE_FOR_ME" { " AND NOT a.was_cancelled" } else { "" };
+    let done_sql = format!(
+        "SELECT COUNT(DISTINCT a.task_id) AS n FROM annotations a WHERE a.project_id = {} AND a.completed_by_id = {user_id}{cancelled}",
+        project.id
+    );
+    let labeled_mine_sql = format!(
+        "SELECT COUNT(DISTINCT a.task_id) AS n FROM annotations a JOIN tasks t ON t.id = a.task_id \
+         WHERE a.project_id = {} AND a.completed_by_id = {user_id} AND t.is_labeled",
+        project.id
+    );
+    let count = |sql: String| async move {
+        Ok::<i64, DbErr>(Count::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?.map_or(0, |c| c.n))
+    };
+    let done = count(done_sql).await?;
+    let labeled_mine = count(labeled_mine_sql).await?;
+    let unlabeled = project.task_number - project.finished_task_number;
+    Ok((unlabeled + labeled_mine, done))
+}
+
+/// Whether any prediction of the project has this model version.
+pub async fn has_prediction_version<C: ConnectionTrait>(conn: &C, project_id: i64, version: &str) -> Result<bool, DbErr> {
+    Ok(prediction::Entity::find()
+        .filter(prediction::Column::ProjectId.eq(project_id))
+        .filter(prediction::Column::ModelVersion.eq(version))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Whether the project has any annotation.
+pub async fn has_annotations<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<bool, DbErr> {
+    Ok(annotation::Entity::find().filter(annotation::Column::ProjectId.eq(project_id)).one(conn).await?.is_some())
+}
+
+/// Sets every task's overlap (or only those already above 1) to `maximum_annotations`.
+pub async fn set_task_overlap<C: ConnectionTrait>(conn: &C, project_id: i64, overlap: i32, only_above_one: bool) -> Result<(), DbErr> {
+    let extra = if only_above_one { " AND overlap > 1" } else { "" };
+    let sql = format!("UPDATE tasks SET overlap = {overlap} WHERE project_id = {project_id}{extra}");
+    conn.execute(Statement::from_string(conn.get_database_backend(), sql)).await.map(|_| ())
+}
+
+/// Whether some task of the project has overlap above 1.
+pub async fn any_overlap_above_one<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<bool, DbErr> {
+    let sql = format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM tasks WHERE project_id = {project_id} AND overlap > 1 LIMIT 1) x");
+    let n = Count::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    Ok(n.is_some_and(|c| c.n > 0))
+}

@@ -1,0 +1,133 @@
+//! Users: lookups by id, email and legacy token; creation; organization listings.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+
+use crate::entities::{organization_member, user};
+
+/// A user to create.
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub username: &'a str,
+    pub password_hash: String,
+    pub api_token: String,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub allow_newsletters: Option<bool>,
+    pub is_superuser: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Inserts a user (without organization; see `organizations::add_member`).
+pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewUser<'_>) -> Result<user::Model, DbErr> {
+    user::ActiveModel {
+        email: Set(new.email.to_string()),
+        username: Set(new.username.to_string()),
+        password: Set(new.password_hash),
+        first_name: Set(new.first_name.to_string()),
+        last_name: Set(new.last_name.to_string()),
+        phone: Set(String::new()),
+        avatar: Set(None),
+        is_active: Set(true),
+        is_superuser: Set(new.is_superuser),
+        active_organization_id: Set(None),
+        allow_newsletters: Set(new.allow_newsletters),
+        custom_hotkeys: Set("{}".to_string()),
+        api_token: Set(new.api_token),
+        date_joined: Set(new.now),
+        last_activity: Set(new.now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// A user by id.
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find_by_id(id).one(conn).await
+}
+
+/// A user by email, case-insensitively as Django's auth backend normalizes it.
+pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(conn).await
+}
+
+/// A user by legacy API token.
+pub async fn find_by_token<C: ConnectionTrait>(conn: &C, token: &str) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find().filter(user::Column::ApiToken.eq(token)).one(conn).await
+}
+
+/// Number of users.
+pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
+    user::Entity::find().count(conn).await
+}
+
+/// Active members of an organization, ordered by id.
+pub async fn list_in_organization<C: ConnectionTrait>(conn: &C, organization_id: i64) -> Result<Vec<user::Model>, DbErr> {
+    let ids: Vec<i64> = organization_member::Entity::find()
+        .select_only()
+        .column(organization_member::Column::UserId)
+        .filter(organization_member::Column::OrganizationId.eq(organization_id))
+        .filter(organization_member::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    user::Entity::find().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::Id).all(conn).await
+}
+
+/// Users by id (any organization), for rendering `completed_by` objects.
+pub async fn find_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<Vec<user::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(conn).await
+}
+
+/// Replaces a user's legacy API token.
+pub async fn set_token<C: ConnectionTrait>(conn: &C, user_id: i64, token: &str) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::ApiToken, sea_orm::sea_query::Expr::value(token))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Profile fields a user may change; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ProfileChanges {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub allow_newsletters: Option<Option<bool>>,
+    /// JSON object text.
+    pub custom_hotkeys: Option<String>,
+}
+
+/// Applies profile changes and returns the updated user.
+pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, changes: ProfileChanges) -> Result<user::Model, DbErr> {
+    let mut active: user::ActiveModel = user.into();
+    if let Some(v) = changes.first_name {
+        active.first_name = Set(v);
+    }
+    if let Some(v) = changes.last_name {
+        active.last_name = Set(v);
+    }
+    if let Some(v) = changes.username {
+        active.username = Set(v);
+    }
+    if let Some(v) = changes.phone {
+        active.phone = Set(v);
+    }
+    if let Some(v) = changes.allow_newsletters {
+        active.allow_newsletters = Set(v);
+    }
+    if let Some(v) = changes.custom_hotkeys {
+        active.custom_hotkeys = Set(v);
+    }
+    active.update(conn).await
+}

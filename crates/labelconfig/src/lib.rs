@@ -1,0 +1,353 @@
+//! Label Studio label configs: parse and validate the XML, find the data keys (`$text`), the
+//! control tags and their labels, check task data and annotation results against it.
+//!
+//! Messages match Label Studio 1.23.2 (`label_studio/core/label_config.py`,
+//! `label_studio/core/utils/schema/label_config_schema.json`, the SDK's `parse_config`), since
+//! clients show them to users verbatim.
+
+pub mod pyrepr;
+mod results;
+mod schema;
+pub mod tags;
+mod xml;
+
+use indexmap::IndexMap;
+use serde_json::{json, Map, Value};
+
+pub use results::validate_result;
+
+/// A validation failure, with Label Studio's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An object tag input of a control (`inputs` in `parsed_label_config`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub tag: String,
+    pub value_type: Option<String>,
+    pub value: String,
+}
+
+/// A control tag: something that produces result regions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Control {
+    pub name: String,
+    pub tag: String,
+    pub to_name: Vec<String>,
+    pub inputs: Vec<Input>,
+    /// Label values (alias if present), in document order.
+    pub labels: Vec<String>,
+    /// All XML attributes of each label.
+    pub labels_attrs: IndexMap<String, IndexMap<String, String>>,
+    pub dynamic_labels: bool,
+    pub conditionals: Option<Value>,
+    pub regex: Option<IndexMap<String, String>>,
+    pub attrs: IndexMap<String, String>,
+}
+
+impl Control {
+    /// The `type` its result regions carry (`RectangleLabels` → `rectanglelabels`).
+    pub fn result_type(&self) -> String {
+        self.tag.to_lowercase()
+    }
+}
+
+/// A parsed, valid label config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelConfig {
+    /// Control tags by name, in document order (`Filter` excluded).
+    pub controls: IndexMap<String, Control>,
+    /// Object tags by name: tag name, in document order.
+    pub objects: IndexMap<String, String>,
+    /// Data key → tag name that reads it, in document order (`Video` wins a shared key).
+    pub data_types: IndexMap<String, String>,
+}
+
+impl LabelConfig {
+    /// Parses and validates `config`; the error carries Label Studio's message.
+    pub fn parse(config: &str) -> Result<LabelConfig, ConfigError> {
+        let doc = xml::parse(config)?;
+        schema::check(&doc)?;
+        check_unique_names(config)?;
+        let names = all_names(&doc);
+        check_to_names(&doc, &names)?;
+        Ok(build(&doc))
+    }
+
+    /// The `parsed_label_config` object the API returns.
+    pub fn parsed_label_config(&self) -> Value {
+        let mut out = Map::new();
+        for (name, control) in &self.controls {
+            let mut entry = Map::new();
+            entry.insert("type".into(), json!(control.tag));
+            entry.insert("to_name".into(), json!(control.to_name));
+            entry.insert(
+                "inputs".into(),
+                Value::Array(
+                    control
+                        .inputs
+                        .iter()
+                        .map(|input| json!({"type": input.tag, "valueType": input.value_type, "value": input.value}))
+                        .collect(),
+                ),
+            );
+            entry.insert("labels".into(), json!(control.labels));
+            entry.insert("labels_attrs".into(), json!(control.labels_attrs));
+            if let Some(conditionals) = &control.conditionals {
+                entry.insert("conditionals".into(), conditionals.clone());
+            }
+            if control.dynamic_labels {
+                entry.insert("dynamic_labels".into(), Value::Bool(true));
+            }
+            if let Some(regex) = &control.regex {
+                entry.insert("regex".into(), json!(regex));
+            }
+            out.insert(name.clone(), Value::Object(entry));
+        }
+        Value::Object(out)
+    }
+
+    /// The data keys tasks must carry, in config order.
+    pub fn data_keys(&self) -> impl Iterator<Item = &str> {
+        self.data_types.keys().map(String::as_str)
+    }
+
+    /// Checks one task's `data` against the config (`TaskValidator.check_data`).
+    pub fn validate_task_data(&self, data: &Value) -> Result<(), String> {
+        for (key, tag) in &self.data_types {
+            let root = key.split('[').next().unwrap_or(key);
+            let Some(value) = lookup(data, root) else {
+                return Err(format!("\"{root}\" key is expected in task data"));
+            };
+            let expected: &[&str] = if key.contains('[') { &["list"] } else { tags::expected_types(tag) };
+            let actual = python_type(value);
+            if !expected.contains(&actual) {
+                return Err(format!(
+                    "data['{root}']={} is of type '{actual}', but the object tag {tag} expects the following types: {}",
+                    pyrepr::str(value),
+                    pyrepr::repr(&json!(expected))
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `control_weights` regenerated from the config, keeping weights already set in `existing`.
+    pub fn control_weights(&self, existing: &Value) -> Value {
+        let mut out = Map::new();
+        for (name, control) in &self.controls {
+            let old = existing.get(name);
+            let overall = old.and_then(|o| o.get("overall")).cloned().unwrap_or(json!(1.0));
+            let mut labels = Map::new();
+            for label in &control.labels {
+                let weight = old.and_then(|o| o.get("labels")).and_then(|l| l.get(label)).cloned().unwrap_or(json!(1.0));
+                labels.insert(label.clone(), weight);
+            }
+            out.insert(name.clone(), json!({"overall": overall, "type": control.tag, "labels": labels}));
+        }
+        Value::Object(out)
+    }
+
+    /// Whether moving from `old` to `self` changes what existing annotations mean
+    /// (`config_essential_data_has_changed`): a control is new or changed type or inputs, or
+    /// lost labels.
+    pub fn essential_change_from(&self, old: &LabelConfig) -> bool {
+        self.controls.iter().any(|(name, new)| match old.controls.get(name) {
+            None => true,
+            Some(prev) => {
+                prev.tag != new.tag
+                    || prev.inputs != new.inputs
+                    || !prev.labels.iter().all(|label| new.labels.contains(label))
+            }
+        })
+    }
+
+    /// False if any region tag or per-region/per-item classification is present.
+    pub fn suitable_for_bulk_annotation(&self) -> bool {
+        self.controls.values().all(|control| {
+            let attr = |k: &str| control.attrs.get(k).map(String::as_str);
+            if tags::REGION_TAGS.contains(&control.tag.as_str()) {
+                return false;
+            }
+            let classification = ["Choices", "Taxonomy", "DateTime", "Number", "Rating", "TextArea"];
+            if classification.contains(&control.tag.as_str())
+                && (attr("perRegion") == Some("true") || attr("perItem") == Some("true"))
+            {
+                return false;
+            }
+            if ["Choices", "Taxonomy"].contains(&control.tag.as_str()) && attr("value").is_some() {
+                return false;
+            }
+            !(control.tag == "Taxonomy" && (attr("labeling").is_some() || attr("apiUrl").is_some()))
+        })
+    }
+}
+
+/// Python's type name of a JSON value.
+pub fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// `data[key]`, following dotted keys (`a.b`) when the flat key is absent.
+fn lookup<'a>(data: &'a Value, key: &str) -> Option<&'a Value> {
+    if let Some(value) = data.get(key) {
+        return Some(value);
+    }
+    let mut current = data;
+    for part in key.split('.') {
+        current = current.get(part)?;
+    }
+    Some(current)
+}
+
+fn check_unique_names(config: &str) -> Result<(), ConfigError> {
+    let re = regex::Regex::new(r#"name="([^"]*)""#).expect("static regex");
+    let mut seen = std::collections::HashSet::new();
+    for capture in re.captures_iter(config) {
+        if !seen.insert(capture[1].to_string()) {
+            return Err(ConfigError("Label config contains non-unique names".into()));
+        }
+    }
+    Ok(())
+}
+
+fn all_names(doc: &roxmltree::Document) -> Vec<String> {
+    let mut names: Vec<String> =
+        doc.descendants().filter_map(|node| node.attribute("name")).map(str::to_string).collect();
+    names.sort();
+    names
+}
+
+fn check_to_names(doc: &roxmltree::Document, names: &[String]) -> Result<(), ConfigError> {
+    for node in doc.descendants() {
+        let Some(to_name) = node.attribute("toName") else { continue };
+        for name in to_name.split(',') {
+            if !names.iter().any(|n| n == name) {
+                return Err(ConfigError(format!("toName=\"{name}\" not found in names: {}", pyrepr::repr(&json!(names)))));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn attrs_of(node: &roxmltree::Node) -> IndexMap<String, String> {
+    node.attributes().map(|a| (a.name().to_string(), a.value().to_string())).collect()
+}
+
+/// The data key a `value` attribute reads: `$key`, or the first `$word` inside a template.
+fn data_key(value: &str) -> Option<String> {
+    if let Some(key) = value.strip_prefix('$') {
+        return Some(key.to_string());
+    }
+    let re = regex::Regex::new(r"\$([A-Za-z0-9_]+)").expect("static regex");
+    re.captures(value).map(|c| c[1].to_string())
+}
+
+fn build(doc: &roxmltree::Document) -> LabelConfig {
+    let mut objects = IndexMap::new();
+    let mut data_types: IndexMap<String, String> = IndexMap::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name().name();
+        let (Some(name), value) = (node.attribute("name"), node.attribute("value").or(node.attribute("valueList")))
+        else {
+            continue;
+        };
+        let Some(value) = value else { continue };
+        if node.attribute("toName").is_none() {
+            objects.insert(name.to_string(), tag.to_string());
+        }
+        if let Some(key) = data_key(value) {
+            match data_types.get(&key) {
+                Some(existing) if existing == "Video" => {}
+                Some(_) if tag != "Video" => {}
+                _ => {
+                    data_types.insert(key, tag.to_string());
+                }
+            }
+        }
+    }
+    let dynamic = regex::Regex::new(r"^\$[A-Za-z_]+$").expect("static regex");
+    let mut controls = IndexMap::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let tag = node.tag_name().name();
+        let (Some(name), Some(to_name)) = (node.attribute("name"), node.attribute("toName")) else { continue };
+        if tag == "Filter" {
+            continue;
+        }
+        let to_name: Vec<String> = to_name.split(',').map(str::to_string).collect();
+        let inputs = to_name
+            .iter()
+            .filter_map(|target| {
+                let object = doc.descendants().find(|n| n.attribute("name") == Some(target.as_str()))?;
+                let value = object.attribute("value").or(object.attribute("valueList"))?;
+                Some(Input {
+                    tag: object.tag_name().name().to_string(),
+                    value_type: object.attribute("valueType").map(str::to_string),
+                    value: value.trim_start_matches('$').to_string(),
+                })
+            })
+            .collect();
+        let mut labels = Vec::new();
+        let mut labels_attrs = IndexMap::new();
+        for child in node.descendants().skip(1).filter(|n| matches!(n.tag_name().name(), "Label" | "Choice" | "Relation")) {
+            let Some(label) = child.attribute("alias").or(child.attribute("value")) else { continue };
+            labels.push(label.to_string());
+            labels_attrs.insert(label.to_string(), attrs_of(&child));
+        }
+        let attrs = attrs_of(&node);
+        let conditionals = (node.attribute("perRegion") == Some("true"))
+            .then(|| {
+                if let Some(tag_name) = node.attribute("whenTagName") {
+                    Some(json!({"type": "tag", "name": tag_name}))
+                } else if let Some(label) = node.attribute("whenLabelValue") {
+                    Some(json!({"type": "label", "name": label}))
+                } else {
+                    node.attribute("whenChoiceValue").map(|choice| json!({"type": "choice", "name": choice}))
+                }
+            })
+            .flatten();
+        let regex = to_name
+            .iter()
+            .flat_map(|t| {
+                let re = regex::Regex::new(r"\{\{[^}]+\}\}").expect("static regex");
+                re.find_iter(t).map(|m| (m.as_str().to_string(), ".*".to_string())).collect::<Vec<_>>()
+            })
+            .collect::<IndexMap<_, _>>();
+        controls.insert(
+            name.to_string(),
+            Control {
+                name: name.to_string(),
+                tag: tag.to_string(),
+                to_name,
+                inputs,
+                labels,
+                labels_attrs,
+                dynamic_labels: node.attribute("value").is_some_and(|v| dynamic.is_match(v))
+                    || node.attribute("apiUrl").is_some(),
+                conditionals,
+                regex: (!regex.is_empty()).then_some(regex),
+                attrs,
+            },
+        );
+    }
+    LabelConfig { controls, objects, data_types }
+}
+
+#[cfg(test)]
+mod tests;

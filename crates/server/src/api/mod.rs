@@ -1,0 +1,71 @@
+//! The HTTP surface: one module per resource, wired together here.
+//!
+//! Label Studio accepts a route declared with a trailing slash also without it (internal
+//! re-dispatch, `label_studio/core/middleware.py`), while routes declared without one answer 404
+//! when a slash is added. [`slashed`] and [`exact`] register routes the same way, and every route
+//! answers an unsupported method with DRF's 405 body.
+
+mod annotations;
+mod exports;
+mod imports;
+mod meta;
+mod pagination;
+mod predictions;
+mod projects;
+mod tasks;
+mod tokens;
+mod user_pages;
+mod users;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::routing::MethodRouter;
+use axum::Router;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Registers `path` (written with a trailing slash) with and without the slash.
+pub(crate) fn slashed(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+    let methods = methods.fallback(method_not_allowed);
+    let bare = path.trim_end_matches('/');
+    router.route(&format!("{bare}/"), methods.clone()).route(bare, methods)
+}
+
+/// Registers `path` exactly (Label Studio's slash-less routes).
+pub(crate) fn exact(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+    router.route(path, methods.fallback(method_not_allowed))
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(format!("Method \"{method}\" not allowed."))
+}
+
+async fn not_found(uri: Uri) -> ApiError {
+    tracing::debug!(%uri, "no route");
+    ApiError::NotFound("Not found.".to_string())
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    router = meta::routes(router);
+    router = user_pages::routes(router);
+    router = users::routes(router);
+    router = tokens::routes(router);
+    router = projects::routes(router);
+    router = tasks::routes(router);
+    router = imports::routes(router);
+    router = annotations::routes(router);
+    router = predictions::routes(router);
+    router = exports::routes(router);
+    let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(state.config.max_body_size))
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

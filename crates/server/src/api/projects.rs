@@ -1,0 +1,208 @@
+//! `/api/projects/`: list, create, get, update, delete, config validation and summary.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tessera_db::entities::project;
+use tessera_db::{queries, time};
+use tessera_labelconfig::LabelConfig;
+
+use crate::api::pagination::{page_window, Page, PageParams};
+use crate::api::slashed;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::{Fields, JsonBody};
+use crate::services::projects::{self, Counters, ProjectResponse};
+use crate::services::summary::Summary;
+use crate::state::AppState;
+
+/// A project of the caller's organization, or Label Studio's 404.
+pub async fn project_of(state: &AppState, caller: &Caller, id: i64) -> ApiResult<project::Model> {
+    queries::projects::find(state.db.conn(), caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))
+}
+
+async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
+    let conn = state.db.conn();
+    let created_by = match project.created_by_id {
+        Some(id) => queries::users::find(conn, id).await?,
+        None => None,
+    };
+    let queue = queries::projects::queue_counts(conn, &project, caller.user.id).await?;
+    Ok(projects::render(project, created_by.as_ref(), queue, counters))
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    ids: Option<String>,
+    title: Option<String>,
+    filter: Option<String>,
+    ordering: Option<String>,
+    include: Option<String>,
+}
+
+fn ordering(spec: &str) -> Option<(project::Column, bool)> {
+    use sea_orm::Iterable;
+    let (name, ascending) = match spec.strip_prefix('-') {
+        Some(name) => (name, false),
+        None => (spec, true),
+    };
+    project::Column::iter().find(|c| sea_orm::IdenStatic::as_str(c) == name).map(|c| (c, ascending))
+}
+
+/// Keeps only the `include`d keys of a rendered object (FlexFields `include`).
+fn restrict(value: Value, include: Option<&str>) -> Value {
+    match (value, include) {
+        (Value::Object(map), Some(include)) => {
+            let keys: Vec<&str> = include.split(',').map(str::trim).collect();
+            Value::Object(map.into_iter().filter(|(k, _)| keys.contains(&k.as_str())).collect())
+        }
+        (value, _) => value,
+    }
+}
+
+async fn list_projects(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(page): Query<PageParams>,
+    Query(params): Query<ListParams>,
+) -> ApiResult<Json<Page<Value>>> {
+    let window = page_window(&page, 30, 100)?;
+    let filter = queries::projects::ListFilter {
+        ids: params.ids.as_deref().map(|ids| ids.split(',').filter_map(|id| id.trim().parse().ok()).collect()),
+        title: params.title.clone().filter(|t| !t.is_empty()),
+        pinned: params.filter.clone(),
+        ordering: params.ordering.as_deref().and_then(ordering),
+    };
+    let (count, rows) = queries::projects::list(state.db.conn(), caller.organization_id, &filter, window.offset, window.limit).await?;
+    if rows.is_empty() && window.page > 1 {
+        return Err(ApiError::NotFound("Invalid page.".into()));
+    }
+    let mut results = Vec::with_capacity(rows.len());
+    for project in rows {
+        let rendered = respond(&state, &caller, project, Counters::Shown).await?;
+        let value = serde_json::to_value(rendered).map_err(|e| ApiError::Internal(e.into()))?;
+        results.push(restrict(value, params.include.as_deref()));
+    }
+    Ok(Json(Page::new(&headers, "/api/projects/", &page, window, count, results)))
+}
+
+async fn create_project(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<ProjectResponse>)> {
+    let txn = state.db.write().await?;
+    let fresh = projects::defaults(caller.organization_id, caller.user.id, time::now());
+    let applied = projects::apply(&txn, fresh, &body, true).await?;
+    let saved = projects::save(&txn, applied, true).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(respond(&state, &caller, saved, Counters::Hidden).await?)))
+}
+
+async fn get_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<ProjectResponse>> {
+    let project = project_of(&state, &caller, id).await?;
+    Ok(Json(respond(&state, &caller, project, Counters::Shown).await?))
+}
+
+async fn update_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<ProjectResponse>> {
+    let txn = state.db.write().await?;
+    let current = queries::projects::find(&*txn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    let applied = projects::apply(&txn, current, &body, false).await?;
+    let saved = projects::save(&txn, applied, false).await?;
+    txn.commit().await?;
+    Ok(Json(respond(&state, &caller, saved, Counters::Shown).await?))
+}
+
+async fn delete_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let txn = state.db.write().await?;
+    let project = queries::projects::find(&*txn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    queries::projects::delete(&*txn, project.id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/projects/validate/`: no authentication, 204 or an unwrapped `{"label_config": [...]}`.
+async fn validate_config(JsonBody(body): JsonBody) -> ApiResult<Response> {
+    let mut fields = Fields::new(&body)?;
+    let config = fields.string("label_config").unwrap_or_default();
+    if config.trim().is_empty() {
+        let message = if fields.has("label_config") { "This field may not be blank." } else { "This field is required." };
+        return Err(ApiError::Raw(StatusCode::BAD_REQUEST, json!({"label_config": [message]})));
+    }
+    match LabelConfig::parse(&config) {
+        Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(err) => Err(ApiError::Raw(StatusCode::BAD_REQUEST, json!({"label_config": [err.0]}))),
+    }
+}
+
+#[derive(Serialize)]
+struct ConfigChange {
+    config_essential_data_has_changed: Option<bool>,
+}
+
+/// `POST /api/projects/{id}/validate/`: strict check against existing annotations.
+async fn validate_project_config(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<ConfigChange>> {
+    let project = project_of(&state, &caller, id).await?;
+    let mut fields = Fields::new(&body)?;
+    let config = fields.string("label_config").unwrap_or_default();
+    fields.finish()?;
+    if config.trim().is_empty() {
+        return Err(ApiError::BadRequest("Label config is not set or is empty".into()));
+    }
+    let mut fields = Fields::new(&body)?;
+    let parsed = projects::parse_config(&mut fields, "label_config", &config);
+    fields.finish()?;
+    let parsed = parsed.ok_or_else(|| ApiError::BadRequest("Label config is not valid".into()))?;
+    let summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
+    summary.check_config(&parsed, true).map_err(|message| ApiError::field("non_field_errors", message))?;
+    let changed = LabelConfig::parse(&project.label_config).map_or(true, |old| parsed.essential_change_from(&old));
+    Ok(Json(ConfigChange { config_essential_data_has_changed: changed.then_some(true) }))
+}
+
+#[derive(Serialize)]
+struct SummaryResponse {
+    project: i64,
+    created_at: String,
+    all_data_columns: Value,
+    common_data_columns: Value,
+    created_annotations: Value,
+    created_labels: Value,
+    created_labels_drafts: Value,
+}
+
+async fn project_summary(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<SummaryResponse>> {
+    let project = project_of(&state, &caller, id).await?;
+    let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
+    Ok(Json(SummaryResponse {
+        project: project.id,
+        created_at: time::format(&project.created_at),
+        all_data_columns: parse(&project.summary_all_data_columns),
+        common_data_columns: parse(&project.summary_common_data_columns),
+        created_annotations: parse(&project.summary_created_annotations),
+        created_labels: parse(&project.summary_created_labels),
+        created_labels_drafts: json!({}),
+    }))
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/projects/", get(list_projects).post(create_project));
+    let router = slashed(router, "/api/projects/validate/", post(validate_config));
+    let router = slashed(
+        router,
+        "/api/projects/{id}/",
+        get(get_project).patch(update_project).put(update_project).delete(delete_project),
+    );
+    let router = slashed(router, "/api/projects/{id}/validate/", post(validate_project_config));
+    slashed(router, "/api/projects/{id}/summary/", get(project_summary))
+}

@@ -1,0 +1,129 @@
+//! JWT personal access tokens: `/api/token/` (list, create), `/refresh/`, `/blacklist/`, `/rotate/`.
+//!
+//! Shapes and messages as observed on Label Studio 1.23.2: one live token per user (a second is
+//! 409), the list shows each token without its signature, refresh needs no authentication.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{TimeZone, Utc};
+use serde::Serialize;
+use serde_json::json;
+use tessera_db::{queries, time};
+
+use crate::api::slashed;
+use crate::auth::jwt::{without_signature, Claims};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::{Fields, JsonBody};
+use crate::state::AppState;
+
+#[derive(Serialize)]
+struct TokenOut {
+    token: String,
+}
+
+#[derive(Serialize)]
+struct AccessOut {
+    access: String,
+}
+
+#[derive(Serialize)]
+struct RefreshOut {
+    refresh: String,
+}
+
+async fn list_tokens(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<TokenOut>>> {
+    let live = queries::auth::live_jwts(state.db.conn(), caller.user.id, time::now()).await?;
+    let mut out = Vec::with_capacity(live.len());
+    for row in live {
+        let issued = reissue(&state, caller.user.id, &row.jti, row.created_at.timestamp(), row.expires_at.timestamp())?;
+        out.push(TokenOut { token: without_signature(&issued) });
+    }
+    Ok(Json(out))
+}
+
+/// Re-signs a stored token from its recorded claims (we keep claims, not token strings).
+fn reissue(state: &AppState, user_id: i64, jti: &str, iat: i64, exp: i64) -> ApiResult<String> {
+    let claims = Claims { token_type: "refresh".into(), exp, iat, jti: jti.to_string(), user_id: user_id.to_string() };
+    state.jwt.sign(&claims).map_err(ApiError::Internal)
+}
+
+async fn issue_token(state: &AppState, user_id: i64) -> ApiResult<String> {
+    let issued = state.jwt.issue_refresh(user_id, time::now()).map_err(ApiError::Internal)?;
+    let created = Utc.timestamp_opt(issued.claims.iat, 0).single().unwrap_or_else(Utc::now);
+    let expires = Utc.timestamp_opt(issued.claims.exp, 0).single().unwrap_or_else(Utc::now);
+    let txn = state.db.write().await?;
+    queries::auth::insert_jwt(&*txn, user_id, &issued.claims.jti, created, expires).await?;
+    txn.commit().await?;
+    Ok(issued.token)
+}
+
+async fn create_token(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<TokenOut>)> {
+    if !queries::auth::live_jwts(state.db.conn(), caller.user.id, time::now()).await?.is_empty() {
+        return Err(ApiError::Conflict("You already have a valid token. Please revoke it before creating a new one.".into()));
+    }
+    let token = issue_token(&state, caller.user.id).await?;
+    Ok((StatusCode::CREATED, Json(TokenOut { token })))
+}
+
+/// Reads `{"refresh": ...}`, verifies it and checks it is still live in the database.
+async fn live_refresh(state: &AppState, body: &serde_json::Value) -> ApiResult<Result<Claims, &'static str>> {
+    let mut fields = Fields::new(body)?;
+    let refresh = fields.string("refresh");
+    if refresh.is_none() && !fields.has("refresh") {
+        fields.error("refresh", "This field is required.");
+    }
+    fields.finish()?;
+    let refresh = refresh.unwrap_or_default();
+    let Some(claims) = state.jwt.verify(&refresh, "refresh") else { return Ok(Err("Token is invalid")) };
+    match queries::auth::find_jwt(state.db.conn(), &claims.jti).await? {
+        Some(row) if row.blacklisted_at.is_none() => Ok(Ok(claims)),
+        Some(_) => Ok(Err("Token is blacklisted")),
+        None => Ok(Err("Token is invalid")),
+    }
+}
+
+async fn refresh_token(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<AccessOut>> {
+    let claims = live_refresh(&state, &body).await?.map_err(|m| ApiError::Unauthorized(m.to_string()))?;
+    let user_id = claims.user_id().ok_or_else(|| ApiError::Unauthorized("Token is invalid".into()))?;
+    let access = state.jwt.issue_access(user_id, time::now()).map_err(ApiError::Internal)?;
+    Ok(Json(AccessOut { access: access.token }))
+}
+
+async fn blacklist_token(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+    let gone = || ApiError::Raw(StatusCode::NOT_FOUND, json!({"detail": "Token is invalid or already blacklisted."}));
+    let claims = live_refresh(&state, &body).await?.map_err(|_| gone())?;
+    if claims.user_id() != Some(caller.user.id) {
+        return Err(gone());
+    }
+    let txn = state.db.write().await?;
+    let done = queries::auth::blacklist_jwt(&*txn, &claims.jti, time::now()).await?;
+    txn.commit().await?;
+    if done {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(gone())
+    }
+}
+
+async fn rotate_token(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<RefreshOut>> {
+    let invalid = || ApiError::BadRequest("Token is invalid or already blacklisted.".into());
+    let claims = live_refresh(&state, &body).await?.map_err(|_| invalid())?;
+    if claims.user_id() != Some(caller.user.id) {
+        return Err(invalid());
+    }
+    let txn = state.db.write().await?;
+    queries::auth::blacklist_jwt(&*txn, &claims.jti, time::now()).await?;
+    txn.commit().await?;
+    let refresh = issue_token(&state, caller.user.id).await?;
+    Ok(Json(RefreshOut { refresh }))
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/token/", get(list_tokens).post(create_token));
+    let router = slashed(router, "/api/token/refresh/", post(refresh_token));
+    let router = slashed(router, "/api/token/blacklist/", post(blacklist_token));
+    slashed(router, "/api/token/rotate/", post(rotate_token))
+}

@@ -1,0 +1,163 @@
+//! Browser sign-up, log-in and log-out: HTML forms posting back to themselves, answering 302 on
+//! success, as Label Studio's `/user/login/`, `/user/signup/` and `/logout` do
+//! (`label_studio/users/views.py`). A `requests.Session` can log in the same way and then use the
+//! API with the `sessionid` cookie.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+use tessera_db::queries;
+
+use crate::api::slashed;
+use crate::auth::{secrets, session};
+use crate::error::{ApiError, ApiResult};
+use crate::services::accounts::{self, NewAccount};
+use crate::state::AppState;
+
+#[derive(Deserialize, Default)]
+struct NextParam {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    persist_session: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    allow_newsletters: Option<String>,
+}
+
+/// `next` if it stays on this host, else `/`.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") => path.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str) -> Html<String> {
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Tessera</title></head>\
+         <body><main><h1>{title}</h1>{error}<form method=\"post\" action=\"{action}\">\
+         <label>Email <input type=\"email\" name=\"email\" value=\"{email}\" required></label>\
+         <label>Password <input type=\"password\" name=\"password\" required></label>{extra}\
+         <button type=\"submit\">{title}</button></form></main></body></html>",
+        email = escape(email)
+    ))
+}
+
+fn login_page(email: &str, error: Option<&str>) -> Html<String> {
+    let extra = "<label><input type=\"checkbox\" name=\"persist_session\" checked> Keep me logged in</label>\
+                 <p><a href=\"/user/signup/\">Create an account</a></p>";
+    page("Log in", "", email, error, extra)
+}
+
+fn signup_page(email: &str, error: Option<&str>) -> Html<String> {
+    page("Sign up", "", email, error, "<p><a href=\"/user/login/\">Log in</a></p>")
+}
+
+fn redirect(location: &str, cookie: Option<header::HeaderValue>) -> Response {
+    let mut response = (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response();
+    if let Some(cookie) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+/// Refuses form posts coming from another site (the forms' CSRF protection).
+fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let cross_site = get("sec-fetch-site") == Some("cross-site")
+        || matches!((get("origin"), get("host")), (Some(origin), Some(host))
+            if origin != "null" && origin.split("://").nth(1).unwrap_or(origin) != host);
+    if cross_site {
+        return Err(ApiError::Forbidden("CSRF verification failed. Request aborted.".to_string()));
+    }
+    Ok(())
+}
+
+async fn show_login() -> Html<String> {
+    login_page("", None)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Query(next): Query<NextParam>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> ApiResult<Response> {
+    same_origin(&headers)?;
+    let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
+    let user = user.filter(|u| u.is_active && secrets::verify_password(&form.password, &u.password));
+    let Some(user) = user else {
+        return Ok(login_page(&form.email, Some("The email and password you entered don't match.")).into_response());
+    };
+    let cookie = session::start(&state, user.id, form.persist_session.is_some()).await?;
+    Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
+}
+
+async fn show_signup() -> Html<String> {
+    signup_page("", None)
+}
+
+async fn signup(
+    State(state): State<AppState>,
+    Query(next): Query<NextParam>,
+    headers: HeaderMap,
+    Form(form): Form<SignupForm>,
+) -> ApiResult<Response> {
+    same_origin(&headers)?;
+    let email = form.email.trim().to_lowercase();
+    let invalid = |message: &str| Ok(signup_page(&form.email, Some(message)).into_response());
+    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+        return invalid("Enter a valid email address.");
+    }
+    let length = form.password.chars().count();
+    if !(8..=128).contains(&length) {
+        return invalid("Please enter a password 8-128 characters long");
+    }
+    if queries::users::find_by_email(state.db.conn(), &email).await?.is_some() {
+        return invalid("User with this email already exists");
+    }
+    let txn = state.db.write().await?;
+    let account = NewAccount {
+        email: &email,
+        password: &form.password,
+        api_token: None,
+        allow_newsletters: Some(form.allow_newsletters.is_some()),
+        username_from_email: true,
+    };
+    let user = accounts::create(&txn, account).await?;
+    txn.commit().await?;
+    let cookie = session::start(&state, user.id, true).await?;
+    Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let cookie = session::end(&headers, &state).await?;
+    Ok(redirect("/", Some(cookie)))
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/user/login/", get(show_login).post(login));
+    let router = slashed(router, "/user/signup/", get(show_signup).post(signup));
+    slashed(router, "/logout/", get(logout).post(logout))
+}

@@ -1,0 +1,120 @@
+//! Who is calling: legacy tokens, JWT access tokens and browser sessions, in Label Studio's order.
+//!
+//! Label Studio 1.23.2 tries the JWT middleware (`Authorization: Bearer <access>`), then
+//! `Authorization: Token <key>` (keyword case-insensitive; `X-Api-Key: <key>` is rewritten to it),
+//! then the session cookie (`label_studio/core/settings/base.py`, `REST_FRAMEWORK`). An invalid
+//! Bearer token falls through; an invalid legacy token is `401 Invalid token.`.
+
+pub mod jwt;
+pub mod secrets;
+pub mod session;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use tessera_db::entities::user;
+use tessera_db::queries;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How the caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    LegacyToken,
+    Jwt,
+    Session,
+}
+
+/// The authenticated caller and the organization they act in.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: user::Model,
+    pub organization_id: i64,
+    pub role: String,
+    pub method: AuthMethod,
+}
+
+const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        let (user, method) = authenticate(parts, state).await?;
+        if !user.is_active {
+            return Err(ApiError::Unauthorized("User inactive or deleted.".to_string()));
+        }
+        let organization_id = user
+            .active_organization_id
+            .ok_or_else(|| ApiError::Forbidden("You are not a member of any organization.".to_string()))?;
+        let membership = queries::organizations::membership(state.db.conn(), organization_id, user.id)
+            .await?
+            .ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
+        let caller = Caller { user, organization_id, role: membership.role, method };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<(user::Model, AuthMethod), ApiError> {
+    let conn = state.db.conn();
+    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    let credentials = authorization
+        .and_then(|value| value.trim().split_once(' '))
+        .map(|(keyword, credential)| (keyword.to_ascii_lowercase(), credential.trim().to_string()))
+        .or_else(|| api_key.map(|key| ("token".to_string(), key.trim().to_string())));
+
+    if let Some((keyword, credential)) = &credentials {
+        if keyword == "bearer" {
+            if let Some(claims) = state.jwt.verify(credential, "access") {
+                let user = match claims.user_id() {
+                    Some(id) => queries::users::find(conn, id).await?,
+                    None => None,
+                };
+                return user
+                    .map(|user| (user, AuthMethod::Jwt))
+                    .ok_or_else(|| ApiError::Raw(axum::http::StatusCode::UNAUTHORIZED, serde_json::json!({"detail": "User not found"})));
+            }
+        } else if keyword == "token" {
+            let user = queries::users::find_by_token(conn, credential).await?;
+            return match user {
+                Some(user) if secrets::secrets_equal(&user.api_token, credential) => Ok((user, AuthMethod::LegacyToken)),
+                _ => Err(ApiError::Unauthorized("Invalid token.".to_string())),
+            };
+        }
+    }
+
+    if let Some(user_id) = session::user_id(parts, state).await? {
+        check_same_site(parts)?;
+        if let Some(user) = queries::users::find(conn, user_id).await? {
+            return Ok((user, AuthMethod::Session));
+        }
+    }
+    Err(ApiError::Unauthorized(NO_CREDENTIALS.to_string()))
+}
+
+/// Refuses cross-site state-changing requests that ride on a session cookie.
+///
+/// Browsers send `Sec-Fetch-Site` and `Origin`; scripts using a `requests.Session` send neither
+/// and keep working, as they do with Label Studio (which does not enforce CSRF on API views).
+fn check_same_site(parts: &Parts) -> Result<(), ApiError> {
+    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site") == Some("cross-site") {
+        return Err(ApiError::Forbidden("CSRF Failed: cross-site request refused.".to_string()));
+    }
+    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
+        let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+        if origin != "null" && origin_host != host {
+            return Err(ApiError::Forbidden("CSRF Failed: Origin checking failed.".to_string()));
+        }
+    }
+    Ok(())
+}

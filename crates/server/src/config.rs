@@ -1,0 +1,97 @@
+//! Typed configuration from the command line and environment, validated once at startup.
+//!
+//! Label Studio's variable names are honoured where they mean the same thing
+//! (`LABEL_STUDIO_USERNAME`, `LABEL_STUDIO_PASSWORD`, `LABEL_STUDIO_USER_TOKEN`,
+//! `LABEL_STUDIO_PORT`, `LABEL_STUDIO_BASE_DATA_DIR`), next to `TESSERA_*` equivalents.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+/// Options of `tessera start` (and the parts of them other subcommands share).
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to bind.
+    #[arg(long, env = "TESSERA_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to bind (0 picks a free one).
+    #[arg(long, short = 'p', env = "LABEL_STUDIO_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Folder for the SQLite database, uploads and exports.
+    #[arg(long, env = "LABEL_STUDIO_BASE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://...` or `postgres://...`; default: `tessera.sqlite3` in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Email of the first admin, created on start if missing.
+    #[arg(long = "username", env = "LABEL_STUDIO_USERNAME")]
+    pub admin_email: Option<String>,
+    /// Password of the first admin (generated and printed when not given).
+    #[arg(long = "password", env = "LABEL_STUDIO_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Legacy API token of the first admin (generated and printed when not given).
+    #[arg(long = "user-token", env = "LABEL_STUDIO_USER_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Largest accepted request body in bytes (uploads included); bigger gives 413.
+    #[arg(long, env = "TESSERA_MAX_BODY_SIZE", default_value_t = 250 * 1024 * 1024)]
+    pub max_body_size: usize,
+    /// Secret for signing JWTs; by default one is generated and kept in the database.
+    #[arg(long, env = "TESSERA_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Pool size.
+    #[arg(long, env = "TESSERA_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// Quiet startup: do not print the admin credentials banner.
+    #[arg(long, env = "TESSERA_QUIET", default_value_t = false)]
+    pub quiet: bool,
+}
+
+/// The validated configuration the application runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
+    pub admin_token: Option<String>,
+    pub max_body_size: usize,
+    pub secret_key: Option<String>,
+    pub db_max_connections: u32,
+    pub quiet: bool,
+}
+
+impl Config {
+    /// Resolves defaults (data dir, database URL) and checks the database URL's scheme.
+    pub fn from_args(args: ServeArgs) -> anyhow::Result<Config> {
+        let data_dir = match args.data_dir {
+            Some(dir) => dir,
+            None => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("tessera"),
+        };
+        std::fs::create_dir_all(&data_dir)?;
+        let database_url = match args.database_url.filter(|url| !url.is_empty()) {
+            Some(url) => url,
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("tessera.sqlite3").display()),
+        };
+        tessera_db::check_url(&database_url).map_err(anyhow::Error::msg)?;
+        Ok(Config {
+            host: args.host,
+            port: args.port,
+            data_dir,
+            database_url,
+            admin_email: args.admin_email.filter(|s| !s.is_empty()),
+            admin_password: args.admin_password.filter(|s| !s.is_empty()),
+            admin_token: args.admin_token.filter(|s| !s.is_empty()),
+            max_body_size: args.max_body_size,
+            secret_key: args.secret_key.filter(|s| !s.is_empty()),
+            db_max_connections: args.db_max_connections,
+            quiet: args.quiet,
+        })
+    }
+
+    /// Where uploaded files live (`<data dir>/media`).
+    pub fn media_root(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+}

@@ -1,0 +1,277 @@
+//! Request bodies: the JSON extractor and a DRF-style field reader.
+//!
+//! Label Studio validates request bodies with Django REST framework serializers, which report
+//! every bad field at once with fixed messages (`"A valid integer is required."`, ...). [`Fields`]
+//! reproduces that: typed getters record a message per bad field, and [`Fields::finish`] turns
+//! them into one 400. Handlers then build their typed request from the values.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, FieldErrors};
+
+/// A JSON request body, parsed into a `serde_json::Value`, with Label Studio's errors for
+/// malformed JSON and oversized bodies.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(req, state).await?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+/// Reads the whole body, mapping the body-limit rejection to a 413.
+pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("Request body is larger than the configured limit".to_string())
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })
+}
+
+/// Parses JSON; an empty body is an empty object, as DRF treats it.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(bytes).map_err(|err| ApiError::BadRequest(format!("JSON parse error - {err}")))
+}
+
+/// Python's name for a JSON value's type, as DRF messages show it.
+pub fn python_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "str",
+        Value::Array(_) => "list",
+        Value::Object(_) => "dict",
+    }
+}
+
+/// Reads fields from a JSON object, collecting DRF-style messages for the bad ones.
+pub struct Fields<'a> {
+    map: &'a Map<String, Value>,
+    errors: FieldErrors,
+}
+
+impl<'a> Fields<'a> {
+    /// Starts reading `body`, which must be a JSON object.
+    pub fn new(body: &'a Value) -> Result<Fields<'a>, ApiError> {
+        match body {
+            Value::Object(map) => Ok(Fields { map, errors: FieldErrors::new() }),
+            other => {
+                let mut errors = FieldErrors::new();
+                errors.insert(
+                    "non_field_errors".to_string(),
+                    Value::from(vec![format!("Invalid data. Expected a dictionary, but got {}.", python_type(other))]),
+                );
+                Err(ApiError::Validation(errors))
+            }
+        }
+    }
+
+    /// The raw value, if present.
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key)
+    }
+
+    /// Whether the key is present.
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Records a message for `key`.
+    pub fn error(&mut self, key: &str, message: impl Into<String>) {
+        self.errors.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(Value::Array(list)) = self.errors.get_mut(key) {
+            list.push(Value::String(message.into()));
+        }
+    }
+
+    fn non_null(&mut self, key: &str) -> Option<&'a Value> {
+        match self.map.get(key) {
+            None => None,
+            Some(Value::Null) => {
+                self.error(key, "This field may not be null.");
+                None
+            }
+            Some(value) => Some(value),
+        }
+    }
+
+    /// A string (numbers are accepted and converted, as DRF's `CharField` does).
+    pub fn string(&mut self, key: &str) -> Option<String> {
+        let value = self.non_null(key)?;
+        self.to_string(key, value)
+    }
+
+    /// A string that may be `null`: `Some(None)` for null.
+    pub fn nullable_string(&mut self, key: &str) -> Option<Option<String>> {
+        match self.map.get(key)? {
+            Value::Null => Some(None),
+            value => self.to_string(key, value).map(Some),
+        }
+    }
+
+    fn to_string(&mut self, key: &str, value: &Value) -> Option<String> {
+        match value {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                self.error(key, "Not a valid string.");
+                None
+            }
+        }
+    }
+
+    /// A boolean, accepting DRF's spellings (`"true"`, `1`, `"no"`, ...).
+    pub fn boolean(&mut self, key: &str) -> Option<bool> {
+        let value = self.non_null(key)?;
+        let parsed = match value {
+            Value::Bool(b) => Some(*b),
+            Value::Number(n) if n.as_i64() == Some(1) || n.as_f64() == Some(1.0) => Some(true),
+            Value::Number(n) if n.as_i64() == Some(0) || n.as_f64() == Some(0.0) => Some(false),
+            Value::String(s) => match s.as_str() {
+                "true" | "True" | "TRUE" | "1" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" | "t" | "T" => {
+                    Some(true)
+                }
+                "false" | "False" | "FALSE" | "0" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" | "f"
+                | "F" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(key, "Must be a valid boolean.");
+        }
+        parsed
+    }
+
+    /// A boolean that may be null: `Some(None)` for null.
+    pub fn nullable_bool(&mut self, key: &str) -> Option<Option<bool>> {
+        match self.map.get(key)? {
+            Value::Null => Some(None),
+            _ => self.boolean(key).map(Some),
+        }
+    }
+
+    /// An integer (integral floats and numeric strings are accepted, as DRF does).
+    pub fn integer(&mut self, key: &str) -> Option<i64> {
+        let value = self.non_null(key)?;
+        let parsed = match value {
+            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(key, "A valid integer is required.");
+        }
+        parsed
+    }
+
+    /// An integer within Django's 32-bit `IntegerField` range.
+    pub fn int32(&mut self, key: &str) -> Option<i32> {
+        let value = self.integer(key)?;
+        if value < i64::from(i32::MIN) {
+            self.error(key, format!("Ensure this value is greater than or equal to {}.", i32::MIN));
+            return None;
+        }
+        if value > i64::from(i32::MAX) {
+            self.error(key, format!("Ensure this value is less than or equal to {}.", i32::MAX));
+            return None;
+        }
+        Some(value as i32)
+    }
+
+    /// A float that may be null.
+    pub fn nullable_float(&mut self, key: &str) -> Option<Option<f64>> {
+        match self.map.get(key)? {
+            Value::Null => Some(None),
+            Value::Number(n) => n.as_f64().map(Some),
+            Value::String(s) if s.trim().parse::<f64>().is_ok() => s.trim().parse::<f64>().ok().map(Some),
+            _ => {
+                self.error(key, "A valid number is required.");
+                None
+            }
+        }
+    }
+
+    /// An integer that may be null.
+    pub fn nullable_integer(&mut self, key: &str) -> Option<Option<i64>> {
+        match self.map.get(key)? {
+            Value::Null => Some(None),
+            _ => self.integer(key).map(Some),
+        }
+    }
+
+    /// A JSON object.
+    pub fn object(&mut self, key: &str) -> Option<Map<String, Value>> {
+        match self.non_null(key)? {
+            Value::Object(map) => Some(map.clone()),
+            other => {
+                let message = format!("Expected a dictionary of items but got type \"{}\".", python_type(other));
+                self.error(key, message);
+                None
+            }
+        }
+    }
+
+    /// A JSON list.
+    pub fn list(&mut self, key: &str) -> Option<Vec<Value>> {
+        match self.non_null(key)? {
+            Value::Array(list) => Some(list.clone()),
+            other => {
+                let message = format!("Expected a list of items but got type \"{}\".", python_type(other));
+                self.error(key, message);
+                None
+            }
+        }
+    }
+
+    /// Fails with every recorded message, or succeeds when there were none.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn collects_every_bad_field() {
+        let body = json!({"a": "x", "b": null, "c": "true", "d": 5.0, "e": [1]});
+        let mut fields = Fields::new(&body).unwrap();
+        assert_eq!(fields.integer("a"), None);
+        assert_eq!(fields.string("b"), None);
+        assert_eq!(fields.boolean("c"), Some(true));
+        assert_eq!(fields.integer("d"), Some(5));
+        assert_eq!(fields.object("e"), None);
+        let Err(ApiError::Validation(errors)) = fields.finish() else { panic!("expected errors") };
+        assert_eq!(errors["a"], json!(["A valid integer is required."]));
+        assert_eq!(errors["b"], json!(["This field may not be null."]));
+        assert_eq!(errors["e"], json!(["Expected a dictionary of items but got type \"list\"."]));
+        assert_eq!(errors.len(), 3);
+    }
+
+    #[test]
+    fn rejects_non_objects() {
+        assert!(Fields::new(&json!([1])).is_err());
+        assert!(parse_json(b"{oops").is_err());
+        assert_eq!(parse_json(b"  ").unwrap(), json!({}));
+    }
+}

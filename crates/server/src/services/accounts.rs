@@ -1,0 +1,55 @@
+//! Creating accounts: the first user founds the organization, later users join it.
+
+use tessera_db::entities::user;
+use tessera_db::queries::users::NewUser;
+use tessera_db::{queries, time, WriteTxn};
+
+use crate::auth::secrets::{hash_password, random_hex};
+
+/// Title of the organization the first user founds, as Label Studio names it.
+pub const DEFAULT_ORGANIZATION_TITLE: &str = "Label Studio";
+/// Role of an organization's founder.
+pub const ROLE_OWNER: &str = "owner";
+/// Role of users who join an existing organization.
+pub const ROLE_MEMBER: &str = "annotator";
+
+/// What a new account is made of.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub api_token: Option<&'a str>,
+    pub allow_newsletters: Option<bool>,
+    /// Label Studio gives signups `username` = the email's local part; the CLI admin gets `""`.
+    pub username_from_email: bool,
+}
+
+/// Creates the user and its membership in the first organization (founding it if there is none).
+pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<user::Model> {
+    let now = time::now();
+    let email = account.email.trim().to_lowercase();
+    let username = if account.username_from_email { email.split('@').next().unwrap_or("").to_string() } else { String::new() };
+    let organization = queries::organizations::first(&**txn).await?;
+    let user = queries::users::insert(
+        &**txn,
+        NewUser {
+            email: &email,
+            username: &username,
+            password_hash: hash_password(account.password)?,
+            api_token: account.api_token.map(str::to_string).unwrap_or_else(|| random_hex(20)),
+            first_name: "",
+            last_name: "",
+            allow_newsletters: account.allow_newsletters,
+            is_superuser: organization.is_none(),
+            now,
+        },
+    )
+    .await?;
+    let user = match organization {
+        Some(org) => queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER, now).await?,
+        None => {
+            let org = queries::organizations::insert(&**txn, DEFAULT_ORGANIZATION_TITLE, random_hex(20), user.id, now).await?;
+            queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER, now).await?
+        }
+    };
+    Ok(user)
+}

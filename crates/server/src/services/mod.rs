@@ -1,0 +1,6 @@
+//! Business rules that are more than one query: accounts, import, export, annotations.
+
+pub mod accounts;
+pub mod bootstrap;
+pub mod projects;
+pub mod summary;

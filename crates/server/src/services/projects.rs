@@ -1,0 +1,427 @@
+//! Project settings: reading a create/update body into the model (with Label Studio's
+//! validation and side effects) and rendering `ProjectSerializer`'s output.
+
+use chrono::{DateTime, Utc};
+use sea_orm::IntoActiveModel;
+use serde::Serialize;
+use serde_json::Value;
+use tessera_db::entities::{project, user};
+use tessera_db::{counters, queries, time, WriteTxn};
+use tessera_labelconfig::LabelConfig;
+
+use crate::error::{ApiError, ApiResult};
+use crate::payload::Fields;
+use crate::services::summary::Summary;
+
+/// The sampling modes Label Studio offers.
+pub const SAMPLING: &[&str] = &["Sequential sampling", "Uniform sampling", "Uncertainty sampling"];
+/// The skip-queue modes.
+pub const SKIP_QUEUE: &[&str] = &["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"];
+/// The default label config of a new project.
+pub const EMPTY_CONFIG: &str = "<View></View>";
+
+/// `created_by` as the project serializer shows it.
+#[derive(Serialize)]
+pub struct UserBrief {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub avatar: Option<String>,
+}
+
+impl From<&user::Model> for UserBrief {
+    fn from(user: &user::Model) -> UserBrief {
+        UserBrief {
+            id: user.id,
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            email: user.email.clone(),
+            avatar: user.avatar.clone(),
+        }
+    }
+}
+
+/// `ProjectSerializer` output, field for field and in Label Studio's order.
+#[derive(Serialize)]
+pub struct ProjectResponse {
+    pub id: i64,
+    pub title: Option<String>,
+    pub description: String,
+    pub label_config: String,
+    pub expert_instruction: String,
+    pub show_instruction: bool,
+    pub show_skip_button: bool,
+    pub enable_empty_annotation: bool,
+    pub show_annotation_history: bool,
+    pub organization: i64,
+    pub color: String,
+    pub maximum_annotations: i32,
+    pub is_published: bool,
+    pub model_version: String,
+    pub is_draft: bool,
+    pub created_by: Option<UserBrief>,
+    pub created_at: String,
+    pub min_annotations_to_start_training: i32,
+    pub start_training_on_annotation_update: bool,
+    pub show_collab_predictions: bool,
+    pub num_tasks_with_annotations: Option<i64>,
+    pub task_number: Option<i64>,
+    pub useful_annotation_number: Option<i64>,
+    pub ground_truth_number: Option<i64>,
+    pub skipped_annotations_number: Option<i64>,
+    pub total_annotations_number: Option<i64>,
+    pub total_predictions_number: Option<i64>,
+    pub sampling: String,
+    pub show_ground_truth_first: bool,
+    pub annotator_evaluation_enabled: bool,
+    pub show_overlap_first: bool,
+    pub overlap_cohort_percentage: i32,
+    pub task_data_login: Option<String>,
+    pub task_data_password: Option<String>,
+    pub control_weights: Value,
+    pub parsed_label_config: Value,
+    pub evaluate_predictions_automatically: bool,
+    pub config_has_control_tags: bool,
+    pub skip_queue: String,
+    pub reveal_preannotations_interactively: bool,
+    pub pinned_at: Option<String>,
+    pub finished_task_number: Option<i64>,
+    pub queue_total: i64,
+    pub queue_done: i64,
+    pub config_suitable_for_bulk_annotation: bool,
+    pub workspace: Option<i64>,
+    pub state: Option<()>,
+}
+
+/// Whether the counters are shown (the create response shows them as null, as Label Studio).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Counters {
+    Shown,
+    Hidden,
+}
+
+/// Renders a project for `viewer`.
+pub fn render(
+    project: project::Model,
+    created_by: Option<&user::Model>,
+    queue: (i64, i64),
+    counters: Counters,
+) -> ProjectResponse {
+    let config = LabelConfig::parse(&project.label_config).ok();
+    let parsed = config.as_ref().map_or(Value::Object(Default::default()), LabelConfig::parsed_label_config);
+    let shown = |n: i64| (counters == Counters::Shown).then_some(n);
+    ProjectResponse {
+        id: project.id,
+        title: project.title,
+        description: project.description,
+        label_config: project.label_config,
+        expert_instruction: project.expert_instruction,
+        show_instruction: project.show_instruction,
+        show_skip_button: project.show_skip_button,
+        enable_empty_annotation: project.enable_empty_annotation,
+        show_annotation_history: project.show_annotation_history,
+        organization: project.organization_id,
+        color: project.color,
+        maximum_annotations: project.maximum_annotations,
+        is_published: project.is_published,
+        model_version: project.model_version,
+        is_draft: project.is_draft,
+        created_by: created_by.map(UserBrief::from),
+        created_at: time::format(&project.created_at),
+        min_annotations_to_start_training: project.min_annotations_to_start_training,
+        start_training_on_annotation_update: project.min_annotations_to_start_training != 0,
+        show_collab_predictions: project.show_collab_predictions,
+        num_tasks_with_annotations: shown(project.num_tasks_with_annotations),
+        task_number: shown(project.task_number),
+        useful_annotation_number: shown(project.useful_annotation_number),
+        ground_truth_number: shown(project.ground_truth_number),
+        skipped_annotations_number: shown(project.skipped_annotations_number),
+        total_annotations_number: shown(project.total_annotations_number),
+        total_predictions_number: shown(project.total_predictions_number),
+        sampling: project.sampling,
+        show_ground_truth_first: project.show_ground_truth_first,
+        annotator_evaluation_enabled: project.annotator_evaluation_enabled,
+        show_overlap_first: project.show_overlap_first,
+        overlap_cohort_percentage: project.overlap_cohort_percentage,
+        task_data_login: project.task_data_login,
+        task_data_password: project.task_data_password,
+        control_weights: serde_json::from_str(&project.control_weights).unwrap_or(Value::Object(Default::default())),
+        config_has_control_tags: parsed.as_object().is_some_and(|m| !m.is_empty()),
+        parsed_label_config: parsed,
+        evaluate_predictions_automatically: project.evaluate_predictions_automatically,
+        skip_queue: project.skip_queue,
+        reveal_preannotations_interactively: project.reveal_preannotations_interactively,
+        pinned_at: project.pinned_at.as_ref().map(time::format),
+        finished_task_number: shown(project.finished_task_number),
+        queue_total: queue.0,
+        queue_done: queue.1,
+        config_suitable_for_bulk_annotation: config.as_ref().is_none_or(LabelConfig::suitable_for_bulk_annotation),
+        workspace: project.workspace_id,
+        state: None,
+    }
+}
+
+/// A new project's model with Label Studio's defaults.
+pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> project::Model {
+    project::Model {
+        id: 0,
+        organization_id,
+        created_by_id: Some(created_by),
+        workspace_id: None,
+        title: Some(String::new()),
+        description: String::new(),
+        label_config: EMPTY_CONFIG.to_string(),
+        expert_instruction: String::new(),
+        show_instruction: false,
+        show_skip_button: true,
+        enable_empty_annotation: true,
+        show_annotation_history: false,
+        color: "#FFFFFF".to_string(),
+        maximum_annotations: 1,
+        is_published: false,
+        model_version: String::new(),
+        is_draft: false,
+        min_annotations_to_start_training: 0,
+        show_collab_predictions: true,
+        sampling: SAMPLING[0].to_string(),
+        show_ground_truth_first: false,
+        show_overlap_first: false,
+        overlap_cohort_percentage: 100,
+        task_data_login: None,
+        task_data_password: None,
+        control_weights: "{}".to_string(),
+        evaluate_predictions_automatically: false,
+        skip_queue: "REQUEUE_FOR_OTHERS".to_string(),
+        reveal_preannotations_interactively: false,
+        annotator_evaluation_enabled: false,
+        pinned_at: None,
+        data_types: "{}".to_string(),
+        task_number: 0,
+        finished_task_number: 0,
+        total_annotations_number: 0,
+        skipped_annotations_number: 0,
+        ground_truth_number: 0,
+        useful_annotation_number: 0,
+        num_tasks_with_annotations: 0,
+        total_predictions_number: 0,
+        last_inner_id: 0,
+        summary_all_data_columns: "{}".to_string(),
+        summary_common_data_columns: "[]".to_string(),
+        summary_created_annotations: "{}".to_string(),
+        summary_created_labels: "{}".to_string(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn choice(fields: &mut Fields, key: &str, allowed: &[&str]) -> Option<String> {
+    let value = fields.string(key)?;
+    if allowed.contains(&value.as_str()) {
+        Some(value)
+    } else {
+        fields.error(key, format!("\"{value}\" is not a valid choice."));
+        None
+    }
+}
+
+/// Validates a label config for the API: the parse error becomes a field error.
+pub fn parse_config(fields: &mut Fields, key: &str, config: &str) -> Option<LabelConfig> {
+    match LabelConfig::parse(config) {
+        Ok(parsed) => Some(parsed),
+        Err(err) => {
+            fields.error(key, err.0);
+            None
+        }
+    }
+}
+
+/// What changed in an update, for the side effects that follow it.
+pub struct Applied {
+    pub model: project::Model,
+    pub overlap_changed: bool,
+    pub skip_queue_changed: bool,
+}
+
+/// Applies a create/update body to `current` (all fields optional, as in Label Studio's PATCH),
+/// validating every field and the new config against existing annotations.
+pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new: bool) -> ApiResult<Applied> {
+    let mut fields = Fields::new(body)?;
+    let mut next = current.clone();
+    if let Some(title) = fields.nullable_string("title") {
+        let len = title.as_deref().map_or(0, |t| t.chars().count());
+        if len > 0 && len < 3 {
+            fields.error("title", "Ensure this field has at least 3 characters.");
+        } else if len > 50 {
+            fields.error("title", "Ensure this field has no more than 50 characters.");
+        }
+        next.title = title;
+    }
+    if let Some(v) = fields.string("description") {
+        next.description = v;
+    }
+    let mut new_config = None;
+    if let Some(config) = fields.string("label_config") {
+        if let Some(parsed) = parse_config(&mut fields, "label_config", &config) {
+            new_config = Some(parsed);
+            next.label_config = config;
+        }
+    }
+    if let Some(v) = fields.string("expert_instruction") {
+        next.expert_instruction = ammonia::clean(&v);
+    }
+    macro_rules! flags {
+        ($($name:ident),*) => {$(
+            if let Some(v) = fields.boolean(stringify!($name)) { next.$name = v; }
+        )*};
+    }
+    flags!(
+        show_instruction,
+        show_skip_button,
+        enable_empty_annotation,
+        show_annotation_history,
+        is_published,
+        is_draft,
+        show_collab_predictions,
+        show_ground_truth_first,
+        show_overlap_first,
+        evaluate_predictions_automatically,
+        reveal_preannotations_interactively,
+        annotator_evaluation_enabled
+    );
+    if let Some(color) = fields.string("color") {
+        let valid = color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+        if valid {
+            next.color = color;
+        } else {
+            fields.error("color", "Color must be in \"#RRGGBB\" format");
+        }
+    }
+    if let Some(v) = fields.int32("maximum_annotations") {
+        next.maximum_annotations = v;
+    }
+    if let Some(v) = fields.int32("min_annotations_to_start_training") {
+        next.min_annotations_to_start_training = v;
+    }
+    if let Some(v) = fields.boolean("start_training_on_annotation_update") {
+        next.min_annotations_to_start_training = i32::from(v);
+    }
+    if let Some(v) = fields.int32("overlap_cohort_percentage") {
+        next.overlap_cohort_percentage = v;
+    }
+    if let Some(v) = choice(&mut fields, "sampling", SAMPLING) {
+        next.sampling = v;
+    }
+    if let Some(v) = choice(&mut fields, "skip_queue", SKIP_QUEUE) {
+        next.skip_queue = v;
+    }
+    if let Some(v) = fields.nullable_string("task_data_login") {
+        next.task_data_login = v;
+    }
+    if let Some(v) = fields.nullable_string("task_data_password") {
+        next.task_data_password = v;
+    }
+    if let Some(v) = fields.nullable_integer("workspace") {
+        next.workspace_id = v;
+    }
+    if let Some(pinned) = fields.nullable_string("pinned_at") {
+        next.pinned_at = match pinned {
+            None => None,
+            Some(text) => match DateTime::parse_from_rfc3339(&text) {
+                Ok(at) => Some(at.with_timezone(&Utc)),
+                Err(_) => {
+                    fields.error(
+                        "pinned_at",
+                        "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+                    );
+                    None
+                }
+            },
+        };
+    }
+    let weights = fields.object("control_weights").map(Value::Object);
+    let model_version = fields.string("model_version");
+    fields.finish()?;
+
+    if next.is_published && next.is_draft {
+        next.is_draft = false;
+    }
+    if let Some(version) = model_version {
+        if !version.is_empty()
+            && version != current.model_version
+            && !queries::projects::has_prediction_version(&**txn, current.id, &version).await?
+        {
+            return Err(ApiError::field("model_version", "Model version doesn't exist either as live model or as static predictions."));
+        }
+        next.model_version = version;
+    }
+    if !next.show_collab_predictions {
+        next.model_version = String::new();
+    }
+    let config = match new_config {
+        Some(config) => {
+            if !is_new {
+                let summary = Summary::load(&current.summary_created_annotations, &current.summary_created_labels);
+                summary.check_config(&config, false).map_err(|message| ApiError::field("label_config", message))?;
+            }
+            next.data_types = serde_json::to_string(&config.data_types).unwrap_or_else(|_| "{}".into());
+            Some(config)
+        }
+        None => LabelConfig::parse(&next.label_config).ok(),
+    };
+    if let Some(config) = config {
+        let existing = weights.unwrap_or_else(|| serde_json::from_str(&current.control_weights).unwrap_or_default());
+        next.control_weights = config.control_weights(&existing).to_string();
+    }
+    next.updated_at = time::now();
+    let overlap_changed = !is_new
+        && (next.maximum_annotations != current.maximum_annotations
+            || next.overlap_cohort_percentage != current.overlap_cohort_percentage);
+    let skip_queue_changed = !is_new && next.skip_queue != current.skip_queue;
+    Ok(Applied { model: next, overlap_changed, skip_queue_changed })
+}
+
+/// Saves an applied change and runs its side effects (task overlap, `is_labeled`, counters).
+pub async fn save(txn: &WriteTxn, applied: Applied, is_new: bool) -> ApiResult<project::Model> {
+    let mut active = applied.model.clone().into_active_model();
+    if is_new {
+        active.id = sea_orm::ActiveValue::NotSet;
+    } else {
+        active = mark_all_changed(active);
+    }
+    let saved = queries::projects::save(&**txn, active).await?;
+    if applied.overlap_changed {
+        let only_above_one = saved.maximum_annotations > 1 && queries::projects::any_overlap_above_one(&**txn, saved.id).await?;
+        queries::projects::set_task_overlap(&**txn, saved.id, saved.maximum_annotations, only_above_one).await?;
+    }
+    if applied.overlap_changed || applied.skip_queue_changed {
+        counters::recount_project(&**txn, saved.id, &saved.skip_queue).await?;
+    }
+    Ok(saved)
+}
+
+/// Marks every settings column as changed so `update` writes them; counters, `last_inner_id`
+/// and the summary are left out, since their own statements maintain them in this transaction.
+fn mark_all_changed(active: project::ActiveModel) -> project::ActiveModel {
+    use project::Column as C;
+    use sea_orm::ActiveModelTrait;
+    let mut active = active.reset_all();
+    for column in [
+        C::TaskNumber,
+        C::FinishedTaskNumber,
+        C::TotalAnnotationsNumber,
+        C::SkippedAnnotationsNumber,
+        C::GroundTruthNumber,
+        C::UsefulAnnotationNumber,
+        C::NumTasksWithAnnotations,
+        C::TotalPredictionsNumber,
+        C::LastInnerId,
+        C::SummaryAllDataColumns,
+        C::SummaryCommonDataColumns,
+        C::SummaryCreatedAnnotations,
+        C::SummaryCreatedLabels,
+    ] {
+        active.not_set(column);
+    }
+    active
+}

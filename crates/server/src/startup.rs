@@ -1,0 +1,63 @@
+//! Building and running the application: a testable `Application` that binds its own listener.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::services::bootstrap;
+use crate::state::AppState;
+
+/// A built server, bound to a port, not yet serving.
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Connects and migrates the database, makes sure the first admin exists, binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let db = tessera_db::Db::connect(&config.database_url, config.db_max_connections).await?;
+        db.migrate().await?;
+        std::fs::create_dir_all(config.media_root())?;
+        let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
+        bootstrap::first_admin(&db, &config).await?;
+        let state = AppState { db, config: Arc::new(config), jwt: Arc::new(JwtKeys::new(secret.as_bytes())) };
+        let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
+        let port = listener.local_addr()?.port();
+        let router = crate::api::router(state);
+        Ok(Application { port, listener, router })
+    }
+
+    /// The bound port (useful when configured with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is stopped (Ctrl-C or SIGTERM).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!("Tessera listening on http://{}", self.listener.local_addr()?);
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown_signal()).await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
