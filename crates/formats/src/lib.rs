@@ -1,1 +1,4 @@
-//! placeholder
+//! File formats: parsing uploaded task files and converting tasks to Label Studio's export formats.
+
+pub mod export;
+pub mod import;

@@ -1,1 +1,105 @@
-//! predictions queries
+//! Predictions: bulk creation for imports, CRUD, and batch loading.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::bulk::insert_rows;
+use crate::entities::prediction;
+
+/// A prediction to insert.
+#[derive(Debug, Clone)]
+pub struct NewPrediction {
+    pub task_id: i64,
+    /// JSON text of the result list.
+    pub result: String,
+    pub model_version: String,
+    pub score: Option<f64>,
+}
+
+/// Inserts many predictions.
+pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewPrediction>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let columns = ["task_id", "project_id", "result", "model_version", "score", "mislabeling", "created_at", "updated_at"];
+    let rows = rows
+        .into_iter()
+        .map(|p| -> Vec<SimpleExpr> {
+            vec![
+                p.task_id.into(),
+                project_id.into(),
+                p.result.into(),
+                p.model_version.into(),
+                p.score.into(),
+                0.0f64.into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    insert_rows(conn, "predictions", &columns, rows).await
+}
+
+/// Inserts one prediction and returns it.
+pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewPrediction, now: DateTime<Utc>) -> Result<prediction::Model, DbErr> {
+    use sea_orm::Set;
+    prediction::ActiveModel {
+        task_id: Set(new.task_id),
+        project_id: Set(project_id),
+        result: Set(new.result),
+        model_version: Set(new.model_version),
+        score: Set(new.score),
+        cluster: Set(None),
+        neighbors: Set(None),
+        mislabeling: Set(0.0),
+        model_id: Set(None),
+        model_run_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// A prediction by id.
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<prediction::Model>, DbErr> {
+    prediction::Entity::find_by_id(id).one(conn).await
+}
+
+/// Predictions of these tasks, ordered by id.
+pub async fn of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<Vec<prediction::Model>, DbErr> {
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    prediction::Entity::find()
+        .filter(prediction::Column::TaskId.is_in(task_ids.iter().copied()))
+        .order_by_asc(prediction::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Predictions of an organization's projects, optionally narrowed to a task or project.
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    project_ids: &[i64],
+    task: Option<i64>,
+    project: Option<i64>,
+) -> Result<Vec<prediction::Model>, DbErr> {
+    let mut query = prediction::Entity::find().filter(prediction::Column::ProjectId.is_in(project_ids.iter().copied()));
+    if let Some(task) = task {
+        query = query.filter(prediction::Column::TaskId.eq(task));
+    }
+    if let Some(project) = project {
+        query = query.filter(prediction::Column::ProjectId.eq(project));
+    }
+    query.order_by_asc(prediction::Column::Id).all(conn).await
+}
+
+/// Saves a changed prediction.
+pub async fn update<C: ConnectionTrait>(conn: &C, model: prediction::ActiveModel) -> Result<prediction::Model, DbErr> {
+    model.update(conn).await
+}
+
+/// Deletes a prediction.
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
+    prediction::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+}

@@ -138,3 +138,79 @@ pub async fn any_overlap_above_one<C: ConnectionTrait>(conn: &C, project_id: i64
     let n = Count::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
     Ok(n.is_some_and(|c| c.n > 0))
 }
+
+#[derive(FromQueryResult)]
+struct SummaryRow {
+    summary_created_annotations: String,
+    summary_created_labels: String,
+}
+
+/// Locks the project row (a no-op update; PostgreSQL holds the row lock until commit) and reads
+/// the summary maps `(created_annotations, created_labels)` as they are now.
+pub async fn lock_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(String, String), DbErr> {
+    let backend = conn.get_database_backend();
+    let lock = format!("UPDATE projects SET last_inner_id = last_inner_id WHERE id = {project_id}");
+    conn.execute(Statement::from_string(backend, lock)).await?;
+    let sql = format!("SELECT summary_created_annotations, summary_created_labels FROM projects WHERE id = {project_id}");
+    let row = SummaryRow::find_by_statement(Statement::from_string(backend, sql))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("project".into()))?;
+    Ok((row.summary_created_annotations, row.summary_created_labels))
+}
+
+/// Stores the summary maps.
+pub async fn set_summary<C: ConnectionTrait>(conn: &C, project_id: i64, created_annotations: &str, created_labels: &str) -> Result<(), DbErr> {
+    project::Entity::update_many()
+        .col_expr(project::Column::SummaryCreatedAnnotations, Expr::value(created_annotations))
+        .col_expr(project::Column::SummaryCreatedLabels, Expr::value(created_labels))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Stores the data-column summary after an import.
+pub async fn set_data_columns<C: ConnectionTrait>(conn: &C, project_id: i64, all: &str, common: &str) -> Result<(), DbErr> {
+    project::Entity::update_many()
+        .col_expr(project::Column::SummaryAllDataColumns, Expr::value(all))
+        .col_expr(project::Column::SummaryCommonDataColumns, Expr::value(common))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Sets the project's model version (after importing predictions into a project without one).
+pub async fn set_model_version<C: ConnectionTrait>(conn: &C, project_id: i64, version: &str) -> Result<(), DbErr> {
+    project::Entity::update_many()
+        .col_expr(project::Column::ModelVersion, Expr::value(version))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Ids of the organization's projects.
+pub async fn ids_in_org<C: ConnectionTrait>(conn: &C, organization_id: i64) -> Result<Vec<i64>, DbErr> {
+    project::Entity::find()
+        .select_only()
+        .column(project::Column::Id)
+        .filter(project::Column::OrganizationId.eq(organization_id))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Forgets the summary (after all tasks are gone, as Label Studio resets it at zero tasks).
+pub async fn reset_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(), DbErr> {
+    project::Entity::update_many()
+        .col_expr(project::Column::SummaryAllDataColumns, Expr::value("{}"))
+        .col_expr(project::Column::SummaryCommonDataColumns, Expr::value("[]"))
+        .col_expr(project::Column::SummaryCreatedAnnotations, Expr::value("{}"))
+        .col_expr(project::Column::SummaryCreatedLabels, Expr::value("{}"))
+        .filter(project::Column::Id.eq(project_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

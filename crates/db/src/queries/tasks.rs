@@ -1,1 +1,209 @@
-//! tasks queries
+//! Tasks: bulk creation for imports, single-task CRUD, listing and deletion with counters.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
+
+use crate::bulk::insert_rows;
+use crate::counters::{self, TaskSet, TaskTally};
+use crate::entities::task;
+
+/// A task to insert, with its counters computed by the caller.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    /// JSON text of `data`.
+    pub data: String,
+    /// JSON text of `meta`.
+    pub meta: String,
+    pub overlap: i32,
+    pub tally: TaskTally,
+    pub file_upload_id: Option<i64>,
+    pub updated_by_id: Option<i64>,
+}
+
+const COLUMNS: &[&str] = &[
+    "project_id",
+    "inner_id",
+    "data",
+    "meta",
+    "is_labeled",
+    "overlap",
+    "total_annotations",
+    "cancelled_annotations",
+    "total_predictions",
+    "ground_truth_annotations",
+    "useful_annotations",
+    "completed_at",
+    "file_upload_id",
+    "updated_by_id",
+    "allow_skip",
+    "created_at",
+    "updated_at",
+];
+
+#[derive(FromQueryResult)]
+struct IdRow {
+    id: i64,
+}
+
+/// Inserts tasks with consecutive `inner_id`s starting at `first_inner_id` and returns their ids
+/// in input order.
+pub async fn insert_many<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    first_inner_id: i64,
+    tasks: Vec<NewTask>,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
+    let count = tasks.len() as i64;
+    let rows = tasks
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| -> Vec<SimpleExpr> {
+            vec![
+                project_id.into(),
+                (first_inner_id + i as i64).into(),
+                t.data.into(),
+                t.meta.into(),
+                t.tally.is_labeled.into(),
+                t.overlap.into(),
+                t.tally.total.into(),
+                t.tally.cancelled.into(),
+                t.tally.predictions.into(),
+                t.tally.ground_truth.into(),
+                t.tally.useful.into(),
+                t.tally.is_labeled.then_some(now).into(),
+                t.file_upload_id.into(),
+                t.updated_by_id.into(),
+                true.into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    insert_rows(conn, "tasks", COLUMNS, rows).await?;
+    let sql = format!(
+        "SELECT id FROM tasks WHERE project_id = {project_id} AND inner_id >= {first_inner_id} AND inner_id < {} ORDER BY inner_id",
+        first_inner_id + count
+    );
+    let ids = IdRow::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?;
+    Ok(ids.into_iter().map(|r| r.id).collect())
+}
+
+/// A task by id; callers check that its project is in the caller's organization.
+pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<task::Model>, DbErr> {
+    task::Entity::find_by_id(id).one(conn).await
+}
+
+/// One page of a project's tasks, ordered by id.
+pub async fn page_by_id<C: ConnectionTrait>(conn: &C, project_id: i64, offset: u64, limit: u64) -> Result<Vec<task::Model>, DbErr> {
+    task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .order_by_asc(task::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Tasks of a project newest-updated first (`/api/projects/{id}/tasks/`); `limit` None = all.
+pub async fn page_by_updated<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    offset: u64,
+    limit: Option<u64>,
+) -> Result<Vec<task::Model>, DbErr> {
+    let mut query = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .order_by_desc(task::Column::UpdatedAt)
+        .order_by_desc(task::Column::Id)
+        .offset(offset);
+    if let Some(limit) = limit {
+        query = query.limit(limit);
+    }
+    query.all(conn).await
+}
+
+/// Tasks of a project in id order after `after_id` (keyset paging for exports).
+pub async fn batch_after<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    after_id: i64,
+    limit: u64,
+    only_annotated: bool,
+    ids: Option<&[i64]>,
+) -> Result<Vec<task::Model>, DbErr> {
+    let mut query = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::Id.gt(after_id));
+    if only_annotated {
+        query = query.filter(Expr::cust(
+            "(tasks.total_annotations > 0 OR tasks.cancelled_annotations > 0)",
+        ));
+    }
+    if let Some(ids) = ids {
+        query = query.filter(task::Column::Id.is_in(ids.iter().copied()));
+    }
+    query.order_by_asc(task::Column::Id).limit(limit).all(conn).await
+}
+
+/// Number of tasks of a project.
+pub async fn count<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<u64, DbErr> {
+    task::Entity::find().filter(task::Column::ProjectId.eq(project_id)).count(conn).await
+}
+
+/// Inserts one task (allocating its `inner_id` from the project) and counts it in the project.
+pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewTask, now: DateTime<Utc>) -> Result<task::Model, DbErr> {
+    let inner_id = crate::queries::projects::allocate_inner_ids(conn, project_id, 1).await?;
+    let mut sums = counters::ProjectSums::default();
+    sums.add_task(&new.tally);
+    let ids = insert_many(conn, project_id, inner_id, vec![new], now).await?;
+    counters::apply_project_delta(conn, project_id, &sums).await?;
+    find(conn, ids[0]).await?.ok_or_else(|| DbErr::RecordNotFound("task".into()))
+}
+
+/// Replaces a task's data/meta (PATCH) and bumps `updated_at`.
+pub async fn update_fields<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    data: Option<String>,
+    meta: Option<String>,
+    updated_by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = task::Entity::update_many()
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(task::Column::UpdatedById, Expr::value(updated_by))
+        .filter(task::Column::Id.eq(id));
+    if let Some(data) = data {
+        update = update.col_expr(task::Column::Data, Expr::value(data));
+    }
+    if let Some(meta) = meta {
+        update = update.col_expr(task::Column::Meta, Expr::value(meta));
+    }
+    update.exec(conn).await.map(|_| ())
+}
+
+/// Marks tasks as touched by `user` now (after annotation writes).
+pub async fn touch<C: ConnectionTrait>(conn: &C, ids: &[i64], user: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    task::Entity::update_many()
+        .col_expr(task::Column::UpdatedAt, Expr::value(now))
+        .col_expr(task::Column::UpdatedById, Expr::value(user))
+        .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Deletes tasks of a project (all of them for `TaskSet::All`), keeping project counters right.
+pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSet<'_>) -> Result<u64, DbErr> {
+    counters::forget_tasks(conn, project_id, tasks.clone()).await?;
+    let mut query = task::Entity::delete_many().filter(task::Column::ProjectId.eq(project_id));
+    if let TaskSet::Ids(ids) = tasks {
+        query = query.filter(task::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(query.exec(conn).await?.rows_affected)
+}

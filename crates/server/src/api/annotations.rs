@@ -1,4 +1,85 @@
-//! placeholder
-use axum::Router;
+//! `/api/tasks/{id}/annotations/` and `/api/annotations/{id}/`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use tessera_db::{queries, time};
+
+use crate::api::slashed;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::JsonBody;
+use crate::services::annotations;
+use crate::services::render::{annotation_out, AnnotationOut, CompletedBy, Users};
 use crate::state::AppState;
-pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> { router }
+
+#[derive(Deserialize)]
+struct CreateParams {
+    was_cancelled: Option<String>,
+}
+
+async fn render(state: &AppState, annotation: tessera_db::entities::annotation::Model) -> ApiResult<AnnotationOut> {
+    let users = Users::load(state.db.conn(), [annotation.completed_by_id]).await?;
+    Ok(annotation_out(annotation, &users, CompletedBy::Id, &time::now()))
+}
+
+async fn list_task_annotations(State(state): State<AppState>, caller: Caller, Path(task_id): Path<i64>) -> ApiResult<Json<Vec<AnnotationOut>>> {
+    let conn = state.db.conn();
+    let task = queries::tasks::find(conn, task_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    queries::projects::find(conn, caller.organization_id, task.project_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id]).await?.into_iter().filter(|a| !a.was_cancelled).collect();
+    let users = Users::load(conn, list.iter().map(|a| a.completed_by_id)).await?;
+    let now = time::now();
+    Ok(Json(list.into_iter().map(|a| annotation_out(a, &users, CompletedBy::Id, &now)).collect()))
+}
+
+async fn create_annotation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(task_id): Path<i64>,
+    Query(params): Query<CreateParams>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<AnnotationOut>)> {
+    let cancelled = matches!(params.was_cancelled.as_deref(), Some("1" | "true" | "True"));
+    let txn = state.db.write().await?;
+    let saved = annotations::create(&txn, &caller, task_id, &body, cancelled).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(render(&state, saved).await?)))
+}
+
+async fn get_annotation(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<AnnotationOut>> {
+    let conn = state.db.conn();
+    let annotation = queries::annotations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
+    queries::projects::find(conn, caller.organization_id, annotation.project_id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
+    Ok(Json(render(&state, annotation).await?))
+}
+
+async fn update_annotation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<AnnotationOut>> {
+    let txn = state.db.write().await?;
+    let saved = annotations::update(&txn, &caller, id, &body).await?;
+    txn.commit().await?;
+    Ok(Json(render(&state, saved).await?))
+}
+
+async fn delete_annotation(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let txn = state.db.write().await?;
+    annotations::delete(&txn, &caller, id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/tasks/{id}/annotations/", get(list_task_annotations).post(create_annotation));
+    slashed(
+        router,
+        "/api/annotations/{id}/",
+        get(get_annotation).patch(update_annotation).put(update_annotation).delete(delete_annotation),
+    )
+}

@@ -1,4 +1,154 @@
-//! placeholder
-use axum::Router;
+//! `/api/predictions/`: model predictions attached to tasks.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::{IntoActiveModel, Set};
+use serde::Deserialize;
+use serde_json::Value;
+use tessera_db::counters::{self, TaskSet};
+use tessera_db::entities::{prediction, project};
+use tessera_db::queries::predictions::NewPrediction;
+use tessera_db::{queries, time, WriteTxn};
+use tessera_labelconfig::LabelConfig;
+
+use crate::api::slashed;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::{Fields, JsonBody};
+use crate::services::predictions::normalize_result;
+use crate::services::render::{prediction_out, PredictionOut};
 use crate::state::AppState;
-pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> { router }
+
+#[derive(Deserialize)]
+struct ListParams {
+    task: Option<i64>,
+    project: Option<i64>,
+    #[serde(rename = "task__project")]
+    task_project: Option<i64>,
+}
+
+async fn list_predictions(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Json<Vec<PredictionOut>>> {
+    let conn = state.db.conn();
+    let projects = queries::projects::ids_in_org(conn, caller.organization_id).await?;
+    let rows = queries::predictions::list(conn, &projects, params.task, params.project.or(params.task_project)).await?;
+    let now = time::now();
+    Ok(Json(rows.into_iter().map(|p| prediction_out(p, &now)).collect()))
+}
+
+/// Reads and normalizes `result` against the project's config.
+fn read_result(fields: &mut Fields, project: &project::Model) -> Option<Value> {
+    let raw = fields.raw("result")?.clone();
+    let config = LabelConfig::parse(&project.label_config).ok();
+    match normalize_result(config.as_ref(), &raw) {
+        Ok(value) => Some(value.unwrap_or(Value::Null)),
+        Err(message) => {
+            fields.error("result", message);
+            None
+        }
+    }
+}
+
+async fn prediction_in_org(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<(prediction::Model, project::Model)> {
+    let prediction = queries::predictions::find(&**txn, id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
+    let project = queries::projects::find(&**txn, caller.organization_id, prediction.project_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Prediction"))?;
+    Ok((prediction, project))
+}
+
+async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<PredictionOut>)> {
+    let txn = state.db.write().await?;
+    let mut fields = Fields::new(&body)?;
+    let task_id = fields.integer("task");
+    if !fields.has("task") {
+        fields.error("task", "This field is required.");
+    }
+    let task = match task_id {
+        Some(id) => queries::tasks::find(&*txn, id).await?,
+        None => None,
+    };
+    let project = match &task {
+        Some(task) => queries::projects::find(&*txn, caller.organization_id, task.project_id).await?,
+        None => None,
+    };
+    let (Some(task), Some(project)) = (task, project) else {
+        if let Some(id) = task_id {
+            fields.error("task", format!("Invalid pk \"{id}\" - object does not exist."));
+        }
+        fields.finish()?;
+        return Err(ApiError::field("task", "This field is required."));
+    };
+    let result = read_result(&mut fields, &project);
+    if !fields.has("result") {
+        fields.error("result", "This field is required.");
+    }
+    let score = fields.nullable_float("score").flatten();
+    let model_version = fields.nullable_string("model_version").flatten();
+    fields.finish()?;
+    let new = NewPrediction {
+        task_id: task.id,
+        result: result.unwrap_or(Value::Null).to_string(),
+        model_version: model_version.unwrap_or_else(|| project.model_version.clone()),
+        score,
+    };
+    let saved = queries::predictions::insert_one(&*txn, project.id, new, time::now()).await?;
+    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[task.id])).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(prediction_out(saved, &time::now()))))
+}
+
+async fn get_prediction(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<PredictionOut>> {
+    let conn = state.db.conn();
+    let prediction = queries::predictions::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
+    queries::projects::find(conn, caller.organization_id, prediction.project_id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
+    Ok(Json(prediction_out(prediction, &time::now())))
+}
+
+async fn update_prediction(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<PredictionOut>> {
+    let txn = state.db.write().await?;
+    let (current, project) = prediction_in_org(&txn, &caller, id).await?;
+    let mut fields = Fields::new(&body)?;
+    let result = read_result(&mut fields, &project);
+    let score = fields.nullable_float("score");
+    let model_version = fields.string("model_version");
+    fields.finish()?;
+    let mut active = current.into_active_model();
+    if let Some(result) = result {
+        active.result = Set(result.to_string());
+    }
+    if let Some(score) = score {
+        active.score = Set(score);
+    }
+    if let Some(version) = model_version {
+        active.model_version = Set(version);
+    }
+    active.updated_at = Set(time::now());
+    let saved = queries::predictions::update(&*txn, active).await?;
+    txn.commit().await?;
+    Ok(Json(prediction_out(saved, &time::now())))
+}
+
+async fn delete_prediction(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let txn = state.db.write().await?;
+    let (current, project) = prediction_in_org(&txn, &caller, id).await?;
+    queries::predictions::delete(&*txn, current.id).await?;
+    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id])).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/predictions/", get(list_predictions).post(create_prediction));
+    slashed(
+        router,
+        "/api/predictions/{id}/",
+        get(get_prediction).patch(update_prediction).put(update_prediction).delete(delete_prediction),
+    )
+}

@@ -1,4 +1,224 @@
-//! placeholder
-use axum::Router;
+//! Tasks: `/api/tasks/` (Data Manager listing and single-task CRUD) and
+//! `/api/projects/{id}/tasks/` (the older bare-list view and delete-all).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tessera_db::counters::{TaskSet, TaskTally};
+use tessera_db::entities::{project, task};
+use tessera_db::queries::tasks::NewTask;
+use tessera_db::{queries, time};
+
+use crate::api::projects::project_of;
+use crate::api::slashed;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::{Fields, JsonBody};
+use crate::services::render::{
+    annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
+};
 use crate::state::AppState;
-pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> { router }
+
+#[derive(Deserialize)]
+struct ListParams {
+    project: Option<String>,
+    view: Option<String>,
+    page: Option<String>,
+    page_size: Option<String>,
+    fields: Option<String>,
+}
+
+/// The Data Manager's task page: `{total_annotations, total_predictions, total, tasks}`.
+#[derive(Serialize)]
+struct TaskPage {
+    total_annotations: i64,
+    total_predictions: i64,
+    total: i64,
+    tasks: Vec<DmTaskOut>,
+}
+
+fn positive(value: Option<&str>, default: u64) -> Option<u64> {
+    match value {
+        None | Some("") => Some(default),
+        Some(text) => text.parse::<u64>().ok().filter(|n| *n > 0),
+    }
+}
+
+async fn list_tasks(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Json<TaskPage>> {
+    let Some(project_id) = params.project.as_deref().and_then(|p| p.parse::<i64>().ok()) else {
+        let detail = if params.view.is_some() { "View is not found" } else { "Neither project nor view id specified" };
+        return Err(ApiError::Raw(StatusCode::NOT_FOUND, json!({"detail": detail})));
+    };
+    let project = project_of(&state, &caller, project_id).await?;
+    let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
+    let size = positive(params.page_size.as_deref(), 100).unwrap_or(100);
+    let conn = state.db.conn();
+    let tasks = queries::tasks::page_by_id(conn, project.id, (page - 1) * size, size).await?;
+    if tasks.is_empty() && page > 1 {
+        return Err(ApiError::NotFound("Invalid page.".into()));
+    }
+    let batch = TaskBatch::load(conn, &tasks).await?;
+    let first_key = first_data_key(&project);
+    let nested = (params.fields.as_deref() == Some("all")).then_some(CompletedBy::Id);
+    let now = time::now();
+    Ok(Json(TaskPage {
+        total_annotations: project.total_annotations_number,
+        total_predictions: project.total_predictions_number,
+        total: project.task_number,
+        tasks: tasks.into_iter().map(|t| dm_task(t, &batch, first_key.as_deref(), nested, &now)).collect(),
+    }))
+}
+
+/// A task of the caller's organization and its project.
+async fn task_of(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(task::Model, project::Model)> {
+    let conn = state.db.conn();
+    let task = queries::tasks::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    let project = queries::projects::find(conn, caller.organization_id, task.project_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    Ok((task, project))
+}
+
+async fn get_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<DmTaskOut>> {
+    let (task, project) = task_of(&state, &caller, id).await?;
+    let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task)).await?;
+    let first_key = first_data_key(&project);
+    Ok(Json(dm_task(task, &batch, first_key.as_deref(), Some(CompletedBy::Expanded), &time::now())))
+}
+
+/// The simple task shape with nested annotations (`completed_by` as id) and predictions.
+async fn simple_with_nested(state: &AppState, tasks: Vec<task::Model>, project: &project::Model) -> ApiResult<Vec<SimpleTaskOut>> {
+    let batch = TaskBatch::load(state.db.conn(), &tasks).await?;
+    let first_key = first_data_key(project);
+    let now = time::now();
+    let users = Users::load(state.db.conn(), batch.annotations.values().flatten().map(|a| a.completed_by_id)).await?;
+    Ok(tasks
+        .into_iter()
+        .map(|t| {
+            let annotations = batch.annotations.get(&t.id).cloned().unwrap_or_default();
+            let predictions = batch.predictions.get(&t.id).cloned().unwrap_or_default();
+            let nested = (
+                annotations.into_iter().map(|a| annotation_out(a, &users, CompletedBy::Id, &now)).collect(),
+                predictions.into_iter().map(|p| prediction_out(p, &now)).collect(),
+            );
+            simple_task(t, first_key.as_deref(), Some(nested))
+        })
+        .collect())
+}
+
+/// Reads `data` (an object) and `meta` for a task write.
+fn read_data_meta(fields: &mut Fields, required: bool) -> (Option<String>, Option<String>) {
+    let data = match fields.raw("data") {
+        None if required => {
+            fields.error("data", "This field is required.");
+            None
+        }
+        None => None,
+        Some(Value::Object(map)) => Some(Value::Object(map.clone()).to_string()),
+        Some(Value::Array(list)) => Some(Value::Array(list.clone()).to_string()),
+        Some(_) => {
+            fields.error("data", "Value must be valid JSON.");
+            None
+        }
+    };
+    let meta = fields.raw("meta").map(|m| if m.is_null() { "{}".to_string() } else { m.to_string() });
+    (data, meta)
+}
+
+async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<SimpleTaskOut>)> {
+    let mut fields = Fields::new(&body)?;
+    let project_id = fields.integer("project");
+    if !fields.has("project") {
+        fields.error("project", "This field is required.");
+    }
+    let (data, meta) = read_data_meta(&mut fields, true);
+    fields.finish()?;
+    let txn = state.db.write().await?;
+    let project = match project_id {
+        Some(id) => queries::projects::find(&*txn, caller.organization_id, id).await?,
+        None => None,
+    }
+    .ok_or_else(|| ApiError::field("project", format!("Invalid pk \"{}\" - object does not exist.", project_id.unwrap_or_default())))?;
+    let new = NewTask {
+        data: data.unwrap_or_else(|| "{}".into()),
+        meta: meta.unwrap_or_else(|| "{}".into()),
+        overlap: project.maximum_annotations.max(1),
+        tally: TaskTally::default(),
+        file_upload_id: None,
+        updated_by_id: None,
+    };
+    let task = queries::tasks::insert_one(&*txn, project.id, new, time::now()).await?;
+    txn.commit().await?;
+    let first_key = first_data_key(&project);
+    Ok((StatusCode::CREATED, Json(simple_task(task, first_key.as_deref(), None))))
+}
+
+async fn update_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<SimpleTaskOut>> {
+    let (task, project) = task_of(&state, &caller, id).await?;
+    let mut fields = Fields::new(&body)?;
+    let (data, meta) = read_data_meta(&mut fields, false);
+    fields.finish()?;
+    let txn = state.db.write().await?;
+    queries::tasks::update_fields(&*txn, task.id, data, meta, caller.user.id, time::now()).await?;
+    let task = queries::tasks::find(&*txn, task.id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    txn.commit().await?;
+    let mut rendered = simple_with_nested(&state, vec![task], &project).await?;
+    Ok(Json(rendered.remove(0)))
+}
+
+async fn delete_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let (task, project) = task_of(&state, &caller, id).await?;
+    let txn = state.db.write().await?;
+    queries::tasks::delete(&*txn, project.id, TaskSet::Ids(&[task.id])).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct LegacyPage {
+    page: Option<String>,
+    start: Option<String>,
+    page_size: Option<String>,
+    length: Option<String>,
+}
+
+/// `GET /api/projects/{id}/tasks/`: a bare list, newest update first, legacy paging
+/// (`page`/`start`, `page_size`/`length`, default 50, `-1` = all).
+async fn list_project_tasks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(params): Query<LegacyPage>,
+) -> ApiResult<Json<Vec<SimpleTaskOut>>> {
+    let project = project_of(&state, &caller, id).await?;
+    let page = positive(params.page.as_deref().or(params.start.as_deref()), 1).ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
+    let size_text = params.page_size.as_deref().or(params.length.as_deref());
+    let (offset, limit) = if size_text == Some("-1") {
+        (0, None)
+    } else {
+        let size = positive(size_text, 50).unwrap_or(50);
+        ((page - 1) * size, Some(size))
+    };
+    let tasks = queries::tasks::page_by_updated(state.db.conn(), project.id, offset, limit).await?;
+    if tasks.is_empty() && page > 1 {
+        return Err(ApiError::NotFound("Not found.".into()));
+    }
+    Ok(Json(simple_with_nested(&state, tasks, &project).await?))
+}
+
+/// `DELETE /api/projects/{id}/tasks/`: every task of the project.
+async fn delete_project_tasks(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let project = project_of(&state, &caller, id).await?;
+    let txn = state.db.write().await?;
+    queries::tasks::delete(&*txn, project.id, TaskSet::All).await?;
+    queries::projects::reset_summary(&*txn, project.id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/tasks/", get(list_tasks).post(create_task));
+    let router = slashed(router, "/api/tasks/{id}/", get(get_task).patch(update_task).put(update_task).delete(delete_task));
+    slashed(router, "/api/projects/{id}/tasks/", get(list_project_tasks).delete(delete_project_tasks))
+}

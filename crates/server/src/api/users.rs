@@ -14,6 +14,7 @@ use crate::auth::secrets::random_hex;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{Fields, JsonBody};
+use crate::services::render::initials;
 use crate::state::AppState;
 
 /// Organization summary shown with a user.
@@ -48,18 +49,6 @@ struct WhoAmI {
     #[serde(flatten)]
     user: UserResponse,
     permissions: Vec<&'static str>,
-}
-
-/// Initials as Label Studio computes them (`users/models.py`, `get_initials`).
-pub fn initials(user: &user::Model) -> String {
-    let first = user.first_name.chars().next();
-    let last = user.last_name.chars().next();
-    match (first, last) {
-        (None, None) => user.email.chars().take(2).collect(),
-        (Some(f), None) => f.to_string(),
-        (None, Some(l)) => l.to_string(),
-        (Some(f), Some(l)) => format!("{f}{l}"),
-    }
 }
 
 /// Renders a user with its active organization's summary.

@@ -1,6 +1,9 @@
 //! Business rules that are more than one query: accounts, import, export, annotations.
 
 pub mod accounts;
+pub mod annotations;
+pub mod predictions;
+pub mod render;
 pub mod bootstrap;
 pub mod projects;
 pub mod summary;

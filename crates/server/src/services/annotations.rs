@@ -1,0 +1,232 @@
+//! Creating, changing and deleting annotations with everything that follows in the same
+//! transaction: task and project counters, `is_labeled`, ground truth, the project summary.
+
+use sea_orm::{IntoActiveModel, Set};
+use serde_json::Value;
+use tessera_db::counters::{self, TaskSet};
+use tessera_db::entities::{annotation, project, task};
+use tessera_db::queries::annotations::NewAnnotation;
+use tessera_db::{queries, time, WriteTxn};
+use tessera_labelconfig::LabelConfig;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::Fields;
+use crate::services::render::prediction_out;
+use crate::services::summary::Summary;
+
+/// Number of distinct region ids in a result (Label Studio's `result_count`).
+pub fn result_count(result: &Value) -> i32 {
+    let Value::Array(items) = result else { return 0 };
+    let mut ids: Vec<Option<&str>> = items.iter().map(|r| r.get("id").and_then(Value::as_str)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() as i32
+}
+
+/// Reads and checks `result`: JSON strings are decoded, a non-list is refused, and with a
+/// config its regions must name its controls.
+fn read_result(fields: &mut Fields, config: Option<&LabelConfig>) -> Option<Option<Value>> {
+    let raw = fields.raw("result")?.clone();
+    let value = match raw {
+        Value::Null => {
+            fields.error("result", "This field may not be null.");
+            return None;
+        }
+        Value::String(text) => match serde_json::from_str(&text) {
+            Ok(value) => value,
+            Err(_) => {
+                fields.error("result", "annotation \"result\" can't be parse from str to JSON");
+                return None;
+            }
+        },
+        other => other,
+    };
+    if !value.is_array() {
+        fields.error("result", "annotation \"result\" field in annotation must be list");
+        return None;
+    }
+    if let Some(config) = config {
+        if let Err(message) = tessera_labelconfig::validate_result(config, &value) {
+            fields.error("result", message);
+            return None;
+        }
+    }
+    Some(Some(value))
+}
+
+/// The task and its project, if the task is in the caller's organization.
+pub async fn task_in_org(txn: &WriteTxn, caller: &Caller, task_id: i64) -> ApiResult<(task::Model, project::Model)> {
+    let task = queries::tasks::find(&**txn, task_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    let project = queries::projects::find(&**txn, caller.organization_id, task.project_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    Ok((task, project))
+}
+
+async fn check_member(txn: &WriteTxn, caller: &Caller, fields: &mut Fields<'_>, key: &str) -> ApiResult<Option<i64>> {
+    let Some(id) = fields.integer(key) else { return Ok(None) };
+    if queries::organizations::membership(&**txn, caller.organization_id, id).await?.is_none() {
+        fields.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
+        return Ok(None);
+    }
+    Ok(Some(id))
+}
+
+/// Updates the project summary by removing `old` and adding `new` results.
+async fn update_summary(txn: &WriteTxn, project_id: i64, old: Option<&Value>, new: Option<&Value>) -> ApiResult<()> {
+    if old.is_none() && new.is_none() {
+        return Ok(());
+    }
+    let current = queries::projects::lock_summary(&**txn, project_id).await?;
+    let mut summary = Summary::load(&current.0, &current.1);
+    if let Some(old) = old {
+        summary.count_result(old, -1);
+    }
+    if let Some(new) = new {
+        summary.count_result(new, 1);
+    }
+    let (annotations, labels) = summary.to_json();
+    queries::projects::set_summary(&**txn, project_id, &annotations, &labels).await?;
+    Ok(())
+}
+
+/// Recounts the task, bumps its `updated_at`, and keeps ground truth unique per task.
+async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &annotation::Model, user: i64) -> ApiResult<()> {
+    if annotation.ground_truth {
+        queries::annotations::unset_ground_truth(&**txn, annotation.task_id, annotation.id).await?;
+    }
+    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[annotation.task_id])).await?;
+    queries::tasks::touch(&**txn, &[annotation.task_id], user, time::now()).await?;
+    Ok(())
+}
+
+/// `POST /api/tasks/{id}/annotations/`.
+pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value, cancelled_param: bool) -> ApiResult<annotation::Model> {
+    let (task, project) = task_in_org(txn, caller, task_id).await?;
+    let config = LabelConfig::parse(&project.label_config).ok();
+    let mut fields = Fields::new(body)?;
+    let result = read_result(&mut fields, config.as_ref()).flatten();
+    let was_cancelled = fields.boolean("was_cancelled").unwrap_or(cancelled_param);
+    let ground_truth = fields.boolean("ground_truth").unwrap_or(false);
+    let lead_time = fields.nullable_float("lead_time").flatten();
+    let completed_by = check_member(txn, caller, &mut fields, "completed_by").await?.unwrap_or(caller.user.id);
+    let unique_id = fields.nullable_string("unique_id").flatten();
+    let import_id = fields.nullable_integer("import_id").flatten();
+    let last_action = fields.nullable_string("last_action").flatten();
+    let parent_prediction = fields.nullable_integer("parent_prediction").flatten();
+    let parent_annotation = fields.nullable_integer("parent_annotation").flatten();
+    fields.finish()?;
+
+    let prediction = match &result {
+        Some(_) => queries::predictions::of_tasks(&**txn, &[task.id])
+            .await?
+            .into_iter()
+            .rev()
+            .find(|p| p.model_version == project.model_version)
+            .map(|p| serde_json::to_string(&prediction_out(p, &time::now())).unwrap_or_else(|_| "{}".into())),
+        None => None,
+    };
+    let new = NewAnnotation {
+        task_id: task.id,
+        completed_by_id: Some(completed_by),
+        result_count: result.as_ref().map_or(0, result_count),
+        result: result.as_ref().map(Value::to_string),
+        was_cancelled,
+        ground_truth,
+        lead_time,
+        import_id,
+        bulk_created: false,
+        prediction: prediction.unwrap_or_else(|| "{}".to_string()),
+        parent_prediction_id: parent_prediction,
+        parent_annotation_id: parent_annotation,
+        unique_id: Some(unique_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string())),
+        draft_created_at: None,
+        last_action,
+        updated_by_id: Some(caller.user.id),
+    };
+    let saved = queries::annotations::insert_one(&**txn, project.id, new, time::now()).await.map_err(|err| {
+        if tessera_db::is_unique_violation(&err) {
+            ApiError::Conflict("Annotation with this unique id already exists".into())
+        } else {
+            err.into()
+        }
+    })?;
+    after_change(txn, &project, &saved, caller.user.id).await?;
+    update_summary(txn, project.id, None, result.as_ref()).await?;
+    Ok(saved)
+}
+
+/// The annotation and its project, if in the caller's organization.
+pub async fn annotation_in_org(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<(annotation::Model, project::Model)> {
+    let annotation = queries::annotations::find(&**txn, id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
+    let project = queries::projects::find(&**txn, caller.organization_id, annotation.project_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Annotation"))?;
+    Ok((annotation, project))
+}
+
+/// `PATCH /api/annotations/{id}/`: a partial update; `result` is replaced wholesale.
+pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> ApiResult<annotation::Model> {
+    let (current, project) = annotation_in_org(txn, caller, id).await?;
+    let config = LabelConfig::parse(&project.label_config).ok();
+    let mut fields = Fields::new(body)?;
+    let result = read_result(&mut fields, config.as_ref());
+    let was_cancelled = fields.boolean("was_cancelled");
+    let ground_truth = fields.boolean("ground_truth");
+    let lead_time = fields.nullable_float("lead_time");
+    let completed_by = check_member(txn, caller, &mut fields, "completed_by").await?;
+    let last_action = fields.nullable_string("last_action");
+    fields.finish()?;
+
+    let old_result = current.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    let mut active = current.clone().into_active_model();
+    if let Some(result) = &result {
+        active.result = Set(result.as_ref().map(Value::to_string));
+        active.result_count = Set(result.as_ref().map_or(0, result_count));
+    }
+    if let Some(v) = was_cancelled {
+        active.was_cancelled = Set(v);
+    }
+    if let Some(v) = ground_truth {
+        active.ground_truth = Set(v);
+    }
+    if let Some(v) = lead_time {
+        active.lead_time = Set(v);
+    }
+    if let Some(v) = completed_by {
+        active.completed_by_id = Set(Some(v));
+    }
+    if let Some(v) = last_action {
+        active.last_action = Set(v);
+    }
+    active.updated_by_id = Set(Some(caller.user.id));
+    active.updated_at = Set(time::now());
+    let saved = queries::annotations::update(&**txn, active).await?;
+    after_change(txn, &project, &saved, caller.user.id).await?;
+    if let Some(new_result) = result {
+        update_summary(txn, project.id, old_result.as_ref(), new_result.as_ref()).await?;
+    }
+    Ok(saved)
+}
+
+/// `DELETE /api/annotations/{id}/`.
+pub async fn delete(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<()> {
+    let (current, project) = annotation_in_org(txn, caller, id).await?;
+    queries::annotations::delete(&**txn, current.id).await?;
+    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id])).await?;
+    let old_result = current.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    update_summary(txn, project.id, old_result.as_ref(), None).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn counts_distinct_region_ids() {
+        assert_eq!(result_count(&json!([{"id": "a"}, {"id": "a"}, {"id": "b"}])), 2);
+        assert_eq!(result_count(&json!([{"x": 1}, {"y": 2}])), 1);
+        assert_eq!(result_count(&json!([])), 0);
+    }
+}

@@ -1,0 +1,403 @@
+//! Response shapes shared by the task, annotation and prediction endpoints, matching Label
+//! Studio's serializers (`label_studio/tasks/serializers.py`, `data_manager/serializers.py`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use tessera_db::entities::{annotation, file_upload, prediction, project, task, user};
+use tessera_db::{queries, time};
+use tessera_formats::import::UNDEFINED_KEY;
+
+use crate::error::ApiResult;
+
+/// Django's `timesince` with a non-breaking space: `"0\u{a0}minutes"`, `"1\u{a0}hour"`.
+pub fn created_ago(at: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
+    let seconds = (*now - *at).num_seconds().max(0);
+    let units = [
+        (365 * 86400, "year"),
+        (30 * 86400, "month"),
+        (7 * 86400, "week"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ];
+    for (size, name) in units {
+        let n = seconds / size;
+        if n >= 1 {
+            return format!("{n}\u{a0}{name}{}", if n == 1 { "" } else { "s" });
+        }
+    }
+    "0\u{a0}minutes".to_string()
+}
+
+/// Parses stored JSON text; corrupt text renders as null rather than failing the request.
+pub fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// The first data key of a project's config, which `$undefined$` is renamed to on every read.
+pub fn first_data_key(project: &project::Model) -> Option<String> {
+    let types: Map<String, Value> = serde_json::from_str(&project.data_types).unwrap_or_default();
+    types.keys().next().cloned()
+}
+
+/// Task data as stored, with `$undefined$` renamed to `first_key` (moved to the end, as
+/// Label Studio's pop-and-set does).
+pub fn task_data(text: &str, first_key: Option<&str>) -> Value {
+    let mut data = json_of(text);
+    if let (Some(key), Value::Object(map)) = (first_key, &mut data) {
+        if let Some(value) = map.shift_remove(UNDEFINED_KEY) {
+            map.insert(key.to_string(), value);
+        }
+    }
+    data
+}
+
+/// Initials as Label Studio computes them (`users/models.py`, `get_initials`).
+pub fn initials(user: &user::Model) -> String {
+    let first = user.first_name.chars().next();
+    let last = user.last_name.chars().next();
+    match (first, last) {
+        (None, None) => user.email.chars().take(2).collect(),
+        (Some(f), None) => f.to_string(),
+        (None, Some(l)) => l.to_string(),
+        (Some(f), Some(l)) => format!("{f}{l}"),
+    }
+}
+
+/// Users by id, loaded once per response.
+#[derive(Default)]
+pub struct Users(HashMap<i64, user::Model>);
+
+impl Users {
+    /// Loads the users referenced by these ids.
+    pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, ids: impl IntoIterator<Item = Option<i64>>) -> ApiResult<Users> {
+        let mut wanted: Vec<i64> = ids.into_iter().flatten().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let users = queries::users::find_many(conn, &wanted).await?;
+        Ok(Users(users.into_iter().map(|u| (u.id, u)).collect()))
+    }
+
+    /// `"<first> <last> <email>, <id>"` (Label Studio's `created_username`).
+    pub fn created_username(&self, id: Option<i64>) -> String {
+        match id.and_then(|id| self.0.get(&id)) {
+            Some(u) => format!("{} {} {}, {}", u.first_name, u.last_name, u.email, u.id),
+            None => String::new(),
+        }
+    }
+
+    /// `{id, first_name, last_name, avatar, email, initials}` as the task detail view expands it.
+    pub fn expanded(&self, id: Option<i64>) -> Value {
+        match id.and_then(|id| self.0.get(&id)) {
+            Some(u) => json!({"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "avatar": u.avatar,
+                              "email": u.email, "initials": initials(u)}),
+            None => id.map_or(Value::Null, Value::from),
+        }
+    }
+
+    /// `{id, email, first_name, last_name}`: the export's `completed_by` object (the seed's format).
+    pub fn export_object(&self, id: Option<i64>) -> Value {
+        match id.and_then(|id| self.0.get(&id)) {
+            Some(u) => json!({"id": u.id, "email": u.email, "first_name": u.first_name, "last_name": u.last_name}),
+            None => id.map_or(Value::Null, Value::from),
+        }
+    }
+}
+
+/// How an annotation's `completed_by` is shown.
+#[derive(Clone, Copy)]
+pub enum CompletedBy {
+    Id,
+    Expanded,
+}
+
+/// `AnnotationSerializer` output.
+#[derive(Serialize)]
+pub struct AnnotationOut {
+    pub id: i64,
+    pub result: Value,
+    pub created_username: String,
+    pub created_ago: String,
+    pub completed_by: Value,
+    pub was_cancelled: bool,
+    pub ground_truth: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub draft_created_at: Option<String>,
+    pub lead_time: Option<f64>,
+    pub import_id: Option<i64>,
+    pub last_action: Option<String>,
+    pub bulk_created: bool,
+    pub task: i64,
+    pub project: i64,
+    pub updated_by: Option<i64>,
+    pub parent_prediction: Option<i64>,
+    pub parent_annotation: Option<i64>,
+    pub last_created_by: Option<i64>,
+}
+
+/// Renders an annotation.
+pub fn annotation_out(a: annotation::Model, users: &Users, completed_by: CompletedBy, now: &DateTime<Utc>) -> AnnotationOut {
+    AnnotationOut {
+        id: a.id,
+        result: a.result.as_deref().map_or(Value::Null, json_of),
+        created_username: users.created_username(a.completed_by_id),
+        created_ago: created_ago(&a.created_at, now),
+        completed_by: match completed_by {
+            CompletedBy::Id => a.completed_by_id.map_or(Value::Null, Value::from),
+            CompletedBy::Expanded => users.expanded(a.completed_by_id),
+        },
+        was_cancelled: a.was_cancelled,
+        ground_truth: a.ground_truth,
+        created_at: time::format(&a.created_at),
+        updated_at: time::format(&a.updated_at),
+        draft_created_at: a.draft_created_at.as_ref().map(time::format),
+        lead_time: a.lead_time,
+        import_id: a.import_id,
+        last_action: a.last_action,
+        bulk_created: a.bulk_created,
+        task: a.task_id,
+        project: a.project_id,
+        updated_by: a.updated_by_id,
+        parent_prediction: a.parent_prediction_id,
+        parent_annotation: a.parent_annotation_id,
+        last_created_by: a.last_created_by_id,
+    }
+}
+
+/// `PredictionSerializer` output.
+#[derive(Serialize)]
+pub struct PredictionOut {
+    pub id: i64,
+    pub result: Value,
+    pub model_version: String,
+    pub created_ago: String,
+    pub score: Option<f64>,
+    pub cluster: Option<i64>,
+    pub neighbors: Value,
+    pub mislabeling: f64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub model: Option<i64>,
+    pub model_run: Option<i64>,
+    pub task: i64,
+    pub project: i64,
+}
+
+/// Renders a prediction.
+pub fn prediction_out(p: prediction::Model, now: &DateTime<Utc>) -> PredictionOut {
+    PredictionOut {
+        id: p.id,
+        result: json_of(&p.result),
+        model_version: p.model_version,
+        created_ago: created_ago(&p.created_at, now),
+        score: p.score,
+        cluster: p.cluster,
+        neighbors: p.neighbors.as_deref().map_or(Value::Null, json_of),
+        mislabeling: p.mislabeling,
+        created_at: time::format(&p.created_at),
+        updated_at: time::format(&p.updated_at),
+        model: p.model_id,
+        model_run: p.model_run_id,
+        task: p.task_id,
+        project: p.project_id,
+    }
+}
+
+/// `TaskSimpleSerializer`/`TaskSerializer` output (`/api/projects/{id}/tasks/`, task writes).
+#[derive(Serialize)]
+pub struct SimpleTaskOut {
+    pub id: i64,
+    pub data: Value,
+    pub meta: Value,
+    pub created_at: String,
+    pub updated_at: String,
+    pub is_labeled: bool,
+    pub overlap: i32,
+    pub inner_id: i64,
+    pub total_annotations: i32,
+    pub cancelled_annotations: i32,
+    pub total_predictions: i32,
+    pub comment_count: i32,
+    pub unresolved_comment_count: i32,
+    pub last_comment_updated_at: Option<String>,
+    pub project: i64,
+    pub updated_by: Option<i64>,
+    pub file_upload: Option<i64>,
+    pub comment_authors: Vec<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<AnnotationOut>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predictions: Option<Vec<PredictionOut>>,
+}
+
+/// Renders a task in the simple shape; `nested` adds annotations and predictions.
+pub fn simple_task(t: task::Model, first_key: Option<&str>, nested: Option<(Vec<AnnotationOut>, Vec<PredictionOut>)>) -> SimpleTaskOut {
+    let (annotations, predictions) = match nested {
+        Some((a, p)) => (Some(a), Some(p)),
+        None => (None, None),
+    };
+    SimpleTaskOut {
+        id: t.id,
+        data: task_data(&t.data, first_key),
+        meta: json_of(&t.meta),
+        created_at: time::format(&t.created_at),
+        updated_at: time::format(&t.updated_at),
+        is_labeled: t.is_labeled,
+        overlap: t.overlap,
+        inner_id: t.inner_id,
+        total_annotations: t.total_annotations,
+        cancelled_annotations: t.cancelled_annotations,
+        total_predictions: t.total_predictions,
+        comment_count: 0,
+        unresolved_comment_count: 0,
+        last_comment_updated_at: None,
+        project: t.project_id,
+        updated_by: t.updated_by_id,
+        file_upload: t.file_upload_id,
+        comment_authors: Vec::new(),
+        annotations,
+        predictions,
+    }
+}
+
+/// The Data Manager task shape (`/api/tasks/`, `/api/tasks/{id}/`).
+#[derive(Serialize)]
+pub struct DmTaskOut {
+    pub id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predictions: Option<Vec<PredictionOut>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Vec<AnnotationOut>>,
+    pub drafts: Vec<Value>,
+    pub annotators: Vec<i64>,
+    pub inner_id: i64,
+    pub cancelled_annotations: i32,
+    pub total_annotations: i32,
+    pub total_predictions: i32,
+    pub completed_at: Option<String>,
+    pub annotations_results: String,
+    pub predictions_results: String,
+    pub predictions_score: Option<f64>,
+    pub file_upload: Option<String>,
+    pub storage_filename: Option<String>,
+    pub annotations_ids: String,
+    pub predictions_model_versions: String,
+    pub avg_lead_time: Option<f64>,
+    pub draft_exists: bool,
+    pub updated_by: Vec<Value>,
+    pub data: Value,
+    pub meta: Value,
+    pub created_at: String,
+    pub updated_at: String,
+    pub is_labeled: bool,
+    pub overlap: i32,
+    pub comment_count: i32,
+    pub unresolved_comment_count: i32,
+    pub last_comment_updated_at: Option<String>,
+    pub project: i64,
+    pub comment_authors: Vec<i64>,
+}
+
+/// Everything needed to render a page of tasks in the Data Manager shape.
+pub struct TaskBatch {
+    pub annotations: HashMap<i64, Vec<annotation::Model>>,
+    pub predictions: HashMap<i64, Vec<prediction::Model>>,
+    pub uploads: HashMap<i64, String>,
+    pub users: Users,
+}
+
+impl TaskBatch {
+    /// Loads annotations, predictions, upload names and users of these tasks in four queries.
+    pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, tasks: &[task::Model]) -> ApiResult<TaskBatch> {
+        let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+        let mut annotations: HashMap<i64, Vec<annotation::Model>> = HashMap::new();
+        for a in queries::annotations::of_tasks(conn, &ids).await? {
+            annotations.entry(a.task_id).or_default().push(a);
+        }
+        let mut predictions: HashMap<i64, Vec<prediction::Model>> = HashMap::new();
+        for p in queries::predictions::of_tasks(conn, &ids).await? {
+            predictions.entry(p.task_id).or_default().push(p);
+        }
+        let upload_ids: Vec<i64> = tasks.iter().filter_map(|t| t.file_upload_id).collect();
+        let uploads = queries::file_uploads::find_many(conn, &upload_ids).await?;
+        let uploads = uploads.into_iter().map(|u: file_upload::Model| (u.id, basename(&u.file))).collect();
+        let users = Users::load(conn, annotations.values().flatten().map(|a| a.completed_by_id)).await?;
+        Ok(TaskBatch { annotations, predictions, uploads, users })
+    }
+}
+
+/// The last path segment.
+pub fn basename(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+/// Renders a task in the Data Manager shape; `nested` adds annotations/predictions.
+pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, nested: Option<CompletedBy>, now: &DateTime<Utc>) -> DmTaskOut {
+    let empty_a = Vec::new();
+    let empty_p = Vec::new();
+    let annotations = batch.annotations.get(&t.id).unwrap_or(&empty_a);
+    let predictions = batch.predictions.get(&t.id).unwrap_or(&empty_p);
+    let mut annotators: Vec<i64> = annotations.iter().filter_map(|a| a.completed_by_id).collect();
+    annotators.dedup();
+    let lead_times: Vec<f64> = annotations.iter().filter_map(|a| a.lead_time).collect();
+    let scores: Vec<f64> = predictions.iter().filter_map(|p| p.score).collect();
+    let mut versions: Vec<&str> = predictions.iter().map(|p| p.model_version.as_str()).collect();
+    versions.dedup();
+    DmTaskOut {
+        id: t.id,
+        predictions: nested.map(|_| predictions.iter().cloned().map(|p| prediction_out(p, now)).collect()),
+        annotations: nested.map(|how| annotations.iter().cloned().map(|a| annotation_out(a, &batch.users, how, now)).collect()),
+        drafts: Vec::new(),
+        annotators,
+        inner_id: t.inner_id,
+        cancelled_annotations: t.cancelled_annotations,
+        total_annotations: t.total_annotations,
+        total_predictions: t.total_predictions,
+        completed_at: t.completed_at.as_ref().map(time::format),
+        annotations_results: String::new(),
+        predictions_results: String::new(),
+        predictions_score: (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64),
+        file_upload: t.file_upload_id.and_then(|id| batch.uploads.get(&id).cloned()),
+        storage_filename: None,
+        annotations_ids: annotations.iter().map(|a| a.id.to_string()).collect::<Vec<_>>().join(","),
+        predictions_model_versions: versions.join(","),
+        avg_lead_time: (!lead_times.is_empty()).then(|| lead_times.iter().sum::<f64>() / lead_times.len() as f64),
+        draft_exists: false,
+        updated_by: t.updated_by_id.map(|id| vec![json!({"user_id": id})]).unwrap_or_default(),
+        data: task_data(&t.data, first_key),
+        meta: json_of(&t.meta),
+        created_at: time::format(&t.created_at),
+        updated_at: time::format(&t.updated_at),
+        is_labeled: t.is_labeled,
+        overlap: t.overlap,
+        comment_count: 0,
+        unresolved_comment_count: 0,
+        last_comment_updated_at: None,
+        project: t.project_id,
+        comment_authors: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn humanizes_like_django() {
+        let now = Utc::now();
+        assert_eq!(created_ago(&now, &now), "0\u{a0}minutes");
+        assert_eq!(created_ago(&(now - Duration::minutes(1)), &now), "1\u{a0}minute");
+        assert_eq!(created_ago(&(now - Duration::hours(5)), &now), "5\u{a0}hours");
+    }
+
+    #[test]
+    fn renames_undefined_key() {
+        assert_eq!(task_data(r#"{"$undefined$": "x", "a": 1}"#, Some("text")), json!({"a": 1, "text": "x"}));
+        assert_eq!(task_data(r#"{"$undefined$": "x"}"#, None), json!({"$undefined$": "x"}));
+    }
+}
