@@ -103,3 +103,20 @@ pub async fn update<C: ConnectionTrait>(conn: &C, model: prediction::ActiveModel
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
     prediction::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
 }
+
+/// `(task_id, prediction_id)` pairs of these tasks, ordered by id (exports list ids only).
+pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<Vec<(i64, i64)>, DbErr> {
+    use sea_orm::QuerySelect;
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    prediction::Entity::find()
+        .select_only()
+        .column(prediction::Column::TaskId)
+        .column(prediction::Column::Id)
+        .filter(prediction::Column::TaskId.is_in(task_ids.iter().copied()))
+        .order_by_asc(prediction::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await
+}

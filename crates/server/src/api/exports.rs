@@ -1,4 +1,86 @@
-//! placeholder
-use axum::Router;
+//! `GET /api/projects/{id}/export` (streamed), `/export/formats`, and the removed v1 routes.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use md5::{Digest, Md5};
+use tessera_db::time;
+use tessera_formats::export::{formats, Format, FormatInfo};
+
+use crate::api::projects::project_of;
+use crate::api::{exact, slashed};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::services::export::{stream, ExportRequest};
 use crate::state::AppState;
-pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> { router }
+
+/// A DRF boolean query value; empty means "not given".
+fn boolean(name: &str, value: Option<&str>, default: bool) -> ApiResult<bool> {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => Ok(default),
+        Some("t" | "y" | "yes" | "true" | "on" | "1") => Ok(true),
+        Some("f" | "n" | "no" | "false" | "off" | "0") => Ok(false),
+        Some(_) => Err(ApiError::field(name, "Must be a valid boolean.")),
+    }
+}
+
+/// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,
+/// repeated `ids[]`, and `annotations__completed_by__only_id` (bare `completed_by` ids).
+fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let type_name = get("exportType").or(get("export_type")).unwrap_or("JSON");
+    let format = Format::parse(type_name)
+        .ok_or_else(|| ApiError::BadRequest(format!("{type_name} is not supported export format")))?;
+    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids[]").filter_map(|(_, v)| v.parse().ok()).collect();
+    let only_id = get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
+    boolean("download_resources", get("download_resources"), true)?;
+    Ok(ExportRequest {
+        format,
+        all_tasks: boolean("download_all_tasks", get("download_all_tasks"), false)?,
+        ids: (!ids.is_empty()).then_some(ids),
+        completed_by_only_id: boolean("annotations__completed_by__only_id", only_id, false)?,
+    })
+}
+
+async fn export_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+    let project = project_of(&state, &caller, id).await?;
+    let request = parse_request(query.as_deref())?;
+    let now = time::now();
+    let digest = hex::encode(Md5::digest(format!("{}:{}:{}", project.id, now.timestamp_micros(), query.unwrap_or_default())));
+    let name = format!("project-{}-at-{}-{}.{}", project.id, now.format("%Y-%m-%d-%H-%M"), &digest[..8], request.format.extension());
+    let content_type = format!("application/.{}", request.format.extension());
+    let body = Body::from_stream(stream(state.db.clone(), project, request));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    let value = |text: &str| HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.into()));
+    headers.insert(header::CONTENT_TYPE, value(&content_type)?);
+    headers.insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\""))?);
+    headers.insert("filename", value(&name)?);
+    Ok(response)
+}
+
+async fn export_formats(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<FormatInfo>>> {
+    project_of(&state, &caller, id).await?;
+    Ok(Json(formats()))
+}
+
+/// The v1 export routes that Label Studio Enterprise v2 removed.
+async fn removed_export(Path(id): Path<i64>) -> ApiError {
+    ApiError::Raw(
+        StatusCode::GONE,
+        serde_json::json!({"detail": format!(
+            "This endpoint was removed. Export annotations with GET /api/projects/{id}/export?exportType=JSON"
+        )}),
+    )
+}
+
+pub(crate) fn routes(router: axum::Router<AppState>) -> Router<AppState> {
+    let router = exact(router, "/api/projects/{id}/export", get(export_project));
+    let router = exact(router, "/api/projects/{id}/export/formats", get(export_formats));
+    let router = slashed(router, "/api/projects/{id}/results/", get(removed_export));
+    slashed(router, "/api/projects/{id}/completions/", get(removed_export))
+}

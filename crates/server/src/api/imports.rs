@@ -1,4 +1,410 @@
-//! placeholder
-use axum::Router;
+//! Import routes: `POST /api/projects/{id}/import` (JSON bodies and multipart files), the
+//! deprecated `/tasks/bulk/`, `/import/predictions`, file uploads and serving `/data/upload/`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use tessera_db::counters::{self, TaskSet};
+use tessera_db::entities::{file_upload, project};
+use tessera_db::queries::predictions::NewPrediction;
+use tessera_db::{queries, time, WriteTxn};
+use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
+use tessera_labelconfig::{pyrepr, LabelConfig};
+
+use crate::api::projects::project_of;
+use crate::api::{exact, slashed};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::payload::{parse_json, read_body, JsonBody};
+use crate::services::import::{self, refuse, RawItem};
+use crate::services::predictions::normalize_result;
 use crate::state::AppState;
-pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> { router }
+
+/// Most files one import request may carry (Django's `DATA_UPLOAD_MAX_NUMBER_FILES`).
+const MAX_FILES: usize = 100;
+
+#[derive(Deserialize, Default)]
+struct ImportParams {
+    commit_to_project: Option<String>,
+    return_task_ids: Option<String>,
+}
+
+fn truthy(value: Option<&str>, default: bool) -> bool {
+    match value.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => default,
+        Some("1" | "true" | "yes" | "on" | "t" | "y") => true,
+        _ => false,
+    }
+}
+
+/// The import response, in Label Studio's key order.
+#[derive(Serialize)]
+struct ImportResponse {
+    task_count: usize,
+    annotation_count: Option<usize>,
+    prediction_count: Option<usize>,
+    duration: f64,
+    file_upload_ids: Vec<i64>,
+    could_be_tasks_list: bool,
+    found_formats: Value,
+    data_columns: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_ids: Option<Vec<i64>>,
+}
+
+/// What the request body turned into before validation.
+struct Collected {
+    items: Vec<RawItem>,
+    file_upload_ids: Vec<i64>,
+    found_formats: Value,
+    data_columns: Vec<String>,
+    could_be_tasks_list: bool,
+}
+
+/// Files written during this request, removed again if the import fails.
+#[derive(Default)]
+struct SavedFiles(Vec<PathBuf>);
+
+impl SavedFiles {
+    async fn remove_all(&self) {
+        for path in &self.0 {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+}
+
+fn safe_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    if cleaned.is_empty() { "file".to_string() } else { cleaned }
+}
+
+fn json_items(body: Value) -> ApiResult<Vec<RawItem>> {
+    let items = match body {
+        Value::Array(items) => items,
+        Value::Object(map) => vec![Value::Object(map)],
+        _ => return Err(refuse("load_tasks: No data found in DATA or in FILES")),
+    };
+    Ok(items.into_iter().map(|item| RawItem { item, file_upload_id: None }).collect())
+}
+
+/// Stores every uploaded file, records it, and parses it into items.
+async fn collect_files(
+    state: &AppState,
+    txn: &WriteTxn,
+    caller: &Caller,
+    project: &project::Model,
+    mut multipart: Multipart,
+    saved: &mut SavedFiles,
+) -> ApiResult<Collected> {
+    let config = LabelConfig::parse(&project.label_config).ok();
+    let data_keys = config.as_ref().map_or(0, |c| c.data_types.len());
+    let mut collected = Collected {
+        items: Vec::new(),
+        file_upload_ids: Vec::new(),
+        found_formats: Value::Object(Map::new()),
+        data_columns: Vec::new(),
+        could_be_tasks_list: false,
+    };
+    let mut common_keys: Option<Vec<String>> = None;
+    let dir = state.media_root().join("upload").join(project.id.to_string());
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let mut files = 0;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        let Some(original) = field.file_name().map(str::to_string) else { continue };
+        files += 1;
+        if files > MAX_FILES {
+            return Err(refuse("The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES."));
+        }
+        let ext = formats::extension(&original);
+        if !formats::is_supported(&ext) {
+            let shown = original.rfind('.').map_or("", |pos| &original[pos..]);
+            return Err(refuse(format!("{shown} extension is not supported")));
+        }
+        let bytes = field.bytes().await.map_err(multipart_error)?;
+        let stored_name = format!("{}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8], safe_name(&original));
+        let relative = format!("upload/{}/{stored_name}", project.id);
+        let path = dir.join(&stored_name);
+        tokio::fs::write(&path, &bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
+        saved.0.push(path);
+        let upload = queries::file_uploads::insert(&**txn, project.id, caller.user.id, &relative, bytes.len() as i64, time::now()).await?;
+        collected.file_upload_ids.push(upload.id);
+        if let Value::Object(found) = &mut collected.found_formats {
+            let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
+            found.insert(ext.clone(), json!(count));
+        }
+        collected.could_be_tasks_list |= formats::is_tabular(&ext);
+        let failed = |message: String| refuse(format!("Failed to parse input file {stored_name}: {message}"));
+        let items = match formats::parse_file(&ext, &bytes).map_err(failed)? {
+            Parsed::Items(items) => items,
+            Parsed::Media => {
+                if data_keys > 1 {
+                    return Err(failed(
+                        "Your label config has more than one data key and direct file upload supports only one data key. \
+                         To import data with multiple data keys, use a JSON or CSV file."
+                            .into(),
+                    ));
+                }
+                vec![json!({"data": {UNDEFINED_KEY: format!("/data/{relative}")}})]
+            }
+        };
+        let keys: Vec<String> = items.first().and_then(|i| i.get("data")).and_then(Value::as_object).map(|d| d.keys().cloned().collect()).unwrap_or_default();
+        common_keys = Some(match common_keys {
+            None => keys,
+            Some(old) => {
+                let shared: Vec<String> = old.iter().filter(|k| keys.contains(k)).cloned().collect();
+                if shared.is_empty() {
+                    return Err(refuse(format!(
+                        "You're trying to import inconsistent data:\nuploading tabular data from \"{relative}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
+                        keys.join(","),
+                        old.join(",")
+                    )));
+                }
+                shared
+            }
+        });
+        collected.items.extend(items.into_iter().map(|item| RawItem { item, file_upload_id: Some(upload.id) }));
+    }
+    if files == 0 {
+        return Err(refuse("load_tasks: No data found in DATA or in FILES"));
+    }
+    collected.data_columns = common_keys.unwrap_or_default();
+    Ok(collected)
+}
+
+fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
+    if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge("Request body is larger than the configured limit".into())
+    } else {
+        ApiError::BadRequest(err.body_text())
+    }
+}
+
+/// Parses the body into items according to its content type.
+async fn collect(state: &AppState, txn: &WriteTxn, caller: &Caller, project: &project::Model, request: Request, saved: &mut SavedFiles) -> ApiResult<Collected> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    if content_type.starts_with("multipart/form-data") {
+        let multipart = Multipart::from_request(request, &()).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        return collect_files(state, txn, caller, project, multipart, saved).await;
+    }
+    let bytes = read_body(request, &()).await?;
+    let items = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let url = form.into_iter().find(|(k, _)| k == "url").map(|(_, v)| v).ok_or_else(|| refuse("\"url\" is not found in request data"))?;
+        let inline: Value = serde_json::from_str(&url.replace('\'', "\""))
+            .map_err(|_| refuse("Importing from a URL is not supported; upload the file or send its tasks as JSON"))?;
+        json_items(inline)?
+    } else {
+        json_items(parse_json(&bytes)?)?
+    };
+    Ok(Collected { items, file_upload_ids: Vec::new(), found_formats: json!([]), data_columns: Vec::new(), could_be_tasks_list: false })
+}
+
+async fn import_tasks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(params): Query<ImportParams>,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
+    let started = Instant::now();
+    let project = project_of(&state, &caller, id).await?;
+    let txn = state.db.write().await?;
+    let mut saved = SavedFiles::default();
+    let outcome = run_import(&state, &txn, &caller, &project, &params, request, &mut saved).await;
+    let response = match outcome {
+        Ok(response) => response,
+        Err(err) => {
+            drop(txn);
+            saved.remove_all().await;
+            return Err(err);
+        }
+    };
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(ImportResponse { duration: started.elapsed().as_secs_f64(), ..response })))
+}
+
+async fn run_import(
+    state: &AppState,
+    txn: &WriteTxn,
+    caller: &Caller,
+    project: &project::Model,
+    params: &ImportParams,
+    request: Request,
+    saved: &mut SavedFiles,
+) -> ApiResult<ImportResponse> {
+    let collected = collect(state, txn, caller, project, request, saved).await?;
+    let mut response = ImportResponse {
+        task_count: collected.items.len(),
+        annotation_count: None,
+        prediction_count: None,
+        duration: 0.0,
+        file_upload_ids: collected.file_upload_ids,
+        could_be_tasks_list: collected.could_be_tasks_list,
+        found_formats: collected.found_formats,
+        data_columns: collected.data_columns,
+        task_ids: None,
+    };
+    if !truthy(params.commit_to_project.as_deref(), true) {
+        return Ok(response);
+    }
+    let imported = import::import(txn, project, caller.organization_id, caller.user.id, collected.items).await?;
+    response.annotation_count = Some(imported.annotation_count);
+    response.prediction_count = Some(imported.prediction_count);
+    if truthy(params.return_task_ids.as_deref(), false) {
+        response.task_ids = Some(imported.task_ids);
+    }
+    Ok(response)
+}
+
+#[derive(Serialize)]
+struct Created {
+    created: usize,
+}
+
+/// `POST /api/projects/{id}/import/predictions`: `[{"task", "result", "score", "model_version"}]`.
+async fn import_predictions(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Created>)> {
+    let project = project_of(&state, &caller, id).await?;
+    let Value::Array(items) = body else {
+        return Err(refuse("Expected a list of predictions"));
+    };
+    let config = LabelConfig::parse(&project.label_config).ok();
+    let txn = state.db.write().await?;
+    let mut rows = Vec::new();
+    for item in &items {
+        let task = match item.get("task").and_then(Value::as_i64) {
+            Some(task_id) => queries::tasks::find(&*txn, task_id).await?.filter(|t| t.project_id == project.id),
+            None => None,
+        };
+        let Some(task) = task else {
+            return Err(refuse(format!(
+                "{} contains invalid \"task\" field: corresponding task ID couldn't be retrieved from project {} (id={}) tasks",
+                pyrepr::repr(item),
+                project.title.clone().unwrap_or_default(),
+                project.id
+            )));
+        };
+        let Ok(Some(result)) = normalize_result(config.as_ref(), item.get("result").unwrap_or(&Value::Null)) else { continue };
+        rows.push(NewPrediction {
+            task_id: task.id,
+            result: result.to_string(),
+            model_version: item.get("model_version").and_then(Value::as_str).unwrap_or("undefined").to_string(),
+            score: item.get("score").and_then(Value::as_f64),
+        });
+    }
+    let created = rows.len();
+    let mut task_ids: Vec<i64> = rows.iter().map(|r| r.task_id).collect();
+    task_ids.sort_unstable();
+    task_ids.dedup();
+    queries::predictions::insert_many(&*txn, project.id, rows, time::now()).await?;
+    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&task_ids)).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(Created { created })))
+}
+
+/// `FileUploadSerializer`: `{id, file, size}`.
+#[derive(Serialize)]
+struct UploadOut {
+    id: i64,
+    file: String,
+    size: Option<i64>,
+}
+
+impl From<file_upload::Model> for UploadOut {
+    fn from(upload: file_upload::Model) -> UploadOut {
+        UploadOut { id: upload.id, file: upload.file, size: Some(upload.size) }
+    }
+}
+
+#[derive(Deserialize)]
+struct UploadListParams {
+    ids: Option<String>,
+    all: Option<String>,
+}
+
+async fn list_uploads(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(params): Query<UploadListParams>) -> ApiResult<Json<Vec<UploadOut>>> {
+    let project = project_of(&state, &caller, id).await?;
+    let ids: Option<Vec<i64>> = match params.ids.as_deref() {
+        Some(text) => Some(serde_json::from_str(text).map_err(|_| ApiError::field("ids", "Expected a JSON list of ids, e.g. [1,2]"))?),
+        None => None,
+    };
+    if ids.is_none() && !truthy(params.all.as_deref(), false) && !project.is_draft {
+        return Ok(Json(Vec::new()));
+    }
+    let uploads = queries::file_uploads::of_project(state.db.conn(), project.id, ids.as_deref()).await?;
+    Ok(Json(uploads.into_iter().filter(|u| u.user_id == Some(caller.user.id)).map(UploadOut::from).collect()))
+}
+
+#[derive(Serialize)]
+struct Deleted {
+    deleted: u64,
+}
+
+async fn delete_uploads(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<Deleted>> {
+    let project = project_of(&state, &caller, id).await?;
+    let wanted: Option<Vec<i64>> = match body.get("file_upload_ids") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(serde_json::from_value(value.clone()).map_err(|_| ApiError::field("file_upload_ids", "Expected a list of ids."))?),
+    };
+    let txn = state.db.write().await?;
+    let uploads = queries::file_uploads::of_project(&*txn, project.id, wanted.as_deref()).await?;
+    let ids: Vec<i64> = uploads.iter().map(|u| u.id).collect();
+    let deleted = queries::file_uploads::delete(&*txn, &ids).await?;
+    txn.commit().await?;
+    for upload in uploads {
+        let _ = tokio::fs::remove_file(state.media_root().join(&upload.file)).await;
+    }
+    Ok(Json(Deleted { deleted }))
+}
+
+/// An upload whose project is in the caller's organization.
+async fn upload_of(state: &AppState, caller: &Caller, id: i64) -> ApiResult<file_upload::Model> {
+    let upload = queries::file_uploads::find(state.db.conn(), id).await?.ok_or_else(|| ApiError::no_match("FileUpload"))?;
+    project_of(state, caller, upload.project_id).await.map_err(|_| ApiError::no_match("FileUpload"))?;
+    Ok(upload)
+}
+
+async fn get_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<UploadOut>> {
+    Ok(Json(upload_of(&state, &caller, id).await?.into()))
+}
+
+async fn delete_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+    let upload = upload_of(&state, &caller, id).await?;
+    let txn = state.db.write().await?;
+    queries::file_uploads::delete(&*txn, &[upload.id]).await?;
+    txn.commit().await?;
+    let _ = tokio::fs::remove_file(state.media_root().join(&upload.file)).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /data/upload/{project}/{file}`: an uploaded file, for members of its organization.
+async fn serve_upload(State(state): State<AppState>, caller: Caller, Path((project_id, name)): Path<(i64, String)>) -> ApiResult<Response> {
+    project_of(&state, &caller, project_id).await?;
+    let relative = format!("upload/{project_id}/{name}");
+    let upload = queries::file_uploads::find_by_file(state.db.conn(), &relative).await?.ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
+    let file = tokio::fs::File::open(state.media_root().join(&upload.file)).await.map_err(|_| ApiError::NotFound("Not found.".into()))?;
+    let mime = mime_guess::from_path(&name).first_or_octet_stream();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((
+        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_SECURITY_POLICY, "sandbox".to_string())],
+        body,
+    )
+        .into_response())
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = exact(router, "/api/projects/{id}/import", post(import_tasks));
+    let router = slashed(router, "/api/projects/{id}/tasks/bulk/", post(import_tasks));
+    let router = exact(router, "/api/projects/{id}/import/predictions", post(import_predictions));
+    let router = exact(router, "/api/projects/{id}/file-uploads", get(list_uploads).delete(delete_uploads));
+    let router = exact(router, "/api/import/file-upload/{id}", get(get_upload).delete(delete_upload));
+    exact(router, "/data/upload/{project}/{name}", get(serve_upload))
+}

@@ -5,5 +5,7 @@ pub mod annotations;
 pub mod predictions;
 pub mod render;
 pub mod bootstrap;
+pub mod export;
+pub mod import;
 pub mod projects;
 pub mod summary;

@@ -81,6 +81,16 @@ impl Users {
         Ok(Users(users.into_iter().map(|u| (u.id, u)).collect()))
     }
 
+    /// Loads the users among `ids` not loaded yet (exports meet a few users over many batches).
+    pub async fn load_more<C: sea_orm::ConnectionTrait>(&mut self, conn: &C, ids: impl IntoIterator<Item = Option<i64>>) -> ApiResult<()> {
+        let missing: Vec<Option<i64>> = ids.into_iter().filter(|id| id.is_some_and(|id| !self.0.contains_key(&id))).collect();
+        if !missing.is_empty() {
+            let more = Users::load(conn, missing).await?;
+            self.0.extend(more.0);
+        }
+        Ok(())
+    }
+
     /// `"<first> <last> <email>, <id>"` (Label Studio's `created_username`).
     pub fn created_username(&self, id: Option<i64>) -> String {
         match id.and_then(|id| self.0.get(&id)) {

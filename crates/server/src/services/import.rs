@@ -1,0 +1,343 @@
+//! Importing tasks with their annotations and predictions, all-or-nothing.
+//!
+//! Every item is validated first (`TaskValidator` in `label_studio/tasks/validation.py`); if any
+//! fails, the request is refused with one message per item, aligned with the input (`{}` for good
+//! items, at most 100 entries), and nothing is written. Otherwise tasks, annotations and
+//! predictions are inserted with multi-row statements in the caller's transaction, with task
+//! counters computed in memory and the project's counters and summary moved once.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+use tessera_db::counters::{self, AnnotationFacts, ProjectSums, TaskTally};
+use tessera_db::entities::project;
+use tessera_db::queries::annotations::NewAnnotation;
+use tessera_db::queries::predictions::NewPrediction;
+use tessera_db::queries::tasks::NewTask;
+use tessera_db::{queries, time, WriteTxn};
+use tessera_formats::import::UNDEFINED_KEY;
+use tessera_labelconfig::{pyrepr, LabelConfig};
+
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::services::predictions::normalize_result;
+use crate::services::summary::{add_data_columns, Summary};
+
+/// Most per-item messages a refusal lists (Label Studio's limit).
+const MAX_ERRORS: usize = 100;
+
+/// One raw item and the upload it came from.
+pub struct RawItem {
+    pub item: Value,
+    pub file_upload_id: Option<i64>,
+}
+
+struct PreparedAnnotation {
+    result: Value,
+    completed_by: i64,
+    ground_truth: bool,
+    was_cancelled: bool,
+    lead_time: Option<f64>,
+    import_id: Option<i64>,
+}
+
+struct PreparedPrediction {
+    result: Value,
+    score: Option<f64>,
+    model_version: String,
+}
+
+struct PreparedTask {
+    data: Map<String, Value>,
+    meta: Value,
+    annotations: Vec<PreparedAnnotation>,
+    predictions: Vec<PreparedPrediction>,
+    file_upload_id: Option<i64>,
+}
+
+/// What an import created.
+pub struct Imported {
+    pub task_ids: Vec<i64>,
+    pub annotation_count: usize,
+    pub prediction_count: usize,
+}
+
+/// Organization members by id and by email, for `completed_by` in imported annotations.
+pub struct Annotators {
+    by_id: HashMap<i64, ()>,
+    by_email: HashMap<String, i64>,
+    caller: i64,
+}
+
+impl Annotators {
+    /// Loads the organization's members.
+    pub async fn load(txn: &WriteTxn, organization_id: i64, caller: i64) -> ApiResult<Annotators> {
+        let users = queries::users::list_in_organization(&**txn, organization_id).await?;
+        Ok(Annotators {
+            by_id: users.iter().map(|u| (u.id, ())).collect(),
+            by_email: users.into_iter().map(|u| (u.email, u.id)).collect(),
+            caller,
+        })
+    }
+
+    fn resolve(&self, completed_by: Option<&Value>) -> Result<i64, String> {
+        match completed_by {
+            None | Some(Value::Null) => Ok(self.caller),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .filter(|id| self.by_id.contains_key(id))
+                .ok_or_else(|| format!("Import data contains completed_by={n} which is not a valid annotator's email or ID")),
+            Some(Value::String(email)) => self.by_email(email),
+            Some(Value::Object(map)) => match map.get("email").and_then(Value::as_str) {
+                Some(email) => self.by_email(email),
+                None => Err("It's expected to have 'email' field in 'completed_by' data in annotations".to_string()),
+            },
+            Some(other) => Err(format!("Import data contains completed_by={other} which is not a valid annotator's email or ID")),
+        }
+    }
+
+    fn by_email(&self, email: &str) -> Result<i64, String> {
+        self.by_email.get(&email.to_lowercase()).copied().ok_or_else(|| format!("Unknown annotator's email {email}"))
+    }
+}
+
+fn float(value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn prepare_annotations(list: &[Value], annotators: &Annotators) -> Result<Vec<PreparedAnnotation>, String> {
+    let mut out = Vec::new();
+    for annotation in list.iter().filter_map(Value::as_object) {
+        let Some(result) = annotation.get("result") else {
+            return Err("Annotation must have \"result\" fields".to_string());
+        };
+        if !result.is_array() {
+            return Err("\"result\" field in annotation must be list".to_string());
+        }
+        out.push(PreparedAnnotation {
+            result: result.clone(),
+            completed_by: annotators.resolve(annotation.get("completed_by"))?,
+            ground_truth: annotation.get("ground_truth").and_then(Value::as_bool).unwrap_or(true),
+            was_cancelled: annotation.get("was_cancelled").and_then(Value::as_bool).unwrap_or(false),
+            lead_time: float(annotation.get("lead_time")),
+            import_id: annotation.get("id").and_then(Value::as_i64),
+        });
+    }
+    Ok(out)
+}
+
+fn prepare_predictions(list: &[Value], config: Option<&LabelConfig>) -> Result<Vec<PreparedPrediction>, String> {
+    let mut out = Vec::new();
+    for prediction in list.iter().filter_map(Value::as_object) {
+        let Some(result) = prediction.get("result") else {
+            return Err("Prediction must have \"result\" fields".to_string());
+        };
+        let result = normalize_result(config, result)?.unwrap_or(Value::Null);
+        let model_version = match prediction.get("model_version") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => "undefined".to_string(),
+            Some(other) => other.to_string(),
+        };
+        out.push(PreparedPrediction { result, score: float(prediction.get("score")), model_version });
+    }
+    Ok(out)
+}
+
+/// Validates one item; the error is the message after `Error at item N: `.
+fn prepare(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, annotators: &Annotators) -> Result<PreparedTask, String> {
+    let Value::Object(item) = raw else {
+        return Err("Task root must be dict with \"data\", \"meta\", \"annotations\", \"predictions\" fields".to_string());
+    };
+    let task_form = item.contains_key("data");
+    let (mut data, meta, annotations, predictions) = if task_form {
+        let data = match item.get("data") {
+            Some(Value::Object(map)) => map.clone(),
+            _ => return Err("Task[data] must be dict or list".to_string()),
+        };
+        let list = |key: &str| -> Result<Vec<Value>, String> {
+            match item.get(key) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(list)) => Ok(list.clone()),
+                Some(_) => Err(format!("Task[{key}] must be list")),
+            }
+        };
+        let mut annotations = list("annotations")?;
+        annotations.extend(list("completions")?);
+        let predictions = list("predictions")?;
+        let meta = match item.get("meta") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(meta @ (Value::Object(_) | Value::Array(_))) => meta.clone(),
+            Some(_) => return Err("Task[meta] must be dict or list".to_string()),
+        };
+        (data, meta, prepare_annotations(&annotations, annotators)?, prepare_predictions(&predictions, config)?)
+    } else {
+        (item.clone(), Value::Object(Map::new()), Vec::new(), Vec::new())
+    };
+    if let (Some(key), Some(value)) = (first_key, data.shift_remove(UNDEFINED_KEY)) {
+        data.insert(key.to_string(), value);
+    }
+    if let Some(config) = config {
+        let data_value = Value::Object(data);
+        config.validate_task_data(&data_value).map_err(|message| {
+            let assume = if task_form {
+                " [assume: item[\"data\"] = task root with values]"
+            } else {
+                " [assume: item as is = task root with values] "
+            };
+            format!("{message}{assume}")
+        })?;
+        let Value::Object(map) = data_value else { unreachable!("constructed as an object") };
+        data = map;
+    }
+    Ok(PreparedTask { data, meta, annotations, predictions, file_upload_id: None })
+}
+
+/// The 400 an import answers with: one entry per item (`{}` when fine), at most 100.
+fn refusal(errors: Vec<Option<String>>) -> ApiError {
+    let mut list: Vec<Value> = Vec::new();
+    for (i, error) in errors.into_iter().enumerate() {
+        if i + 1 == MAX_ERRORS {
+            list.push(Value::String("...".into()));
+            break;
+        }
+        list.push(error.map_or(Value::Object(Map::new()), Value::String));
+    }
+    let mut fields = FieldErrors::new();
+    fields.insert("non_field_errors".into(), Value::Array(list));
+    ApiError::Validation(fields)
+}
+
+/// A refusal with one message (`load_tasks: ...`, file problems).
+pub fn refuse(message: impl Into<String>) -> ApiError {
+    let mut fields = FieldErrors::new();
+    fields.insert("non_field_errors".into(), Value::Array(vec![Value::String(message.into())]));
+    ApiError::Validation(fields)
+}
+
+/// Validates every item and, only if all pass, writes them.
+pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i64, caller: i64, items: Vec<RawItem>) -> ApiResult<Imported> {
+    if items.is_empty() {
+        return Err(refuse("load_tasks: No tasks added"));
+    }
+    let config = LabelConfig::parse(&project.label_config).ok();
+    let first_key = config.as_ref().and_then(|c| c.data_keys().next().map(str::to_string));
+    let annotators = Annotators::load(txn, organization_id, caller).await?;
+    let mut prepared = Vec::with_capacity(items.len());
+    let mut errors: Vec<Option<String>> = Vec::new();
+    let mut failed = false;
+    for (index, raw) in items.iter().enumerate() {
+        match prepare(&raw.item, config.as_ref(), first_key.as_deref(), &annotators) {
+            Ok(mut task) => {
+                task.file_upload_id = raw.file_upload_id;
+                prepared.push(task);
+                errors.push(None);
+            }
+            Err(message) => {
+                failed = true;
+                errors.push(Some(format!("Error at item {index}: {message} :: {}", pyrepr::str(&raw.item))));
+            }
+        }
+    }
+    if failed {
+        return Err(refusal(errors));
+    }
+    write(txn, project, prepared, caller).await
+}
+
+async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask>, caller: i64) -> ApiResult<Imported> {
+    let now = time::now();
+    // Lock the project row first, then read the summary as it is now: concurrent writers to the
+    // same project wait here instead of overwriting each other's summary.
+    queries::projects::lock_summary(&**txn, project.id).await?;
+    let project = &queries::projects::find(&**txn, project.organization_id, project.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Project"))?;
+    let overlap = project.maximum_annotations.max(1);
+    let mut sums = ProjectSums::default();
+    let mut summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
+    let mut new_tasks = Vec::with_capacity(tasks.len());
+    for task in &tasks {
+        let facts: Vec<AnnotationFacts> = task
+            .annotations
+            .iter()
+            .map(|a| AnnotationFacts {
+                was_cancelled: a.was_cancelled,
+                ground_truth: a.ground_truth,
+                has_result: true,
+                completed_by: Some(a.completed_by),
+            })
+            .collect();
+        let tally = TaskTally::of(&facts, task.predictions.len(), overlap, &project.skip_queue);
+        sums.add_task(&tally);
+        for annotation in &task.annotations {
+            summary.count_result(&annotation.result, 1);
+        }
+        new_tasks.push(NewTask {
+            data: Value::Object(task.data.clone()).to_string(),
+            meta: task.meta.to_string(),
+            overlap,
+            tally,
+            file_upload_id: task.file_upload_id,
+            updated_by_id: None,
+        });
+    }
+    let first_inner_id = queries::projects::allocate_inner_ids(&**txn, project.id, tasks.len() as i64).await?;
+    let task_ids = queries::tasks::insert_many(&**txn, project.id, first_inner_id, new_tasks, now).await?;
+
+    let mut annotations = Vec::new();
+    let mut predictions = Vec::new();
+    let mut last_version = None;
+    for (task, task_id) in tasks.iter().zip(&task_ids) {
+        for a in &task.annotations {
+            annotations.push(NewAnnotation {
+                task_id: *task_id,
+                completed_by_id: Some(a.completed_by),
+                result: Some(a.result.to_string()),
+                was_cancelled: a.was_cancelled,
+                ground_truth: a.ground_truth,
+                lead_time: a.lead_time,
+                import_id: a.import_id,
+                result_count: 0,
+                bulk_created: true,
+                prediction: "{}".into(),
+                parent_prediction_id: None,
+                parent_annotation_id: None,
+                unique_id: Some(uuid::Uuid::new_v4().to_string()),
+                draft_created_at: None,
+                last_action: None,
+                updated_by_id: Some(caller),
+            });
+        }
+        for p in &task.predictions {
+            last_version = Some(p.model_version.clone());
+            predictions.push(NewPrediction {
+                task_id: *task_id,
+                result: p.result.to_string(),
+                model_version: p.model_version.clone(),
+                score: p.score,
+            });
+        }
+    }
+    let imported = Imported { annotation_count: annotations.len(), prediction_count: predictions.len(), task_ids };
+    queries::annotations::insert_many(&**txn, project.id, annotations, now).await?;
+    queries::predictions::insert_many(&**txn, project.id, predictions, now).await?;
+    counters::apply_project_delta(&**txn, project.id, &sums).await?;
+
+    let (created_annotations, created_labels) = summary.to_json();
+    queries::projects::set_summary(&**txn, project.id, &created_annotations, &created_labels).await?;
+    let data_maps: Vec<&Map<String, Value>> = tasks.iter().map(|t| &t.data).collect();
+    let (all, common) = add_data_columns(
+        &project.summary_all_data_columns,
+        &project.summary_common_data_columns,
+        project.task_number > 0,
+        &data_maps,
+    );
+    queries::projects::set_data_columns(&**txn, project.id, &all, &common).await?;
+    if let (true, Some(version)) = (project.model_version.is_empty(), last_version) {
+        queries::projects::set_model_version(&**txn, project.id, &version).await?;
+    }
+    Ok(imported)
+}
