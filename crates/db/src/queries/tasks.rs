@@ -109,7 +109,8 @@ pub async fn page_by_id<C: ConnectionTrait>(conn: &C, project_id: i64, offset: u
         .await
 }
 
-/// Tasks of a project newest-updated first (`/api/projects/{id}/tasks/`); `limit` None = all.
+/// Tasks of a project newest-updated first (`/api/projects/{id}/tasks/`); `limit` None = all
+/// (and then `offset` is ignored).
 pub async fn page_by_updated<C: ConnectionTrait>(
     conn: &C,
     project_id: i64,
@@ -119,10 +120,9 @@ pub async fn page_by_updated<C: ConnectionTrait>(
     let mut query = task::Entity::find()
         .filter(task::Column::ProjectId.eq(project_id))
         .order_by_desc(task::Column::UpdatedAt)
-        .order_by_desc(task::Column::Id)
-        .offset(offset);
+        .order_by_desc(task::Column::Id);
     if let Some(limit) = limit {
-        query = query.limit(limit);
+        query = query.offset(offset).limit(limit);
     }
     query.all(conn).await
 }

@@ -176,8 +176,10 @@ fn prepare(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, a
     } else {
         (item.clone(), Value::Object(Map::new()), Vec::new(), Vec::new())
     };
-    if let (Some(key), Some(value)) = (first_key, data.shift_remove(UNDEFINED_KEY)) {
-        data.insert(key.to_string(), value);
+    if let Some(key) = first_key {
+        if let Some(value) = data.shift_remove(UNDEFINED_KEY) {
+            data.insert(key.to_string(), value);
+        }
     }
     if let Some(config) = config {
         let data_value = Value::Object(data);

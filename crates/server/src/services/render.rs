@@ -91,10 +91,11 @@ impl Users {
         Ok(())
     }
 
-    /// `"<first> <last> <email>, <id>"` (Label Studio's `created_username`).
+    /// `"<full name> <email>, <id>"` (Label Studio's `created_username`; an empty name leaves a
+    /// leading space).
     pub fn created_username(&self, id: Option<i64>) -> String {
         match id.and_then(|id| self.0.get(&id)) {
-            Some(u) => format!("{} {} {}, {}", u.first_name, u.last_name, u.email, u.id),
+            Some(u) => format!("{} {}, {}", format!("{} {}", u.first_name, u.last_name).trim(), u.email, u.id),
             None => String::new(),
         }
     }

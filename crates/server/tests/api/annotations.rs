@@ -1,0 +1,115 @@
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{choice, TestApp, TEXT_CONFIG};
+
+async fn project_with_task(app: &TestApp) -> (i64, i64) {
+    let project = app.create_project(TEXT_CONFIG).await;
+    let task = app.import(project, json!([{"text": "John works at Acme"}])).await["task_ids"][0].as_i64().unwrap();
+    (project, task)
+}
+
+#[tokio::test]
+async fn annotation_lifecycle_keeps_counters_right() {
+    let app = TestApp::spawn().await;
+    let (project, task) = project_with_task(&app).await;
+    let created = app
+        .post(&format!("/api/tasks/{task}/annotations/"), json!({"result": choice("Positive"), "lead_time": 3.5}))
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(created["completed_by"], 1);
+    assert_eq!(created["created_username"], " admin@example.com, 1");
+    assert_eq!(created["created_ago"], "0\u{a0}minutes");
+    assert_eq!(created["ground_truth"], false);
+    assert_eq!(created["lead_time"], 3.5);
+    assert_eq!(created["task"], task);
+    assert_eq!(created["project"], project);
+    for key in ["was_cancelled", "created_at", "updated_at", "draft_created_at", "import_id", "last_action", "bulk_created", "updated_by", "parent_prediction", "parent_annotation", "last_created_by"] {
+        assert!(created.get(key).is_some(), "missing {key}");
+    }
+    let id = created["id"].as_i64().unwrap();
+    let task_view = app.get(&format!("/api/tasks/{task}/")).await.body;
+    assert_eq!(task_view["total_annotations"], 1);
+    assert_eq!(task_view["is_labeled"], true);
+    assert_eq!(task_view["annotations"][0]["completed_by"]["email"], "admin@example.com");
+    let p = app.project(project).await;
+    assert_eq!((p["total_annotations_number"].clone(), p["useful_annotation_number"].clone(), p["num_tasks_with_annotations"].clone(), p["finished_task_number"].clone()), (json!(1), json!(1), json!(1), json!(1)));
+    assert_eq!(p["queue_done"], 1);
+
+    assert_eq!(app.get(&format!("/api/annotations/{id}/")).await.expect(200).body["result"], choice("Positive"));
+    let list = app.get(&format!("/api/tasks/{task}/annotations/")).await.expect(200).body;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    let patched = app.patch(&format!("/api/annotations/{id}/"), json!({"result": choice("Negative"), "ground_truth": true})).await.expect(200).body;
+    assert_eq!(patched["result"][0]["value"]["choices"], json!(["Negative"]));
+    let p = app.project(project).await;
+    assert_eq!(p["ground_truth_number"], 1);
+    assert_eq!(p["useful_annotation_number"], 0);
+    assert_eq!(p["num_tasks_with_annotations"], 0);
+
+    app.delete(&format!("/api/annotations/{id}/")).await.expect(204);
+    app.get(&format!("/api/annotations/{id}/")).await.expect(404);
+    let p = app.project(project).await;
+    assert_eq!((p["total_annotations_number"].clone(), p["ground_truth_number"].clone(), p["finished_task_number"].clone()), (json!(0), json!(0), json!(0)));
+    assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["is_labeled"], false);
+}
+
+#[tokio::test]
+async fn skips_count_as_cancelled() {
+    let app = TestApp::spawn().await;
+    let (project, task) = project_with_task(&app).await;
+    app.post(&format!("/api/tasks/{task}/annotations/?was_cancelled=1"), json!({"result": []})).await.expect(201);
+    let view = app.get(&format!("/api/tasks/{task}/")).await.body;
+    assert_eq!(view["cancelled_annotations"], 1);
+    assert_eq!(view["total_annotations"], 0);
+    assert_eq!(view["is_labeled"], false);
+    assert_eq!(app.get(&format!("/api/tasks/{task}/annotations/")).await.body, json!([]), "the list hides skips");
+    let p = app.project(project).await;
+    assert_eq!(p["skipped_annotations_number"], 1);
+    app.patch(&format!("/api/projects/{project}/"), json!({"skip_queue": "IGNORE_SKIPPED"})).await.expect(200);
+    assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["is_labeled"], true);
+    assert_eq!(app.project(project).await["finished_task_number"], 1);
+}
+
+#[tokio::test]
+async fn bad_annotations_are_refused() {
+    let app = TestApp::spawn().await;
+    let (project, task) = project_with_task(&app).await;
+    let not_list = app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": {"a": 1}})).await.expect(400);
+    assert_eq!(not_list.body["validation_errors"]["result"], json!(["annotation \"result\" field in annotation must be list"]));
+    let null = app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": null})).await.expect(400);
+    assert_eq!(null.body["validation_errors"]["result"], json!(["This field may not be null."]));
+    let unknown_control = json!([{"from_name": "nope", "to_name": "text", "type": "choices", "value": {"choices": ["x"]}}]);
+    app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": unknown_control})).await.expect(400);
+    app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "completed_by": 4242})).await.expect(400);
+    app.post("/api/tasks/99999/annotations/", json!({"result": []})).await.expect(404);
+    app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "unique_id": "same-id"})).await.expect(201);
+    let duplicate = app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "unique_id": "same-id"})).await.expect(409);
+    assert_eq!(duplicate.body["detail"], "Annotation with this unique id already exists");
+    assert_eq!(app.project(project).await["total_annotations_number"], 1);
+
+    let other = app.other_organization().await;
+    app.call_as(&other, Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(json!({"result": []}))).await.expect(404);
+    let mine = app.get(&format!("/api/tasks/{task}/annotations/")).await.body[0]["id"].as_i64().unwrap();
+    app.call_as(&other, Method::GET, &format!("/api/annotations/{mine}/"), None).await.expect(404);
+    app.call_as(&other, Method::DELETE, &format!("/api/annotations/{mine}/"), None).await.expect(404);
+    assert_eq!(app.project(project).await["total_annotations_number"], 1);
+}
+
+#[tokio::test]
+async fn annotation_records_the_prediction_it_started_from() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let task = app
+        .import(project, json!([{"data": {"text": "a"}, "predictions": [{"result": choice("Positive"), "model_version": "m1", "score": 0.8}]}]))
+        .await["task_ids"][0]
+        .as_i64()
+        .unwrap();
+    app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": choice("Positive")})).await.expect(201);
+    let export = app.get(&format!("/api/projects/{project}/export?exportType=JSON")).await.expect(200).body;
+    let annotation = &export[0]["annotations"][0];
+    assert_eq!(annotation["prediction"]["model_version"], "m1");
+    assert_eq!(annotation["prediction"]["score"], 0.8);
+    assert_eq!(annotation["result_count"], 1);
+}

@@ -1,0 +1,231 @@
+//! The test harness: a real Tessera on an ephemeral port, on a temp SQLite file or, when
+//! `TEST_DATABASE_URL` is set, in a fresh PostgreSQL schema that is dropped afterwards.
+
+use std::time::Duration;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use tessera_server::config::Config;
+use tessera_server::startup::Application;
+
+/// The admin's legacy token in every test app.
+pub const TOKEN: &str = "test-admin-token-0123456789";
+/// The admin's email.
+pub const ADMIN: &str = "admin@example.com";
+/// The admin's password.
+pub const PASSWORD: &str = "admin-password-1";
+
+/// A running server and a client pointed at it.
+pub struct TestApp {
+    pub base: String,
+    pub database_url: String,
+    pub client: Client,
+    pub data_dir: tempfile::TempDir,
+    schema: Option<(String, String)>,
+}
+
+/// A response: status and parsed JSON body (`Value::Null` for an empty or non-JSON body).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// Asserts the status, showing the body on failure.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Reply {
+        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        self
+    }
+}
+
+/// Builds a PostgreSQL URL whose connections use `schema`.
+fn with_search_path(url: &str, schema: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+impl TestApp {
+    /// Spawns an app with default settings.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Spawns an app after letting the test adjust its configuration.
+    pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut schema = None;
+        let database_url = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(base) => {
+                let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+                let db = tessera_db::Db::connect(&base, 1).await.expect("connect to TEST_DATABASE_URL");
+                use sea_orm::ConnectionTrait;
+                db.conn().execute_unprepared(&format!("CREATE SCHEMA {name}")).await.expect("create schema");
+                db.close().await.ok();
+                schema = Some((base.clone(), name.clone()));
+                with_search_path(&base, &name)
+            }
+            None => format!("sqlite://{}?mode=rwc", data_dir.path().join("tessera.sqlite3").display()),
+        };
+        let mut config = Config {
+            host: "127.0.0.1".into(),
+            port: 0,
+            data_dir: data_dir.path().to_path_buf(),
+            database_url,
+            admin_email: Some(ADMIN.into()),
+            admin_password: Some(PASSWORD.into()),
+            admin_token: Some(TOKEN.into()),
+            max_body_size: 50 * 1024 * 1024,
+            secret_key: None,
+            db_max_connections: 4,
+            quiet: true,
+        };
+        adjust(&mut config);
+        let database_url = config.database_url.clone();
+        let app = Application::build(config).await.expect("build app");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
+        TestApp { base, database_url, client, data_dir, schema }
+    }
+
+    /// Sends a request with the admin token and an optional JSON body.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.call_as(TOKEN, method, path, body).await
+    }
+
+    /// Sends a request with `token` (`Authorization: Token`).
+    pub async fn call_as(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base)).header("Authorization", format!("Token {token}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::from(request.send().await.expect("request")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call(Method::DELETE, path, None).await
+    }
+
+    /// Creates a project with `label_config` and returns its id.
+    pub async fn create_project(&self, label_config: &str) -> i64 {
+        let reply = self.post("/api/projects/", json!({"title": "Test project", "label_config": label_config})).await.expect(201);
+        reply.body["id"].as_i64().expect("project id")
+    }
+
+    /// Imports `tasks` (a JSON body) and returns the response body.
+    pub async fn import(&self, project: i64, tasks: Value) -> Value {
+        self.post(&format!("/api/projects/{project}/import?return_task_ids=true"), tasks).await.expect(201).body
+    }
+
+    /// Project detail.
+    pub async fn project(&self, project: i64) -> Value {
+        self.get(&format!("/api/projects/{project}/")).await.expect(200).body
+    }
+
+    /// Signs up a new user through the form and returns their legacy token.
+    pub async fn signup(&self, email: &str) -> String {
+        let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let reply = client
+            .post(format!("{}/user/signup/", self.base))
+            .form(&[("email", email), ("password", "another-pass-1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), StatusCode::FOUND, "signup failed");
+        let whoami = client.get(format!("{}/api/current-user/token", self.base)).send().await.unwrap();
+        let body: Value = whoami.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+}
+
+impl TestApp {
+    /// Creates a second organization with its own owner, straight in the database (Tessera has
+    /// no public route for that yet), and returns the owner's legacy token.
+    pub async fn other_organization(&self) -> String {
+        let db = tessera_db::Db::connect(&self.database_url, 1).await.unwrap();
+        let txn = db.write().await.unwrap();
+        let now = tessera_db::time::now();
+        let token = format!("other-{}", uuid::Uuid::new_v4().simple());
+        let user = tessera_db::queries::users::insert(
+            &*txn,
+            tessera_db::queries::users::NewUser {
+                email: &format!("{token}@example.com"),
+                username: "other",
+                password_hash: String::new(),
+                api_token: token.clone(),
+                first_name: "",
+                last_name: "",
+                allow_newsletters: None,
+                is_superuser: false,
+                now,
+            },
+        )
+        .await
+        .unwrap();
+        let org = tessera_db::queries::organizations::insert(&*txn, "Other org", format!("invite-{token}"), user.id, now).await.unwrap();
+        tessera_db::queries::organizations::add_member(&*txn, org.id, user, "owner", now).await.unwrap();
+        txn.commit().await.unwrap();
+        db.close().await.ok();
+        token
+    }
+}
+
+impl Reply {
+    /// Reads a response.
+    pub async fn from(response: reqwest::Response) -> Reply {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, headers, text }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((base, schema)) = self.schema.take() {
+            // Best effort: a crashed run's schemas are swept by the next run's `.ci/run`.
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(async move {
+                    if let Ok(db) = tessera_db::Db::connect(&base, 1).await {
+                        use sea_orm::ConnectionTrait;
+                        let _ = db.conn().execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await;
+                        let _ = db.close().await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// A text-classification + NER config used across tests.
+pub const TEXT_CONFIG: &str = r#"<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text" choice="single">
+    <Choice value="Positive"/><Choice value="Negative"/>
+  </Choices>
+  <Labels name="ner" toName="text"><Label value="PER"/><Label value="ORG"/></Labels>
+</View>"#;
+
+/// A choices region for `sentiment`.
+pub fn choice(label: &str) -> Value {
+    json!([{"id": "r1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}])
+}

@@ -1,0 +1,12 @@
+//! API tests: each spawns a real Tessera over HTTP, on SQLite by default and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set (`.ci/run` runs the suite both ways).
+
+mod annotations;
+mod auth;
+mod exports;
+mod helpers;
+mod imports;
+mod predictions;
+mod projects;
+mod tasks;
+mod users;
