@@ -28,14 +28,15 @@ fn boolean(name: &str, value: Option<&str>, default: bool) -> ApiResult<bool> {
 }
 
 /// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,
-/// repeated `ids[]`, and `annotations__completed_by__only_id` (bare `completed_by` ids).
+/// repeated `ids[]` (or `ids`), and `annotations__completed_by__only_id` (bare `completed_by` ids).
 fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let type_name = get("exportType").or(get("export_type")).unwrap_or("JSON");
     let format = Format::parse(type_name)
         .ok_or_else(|| ApiError::BadRequest(format!("{type_name} is not supported export format")))?;
-    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids[]").filter_map(|(_, v)| v.parse().ok()).collect();
+    // Label Studio reads `ids[]`; the official SDK sends repeated `ids`, so both are honoured.
+    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids[]" || k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
     let only_id = get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
     boolean("download_resources", get("download_resources"), true)?;
     Ok(ExportRequest {

@@ -176,10 +176,31 @@ async fn reset_token(State(state): State<AppState>, caller: Caller) -> ApiResult
     Ok((StatusCode::CREATED, Json(TokenResponse { token })))
 }
 
+#[derive(Serialize)]
+struct Hotkeys {
+    custom_hotkeys: Value,
+}
+
+async fn get_hotkeys(caller: Caller) -> Json<Hotkeys> {
+    Json(Hotkeys { custom_hotkeys: serde_json::from_str(&caller.user.custom_hotkeys).unwrap_or(Value::Object(Default::default())) })
+}
+
+async fn update_hotkeys(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<Hotkeys>> {
+    let mut fields = Fields::new(&body)?;
+    let hotkeys = fields.object("custom_hotkeys");
+    fields.finish()?;
+    let changes = queries::users::ProfileChanges { custom_hotkeys: hotkeys.map(|map| Value::Object(map).to_string()), ..Default::default() };
+    let txn = state.db.write().await?;
+    let user = queries::users::update_profile(&*txn, caller.user, changes).await?;
+    txn.commit().await?;
+    Ok(Json(Hotkeys { custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Null) }))
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/users/", get(list_users));
     let router = slashed(router, "/api/users/{id}/", get(get_user).patch(update_user).put(update_user));
     let router = exact(router, "/api/current-user/whoami", get(whoami));
     let router = exact(router, "/api/current-user/token", get(get_token));
+    let router = slashed(router, "/api/current-user/hotkeys/", get(get_hotkeys).patch(update_hotkeys));
     slashed(router, "/api/current-user/reset-token/", post(reset_token))
 }

@@ -31,3 +31,13 @@ async fn users_list_get_and_patch() {
     assert_eq!(app.call_as(&other, Method::GET, "/api/users/", None).await.body.as_array().unwrap().len(), 1);
     assert_eq!(app.get(&format!("/api/users/{id}/")).await.body["first_name"], "Grace");
 }
+
+#[tokio::test]
+async fn hotkeys_round_trip() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/api/current-user/hotkeys/").await.expect(200).body, json!({"custom_hotkeys": {}}));
+    let set = app.patch("/api/current-user/hotkeys", json!({"custom_hotkeys": {"annotation:submit": {"key": "ctrl+enter"}}})).await.expect(200);
+    assert_eq!(set.body["custom_hotkeys"]["annotation:submit"]["key"], "ctrl+enter");
+    assert_eq!(app.get("/api/current-user/whoami").await.body["custom_hotkeys"]["annotation:submit"]["key"], "ctrl+enter");
+    app.patch("/api/current-user/hotkeys/", json!({"custom_hotkeys": [1]})).await.expect(400);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
+#   bench/run.sh [sqlite|postgres|all]     (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+which=${1:-all}
+cargo build --release -p tessera-server -p tessera-bench
+if [[ $which == all || $which == sqlite ]]; then
+  target/release/tessera-bench target/release/tessera sqlite
+fi
+if [[ $which == all || $which == postgres ]]; then
+  db="tessera_bench_$$"
+  psql "$PG_URL" -qc "CREATE DATABASE $db"
+  trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+  target/release/tessera-bench target/release/tessera postgres "${PG_URL%/*}/$db"
+fi

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and API tests on SQLite and on PostgreSQL, then the official
+# label-studio-sdk end-to-end tests against a running Tessera on both databases.
+#
+#   scripts/test.sh            # everything
+#   TEST_PG_URL=... scripts/test.sh   # another PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
+  echo "starting PostgreSQL..."
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  for _ in $(seq 1 60); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 1; done
+  echo "PostgreSQL did not start" >&2; exit 1
+}
+
+if command -v cargo-nextest >/dev/null; then
+  run_tests() { cargo nextest run --workspace --no-fail-fast "$@"; }
+else
+  run_tests() { cargo test --workspace --no-fail-fast "$@"; }
+fi
+
+cargo build --bins
+echo "== Rust tests on SQLite"
+run_tests
+
+ensure_postgres
+echo "== API tests on PostgreSQL"
+# Sweep schemas and databases left by an interrupted earlier run.
+psql "$PG_URL" -qtAc "SELECT 'DROP SCHEMA ' || schema_name || ' CASCADE;' FROM information_schema.schemata WHERE schema_name LIKE 'test\_%'" | psql "$PG_URL" -q >/dev/null
+psql "$PG_URL" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'tessera\_sdk\_%'" | psql "$PG_URL" -q >/dev/null
+TEST_DATABASE_URL=$PG_URL run_tests -p tessera-server --test api
+
+echo "== label-studio-sdk end-to-end tests (SQLite and PostgreSQL)"
+VENV=tests/sdk/.venv
+if [[ ! -x $VENV/bin/pytest ]] || ! cmp -s tests/sdk/requirements.txt "$VENV/requirements.txt"; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/sdk/requirements.txt
+  cp tests/sdk/requirements.txt "$VENV/requirements.txt"
+fi
+TESSERA_BIN=target/debug/tessera TEST_PG_URL=$PG_URL "$VENV/bin/pytest" -q tests/sdk

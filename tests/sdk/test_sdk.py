@@ -1,0 +1,137 @@
+"""The official label-studio-sdk (PyPI) against Tessera: auth, projects, label config, tasks,
+import, annotations, predictions, export and users, as a script using the SDK would."""
+import csv
+import io
+import json
+
+import pytest
+from label_studio_sdk.client import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+CONFIG = """<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices>
+  <Labels name="ner" toName="text"><Label value="PER"/><Label value="ORG"/></Labels>
+</View>"""
+
+
+def choice(label):
+    return [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}]
+
+
+def test_auth_with_legacy_token_and_personal_access_token(server):
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    me = ls.users.whoami()
+    assert me.email == "sdk-admin@example.com"
+    assert ls.users.get_token().token == server.token
+
+    pat = ls.tokens.create().token
+    assert pat.count(".") == 2
+    assert len(ls.tokens.list()) == 1
+    with_jwt = LabelStudio(base_url=server.base_url, api_key=pat)
+    assert with_jwt.users.whoami().email == "sdk-admin@example.com"
+    assert with_jwt.projects.create(title="made with a JWT").id
+    access = ls.tokens.refresh(refresh=pat).access
+    assert access.count(".") == 2
+    ls.tokens.blacklist(refresh=pat)
+    with pytest.raises(ApiError) as refused:
+        LabelStudio(base_url=server.base_url, api_key=pat).users.whoami()
+    assert refused.value.status_code == 401
+
+    with pytest.raises(ApiError) as bad:
+        LabelStudio(base_url=server.base_url, api_key="not-a-token").projects.create(title="nope")
+    assert bad.value.status_code == 401
+
+
+def test_projects_and_label_config(server):
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="SDK project", label_config=CONFIG, color="#00FF00", maximum_annotations=1,
+                                 expert_instruction="Label carefully", show_instruction=True)
+    fetched = ls.projects.get(project.id)
+    assert fetched.title == "SDK project"
+    assert fetched.color == "#00FF00"
+    assert fetched.parsed_label_config["sentiment"]["labels"] == ["Positive", "Negative"]
+    assert {control.name for control in fetched.get_label_interface().controls} == {"sentiment", "ner"}
+    updated = ls.projects.update(project.id, title="Renamed by SDK", sampling="Uniform sampling")
+    assert updated.title == "Renamed by SDK"
+    assert updated.sampling == "Uniform sampling"
+    titles = [p.title for p in ls.projects.list()]
+    assert "Renamed by SDK" in titles
+    change = ls.projects.validate_label_config(project.id, label_config=CONFIG)
+    assert change.model_dump().get("config_essential_data_has_changed") is None
+
+    with pytest.raises(ApiError) as invalid:
+        ls.projects.create(title="Broken", label_config="<View><Text name='t'/></View>")
+    assert invalid.value.status_code == 400
+    assert invalid.value.body["validation_errors"]["label_config"] == ["Validation failed on : 'value' is a required property"]
+    with pytest.raises(ApiError) as missing:
+        ls.projects.get(999999)
+    assert missing.value.status_code == 404
+
+    ls.projects.delete(project.id)
+    with pytest.raises(ApiError):
+        ls.projects.get(project.id)
+
+
+def test_import_tasks_annotations_predictions_and_export(server):
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="Pipeline", label_config=CONFIG)
+    imported = ls.projects.import_tasks(project.id, request=[
+        {"data": {"text": "John likes cats"}, "annotations": [{"result": choice("Positive")}],
+         "predictions": [{"result": choice("Negative"), "score": 0.4, "model_version": "v1"}]},
+        {"data": {"text": "Acme hires"}},
+        {"text": "flat task"},
+    ], return_task_ids=True)
+    assert imported.task_count == 3
+    assert imported.annotation_count == 1
+    assert imported.model_dump()["prediction_count"] == 1
+    task_ids = imported.model_dump()["task_ids"]
+
+    tasks = list(ls.tasks.list(project=project.id))
+    assert [t.id for t in tasks] == task_ids
+    assert tasks[0].data == {"text": "John likes cats"}
+
+    task = ls.tasks.create(project=project.id, data={"text": "created by SDK"})
+    assert ls.tasks.get(task.id).data == {"text": "created by SDK"}
+    assert ls.tasks.update(task.id, data={"text": "updated"}).data == {"text": "updated"}
+    ls.tasks.delete(task.id)
+
+    annotation = ls.annotations.create(id=task_ids[1], result=choice("Negative"), lead_time=2.5)
+    assert annotation.completed_by == ls.users.whoami().id
+    assert ls.annotations.get(annotation.id).result == choice("Negative")
+    assert len(ls.annotations.list(id=task_ids[1])) == 1
+    assert ls.annotations.update(annotation.id, result=choice("Positive")).result == choice("Positive")
+
+    prediction = ls.predictions.create(task=task_ids[2], result=choice("Positive"), score=0.9, model_version="v2")
+    assert prediction.score == 0.9
+    assert [p.id for p in ls.predictions.list(task=task_ids[2])] == [prediction.id]
+    assert ls.predictions.update(prediction.id, score=0.1).score == 0.1
+
+    details = ls.projects.get(project.id)
+    assert details.task_number == 3
+    assert details.total_annotations_number == 2
+    assert details.total_predictions_number == 2
+
+    exported = ls.projects.exports.as_json(project.id)
+    assert [t["id"] for t in exported] == task_ids
+    first = exported[0]["annotations"][0]
+    assert first["result"] == choice("Positive")
+    assert first["completed_by"]["email"] == "sdk-admin@example.com"
+    raw_csv = b"".join(ls.projects.exports.download_sync(project.id, export_type="CSV", download_all_tasks=True)).decode()
+    rows = list(csv.DictReader(io.StringIO(raw_csv)))
+    assert {r["sentiment"] for r in rows} == {"Positive", ""}
+
+    ls.predictions.delete(prediction.id)
+    ls.annotations.delete(annotation.id)
+    assert ls.projects.get(project.id).total_annotations_number == 1
+
+
+def test_users(server):
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    users = ls.users.list()
+    assert [u.email for u in users] == ["sdk-admin@example.com"]
+    me = ls.users.get(users[0].id)
+    assert me.email == "sdk-admin@example.com"
+    updated = ls.users.update(me.id, first_name="Sam", last_name="Doe")
+    assert (updated.first_name, updated.last_name) == ("Sam", "Doe")
+    assert ls.users.whoami().first_name == "Sam"
