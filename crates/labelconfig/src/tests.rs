@@ -82,3 +82,44 @@ fn checks_results_against_controls() {
     assert!(validate_result(&config, &json!({"a": 1})).is_err());
     assert!(validate_result(&config, &json!([1])).is_err());
 }
+
+#[test]
+fn schema_paths_follow_label_studio() {
+    const T: &str = r#"<Text name="t" value="$t"/>"#;
+    let wrap = |inner: &str| format!("<View>{inner}</View>");
+    assert_eq!(err(&wrap(&format!("{T}<Text name=\"u\"/>"))), "Validation failed on 1: 'value' is a required property");
+    assert_eq!(
+        err(&wrap(&format!("{T}<Choices name=\"c\" toName=\"t\"><Choice/></Choices>"))),
+        "Validation failed on Choice/0: 'value' is a required property"
+    );
+    assert_eq!(
+        err(&wrap(&format!("{T}<Choices name=\"c\" toName=\"t\"><Choice value=\"a\"/><Choice/></Choices>"))),
+        "Validation failed on Choice/1: 'value' is a required property"
+    );
+    assert_eq!(
+        err(&wrap(&format!("{T}<Labels name=\"l\" toName=\"t\"><Label value=\"a\"/><Label/></Labels>"))),
+        "Validation failed on 1: 'value' is a required property"
+    );
+    assert_eq!(err(&wrap(&format!("{T}<Labels name=\"l\" toName=\"t\"><Label/></Labels>"))), "Validation failed on : 'value' is a required property");
+    assert_eq!(
+        err(&wrap(&format!("{T}<Choices toName=\"t\"><Choice value=\"a\"/></Choices>"))),
+        "Validation failed on : 'name' is a required property"
+    );
+    assert_eq!(
+        err(&wrap(&format!("<Choices name=\"c\" toName=\"t\"/>{T}<Text name=\"w\"/>"))),
+        "Validation failed on 1: 'value' is a required property",
+        "a Text error wins over a Choices error"
+    );
+    assert_eq!(err(&wrap(&format!("{T}<Number name=\"n\"/>"))), "Validation failed on : 'toName' is a required property");
+    for valid in [
+        "<Foo/>",
+        "<View/>",
+        "<View><Header value=\"hi\"/></View>",
+        "<View><Image name=\"i\" value=\"$i\"/><RectangleLabels name=\"r\" toName=\"i\"/></View>",
+        "<View><Text name=\"t\" value=\"$t\"/><Choices name=\"c\" toName=\"t\" value=\"$opts\"/></View>",
+        "<View><Header><Text name=\"x\"/></Header></View>",
+        "<View><Text name=\"t\" valueList=\"$t\"/></View>",
+    ] {
+        assert!(LabelConfig::parse(valid).is_ok(), "{valid}");
+    }
+}

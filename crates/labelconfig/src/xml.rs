@@ -19,27 +19,54 @@ fn end_position(config: &str) -> (usize, usize) {
     (line, column)
 }
 
+/// Line and 0-based column of a byte offset.
+fn position_of(config: &str, offset: usize) -> (usize, usize) {
+    let before = &config[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count());
+    (line, column)
+}
+
 fn message(config: &str, err: &Error) -> String {
-    let at = |pos: roxmltree::TextPos| format!("line {}, column {}", pos.row, pos.col.saturating_sub(1));
+    let at = |pos: roxmltree::TextPos, shift: usize| format!("line {}, column {}", pos.row, (pos.col as usize - 1) + shift);
     match err {
-        Error::UnexpectedEndOfStream | Error::UnclosedRootNode => {
-            let (line, column) = end_position(config);
-            format!("no element found: line {line}, column {column}")
-        }
-        Error::NoRootNode => {
-            if config.trim().is_empty() {
+        Error::UnexpectedEndOfStream | Error::UnclosedRootNode | Error::NoRootNode => {
+            let last_open = config.rfind('<');
+            let inside_tag = last_open.is_some_and(|open| config[open..].find('>').is_none());
+            if config.trim().is_empty() || !inside_tag && config.trim_start().starts_with('<') {
                 let (line, column) = end_position(config);
-                format!("no element found: line {line}, column {column}")
-            } else {
-                "syntax error: line 1, column 0".to_string()
+                return format!("no element found: line {line}, column {column}");
+            }
+            match last_open.filter(|_| inside_tag) {
+                Some(open) => {
+                    let (line, column) = position_of(config, open);
+                    format!("unclosed token: line {line}, column {column}")
+                }
+                None => "syntax error: line 1, column 0".to_string(),
             }
         }
-        Error::UnexpectedCloseTag(_, _, pos) => format!("mismatched tag: {}", at(*pos)),
-        Error::DuplicatedAttribute(_, pos) => format!("duplicate attribute: {}", at(*pos)),
-        Error::UnknownEntityReference(_, pos) => format!("undefined entity: {}", at(*pos)),
-        Error::DtdDetected => "DTD is forbidden in label configs".to_string(),
+        Error::UnknownToken(pos) if pos.row == 1 && pos.col == 1 => "syntax error: line 1, column 0".to_string(),
+        Error::UnknownToken(pos) => {
+            let offset = config.lines().take(pos.row as usize - 1).map(|l| l.len() + 1).sum::<usize>() + pos.col as usize - 1;
+            let complete_before = offset <= config.len() && Document::parse(&config[..offset]).is_ok();
+            let what = if complete_before { "junk after document element" } else { "not well-formed (invalid token)" };
+            format!("{what}: {}", at(*pos, 0))
+        }
+        Error::UnexpectedCloseTag(_, _, pos) => format!("mismatched tag: {}", at(*pos, 2)),
+        Error::DuplicatedAttribute(_, pos) => format!("duplicate attribute: {}", at(*pos, 0)),
+        Error::UnknownEntityReference(_, pos) => format!("undefined entity: {}", at(*pos, 0)),
+        Error::MalformedEntityReference(pos) => format!("reference to invalid character number: {}", at(*pos, 0)),
+        Error::UnknownNamespace(_, pos) => format!("unbound prefix: line {}, column {}", pos.row, (pos.col as usize).saturating_sub(2)),
+        Error::DtdDetected => {
+            let name = config
+                .split("<!DOCTYPE")
+                .nth(1)
+                .and_then(|rest| rest.split(|c: char| c.is_whitespace() || c == '>' || c == '[').find(|s| !s.is_empty()))
+                .unwrap_or("");
+            format!("DTDForbidden(name='{name}', system_id=None, public_id=None)")
+        }
         Error::NodesLimitReached => "label config is too large".to_string(),
-        other => format!("not well-formed (invalid token): {}", at(other.pos())),
+        other => format!("not well-formed (invalid token): {}", at(other.pos(), 0)),
     }
 }
 
@@ -50,7 +77,24 @@ mod tests {
     #[test]
     fn expat_style_messages() {
         assert_eq!(parse("<View>").unwrap_err().0, "no element found: line 1, column 6");
-        assert!(parse("<View></Viw>").unwrap_err().0.starts_with("mismatched tag: line 1"));
+        let cases = [
+            ("<View></Vew>", "mismatched tag: line 1, column 8"),
+            ("<View><Text name=\"t\" value=\"$t\"></View>", "mismatched tag: line 1, column 34"),
+            ("junk", "syntax error: line 1, column 0"),
+            ("<View/>junk", "junk after document element: line 1, column 7"),
+            ("<View/><View/>", "junk after document element: line 1, column 7"),
+            ("<View>&foo;</View>", "undefined entity: line 1, column 6"),
+            ("<View a=\"1\" a=\"2\"/>", "duplicate attribute: line 1, column 12"),
+            ("<View><Text name=\"t\" value=\"<\"/></View>", "not well-formed (invalid token): line 1, column 28"),
+            ("<View><Text name=\"t\" value=\"$t\"", "unclosed token: line 1, column 6"),
+            ("<a:View/>", "unbound prefix: line 1, column 0"),
+            ("<View>&#0;</View>", "reference to invalid character number: line 1, column 6"),
+            ("<View>\u{e9}</Vew>", "mismatched tag: line 1, column 9"),
+        ];
+        for (config, expected) in cases {
+            assert_eq!(parse(config).unwrap_err().0, expected, "{config}");
+        }
+        assert_eq!(parse("<!DOCTYPE x><View/>").unwrap_err().0, "DTDForbidden(name='x', system_id=None, public_id=None)");
         assert!(parse("<!DOCTYPE x [<!ENTITY a \"b\">]><View/>").is_err());
         assert!(parse("<View><Text name=\"t\" value=\"$t\"/></View>").is_ok());
     }
