@@ -157,3 +157,23 @@ async fn signup_joins_the_existing_organization() {
     let taken = client.post(format!("{}/user/signup/", app.base)).form(&[("email", ADMIN), ("password", "long-enough-1")]).send().await.unwrap();
     assert!(taken.text().await.unwrap().contains("already exists"));
 }
+
+#[tokio::test]
+async fn another_users_token_cannot_be_revoked_and_unknown_routes_are_json() {
+    let app = TestApp::spawn().await;
+    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"].as_str().unwrap().to_string();
+    let other = app.signup("mallory@example.com").await;
+    app.call_as(&other, Method::POST, "/api/token/blacklist/", Some(json!({"refresh": refresh}))).await.expect(404);
+    app.call_as(&other, Method::POST, "/api/token/rotate/", Some(json!({"refresh": refresh}))).await.expect(400);
+    let still = Client::new().post(format!("{}/api/token/refresh/", app.base)).json(&json!({"refresh": refresh})).send().await.unwrap();
+    assert_eq!(still.status(), 200, "the owner's token still works");
+
+    let rotated = app.post("/api/token/rotate/", json!({"refresh": refresh})).await.expect(200).body["refresh"].as_str().unwrap().to_string();
+    assert_ne!(rotated, refresh);
+    let old = Client::new().post(format!("{}/api/token/refresh/", app.base)).json(&json!({"refresh": refresh})).send().await.unwrap();
+    assert_eq!(old.status(), 401);
+
+    let missing = app.get("/api/no-such-thing/").await.expect(404);
+    assert_eq!(missing.body["detail"], "Not found.");
+    assert_eq!(missing.headers["content-type"], "application/json");
+}
