@@ -9,7 +9,7 @@ use sea_orm::{
 
 use crate::bulk::insert_rows;
 use crate::counters::{self, TaskSet, TaskTally};
-use crate::entities::task;
+use crate::entities::{project, task};
 
 /// A task to insert, with its counters computed by the caller.
 #[derive(Debug, Clone)]
@@ -99,14 +99,23 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<task::
 }
 
 /// One page of a project's tasks, ordered by id.
-pub async fn page_by_id<C: ConnectionTrait>(conn: &C, project_id: i64, offset: u64, limit: u64) -> Result<Vec<task::Model>, DbErr> {
-    task::Entity::find()
-        .filter(task::Column::ProjectId.eq(project_id))
-        .order_by_asc(task::Column::Id)
-        .offset(offset)
-        .limit(limit)
-        .all(conn)
-        .await
+///
+/// `inner_id`s are handed out consecutively under the project row lock, so a project's id order
+/// is its `inner_id` order. While no task was ever deleted (`last_inner_id == task_number`), the
+/// page is therefore an `inner_id` range read straight from the unique index, however deep; after
+/// deletions it falls back to `OFFSET`.
+pub async fn page_by_id<C: ConnectionTrait>(conn: &C, project: &project::Model, offset: u64, limit: u64) -> Result<Vec<task::Model>, DbErr> {
+    let query = task::Entity::find().filter(task::Column::ProjectId.eq(project.id)).order_by_asc(task::Column::Id);
+    if project.last_inner_id == project.task_number {
+        let first = offset as i64 + 1;
+        query
+            .filter(task::Column::InnerId.gte(first))
+            .filter(task::Column::InnerId.lt(first + limit as i64))
+            .all(conn)
+            .await
+    } else {
+        query.offset(offset).limit(limit).all(conn).await
+    }
 }
 
 /// Tasks of a project newest-updated first (`/api/projects/{id}/tasks/`); `limit` None = all

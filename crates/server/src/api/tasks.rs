@@ -56,7 +56,7 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, Query(params)
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
     let size = positive(params.page_size.as_deref(), 100).unwrap_or(100);
     let conn = state.db.conn();
-    let tasks = queries::tasks::page_by_id(conn, project.id, (page - 1) * size, size).await?;
+    let tasks = queries::tasks::page_by_id(conn, &project, (page - 1) * size, size).await?;
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }

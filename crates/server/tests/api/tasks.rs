@@ -66,6 +66,12 @@ async fn data_manager_listing_pages_and_totals() {
     assert_eq!(all["tasks"][0]["predictions"][0]["score"], 0.5);
     let past = app.get(&format!("/api/tasks/?project={project}&page=4&page_size=2")).await.expect(404);
     assert_eq!(past.body["detail"], "Invalid page.");
+    let first = all["tasks"][0]["id"].as_i64().unwrap() - 4;
+    app.delete(&format!("/api/tasks/{first}/")).await.expect(204);
+    let after_delete = app.get(&format!("/api/tasks/?project={project}&page=2&page_size=2")).await.expect(200).body;
+    let ids: Vec<i64> = after_delete["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, vec![first + 3, first + 4], "paging stays right after a deletion leaves a gap");
+    assert_eq!(after_delete["total"], 4);
     let neither = app.get("/api/tasks/").await.expect(404);
     assert_eq!(neither.body, json!({"detail": "Neither project nor view id specified"}));
 }
