@@ -35,6 +35,27 @@ const MAX_FILES: usize = 100;
 struct ImportParams {
     commit_to_project: Option<String>,
     return_task_ids: Option<String>,
+    preannotated_from_fields: Option<String>,
+}
+
+/// `preannotated_from_fields=a,b`: moves those data fields of every item into predictions
+/// (Label Studio's `reformat_predictions`), e.g. a CSV column holding a model's label.
+fn predictions_from_fields(items: &mut [RawItem], fields: &[&str]) -> ApiResult<()> {
+    for (index, raw) in items.iter_mut().enumerate() {
+        let mut data = match raw.item.get("data").cloned().unwrap_or_else(|| raw.item.clone()) {
+            Value::Object(map) => map,
+            _ => continue,
+        };
+        let mut predictions = Vec::new();
+        for field in fields {
+            let result = data
+                .shift_remove(*field)
+                .ok_or_else(|| refuse(format!("Error at item {index}: field \"{field}\" is not in task data")))?;
+            predictions.push(json!({"result": result}));
+        }
+        raw.item = json!({"data": data, "predictions": predictions});
+    }
+    Ok(())
 }
 
 fn truthy(value: Option<&str>, default: bool) -> bool {
@@ -241,7 +262,11 @@ async fn run_import(
     request: Request,
     saved: &mut SavedFiles,
 ) -> ApiResult<ImportResponse> {
-    let collected = collect(state, txn, caller, project, request, saved).await?;
+    let mut collected = collect(state, txn, caller, project, request, saved).await?;
+    if let Some(fields) = params.preannotated_from_fields.as_deref().filter(|f| !f.is_empty()) {
+        let fields: Vec<&str> = fields.split(',').map(str::trim).collect();
+        predictions_from_fields(&mut collected.items, &fields)?;
+    }
     let mut response = ImportResponse {
         task_count: collected.items.len(),
         annotation_count: None,

@@ -228,3 +228,21 @@ async fn predictions_import_endpoint() {
     assert!(unknown.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("contains invalid \"task\" field"));
     assert_eq!(app.project(project).await["total_predictions_number"], 2);
 }
+
+#[tokio::test]
+async fn preannotated_fields_become_predictions() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let reply = app
+        .post(&format!("/api/projects/{project}/import?preannotated_from_fields=model_label&return_task_ids=true"), json!([{"text": "a", "model_label": "Positive"}]))
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(reply["prediction_count"], 1);
+    let task = app.get(&format!("/api/tasks/{}/", reply["task_ids"][0])).await.body;
+    assert_eq!(task["data"], json!({"text": "a"}));
+    assert_eq!(task["predictions"][0]["result"][0]["value"], json!({"choices": ["Positive"]}));
+    let missing = app.post(&format!("/api/projects/{project}/import?preannotated_from_fields=nope"), json!([{"text": "b"}])).await.expect(400);
+    assert!(missing.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("\"nope\""));
+    assert_eq!(app.project(project).await["task_number"], 1);
+}
