@@ -194,6 +194,10 @@ pub async fn recount_tasks<C: ConnectionTrait>(
     tasks: TaskSet<'_>,
 ) -> Result<(), DbErr> {
     let condition = tasks.condition(project_id);
+    // Lock the task rows first: on PostgreSQL a concurrent writer of the same tasks waits here,
+    // and every statement after it sees that writer's committed annotations.
+    let lock = format!("UPDATE tasks SET id = id WHERE {condition}");
+    conn.execute(Statement::from_string(conn.get_database_backend(), lock)).await?;
     let before = sums(conn, &condition).await?;
     let completed = if skip_queue == IGNORE_SKIPPED {
         "1 = 1"

@@ -114,11 +114,6 @@ impl Db {
         &self.conn
     }
 
-    /// Which backend the pool talks to.
-    pub fn backend(&self) -> DbBackend {
-        self.conn.get_database_backend()
-    }
-
     /// Begins a write transaction (waiting for the writer gate on SQLite).
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
         let gate = match &self.write_gate {

@@ -122,6 +122,14 @@ impl LabelConfig {
 
     /// Checks one task's `data` against the config (`TaskValidator.check_data`).
     pub fn validate_task_data(&self, data: &Value) -> Result<(), String> {
+        match data {
+            Value::Object(map) => self.validate_task_data_map(map),
+            _ => self.validate_task_data_map(&Map::new()),
+        }
+    }
+
+    /// [`LabelConfig::validate_task_data`] on an object's map.
+    pub fn validate_task_data_map(&self, data: &Map<String, Value>) -> Result<(), String> {
         for (key, tag) in &self.data_types {
             let root = key.split('[').next().unwrap_or(key);
             let Some(value) = lookup(data, root) else {
@@ -205,12 +213,13 @@ pub fn python_type(value: &Value) -> &'static str {
 }
 
 /// `data[key]`, following dotted keys (`a.b`) when the flat key is absent.
-fn lookup<'a>(data: &'a Value, key: &str) -> Option<&'a Value> {
+fn lookup<'a>(data: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     if let Some(value) = data.get(key) {
         return Some(value);
     }
-    let mut current = data;
-    for part in key.split('.') {
+    let mut parts = key.split('.');
+    let mut current = data.get(parts.next()?)?;
+    for part in parts {
         current = current.get(part)?;
     }
     Some(current)

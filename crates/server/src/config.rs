@@ -41,6 +41,9 @@ pub struct ServeArgs {
     /// Pool size.
     #[arg(long, env = "TESSERA_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+    /// Refuse sign-ups that do not come with the organization's invite link (`?token=`).
+    #[arg(long, env = "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", default_value_t = false)]
+    pub disable_signup_without_link: bool,
     /// Quiet startup: do not print the admin credentials banner.
     #[arg(long, env = "TESSERA_QUIET", default_value_t = false)]
     pub quiet: bool,
@@ -59,6 +62,7 @@ pub struct Config {
     pub max_body_size: usize,
     pub secret_key: Option<String>,
     pub db_max_connections: u32,
+    pub disable_signup_without_link: bool,
     pub quiet: bool,
 }
 
@@ -86,6 +90,7 @@ impl Config {
             max_body_size: args.max_body_size,
             secret_key: args.secret_key.filter(|s| !s.is_empty()),
             db_max_connections: args.db_max_connections,
+            disable_signup_without_link: args.disable_signup_without_link,
             quiet: args.quiet,
         })
     }

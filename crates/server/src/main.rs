@@ -1,8 +1,14 @@
 //! The `tessera` command: `start` serves the API and web app, `migrate` prepares the database.
 
 use clap::{Parser, Subcommand};
+use mimalloc::MiMalloc;
 use tessera_server::config::{Config, ServeArgs};
 use tessera_server::startup::Application;
+
+/// mimalloc instead of glibc's allocator: imports and exports allocate many small values across
+/// threads, where glibc's arenas fragment and hold on to freed memory.
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
 
 #[derive(Parser)]
 #[command(name = "tessera", version, about = "Tessera: a Label Studio-compatible data-labeling server")]

@@ -44,16 +44,22 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|err| ApiError::BadRequest(format!("JSON parse error - {err}")))
 }
 
-/// Python's name for a JSON value's type, as DRF messages show it.
-pub fn python_type(value: &Value) -> &'static str {
+pub use tessera_labelconfig::python_type;
+
+/// DRF's boolean spellings (`true`, `1`, `yes`, `on`, `t`, `y` and their negations), any case.
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "on" | "t" => Some(true),
+        "false" | "0" | "no" | "n" | "off" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// A boolean query parameter: absent or empty means `default`; anything unreadable is DRF's 400.
+pub fn query_bool(name: &str, value: Option<&str>, default: bool) -> Result<bool, ApiError> {
     match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
+        None | Some("") => Ok(default),
+        Some(text) => parse_bool(text).ok_or_else(|| ApiError::field(name, "Must be a valid boolean.")),
     }
 }
 
@@ -140,14 +146,7 @@ impl<'a> Fields<'a> {
             Value::Bool(b) => Some(*b),
             Value::Number(n) if n.as_i64() == Some(1) || n.as_f64() == Some(1.0) => Some(true),
             Value::Number(n) if n.as_i64() == Some(0) || n.as_f64() == Some(0.0) => Some(false),
-            Value::String(s) => match s.as_str() {
-                "true" | "True" | "TRUE" | "1" | "yes" | "Yes" | "YES" | "y" | "Y" | "on" | "On" | "ON" | "t" | "T" => {
-                    Some(true)
-                }
-                "false" | "False" | "FALSE" | "0" | "no" | "No" | "NO" | "n" | "N" | "off" | "Off" | "OFF" | "f"
-                | "F" => Some(false),
-                _ => None,
-            },
+            Value::String(s) => parse_bool(s),
             _ => None,
         };
         if parsed.is_none() {

@@ -6,7 +6,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement,
 };
 
-use crate::entities::{annotation, prediction, project};
+use crate::entities::{prediction, project};
 
 /// A project of `organization_id`, or `None` (another organization's project is "not found").
 pub async fn find<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<project::Model>, DbErr> {
@@ -120,11 +120,6 @@ pub async fn has_prediction_version<C: ConnectionTrait>(conn: &C, project_id: i6
         .is_some())
 }
 
-/// Whether the project has any annotation.
-pub async fn has_annotations<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<bool, DbErr> {
-    Ok(annotation::Entity::find().filter(annotation::Column::ProjectId.eq(project_id)).one(conn).await?.is_some())
-}
-
 /// Sets every task's overlap (or only those already above 1) to `maximum_annotations`.
 pub async fn set_task_overlap<C: ConnectionTrait>(conn: &C, project_id: i64, overlap: i32, only_above_one: bool) -> Result<(), DbErr> {
     let extra = if only_above_one { " AND overlap > 1" } else { "" };
@@ -145,12 +140,18 @@ struct SummaryRow {
     summary_created_labels: String,
 }
 
-/// Locks the project row (a no-op update; PostgreSQL holds the row lock until commit) and reads
-/// the summary maps `(created_annotations, created_labels)` as they are now.
+/// Locks the project row until the transaction ends (a no-op update: PostgreSQL keeps the row
+/// lock until commit; on SQLite the writer gate already serializes writers).
+pub async fn lock<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(), DbErr> {
+    let lock = format!("UPDATE projects SET last_inner_id = last_inner_id WHERE id = {project_id}");
+    conn.execute(Statement::from_string(conn.get_database_backend(), lock)).await.map(|_| ())
+}
+
+/// Locks the project row and reads the summary maps `(created_annotations, created_labels)` as
+/// they are now.
 pub async fn lock_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(String, String), DbErr> {
     let backend = conn.get_database_backend();
-    let lock = format!("UPDATE projects SET last_inner_id = last_inner_id WHERE id = {project_id}");
-    conn.execute(Statement::from_string(backend, lock)).await?;
+    lock(conn, project_id).await?;
     let sql = format!("SELECT summary_created_annotations, summary_created_labels FROM projects WHERE id = {project_id}");
     let row = SummaryRow::find_by_statement(Statement::from_string(backend, sql))
         .one(conn)

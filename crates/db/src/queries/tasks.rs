@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     Statement,
 };
 
@@ -157,11 +157,6 @@ pub async fn batch_after<C: ConnectionTrait>(
         query = query.filter(task::Column::Id.is_in(ids.iter().copied()));
     }
     query.order_by_asc(task::Column::Id).limit(limit).all(conn).await
-}
-
-/// Number of tasks of a project.
-pub async fn count<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<u64, DbErr> {
-    task::Entity::find().filter(task::Column::ProjectId.eq(project_id)).count(conn).await
 }
 
 /// Inserts one task (allocating its `inner_id` from the project) and counts it in the project.

@@ -131,3 +131,9 @@ pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, cha
     }
     active.update(conn).await
 }
+
+/// Locks the user's row until the transaction ends (serializes per-user writes on PostgreSQL).
+pub async fn lock<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), DbErr> {
+    let sql = format!("UPDATE users SET id = id WHERE id = {user_id}");
+    conn.execute(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.map(|_| ())
+}

@@ -9,9 +9,9 @@ use tessera_db::{queries, time};
 
 use crate::api::slashed;
 use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::payload::JsonBody;
-use crate::services::annotations;
+use crate::error::ApiResult;
+use crate::payload::{query_bool, JsonBody};
+use crate::services::{annotations, scope};
 use crate::services::render::{annotation_out, AnnotationOut, CompletedBy, Users};
 use crate::state::AppState;
 
@@ -27,8 +27,7 @@ async fn render(state: &AppState, annotation: tessera_db::entities::annotation::
 
 async fn list_task_annotations(State(state): State<AppState>, caller: Caller, Path(task_id): Path<i64>) -> ApiResult<Json<Vec<AnnotationOut>>> {
     let conn = state.db.conn();
-    let task = queries::tasks::find(conn, task_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
-    queries::projects::find(conn, caller.organization_id, task.project_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    let (task, _) = scope::task(conn, &caller, task_id).await?;
     let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id]).await?.into_iter().filter(|a| !a.was_cancelled).collect();
     let users = Users::load(conn, list.iter().map(|a| a.completed_by_id)).await?;
     let now = time::now();
@@ -42,7 +41,7 @@ async fn create_annotation(
     Query(params): Query<CreateParams>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<AnnotationOut>)> {
-    let cancelled = matches!(params.was_cancelled.as_deref(), Some("1" | "true" | "True"));
+    let cancelled = query_bool("was_cancelled", params.was_cancelled.as_deref(), false)?;
     let txn = state.db.write().await?;
     let saved = annotations::create(&txn, &caller, task_id, &body, cancelled).await?;
     txn.commit().await?;
@@ -50,9 +49,7 @@ async fn create_annotation(
 }
 
 async fn get_annotation(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<AnnotationOut>> {
-    let conn = state.db.conn();
-    let annotation = queries::annotations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
-    queries::projects::find(conn, caller.organization_id, annotation.project_id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
+    let (annotation, _) = scope::annotation(state.db.conn(), &caller, id).await?;
     Ok(Json(render(&state, annotation).await?))
 }
 

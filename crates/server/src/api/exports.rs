@@ -10,22 +10,13 @@ use md5::{Digest, Md5};
 use tessera_db::time;
 use tessera_formats::export::{formats, Format, FormatInfo};
 
-use crate::api::projects::project_of;
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::payload::query_bool;
 use crate::services::export::{stream, ExportRequest};
+use crate::services::scope;
 use crate::state::AppState;
-
-/// A DRF boolean query value; empty means "not given".
-fn boolean(name: &str, value: Option<&str>, default: bool) -> ApiResult<bool> {
-    match value.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("") => Ok(default),
-        Some("t" | "y" | "yes" | "true" | "on" | "1") => Ok(true),
-        Some("f" | "n" | "no" | "false" | "off" | "0") => Ok(false),
-        Some(_) => Err(ApiError::field(name, "Must be a valid boolean.")),
-    }
-}
 
 /// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,
 /// repeated `ids[]` (or `ids`), and `annotations__completed_by__only_id` (bare `completed_by` ids).
@@ -38,17 +29,17 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     // Label Studio reads `ids[]`; the official SDK sends repeated `ids`, so both are honoured.
     let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids[]" || k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
     let only_id = get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
-    boolean("download_resources", get("download_resources"), true)?;
+    query_bool("download_resources", get("download_resources"), true)?;
     Ok(ExportRequest {
         format,
-        all_tasks: boolean("download_all_tasks", get("download_all_tasks"), false)?,
+        all_tasks: query_bool("download_all_tasks", get("download_all_tasks"), false)?,
         ids: (!ids.is_empty()).then_some(ids),
-        completed_by_only_id: boolean("annotations__completed_by__only_id", only_id, false)?,
+        completed_by_only_id: query_bool("annotations__completed_by__only_id", only_id, false)?,
     })
 }
 
 async fn export_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, RawQuery(query): RawQuery) -> ApiResult<Response> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let request = parse_request(query.as_deref())?;
     let now = time::now();
     let digest = hex::encode(Md5::digest(format!("{}:{}:{}", project.id, now.timestamp_micros(), query.unwrap_or_default())));
@@ -65,7 +56,7 @@ async fn export_project(State(state): State<AppState>, caller: Caller, Path(id):
 }
 
 async fn export_formats(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<FormatInfo>>> {
-    project_of(&state, &caller, id).await?;
+    scope::project(state.db.conn(), &caller, id).await?;
     Ok(Json(formats()))
 }
 

@@ -15,17 +15,18 @@ use serde_json::{json, Map, Value};
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{file_upload, project};
 use tessera_db::queries::predictions::NewPrediction;
-use tessera_db::{queries, time, WriteTxn};
+use tessera_db::{queries, time};
 use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
-use tessera_labelconfig::{pyrepr, LabelConfig};
+use tessera_labelconfig::pyrepr;
 
-use crate::api::projects::project_of;
+use crate::services::projects::config_of;
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{parse_json, read_body, JsonBody};
+use crate::payload::{parse_json, query_bool, read_body, JsonBody};
 use crate::services::import::{self, refuse, RawItem};
 use crate::services::predictions::normalize_result;
+use crate::services::scope;
 use crate::state::AppState;
 
 /// Most files one import request may carry (Django's `DATA_UPLOAD_MAX_NUMBER_FILES`).
@@ -40,9 +41,9 @@ struct ImportParams {
 
 /// `preannotated_from_fields=a,b`: moves those data fields of every item into predictions
 /// (Label Studio's `reformat_predictions`), e.g. a CSV column holding a model's label.
-fn predictions_from_fields(items: &mut [RawItem], fields: &[&str]) -> ApiResult<()> {
-    for (index, raw) in items.iter_mut().enumerate() {
-        let mut data = match raw.item.get("data").cloned().unwrap_or_else(|| raw.item.clone()) {
+fn predictions_from_fields(items: &mut [(Value, Option<usize>)], fields: &[&str]) -> ApiResult<()> {
+    for (index, (item, _)) in items.iter_mut().enumerate() {
+        let mut data = match item.get("data").cloned().unwrap_or_else(|| item.clone()) {
             Value::Object(map) => map,
             _ => continue,
         };
@@ -53,17 +54,9 @@ fn predictions_from_fields(items: &mut [RawItem], fields: &[&str]) -> ApiResult<
                 .ok_or_else(|| refuse(format!("Error at item {index}: field \"{field}\" is not in task data")))?;
             predictions.push(json!({"result": result}));
         }
-        raw.item = json!({"data": data, "predictions": predictions});
+        *item = json!({"data": data, "predictions": predictions});
     }
     Ok(())
-}
-
-fn truthy(value: Option<&str>, default: bool) -> bool {
-    match value.map(str::to_ascii_lowercase).as_deref() {
-        None | Some("") => default,
-        Some("1" | "true" | "yes" | "on" | "t" | "y") => true,
-        _ => false,
-    }
 }
 
 /// The import response, in Label Studio's key order.
@@ -81,10 +74,17 @@ struct ImportResponse {
     task_ids: Option<Vec<i64>>,
 }
 
-/// What the request body turned into before validation.
+/// A file stored under the media root, not yet recorded in the database.
+struct StoredFile {
+    relative: String,
+    size: i64,
+}
+
+/// What the request body turned into before validation: items (with the index of the file they
+/// came from) and the files stored for them.
 struct Collected {
-    items: Vec<RawItem>,
-    file_upload_ids: Vec<i64>,
+    items: Vec<(Value, Option<usize>)>,
+    files: Vec<StoredFile>,
     found_formats: Value,
     data_columns: Vec<String>,
     could_be_tasks_list: bool,
@@ -108,29 +108,28 @@ fn safe_name(name: &str) -> String {
     if cleaned.is_empty() { "file".to_string() } else { cleaned }
 }
 
-fn json_items(body: Value) -> ApiResult<Vec<RawItem>> {
+fn json_items(body: Value) -> ApiResult<Vec<(Value, Option<usize>)>> {
     let items = match body {
         Value::Array(items) => items,
         Value::Object(map) => vec![Value::Object(map)],
         _ => return Err(refuse("load_tasks: No data found in DATA or in FILES")),
     };
-    Ok(items.into_iter().map(|item| RawItem { item, file_upload_id: None }).collect())
+    Ok(items.into_iter().map(|item| (item, None)).collect())
 }
 
-/// Stores every uploaded file, records it, and parses it into items.
+/// Stores every uploaded file and parses it into items (no database work: the write
+/// transaction opens only once the whole body has been read).
 async fn collect_files(
     state: &AppState,
-    txn: &WriteTxn,
-    caller: &Caller,
     project: &project::Model,
     mut multipart: Multipart,
     saved: &mut SavedFiles,
 ) -> ApiResult<Collected> {
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let config = config_of(&project);
     let data_keys = config.as_ref().map_or(0, |c| c.data_types.len());
     let mut collected = Collected {
         items: Vec::new(),
-        file_upload_ids: Vec::new(),
+        files: Vec::new(),
         found_formats: Value::Object(Map::new()),
         data_columns: Vec::new(),
         could_be_tasks_list: false,
@@ -156,8 +155,8 @@ async fn collect_files(
         let path = dir.join(&stored_name);
         tokio::fs::write(&path, &bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
         saved.0.push(path);
-        let upload = queries::file_uploads::insert(&**txn, project.id, caller.user.id, &relative, bytes.len() as i64, time::now()).await?;
-        collected.file_upload_ids.push(upload.id);
+        let file_index = collected.files.len();
+        collected.files.push(StoredFile { relative: relative.clone(), size: bytes.len() as i64 });
         if let Value::Object(found) = &mut collected.found_formats {
             let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
             found.insert(ext.clone(), json!(count));
@@ -192,7 +191,7 @@ async fn collect_files(
                 shared
             }
         });
-        collected.items.extend(items.into_iter().map(|item| RawItem { item, file_upload_id: Some(upload.id) }));
+        collected.items.extend(items.into_iter().map(|item| (item, Some(file_index))));
     }
     if files == 0 {
         return Err(refuse("load_tasks: No data found in DATA or in FILES"));
@@ -210,11 +209,11 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 /// Parses the body into items according to its content type.
-async fn collect(state: &AppState, txn: &WriteTxn, caller: &Caller, project: &project::Model, request: Request, saved: &mut SavedFiles) -> ApiResult<Collected> {
+async fn collect(state: &AppState, project: &project::Model, request: Request, saved: &mut SavedFiles) -> ApiResult<Collected> {
     let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
         let multipart = Multipart::from_request(request, &()).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-        return collect_files(state, txn, caller, project, multipart, saved).await;
+        return collect_files(state, project, multipart, saved).await;
     }
     let bytes = read_body(request, &()).await?;
     let items = if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -226,7 +225,7 @@ async fn collect(state: &AppState, txn: &WriteTxn, caller: &Caller, project: &pr
     } else {
         json_items(parse_json(&bytes)?)?
     };
-    Ok(Collected { items, file_upload_ids: Vec::new(), found_formats: json!([]), data_columns: Vec::new(), could_be_tasks_list: false })
+    Ok(Collected { items, files: Vec::new(), found_formats: json!([]), data_columns: Vec::new(), could_be_tasks_list: false })
 }
 
 async fn import_tasks(
@@ -237,56 +236,64 @@ async fn import_tasks(
     request: Request,
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
     let started = Instant::now();
-    let project = project_of(&state, &caller, id).await?;
-    let txn = state.db.write().await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let mut saved = SavedFiles::default();
-    let outcome = run_import(&state, &txn, &caller, &project, &params, request, &mut saved).await;
-    let response = match outcome {
-        Ok(response) => response,
+    let outcome = run_import(&state, &caller, &project, &params, request, &mut saved).await;
+    match outcome {
+        Ok(response) => Ok((StatusCode::CREATED, Json(ImportResponse { duration: started.elapsed().as_secs_f64(), ..response }))),
         Err(err) => {
-            drop(txn);
             saved.remove_all().await;
-            return Err(err);
+            Err(err)
         }
-    };
-    txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(ImportResponse { duration: started.elapsed().as_secs_f64(), ..response })))
+    }
 }
 
 async fn run_import(
     state: &AppState,
-    txn: &WriteTxn,
     caller: &Caller,
     project: &project::Model,
     params: &ImportParams,
     request: Request,
     saved: &mut SavedFiles,
 ) -> ApiResult<ImportResponse> {
-    let mut collected = collect(state, txn, caller, project, request, saved).await?;
+    let mut collected = collect(state, project, request, saved).await?;
     if let Some(fields) = params.preannotated_from_fields.as_deref().filter(|f| !f.is_empty()) {
         let fields: Vec<&str> = fields.split(',').map(str::trim).collect();
         predictions_from_fields(&mut collected.items, &fields)?;
     }
+    let txn = state.db.write().await?;
+    let mut file_upload_ids = Vec::with_capacity(collected.files.len());
+    for file in &collected.files {
+        let upload = queries::file_uploads::insert(&*txn, project.id, caller.user.id, &file.relative, file.size, time::now()).await?;
+        file_upload_ids.push(upload.id);
+    }
+    let items: Vec<RawItem> = collected
+        .items
+        .into_iter()
+        .map(|(item, file)| RawItem { item, file_upload_id: file.map(|index| file_upload_ids[index]) })
+        .collect();
     let mut response = ImportResponse {
-        task_count: collected.items.len(),
+        task_count: items.len(),
         annotation_count: None,
         prediction_count: None,
         duration: 0.0,
-        file_upload_ids: collected.file_upload_ids,
+        file_upload_ids,
         could_be_tasks_list: collected.could_be_tasks_list,
         found_formats: collected.found_formats,
         data_columns: collected.data_columns,
         task_ids: None,
     };
-    if !truthy(params.commit_to_project.as_deref(), true) {
+    if !query_bool("commit_to_project", params.commit_to_project.as_deref(), true)? {
+        txn.commit().await?;
         return Ok(response);
     }
-    let imported = import::import(txn, project, caller.organization_id, caller.user.id, collected.items).await?;
+    let imported = import::import(&txn, project, caller.organization_id, caller.user.id, items).await?;
     response.annotation_count = Some(imported.annotation_count);
     response.prediction_count = Some(imported.prediction_count);
-    if truthy(params.return_task_ids.as_deref(), false) {
+    if query_bool("return_task_ids", params.return_task_ids.as_deref(), false)? {
         response.task_ids = Some(imported.task_ids);
     }
+    txn.commit().await?;
     Ok(response)
 }
 
@@ -297,11 +304,11 @@ struct Created {
 
 /// `POST /api/projects/{id}/import/predictions`: `[{"task", "result", "score", "model_version"}]`.
 async fn import_predictions(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Created>)> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let Value::Array(items) = body else {
         return Err(refuse("Expected a list of predictions"));
     };
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let config = config_of(&project);
     let txn = state.db.write().await?;
     let mut rows = Vec::new();
     for item in &items {
@@ -356,12 +363,12 @@ struct UploadListParams {
 }
 
 async fn list_uploads(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(params): Query<UploadListParams>) -> ApiResult<Json<Vec<UploadOut>>> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let ids: Option<Vec<i64>> = match params.ids.as_deref() {
         Some(text) => Some(serde_json::from_str(text).map_err(|_| ApiError::field("ids", "Expected a JSON list of ids, e.g. [1,2]"))?),
         None => None,
     };
-    if ids.is_none() && !truthy(params.all.as_deref(), false) && !project.is_draft {
+    if ids.is_none() && !query_bool("all", params.all.as_deref(), false)? && !project.is_draft {
         return Ok(Json(Vec::new()));
     }
     let uploads = queries::file_uploads::of_project(state.db.conn(), project.id, ids.as_deref()).await?;
@@ -374,7 +381,7 @@ struct Deleted {
 }
 
 async fn delete_uploads(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<Deleted>> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let wanted: Option<Vec<i64>> = match body.get("file_upload_ids") {
         None | Some(Value::Null) => None,
         Some(value) => Some(serde_json::from_value(value.clone()).map_err(|_| ApiError::field("file_upload_ids", "Expected a list of ids."))?),
@@ -390,19 +397,12 @@ async fn delete_uploads(State(state): State<AppState>, caller: Caller, Path(id):
     Ok(Json(Deleted { deleted }))
 }
 
-/// An upload whose project is in the caller's organization.
-async fn upload_of(state: &AppState, caller: &Caller, id: i64) -> ApiResult<file_upload::Model> {
-    let upload = queries::file_uploads::find(state.db.conn(), id).await?.ok_or_else(|| ApiError::no_match("FileUpload"))?;
-    project_of(state, caller, upload.project_id).await.map_err(|_| ApiError::no_match("FileUpload"))?;
-    Ok(upload)
-}
-
 async fn get_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<UploadOut>> {
-    Ok(Json(upload_of(&state, &caller, id).await?.into()))
+    Ok(Json(scope::upload(state.db.conn(), &caller, id).await?.into()))
 }
 
 async fn delete_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let upload = upload_of(&state, &caller, id).await?;
+    let upload = scope::upload(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     queries::file_uploads::delete(&*txn, &[upload.id]).await?;
     txn.commit().await?;
@@ -412,7 +412,7 @@ async fn delete_upload(State(state): State<AppState>, caller: Caller, Path(id): 
 
 /// `GET /data/upload/{project}/{file}`: an uploaded file, for members of its organization.
 async fn serve_upload(State(state): State<AppState>, caller: Caller, Path((project_id, name)): Path<(i64, String)>) -> ApiResult<Response> {
-    project_of(&state, &caller, project_id).await?;
+    scope::project(state.db.conn(), &caller, project_id).await?;
     let relative = format!("upload/{project_id}/{name}");
     let upload = queries::file_uploads::find_by_file(state.db.conn(), &relative).await?.ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
     let file = tokio::fs::File::open(state.media_root().join(&upload.file)).await.map_err(|_| ApiError::NotFound("Not found.".into()))?;

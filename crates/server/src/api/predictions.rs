@@ -8,17 +8,18 @@ use sea_orm::{IntoActiveModel, Set};
 use serde::Deserialize;
 use serde_json::Value;
 use tessera_db::counters::{self, TaskSet};
-use tessera_db::entities::{prediction, project};
+use tessera_db::entities::project;
 use tessera_db::queries::predictions::NewPrediction;
-use tessera_db::{queries, time, WriteTxn};
-use tessera_labelconfig::LabelConfig;
+use tessera_db::{queries, time};
 
+use crate::services::projects::config_of;
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{Fields, JsonBody};
 use crate::services::predictions::normalize_result;
 use crate::services::render::{prediction_out, PredictionOut};
+use crate::services::scope;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -40,7 +41,7 @@ async fn list_predictions(State(state): State<AppState>, caller: Caller, Query(p
 /// Reads and normalizes `result` against the project's config.
 fn read_result(fields: &mut Fields, project: &project::Model) -> Option<Value> {
     let raw = fields.raw("result")?.clone();
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let config = config_of(&project);
     match normalize_result(config.as_ref(), &raw) {
         Ok(value) => Some(value.unwrap_or(Value::Null)),
         Err(message) => {
@@ -48,14 +49,6 @@ fn read_result(fields: &mut Fields, project: &project::Model) -> Option<Value> {
             None
         }
     }
-}
-
-async fn prediction_in_org(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<(prediction::Model, project::Model)> {
-    let prediction = queries::predictions::find(&**txn, id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
-    let project = queries::projects::find(&**txn, caller.organization_id, prediction.project_id)
-        .await?
-        .ok_or_else(|| ApiError::no_match("Prediction"))?;
-    Ok((prediction, project))
 }
 
 async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<PredictionOut>)> {
@@ -100,9 +93,7 @@ async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBo
 }
 
 async fn get_prediction(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<PredictionOut>> {
-    let conn = state.db.conn();
-    let prediction = queries::predictions::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
-    queries::projects::find(conn, caller.organization_id, prediction.project_id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
+    let (prediction, _) = scope::prediction(state.db.conn(), &caller, id).await?;
     Ok(Json(prediction_out(prediction, &time::now())))
 }
 
@@ -113,7 +104,7 @@ async fn update_prediction(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<PredictionOut>> {
     let txn = state.db.write().await?;
-    let (current, project) = prediction_in_org(&txn, &caller, id).await?;
+    let (current, project) = scope::prediction(&*txn, &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let result = read_result(&mut fields, &project);
     let score = fields.nullable_float("score");
@@ -137,7 +128,7 @@ async fn update_prediction(
 
 async fn delete_prediction(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
-    let (current, project) = prediction_in_org(&txn, &caller, id).await?;
+    let (current, project) = scope::prediction(&*txn, &caller, id).await?;
     queries::predictions::delete(&*txn, current.id).await?;
     counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id])).await?;
     txn.commit().await?;

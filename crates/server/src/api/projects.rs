@@ -17,13 +17,9 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{Fields, JsonBody};
 use crate::services::projects::{self, Counters, ProjectResponse};
+use crate::services::scope;
 use crate::services::summary::Summary;
 use crate::state::AppState;
-
-/// A project of the caller's organization, or Label Studio's 404.
-pub async fn project_of(state: &AppState, caller: &Caller, id: i64) -> ApiResult<project::Model> {
-    queries::projects::find(state.db.conn(), caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))
-}
 
 async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
     let conn = state.db.conn();
@@ -101,7 +97,7 @@ async fn create_project(State(state): State<AppState>, caller: Caller, JsonBody(
 }
 
 async fn get_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<ProjectResponse>> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     Ok(Json(respond(&state, &caller, project, Counters::Shown).await?))
 }
 
@@ -112,7 +108,8 @@ async fn update_project(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<ProjectResponse>> {
     let txn = state.db.write().await?;
-    let current = queries::projects::find(&*txn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    queries::projects::lock(&*txn, id).await?;
+    let current = scope::project(&*txn, &caller, id).await?;
     let applied = projects::apply(&txn, current, &body, false).await?;
     let saved = projects::save(&txn, applied, false).await?;
     txn.commit().await?;
@@ -121,7 +118,7 @@ async fn update_project(
 
 async fn delete_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
-    let project = queries::projects::find(&*txn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    let project = scope::project(&*txn, &caller, id).await?;
     queries::projects::delete(&*txn, project.id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -153,7 +150,7 @@ async fn validate_project_config(
     Path(id): Path<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<ConfigChange>> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let config = fields.string("label_config").unwrap_or_default();
     fields.finish()?;
@@ -182,7 +179,7 @@ struct SummaryResponse {
 }
 
 async fn project_summary(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<SummaryResponse>> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     Ok(Json(SummaryResponse {
         project: project.id,

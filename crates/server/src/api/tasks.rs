@@ -12,7 +12,6 @@ use tessera_db::entities::{project, task};
 use tessera_db::queries::tasks::NewTask;
 use tessera_db::{queries, time};
 
-use crate::api::projects::project_of;
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -20,6 +19,7 @@ use crate::payload::{Fields, JsonBody};
 use crate::services::render::{
     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
+use crate::services::scope;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -52,7 +52,7 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, Query(params)
         let detail = if params.view.is_some() { "View is not found" } else { "Neither project nor view id specified" };
         return Err(ApiError::Raw(StatusCode::NOT_FOUND, json!({"detail": detail})));
     };
-    let project = project_of(&state, &caller, project_id).await?;
+    let project = scope::project(state.db.conn(), &caller, project_id).await?;
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
     let size = positive(params.page_size.as_deref(), 100).unwrap_or(100);
     let conn = state.db.conn();
@@ -72,16 +72,8 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, Query(params)
     }))
 }
 
-/// A task of the caller's organization and its project.
-async fn task_of(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(task::Model, project::Model)> {
-    let conn = state.db.conn();
-    let task = queries::tasks::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
-    let project = queries::projects::find(conn, caller.organization_id, task.project_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
-    Ok((task, project))
-}
-
 async fn get_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<DmTaskOut>> {
-    let (task, project) = task_of(&state, &caller, id).await?;
+    let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task)).await?;
     let first_key = first_data_key(&project);
     Ok(Json(dm_task(task, &batch, first_key.as_deref(), Some(CompletedBy::Expanded), &time::now())))
@@ -155,7 +147,7 @@ async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(bod
 }
 
 async fn update_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<SimpleTaskOut>> {
-    let (task, project) = task_of(&state, &caller, id).await?;
+    let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let (data, meta) = read_data_meta(&mut fields, false);
     fields.finish()?;
@@ -168,7 +160,7 @@ async fn update_task(State(state): State<AppState>, caller: Caller, Path(id): Pa
 }
 
 async fn delete_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let (task, project) = task_of(&state, &caller, id).await?;
+    let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     queries::tasks::delete(&*txn, project.id, TaskSet::Ids(&[task.id])).await?;
     txn.commit().await?;
@@ -191,7 +183,7 @@ async fn list_project_tasks(
     Path(id): Path<i64>,
     Query(params): Query<LegacyPage>,
 ) -> ApiResult<Json<Vec<SimpleTaskOut>>> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let page = positive(params.page.as_deref().or(params.start.as_deref()), 1).ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
     let size_text = params.page_size.as_deref().or(params.length.as_deref());
     let (offset, limit) = if size_text == Some("-1") {
@@ -209,7 +201,7 @@ async fn list_project_tasks(
 
 /// `DELETE /api/projects/{id}/tasks/`: every task of the project.
 async fn delete_project_tasks(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
-    let project = project_of(&state, &caller, id).await?;
+    let project = scope::project(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     queries::tasks::delete(&*txn, project.id, TaskSet::All).await?;
     queries::projects::reset_summary(&*txn, project.id).await?;

@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
 use serde_json::json;
-use tessera_db::{queries, time};
+use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::slashed;
 use crate::auth::jwt::{without_signature, Claims};
@@ -50,21 +50,23 @@ fn reissue(state: &AppState, user_id: i64, jti: &str, iat: i64, exp: i64) -> Api
     state.jwt.sign(&claims).map_err(ApiError::Internal)
 }
 
-async fn issue_token(state: &AppState, user_id: i64) -> ApiResult<String> {
+/// Signs a new personal access token and records it in the caller's transaction.
+async fn issue_token(state: &AppState, txn: &WriteTxn, user_id: i64) -> ApiResult<String> {
     let issued = state.jwt.issue_refresh(user_id, time::now()).map_err(ApiError::Internal)?;
     let created = Utc.timestamp_opt(issued.claims.iat, 0).single().unwrap_or_else(Utc::now);
     let expires = Utc.timestamp_opt(issued.claims.exp, 0).single().unwrap_or_else(Utc::now);
-    let txn = state.db.write().await?;
-    queries::auth::insert_jwt(&*txn, user_id, &issued.claims.jti, created, expires).await?;
-    txn.commit().await?;
+    queries::auth::insert_jwt(&**txn, user_id, &issued.claims.jti, created, expires).await?;
     Ok(issued.token)
 }
 
 async fn create_token(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<TokenOut>)> {
-    if !queries::auth::live_jwts(state.db.conn(), caller.user.id, time::now()).await?.is_empty() {
+    let txn = state.db.write().await?;
+    queries::users::lock(&*txn, caller.user.id).await?;
+    if !queries::auth::live_jwts(&*txn, caller.user.id, time::now()).await?.is_empty() {
         return Err(ApiError::Conflict("You already have a valid token. Please revoke it before creating a new one.".into()));
     }
-    let token = issue_token(&state, caller.user.id).await?;
+    let token = issue_token(&state, &txn, caller.user.id).await?;
+    txn.commit().await?;
     Ok((StatusCode::CREATED, Json(TokenOut { token })))
 }
 
@@ -109,15 +111,17 @@ async fn blacklist_token(State(state): State<AppState>, caller: Caller, JsonBody
 }
 
 async fn rotate_token(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<RefreshOut>> {
-    let invalid = || ApiError::BadRequest("Token is invalid or already blacklisted.".into());
+    let invalid = || ApiError::Raw(StatusCode::BAD_REQUEST, json!({"detail": "Token is invalid or already blacklisted."}));
     let claims = live_refresh(&state, &body).await?.map_err(|_| invalid())?;
     if claims.user_id() != Some(caller.user.id) {
         return Err(invalid());
     }
     let txn = state.db.write().await?;
-    queries::auth::blacklist_jwt(&*txn, &claims.jti, time::now()).await?;
+    if !queries::auth::blacklist_jwt(&*txn, &claims.jti, time::now()).await? {
+        return Err(invalid());
+    }
+    let refresh = issue_token(&state, &txn, caller.user.id).await?;
     txn.commit().await?;
-    let refresh = issue_token(&state, caller.user.id).await?;
     Ok(Json(RefreshOut { refresh }))
 }
 

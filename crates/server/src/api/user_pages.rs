@@ -20,6 +20,22 @@ use crate::state::AppState;
 #[derive(Deserialize, Default)]
 struct NextParam {
     next: Option<String>,
+    /// The organization's invite token (`/user/signup/?token=`).
+    token: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_host() {
+        assert_eq!(safe_next(Some("/projects/")), "/projects/");
+        for hostile in ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example", "evil"] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }
 
 #[derive(Deserialize)]
@@ -40,10 +56,18 @@ struct SignupForm {
     allow_newsletters: Option<String>,
 }
 
-/// `next` if it stays on this host, else `/`.
+/// `next` if it is a path on this host, else `/`. Backslashes and control characters are refused
+/// because browsers read `/\evil.example` and `/\t/evil.example` as another host.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") => path.to_string(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.chars().any(char::is_control) =>
+        {
+            path.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -84,11 +108,7 @@ fn redirect(location: &str, cookie: Option<header::HeaderValue>) -> Response {
 
 /// Refuses form posts coming from another site (the forms' CSRF protection).
 fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let cross_site = get("sec-fetch-site") == Some("cross-site")
-        || matches!((get("origin"), get("host")), (Some(origin), Some(host))
-            if origin != "null" && origin.split("://").nth(1).unwrap_or(origin) != host);
-    if cross_site {
+    if crate::auth::cross_site(headers) {
         return Err(ApiError::Forbidden("CSRF verification failed. Request aborted.".to_string()));
     }
     Ok(())
@@ -110,12 +130,33 @@ async fn login(
     let Some(user) = user else {
         return Ok(login_page(&form.email, Some("The email and password you entered don't match.")).into_response());
     };
-    let cookie = session::start(&state, user.id, form.persist_session.is_some()).await?;
+    let txn = state.db.write().await?;
+    let cookie = session::start(&txn, user.id, form.persist_session.is_some()).await?;
+    txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }
 
-async fn show_signup() -> Html<String> {
-    signup_page("", None)
+/// An invite token must be the organization's current one; without a token, sign-up is open
+/// unless `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`).
+async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<()> {
+    match token {
+        Some(token) => {
+            let organization = queries::organizations::first(state.db.conn()).await?;
+            match organization {
+                Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(()),
+                _ => Err(ApiError::Forbidden("The invite link is invalid or has expired.".to_string())),
+            }
+        }
+        None if state.config.disable_signup_without_link => {
+            Err(ApiError::Forbidden("Sign-up is only possible with an invite link.".to_string()))
+        }
+        None => Ok(()),
+    }
+}
+
+async fn show_signup(State(state): State<AppState>, Query(next): Query<NextParam>) -> ApiResult<Html<String>> {
+    check_invite(&state, next.token.as_deref()).await?;
+    Ok(signup_page("", None))
 }
 
 async fn signup(
@@ -125,6 +166,7 @@ async fn signup(
     Form(form): Form<SignupForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
+    check_invite(&state, next.token.as_deref()).await?;
     let email = form.email.trim().to_lowercase();
     let invalid = |message: &str| Ok(signup_page(&form.email, Some(message)).into_response());
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
@@ -146,8 +188,8 @@ async fn signup(
         username_from_email: true,
     };
     let user = accounts::create(&txn, account).await?;
+    let cookie = session::start(&txn, user.id, true).await?;
     txn.commit().await?;
-    let cookie = session::start(&state, user.id, true).await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }
 

@@ -11,20 +11,12 @@ pub mod session;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, Method};
+use axum::http::{header, HeaderMap, Method};
 use tessera_db::entities::user;
 use tessera_db::queries;
 
 use crate::error::ApiError;
 use crate::state::AppState;
-
-/// How the caller authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    LegacyToken,
-    Jwt,
-    Session,
-}
 
 /// The authenticated caller and the organization they act in.
 #[derive(Debug, Clone)]
@@ -32,7 +24,6 @@ pub struct Caller {
     pub user: user::Model,
     pub organization_id: i64,
     pub role: String,
-    pub method: AuthMethod,
 }
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
@@ -44,7 +35,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let (user, method) = authenticate(parts, state).await?;
+        let user = authenticate(parts, state).await?;
         if !user.is_active {
             return Err(ApiError::Unauthorized("User inactive or deleted.".to_string()));
         }
@@ -54,13 +45,13 @@ impl FromRequestParts<AppState> for Caller {
         let membership = queries::organizations::membership(state.db.conn(), organization_id, user.id)
             .await?
             .ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
-        let caller = Caller { user, organization_id, role: membership.role, method };
+        let caller = Caller { user, organization_id, role: membership.role };
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<(user::Model, AuthMethod), ApiError> {
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<user::Model, ApiError> {
     let conn = state.db.conn();
     let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
@@ -76,45 +67,40 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<(user::Model, A
                     Some(id) => queries::users::find(conn, id).await?,
                     None => None,
                 };
-                return user
-                    .map(|user| (user, AuthMethod::Jwt))
-                    .ok_or_else(|| ApiError::Raw(axum::http::StatusCode::UNAUTHORIZED, serde_json::json!({"detail": "User not found"})));
+                return user.ok_or_else(|| ApiError::Raw(axum::http::StatusCode::UNAUTHORIZED, serde_json::json!({"detail": "User not found"})));
             }
         } else if keyword == "token" {
             let user = queries::users::find_by_token(conn, credential).await?;
             return match user {
-                Some(user) if secrets::secrets_equal(&user.api_token, credential) => Ok((user, AuthMethod::LegacyToken)),
+                Some(user) if secrets::secrets_equal(&user.api_token, credential) => Ok(user),
                 _ => Err(ApiError::Unauthorized("Invalid token.".to_string())),
             };
         }
     }
 
     if let Some(user_id) = session::user_id(parts, state).await? {
-        check_same_site(parts)?;
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !safe && cross_site(&parts.headers) {
+            return Err(ApiError::Forbidden("CSRF Failed: cross-site request refused.".to_string()));
+        }
         if let Some(user) = queries::users::find(conn, user_id).await? {
-            return Ok((user, AuthMethod::Session));
+            return Ok(user);
         }
     }
     Err(ApiError::Unauthorized(NO_CREDENTIALS.to_string()))
 }
 
-/// Refuses cross-site state-changing requests that ride on a session cookie.
-///
-/// Browsers send `Sec-Fetch-Site` and `Origin`; scripts using a `requests.Session` send neither
-/// and keep working, as they do with Label Studio (which does not enforce CSRF on API views).
-fn check_same_site(parts: &Parts) -> Result<(), ApiError> {
-    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return Ok(());
-    }
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+/// Whether a browser sent this request from another site (`Sec-Fetch-Site: cross-site`, or an
+/// `Origin` whose host is not ours). Session-authenticated writes from another site are refused;
+/// scripts using a `requests.Session` send neither header and keep working, as they do with
+/// Label Studio (which does not enforce CSRF on API views).
+pub fn cross_site(headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if header("sec-fetch-site") == Some("cross-site") {
-        return Err(ApiError::Forbidden("CSRF Failed: cross-site request refused.".to_string()));
+        return true;
     }
-    if let (Some(origin), Some(host)) = (header("origin"), header("host")) {
-        let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-        if origin != "null" && origin_host != host {
-            return Err(ApiError::Forbidden("CSRF Failed: Origin checking failed.".to_string()));
-        }
+    match (header("origin"), header("host")) {
+        (Some(origin), Some(host)) => origin != "null" && origin.split("://").nth(1).unwrap_or(origin) != host,
+        _ => false,
     }
-    Ok(())
 }

@@ -3,7 +3,7 @@
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use chrono::Duration;
-use tessera_db::{queries, time};
+use tessera_db::{queries, time, WriteTxn};
 
 use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::error::ApiError;
@@ -34,13 +34,11 @@ pub async fn user_id(parts: &Parts, state: &AppState) -> Result<Option<i64>, Api
 
 /// Starts a session and returns the `Set-Cookie` header for it. Without `persist` the cookie
 /// ends with the browser, as Label Studio's login form does when "keep me logged in" is off.
-pub async fn start(state: &AppState, user_id: i64, persist: bool) -> Result<HeaderValue, ApiError> {
+pub async fn start(txn: &WriteTxn, user_id: i64, persist: bool) -> Result<HeaderValue, ApiError> {
     let key = random_hex(32);
     let now = time::now();
     let expires = now + Duration::days(TTL_DAYS);
-    let txn = state.db.write().await?;
-    queries::auth::insert_session(&*txn, sha256_hex(&key), user_id, now, expires).await?;
-    txn.commit().await?;
+    queries::auth::insert_session(&**txn, sha256_hex(&key), user_id, now, expires).await?;
     let max_age = if persist { format!("; Max-Age={}", TTL_DAYS * 86400) } else { String::new() };
     let value = format!("{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax{max_age}");
     HeaderValue::from_str(&value).map_err(|err| ApiError::Internal(err.into()))

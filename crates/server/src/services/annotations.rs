@@ -4,15 +4,17 @@
 use sea_orm::{IntoActiveModel, Set};
 use serde_json::Value;
 use tessera_db::counters::{self, TaskSet};
-use tessera_db::entities::{annotation, project, task};
+use tessera_db::entities::{annotation, project};
 use tessera_db::queries::annotations::NewAnnotation;
 use tessera_db::{queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
+use crate::services::projects::config_of;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::Fields;
 use crate::services::render::prediction_out;
+use crate::services::scope;
 use crate::services::summary::Summary;
 
 /// Number of distinct region ids in a result (Label Studio's `result_count`).
@@ -55,13 +57,6 @@ fn read_result(fields: &mut Fields, config: Option<&LabelConfig>) -> Option<Opti
     Some(Some(value))
 }
 
-/// The task and its project, if the task is in the caller's organization.
-pub async fn task_in_org(txn: &WriteTxn, caller: &Caller, task_id: i64) -> ApiResult<(task::Model, project::Model)> {
-    let task = queries::tasks::find(&**txn, task_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
-    let project = queries::projects::find(&**txn, caller.organization_id, task.project_id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
-    Ok((task, project))
-}
-
 async fn check_member(txn: &WriteTxn, caller: &Caller, fields: &mut Fields<'_>, key: &str) -> ApiResult<Option<i64>> {
     let Some(id) = fields.integer(key) else { return Ok(None) };
     if queries::organizations::membership(&**txn, caller.organization_id, id).await?.is_none() {
@@ -101,8 +96,8 @@ async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &ann
 
 /// `POST /api/tasks/{id}/annotations/`.
 pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value, cancelled_param: bool) -> ApiResult<annotation::Model> {
-    let (task, project) = task_in_org(txn, caller, task_id).await?;
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let (task, project) = scope::task(&**txn, caller, task_id).await?;
+    let config = config_of(&project);
     let mut fields = Fields::new(body)?;
     let result = read_result(&mut fields, config.as_ref()).flatten();
     let was_cancelled = fields.boolean("was_cancelled").unwrap_or(cancelled_param);
@@ -155,19 +150,10 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     Ok(saved)
 }
 
-/// The annotation and its project, if in the caller's organization.
-pub async fn annotation_in_org(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<(annotation::Model, project::Model)> {
-    let annotation = queries::annotations::find(&**txn, id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
-    let project = queries::projects::find(&**txn, caller.organization_id, annotation.project_id)
-        .await?
-        .ok_or_else(|| ApiError::no_match("Annotation"))?;
-    Ok((annotation, project))
-}
-
 /// `PATCH /api/annotations/{id}/`: a partial update; `result` is replaced wholesale.
 pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> ApiResult<annotation::Model> {
-    let (current, project) = annotation_in_org(txn, caller, id).await?;
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let (current, project) = scope::annotation(&**txn, caller, id).await?;
+    let config = config_of(&project);
     let mut fields = Fields::new(body)?;
     let result = read_result(&mut fields, config.as_ref());
     let was_cancelled = fields.boolean("was_cancelled");
@@ -210,7 +196,7 @@ pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> A
 
 /// `DELETE /api/annotations/{id}/`.
 pub async fn delete(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<()> {
-    let (current, project) = annotation_in_org(txn, caller, id).await?;
+    let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::annotations::delete(&**txn, current.id).await?;
     counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id])).await?;
     let old_result = current.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());

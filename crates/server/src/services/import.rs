@@ -18,6 +18,7 @@ use tessera_db::{queries, time, WriteTxn};
 use tessera_formats::import::UNDEFINED_KEY;
 use tessera_labelconfig::{pyrepr, LabelConfig};
 
+use crate::services::projects::config_of;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::services::predictions::normalize_result;
 use crate::services::summary::{add_data_columns, Summary};
@@ -108,30 +109,51 @@ fn float(value: Option<&Value>) -> Option<f64> {
     }
 }
 
-fn prepare_annotations(list: &[Value], annotators: &Annotators) -> Result<Vec<PreparedAnnotation>, String> {
+/// An annotation's facts, read before its `result` is moved out of the item.
+struct AnnotationMeta {
+    completed_by: i64,
+    ground_truth: bool,
+    was_cancelled: bool,
+    lead_time: Option<f64>,
+    import_id: Option<i64>,
+}
+
+/// What checking an item found. Checking only borrows the item, so a failure can still quote
+/// it; only items of an import that passes as a whole are then taken apart ([`take`]).
+struct Checked {
+    task_form: bool,
+    annotations: Vec<AnnotationMeta>,
+    predictions: Vec<PreparedPrediction>,
+}
+
+/// The keys whose lists hold annotations (`completions` is the pre-v2 name).
+const ANNOTATION_KEYS: [&str; 2] = ["annotations", "completions"];
+
+fn check_annotations(item: &Map<String, Value>, annotators: &Annotators) -> Result<Vec<AnnotationMeta>, String> {
     let mut out = Vec::new();
-    for annotation in list.iter().filter_map(Value::as_object) {
-        let Some(result) = annotation.get("result") else {
-            return Err("Annotation must have \"result\" fields".to_string());
-        };
-        if !result.is_array() {
-            return Err("\"result\" field in annotation must be list".to_string());
+    for key in ANNOTATION_KEYS {
+        for annotation in list_of(item, key)?.iter().filter_map(Value::as_object) {
+            let Some(result) = annotation.get("result") else {
+                return Err("Annotation must have \"result\" fields".to_string());
+            };
+            if !result.is_array() {
+                return Err("\"result\" field in annotation must be list".to_string());
+            }
+            out.push(AnnotationMeta {
+                completed_by: annotators.resolve(annotation.get("completed_by"))?,
+                ground_truth: annotation.get("ground_truth").and_then(Value::as_bool).unwrap_or(true),
+                was_cancelled: annotation.get("was_cancelled").and_then(Value::as_bool).unwrap_or(false),
+                lead_time: float(annotation.get("lead_time")),
+                import_id: annotation.get("id").and_then(Value::as_i64),
+            });
         }
-        out.push(PreparedAnnotation {
-            result: result.clone(),
-            completed_by: annotators.resolve(annotation.get("completed_by"))?,
-            ground_truth: annotation.get("ground_truth").and_then(Value::as_bool).unwrap_or(true),
-            was_cancelled: annotation.get("was_cancelled").and_then(Value::as_bool).unwrap_or(false),
-            lead_time: float(annotation.get("lead_time")),
-            import_id: annotation.get("id").and_then(Value::as_i64),
-        });
     }
     Ok(out)
 }
 
-fn prepare_predictions(list: &[Value], config: Option<&LabelConfig>) -> Result<Vec<PreparedPrediction>, String> {
+fn check_predictions(item: &Map<String, Value>, config: Option<&LabelConfig>) -> Result<Vec<PreparedPrediction>, String> {
     let mut out = Vec::new();
-    for prediction in list.iter().filter_map(Value::as_object) {
+    for prediction in list_of(item, "predictions")?.iter().filter_map(Value::as_object) {
         let Some(result) = prediction.get("result") else {
             return Err("Prediction must have \"result\" fields".to_string());
         };
@@ -146,55 +168,102 @@ fn prepare_predictions(list: &[Value], config: Option<&LabelConfig>) -> Result<V
     Ok(out)
 }
 
-/// Validates one item; the error is the message after `Error at item N: `.
-fn prepare(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, annotators: &Annotators) -> Result<PreparedTask, String> {
+/// `item[key]` as a list (missing or null is empty).
+fn list_of<'a>(item: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], String> {
+    match item.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(list)) => Ok(list),
+        Some(_) => Err(format!("Task[{key}] must be list")),
+    }
+}
+
+/// Checks one item; the error is the message after `Error at item N: `.
+fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, annotators: &Annotators) -> Result<Checked, String> {
     let Value::Object(item) = raw else {
         return Err("Task root must be dict with \"data\", \"meta\", \"annotations\", \"predictions\" fields".to_string());
     };
     let task_form = item.contains_key("data");
-    let (mut data, meta, annotations, predictions) = if task_form {
-        let data = match item.get("data") {
-            Some(Value::Object(map)) => map.clone(),
-            _ => return Err("Task[data] must be dict or list".to_string()),
+    let (data, checked) = if task_form {
+        let Some(Value::Object(data)) = item.get("data") else {
+            return Err("Task[data] must be dict or list".to_string());
         };
-        let list = |key: &str| -> Result<Vec<Value>, String> {
-            match item.get(key) {
-                None | Some(Value::Null) => Ok(Vec::new()),
-                Some(Value::Array(list)) => Ok(list.clone()),
-                Some(_) => Err(format!("Task[{key}] must be list")),
-            }
-        };
-        let mut annotations = list("annotations")?;
-        annotations.extend(list("completions")?);
-        let predictions = list("predictions")?;
-        let meta = match item.get("meta") {
-            None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(meta @ (Value::Object(_) | Value::Array(_))) => meta.clone(),
-            Some(_) => return Err("Task[meta] must be dict or list".to_string()),
-        };
-        (data, meta, prepare_annotations(&annotations, annotators)?, prepare_predictions(&predictions, config)?)
-    } else {
-        (item.clone(), Value::Object(Map::new()), Vec::new(), Vec::new())
-    };
-    if let Some(key) = first_key {
-        if let Some(value) = data.shift_remove(UNDEFINED_KEY) {
-            data.insert(key.to_string(), value);
+        if !matches!(item.get("meta"), None | Some(Value::Null | Value::Object(_) | Value::Array(_))) {
+            return Err("Task[meta] must be dict or list".to_string());
         }
-    }
+        let checked = Checked { task_form, annotations: check_annotations(item, annotators)?, predictions: check_predictions(item, config)? };
+        (data, checked)
+    } else {
+        (item, Checked { task_form, annotations: Vec::new(), predictions: Vec::new() })
+    };
     if let Some(config) = config {
-        let data_value = Value::Object(data);
-        config.validate_task_data(&data_value).map_err(|message| {
+        let assume = |message: String| {
             let assume = if task_form {
                 " [assume: item[\"data\"] = task root with values]"
             } else {
                 " [assume: item as is = task root with values] "
             };
             format!("{message}{assume}")
-        })?;
-        let Value::Object(map) = data_value else { unreachable!("constructed as an object") };
-        data = map;
+        };
+        match first_key.filter(|_| data.contains_key(UNDEFINED_KEY)) {
+            Some(key) => config.validate_task_data(&Value::Object(renamed(data.clone(), key))).map_err(assume)?,
+            None => config.validate_task_data_map(data).map_err(assume)?,
+        }
     }
-    Ok(PreparedTask { data, meta, annotations, predictions, file_upload_id: None })
+    Ok(checked)
+}
+
+/// `data` with `$undefined$` stored under `key`.
+fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {
+    if let Some(value) = data.shift_remove(UNDEFINED_KEY) {
+        data.insert(key.to_string(), value);
+    }
+    data
+}
+
+/// Takes a checked item apart without copying its data or results.
+fn take(raw: Value, checked: Checked, first_key: Option<&str>) -> PreparedTask {
+    let Value::Object(mut item) = raw else { unreachable!("checked items are objects") };
+    let (data, meta, results) = if checked.task_form {
+        let data = match item.shift_remove("data") {
+            Some(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        let meta = match item.shift_remove("meta") {
+            Some(meta @ (Value::Object(_) | Value::Array(_))) => meta,
+            _ => Value::Object(Map::new()),
+        };
+        let mut results = Vec::with_capacity(checked.annotations.len());
+        for key in ANNOTATION_KEYS {
+            if let Some(Value::Array(list)) = item.shift_remove(key) {
+                for annotation in list {
+                    if let Value::Object(mut annotation) = annotation {
+                        results.push(annotation.shift_remove("result").unwrap_or(Value::Null));
+                    }
+                }
+            }
+        }
+        (data, meta, results)
+    } else {
+        (item, Value::Object(Map::new()), Vec::new())
+    };
+    let data = match first_key {
+        Some(key) => renamed(data, key),
+        None => data,
+    };
+    let annotations = checked
+        .annotations
+        .into_iter()
+        .zip(results)
+        .map(|(meta, result)| PreparedAnnotation {
+            result,
+            completed_by: meta.completed_by,
+            ground_truth: meta.ground_truth,
+            was_cancelled: meta.was_cancelled,
+            lead_time: meta.lead_time,
+            import_id: meta.import_id,
+        })
+        .collect();
+    PreparedTask { data, meta, annotations, predictions: checked.predictions, file_upload_id: None }
 }
 
 /// The 400 an import answers with: one entry per item (`{}` when fine), at most 100.
@@ -224,17 +293,16 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     if items.is_empty() {
         return Err(refuse("load_tasks: No tasks added"));
     }
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let config = config_of(&project);
     let first_key = config.as_ref().and_then(|c| c.data_keys().next().map(str::to_string));
     let annotators = Annotators::load(txn, organization_id, caller).await?;
-    let mut prepared = Vec::with_capacity(items.len());
+    let mut checked = Vec::with_capacity(items.len());
     let mut errors: Vec<Option<String>> = Vec::new();
     let mut failed = false;
     for (index, raw) in items.iter().enumerate() {
-        match prepare(&raw.item, config.as_ref(), first_key.as_deref(), &annotators) {
-            Ok(mut task) => {
-                task.file_upload_id = raw.file_upload_id;
-                prepared.push(task);
+        match check(&raw.item, config.as_ref(), first_key.as_deref(), &annotators) {
+            Ok(result) => {
+                checked.push(result);
                 errors.push(None);
             }
             Err(message) => {
@@ -246,6 +314,11 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     if failed {
         return Err(refusal(errors));
     }
+    let prepared = items
+        .into_iter()
+        .zip(checked)
+        .map(|(raw, checked)| PreparedTask { file_upload_id: raw.file_upload_id, ..take(raw.item, checked, first_key.as_deref()) })
+        .collect();
     write(txn, project, prepared, caller).await
 }
 
@@ -278,7 +351,7 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
             summary.count_result(&annotation.result, 1);
         }
         new_tasks.push(NewTask {
-            data: Value::Object(task.data.clone()).to_string(),
+            data: serde_json::to_string(&task.data).unwrap_or_else(|_| "{}".into()),
             meta: task.meta.to_string(),
             overlap,
             tally,

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod annotations;
 pub mod predictions;
 pub mod render;
+pub mod scope;
 pub mod bootstrap;
 pub mod export;
 pub mod import;

@@ -94,6 +94,12 @@ pub struct ProjectResponse {
     pub state: Option<()>,
 }
 
+/// The project's parsed label config (stored configs were validated on write, so a parse failure
+/// means an empty config).
+pub fn config_of(project: &project::Model) -> Option<LabelConfig> {
+    LabelConfig::parse(&project.label_config).ok()
+}
+
 /// Whether the counters are shown (the create response shows them as null, as Label Studio).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Counters {
@@ -108,7 +114,7 @@ pub fn render(
     queue: (i64, i64),
     counters: Counters,
 ) -> ProjectResponse {
-    let config = LabelConfig::parse(&project.label_config).ok();
+    let config = config_of(&project);
     let parsed = config.as_ref().map_or(Value::Object(Default::default()), LabelConfig::parsed_label_config);
     let shown = |n: i64| (counters == Counters::Shown).then_some(n);
     ProjectResponse {

@@ -177,3 +177,22 @@ async fn another_users_token_cannot_be_revoked_and_unknown_routes_are_json() {
     assert_eq!(missing.body["detail"], "Not found.");
     assert_eq!(missing.headers["content-type"], "application/json");
 }
+
+#[tokio::test]
+async fn signup_can_require_the_invite_link() {
+    let app = TestApp::spawn_with(|config| config.disable_signup_without_link = true).await;
+    let client = browser();
+    let page = client.get(format!("{}/user/signup/", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    let posted = client.post(format!("{}/user/signup/", app.base)).form(&[("email", "x@example.com"), ("password", "long-enough-1")]).send().await.unwrap();
+    assert_eq!(posted.status(), 403);
+    let wrong = client.post(format!("{}/user/signup/?token=nope", app.base)).form(&[("email", "x@example.com"), ("password", "long-enough-1")]).send().await.unwrap();
+    assert_eq!(wrong.status(), 403);
+    assert_eq!(app.get("/api/users/").await.body.as_array().unwrap().len(), 1, "nobody joined");
+
+    let db = tessera_db::Db::connect(&app.database_url, 1).await.unwrap();
+    let invite = tessera_db::queries::organizations::first(db.conn()).await.unwrap().unwrap().token;
+    let joined = client.post(format!("{}/user/signup/?token={invite}", app.base)).form(&[("email", "x@example.com"), ("password", "long-enough-1")]).send().await.unwrap();
+    assert_eq!(joined.status(), 302);
+    assert_eq!(app.get("/api/users/").await.body.as_array().unwrap().len(), 2);
+}

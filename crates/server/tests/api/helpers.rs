@@ -80,6 +80,7 @@ impl TestApp {
             max_body_size: 50 * 1024 * 1024,
             secret_key: None,
             db_max_connections: 4,
+            disable_signup_without_link: false,
             quiet: true,
         };
         adjust(&mut config);

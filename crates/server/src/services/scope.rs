@@ -1,0 +1,48 @@
+//! Looking objects up within the caller's organization. Every lookup of an organization-owned
+//! object goes through here, so another organization's object is always Label Studio's 404
+//! (`No <Model> matches the given query.`), never a leak.
+
+use sea_orm::ConnectionTrait;
+use tessera_db::entities::{annotation, file_upload, prediction, project, task};
+use tessera_db::queries;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+
+/// A project of the caller's organization.
+pub async fn project<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<project::Model> {
+    queries::projects::find(conn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))
+}
+
+/// The project of an object, reported as that object's 404 when it is another organization's.
+async fn owning_project<C: ConnectionTrait>(conn: &C, caller: &Caller, project_id: i64, model: &str) -> ApiResult<project::Model> {
+    queries::projects::find(conn, caller.organization_id, project_id).await?.ok_or_else(|| ApiError::no_match(model))
+}
+
+/// A task of the caller's organization and its project.
+pub async fn task<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(task::Model, project::Model)> {
+    let task = queries::tasks::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+    let project = owning_project(conn, caller, task.project_id, "Task").await?;
+    Ok((task, project))
+}
+
+/// An annotation of the caller's organization and its project.
+pub async fn annotation<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(annotation::Model, project::Model)> {
+    let annotation = queries::annotations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
+    let project = owning_project(conn, caller, annotation.project_id, "Annotation").await?;
+    Ok((annotation, project))
+}
+
+/// A prediction of the caller's organization and its project.
+pub async fn prediction<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(prediction::Model, project::Model)> {
+    let prediction = queries::predictions::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
+    let project = owning_project(conn, caller, prediction.project_id, "Prediction").await?;
+    Ok((prediction, project))
+}
+
+/// An uploaded file of the caller's organization.
+pub async fn upload<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<file_upload::Model> {
+    let upload = queries::file_uploads::find(conn, id).await?.ok_or_else(|| ApiError::no_match("FileUpload"))?;
+    owning_project(conn, caller, upload.project_id, "FileUpload").await?;
+    Ok(upload)
+}
