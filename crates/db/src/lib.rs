@@ -4,8 +4,8 @@
 //! Query functions take `&impl ConnectionTrait`, so the same function runs on the pool or inside a
 //! write transaction. Errors stay `DbErr` here; the server maps them to HTTP.
 
-pub mod bulk;
 pub mod counters;
+pub mod dialect;
 pub mod entities;
 pub mod migrations;
 pub mod queries;

@@ -1,10 +1,9 @@
 //! Annotations: bulk creation for imports, CRUD, and batch loading for task views and exports.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::bulk::insert_rows;
+use crate::dialect::{insert_json_rows, Kind, RowWriter};
 use crate::entities::annotation;
 
 /// An annotation to insert.
@@ -29,55 +28,55 @@ pub struct NewAnnotation {
     pub updated_by_id: Option<i64>,
 }
 
-const COLUMNS: &[&str] = &[
-    "task_id",
-    "project_id",
-    "completed_by_id",
-    "result",
-    "was_cancelled",
-    "ground_truth",
-    "lead_time",
-    "import_id",
-    "result_count",
-    "bulk_created",
-    "prediction",
-    "parent_prediction_id",
-    "parent_annotation_id",
-    "unique_id",
-    "draft_created_at",
-    "last_action",
-    "updated_by_id",
-    "created_at",
-    "updated_at",
+const COLUMNS: &[(&str, Kind)] = &[
+    ("task_id", Kind::Int),
+    ("project_id", Kind::Int),
+    ("completed_by_id", Kind::Int),
+    ("result", Kind::Text),
+    ("was_cancelled", Kind::Bool),
+    ("ground_truth", Kind::Bool),
+    ("lead_time", Kind::Float),
+    ("import_id", Kind::Int),
+    ("result_count", Kind::Int),
+    ("bulk_created", Kind::Bool),
+    ("prediction", Kind::Text),
+    ("parent_prediction_id", Kind::Int),
+    ("parent_annotation_id", Kind::Int),
+    ("unique_id", Kind::Text),
+    ("draft_created_at", Kind::Timestamp),
+    ("last_action", Kind::Text),
+    ("updated_by_id", Kind::Int),
+    ("created_at", Kind::Timestamp),
+    ("updated_at", Kind::Timestamp),
 ];
-
-fn row(project_id: i64, a: NewAnnotation, now: DateTime<Utc>) -> Vec<SimpleExpr> {
-    vec![
-        a.task_id.into(),
-        project_id.into(),
-        a.completed_by_id.into(),
-        a.result.into(),
-        a.was_cancelled.into(),
-        a.ground_truth.into(),
-        a.lead_time.into(),
-        a.import_id.into(),
-        a.result_count.into(),
-        a.bulk_created.into(),
-        a.prediction.into(),
-        a.parent_prediction_id.into(),
-        a.parent_annotation_id.into(),
-        a.unique_id.into(),
-        a.draft_created_at.into(),
-        a.last_action.into(),
-        a.updated_by_id.into(),
-        now.into(),
-        now.into(),
-    ]
-}
 
 /// Inserts many annotations (no ids returned).
 pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewAnnotation>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    insert_rows(conn, "annotations", COLUMNS, rows.into_iter().map(|a| row(project_id, a, now)).collect()).await
+    insert_json_rows(conn, "annotations", COLUMNS, rows.len(), |i, out| {
+        let a = &rows[i];
+        RowWriter::new(out)
+            .value(&a.task_id)
+            .value(&project_id)
+            .value(&a.completed_by_id)
+            .value(&a.result)
+            .value(&a.was_cancelled)
+            .value(&a.ground_truth)
+            .value(&a.lead_time)
+            .value(&a.import_id)
+            .value(&a.result_count)
+            .value(&a.bulk_created)
+            .value(&a.prediction)
+            .value(&a.parent_prediction_id)
+            .value(&a.parent_annotation_id)
+            .value(&a.unique_id)
+            .time(a.draft_created_at.as_ref())
+            .value(&a.last_action)
+            .value(&a.updated_by_id)
+            .time(Some(&now))
+            .time(Some(&now))
+            .end();
+    })
+    .await
 }
 
 /// Inserts one annotation and returns it.

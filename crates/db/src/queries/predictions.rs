@@ -1,10 +1,9 @@
 //! Predictions: bulk creation for imports, CRUD, and batch loading.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::SimpleExpr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::bulk::insert_rows;
+use crate::dialect::{insert_json_rows, Kind, RowWriter};
 use crate::entities::prediction;
 
 /// A prediction to insert.
@@ -19,23 +18,30 @@ pub struct NewPrediction {
 
 /// Inserts many predictions.
 pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewPrediction>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let columns = ["task_id", "project_id", "result", "model_version", "score", "mislabeling", "created_at", "updated_at"];
-    let rows = rows
-        .into_iter()
-        .map(|p| -> Vec<SimpleExpr> {
-            vec![
-                p.task_id.into(),
-                project_id.into(),
-                p.result.into(),
-                p.model_version.into(),
-                p.score.into(),
-                0.0f64.into(),
-                now.into(),
-                now.into(),
-            ]
-        })
-        .collect();
-    insert_rows(conn, "predictions", &columns, rows).await
+    let columns = [
+        ("task_id", Kind::Int),
+        ("project_id", Kind::Int),
+        ("result", Kind::Text),
+        ("model_version", Kind::Text),
+        ("score", Kind::Float),
+        ("mislabeling", Kind::Float),
+        ("created_at", Kind::Timestamp),
+        ("updated_at", Kind::Timestamp),
+    ];
+    insert_json_rows(conn, "predictions", &columns, rows.len(), |i, out| {
+        let p = &rows[i];
+        RowWriter::new(out)
+            .value(&p.task_id)
+            .value(&project_id)
+            .value(&p.result)
+            .value(&p.model_version)
+            .value(&p.score)
+            .value(&0.0f64)
+            .time(Some(&now))
+            .time(Some(&now))
+            .end();
+    })
+    .await
 }
 
 /// Inserts one prediction and returns it.

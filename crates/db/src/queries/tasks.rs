@@ -1,13 +1,13 @@
 //! Tasks: bulk creation for imports, single-task CRUD, listing and deletion with counters.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
     Statement,
 };
 
-use crate::bulk::insert_rows;
+use crate::dialect::{insert_json_rows, Kind, RowWriter};
 use crate::counters::{self, TaskSet, TaskTally};
 use crate::entities::{project, task};
 
@@ -24,24 +24,24 @@ pub struct NewTask {
     pub updated_by_id: Option<i64>,
 }
 
-const COLUMNS: &[&str] = &[
-    "project_id",
-    "inner_id",
-    "data",
-    "meta",
-    "is_labeled",
-    "overlap",
-    "total_annotations",
-    "cancelled_annotations",
-    "total_predictions",
-    "ground_truth_annotations",
-    "useful_annotations",
-    "completed_at",
-    "file_upload_id",
-    "updated_by_id",
-    "allow_skip",
-    "created_at",
-    "updated_at",
+const COLUMNS: &[(&str, Kind)] = &[
+    ("project_id", Kind::Int),
+    ("inner_id", Kind::Int),
+    ("data", Kind::Text),
+    ("meta", Kind::Text),
+    ("is_labeled", Kind::Bool),
+    ("overlap", Kind::Int),
+    ("total_annotations", Kind::Int),
+    ("cancelled_annotations", Kind::Int),
+    ("total_predictions", Kind::Int),
+    ("ground_truth_annotations", Kind::Int),
+    ("useful_annotations", Kind::Int),
+    ("completed_at", Kind::Timestamp),
+    ("file_upload_id", Kind::Int),
+    ("updated_by_id", Kind::Int),
+    ("allow_skip", Kind::Bool),
+    ("created_at", Kind::Timestamp),
+    ("updated_at", Kind::Timestamp),
 ];
 
 #[derive(FromQueryResult)]
@@ -59,32 +59,29 @@ pub async fn insert_many<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbErr> {
     let count = tasks.len() as i64;
-    let rows = tasks
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| -> Vec<SimpleExpr> {
-            vec![
-                project_id.into(),
-                (first_inner_id + i as i64).into(),
-                t.data.into(),
-                t.meta.into(),
-                t.tally.is_labeled.into(),
-                t.overlap.into(),
-                t.tally.total.into(),
-                t.tally.cancelled.into(),
-                t.tally.predictions.into(),
-                t.tally.ground_truth.into(),
-                t.tally.useful.into(),
-                t.tally.is_labeled.then_some(now).into(),
-                t.file_upload_id.into(),
-                t.updated_by_id.into(),
-                true.into(),
-                now.into(),
-                now.into(),
-            ]
-        })
-        .collect();
-    insert_rows(conn, "tasks", COLUMNS, rows).await?;
+    insert_json_rows(conn, "tasks", COLUMNS, tasks.len(), |i, out| {
+        let t = &tasks[i];
+        RowWriter::new(out)
+            .value(&project_id)
+            .value(&(first_inner_id + i as i64))
+            .value(&t.data)
+            .value(&t.meta)
+            .value(&t.tally.is_labeled)
+            .value(&t.overlap)
+            .value(&t.tally.total)
+            .value(&t.tally.cancelled)
+            .value(&t.tally.predictions)
+            .value(&t.tally.ground_truth)
+            .value(&t.tally.useful)
+            .time(t.tally.is_labeled.then_some(&now))
+            .value(&t.file_upload_id)
+            .value(&t.updated_by_id)
+            .value(&true)
+            .time(Some(&now))
+            .time(Some(&now))
+            .end();
+    })
+    .await?;
     let sql = format!(
         "SELECT id FROM tasks WHERE project_id = {project_id} AND inner_id >= {first_inner_id} AND inner_id < {} ORDER BY inner_id",
         first_inner_id + count
