@@ -1,7 +1,7 @@
 //! The one place that looks at the database backend.
 //!
 //! Bulk inserts send their rows as one JSON document per statement and let the database unpack
-//! it (`json_each` on SQLite, `json_array_elements` on PostgreSQL) instead of binding tens of
+//! it (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL) instead of binding tens of
 //! thousands of parameters: one bound value per chunk instead of one per cell. Each row is a JSON
 //! array with one element per column; booleans are written as JSON booleans, timestamps as
 //! RFC 3339 strings in the form sqlx writes them, JSON documents as strings.
@@ -37,7 +37,7 @@ fn select_list(backend: DbBackend, columns: &[(&str, Kind)]) -> String {
                 format!("(r.v->>{i}){cast}")
             }
             // SQLite's ->> turns JSON true/false into 1/0, numbers into numbers, strings into text.
-            _ => format!("r.value ->> {i}"),
+            _ => format!("r.v ->> {i}"),
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -53,11 +53,14 @@ pub async fn insert_json_rows<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let source = match backend {
-        DbBackend::Postgres => "json_array_elements($1::json) AS r(v)",
-        _ => "json_each(?) AS r",
+    // PostgreSQL: jsonb, so each ->> is a lookup rather than a re-parse of the row's text.
+    // SQLite: every mention of json_each's `value` re-renders the row as text, so the rows are
+    // materialized once, as JSONB, before the columns are picked out of them.
+    let (prefix, source) = match backend {
+        DbBackend::Postgres => ("", "jsonb_array_elements($1::jsonb) AS r(v)"),
+        _ => ("WITH rows AS MATERIALIZED (SELECT jsonb(value) AS v FROM json_each(?)) ", "rows AS r"),
     };
-    let sql = format!("INSERT INTO {table} ({}) SELECT {} FROM {source}", names.join(", "), select_list(backend, columns));
+    let sql = format!("{prefix}INSERT INTO {table} ({}) SELECT {} FROM {source}", names.join(", "), select_list(backend, columns));
     let mut start = 0;
     while start < count {
         let end = (start + ROWS_PER_STATEMENT).min(count);

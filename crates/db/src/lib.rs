@@ -98,10 +98,31 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-65536")
                     .pragma("temp_store", "memory")
+                    // Checkpoints run in the background (`spawn_checkpointer`), not inside the
+                    // commit of whichever request crossed the WAL threshold.
+                    .pragma("wal_autocheckpoint", "0")
             });
         let conn = Database::connect(options).await?;
         let write_gate = (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Db { conn, write_gate })
+    }
+
+    /// On SQLite, copies the write-ahead log back into the database file every second (a
+    /// passive checkpoint never blocks readers or writers). No-op on PostgreSQL.
+    pub fn spawn_checkpointer(&self) {
+        if self.write_gate.is_none() {
+            return;
+        }
+        let conn = self.conn.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Err(err) = conn.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                    tracing::warn!(error = %err, "WAL checkpoint failed");
+                }
+            }
+        });
     }
 
     /// Applies pending migrations.

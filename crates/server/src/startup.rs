@@ -21,6 +21,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let db = tessera_db::Db::connect(&config.database_url, config.db_max_connections).await?;
         db.migrate().await?;
+        db.spawn_checkpointer();
         std::fs::create_dir_all(config.media_root())?;
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         bootstrap::first_admin(&db, &config).await?;

@@ -223,21 +223,22 @@ fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {
 /// Takes a checked item apart without copying its data or results.
 fn take(raw: Value, checked: Checked, first_key: Option<&str>) -> PreparedTask {
     let Value::Object(mut item) = raw else { unreachable!("checked items are objects") };
+    // The item's own key order does not matter (its data's does), so swap_remove is fine here.
     let (data, meta, results) = if checked.task_form {
-        let data = match item.shift_remove("data") {
+        let data = match item.swap_remove("data") {
             Some(Value::Object(map)) => map,
             _ => Map::new(),
         };
-        let meta = match item.shift_remove("meta") {
+        let meta = match item.swap_remove("meta") {
             Some(meta @ (Value::Object(_) | Value::Array(_))) => meta,
             _ => Value::Object(Map::new()),
         };
         let mut results = Vec::with_capacity(checked.annotations.len());
         for key in ANNOTATION_KEYS {
-            if let Some(Value::Array(list)) = item.shift_remove(key) {
+            if let Some(Value::Array(list)) = item.swap_remove(key) {
                 for annotation in list {
                     if let Value::Object(mut annotation) = annotation {
-                        results.push(annotation.shift_remove("result").unwrap_or(Value::Null));
+                        results.push(annotation.swap_remove("result").unwrap_or(Value::Null));
                     }
                 }
             }
@@ -380,7 +381,8 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
                 prediction: "{}".into(),
                 parent_prediction_id: None,
                 parent_annotation_id: None,
-                unique_id: Some(uuid::Uuid::new_v4().to_string()),
+                // Time-ordered (v7) ids append to the unique index instead of splitting random pages.
+                unique_id: Some(uuid::Uuid::now_v7().to_string()),
                 draft_created_at: None,
                 last_action: None,
                 updated_by_id: Some(caller),
