@@ -6,12 +6,12 @@
 //! their columns before the first row, so they read the tasks twice: once for the columns, once
 //! for the rows.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
 use bytes::Bytes;
 use futures_util::Stream;
 use serde::Serialize;
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tessera_db::entities::{annotation, file_upload, project, task};
 use tessera_db::{queries, time, Db};
@@ -22,7 +22,7 @@ use tessera_labelconfig::LabelConfig;
 use crate::services::render::{basename, first_data_key, Users};
 
 /// Tasks per batch.
-const BATCH: u64 = 500;
+const BATCH: u64 = 2_000;
 
 /// What to export.
 #[derive(Debug, Clone)]
@@ -36,67 +36,59 @@ pub struct ExportRequest {
     pub completed_by_only_id: bool,
 }
 
-/// The annotation as the JSON export writes it (Label Studio's export serializer order).
-#[derive(Serialize)]
-struct ExportAnnotation {
-    id: i64,
-    completed_by: Value,
-    result: Box<RawValue>,
-    was_cancelled: bool,
-    ground_truth: bool,
-    created_at: String,
-    updated_at: String,
-    draft_created_at: Option<String>,
-    lead_time: Option<f64>,
-    prediction: Box<RawValue>,
-    result_count: i32,
-    unique_id: Option<String>,
-    import_id: Option<i64>,
-    last_action: Option<String>,
-    bulk_created: bool,
-    task: i64,
-    project: i64,
-    updated_by: Option<i64>,
-    parent_prediction: Option<i64>,
-    parent_annotation: Option<i64>,
-    last_created_by: Option<i64>,
+/// A JSON object written field by field. The export copies stored JSON text (task data,
+/// results, prediction snapshots) straight into the output; going through `serde_json::Value` or
+/// `RawValue` would parse every document again only to print it unchanged.
+struct Object<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
 }
 
-/// The task as the JSON export writes it.
-#[derive(Serialize)]
-struct ExportTask {
-    id: i64,
-    annotations: Vec<ExportAnnotation>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file_upload: Option<String>,
-    drafts: Vec<Value>,
-    predictions: Vec<i64>,
-    data: Box<RawValue>,
-    meta: Box<RawValue>,
-    created_at: String,
-    updated_at: String,
-    allow_skip: bool,
-    inner_id: i64,
-    total_annotations: i32,
-    cancelled_annotations: i32,
-    total_predictions: i32,
-    comment_count: i32,
-    unresolved_comment_count: i32,
-    last_comment_updated_at: Option<String>,
-    project: i64,
-    updated_by: Option<i64>,
-    comment_authors: Vec<i64>,
-}
+impl<'a> Object<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Object<'a> {
+        out.push(b'{');
+        Object { out, first: true }
+    }
 
-fn raw(text: &str) -> Box<RawValue> {
-    RawValue::from_string(text.to_string()).unwrap_or_else(|_| RawValue::from_string("null".into()).expect("null is JSON"))
+    fn key(&mut self, key: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\":");
+        self.out
+    }
+
+    /// A value serialized by serde (numbers, strings, options, small objects).
+    fn value<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> &mut Self {
+        let out = self.key(key);
+        serde_json::to_writer(&mut *out, value).expect("in-memory serialization cannot fail");
+        self
+    }
+
+    /// Stored JSON text, copied as it is (`null` when absent).
+    fn json(&mut self, key: &str, text: Option<&str>) -> &mut Self {
+        let out = self.key(key);
+        out.extend_from_slice(text.unwrap_or("null").as_bytes());
+        self
+    }
+
+    fn time(&mut self, key: &str, at: Option<&chrono::DateTime<chrono::Utc>>) -> &mut Self {
+        self.value(key, &at.map(time::format))
+    }
+
+    fn end(&mut self) {
+        self.out.push(b'}');
+    }
 }
 
 /// Stored data text with `$undefined$` renamed (only parsed when the key is present).
-fn data_text(text: &str, first_key: Option<&str>) -> String {
+fn data_text<'a>(text: &'a str, first_key: Option<&str>) -> Cow<'a, str> {
     match first_key {
-        Some(key) if text.contains(UNDEFINED_KEY) => crate::services::render::task_data(text, Some(key)).to_string(),
-        _ => text.to_string(),
+        Some(key) if text.contains(UNDEFINED_KEY) => Cow::Owned(crate::services::render::task_data(text, Some(key)).to_string()),
+        _ => Cow::Borrowed(text),
     }
 }
 
@@ -133,56 +125,73 @@ fn io_error(err: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(err.to_string())
 }
 
-fn export_annotation(a: annotation::Model, users: &Users, only_id: bool) -> ExportAnnotation {
-    ExportAnnotation {
-        id: a.id,
-        completed_by: if only_id { a.completed_by_id.map_or(Value::Null, Value::from) } else { users.export_object(a.completed_by_id) },
-        result: raw(a.result.as_deref().unwrap_or("null")),
-        was_cancelled: a.was_cancelled,
-        ground_truth: a.ground_truth,
-        created_at: time::format(&a.created_at),
-        updated_at: time::format(&a.updated_at),
-        draft_created_at: a.draft_created_at.as_ref().map(time::format),
-        lead_time: a.lead_time,
-        prediction: raw(&a.prediction),
-        result_count: a.result_count,
-        unique_id: a.unique_id,
-        import_id: a.import_id,
-        last_action: a.last_action,
-        bulk_created: a.bulk_created,
-        task: a.task_id,
-        project: a.project_id,
-        updated_by: a.updated_by_id,
-        parent_prediction: a.parent_prediction_id,
-        parent_annotation: a.parent_annotation_id,
-        last_created_by: a.last_created_by_id,
+/// Writes an annotation in Label Studio's export serializer order.
+fn write_annotation(out: &mut Vec<u8>, a: &annotation::Model, users: &Users, only_id: bool) {
+    let mut object = Object::new(out);
+    object.value("id", &a.id);
+    if only_id {
+        object.value("completed_by", &a.completed_by_id);
+    } else {
+        object.value("completed_by", &users.export_object(a.completed_by_id));
     }
+    object
+        .json("result", a.result.as_deref())
+        .value("was_cancelled", &a.was_cancelled)
+        .value("ground_truth", &a.ground_truth)
+        .time("created_at", Some(&a.created_at))
+        .time("updated_at", Some(&a.updated_at))
+        .time("draft_created_at", a.draft_created_at.as_ref())
+        .value("lead_time", &a.lead_time)
+        .json("prediction", Some(&a.prediction))
+        .value("result_count", &a.result_count)
+        .value("unique_id", &a.unique_id)
+        .value("import_id", &a.import_id)
+        .value("last_action", &a.last_action)
+        .value("bulk_created", &a.bulk_created)
+        .value("task", &a.task_id)
+        .value("project", &a.project_id)
+        .value("updated_by", &a.updated_by_id)
+        .value("parent_prediction", &a.parent_prediction_id)
+        .value("parent_annotation", &a.parent_annotation_id)
+        .value("last_created_by", &a.last_created_by_id)
+        .end();
 }
 
-fn json_task(t: task::Model, batch: &mut Batch, users: &Users, first_key: Option<&str>, only_id: bool) -> ExportTask {
-    let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
-    ExportTask {
-        id: t.id,
-        annotations: annotations.into_iter().map(|a| export_annotation(a, users, only_id)).collect(),
-        file_upload: t.file_upload_id.and_then(|id| batch.uploads.get(&id).cloned()),
-        drafts: Vec::new(),
-        predictions: batch.predictions.remove(&t.id).unwrap_or_default(),
-        data: raw(&data_text(&t.data, first_key)),
-        meta: raw(&t.meta),
-        created_at: time::format(&t.created_at),
-        updated_at: time::format(&t.updated_at),
-        allow_skip: t.allow_skip,
-        inner_id: t.inner_id,
-        total_annotations: t.total_annotations,
-        cancelled_annotations: t.cancelled_annotations,
-        total_predictions: t.total_predictions,
-        comment_count: 0,
-        unresolved_comment_count: 0,
-        last_comment_updated_at: None,
-        project: t.project_id,
-        updated_by: t.updated_by_id,
-        comment_authors: Vec::new(),
+/// Writes a task in Label Studio's export order (`file_upload` only for uploaded tasks).
+fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, users: &Users, first_key: Option<&str>, only_id: bool) {
+    let mut object = Object::new(out);
+    object.value("id", &t.id);
+    let list = object.key("annotations");
+    list.push(b'[');
+    for (i, a) in batch.annotations.get(&t.id).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+        if i > 0 {
+            list.push(b',');
+        }
+        write_annotation(list, a, users, only_id);
     }
+    list.push(b']');
+    if let Some(name) = t.file_upload_id.and_then(|id| batch.uploads.get(&id)) {
+        object.value("file_upload", name);
+    }
+    object
+        .json("drafts", Some("[]"))
+        .value("predictions", batch.predictions.get(&t.id).map(Vec::as_slice).unwrap_or_default())
+        .json("data", Some(&data_text(&t.data, first_key)))
+        .json("meta", Some(&t.meta))
+        .time("created_at", Some(&t.created_at))
+        .time("updated_at", Some(&t.updated_at))
+        .value("allow_skip", &t.allow_skip)
+        .value("inner_id", &t.inner_id)
+        .value("total_annotations", &t.total_annotations)
+        .value("cancelled_annotations", &t.cancelled_annotations)
+        .value("total_predictions", &t.total_predictions)
+        .value("comment_count", &0)
+        .value("unresolved_comment_count", &0)
+        .json("last_comment_updated_at", None)
+        .value("project", &t.project_id)
+        .value("updated_by", &t.updated_by_id)
+        .json("comment_authors", Some("[]"))
+        .end();
 }
 
 /// The flat rows of one task for JSON_MIN/CSV/TSV, with its (renamed) data.
@@ -263,8 +272,7 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
                             out.push(b',');
                         }
                         first = false;
-                        let task = json_task(t, &mut batch, &users, first_key.as_deref(), request.completed_by_only_id);
-                        serde_json::to_writer(&mut out, &task).map_err(io_error)?;
+                        write_task(&mut out, &t, &batch, &users, first_key.as_deref(), request.completed_by_only_id);
                     }
                     Format::JsonMin => {
                         let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
