@@ -1,6 +1,6 @@
 //! Projects, always looked up within the caller's organization.
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
@@ -37,7 +37,8 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(project::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(title) = &filter.title {
-        let pattern = format!("%{}%", title.to_lowercase().replace('%', "\\%").replace('_', "\\_"));
+        let escaped = title.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
         query = query.filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(project::Column::Title))).like(pattern));
     }
     match filter.pinned.as_deref() {
@@ -214,4 +215,9 @@ pub async fn reset_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Res
         .exec(conn)
         .await
         .map(|_| ())
+}
+
+/// A project by id, whatever its organization (for internal bookkeeping after a scoped lookup).
+pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<project::Model>, DbErr> {
+    project::Entity::find_by_id(id).one(conn).await
 }

@@ -1,6 +1,6 @@
 //! DRF page-number pagination: `{count, next, previous, results}` with absolute page links.
 
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Uri};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
@@ -25,7 +25,6 @@ pub struct Window {
 pub fn page_window(params: &PageParams, default_size: u64, max_size: u64) -> ApiResult<Window> {
     let page = match params.page.as_deref() {
         None | Some("") => 1,
-        Some("last") => 1,
         Some(text) => text.parse::<u64>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?,
     };
     let size = params
@@ -47,16 +46,21 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// Builds the page with `next`/`previous` links on the request's host.
-    pub fn new(headers: &HeaderMap, path: &str, params: &PageParams, window: Window, count: u64, results: Vec<T>) -> Page<T> {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    /// Builds the page with DRF's `next`/`previous` links: the request's own URL with `page`
+    /// replaced (and dropped for the first page), on the request's host.
+    pub fn new(headers: &HeaderMap, uri: &Uri, window: Window, count: u64, results: Vec<T>) -> Page<T> {
+        let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+        let host = header(header::HOST.as_str()).unwrap_or("localhost");
+        let scheme = header("x-forwarded-proto").unwrap_or("http");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
         let link = |page: u64| {
-            let size = params.page_size.as_deref().map(|s| format!("&page_size={s}")).unwrap_or_default();
-            if page == 1 && size.is_empty() {
-                format!("http://{host}{path}")
-            } else {
-                format!("http://{host}{path}?page={page}{size}")
+            let mut query: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
+            if page > 1 {
+                query.push(("page".to_string(), page.to_string()));
             }
+            let query = serde_urlencoded::to_string(&query).unwrap_or_default();
+            let separator = if query.is_empty() { "" } else { "?" };
+            format!("{scheme}://{host}{}{separator}{query}", uri.path())
         };
         let next = (window.offset + window.size < count).then(|| link(window.page + 1));
         let previous = (window.page > 1).then(|| link(window.page - 1));

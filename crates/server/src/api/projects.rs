@@ -1,7 +1,7 @@
 //! `/api/projects/`: list, create, get, update, delete, config validation and summary.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -64,6 +64,7 @@ async fn list_projects(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    uri: Uri,
     Query(page): Query<PageParams>,
     Query(params): Query<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
@@ -84,7 +85,7 @@ async fn list_projects(
         let value = serde_json::to_value(rendered).map_err(|e| ApiError::Internal(e.into()))?;
         results.push(restrict(value, params.include.as_deref()));
     }
-    Ok(Json(Page::new(&headers, "/api/projects/", &page, window, count, results)))
+    Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
 async fn create_project(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<ProjectResponse>)> {

@@ -19,7 +19,7 @@ use crate::payload::{Fields, JsonBody};
 use crate::services::render::{
     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
-use crate::services::scope;
+use crate::services::{scope, tasks};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -162,7 +162,7 @@ async fn update_task(State(state): State<AppState>, caller: Caller, Path(id): Pa
 async fn delete_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
-    queries::tasks::delete(&*txn, project.id, TaskSet::Ids(&[task.id])).await?;
+    tasks::delete(&txn, project.id, TaskSet::Ids(&[task.id])).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -203,8 +203,7 @@ async fn list_project_tasks(
 async fn delete_project_tasks(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
-    queries::tasks::delete(&*txn, project.id, TaskSet::All).await?;
-    queries::projects::reset_summary(&*txn, project.id).await?;
+    tasks::delete(&txn, project.id, TaskSet::All).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

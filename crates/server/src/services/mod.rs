@@ -10,3 +10,4 @@ pub mod export;
 pub mod import;
 pub mod projects;
 pub mod summary;
+pub mod tasks;

@@ -12,24 +12,24 @@ use tessera_formats::import::UNDEFINED_KEY;
 
 use crate::error::ApiResult;
 
-/// Django's `timesince` with a non-breaking space: `"0\u{a0}minutes"`, `"1\u{a0}hour"`.
+/// Django's `timesince`: the largest unit and the next one when it is not zero, with a
+/// non-breaking space before each unit: `"0\u{a0}minutes"`, `"1\u{a0}hour, 5\u{a0}minutes"`.
 pub fn created_ago(at: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
+    const UNITS: [(i64, &str); 6] =
+        [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"), (86400, "day"), (3600, "hour"), (60, "minute")];
+    let plural = |n: i64, name: &str| format!("{n}\u{a0}{name}{}", if n == 1 { "" } else { "s" });
     let seconds = (*now - *at).num_seconds().max(0);
-    let units = [
-        (365 * 86400, "year"),
-        (30 * 86400, "month"),
-        (7 * 86400, "week"),
-        (86400, "day"),
-        (3600, "hour"),
-        (60, "minute"),
-    ];
-    for (size, name) in units {
-        let n = seconds / size;
-        if n >= 1 {
-            return format!("{n}\u{a0}{name}{}", if n == 1 { "" } else { "s" });
+    let Some(index) = UNITS.iter().position(|(size, _)| seconds >= *size) else {
+        return "0\u{a0}minutes".to_string();
+    };
+    let (size, name) = UNITS[index];
+    let first = plural(seconds / size, name);
+    match UNITS.get(index + 1) {
+        Some((next_size, next_name)) if (seconds % size) / next_size > 0 => {
+            format!("{first}, {}", plural((seconds % size) / next_size, next_name))
         }
+        _ => first,
     }
-    "0\u{a0}minutes".to_string()
 }
 
 /// Parses stored JSON text; corrupt text renders as null rather than failing the request.
@@ -60,7 +60,10 @@ pub fn initials(user: &user::Model) -> String {
     let first = user.first_name.chars().next();
     let last = user.last_name.chars().next();
     match (first, last) {
-        (None, None) => user.email.chars().take(2).collect(),
+        (None, None) => {
+            let name = if user.username.is_empty() { &user.email } else { &user.username };
+            name.chars().take(2).collect()
+        }
         (Some(f), None) => f.to_string(),
         (None, Some(l)) => l.to_string(),
         (Some(f), Some(l)) => format!("{f}{l}"),
@@ -341,6 +344,17 @@ impl TaskBatch {
     }
 }
 
+/// The distinct items, in first-seen order.
+fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 /// The last path segment.
 pub fn basename(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
@@ -352,12 +366,10 @@ pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, neste
     let empty_p = Vec::new();
     let annotations = batch.annotations.get(&t.id).unwrap_or(&empty_a);
     let predictions = batch.predictions.get(&t.id).unwrap_or(&empty_p);
-    let mut annotators: Vec<i64> = annotations.iter().filter_map(|a| a.completed_by_id).collect();
-    annotators.dedup();
+    let annotators = distinct(annotations.iter().filter_map(|a| a.completed_by_id));
     let lead_times: Vec<f64> = annotations.iter().filter_map(|a| a.lead_time).collect();
     let scores: Vec<f64> = predictions.iter().filter_map(|p| p.score).collect();
-    let mut versions: Vec<&str> = predictions.iter().map(|p| p.model_version.as_str()).collect();
-    versions.dedup();
+    let versions = distinct(predictions.iter().map(|p| p.model_version.as_str()));
     DmTaskOut {
         id: t.id,
         predictions: nested.map(|_| predictions.iter().cloned().map(|p| prediction_out(p, now)).collect()),
@@ -404,6 +416,7 @@ mod tests {
         assert_eq!(created_ago(&now, &now), "0\u{a0}minutes");
         assert_eq!(created_ago(&(now - Duration::minutes(1)), &now), "1\u{a0}minute");
         assert_eq!(created_ago(&(now - Duration::hours(5)), &now), "5\u{a0}hours");
+        assert_eq!(created_ago(&(now - Duration::minutes(63)), &now), "1\u{a0}hour, 3\u{a0}minutes");
     }
 
     #[test]

@@ -113,15 +113,20 @@ async fn list_paginates_like_drf_and_filters() {
     assert_eq!(first["count"], 3);
     assert_eq!(first["results"].as_array().unwrap().len(), 2);
     assert_eq!(first["results"][0]["id"], ids[2], "newest first");
-    assert!(first["next"].as_str().unwrap().ends_with("/api/projects/?page=2&page_size=2"));
+    assert!(first["next"].as_str().unwrap().ends_with("/api/projects/?page_size=2&page=2"));
     assert!(first["previous"].is_null());
-    let second = app.get("/api/projects?page=2&page_size=2").await.expect(200).body;
+    let second = app.get("/api/projects?page=2&page_size=2&ordering=-id").await.expect(200).body;
     assert_eq!(second["results"].as_array().unwrap().len(), 1);
     assert!(second["next"].is_null());
+    assert!(second["previous"].as_str().unwrap().ends_with("/api/projects?page_size=2&ordering=-id"), "filters kept, page 1 unnumbered");
     let past = app.get("/api/projects/?page=3&page_size=2").await.expect(404);
     assert_eq!(past.body["detail"], "Invalid page.");
     let titled = app.get("/api/projects/?title=beta").await.body;
     assert_eq!(titled["count"], 1);
+    app.post("/api/projects/", json!({"title": "100% done_ok"})).await.expect(201);
+    assert_eq!(app.get("/api/projects/?title=100%25%20done_").await.body["count"], 1, "% and _ match literally");
+    assert_eq!(app.get("/api/projects/?title=0_d").await.body["count"], 0);
+    app.delete(&format!("/api/projects/{}/", app.get("/api/projects/?title=done_ok").await.body["results"][0]["id"])).await.expect(204);
     let by_ids = app.get(&format!("/api/projects/?ids={},{}", ids[0], ids[1])).await.body;
     assert_eq!(by_ids["count"], 2);
     let ordered = app.get("/api/projects/?ordering=id").await.body;
@@ -206,6 +211,15 @@ async fn config_changes_that_orphan_annotations_are_refused() {
     assert_eq!(summary["created_annotations"], json!({"ner|text|labels": 1, "sentiment|text|choices": 1}));
     assert_eq!(summary["created_labels"], json!({"ner": {"PER": 1}, "sentiment": {"Negative": 1}}));
     assert_eq!(summary["common_data_columns"], json!(["text"]));
+
+    // Once the annotated task is gone, nothing holds the config back any more.
+    let other = app.import(id, json!([{"text": "Other"}])).await["task_ids"][0].as_i64().unwrap();
+    app.delete(&format!("/api/tasks/{task}/")).await.expect(204);
+    let summary = app.get(&format!("/api/projects/{id}/summary/")).await.expect(200).body;
+    assert_eq!(summary["created_annotations"], json!({}));
+    app.patch(&format!("/api/projects/{id}/"), json!({"label_config": without_ner})).await.expect(200);
+    app.delete(&format!("/api/tasks/{other}/")).await.expect(204);
+    assert_eq!(app.get(&format!("/api/projects/{id}/summary/")).await.body["common_data_columns"], json!([]));
 }
 
 #[tokio::test]

@@ -1,0 +1,31 @@
+//! Deleting tasks with everything that depends on them: project counters (by the query) and the
+//! project summary (the annotation kinds and labels of the deleted tasks are forgotten; at zero
+//! tasks the summary starts over, as Label Studio resets it).
+
+use serde_json::Value;
+use tessera_db::counters::TaskSet;
+use tessera_db::{queries, WriteTxn};
+
+use crate::error::ApiResult;
+use crate::services::summary::Summary;
+
+/// Deletes `tasks` of a project; returns how many went.
+pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> ApiResult<u64> {
+    let (created_annotations, created_labels) = queries::projects::lock_summary(&**txn, project_id).await?;
+    if let TaskSet::Ids(ids) = tasks {
+        let mut summary = Summary::load(&created_annotations, &created_labels);
+        for annotation in queries::annotations::of_tasks(&**txn, ids).await? {
+            if let Some(result) = annotation.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok()) {
+                summary.count_result(&result, -1);
+            }
+        }
+        let (annotations, labels) = summary.to_json();
+        queries::projects::set_summary(&**txn, project_id, &annotations, &labels).await?;
+    }
+    let deleted = queries::tasks::delete(&**txn, project_id, tasks).await?;
+    let left = queries::projects::find_by_id(&**txn, project_id).await?.map_or(0, |p| p.task_number);
+    if left == 0 {
+        queries::projects::reset_summary(&**txn, project_id).await?;
+    }
+    Ok(deleted)
+}
