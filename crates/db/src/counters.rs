@@ -194,8 +194,10 @@ pub async fn recount_tasks<C: ConnectionTrait>(
     tasks: TaskSet<'_>,
 ) -> Result<(), DbErr> {
     let condition = tasks.condition(project_id);
-    // Lock the task rows first: on PostgreSQL a concurrent writer of the same tasks waits here,
-    // and every statement after it sees that writer's committed annotations.
+    // Lock the project row, then the task rows (always in this order, so writers cannot
+    // deadlock): on PostgreSQL a concurrent writer of the same tasks waits here, and every
+    // statement after it sees that writer's committed annotations.
+    crate::queries::projects::lock(conn, project_id).await?;
     let lock = format!("UPDATE tasks SET id = id WHERE {condition}");
     conn.execute(Statement::from_string(conn.get_database_backend(), lock)).await?;
     let before = sums(conn, &condition).await?;

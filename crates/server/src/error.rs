@@ -44,6 +44,9 @@ pub enum ApiError {
     /// A body Label Studio returns without the envelope (e.g. `/api/projects/validate/`).
     #[error("raw {0}: {1}")]
     Raw(StatusCode, Value),
+    /// A bare `{"detail": ...}` body without the envelope, as some Label Studio views answer.
+    #[error("bare {0}: {1}")]
+    Bare(StatusCode, String),
     /// Anything unexpected: logged with its cause, answered with an opaque 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -71,10 +74,15 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Raw(status, _) => *status,
+            ApiError::Raw(status, _) | ApiError::Bare(status, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    detail: &'a str,
 }
 
 #[derive(Serialize)]
@@ -102,6 +110,7 @@ impl IntoResponse for ApiError {
             | ApiError::Conflict(d)
             | ApiError::PayloadTooLarge(d) => (d.clone(), None),
             ApiError::Raw(_, body) => return (status, Json(body.clone())).into_response(),
+            ApiError::Bare(_, detail) => return (status, Json(Detail { detail })).into_response(),
             ApiError::Internal(err) => {
                 tracing::error!(error.id = %id, error = ?err, "internal error");
                 ("Internal server error".to_string(), None)

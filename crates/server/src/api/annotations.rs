@@ -1,6 +1,6 @@
 //! `/api/tasks/{id}/annotations/` and `/api/annotations/{id}/`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -10,7 +10,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::payload::{query_bool, JsonBody};
+use crate::payload::{ApiPath, ApiQuery, JsonBody, query_bool};
 use crate::services::{annotations, scope};
 use crate::services::render::{annotation_out, AnnotationOut, CompletedBy, Users};
 use crate::state::AppState;
@@ -25,7 +25,7 @@ async fn render(state: &AppState, annotation: tessera_db::entities::annotation::
     Ok(annotation_out(annotation, &users, CompletedBy::Id, &time::now()))
 }
 
-async fn list_task_annotations(State(state): State<AppState>, caller: Caller, Path(task_id): Path<i64>) -> ApiResult<Json<Vec<AnnotationOut>>> {
+async fn list_task_annotations(State(state): State<AppState>, caller: Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<Json<Vec<AnnotationOut>>> {
     let conn = state.db.conn();
     let (task, _) = scope::task(conn, &caller, task_id).await?;
     let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id]).await?.into_iter().filter(|a| !a.was_cancelled).collect();
@@ -37,8 +37,8 @@ async fn list_task_annotations(State(state): State<AppState>, caller: Caller, Pa
 async fn create_annotation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(task_id): Path<i64>,
-    Query(params): Query<CreateParams>,
+    ApiPath(task_id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<CreateParams>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<AnnotationOut>)> {
     let cancelled = query_bool("was_cancelled", params.was_cancelled.as_deref(), false)?;
@@ -48,7 +48,7 @@ async fn create_annotation(
     Ok((StatusCode::CREATED, Json(render(&state, saved).await?)))
 }
 
-async fn get_annotation(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<AnnotationOut>> {
+async fn get_annotation(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<AnnotationOut>> {
     let (annotation, _) = scope::annotation(state.db.conn(), &caller, id).await?;
     Ok(Json(render(&state, annotation).await?))
 }
@@ -56,7 +56,7 @@ async fn get_annotation(State(state): State<AppState>, caller: Caller, Path(id):
 async fn update_annotation(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<AnnotationOut>> {
     let txn = state.db.write().await?;
@@ -65,7 +65,7 @@ async fn update_annotation(
     Ok(Json(render(&state, saved).await?))
 }
 
-async fn delete_annotation(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_annotation(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     annotations::delete(&txn, &caller, id).await?;
     txn.commit().await?;

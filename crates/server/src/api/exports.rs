@@ -1,7 +1,7 @@
 //! `GET /api/projects/{id}/export` (streamed), `/export/formats`, and the removed v1 routes.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,7 +13,7 @@ use tessera_formats::export::{formats, Format, FormatInfo};
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::query_bool;
+use crate::payload::{ApiPath, query_bool};
 use crate::services::export::{stream, ExportRequest};
 use crate::services::scope;
 use crate::state::AppState;
@@ -38,7 +38,7 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     })
 }
 
-async fn export_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+async fn export_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, RawQuery(query): RawQuery) -> ApiResult<Response> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let request = parse_request(query.as_deref())?;
     let now = time::now();
@@ -55,19 +55,14 @@ async fn export_project(State(state): State<AppState>, caller: Caller, Path(id):
     Ok(response)
 }
 
-async fn export_formats(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<Vec<FormatInfo>>> {
+async fn export_formats(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<FormatInfo>>> {
     scope::project(state.db.conn(), &caller, id).await?;
     Ok(Json(formats()))
 }
 
 /// The v1 export routes that Label Studio Enterprise v2 removed.
-async fn removed_export(Path(id): Path<i64>) -> ApiError {
-    ApiError::Raw(
-        StatusCode::GONE,
-        serde_json::json!({"detail": format!(
-            "This endpoint was removed. Export annotations with GET /api/projects/{id}/export?exportType=JSON"
-        )}),
-    )
+async fn removed_export(ApiPath(id): ApiPath<i64>) -> ApiError {
+    ApiError::Bare(StatusCode::GONE, format!("This endpoint was removed. Export annotations with GET /api/projects/{id}/export?exportType=JSON"))
 }
 
 pub(crate) fn routes(router: axum::Router<AppState>) -> Router<AppState> {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,7 +23,7 @@ use crate::services::projects::config_of;
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{parse_json, query_bool, read_body, JsonBody};
+use crate::payload::{ApiPath, ApiQuery, JsonBody, parse_json, query_bool, read_body};
 use crate::services::import::{self, refuse, RawItem};
 use crate::services::predictions::normalize_result;
 use crate::services::scope;
@@ -231,8 +231,8 @@ async fn collect(state: &AppState, project: &project::Model, request: Request, s
 async fn import_tasks(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
-    Query(params): Query<ImportParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<ImportParams>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
     let started = Instant::now();
@@ -303,7 +303,7 @@ struct Created {
 }
 
 /// `POST /api/projects/{id}/import/predictions`: `[{"task", "result", "score", "model_version"}]`.
-async fn import_predictions(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Created>)> {
+async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Created>)> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let Value::Array(items) = body else {
         return Err(refuse("Expected a list of predictions"));
@@ -362,7 +362,7 @@ struct UploadListParams {
     all: Option<String>,
 }
 
-async fn list_uploads(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, Query(params): Query<UploadListParams>) -> ApiResult<Json<Vec<UploadOut>>> {
+async fn list_uploads(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, ApiQuery(params): ApiQuery<UploadListParams>) -> ApiResult<Json<Vec<UploadOut>>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let ids: Option<Vec<i64>> = match params.ids.as_deref() {
         Some(text) => Some(serde_json::from_str(text).map_err(|_| ApiError::field("ids", "Expected a JSON list of ids, e.g. [1,2]"))?),
@@ -380,7 +380,7 @@ struct Deleted {
     deleted: u64,
 }
 
-async fn delete_uploads(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<Deleted>> {
+async fn delete_uploads(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<Deleted>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let wanted: Option<Vec<i64>> = match body.get("file_upload_ids") {
         None | Some(Value::Null) => None,
@@ -397,11 +397,11 @@ async fn delete_uploads(State(state): State<AppState>, caller: Caller, Path(id):
     Ok(Json(Deleted { deleted }))
 }
 
-async fn get_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<UploadOut>> {
+async fn get_upload(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UploadOut>> {
     Ok(Json(scope::upload(state.db.conn(), &caller, id).await?.into()))
 }
 
-async fn delete_upload(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_upload(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let upload = scope::upload(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     queries::file_uploads::delete(&*txn, &[upload.id]).await?;
@@ -411,7 +411,7 @@ async fn delete_upload(State(state): State<AppState>, caller: Caller, Path(id): 
 }
 
 /// `GET /data/upload/{project}/{file}`: an uploaded file, for members of its organization.
-async fn serve_upload(State(state): State<AppState>, caller: Caller, Path((project_id, name)): Path<(i64, String)>) -> ApiResult<Response> {
+async fn serve_upload(State(state): State<AppState>, caller: Caller, ApiPath((project_id, name)): ApiPath<(i64, String)>) -> ApiResult<Response> {
     scope::project(state.db.conn(), &caller, project_id).await?;
     let relative = format!("upload/{project_id}/{name}");
     let upload = queries::file_uploads::find_by_file(state.db.conn(), &relative).await?.ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
@@ -425,10 +425,12 @@ async fn serve_upload(State(state): State<AppState>, caller: Caller, Path((proje
         .into_response())
 }
 
-pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = exact(router, "/api/projects/{id}/import", post(import_tasks));
-    let router = slashed(router, "/api/projects/{id}/tasks/bulk/", post(import_tasks));
-    let router = exact(router, "/api/projects/{id}/import/predictions", post(import_predictions));
+/// The import routes; they accept bodies up to `max_body` (uploads), unlike the rest of the API.
+pub(crate) fn routes(router: Router<AppState>, max_body: usize) -> Router<AppState> {
+    let big = || DefaultBodyLimit::max(max_body);
+    let router = exact(router, "/api/projects/{id}/import", post(import_tasks).layer(big()));
+    let router = slashed(router, "/api/projects/{id}/tasks/bulk/", post(import_tasks).layer(big()));
+    let router = exact(router, "/api/projects/{id}/import/predictions", post(import_predictions).layer(big()));
     let router = exact(router, "/api/projects/{id}/file-uploads", get(list_uploads).delete(delete_uploads));
     let router = exact(router, "/api/import/file-upload/{id}", get(get_upload).delete(delete_upload));
     exact(router, "/data/upload/{project}/{name}", get(serve_upload))

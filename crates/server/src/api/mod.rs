@@ -27,6 +27,9 @@ use tower_http::trace::TraceLayer;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Largest body of ordinary API requests; import routes take up to the configured maximum.
+const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
 /// Registers `path` (written with a trailing slash) with and without the slash.
 pub(crate) fn slashed(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
     let methods = methods.fallback(method_not_allowed);
@@ -57,14 +60,14 @@ pub fn router(state: AppState) -> Router {
     router = tokens::routes(router);
     router = projects::routes(router);
     router = tasks::routes(router);
-    router = imports::routes(router);
+    router = imports::routes(router, state.config.max_body_size);
     router = annotations::routes(router);
     router = predictions::routes(router);
     router = exports::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(state.config.max_body_size))
+        .layer(DefaultBodyLimit::max(state.config.max_body_size.min(JSON_BODY_LIMIT)))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

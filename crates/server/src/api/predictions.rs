@@ -1,6 +1,6 @@
 //! `/api/predictions/`: model predictions attached to tasks.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -16,7 +16,7 @@ use crate::services::projects::config_of;
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{Fields, JsonBody};
+use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::predictions::normalize_result;
 use crate::services::render::{prediction_out, PredictionOut};
 use crate::services::scope;
@@ -30,7 +30,7 @@ struct ListParams {
     task_project: Option<i64>,
 }
 
-async fn list_predictions(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Json<Vec<PredictionOut>>> {
+async fn list_predictions(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<Vec<PredictionOut>>> {
     let conn = state.db.conn();
     let projects = queries::projects::ids_in_org(conn, caller.organization_id).await?;
     let rows = queries::predictions::list(conn, &projects, params.task, params.project.or(params.task_project)).await?;
@@ -92,7 +92,7 @@ async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBo
     Ok((StatusCode::CREATED, Json(prediction_out(saved, &time::now()))))
 }
 
-async fn get_prediction(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<PredictionOut>> {
+async fn get_prediction(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<PredictionOut>> {
     let (prediction, _) = scope::prediction(state.db.conn(), &caller, id).await?;
     Ok(Json(prediction_out(prediction, &time::now())))
 }
@@ -100,7 +100,7 @@ async fn get_prediction(State(state): State<AppState>, caller: Caller, Path(id):
 async fn update_prediction(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<PredictionOut>> {
     let txn = state.db.write().await?;
@@ -126,7 +126,7 @@ async fn update_prediction(
     Ok(Json(prediction_out(saved, &time::now())))
 }
 
-async fn delete_prediction(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_prediction(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let (current, project) = scope::prediction(&*txn, &caller, id).await?;
     queries::predictions::delete(&*txn, current.id).await?;

@@ -1,6 +1,6 @@
 //! `/api/projects/`: list, create, get, update, delete, config validation and summary.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use crate::api::pagination::{page_window, Page, PageParams};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{Fields, JsonBody};
+use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::projects::{self, Counters, ProjectResponse};
 use crate::services::scope;
 use crate::services::summary::Summary;
@@ -65,8 +65,8 @@ async fn list_projects(
     caller: Caller,
     headers: HeaderMap,
     uri: Uri,
-    Query(page): Query<PageParams>,
-    Query(params): Query<ListParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
     let window = page_window(&page, 30, 100)?;
     let filter = queries::projects::ListFilter {
@@ -97,7 +97,7 @@ async fn create_project(State(state): State<AppState>, caller: Caller, JsonBody(
     Ok((StatusCode::CREATED, Json(respond(&state, &caller, saved, Counters::Hidden).await?)))
 }
 
-async fn get_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<ProjectResponse>> {
+async fn get_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ProjectResponse>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     Ok(Json(respond(&state, &caller, project, Counters::Shown).await?))
 }
@@ -105,7 +105,7 @@ async fn get_project(State(state): State<AppState>, caller: Caller, Path(id): Pa
 async fn update_project(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<ProjectResponse>> {
     let txn = state.db.write().await?;
@@ -117,7 +117,7 @@ async fn update_project(
     Ok(Json(respond(&state, &caller, saved, Counters::Shown).await?))
 }
 
-async fn delete_project(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let project = scope::project(&*txn, &caller, id).await?;
     queries::projects::delete(&*txn, project.id).await?;
@@ -148,7 +148,7 @@ struct ConfigChange {
 async fn validate_project_config(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<ConfigChange>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
@@ -179,7 +179,7 @@ struct SummaryResponse {
     created_labels_drafts: Value,
 }
 
-async fn project_summary(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<SummaryResponse>> {
+async fn project_summary(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<SummaryResponse>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     Ok(Json(SummaryResponse {

@@ -1,12 +1,12 @@
 //! Tasks: `/api/tasks/` (Data Manager listing and single-task CRUD) and
 //! `/api/projects/{id}/tasks/` (the older bare-list view and delete-all).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tessera_db::counters::{TaskSet, TaskTally};
 use tessera_db::entities::{project, task};
 use tessera_db::queries::tasks::NewTask;
@@ -15,7 +15,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{Fields, JsonBody};
+use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::render::{
     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
@@ -47,10 +47,10 @@ fn positive(value: Option<&str>, default: u64) -> Option<u64> {
     }
 }
 
-async fn list_tasks(State(state): State<AppState>, caller: Caller, Query(params): Query<ListParams>) -> ApiResult<Json<TaskPage>> {
+async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<TaskPage>> {
     let Some(project_id) = params.project.as_deref().and_then(|p| p.parse::<i64>().ok()) else {
         let detail = if params.view.is_some() { "View is not found" } else { "Neither project nor view id specified" };
-        return Err(ApiError::Raw(StatusCode::NOT_FOUND, json!({"detail": detail})));
+        return Err(ApiError::Bare(StatusCode::NOT_FOUND, detail.into()));
     };
     let project = scope::project(state.db.conn(), &caller, project_id).await?;
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
@@ -72,7 +72,7 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, Query(params)
     }))
 }
 
-async fn get_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<DmTaskOut>> {
+async fn get_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<DmTaskOut>> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task)).await?;
     let first_key = first_data_key(&project);
@@ -146,7 +146,7 @@ async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(bod
     Ok((StatusCode::CREATED, Json(simple_task(task, first_key.as_deref(), None))))
 }
 
-async fn update_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<SimpleTaskOut>> {
+async fn update_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<SimpleTaskOut>> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let (data, meta) = read_data_meta(&mut fields, false);
@@ -159,7 +159,7 @@ async fn update_task(State(state): State<AppState>, caller: Caller, Path(id): Pa
     Ok(Json(rendered.remove(0)))
 }
 
-async fn delete_task(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     tasks::delete(&txn, project.id, TaskSet::Ids(&[task.id])).await?;
@@ -180,8 +180,8 @@ struct LegacyPage {
 async fn list_project_tasks(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
-    Query(params): Query<LegacyPage>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<LegacyPage>,
 ) -> ApiResult<Json<Vec<SimpleTaskOut>>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let page = positive(params.page.as_deref().or(params.start.as_deref()), 1).ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
@@ -200,7 +200,7 @@ async fn list_project_tasks(
 }
 
 /// `DELETE /api/projects/{id}/tasks/`: every task of the project.
-async fn delete_project_tasks(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<StatusCode> {
+async fn delete_project_tasks(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     tasks::delete(&txn, project.id, TaskSet::All).await?;

@@ -9,7 +9,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
-use serde_json::json;
 use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::slashed;
@@ -95,7 +94,7 @@ async fn refresh_token(State(state): State<AppState>, JsonBody(body): JsonBody) 
 }
 
 async fn blacklist_token(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
-    let gone = || ApiError::Raw(StatusCode::NOT_FOUND, json!({"detail": "Token is invalid or already blacklisted."}));
+    let gone = || ApiError::Bare(StatusCode::NOT_FOUND, "Token is invalid or already blacklisted.".into());
     let claims = live_refresh(&state, &body).await?.map_err(|_| gone())?;
     if claims.user_id() != Some(caller.user.id) {
         return Err(gone());
@@ -111,7 +110,7 @@ async fn blacklist_token(State(state): State<AppState>, caller: Caller, JsonBody
 }
 
 async fn rotate_token(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<RefreshOut>> {
-    let invalid = || ApiError::Raw(StatusCode::BAD_REQUEST, json!({"detail": "Token is invalid or already blacklisted."}));
+    let invalid = || ApiError::Bare(StatusCode::BAD_REQUEST, "Token is invalid or already blacklisted.".into());
     let claims = live_refresh(&state, &body).await?.map_err(|_| invalid())?;
     if claims.user_id() != Some(caller.user.id) {
         return Err(invalid());

@@ -3,7 +3,7 @@
 //! (`label_studio/users/views.py`). A `requests.Session` can log in the same way and then use the
 //! API with the `sessionid` cookie.
 
-use axum::extract::{Query, State};
+use axum::extract::{State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -15,6 +15,7 @@ use crate::api::slashed;
 use crate::auth::{secrets, session};
 use crate::error::{ApiError, ApiResult};
 use crate::services::accounts::{self, NewAccount};
+use crate::payload::{ApiQuery};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -120,7 +121,7 @@ async fn show_login() -> Html<String> {
 
 async fn login(
     State(state): State<AppState>,
-    Query(next): Query<NextParam>,
+    ApiQuery(next): ApiQuery<NextParam>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
@@ -154,14 +155,14 @@ async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<()> {
     }
 }
 
-async fn show_signup(State(state): State<AppState>, Query(next): Query<NextParam>) -> ApiResult<Html<String>> {
+async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<NextParam>) -> ApiResult<Html<String>> {
     check_invite(&state, next.token.as_deref()).await?;
     Ok(signup_page("", None))
 }
 
 async fn signup(
     State(state): State<AppState>,
-    Query(next): Query<NextParam>,
+    ApiQuery(next): ApiQuery<NextParam>,
     headers: HeaderMap,
     Form(form): Form<SignupForm>,
 ) -> ApiResult<Response> {

@@ -1,6 +1,6 @@
 //! Users of the caller's organization and the caller's own account (`/api/current-user/...`).
 
-use axum::extract::{Path, State};
+use axum::extract::{State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,7 +13,7 @@ use crate::api::{exact, slashed};
 use crate::auth::secrets::random_hex;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{Fields, JsonBody};
+use crate::payload::{ApiPath, Fields, JsonBody};
 use crate::services::render::initials;
 use crate::state::AppState;
 
@@ -117,7 +117,7 @@ async fn org_user(state: &AppState, caller: &Caller, id: i64) -> ApiResult<user:
     user.ok_or_else(|| ApiError::no_match("User"))
 }
 
-async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<i64>) -> ApiResult<Json<UserResponse>> {
+async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UserResponse>> {
     let user = org_user(&state, &caller, id).await?;
     Ok(Json(user_response(&state, user).await?))
 }
@@ -127,7 +127,7 @@ async fn get_user(State(state): State<AppState>, caller: Caller, Path(id): Path<
 async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
     let user = org_user(&state, &caller, id).await?;

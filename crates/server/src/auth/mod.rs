@@ -67,7 +67,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<user::Model, Ap
                     Some(id) => queries::users::find(conn, id).await?,
                     None => None,
                 };
-                return user.ok_or_else(|| ApiError::Raw(axum::http::StatusCode::UNAUTHORIZED, serde_json::json!({"detail": "User not found"})));
+                return user.ok_or_else(|| ApiError::Bare(axum::http::StatusCode::UNAUTHORIZED, "User not found".into()));
             }
         } else if keyword == "token" {
             let user = queries::users::find_by_token(conn, credential).await?;

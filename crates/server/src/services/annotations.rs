@@ -97,6 +97,7 @@ async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &ann
 /// `POST /api/tasks/{id}/annotations/`.
 pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value, cancelled_param: bool) -> ApiResult<annotation::Model> {
     let (task, project) = scope::task(&**txn, caller, task_id).await?;
+    queries::projects::lock(&**txn, project.id).await?;
     let config = config_of(&project);
     let mut fields = Fields::new(body)?;
     let result = read_result(&mut fields, config.as_ref()).flatten();
@@ -109,6 +110,18 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     let last_action = fields.nullable_string("last_action").flatten();
     let parent_prediction = fields.nullable_integer("parent_prediction").flatten();
     let parent_annotation = fields.nullable_integer("parent_annotation").flatten();
+    if let Some(id) = parent_prediction {
+        let found = queries::predictions::find(&**txn, id).await?.is_some_and(|p| p.project_id == project.id);
+        if !found {
+            fields.error("parent_prediction", format!("Invalid pk \"{id}\" - object does not exist."));
+        }
+    }
+    if let Some(id) = parent_annotation {
+        let found = queries::annotations::find(&**txn, id).await?.is_some_and(|a| a.project_id == project.id);
+        if !found {
+            fields.error("parent_annotation", format!("Invalid pk \"{id}\" - object does not exist."));
+        }
+    }
     fields.finish()?;
 
     let prediction = match &result {

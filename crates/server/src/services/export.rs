@@ -132,7 +132,10 @@ fn write_annotation(out: &mut Vec<u8>, a: &annotation::Model, users: &Users, onl
     if only_id {
         object.value("completed_by", &a.completed_by_id);
     } else {
-        object.value("completed_by", &users.export_object(a.completed_by_id));
+        match users.export_object(a.completed_by_id) {
+            Some(user) => object.value("completed_by", &user),
+            None => object.value("completed_by", &a.completed_by_id),
+        };
     }
     object
         .json("result", a.result.as_deref())

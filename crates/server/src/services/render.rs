@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tessera_db::entities::{annotation, file_upload, prediction, project, task, user};
 use tessera_db::{queries, time};
 use tessera_formats::import::UNDEFINED_KEY;
@@ -103,22 +103,54 @@ impl Users {
         }
     }
 
-    /// `{id, first_name, last_name, avatar, email, initials}` as the task detail view expands it.
+    /// `{id, first_name, last_name, avatar, email, initials}` as the task detail view expands it
+    /// (the bare id when the user is gone).
     pub fn expanded(&self, id: Option<i64>) -> Value {
         match id.and_then(|id| self.0.get(&id)) {
-            Some(u) => json!({"id": u.id, "first_name": u.first_name, "last_name": u.last_name, "avatar": u.avatar,
-                              "email": u.email, "initials": initials(u)}),
+            Some(u) => serde_json::to_value(ExpandedUser {
+                id: u.id,
+                first_name: &u.first_name,
+                last_name: &u.last_name,
+                avatar: u.avatar.as_deref(),
+                email: &u.email,
+                initials: initials(u),
+            })
+            .unwrap_or(Value::Null),
             None => id.map_or(Value::Null, Value::from),
         }
     }
 
     /// `{id, email, first_name, last_name}`: the export's `completed_by` object (the seed's format).
-    pub fn export_object(&self, id: Option<i64>) -> Value {
-        match id.and_then(|id| self.0.get(&id)) {
-            Some(u) => json!({"id": u.id, "email": u.email, "first_name": u.first_name, "last_name": u.last_name}),
-            None => id.map_or(Value::Null, Value::from),
-        }
+    pub fn export_object(&self, id: Option<i64>) -> Option<ExportUser<'_>> {
+        id.and_then(|id| self.0.get(&id))
+            .map(|u| ExportUser { id: u.id, email: &u.email, first_name: &u.first_name, last_name: &u.last_name })
     }
+}
+
+/// A user as the task detail view nests it.
+#[derive(Serialize)]
+struct ExpandedUser<'a> {
+    id: i64,
+    first_name: &'a str,
+    last_name: &'a str,
+    avatar: Option<&'a str>,
+    email: &'a str,
+    initials: String,
+}
+
+/// A user as the export's `completed_by` object.
+#[derive(Serialize)]
+pub struct ExportUser<'a> {
+    pub id: i64,
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+}
+
+/// An entry of the Data Manager's `updated_by` list.
+#[derive(Serialize)]
+pub struct UpdatedBy {
+    pub user_id: i64,
 }
 
 /// How an annotation's `completed_by` is shown.
@@ -302,7 +334,7 @@ pub struct DmTaskOut {
     pub predictions_model_versions: String,
     pub avg_lead_time: Option<f64>,
     pub draft_exists: bool,
-    pub updated_by: Vec<Value>,
+    pub updated_by: Vec<UpdatedBy>,
     pub data: Value,
     pub meta: Value,
     pub created_at: String,
@@ -390,7 +422,7 @@ pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, neste
         predictions_model_versions: versions.join(","),
         avg_lead_time: (!lead_times.is_empty()).then(|| lead_times.iter().sum::<f64>() / lead_times.len() as f64),
         draft_exists: false,
-        updated_by: t.updated_by_id.map(|id| vec![json!({"user_id": id})]).unwrap_or_default(),
+        updated_by: t.updated_by_id.map(|user_id| vec![UpdatedBy { user_id }]).unwrap_or_default(),
         data: task_data(&t.data, first_key),
         meta: json_of(&t.meta),
         created_at: time::format(&t.created_at),
@@ -409,6 +441,7 @@ pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, neste
 mod tests {
     use super::*;
     use chrono::Duration;
+    use serde_json::json;
 
     #[test]
     fn humanizes_like_django() {

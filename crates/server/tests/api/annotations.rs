@@ -84,6 +84,9 @@ async fn bad_annotations_are_refused() {
     app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": unknown_control})).await.expect(400);
     app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "completed_by": 4242})).await.expect(400);
     app.post("/api/tasks/99999/annotations/", json!({"result": []})).await.expect(404);
+    let foreign = app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "parent_prediction": 424242})).await.expect(400);
+    assert_eq!(foreign.body["validation_errors"]["parent_prediction"], json!(["Invalid pk \"424242\" - object does not exist."]));
+    app.get("/api/annotations/not-a-number/").await.expect(404);
     app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "unique_id": "same-id"})).await.expect(201);
     let duplicate = app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": [], "unique_id": "same-id"})).await.expect(409);
     assert_eq!(duplicate.body["detail"], "Annotation with this unique id already exists");
@@ -112,4 +115,45 @@ async fn annotation_records_the_prediction_it_started_from() {
     assert_eq!(annotation["prediction"]["model_version"], "m1");
     assert_eq!(annotation["prediction"]["score"], 0.8);
     assert_eq!(annotation["result_count"], 1);
+}
+
+#[tokio::test]
+async fn concurrent_writes_keep_counters_and_inner_ids_consistent() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let project = app.create_project(TEXT_CONFIG).await;
+    let ids: Vec<i64> = app.import(project, json!((0..5).map(|i| json!({"text": format!("t{i}")})).collect::<Vec<_>>())).await["task_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    let mut handles = Vec::new();
+    for i in 0..40 {
+        let app = app.clone();
+        let task = ids[i % ids.len()];
+        handles.push(tokio::spawn(async move {
+            app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": choice("Positive")})).await.status.as_u16()
+        }));
+    }
+    for i in 0..3 {
+        let app = app.clone();
+        handles.push(tokio::spawn(async move {
+            let tasks: Vec<_> = (0..10).map(|j| json!({"text": format!("batch {i} task {j}")})).collect();
+            app.post(&format!("/api/projects/{project}/import"), json!(tasks)).await.status.as_u16()
+        }));
+    }
+    for handle in handles {
+        assert!(matches!(handle.await.unwrap(), 201), "every write succeeds");
+    }
+    let p = app.project(project).await;
+    assert_eq!(p["task_number"], 35);
+    assert_eq!(p["total_annotations_number"], 40);
+    assert_eq!(p["num_tasks_with_annotations"], 5);
+    for task in &ids {
+        assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["total_annotations"], 8);
+    }
+    let all = app.get(&format!("/api/projects/{project}/tasks/?page_size=-1")).await.body;
+    let mut inner: Vec<i64> = all.as_array().unwrap().iter().map(|t| t["inner_id"].as_i64().unwrap()).collect();
+    inner.sort_unstable();
+    assert_eq!(inner, (1..=35).collect::<Vec<_>>(), "inner ids are unique and gapless");
 }
