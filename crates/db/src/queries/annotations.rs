@@ -146,3 +146,26 @@ pub async fn unset_ground_truth<C: ConnectionTrait>(conn: &C, task_id: i64, exce
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
     annotation::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
 }
+
+/// `(task_id, annotation JSON)` of these tasks, ordered by id: the export's annotations, rendered
+/// by the database (see [`crate::dialect::export_annotation_json`]).
+pub async fn export_json_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64], only_id: bool) -> Result<Vec<(i64, String)>, DbErr> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Row {
+        task_id: i64,
+        doc: String,
+    }
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT a.task_id AS task_id, {} AS doc FROM annotations a LEFT JOIN users u ON u.id = a.completed_by_id \
+         WHERE a.task_id IN ({}) ORDER BY a.id",
+        crate::dialect::export_annotation_json(backend, only_id),
+        crate::counters::join_ids(task_ids)
+    );
+    let rows = Row::find_by_statement(Statement::from_string(backend, sql)).all(conn).await?;
+    Ok(rows.into_iter().map(|r| (r.task_id, r.doc)).collect())
+}

@@ -208,3 +208,17 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSe
     }
     Ok(query.exec(conn).await?.rows_affected)
 }
+
+/// One batch of the JSON export, rendered by the database: `(documents joined by commas, last
+/// task id)`, or `None` past the last task. See [`crate::dialect::export_batch_sql`].
+pub async fn export_json_batch<C: ConnectionTrait>(conn: &C, batch: &crate::dialect::ExportBatch<'_>) -> Result<Option<(String, i64)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Row {
+        docs: Option<String>,
+        last_id: Option<i64>,
+    }
+    let backend = conn.get_database_backend();
+    let sql = crate::dialect::export_batch_sql(backend, batch);
+    let row = Row::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?;
+    Ok(row.and_then(|r| r.docs.zip(r.last_id)))
+}

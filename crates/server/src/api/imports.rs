@@ -29,6 +29,9 @@ use crate::services::predictions::normalize_result;
 use crate::services::scope;
 use crate::state::AppState;
 
+/// Imports at least this large refresh the planner's statistics afterwards.
+const STATISTICS_AFTER: usize = 5_000;
+
 /// Most files one import request may carry (Django's `DATA_UPLOAD_MAX_NUMBER_FILES`).
 const MAX_FILES: usize = 100;
 
@@ -294,6 +297,14 @@ async fn run_import(
         response.task_ids = Some(imported.task_ids);
     }
     txn.commit().await?;
+    if response.task_count >= STATISTICS_AFTER {
+        let conn = state.db.conn().clone();
+        tokio::spawn(async move {
+            if let Err(err) = tessera_db::dialect::refresh_statistics(&conn).await {
+                tracing::warn!(error = %err, "refreshing statistics failed");
+            }
+        });
+    }
     Ok(response)
 }
 

@@ -14,12 +14,13 @@ use futures_util::Stream;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tessera_db::entities::{annotation, file_upload, project, task};
+use tessera_db::dialect::ExportBatch;
 use tessera_db::{queries, time, Db};
 use tessera_formats::export::{self as convert, Format, RowAnnotation};
 use tessera_formats::import::UNDEFINED_KEY;
 use tessera_labelconfig::LabelConfig;
 
-use crate::services::render::{basename, first_data_key, Users};
+use crate::services::render::{basename, first_data_key};
 
 /// Tasks per batch.
 const BATCH: u64 = 2_000;
@@ -84,6 +85,12 @@ impl<'a> Object<'a> {
     }
 }
 
+/// Whether task data may hold `$undefined$` keys that must be renamed on the way out (then the
+/// JSON export goes row by row instead of letting the database render whole batches).
+fn needs_renaming(project: &project::Model) -> bool {
+    first_data_key(project).is_some() && project.summary_all_data_columns.contains(UNDEFINED_KEY)
+}
+
 /// Stored data text with `$undefined$` renamed (only parsed when the key is present).
 fn data_text<'a>(text: &'a str, first_key: Option<&str>) -> Cow<'a, str> {
     match first_key {
@@ -92,21 +99,30 @@ fn data_text<'a>(text: &'a str, first_key: Option<&str>) -> Cow<'a, str> {
     }
 }
 
-/// One batch of tasks with everything the converters need.
+/// One batch of tasks with everything the converters need: annotation rows for the flat
+/// formats, annotation JSON documents (rendered by the database) for JSON.
 struct Batch {
     tasks: Vec<task::Model>,
     annotations: HashMap<i64, Vec<annotation::Model>>,
+    annotation_docs: HashMap<i64, Vec<String>>,
     predictions: HashMap<i64, Vec<i64>>,
     uploads: HashMap<i64, String>,
 }
 
-async fn next_batch(db: &Db, project_id: i64, after: i64, request: &ExportRequest) -> Result<Batch, sea_orm::DbErr> {
+async fn next_batch(db: Db, project_id: i64, after: i64, request: ExportRequest) -> Result<Batch, sea_orm::DbErr> {
     let conn = db.conn();
     let tasks = queries::tasks::batch_after(conn, project_id, after, BATCH, !request.all_tasks, request.ids.as_deref()).await?;
     let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
     let mut annotations: HashMap<i64, Vec<annotation::Model>> = HashMap::new();
-    for a in queries::annotations::of_tasks(conn, &ids).await? {
-        annotations.entry(a.task_id).or_default().push(a);
+    let mut annotation_docs: HashMap<i64, Vec<String>> = HashMap::new();
+    if request.format == Format::Json {
+        for (task_id, doc) in queries::annotations::export_json_of_tasks(conn, &ids, request.completed_by_only_id).await? {
+            annotation_docs.entry(task_id).or_default().push(doc);
+        }
+    } else {
+        for a in queries::annotations::of_tasks(conn, &ids).await? {
+            annotations.entry(a.task_id).or_default().push(a);
+        }
     }
     let mut predictions: HashMap<i64, Vec<i64>> = HashMap::new();
     for (task_id, id) in queries::predictions::ids_of_tasks(conn, &ids).await? {
@@ -118,59 +134,48 @@ async fn next_batch(db: &Db, project_id: i64, after: i64, request: &ExportReques
         .into_iter()
         .map(|u: file_upload::Model| (u.id, basename(&u.file)))
         .collect();
-    Ok(Batch { tasks, annotations, predictions, uploads })
+    Ok(Batch { tasks, annotations, annotation_docs, predictions, uploads })
+}
+
+/// Batches in id order; the next batch is read while the caller converts the current one, so the
+/// database thread and the converting thread work at the same time.
+struct Batches {
+    db: Db,
+    project_id: i64,
+    request: ExportRequest,
+    pending: Option<tokio::task::JoinHandle<Result<Batch, sea_orm::DbErr>>>,
+}
+
+impl Batches {
+    fn start(db: &Db, project_id: i64, request: &ExportRequest) -> Batches {
+        let pending = tokio::spawn(next_batch(db.clone(), project_id, 0, request.clone()));
+        Batches { db: db.clone(), project_id, request: request.clone(), pending: Some(pending) }
+    }
+
+    async fn next(&mut self) -> Result<Option<Batch>, std::io::Error> {
+        let Some(pending) = self.pending.take() else { return Ok(None) };
+        let batch = pending.await.map_err(io_error)?.map_err(io_error)?;
+        let Some(last) = batch.tasks.last() else { return Ok(None) };
+        self.pending = Some(tokio::spawn(next_batch(self.db.clone(), self.project_id, last.id, self.request.clone())));
+        Ok(Some(batch))
+    }
 }
 
 fn io_error(err: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(err.to_string())
 }
 
-/// Writes an annotation in Label Studio's export serializer order.
-fn write_annotation(out: &mut Vec<u8>, a: &annotation::Model, users: &Users, only_id: bool) {
-    let mut object = Object::new(out);
-    object.value("id", &a.id);
-    if only_id {
-        object.value("completed_by", &a.completed_by_id);
-    } else {
-        match users.export_object(a.completed_by_id) {
-            Some(user) => object.value("completed_by", &user),
-            None => object.value("completed_by", &a.completed_by_id),
-        };
-    }
-    object
-        .json("result", a.result.as_deref())
-        .value("was_cancelled", &a.was_cancelled)
-        .value("ground_truth", &a.ground_truth)
-        .time("created_at", Some(&a.created_at))
-        .time("updated_at", Some(&a.updated_at))
-        .time("draft_created_at", a.draft_created_at.as_ref())
-        .value("lead_time", &a.lead_time)
-        .json("prediction", Some(&a.prediction))
-        .value("result_count", &a.result_count)
-        .value("unique_id", &a.unique_id)
-        .value("import_id", &a.import_id)
-        .value("last_action", &a.last_action)
-        .value("bulk_created", &a.bulk_created)
-        .value("task", &a.task_id)
-        .value("project", &a.project_id)
-        .value("updated_by", &a.updated_by_id)
-        .value("parent_prediction", &a.parent_prediction_id)
-        .value("parent_annotation", &a.parent_annotation_id)
-        .value("last_created_by", &a.last_created_by_id)
-        .end();
-}
-
 /// Writes a task in Label Studio's export order (`file_upload` only for uploaded tasks).
-fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, users: &Users, first_key: Option<&str>, only_id: bool) {
+fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, first_key: Option<&str>) {
     let mut object = Object::new(out);
     object.value("id", &t.id);
     let list = object.key("annotations");
     list.push(b'[');
-    for (i, a) in batch.annotations.get(&t.id).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+    for (i, doc) in batch.annotation_docs.get(&t.id).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
         if i > 0 {
             list.push(b',');
         }
-        write_annotation(list, a, users, only_id);
+        list.extend_from_slice(doc.as_bytes());
     }
     list.push(b']');
     if let Some(name) = t.file_upload_id.and_then(|id| batch.uploads.get(&id)) {
@@ -228,17 +233,13 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
         let config = LabelConfig::parse(&project.label_config).unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
         let first_key = first_data_key(&project);
         let control_names: BTreeSet<String> = config.controls.keys().cloned().collect();
-        let mut users = Users::default();
         let sep = if request.format == Format::Tsv { '\t' } else { ',' };
 
         let mut columns: Vec<String> = Vec::new();
         if matches!(request.format, Format::Csv | Format::Tsv) {
             let mut set = BTreeSet::new();
-            let mut after = 0;
-            loop {
-                let mut batch = next_batch(&db, project.id, after, &request).await.map_err(io_error)?;
-                let Some(last) = batch.tasks.last() else { break };
-                after = last.id;
+            let mut batches = Batches::start(&db, project.id, &request);
+            while let Some(mut batch) = batches.next().await? {
                 for t in &batch.tasks {
                     let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
                     let (data, rows) = flat_rows(&config, t, &annotations, first_key.as_deref());
@@ -257,16 +258,33 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
             Format::JsonMin => yield Bytes::from_static(b"[\n"),
             Format::Csv | Format::Tsv => {}
         }
-        let mut first = true;
-        let mut after = 0;
-        loop {
-            let mut batch = next_batch(&db, project.id, after, &request).await.map_err(io_error)?;
-            let Some(last) = batch.tasks.last() else { break };
-            after = last.id;
-            let mut out: Vec<u8> = Vec::with_capacity(256 * batch.tasks.len());
-            if request.format == Format::Json {
-                users.load_more(db.conn(), batch.annotations.values().flatten().map(|a| a.completed_by_id)).await.map_err(io_error)?;
+        if request.format == Format::Json && !needs_renaming(&project) {
+            let mut after = 0;
+            let mut first = true;
+            loop {
+                let batch = ExportBatch {
+                    project_id: project.id,
+                    after_id: after,
+                    limit: BATCH,
+                    only_annotated: !request.all_tasks,
+                    ids: request.ids.as_deref(),
+                    completed_by_only_id: request.completed_by_only_id,
+                };
+                let Some((docs, last)) = queries::tasks::export_json_batch(db.conn(), &batch).await.map_err(io_error)? else { break };
+                after = last;
+                if !first {
+                    yield Bytes::from_static(b",");
+                }
+                first = false;
+                yield Bytes::from(docs);
             }
+            yield Bytes::from_static(b"]");
+            return;
+        }
+        let mut first = true;
+        let mut batches = Batches::start(&db, project.id, &request);
+        while let Some(mut batch) = batches.next().await? {
+            let mut out: Vec<u8> = Vec::with_capacity(256 * batch.tasks.len());
             let tasks = std::mem::take(&mut batch.tasks);
             for t in tasks {
                 match request.format {
@@ -275,7 +293,7 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
                             out.push(b',');
                         }
                         first = false;
-                        write_task(&mut out, &t, &batch, &users, first_key.as_deref(), request.completed_by_only_id);
+                        write_task(&mut out, &t, &batch, first_key.as_deref());
                     }
                     Format::JsonMin => {
                         let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
