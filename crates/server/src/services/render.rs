@@ -84,16 +84,6 @@ impl Users {
         Ok(Users(users.into_iter().map(|u| (u.id, u)).collect()))
     }
 
-    /// Loads the users among `ids` not loaded yet (exports meet a few users over many batches).
-    pub async fn load_more<C: sea_orm::ConnectionTrait>(&mut self, conn: &C, ids: impl IntoIterator<Item = Option<i64>>) -> ApiResult<()> {
-        let missing: Vec<Option<i64>> = ids.into_iter().filter(|id| id.is_some_and(|id| !self.0.contains_key(&id))).collect();
-        if !missing.is_empty() {
-            let more = Users::load(conn, missing).await?;
-            self.0.extend(more.0);
-        }
-        Ok(())
-    }
-
     /// `"<full name> <email>, <id>"` (Label Studio's `created_username`; an empty name leaves a
     /// leading space).
     pub fn created_username(&self, id: Option<i64>) -> String {
@@ -120,11 +110,6 @@ impl Users {
         }
     }
 
-    /// `{id, email, first_name, last_name}`: the export's `completed_by` object (the seed's format).
-    pub fn export_object(&self, id: Option<i64>) -> Option<ExportUser<'_>> {
-        id.and_then(|id| self.0.get(&id))
-            .map(|u| ExportUser { id: u.id, email: &u.email, first_name: &u.first_name, last_name: &u.last_name })
-    }
 }
 
 /// A user as the task detail view nests it.
@@ -136,15 +121,6 @@ struct ExpandedUser<'a> {
     avatar: Option<&'a str>,
     email: &'a str,
     initials: String,
-}
-
-/// A user as the export's `completed_by` object.
-#[derive(Serialize)]
-pub struct ExportUser<'a> {
-    pub id: i64,
-    pub email: &'a str,
-    pub first_name: &'a str,
-    pub last_name: &'a str,
 }
 
 /// An entry of the Data Manager's `updated_by` list.
