@@ -185,19 +185,25 @@ pub async fn apply_project_delta<C: ConnectionTrait>(conn: &C, project_id: i64, 
     Ok(())
 }
 
+/// Who changed the tasks, when: recorded as their `updated_by`/`updated_at` by the recount.
+pub type Touch = (i64, chrono::DateTime<chrono::Utc>);
+
 /// Recomputes the counters of `tasks` from their annotations and predictions, and moves the
-/// project's sums by the change. `skip_queue` decides whether skips complete a task.
+/// project's sums by the change. `skip_queue` decides whether skips complete a task; `touch`
+/// also stamps the tasks as updated.
+///
+/// The caller holds the project lock (`queries::projects::lock`, taken first by every writer,
+/// so writers always lock project then tasks and cannot deadlock on PostgreSQL).
 pub async fn recount_tasks<C: ConnectionTrait>(
     conn: &C,
     project_id: i64,
     skip_queue: &str,
     tasks: TaskSet<'_>,
+    touch: Option<Touch>,
 ) -> Result<(), DbErr> {
     let condition = tasks.condition(project_id);
-    // Lock the project row, then the task rows (always in this order, so writers cannot
-    // deadlock): on PostgreSQL a concurrent writer of the same tasks waits here, and every
-    // statement after it sees that writer's committed annotations.
-    crate::queries::projects::lock(conn, project_id).await?;
+    // Lock the task rows first: on PostgreSQL a concurrent writer of the same tasks waits here,
+    // and every statement after it sees that writer's committed annotations.
     let lock = format!("UPDATE tasks SET id = id WHERE {condition}");
     conn.execute(Statement::from_string(conn.get_database_backend(), lock)).await?;
     let before = sums(conn, &condition).await?;
@@ -205,6 +211,11 @@ pub async fn recount_tasks<C: ConnectionTrait>(
         "1 = 1"
     } else {
         "NOT a.was_cancelled AND a.result IS NOT NULL"
+    };
+    let stamp = match (touch, conn.get_database_backend()) {
+        (Some((user, _)), sea_orm::DbBackend::Postgres) => format!(", updated_by_id = {user}, updated_at = $1"),
+        (Some((user, _)), _) => format!(", updated_by_id = {user}, updated_at = ?"),
+        (None, _) => String::new(),
     };
     let completers = format!(
         "(SELECT COUNT(DISTINCT a.completed_by_id) FROM annotations a WHERE a.task_id = tasks.id AND {completed})"
@@ -219,10 +230,15 @@ pub async fn recount_tasks<C: ConnectionTrait>(
          total_predictions = (SELECT COUNT(*) FROM predictions p WHERE p.task_id = tasks.id), \
          is_labeled = ({completers} >= tasks.overlap), \
          completed_at = CASE WHEN {completers} >= tasks.overlap \
-             THEN (SELECT MAX(a.created_at) FROM annotations a WHERE a.task_id = tasks.id) ELSE NULL END \
+             THEN (SELECT MAX(a.created_at) FROM annotations a WHERE a.task_id = tasks.id) ELSE NULL END{stamp} \
          WHERE {condition}"
     );
-    conn.execute(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    let backend = conn.get_database_backend();
+    match touch {
+        // The timestamp is the only value not inlined; it is bound as the one parameter.
+        Some((_, at)) => conn.execute(Statement::from_sql_and_values(backend, sql, [at.into()])).await?,
+        None => conn.execute(Statement::from_string(backend, sql)).await?,
+    };
     let after = sums(conn, &condition).await?;
     apply_project_delta(conn, project_id, &after.minus(&before)).await
 }
@@ -235,5 +251,5 @@ pub async fn forget_tasks<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: 
 
 /// Recomputes every counter of a project from scratch (after settings that change `is_labeled`).
 pub async fn recount_project<C: ConnectionTrait>(conn: &C, project_id: i64, skip_queue: &str) -> Result<(), DbErr> {
-    recount_tasks(conn, project_id, skip_queue, TaskSet::All).await
+    recount_tasks(conn, project_id, skip_queue, TaskSet::All, None).await
 }

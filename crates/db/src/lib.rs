@@ -96,7 +96,7 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-65536")
+                    .pragma("cache_size", "-16384")
                     .pragma("temp_store", "memory")
                     // Checkpoints run in the background (`spawn_checkpointer`), not inside the
                     // commit of whichever request crossed the WAL threshold.

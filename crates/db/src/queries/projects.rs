@@ -151,8 +151,13 @@ pub async fn lock<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(), D
 /// Locks the project row and reads the summary maps `(created_annotations, created_labels)` as
 /// they are now.
 pub async fn lock_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(String, String), DbErr> {
-    let backend = conn.get_database_backend();
     lock(conn, project_id).await?;
+    summary(conn, project_id).await
+}
+
+/// The summary maps `(created_annotations, created_labels)`; read them under the project lock.
+pub async fn summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(String, String), DbErr> {
+    let backend = conn.get_database_backend();
     let sql = format!("SELECT summary_created_annotations, summary_created_labels FROM projects WHERE id = {project_id}");
     let row = SummaryRow::find_by_statement(Statement::from_string(backend, sql))
         .one(conn)

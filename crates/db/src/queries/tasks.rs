@@ -188,17 +188,6 @@ pub async fn update_fields<C: ConnectionTrait>(
     update.exec(conn).await.map(|_| ())
 }
 
-/// Marks tasks as touched by `user` now (after annotation writes).
-pub async fn touch<C: ConnectionTrait>(conn: &C, ids: &[i64], user: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
-    task::Entity::update_many()
-        .col_expr(task::Column::UpdatedAt, Expr::value(now))
-        .col_expr(task::Column::UpdatedById, Expr::value(user))
-        .filter(task::Column::Id.is_in(ids.iter().copied()))
-        .exec(conn)
-        .await
-        .map(|_| ())
-}
-
 /// Deletes tasks of a project (all of them for `TaskSet::All`), keeping project counters right.
 pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSet<'_>) -> Result<u64, DbErr> {
     counters::forget_tasks(conn, project_id, tasks.clone()).await?;

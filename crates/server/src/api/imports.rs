@@ -347,8 +347,9 @@ async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPa
     let mut task_ids: Vec<i64> = rows.iter().map(|r| r.task_id).collect();
     task_ids.sort_unstable();
     task_ids.dedup();
+    queries::projects::lock(&*txn, project.id).await?;
     queries::predictions::insert_many(&*txn, project.id, rows, time::now()).await?;
-    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&task_ids)).await?;
+    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&task_ids), None).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { created })))
 }

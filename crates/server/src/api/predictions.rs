@@ -86,8 +86,9 @@ async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBo
         model_version: model_version.unwrap_or_else(|| project.model_version.clone()),
         score,
     };
+    queries::projects::lock(&*txn, project.id).await?;
     let saved = queries::predictions::insert_one(&*txn, project.id, new, time::now()).await?;
-    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[task.id])).await?;
+    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[task.id]), None).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(prediction_out(saved, &time::now()))))
 }
@@ -129,8 +130,9 @@ async fn update_prediction(
 async fn delete_prediction(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let (current, project) = scope::prediction(&*txn, &caller, id).await?;
+    queries::projects::lock(&*txn, project.id).await?;
     queries::predictions::delete(&*txn, current.id).await?;
-    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id])).await?;
+    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id]), None).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

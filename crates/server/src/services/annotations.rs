@@ -66,12 +66,13 @@ async fn check_member(txn: &WriteTxn, caller: &Caller, fields: &mut Fields<'_>, 
     Ok(Some(id))
 }
 
-/// Updates the project summary by removing `old` and adding `new` results.
+/// Updates the project summary by removing `old` and adding `new` results (under the project
+/// lock the caller holds).
 async fn update_summary(txn: &WriteTxn, project_id: i64, old: Option<&Value>, new: Option<&Value>) -> ApiResult<()> {
     if old.is_none() && new.is_none() {
         return Ok(());
     }
-    let current = queries::projects::lock_summary(&**txn, project_id).await?;
+    let current = queries::projects::summary(&**txn, project_id).await?;
     let mut summary = Summary::load(&current.0, &current.1);
     if let Some(old) = old {
         summary.count_result(old, -1);
@@ -89,8 +90,8 @@ async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &ann
     if annotation.ground_truth {
         queries::annotations::unset_ground_truth(&**txn, annotation.task_id, annotation.id).await?;
     }
-    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[annotation.task_id])).await?;
-    queries::tasks::touch(&**txn, &[annotation.task_id], user, time::now()).await?;
+    let touch = Some((user, time::now()));
+    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[annotation.task_id]), touch).await?;
     Ok(())
 }
 
@@ -166,6 +167,7 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
 /// `PATCH /api/annotations/{id}/`: a partial update; `result` is replaced wholesale.
 pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> ApiResult<annotation::Model> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
+    queries::projects::lock(&**txn, project.id).await?;
     let config = config_of(&project);
     let mut fields = Fields::new(body)?;
     let result = read_result(&mut fields, config.as_ref());
@@ -210,8 +212,9 @@ pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> A
 /// `DELETE /api/annotations/{id}/`.
 pub async fn delete(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<()> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
+    queries::projects::lock(&**txn, project.id).await?;
     queries::annotations::delete(&**txn, current.id).await?;
-    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id])).await?;
+    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id]), None).await?;
     let old_result = current.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
     update_summary(txn, project.id, old_result.as_ref(), None).await?;
     Ok(())

@@ -33,6 +33,7 @@ async fn annotation_lifecycle_keeps_counters_right() {
     assert_eq!(task_view["total_annotations"], 1);
     assert_eq!(task_view["is_labeled"], true);
     assert_eq!(task_view["annotations"][0]["completed_by"]["email"], "admin@example.com");
+    assert_eq!(task_view["updated_by"], json!([{"user_id": 1}]), "the annotation stamps the task");
     let p = app.project(project).await;
     assert_eq!((p["total_annotations_number"].clone(), p["useful_annotation_number"].clone(), p["num_tasks_with_annotations"].clone(), p["finished_task_number"].clone()), (json!(1), json!(1), json!(1), json!(1)));
     assert_eq!(p["queue_done"], 1);
