@@ -55,11 +55,6 @@ pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &str) -> Result<
     user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(conn).await
 }
 
-/// A user by legacy API token.
-pub async fn find_by_token<C: ConnectionTrait>(conn: &C, token: &str) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find().filter(user::Column::ApiToken.eq(token)).one(conn).await
-}
-
 /// Number of users.
 pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
     user::Entity::find().count(conn).await
@@ -136,4 +131,33 @@ pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, cha
 pub async fn lock<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), DbErr> {
     let sql = format!("UPDATE users SET id = id WHERE id = {user_id}");
     conn.execute(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.map(|_| ())
+}
+
+/// A user with their role in their active organization (`None` when not a live member).
+#[derive(Debug, sea_orm::FromQueryResult)]
+pub struct Member {
+    #[sea_orm(nested)]
+    pub user: user::Model,
+    pub member_role: Option<String>,
+}
+
+/// How to find the authenticating user.
+pub enum Lookup<'a> {
+    Id(i64),
+    Token(&'a str),
+}
+
+/// The user and their active-organization role in one query (every request authenticates).
+pub async fn find_member<C: ConnectionTrait>(conn: &C, lookup: Lookup<'_>) -> Result<Option<Member>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let role = Expr::cust(
+        "(SELECT m.role FROM organization_members m WHERE m.user_id = users.id \
+         AND m.organization_id = users.active_organization_id AND m.deleted_at IS NULL)",
+    );
+    let query = user::Entity::find().column_as(role, "member_role");
+    let query = match lookup {
+        Lookup::Id(id) => query.filter(user::Column::Id.eq(id)),
+        Lookup::Token(token) => query.filter(user::Column::ApiToken.eq(token)),
+    };
+    query.into_model::<Member>().one(conn).await
 }

@@ -14,6 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
 use tessera_db::entities::user;
 use tessera_db::queries;
+use tessera_db::queries::users::{Lookup, Member};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -35,23 +36,21 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let user = authenticate(parts, state).await?;
+        let Member { user, member_role } = authenticate(parts, state).await?;
         if !user.is_active {
             return Err(ApiError::Unauthorized("User inactive or deleted.".to_string()));
         }
         let organization_id = user
             .active_organization_id
             .ok_or_else(|| ApiError::Forbidden("You are not a member of any organization.".to_string()))?;
-        let membership = queries::organizations::membership(state.db.conn(), organization_id, user.id)
-            .await?
-            .ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
-        let caller = Caller { user, organization_id, role: membership.role };
+        let role = member_role.ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
+        let caller = Caller { user, organization_id, role };
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<user::Model, ApiError> {
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiError> {
     let conn = state.db.conn();
     let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
@@ -64,15 +63,15 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<user::Model, Ap
         if keyword == "bearer" {
             if let Some(claims) = state.jwt.verify(credential, "access") {
                 let user = match claims.user_id() {
-                    Some(id) => queries::users::find(conn, id).await?,
+                    Some(id) => queries::users::find_member(conn, Lookup::Id(id)).await?,
                     None => None,
                 };
                 return user.ok_or_else(|| ApiError::Bare(axum::http::StatusCode::UNAUTHORIZED, "User not found".into()));
             }
         } else if keyword == "token" {
-            let user = queries::users::find_by_token(conn, credential).await?;
-            return match user {
-                Some(user) if secrets::secrets_equal(&user.api_token, credential) => Ok(user),
+            let member = queries::users::find_member(conn, Lookup::Token(credential)).await?;
+            return match member {
+                Some(member) if secrets::secrets_equal(&member.user.api_token, credential) => Ok(member),
                 _ => Err(ApiError::Unauthorized("Invalid token.".to_string())),
             };
         }
@@ -83,8 +82,8 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<user::Model, Ap
         if !safe && cross_site(&parts.headers) {
             return Err(ApiError::Forbidden("CSRF Failed: cross-site request refused.".to_string()));
         }
-        if let Some(user) = queries::users::find(conn, user_id).await? {
-            return Ok(user);
+        if let Some(member) = queries::users::find_member(conn, Lookup::Id(user_id)).await? {
+            return Ok(member);
         }
     }
     Err(ApiError::Unauthorized(NO_CREDENTIALS.to_string()))
