@@ -204,8 +204,7 @@ pub async fn recount_tasks<C: ConnectionTrait>(
     let condition = tasks.condition(project_id);
     // Lock the task rows first: on PostgreSQL a concurrent writer of the same tasks waits here,
     // and every statement after it sees that writer's committed annotations.
-    let lock = format!("UPDATE tasks SET id = id WHERE {condition}");
-    conn.execute(Statement::from_string(conn.get_database_backend(), lock)).await?;
+    crate::dialect::lock_rows(conn, "tasks", &condition).await?;
     let before = sums(conn, &condition).await?;
     let completed = if skip_queue == IGNORE_SKIPPED {
         "1 = 1"

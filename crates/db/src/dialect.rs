@@ -236,6 +236,18 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
     )
 }
 
+/// Locks rows of `table` matching `condition` until the transaction ends. On PostgreSQL this is
+/// a no-op update (it takes the row lock writers need); on SQLite nothing is needed, since the
+/// process-wide writer gate (`Db::write`) already lets one write transaction run at a time.
+/// `condition` may only contain integers (it is inlined).
+pub async fn lock_rows<C: ConnectionTrait>(conn: &C, table: &str, condition: &str) -> Result<(), DbErr> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let sql = format!("UPDATE {table} SET id = id WHERE {condition}");
+    conn.execute(Statement::from_string(DbBackend::Postgres, sql)).await.map(|_| ())
+}
+
 /// Refreshes the planner's statistics after a bulk write, so the next queries on the grown
 /// tables pick their indexes (PostgreSQL plans a never-analyzed table as if it were tiny until
 /// autovacuum catches up; SQLite's `PRAGMA optimize` runs `ANALYZE` where it pays off).

@@ -141,11 +141,9 @@ struct SummaryRow {
     summary_created_labels: String,
 }
 
-/// Locks the project row until the transaction ends (a no-op update: PostgreSQL keeps the row
-/// lock until commit; on SQLite the writer gate already serializes writers).
+/// Locks the project row until the transaction ends (see `dialect::lock_rows`).
 pub async fn lock<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(), DbErr> {
-    let lock = format!("UPDATE projects SET last_inner_id = last_inner_id WHERE id = {project_id}");
-    conn.execute(Statement::from_string(conn.get_database_backend(), lock)).await.map(|_| ())
+    crate::dialect::lock_rows(conn, "projects", &format!("id = {project_id}")).await
 }
 
 /// Locks the project row and reads the summary maps `(created_annotations, created_labels)` as

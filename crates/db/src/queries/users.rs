@@ -129,8 +129,7 @@ pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, cha
 
 /// Locks the user's row until the transaction ends (serializes per-user writes on PostgreSQL).
 pub async fn lock<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), DbErr> {
-    let sql = format!("UPDATE users SET id = id WHERE id = {user_id}");
-    conn.execute(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.map(|_| ())
+    crate::dialect::lock_rows(conn, "users", &format!("id = {user_id}")).await
 }
 
 /// A user with their role in their active organization (`None` when not a live member).

@@ -298,9 +298,16 @@ async fn run_import(
     }
     txn.commit().await?;
     if response.task_count >= STATISTICS_AFTER {
-        let conn = state.db.conn().clone();
+        // In the background, but as a write transaction: on SQLite `PRAGMA optimize` may write
+        // statistics, and every writer goes through the writer gate.
+        let db = state.db.clone();
         tokio::spawn(async move {
-            if let Err(err) = tessera_db::dialect::refresh_statistics(&conn).await {
+            let refreshed = async {
+                let txn = db.write().await?;
+                tessera_db::dialect::refresh_statistics(&*txn).await?;
+                txn.commit().await
+            };
+            if let Err(err) = refreshed.await {
                 tracing::warn!(error = %err, "refreshing statistics failed");
             }
         });
