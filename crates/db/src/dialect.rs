@@ -249,14 +249,14 @@ pub async fn lock_rows<C: ConnectionTrait>(conn: &C, table: &str, condition: &st
 }
 
 /// Refreshes the planner's statistics after a bulk write, so the next queries on the grown
-/// tables pick their indexes (PostgreSQL plans a never-analyzed table as if it were tiny until
-/// autovacuum catches up; SQLite's `PRAGMA optimize` runs `ANALYZE` where it pays off).
+/// tables pick their indexes: PostgreSQL plans a never-analyzed table as if it were tiny until
+/// autovacuum catches up. SQLite's planner needs no statistics for Tessera's indexed queries, and
+/// an `ANALYZE` there would hold the single writer for seconds, so it is skipped.
 pub async fn refresh_statistics<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
-    let sql = match conn.get_database_backend() {
-        DbBackend::Postgres => "ANALYZE tasks, annotations, predictions",
-        _ => "PRAGMA optimize",
-    };
-    conn.execute_unprepared(sql).await.map(|_| ())
+    if conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    conn.execute_unprepared("ANALYZE tasks, annotations, predictions").await.map(|_| ())
 }
 
 /// Appends JSON array elements for one row.

@@ -298,16 +298,9 @@ async fn run_import(
     }
     txn.commit().await?;
     if response.task_count >= STATISTICS_AFTER {
-        // In the background, but as a write transaction: on SQLite `PRAGMA optimize` may write
-        // statistics, and every writer goes through the writer gate.
-        let db = state.db.clone();
+        let conn = state.db.conn().clone();
         tokio::spawn(async move {
-            let refreshed = async {
-                let txn = db.write().await?;
-                tessera_db::dialect::refresh_statistics(&*txn).await?;
-                txn.commit().await
-            };
-            if let Err(err) = refreshed.await {
+            if let Err(err) = tessera_db::dialect::refresh_statistics(&conn).await {
                 tracing::warn!(error = %err, "refreshing statistics failed");
             }
         });
