@@ -144,6 +144,21 @@ async fn export(server: &Server, project: i64) -> Result<(u64, f64, f64)> {
     Ok((bytes, started.elapsed().as_secs_f64(), peak))
 }
 
+/// Exports the project as JSON and prints throughput and the server's memory around it.
+async fn report_export(server: &Server, backend: &str, project: i64, tasks: usize) -> Result<()> {
+    let (rss_before, _) = memory_mib(server.child.id());
+    let (bytes, seconds, peak) = export(server, project).await?;
+    println!(
+        "[{backend}] JSON export of {tasks} tasks: {:.1} MB in {:.2} s = {:.0} MB/s; server RSS {:.0} MiB before, {:.0} MiB peak while streaming",
+        bytes as f64 / 1e6,
+        seconds,
+        bytes as f64 / 1e6 / seconds,
+        rss_before,
+        peak
+    );
+    Ok(())
+}
+
 fn percentile(samples: &mut [f64], p: f64) -> f64 {
     samples.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
     samples[((samples.len() - 1) as f64 * p).round() as usize]
@@ -174,16 +189,7 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
     let elapsed = import(&server, project, 0, BATCH).await?;
     println!("[{backend}] import {BATCH} tasks (50% annotated): {:.2} s = {:.0} tasks/s", elapsed.as_secs_f64(), BATCH as f64 / elapsed.as_secs_f64());
 
-    let (rss_before, _) = memory_mib(server.child.id());
-    let (bytes, seconds, peak) = export(&server, project).await?;
-    println!(
-        "[{backend}] JSON export of {BATCH} tasks: {:.1} MB in {:.2} s = {:.0} MB/s; server RSS {:.0} MiB before, {:.0} MiB peak while streaming",
-        bytes as f64 / 1e6,
-        seconds,
-        bytes as f64 / 1e6 / seconds,
-        rss_before,
-        peak
-    );
+    report_export(&server, backend, project, BATCH).await?;
 
     let mut import_seconds = elapsed.as_secs_f64();
     for start in (BATCH..TOTAL).step_by(BATCH) {
@@ -215,16 +221,7 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
     }
     println!("[{backend}] annotation create (500 sequential): p50 {:.2} ms, p95 {:.2} ms", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
 
-    let (rss_before, _) = memory_mib(server.child.id());
-    let (bytes, seconds, peak) = export(&server, project).await?;
-    println!(
-        "[{backend}] JSON export of {TOTAL} tasks: {:.0} MB in {:.1} s = {:.0} MB/s; server RSS {:.0} MiB before, {:.0} MiB peak while streaming",
-        bytes as f64 / 1e6,
-        seconds,
-        bytes as f64 / 1e6 / seconds,
-        rss_before,
-        peak
-    );
+    report_export(&server, backend, project, TOTAL).await?;
     Ok(())
 }
 
