@@ -94,39 +94,68 @@ fn timestamp(backend: DbBackend, column: &str) -> String {
 /// One annotation of the export as a JSON document built by the database, in Label Studio's
 /// export field order. Expects `annotations AS a LEFT JOIN users AS u ON u.id = a.completed_by_id`.
 /// `completed_by` is the `{id, email, first_name, last_name}` object, or the bare id with `only_id`.
+/// Built with one `concat()`: stored JSON (result, prediction snapshot) is copied, not re-parsed.
 pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
-    let ts = |column: &str| timestamp(backend, column);
-    let nullable_ts = |column: &str| format!("CASE WHEN {column} IS NULL THEN NULL ELSE {} END", ts(column));
-    let (object, boolean, json_text): (&str, fn(&str) -> String, fn(&str) -> String) = match backend {
-        DbBackend::Postgres => ("json_build_object", |c| c.to_string(), |c| format!("{c}::json")),
-        _ => ("json_object", |c| format!("json(CASE WHEN {c} THEN 'true' ELSE 'false' END)"), |c| format!("json({c})")),
-    };
+    let text = |column: &str| json_string(backend, column);
+    let ts = |column: &str| json_string(backend, &timestamp(backend, column));
     let completed_by = if only_id {
-        "a.completed_by_id".to_string()
+        json_int("a.completed_by_id")
     } else {
-        let user = format!("{object}('id', u.id, 'email', u.email, 'first_name', u.first_name, 'last_name', u.last_name)");
-        match backend {
-            DbBackend::Postgres => format!("CASE WHEN u.id IS NULL THEN to_json(a.completed_by_id) ELSE {user} END"),
-            _ => format!("json(CASE WHEN u.id IS NULL THEN a.completed_by_id ELSE {user} END)"),
-        }
+        format!(
+            "CASE WHEN u.id IS NULL THEN {} ELSE concat('{{\"id\":', CAST(u.id AS TEXT), ',\"email\":', {}, \
+             ',\"first_name\":', {}, ',\"last_name\":', {}, '}}') END",
+            json_int("a.completed_by_id"),
+            text("u.email"),
+            text("u.first_name"),
+            text("u.last_name")
+        )
     };
-    let cast = if backend == DbBackend::Postgres { "::text" } else { "" };
-    format!(
-        "{object}('id', a.id, 'completed_by', {completed_by}, 'result', {result}, 'was_cancelled', {cancelled}, \
-         'ground_truth', {ground_truth}, 'created_at', {created}, 'updated_at', {updated}, 'draft_created_at', {draft}, \
-         'lead_time', a.lead_time, 'prediction', {prediction}, 'result_count', a.result_count, 'unique_id', a.unique_id, \
-         'import_id', a.import_id, 'last_action', a.last_action, 'bulk_created', {bulk}, 'task', a.task_id, \
-         'project', a.project_id, 'updated_by', a.updated_by_id, 'parent_prediction', a.parent_prediction_id, \
-         'parent_annotation', a.parent_annotation_id, 'last_created_by', a.last_created_by_id){cast}",
-        result = json_text("a.result"),
-        cancelled = boolean("a.was_cancelled"),
-        ground_truth = boolean("a.ground_truth"),
-        created = ts("a.created_at"),
-        updated = ts("a.updated_at"),
-        draft = nullable_ts("a.draft_created_at"),
-        prediction = json_text("a.prediction"),
-        bulk = boolean("a.bulk_created"),
-    )
+    let parts = [
+        "'{\"id\":'".to_string(),
+        "CAST(a.id AS TEXT)".to_string(),
+        "',\"completed_by\":'".to_string(),
+        completed_by,
+        "',\"result\":'".to_string(),
+        "COALESCE(a.result, 'null')".to_string(),
+        "',\"was_cancelled\":'".to_string(),
+        json_bool("a.was_cancelled"),
+        "',\"ground_truth\":'".to_string(),
+        json_bool("a.ground_truth"),
+        "',\"created_at\":'".to_string(),
+        ts("a.created_at"),
+        "',\"updated_at\":'".to_string(),
+        ts("a.updated_at"),
+        "',\"draft_created_at\":'".to_string(),
+        format!("CASE WHEN a.draft_created_at IS NULL THEN 'null' ELSE {} END", ts("a.draft_created_at")),
+        "',\"lead_time\":'".to_string(),
+        json_int("a.lead_time"),
+        "',\"prediction\":'".to_string(),
+        "a.prediction".to_string(),
+        "',\"result_count\":'".to_string(),
+        "CAST(a.result_count AS TEXT)".to_string(),
+        "',\"unique_id\":'".to_string(),
+        text("a.unique_id"),
+        "',\"import_id\":'".to_string(),
+        json_int("a.import_id"),
+        "',\"last_action\":'".to_string(),
+        text("a.last_action"),
+        "',\"bulk_created\":'".to_string(),
+        json_bool("a.bulk_created"),
+        "',\"task\":'".to_string(),
+        "CAST(a.task_id AS TEXT)".to_string(),
+        "',\"project\":'".to_string(),
+        "CAST(a.project_id AS TEXT)".to_string(),
+        "',\"updated_by\":'".to_string(),
+        json_int("a.updated_by_id"),
+        "',\"parent_prediction\":'".to_string(),
+        json_int("a.parent_prediction_id"),
+        "',\"parent_annotation\":'".to_string(),
+        json_int("a.parent_annotation_id"),
+        "',\"last_created_by\":'".to_string(),
+        json_int("a.last_created_by_id"),
+        "'}'".to_string(),
+    ];
+    format!("concat({})", parts.join(", "))
 }
 
 /// A string expression quoted as a JSON string (`'null'` for NULL).
@@ -137,7 +166,7 @@ fn json_string(backend: DbBackend, expr: &str) -> String {
     }
 }
 
-/// A nullable integer expression as JSON text.
+/// A nullable number expression as JSON text.
 fn json_int(expr: &str) -> String {
     format!("COALESCE(CAST({expr} AS TEXT), 'null')")
 }
@@ -169,7 +198,7 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
     let annotation = export_annotation_json(backend, batch.completed_by_only_id);
     let (annotations, predictions, aggregate) = match backend {
         DbBackend::Postgres => (
-            format!("(SELECT COALESCE(json_agg(({annotation})::json ORDER BY a.id), '[]'::json)::text FROM annotations a LEFT JOIN users u ON u.id = a.completed_by_id WHERE a.task_id = t.id)"),
+            format!("(SELECT concat('[', COALESCE(string_agg({annotation}, ',' ORDER BY a.id), ''), ']') FROM annotations a LEFT JOIN users u ON u.id = a.completed_by_id WHERE a.task_id = t.id)"),
             "(SELECT COALESCE(json_agg(p.id ORDER BY p.id), '[]'::json)::text FROM predictions p WHERE p.task_id = t.id)".to_string(),
             "string_agg(doc, ',' ORDER BY id)",
         ),
@@ -178,7 +207,7 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
         // id-ordered subquery in that order; an ORDER BY inside the aggregates would only add a
         // sort that copies every document.
         _ => (
-            format!("(SELECT json_group_array(json({annotation})) FROM annotations a LEFT JOIN users u ON u.id = a.completed_by_id WHERE a.task_id = t.id)"),
+            format!("(SELECT concat('[', COALESCE(group_concat({annotation}, ','), ''), ']') FROM annotations a LEFT JOIN users u ON u.id = a.completed_by_id WHERE a.task_id = t.id)"),
             "(SELECT json_group_array(p.id) FROM predictions p WHERE p.task_id = t.id)".to_string(),
             "group_concat(doc, ',')",
         ),
