@@ -88,27 +88,46 @@ struct Count {
     n: i64,
 }
 
-/// The caller's labeling queue: (`queue_total`, `queue_done`) as Label Studio defines them
-/// (`label_studio/projects/serializers.py`).
-pub async fn queue_counts<C: ConnectionTrait>(conn: &C, project: &project::Model, user_id: i64) -> Result<(i64, i64), DbErr> {
-    let backend = conn.get_database_backend();
-    let cancelled = if project.skip_queue == "REQUEUE_FOR_ME" { " AND NOT a.was_cancelled" } else { "" };
-    let done_sql = format!(
-        "SELECT COUNT(DISTINCT a.task_id) AS n FROM annotations a WHERE a.project_id = {} AND a.completed_by_id = {user_id}{cancelled}",
-        project.id
+#[derive(FromQueryResult)]
+struct QueueRow {
+    project_id: i64,
+    done: i64,
+    done_not_skipped: i64,
+    labeled_mine: i64,
+}
+
+/// The caller's labeling queue of each project: `project id → (queue_total, queue_done)`, as
+/// Label Studio defines them (`label_studio/projects/serializers.py`), in one query for a page.
+pub async fn queue_counts<C: ConnectionTrait>(
+    conn: &C,
+    projects: &[project::Model],
+    user_id: i64,
+) -> Result<std::collections::HashMap<i64, (i64, i64)>, DbErr> {
+    let ids: Vec<i64> = projects.iter().map(|p| p.id).collect();
+    let sql = format!(
+        "SELECT a.project_id AS project_id, COUNT(DISTINCT a.task_id) AS done, \
+         COUNT(DISTINCT CASE WHEN NOT a.was_cancelled THEN a.task_id END) AS done_not_skipped, \
+         COUNT(DISTINCT CASE WHEN t.is_labeled THEN a.task_id END) AS labeled_mine \
+         FROM annotations a JOIN tasks t ON t.id = a.task_id \
+         WHERE a.project_id IN ({}) AND a.completed_by_id = {user_id} GROUP BY a.project_id",
+        crate::counters::join_ids(&ids)
     );
-    let labeled_mine_sql = format!(
-        "SELECT COUNT(DISTINCT a.task_id) AS n FROM annotations a JOIN tasks t ON t.id = a.task_id \
-         WHERE a.project_id = {} AND a.completed_by_id = {user_id} AND t.is_labeled",
-        project.id
-    );
-    let count = |sql: String| async move {
-        Ok::<i64, DbErr>(Count::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?.map_or(0, |c| c.n))
-    };
-    let done = count(done_sql).await?;
-    let labeled_mine = count(labeled_mine_sql).await?;
-    let unlabeled = project.task_number - project.finished_task_number;
-    Ok((unlabeled + labeled_mine, done))
+    let rows = QueueRow::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?;
+    let rows: std::collections::HashMap<i64, QueueRow> = rows.into_iter().map(|r| (r.project_id, r)).collect();
+    Ok(projects
+        .iter()
+        .map(|project| {
+            let unlabeled = project.task_number - project.finished_task_number;
+            let counts = match rows.get(&project.id) {
+                None => (unlabeled, 0),
+                Some(row) => {
+                    let done = if project.skip_queue == "REQUEUE_FOR_ME" { row.done_not_skipped } else { row.done };
+                    (unlabeled + row.labeled_mine, done)
+                }
+            };
+            (project.id, counts)
+        })
+        .collect())
 }
 
 /// Whether any prediction of the project has this model version.

@@ -17,18 +17,29 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::projects::{self, Counters, ProjectResponse};
+use crate::services::render::Users;
 use crate::services::scope;
 use crate::services::summary::Summary;
 use crate::state::AppState;
 
-async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
+/// Renders projects for the caller, loading their creators and queues in one query each.
+async fn respond_all(state: &AppState, caller: &Caller, list: Vec<project::Model>, counters: Counters) -> ApiResult<Vec<ProjectResponse>> {
     let conn = state.db.conn();
-    let created_by = match project.created_by_id {
-        Some(id) => queries::users::find(conn, id).await?,
-        None => None,
-    };
-    let queue = queries::projects::queue_counts(conn, &project, caller.user.id).await?;
-    Ok(projects::render(project, created_by.as_ref(), queue, counters))
+    let creators = Users::load(conn, list.iter().map(|p| p.created_by_id)).await?;
+    let queues = queries::projects::queue_counts(conn, &list, caller.user.id).await?;
+    Ok(list
+        .into_iter()
+        .map(|project| {
+            let queue = queues.get(&project.id).copied().unwrap_or_default();
+            let created_by = project.created_by_id.and_then(|id| creators.get(id));
+            projects::render(project, created_by, queue, counters)
+        })
+        .collect())
+}
+
+async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
+    let mut rendered = respond_all(state, caller, vec![project], counters).await?;
+    Ok(rendered.remove(0))
 }
 
 #[derive(Deserialize)]
@@ -80,8 +91,7 @@ async fn list_projects(
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
     let mut results = Vec::with_capacity(rows.len());
-    for project in rows {
-        let rendered = respond(&state, &caller, project, Counters::Shown).await?;
+    for rendered in respond_all(&state, &caller, rows, Counters::Shown).await? {
         let value = serde_json::to_value(rendered).map_err(|e| ApiError::Internal(e.into()))?;
         results.push(restrict(value, params.include.as_deref()));
     }

@@ -84,6 +84,11 @@ impl Users {
         Ok(Users(users.into_iter().map(|u| (u.id, u)).collect()))
     }
 
+    /// A loaded user.
+    pub fn get(&self, id: i64) -> Option<&user::Model> {
+        self.0.get(&id)
+    }
+
     /// `"<full name> <email>, <id>"` (Label Studio's `created_username`; an empty name leaves a
     /// leading space).
     pub fn created_username(&self, id: Option<i64>) -> String {

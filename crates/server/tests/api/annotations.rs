@@ -68,6 +68,9 @@ async fn skips_count_as_cancelled() {
     assert_eq!(app.get(&format!("/api/tasks/{task}/annotations/")).await.body, json!([]), "the list hides skips");
     let p = app.project(project).await;
     assert_eq!(p["skipped_annotations_number"], 1);
+    assert_eq!((p["queue_total"].clone(), p["queue_done"].clone()), (json!(1), json!(1)), "a skip counts as done for the skipper");
+    app.patch(&format!("/api/projects/{project}/"), json!({"skip_queue": "REQUEUE_FOR_ME"})).await.expect(200);
+    assert_eq!(app.project(project).await["queue_done"], 0, "unless skips come back to the skipper");
     app.patch(&format!("/api/projects/{project}/"), json!({"skip_queue": "IGNORE_SKIPPED"})).await.expect(200);
     assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["is_labeled"], true);
     assert_eq!(app.project(project).await["finished_task_number"], 1);
