@@ -71,7 +71,6 @@ pub fn initials(user: &user::Model) -> String {
 }
 
 /// Users by id, loaded once per response.
-#[derive(Default)]
 pub struct Users(HashMap<i64, user::Model>);
 
 impl Users {
