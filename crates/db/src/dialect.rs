@@ -1,10 +1,14 @@
-//! The one place that looks at the database backend.
+//! The one place that looks at the database backend. It owns:
 //!
-//! Bulk inserts send their rows as one JSON document per statement and let the database unpack
-//! it (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL) instead of binding tens of
-//! thousands of parameters: one bound value per chunk instead of one per cell. Each row is a JSON
-//! array with one element per column; booleans are written as JSON booleans, timestamps as
-//! RFC 3339 strings in the form sqlx writes them, JSON documents as strings.
+//! - bulk inserts, which send their rows as one JSON document per statement and let the database
+//!   unpack it (`json_each` on SQLite, `jsonb_array_elements` on PostgreSQL) instead of binding
+//!   tens of thousands of parameters. Each row is a JSON array with one element per column;
+//!   booleans are JSON booleans, timestamps RFC 3339 strings as sqlx writes them, JSON documents
+//!   strings;
+//! - the JSON export's documents, rendered by the database a batch at a time;
+//! - row locks (PostgreSQL only) and planner statistics after bulk writes.
+//!
+//! The API tests run against both backends, so every function here is exercised on both.
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement};
 
@@ -99,12 +103,12 @@ pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
     let text = |column: &str| json_string(backend, column);
     let ts = |column: &str| json_string(backend, &timestamp(backend, column));
     let completed_by = if only_id {
-        json_int("a.completed_by_id")
+        json_number("a.completed_by_id")
     } else {
         format!(
             "CASE WHEN u.id IS NULL THEN {} ELSE concat('{{\"id\":', CAST(u.id AS TEXT), ',\"email\":', {}, \
              ',\"first_name\":', {}, ',\"last_name\":', {}, '}}') END",
-            json_int("a.completed_by_id"),
+            json_number("a.completed_by_id"),
             text("u.email"),
             text("u.first_name"),
             text("u.last_name")
@@ -128,7 +132,7 @@ pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
         "',\"draft_created_at\":'".to_string(),
         format!("CASE WHEN a.draft_created_at IS NULL THEN 'null' ELSE {} END", ts("a.draft_created_at")),
         "',\"lead_time\":'".to_string(),
-        json_int("a.lead_time"),
+        json_number("a.lead_time"),
         "',\"prediction\":'".to_string(),
         "a.prediction".to_string(),
         "',\"result_count\":'".to_string(),
@@ -136,7 +140,7 @@ pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
         "',\"unique_id\":'".to_string(),
         text("a.unique_id"),
         "',\"import_id\":'".to_string(),
-        json_int("a.import_id"),
+        json_number("a.import_id"),
         "',\"last_action\":'".to_string(),
         text("a.last_action"),
         "',\"bulk_created\":'".to_string(),
@@ -146,13 +150,13 @@ pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
         "',\"project\":'".to_string(),
         "CAST(a.project_id AS TEXT)".to_string(),
         "',\"updated_by\":'".to_string(),
-        json_int("a.updated_by_id"),
+        json_number("a.updated_by_id"),
         "',\"parent_prediction\":'".to_string(),
-        json_int("a.parent_prediction_id"),
+        json_number("a.parent_prediction_id"),
         "',\"parent_annotation\":'".to_string(),
-        json_int("a.parent_annotation_id"),
+        json_number("a.parent_annotation_id"),
         "',\"last_created_by\":'".to_string(),
-        json_int("a.last_created_by_id"),
+        json_number("a.last_created_by_id"),
         "'}'".to_string(),
     ];
     format!("concat({})", parts.join(", "))
@@ -167,7 +171,7 @@ fn json_string(backend: DbBackend, expr: &str) -> String {
 }
 
 /// A nullable number expression as JSON text.
-fn json_int(expr: &str) -> String {
+fn json_number(expr: &str) -> String {
     format!("COALESCE(CAST({expr} AS TEXT), 'null')")
 }
 
@@ -247,7 +251,7 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
         "',\"comment_count\":0,\"unresolved_comment_count\":0,\"last_comment_updated_at\":null,\"project\":'".to_string(),
         "CAST(t.project_id AS TEXT)".to_string(),
         "',\"updated_by\":'".to_string(),
-        json_int("t.updated_by_id"),
+        json_number("t.updated_by_id"),
         "',\"comment_authors\":[]}'".to_string(),
     ];
     let doc = format!("concat({})", parts.join(", "));
