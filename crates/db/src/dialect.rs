@@ -25,44 +25,70 @@ pub enum Kind {
 /// Rows per statement: keeps each JSON document to a few megabytes.
 const ROWS_PER_STATEMENT: usize = 20_000;
 
-fn select_list(backend: DbBackend, columns: &[(&str, Kind)]) -> String {
+/// Where a bulk-inserted column's value comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The next element of each row's JSON array.
+    Row(Kind),
+    /// One value for every row of the statement (project, timestamps), bound once.
+    Same(sea_orm::Value),
+}
+
+fn select_list(backend: DbBackend, columns: &[(&str, Source)]) -> String {
+    let mut element = 0;
+    let mut parameter = 1;
     columns
         .iter()
-        .enumerate()
-        .map(|(i, (_, kind))| match backend {
-            DbBackend::Postgres => {
-                let cast = match kind {
-                    Kind::Int => "::bigint",
-                    Kind::Float => "::double precision",
-                    Kind::Bool => "::boolean",
-                    Kind::Text => "",
-                    Kind::Timestamp => "::timestamptz",
-                };
-                format!("(r.v->>{i}){cast}")
+        .map(|(_, source)| match source {
+            Source::Same(_) => {
+                parameter += 1;
+                match backend {
+                    DbBackend::Postgres => format!("${parameter}"),
+                    _ => format!("?{parameter}"),
+                }
             }
-            // SQLite's ->> turns JSON true/false into 1/0, numbers into numbers, strings into text.
-            _ => format!("r.v ->> {i}"),
+            Source::Row(kind) => {
+                element += 1;
+                let i = element - 1;
+                match backend {
+                    DbBackend::Postgres => {
+                        let cast = match kind {
+                            Kind::Int => "::bigint",
+                            Kind::Float => "::double precision",
+                            Kind::Bool => "::boolean",
+                            Kind::Text => "",
+                            Kind::Timestamp => "::timestamptz",
+                        };
+                        format!("(r.v->>{i}){cast}")
+                    }
+                    // SQLite's ->> turns JSON true/false into 1/0, numbers into numbers, strings into text.
+                    _ => format!("r.v ->> {i}"),
+                }
+            }
         })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// Inserts rows into `table`. `write_row` appends row `i` as a JSON array to the buffer.
+/// Inserts rows into `table`. `write_row` appends row `i` as a JSON array holding, in order, the
+/// values of the `Source::Row` columns.
 pub async fn insert_json_rows<C: ConnectionTrait>(
     conn: &C,
     table: &str,
-    columns: &[(&str, Kind)],
+    columns: &[(&str, Source)],
     count: usize,
     mut write_row: impl FnMut(usize, &mut Vec<u8>),
 ) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let same: Vec<sea_orm::Value> =
+        columns.iter().filter_map(|(_, source)| if let Source::Same(value) = source { Some(value.clone()) } else { None }).collect();
     // PostgreSQL: jsonb, so each ->> is a lookup rather than a re-parse of the row's text.
     // SQLite: every mention of json_each's `value` re-renders the row as text, so the rows are
     // materialized once, as JSONB, before the columns are picked out of them.
     let (prefix, source) = match backend {
         DbBackend::Postgres => ("", "jsonb_array_elements($1::jsonb) AS r(v)"),
-        _ => ("WITH rows AS MATERIALIZED (SELECT jsonb(value) AS v FROM json_each(?)) ", "rows AS r"),
+        _ => ("WITH rows AS MATERIALIZED (SELECT jsonb(value) AS v FROM json_each(?1)) ", "rows AS r"),
     };
     let sql = format!("{prefix}INSERT INTO {table} ({}) SELECT {} FROM {source}", names.join(", "), select_list(backend, columns));
     let mut start = 0;
@@ -78,7 +104,8 @@ pub async fn insert_json_rows<C: ConnectionTrait>(
         }
         buffer.push(b']');
         let json = String::from_utf8(buffer).map_err(|e| DbErr::Custom(e.to_string()))?;
-        conn.execute(Statement::from_sql_and_values(backend, &sql, [json.into()])).await?;
+        let values = std::iter::once(json.into()).chain(same.iter().cloned());
+        conn.execute(Statement::from_sql_and_values(backend, &sql, values)).await?;
         start = end;
     }
     Ok(())

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::dialect::{insert_json_rows, Kind, RowWriter};
+use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::entities::annotation;
 
 /// An annotation to insert.
@@ -28,35 +28,33 @@ pub struct NewAnnotation {
     pub updated_by_id: Option<i64>,
 }
 
-const COLUMNS: &[(&str, Kind)] = &[
-    ("task_id", Kind::Int),
-    ("project_id", Kind::Int),
-    ("completed_by_id", Kind::Int),
-    ("result", Kind::Text),
-    ("was_cancelled", Kind::Bool),
-    ("ground_truth", Kind::Bool),
-    ("lead_time", Kind::Float),
-    ("import_id", Kind::Int),
-    ("result_count", Kind::Int),
-    ("bulk_created", Kind::Bool),
-    ("prediction", Kind::Text),
-    ("parent_prediction_id", Kind::Int),
-    ("parent_annotation_id", Kind::Int),
-    ("unique_id", Kind::Text),
-    ("draft_created_at", Kind::Timestamp),
-    ("last_action", Kind::Text),
-    ("updated_by_id", Kind::Int),
-    ("created_at", Kind::Timestamp),
-    ("updated_at", Kind::Timestamp),
-];
-
 /// Inserts many annotations (no ids returned).
 pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewAnnotation>, now: DateTime<Utc>) -> Result<(), DbErr> {
-    insert_json_rows(conn, "annotations", COLUMNS, rows.len(), |i, out| {
+    let columns = [
+        ("task_id", Source::Row(Kind::Int)),
+        ("project_id", Source::Same(project_id.into())),
+        ("completed_by_id", Source::Row(Kind::Int)),
+        ("result", Source::Row(Kind::Text)),
+        ("was_cancelled", Source::Row(Kind::Bool)),
+        ("ground_truth", Source::Row(Kind::Bool)),
+        ("lead_time", Source::Row(Kind::Float)),
+        ("import_id", Source::Row(Kind::Int)),
+        ("result_count", Source::Row(Kind::Int)),
+        ("bulk_created", Source::Row(Kind::Bool)),
+        ("prediction", Source::Row(Kind::Text)),
+        ("parent_prediction_id", Source::Row(Kind::Int)),
+        ("parent_annotation_id", Source::Row(Kind::Int)),
+        ("unique_id", Source::Row(Kind::Text)),
+        ("draft_created_at", Source::Row(Kind::Timestamp)),
+        ("last_action", Source::Row(Kind::Text)),
+        ("updated_by_id", Source::Row(Kind::Int)),
+        ("created_at", Source::Same(now.into())),
+        ("updated_at", Source::Same(now.into())),
+    ];
+    insert_json_rows(conn, "annotations", &columns, rows.len(), |i, out| {
         let a = &rows[i];
         RowWriter::new(out)
             .value(&a.task_id)
-            .value(&project_id)
             .value(&a.completed_by_id)
             .value(&a.result)
             .value(&a.was_cancelled)
@@ -72,8 +70,6 @@ pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Ve
             .time(a.draft_created_at.as_ref())
             .value(&a.last_action)
             .value(&a.updated_by_id)
-            .time(Some(&now))
-            .time(Some(&now))
             .end();
     })
     .await

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::dialect::{insert_json_rows, Kind, RowWriter};
+use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::entities::prediction;
 
 /// A prediction to insert.
@@ -19,27 +19,18 @@ pub struct NewPrediction {
 /// Inserts many predictions.
 pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewPrediction>, now: DateTime<Utc>) -> Result<(), DbErr> {
     let columns = [
-        ("task_id", Kind::Int),
-        ("project_id", Kind::Int),
-        ("result", Kind::Text),
-        ("model_version", Kind::Text),
-        ("score", Kind::Float),
-        ("mislabeling", Kind::Float),
-        ("created_at", Kind::Timestamp),
-        ("updated_at", Kind::Timestamp),
+        ("task_id", Source::Row(Kind::Int)),
+        ("project_id", Source::Same(project_id.into())),
+        ("result", Source::Row(Kind::Text)),
+        ("model_version", Source::Row(Kind::Text)),
+        ("score", Source::Row(Kind::Float)),
+        ("mislabeling", Source::Same(0.0f64.into())),
+        ("created_at", Source::Same(now.into())),
+        ("updated_at", Source::Same(now.into())),
     ];
     insert_json_rows(conn, "predictions", &columns, rows.len(), |i, out| {
         let p = &rows[i];
-        RowWriter::new(out)
-            .value(&p.task_id)
-            .value(&project_id)
-            .value(&p.result)
-            .value(&p.model_version)
-            .value(&p.score)
-            .value(&0.0f64)
-            .time(Some(&now))
-            .time(Some(&now))
-            .end();
+        RowWriter::new(out).value(&p.task_id).value(&p.result).value(&p.model_version).value(&p.score).end();
     })
     .await
 }

@@ -7,7 +7,7 @@ use sea_orm::{
     Statement,
 };
 
-use crate::dialect::{insert_json_rows, Kind, RowWriter};
+use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::counters::{self, TaskSet, TaskTally};
 use crate::entities::{project, task};
 
@@ -24,26 +24,6 @@ pub struct NewTask {
     pub updated_by_id: Option<i64>,
 }
 
-const COLUMNS: &[(&str, Kind)] = &[
-    ("project_id", Kind::Int),
-    ("inner_id", Kind::Int),
-    ("data", Kind::Text),
-    ("meta", Kind::Text),
-    ("is_labeled", Kind::Bool),
-    ("overlap", Kind::Int),
-    ("total_annotations", Kind::Int),
-    ("cancelled_annotations", Kind::Int),
-    ("total_predictions", Kind::Int),
-    ("ground_truth_annotations", Kind::Int),
-    ("useful_annotations", Kind::Int),
-    ("completed_at", Kind::Timestamp),
-    ("file_upload_id", Kind::Int),
-    ("updated_by_id", Kind::Int),
-    ("allow_skip", Kind::Bool),
-    ("created_at", Kind::Timestamp),
-    ("updated_at", Kind::Timestamp),
-];
-
 #[derive(FromQueryResult)]
 struct IdRow {
     id: i64,
@@ -59,10 +39,28 @@ pub async fn insert_many<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<i64>, DbErr> {
     let count = tasks.len() as i64;
-    insert_json_rows(conn, "tasks", COLUMNS, tasks.len(), |i, out| {
+    let columns = [
+        ("project_id", Source::Same(project_id.into())),
+        ("inner_id", Source::Row(Kind::Int)),
+        ("data", Source::Row(Kind::Text)),
+        ("meta", Source::Row(Kind::Text)),
+        ("is_labeled", Source::Row(Kind::Bool)),
+        ("overlap", Source::Row(Kind::Int)),
+        ("total_annotations", Source::Row(Kind::Int)),
+        ("cancelled_annotations", Source::Row(Kind::Int)),
+        ("total_predictions", Source::Row(Kind::Int)),
+        ("ground_truth_annotations", Source::Row(Kind::Int)),
+        ("useful_annotations", Source::Row(Kind::Int)),
+        ("completed_at", Source::Row(Kind::Timestamp)),
+        ("file_upload_id", Source::Row(Kind::Int)),
+        ("updated_by_id", Source::Row(Kind::Int)),
+        ("allow_skip", Source::Same(true.into())),
+        ("created_at", Source::Same(now.into())),
+        ("updated_at", Source::Same(now.into())),
+    ];
+    insert_json_rows(conn, "tasks", &columns, tasks.len(), |i, out| {
         let t = &tasks[i];
         RowWriter::new(out)
-            .value(&project_id)
             .value(&(first_inner_id + i as i64))
             .value(&t.data)
             .value(&t.meta)
@@ -76,9 +74,6 @@ pub async fn insert_many<C: ConnectionTrait>(
             .time(t.tally.is_labeled.then_some(&now))
             .value(&t.file_upload_id)
             .value(&t.updated_by_id)
-            .value(&true)
-            .time(Some(&now))
-            .time(Some(&now))
             .end();
     })
     .await?;
