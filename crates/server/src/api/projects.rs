@@ -11,7 +11,7 @@ use tessera_db::entities::project;
 use tessera_db::{queries, time};
 use tessera_labelconfig::LabelConfig;
 
-use crate::api::pagination::{page_window, Page, PageParams};
+use crate::api::pagination::{page_window, Page, PageParams, Window};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -71,15 +71,14 @@ fn restrict(value: Value, include: Option<&str>) -> Value {
     }
 }
 
-async fn list_projects(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    uri: Uri,
-    ApiQuery(page): ApiQuery<PageParams>,
-    ApiQuery(params): ApiQuery<ListParams>,
-) -> ApiResult<Json<Page<Value>>> {
-    let window = page_window(&page, 30, 100)?;
+/// One page of the caller's projects under the list filters (shared by the list and `counts`).
+async fn page_of_projects(
+    state: &AppState,
+    caller: &Caller,
+    page: &PageParams,
+    params: &ListParams,
+) -> ApiResult<(Window, u64, Vec<project::Model>)> {
+    let window = page_window(page, 30, 100)?;
     let filter = queries::projects::ListFilter {
         ids: params.ids.as_deref().map(|ids| ids.split(',').filter_map(|id| id.trim().parse().ok()).collect()),
         title: params.title.clone().filter(|t| !t.is_empty()),
@@ -90,9 +89,64 @@ async fn list_projects(
     if rows.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
+    Ok((window, count, rows))
+}
+
+async fn list_projects(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<Value>>> {
+    let (window, count, rows) = page_of_projects(&state, &caller, &page, &params).await?;
     let mut results = Vec::with_capacity(rows.len());
     for rendered in respond_all(&state, &caller, rows, Counters::Shown).await? {
         let value = serde_json::to_value(rendered).map_err(|e| ApiError::Internal(e.into()))?;
+        results.push(restrict(value, params.include.as_deref()));
+    }
+    Ok(Json(Page::new(&headers, &uri, window, count, results)))
+}
+
+/// `ProjectCountsSerializer`: a project's id and its counters.
+#[derive(Serialize)]
+struct ProjectCounts {
+    id: i64,
+    task_number: i64,
+    finished_task_number: i64,
+    total_predictions_number: i64,
+    total_annotations_number: i64,
+    num_tasks_with_annotations: i64,
+    useful_annotation_number: i64,
+    ground_truth_number: i64,
+    skipped_annotations_number: i64,
+}
+
+/// `GET /api/projects/counts/`: the list's filters and paging, counters only.
+async fn project_counts(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    uri: Uri,
+    ApiQuery(page): ApiQuery<PageParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<Value>>> {
+    let (window, count, rows) = page_of_projects(&state, &caller, &page, &params).await?;
+    let mut results = Vec::with_capacity(rows.len());
+    for p in rows {
+        let counts = ProjectCounts {
+            id: p.id,
+            task_number: p.task_number,
+            finished_task_number: p.finished_task_number,
+            total_predictions_number: p.total_predictions_number,
+            total_annotations_number: p.total_annotations_number,
+            num_tasks_with_annotations: p.num_tasks_with_annotations,
+            useful_annotation_number: p.useful_annotation_number,
+            ground_truth_number: p.ground_truth_number,
+            skipped_annotations_number: p.skipped_annotations_number,
+        };
+        let value = serde_json::to_value(counts).map_err(|e| ApiError::Internal(e.into()))?;
         results.push(restrict(value, params.include.as_deref()));
     }
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
@@ -206,6 +260,7 @@ async fn project_summary(State(state): State<AppState>, caller: Caller, ApiPath(
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/projects/", get(list_projects).post(create_project));
     let router = slashed(router, "/api/projects/validate/", post(validate_config));
+    let router = slashed(router, "/api/projects/counts/", get(project_counts));
     let router = slashed(
         router,
         "/api/projects/{id}/",

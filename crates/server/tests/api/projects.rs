@@ -133,6 +133,11 @@ async fn list_paginates_like_drf_and_filters() {
     assert_eq!(ordered["results"][0]["id"], ids[0]);
     let narrow = app.get("/api/projects/?include=id,title").await.body;
     assert_eq!(narrow["results"][0].as_object().unwrap().len(), 2);
+    app.import(ids[0], json!([{"text": "a"}, {"text": "b"}])).await;
+    let counts = app.get(&format!("/api/projects/counts/?ids={}", ids[0])).await.expect(200).body;
+    assert_eq!(counts["count"], 1);
+    assert_eq!(counts["results"][0]["task_number"], 2);
+    assert_eq!(counts["results"][0].as_object().unwrap().len(), 9, "id and the eight counters");
 }
 
 #[tokio::test]
