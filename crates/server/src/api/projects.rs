@@ -60,6 +60,14 @@ fn ordering(spec: &str) -> Option<(project::Column, bool)> {
     project::Column::iter().find(|c| sea_orm::IdenStatic::as_str(c) == name).map(|c| (c, ascending))
 }
 
+/// Renders items, keeping only the `include`d keys of each.
+fn restricted<T: Serialize>(items: Vec<T>, include: Option<&str>) -> ApiResult<Vec<Value>> {
+    items
+        .into_iter()
+        .map(|item| Ok(restrict(serde_json::to_value(item).map_err(|e| ApiError::Internal(e.into()))?, include)))
+        .collect()
+}
+
 /// Keeps only the `include`d keys of a rendered object (FlexFields `include`).
 fn restrict(value: Value, include: Option<&str>) -> Value {
     match (value, include) {
@@ -101,11 +109,7 @@ async fn list_projects(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
     let (window, count, rows) = page_of_projects(&state, &caller, &page, &params).await?;
-    let mut results = Vec::with_capacity(rows.len());
-    for rendered in respond_all(&state, &caller, rows, Counters::Shown).await? {
-        let value = serde_json::to_value(rendered).map_err(|e| ApiError::Internal(e.into()))?;
-        results.push(restrict(value, params.include.as_deref()));
-    }
+    let results = restricted(respond_all(&state, &caller, rows, Counters::Shown).await?, params.include.as_deref())?;
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
@@ -133,9 +137,9 @@ async fn project_counts(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
     let (window, count, rows) = page_of_projects(&state, &caller, &page, &params).await?;
-    let mut results = Vec::with_capacity(rows.len());
-    for p in rows {
-        let counts = ProjectCounts {
+    let counts: Vec<ProjectCounts> = rows
+        .into_iter()
+        .map(|p| ProjectCounts {
             id: p.id,
             task_number: p.task_number,
             finished_task_number: p.finished_task_number,
@@ -145,10 +149,9 @@ async fn project_counts(
             useful_annotation_number: p.useful_annotation_number,
             ground_truth_number: p.ground_truth_number,
             skipped_annotations_number: p.skipped_annotations_number,
-        };
-        let value = serde_json::to_value(counts).map_err(|e| ApiError::Internal(e.into()))?;
-        results.push(restrict(value, params.include.as_deref()));
-    }
+        })
+        .collect();
+    let results = restricted(counts, params.include.as_deref())?;
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
