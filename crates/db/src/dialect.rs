@@ -6,7 +6,8 @@
 //!   booleans are JSON booleans, timestamps RFC 3339 strings as sqlx writes them, JSON documents
 //!   strings;
 //! - the JSON export's documents, rendered by the database a batch at a time;
-//! - row locks (PostgreSQL only) and planner statistics after bulk writes.
+//! - row locks (PostgreSQL only) and planner statistics after bulk writes;
+//! - JSON access, regular expressions and collation for the Data Manager filters (`filters.rs`).
 //!
 //! The API tests run against both backends, so every function here is exercised on both.
 
@@ -355,5 +356,66 @@ impl<'a> RowWriter<'a> {
     /// Ends the row (`]`).
     pub fn end(&mut self) {
         self.out.push(b']');
+    }
+}
+
+/// The JSON path operand selecting top-level `key` of a document: `$."key"` on SQLite, the key
+/// itself on PostgreSQL. Bind it as a value; keys never contain `"` (the filter parser refuses them).
+pub fn json_key_path(backend: DbBackend, key: &str) -> String {
+    match backend {
+        DbBackend::Postgres => key.to_string(),
+        _ => format!("$.\"{key}\""),
+    }
+}
+
+/// A JSON text column's value at `path` as SQL text (strings unquoted).
+pub fn json_text_at(backend: DbBackend, column: &str, path: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("({column}::jsonb ->> {path})"),
+        _ => format!("({column} ->> {path})"),
+    }
+}
+
+/// The value at `path` as a float when it is a JSON number, else NULL (never a cast error).
+pub fn json_float_at(backend: DbBackend, column: &str, path: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "(CASE WHEN jsonb_typeof({column}::jsonb -> {path}) = 'number' THEN ({column}::jsonb ->> {path})::double precision END)"
+        ),
+        _ => format!("(CASE WHEN json_type({column}, {path}) IN ('integer', 'real') THEN CAST({column} ->> {path} AS REAL) END)"),
+    }
+}
+
+/// The value at `path` as JSON text (`true`, `"a"`, `3`).
+pub fn json_raw_at(backend: DbBackend, column: &str, path: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("(({column}::jsonb -> {path})::text)"),
+        _ => format!("({column} -> {path})"),
+    }
+}
+
+/// Whether a JSON text column equals the JSON document bound at `value`.
+pub fn json_equal(backend: DbBackend, column: &str, value: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{column}::jsonb = {value}::jsonb"),
+        _ => format!("json({column}) = json({value})"),
+    }
+}
+
+/// `expr` matches the regular expression bound at `pattern` (case-sensitive). SQLite's `REGEXP`
+/// is registered on every connection (`Db::connect`).
+pub fn regex_match(backend: DbBackend, expr: &str, pattern: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{expr} ~ {pattern}"),
+        _ => format!("{expr} REGEXP {pattern}"),
+    }
+}
+
+/// A text expression sorted by code point on both backends (SQLite's default; PostgreSQL's
+/// database collation would otherwise sort case-insensitively).
+pub fn byte_order(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{expr} COLLATE \"C\""),
+        _ => expr.to_string(),
     }
 }

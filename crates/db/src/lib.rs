@@ -7,6 +7,7 @@
 pub mod counters;
 pub mod dialect;
 pub mod entities;
+pub mod filters;
 pub mod migrations;
 pub mod queries;
 pub mod time;
@@ -101,6 +102,7 @@ impl Db {
                     // Checkpoints run in the background (`spawn_checkpointer`), not inside the
                     // commit of whichever request crossed the WAL threshold.
                     .pragma("wal_autocheckpoint", "0")
+                    .with_regexp()
             });
         let conn = Database::connect(options).await?;
         let write_gate = (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));

@@ -2,11 +2,15 @@
 
 pub mod annotation;
 pub mod auth_session;
+pub mod draft;
 pub mod file_upload;
 pub mod jwt_token;
 pub mod organization;
 pub mod organization_member;
 pub mod prediction;
 pub mod project;
+pub mod stream_history;
 pub mod task;
+pub mod task_lock;
 pub mod user;
+pub mod view;

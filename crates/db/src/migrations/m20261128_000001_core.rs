@@ -5,6 +5,8 @@
 //! `jsonb` would sort keys) and exports can copy stored JSON straight into the response.
 
 use sea_orm_migration::prelude::*;
+
+use super::schema::{created_updated, fk, id, index};
 use sea_orm_migration::schema::{
     big_integer, big_integer_null, boolean, double, double_null, integer, string, string_null,
     string_uniq, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
@@ -16,33 +18,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m20261128_000001_core"
     }
-}
-
-fn id() -> ColumnDef {
-    ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key().take()
-}
-
-fn fk(table: &str, column: &str, to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{table}_{column}"))
-        .from(Alias::new(table), Alias::new(column))
-        .to(Alias::new(to), Alias::new("id"))
-        .on_delete(on_delete)
-        .take()
-}
-
-fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("idx_{table}_{}", columns.join("_"))).table(Alias::new(table));
-    for column in columns {
-        stmt.col(Alias::new(*column));
-    }
-    stmt
-}
-
-fn created_updated(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    table.col(timestamp_with_time_zone(Alias::new("created_at")))
-        .col(timestamp_with_time_zone(Alias::new("updated_at")))
 }
 
 #[async_trait::async_trait]

@@ -2,9 +2,11 @@
 
 pub mod annotations;
 pub mod auth;
+pub mod drafts;
 pub mod file_uploads;
 pub mod organizations;
 pub mod predictions;
 pub mod projects;
 pub mod tasks;
 pub mod users;
+pub mod views;

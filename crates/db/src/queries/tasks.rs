@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::counters::{self, TaskSet, TaskTally};
 use crate::entities::{project, task};
+use crate::filters::CompiledQuery;
 
 /// A task to insert, with its counters computed by the caller.
 #[derive(Debug, Clone)]
@@ -216,4 +217,39 @@ pub async fn export_json_batch<C: ConnectionTrait>(conn: &C, batch: &crate::dial
     let sql = crate::dialect::export_batch_sql(backend, batch);
     let row = Row::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?;
     Ok(row.and_then(|r| r.docs.zip(r.last_id)))
+}
+
+/// A page of a project's tasks selected and ordered by a Data Manager query.
+pub async fn filtered_page<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    query: &CompiledQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<task::Model>, DbErr> {
+    if query.is_plain() {
+        return page_by_id(conn, project, offset, limit).await;
+    }
+    task::Model::find_by_statement(query.select_ordered("tasks.*", Some((offset, limit)))).all(conn).await
+}
+
+/// Count and counter sums of the tasks a Data Manager query selects.
+#[derive(Debug, Clone, Copy, Default, FromQueryResult)]
+pub struct FilteredTotals {
+    pub total: i64,
+    pub total_annotations: i64,
+    pub total_predictions: i64,
+}
+
+/// Totals over every task the query selects (not only one page).
+pub async fn filtered_totals<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> Result<FilteredTotals, DbErr> {
+    let what = "COUNT(*) AS total, COALESCE(SUM(tasks.total_annotations), 0) AS total_annotations, \
+                COALESCE(SUM(tasks.total_predictions), 0) AS total_predictions";
+    Ok(FilteredTotals::find_by_statement(query.select(what)).one(conn).await?.unwrap_or_default())
+}
+
+/// Ids of every task the query selects, in the query's order (bulk actions).
+pub async fn filtered_ids<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> Result<Vec<i64>, DbErr> {
+    let rows = IdRow::find_by_statement(query.select_ordered("tasks.id AS id", None)).all(conn).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

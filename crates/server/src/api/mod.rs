@@ -16,6 +16,7 @@ mod tasks;
 mod tokens;
 mod user_pages;
 mod users;
+mod views;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     router = annotations::routes(router);
     router = predictions::routes(router);
     router = exports::routes(router);
+    router = views::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .fallback(not_found)

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_db::counters::{TaskSet, TaskTally};
 use tessera_db::entities::{project, task};
-use tessera_db::queries::tasks::NewTask;
+use tessera_db::filters::TaskQuery;
+use tessera_db::queries::tasks::{FilteredTotals, NewTask};
 use tessera_db::{queries, time};
 
 use crate::api::slashed;
@@ -19,7 +20,7 @@ use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::render::{
     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
-use crate::services::{scope, tasks};
+use crate::services::{dm, scope, tasks};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -29,6 +30,8 @@ struct ListParams {
     page: Option<String>,
     page_size: Option<String>,
     fields: Option<String>,
+    query: Option<String>,
+    include: Option<String>,
 }
 
 /// The Data Manager's task page: `{total_annotations, total_predictions, total, tasks}`.
@@ -37,7 +40,7 @@ struct TaskPage {
     total_annotations: i64,
     total_predictions: i64,
     total: i64,
-    tasks: Vec<DmTaskOut>,
+    tasks: Vec<Value>,
 }
 
 fn positive(value: Option<&str>, default: u64) -> Option<u64> {
@@ -47,41 +50,69 @@ fn positive(value: Option<&str>, default: u64) -> Option<u64> {
     }
 }
 
+/// Keeps only the `include`d fields of a rendered task (DRF FlexFields' `include=id,...`).
+fn only_included(task: Value, include: Option<&[&str]>) -> Value {
+    match (include, task) {
+        (Some(names), Value::Object(map)) => Value::Object(map.into_iter().filter(|(k, _)| names.contains(&k.as_str())).collect()),
+        (_, task) => task,
+    }
+}
+
 async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<TaskPage>> {
-    let Some(project_id) = params.project.as_deref().and_then(|p| p.parse::<i64>().ok()) else {
+    let id_of = |text: Option<&str>| text.and_then(|p| p.parse::<i64>().ok());
+    let (project_id, view_id) = (id_of(params.project.as_deref()), id_of(params.view.as_deref()));
+    if project_id.is_none() && view_id.is_none() {
         let detail = if params.view.is_some() { "View is not found" } else { "Neither project nor view id specified" };
         return Err(ApiError::Bare(StatusCode::NOT_FOUND, detail.into()));
-    };
-    let project = scope::project(state.db.conn(), &caller, project_id).await?;
+    }
+    let conn = state.db.conn();
+    let query_text = params.query.as_deref().filter(|q| !q.is_empty());
+    let selected = dm::resolve(conn, &caller, project_id, view_id, || match query_text {
+        Some(text) => dm::parse_query_param(text),
+        None => Ok(TaskQuery::default()),
+    })
+    .await?;
+    let project = selected.project;
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
     let size = positive(params.page_size.as_deref(), 100).unwrap_or(100);
-    let conn = state.db.conn();
-    let tasks = queries::tasks::page_by_id(conn, &project, (page - 1) * size, size).await?;
+    let tasks = queries::tasks::filtered_page(conn, &project, &selected.query, (page - 1) * size, size).await?;
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    let batch = TaskBatch::load(conn, &tasks).await?;
+    let totals = if selected.query.is_plain() {
+        FilteredTotals {
+            total: project.task_number,
+            total_annotations: project.total_annotations_number,
+            total_predictions: project.total_predictions_number,
+        }
+    } else {
+        queries::tasks::filtered_totals(conn, &selected.query).await?
+    };
+    let batch = TaskBatch::load(conn, &tasks, caller.user.id).await?;
     let first_key = first_data_key(&project);
     let nested = (params.fields.as_deref() == Some("all")).then_some(CompletedBy::Id);
+    let include: Option<Vec<&str>> = params.include.as_deref().map(|i| i.split(',').map(str::trim).collect());
     let now = time::now();
-    Ok(Json(TaskPage {
-        total_annotations: project.total_annotations_number,
-        total_predictions: project.total_predictions_number,
-        total: project.task_number,
-        tasks: tasks.into_iter().map(|t| dm_task(t, &batch, first_key.as_deref(), nested, &now)).collect(),
-    }))
+    let tasks = tasks
+        .into_iter()
+        .map(|t| {
+            let rendered = serde_json::to_value(dm_task(t, &batch, first_key.as_deref(), nested, &now)).map_err(anyhow::Error::from)?;
+            Ok(only_included(rendered, include.as_deref()))
+        })
+        .collect::<ApiResult<Vec<Value>>>()?;
+    Ok(Json(TaskPage { total_annotations: totals.total_annotations, total_predictions: totals.total_predictions, total: totals.total, tasks }))
 }
 
 async fn get_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<DmTaskOut>> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
-    let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task)).await?;
+    let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task), caller.user.id).await?;
     let first_key = first_data_key(&project);
     Ok(Json(dm_task(task, &batch, first_key.as_deref(), Some(CompletedBy::Expanded), &time::now())))
 }
 
 /// The simple task shape with nested annotations (`completed_by` as id) and predictions.
-async fn simple_with_nested(state: &AppState, tasks: Vec<task::Model>, project: &project::Model) -> ApiResult<Vec<SimpleTaskOut>> {
-    let batch = TaskBatch::load(state.db.conn(), &tasks).await?;
+async fn simple_with_nested(state: &AppState, tasks: Vec<task::Model>, project: &project::Model, viewer: i64) -> ApiResult<Vec<SimpleTaskOut>> {
+    let batch = TaskBatch::load(state.db.conn(), &tasks, viewer).await?;
     let first_key = first_data_key(project);
     let now = time::now();
     let users = Users::load(state.db.conn(), batch.annotations.values().flatten().map(|a| a.completed_by_id)).await?;
@@ -155,7 +186,7 @@ async fn update_task(State(state): State<AppState>, caller: Caller, ApiPath(id):
     queries::tasks::update_fields(&*txn, task.id, data, meta, caller.user.id, time::now()).await?;
     let task = queries::tasks::find(&*txn, task.id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
     txn.commit().await?;
-    let mut rendered = simple_with_nested(&state, vec![task], &project).await?;
+    let mut rendered = simple_with_nested(&state, vec![task], &project, caller.user.id).await?;
     Ok(Json(rendered.remove(0)))
 }
 
@@ -196,7 +227,7 @@ async fn list_project_tasks(
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Not found.".into()));
     }
-    Ok(Json(simple_with_nested(&state, tasks, &project).await?))
+    Ok(Json(simple_with_nested(&state, tasks, &project, caller.user.id).await?))
 }
 
 /// `DELETE /api/projects/{id}/tasks/`: every task of the project.

@@ -6,6 +6,7 @@ pub mod predictions;
 pub mod render;
 pub mod scope;
 pub mod bootstrap;
+pub mod dm;
 pub mod export;
 pub mod import;
 pub mod projects;

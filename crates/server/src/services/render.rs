@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tessera_db::entities::{annotation, file_upload, prediction, project, task, user};
+use tessera_db::entities::{annotation, draft, file_upload, prediction, project, task, user};
 use tessera_db::{queries, time};
 use tessera_formats::import::UNDEFINED_KEY;
 
@@ -95,6 +95,11 @@ impl Users {
             Some(u) => format!("{} {}, {}", format!("{} {}", u.first_name, u.last_name).trim(), u.email, u.id),
             None => String::new(),
         }
+    }
+
+    /// The user's email ("" when the user is gone).
+    pub fn email(&self, id: i64) -> String {
+        self.0.get(&id).map(|u| u.email.clone()).unwrap_or_default()
     }
 
     /// `{id, first_name, last_name, avatar, email, initials}` as the task detail view expands it
@@ -298,7 +303,7 @@ pub struct DmTaskOut {
     pub predictions: Option<Vec<PredictionOut>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Vec<AnnotationOut>>,
-    pub drafts: Vec<Value>,
+    pub drafts: Vec<DraftOut>,
     pub annotators: Vec<i64>,
     pub inner_id: i64,
     pub cancelled_annotations: i32,
@@ -328,17 +333,57 @@ pub struct DmTaskOut {
     pub comment_authors: Vec<i64>,
 }
 
+/// A draft as Label Studio's `AnnotationDraftSerializer` shows it (`user` is the email).
+#[derive(Serialize)]
+pub struct DraftOut {
+    pub id: i64,
+    pub user: String,
+    pub created_username: String,
+    pub created_ago: String,
+    pub result: Value,
+    pub lead_time: Option<f64>,
+    pub was_postponed: bool,
+    pub import_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub task: i64,
+    pub annotation: Option<i64>,
+}
+
+/// Renders a draft; `users` must hold its author.
+pub fn draft_out(d: draft::Model, users: &Users, now: &DateTime<Utc>) -> DraftOut {
+    DraftOut {
+        id: d.id,
+        user: users.email(d.user_id),
+        created_username: users.created_username(Some(d.user_id)).trim_start().to_string(),
+        created_ago: created_ago(&d.created_at, now),
+        result: json_of(&d.result),
+        lead_time: d.lead_time,
+        was_postponed: d.was_postponed,
+        import_id: d.import_id,
+        created_at: time::format(&d.created_at),
+        updated_at: time::format(&d.updated_at),
+        task: d.task_id,
+        annotation: d.annotation_id,
+    }
+}
+
 /// Everything needed to render a page of tasks in the Data Manager shape.
 pub struct TaskBatch {
     pub annotations: HashMap<i64, Vec<annotation::Model>>,
     pub predictions: HashMap<i64, Vec<prediction::Model>>,
     pub uploads: HashMap<i64, String>,
     pub users: Users,
+    /// The viewer's own drafts, per task (shown only where Label Studio shows drafts).
+    pub drafts: HashMap<i64, Vec<draft::Model>>,
+    /// Tasks with a draft by anyone (`draft_exists`).
+    pub with_drafts: std::collections::HashSet<i64>,
 }
 
 impl TaskBatch {
-    /// Loads annotations, predictions, upload names and users of these tasks in four queries.
-    pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, tasks: &[task::Model]) -> ApiResult<TaskBatch> {
+    /// Loads annotations, predictions, upload names, users and drafts of these tasks; `viewer`'s
+    /// own drafts are kept for display.
+    pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, tasks: &[task::Model], viewer: i64) -> ApiResult<TaskBatch> {
         let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
         let mut annotations: HashMap<i64, Vec<annotation::Model>> = HashMap::new();
         for a in queries::annotations::of_tasks(conn, &ids).await? {
@@ -351,8 +396,14 @@ impl TaskBatch {
         let upload_ids: Vec<i64> = tasks.iter().filter_map(|t| t.file_upload_id).collect();
         let uploads = queries::file_uploads::find_many(conn, &upload_ids).await?;
         let uploads = uploads.into_iter().map(|u: file_upload::Model| (u.id, basename(&u.file))).collect();
-        let users = Users::load(conn, annotations.values().flatten().map(|a| a.completed_by_id)).await?;
-        Ok(TaskBatch { annotations, predictions, uploads, users })
+        let mut drafts: HashMap<i64, Vec<draft::Model>> = HashMap::new();
+        for d in queries::drafts::of_tasks_by_user(conn, &ids, viewer).await? {
+            drafts.entry(d.task_id).or_default().push(d);
+        }
+        let with_drafts = queries::drafts::tasks_with_drafts(conn, &ids).await?.into_iter().collect();
+        let completers = annotations.values().flatten().map(|a| a.completed_by_id);
+        let users = Users::load(conn, completers.chain(std::iter::once(Some(viewer)))).await?;
+        Ok(TaskBatch { annotations, predictions, uploads, users, drafts, with_drafts })
     }
 }
 
@@ -386,7 +437,10 @@ pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, neste
         id: t.id,
         predictions: nested.map(|_| predictions.iter().cloned().map(|p| prediction_out(p, now)).collect()),
         annotations: nested.map(|how| annotations.iter().cloned().map(|a| annotation_out(a, &batch.users, how, now)).collect()),
-        drafts: Vec::new(),
+        drafts: match nested {
+            Some(_) => batch.drafts.get(&t.id).map(|ds| ds.iter().map(|d| draft_out(d.clone(), &batch.users, now)).collect()).unwrap_or_default(),
+            None => Vec::new(),
+        },
         annotators,
         inner_id: t.inner_id,
         cancelled_annotations: t.cancelled_annotations,
@@ -401,7 +455,7 @@ pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, neste
         annotations_ids: annotations.iter().map(|a| a.id.to_string()).collect::<Vec<_>>().join(","),
         predictions_model_versions: versions.join(","),
         avg_lead_time: (!lead_times.is_empty()).then(|| lead_times.iter().sum::<f64>() / lead_times.len() as f64),
-        draft_exists: false,
+        draft_exists: batch.with_drafts.contains(&t.id),
         updated_by: t.updated_by_id.map(|user_id| vec![UpdatedBy { user_id }]).unwrap_or_default(),
         data: task_data(&t.data, first_key),
         meta: json_of(&t.meta),

@@ -3,6 +3,7 @@
 
 mod annotations;
 mod auth;
+mod data_manager;
 mod exports;
 mod helpers;
 mod imports;

@@ -1,0 +1,276 @@
+//! `/api/dm/views/`: saved Data Manager tabs. Label Studio keeps a view's `filters` and
+//! `ordering` apart from the rest of its `data` (`label_studio/data_manager/serializers.py`
+//! `ViewSerializer`); Tessera stores them the same way and merges them back on output.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tessera_db::entities::view;
+use tessera_db::queries::views::{NewView, ViewChanges};
+use tessera_db::{queries, time};
+
+use crate::api::slashed;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult, FieldErrors};
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
+use crate::services::{dm, scope};
+use crate::state::AppState;
+
+/// A view as Label Studio returns it.
+#[derive(Serialize)]
+struct ViewOut {
+    id: i64,
+    data: Value,
+    order: i32,
+    user: Option<i64>,
+    project: i64,
+}
+
+fn view_out(view: view::Model) -> ViewOut {
+    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+    let mut data = match parse(&view.data) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    if let Some(filters) = view.filters.as_deref().map(parse) {
+        data.insert("filters".into(), filters);
+    }
+    if let Some(selected) = view.selected_items.as_deref().map(parse).filter(|v| !is_falsy(v)) {
+        data.insert("selectedItems".into(), selected);
+    }
+    let ordering = parse(&view.ordering);
+    if !is_falsy(&ordering) {
+        data.insert("ordering".into(), ordering);
+    }
+    ViewOut { id: view.id, data: Value::Object(data), order: view.order, user: view.user_id, project: view.project_id }
+}
+
+/// Python truthiness of a JSON value (empty containers, null, false, 0 and "" are falsy).
+fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
+/// One filter item as Label Studio stores it: `filter`, `operator`, `type`, `value`, and one
+/// level of `child_filter`.
+fn normalize_item(item: &Value, errors: &mut Vec<Value>, depth: usize) -> Value {
+    let get = |key: &str| item.get(key).cloned();
+    let mut out = Map::new();
+    let column = get("filter").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let mut problems = Map::new();
+    if !column.starts_with("filter:tasks:") {
+        problems.insert("column".into(), Value::from(vec![format!("Filter \"{column}\" should start with \"filter:tasks:\"")]));
+    } else {
+        let name = column.trim_start_matches("filter:tasks:").trim_start_matches('-');
+        if !name.starts_with("data.") && name.contains("__") {
+            problems.insert(
+                "column".into(),
+                Value::from(vec![format!(
+                    "\"__\" is not generally allowed in filters. Consider asking your administrator to add \"{name}\" to DATA_MANAGER_FILTER_ALLOWLIST, but note that some filter expressions may pose a security risk"
+                )]),
+            );
+        }
+    }
+    errors.push(Value::Object(problems));
+    out.insert("filter".into(), Value::from(column));
+    out.insert("operator".into(), get("operator").unwrap_or_else(|| Value::from("")));
+    out.insert("type".into(), get("type").unwrap_or_else(|| Value::from("")));
+    out.insert("value".into(), get("value").unwrap_or_else(|| Value::Object(Map::new())));
+    if depth == 0 {
+        if let Some(child) = item.get("child_filter").filter(|c| c.is_object()) {
+            let mut ignored = Vec::new();
+            out.insert("child_filter".into(), normalize_item(child, &mut ignored, 1));
+            errors.extend(ignored.into_iter().filter(|e| e.as_object().is_some_and(|o| !o.is_empty())));
+        }
+    }
+    Value::Object(out)
+}
+
+/// Splits a request's `data` into (rest of data, filters if a conjunction is given, ordering).
+fn split_data(data: &Value) -> ApiResult<(Map<String, Value>, Option<String>, Option<Value>)> {
+    let mut rest = match data {
+        Value::Object(map) => map.clone(),
+        Value::Null => Map::new(),
+        _ => return Err(ApiError::field("data", "Value must be valid JSON.")),
+    };
+    let filters = rest.remove("filters");
+    let ordering = rest.remove("ordering");
+    let filters = match filters.as_ref().and_then(|f| f.get("conjunction")).filter(|c| !is_falsy(c)) {
+        None => None,
+        Some(conjunction) => {
+            let mut errors = Vec::new();
+            let items: Vec<Value> = match filters.as_ref().and_then(|f| f.get("items")) {
+                Some(Value::Array(items)) => items.iter().map(|i| normalize_item(i, &mut errors, 0)).collect(),
+                _ => Vec::new(),
+            };
+            if errors.iter().any(|e| e.as_object().is_some_and(|o| !o.is_empty())) {
+                let mut fields = FieldErrors::new();
+                fields.insert("filter_group".into(), serde_json::json!({ "filters": errors }));
+                return Err(ApiError::Validation(fields));
+            }
+            Some(serde_json::json!({"conjunction": conjunction, "items": items}).to_string())
+        }
+    };
+    Ok((rest, filters, ordering))
+}
+
+#[derive(Deserialize)]
+struct ProjectParam {
+    project: Option<String>,
+}
+
+fn project_param(value: Option<&str>) -> ApiResult<Option<i64>> {
+    match value {
+        None | Some("") => Ok(None),
+        Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::field("project", "Select a valid choice. That choice is not one of the available choices.")
+        }),
+    }
+}
+
+async fn list_views(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ProjectParam>) -> ApiResult<Json<Vec<ViewOut>>> {
+    let conn = state.db.conn();
+    let projects = match project_param(params.project.as_deref())? {
+        Some(id) => match queries::projects::find(conn, caller.organization_id, id).await? {
+            Some(project) => vec![project.id],
+            None => return Err(ApiError::field("project", "Select a valid choice. That choice is not one of the available choices.")),
+        },
+        None => queries::projects::ids_in_org(conn, caller.organization_id).await?,
+    };
+    let views = queries::views::list(conn, &projects).await?;
+    Ok(Json(views.into_iter().map(view_out).collect()))
+}
+
+/// Reads `project` of a create/update body: required on create.
+async fn body_project(state: &AppState, caller: &Caller, body: &Value, required: bool) -> ApiResult<Option<i64>> {
+    match body.get("project") {
+        None | Some(Value::Null) if required => Err(ApiError::field("project", "This field is required.")),
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => {
+            let id = value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok()));
+            let Some(id) = id else {
+                return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(value))));
+            };
+            match queries::projects::find(state.db.conn(), caller.organization_id, id).await? {
+                Some(project) => Ok(Some(project.id)),
+                None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
+            }
+        }
+    }
+}
+
+async fn create_view(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<ViewOut>)> {
+    crate::payload::Fields::new(&body)?;
+    let project_id = body_project(&state, &caller, &body, true).await?.expect("required");
+    let (rest, filters, ordering) = split_data(body.get("data").unwrap_or(&Value::Null))?;
+    let selected = body.get("selected_items").filter(|v| !v.is_null()).map(Value::to_string);
+    let txn = state.db.write().await?;
+    let order = if filters.is_some() { queries::views::list(&*txn, &[project_id]).await?.len() as i32 } else { 0 };
+    let new = NewView {
+        project_id,
+        user_id: Some(caller.user.id),
+        order,
+        data: Value::Object(rest).to_string(),
+        filters,
+        ordering: ordering.unwrap_or_else(|| Value::Object(Map::new())).to_string(),
+        selected_items: selected,
+    };
+    let view = queries::views::insert(&*txn, new, time::now()).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(view_out(view))))
+}
+
+async fn get_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ViewOut>> {
+    let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
+    Ok(Json(view_out(view)))
+}
+
+/// PUT and PATCH: `filters` are replaced only when `data.filters.conjunction` is given, `ordering`
+/// only when non-empty, the rest of `data` always; `selectedItems` is set at creation only.
+async fn update_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<ViewOut>> {
+    crate::payload::Fields::new(&body)?;
+    let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
+    let project_id = body_project(&state, &caller, &body, false).await?;
+    let mut changes = ViewChanges { project_id, ..ViewChanges::default() };
+    if let Some(data) = body.get("data") {
+        let (rest, filters, ordering) = split_data(data)?;
+        changes.data = Some(Value::Object(rest).to_string());
+        changes.filters = filters.map(Some);
+        changes.ordering = ordering.filter(|o| !is_falsy(o)).map(|o| o.to_string());
+    }
+    let txn = state.db.write().await?;
+    queries::views::update(&*txn, view.id, changes, time::now()).await?;
+    let view = queries::views::find(&*txn, view.id).await?.ok_or_else(|| ApiError::no_match("View"))?;
+    txn.commit().await?;
+    Ok(Json(view_out(view)))
+}
+
+async fn delete_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
+    let txn = state.db.write().await?;
+    queries::views::delete(&*txn, view.id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The project a reset/order request names (body first, then `?project=`), of the caller's
+/// organization.
+async fn named_project(state: &AppState, caller: &Caller, body: &Value, query: Option<&str>) -> ApiResult<i64> {
+    let from_body = body.get("project").filter(|v| !v.is_null());
+    let id = match (from_body, query) {
+        (Some(value), _) => value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok())),
+        (None, Some(text)) => text.parse().ok(),
+        (None, None) => return Err(ApiError::field("project", "This field is required.")),
+    };
+    let id = id.ok_or_else(|| ApiError::field("project", "A valid integer is required."))?;
+    Ok(scope::project(state.db.conn(), caller, id).await?.id)
+}
+
+async fn reset_views(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ProjectParam>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
+    let project_id = named_project(&state, &caller, &body, params.project.as_deref()).await?;
+    let txn = state.db.write().await?;
+    queries::views::delete_all(&*txn, project_id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn order_views(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+    let mut fields = crate::payload::Fields::new(&body)?;
+    let ids = fields.list("ids");
+    if !fields.has("ids") {
+        fields.error("ids", "This field is required.");
+    }
+    fields.finish()?;
+    let ids: Vec<i64> = ids
+        .unwrap_or_default()
+        .iter()
+        .map(|v| v.as_i64())
+        .collect::<Option<_>>()
+        .ok_or_else(|| ApiError::field("ids", "A valid integer is required."))?;
+    let project_id = named_project(&state, &caller, &body, None).await?;
+    let txn = state.db.write().await?;
+    queries::views::set_order(&*txn, project_id, &ids).await?;
+    txn.commit().await?;
+    Ok(StatusCode::OK)
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/dm/views/", get(list_views).post(create_view));
+    let router = slashed(router, "/api/dm/views/reset/", delete(reset_views));
+    let router = slashed(router, "/api/dm/views/order/", post(order_views));
+    slashed(router, "/api/dm/views/{id}/", get(get_view).put(update_view).patch(update_view).delete(delete_view))
+}

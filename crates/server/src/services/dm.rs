@@ -1,0 +1,101 @@
+//! The Data Manager's task selection: which tasks a `/api/tasks/` request, a view or a bulk
+//! action means, as a compiled [`CompiledQuery`].
+
+use sea_orm::ConnectionTrait;
+use serde_json::{Map, Value};
+use tessera_db::entities::{project, view};
+use tessera_db::filters::{self, CompiledQuery, QueryError, TaskQuery};
+use tessera_db::queries;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::services::scope;
+
+impl From<QueryError> for ApiError {
+    fn from(err: QueryError) -> ApiError {
+        ApiError::BadRequest(err.0)
+    }
+}
+
+/// A view of the caller's organization and its project.
+pub async fn view<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(view::Model, project::Model)> {
+    let view = queries::views::find(conn, id).await?.ok_or_else(|| ApiError::no_match("View"))?;
+    let project = queries::projects::find(conn, caller.organization_id, view.project_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("View"))?;
+    Ok((view, project))
+}
+
+fn stored_json(text: Option<&str>) -> Value {
+    text.and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
+}
+
+/// The task query a saved view stands for: its filters and ordering, and its `selectedItems`
+/// when `with_selection`.
+pub fn view_query(view: &view::Model, with_selection: bool) -> ApiResult<TaskQuery> {
+    let data = stored_json(Some(&view.data));
+    let selection = if with_selection { stored_json(view.selected_items.as_deref()) } else { Value::Null };
+    Ok(TaskQuery {
+        filters: filters::parse_filters(&stored_json(view.filters.as_deref()))?,
+        ordering: filters::parse_ordering(&stored_json(Some(&view.ordering)), data.get("columnsDisplayType"))?,
+        selection: filters::parse_selection(&selection)?,
+    })
+}
+
+/// Parses a `query` parameter: URL-decoded JSON with `filters`, `ordering`, `selectedItems`.
+pub fn parse_query_param(text: &str) -> ApiResult<TaskQuery> {
+    let value: Value = serde_json::from_str(text).map_err(|err| ApiError::BadRequest(format!("query is not valid JSON: {err}")))?;
+    Ok(filters::parse_query(&value)?)
+}
+
+/// Reads the Data Manager keys of an action or listing body (`filters`, `ordering`,
+/// `selectedItems`, at the top level or under `data`).
+pub fn body_query(body: &Value) -> ApiResult<TaskQuery> {
+    let source = match body.get("data") {
+        Some(Value::Object(data)) if !body.get("selectedItems").is_some_and(|v| !v.is_null()) => data,
+        _ => match body {
+            Value::Object(map) => map,
+            _ => return Ok(TaskQuery::default()),
+        },
+    };
+    let mut picked = Map::new();
+    for key in ["filters", "ordering", "selectedItems", "columnsDisplayType"] {
+        if let Some(value) = source.get(key) {
+            picked.insert(key.to_string(), value.clone());
+        }
+    }
+    Ok(filters::parse_query(&Value::Object(picked))?)
+}
+
+/// What a Data Manager request selects, for one project of the caller's organization.
+pub struct Selected {
+    pub project: project::Model,
+    pub query: CompiledQuery,
+}
+
+/// Resolves `project`/`view` parameters and the query into the selected tasks. With a view, its
+/// filters, ordering and selection apply and `query` is ignored.
+pub async fn resolve<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    project_id: Option<i64>,
+    view_id: Option<i64>,
+    query: impl FnOnce() -> ApiResult<TaskQuery>,
+) -> ApiResult<Selected> {
+    let (project, query) = match view_id {
+        Some(view_id) => {
+            let (view, project) = view(conn, caller, view_id).await?;
+            if project_id.is_some_and(|p| p != project.id) {
+                return Err(ApiError::BadRequest("Project and View mismatch".into()));
+            }
+            let query = view_query(&view, true)?;
+            (project, query)
+        }
+        None => {
+            let project_id = project_id.ok_or_else(|| ApiError::BadRequest("Neither project nor view id specified".into()))?;
+            (scope::project(conn, caller, project_id).await?, query()?)
+        }
+    };
+    let query = CompiledQuery::new(conn.get_database_backend(), project.id, &query)?;
+    Ok(Selected { project, query })
+}

@@ -1,0 +1,239 @@
+//! The Data Manager: filters, ordering and selection on `/api/tasks/`, and saved views.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{choice, TestApp, TEXT_CONFIG};
+
+/// Six tasks with varied data, annotations, skips and predictions; returns their ids in order.
+async fn fixture(app: &TestApp, project: i64) -> Vec<i64> {
+    let tasks = json!([
+        {"data": {"text": "Apple pie", "num": 5, "flag": true}, "predictions": [{"result": choice("Positive"), "score": 0.9, "model_version": "v1"}]},
+        {"data": {"text": "banana split", "num": 10, "flag": false}},
+        {"data": {"text": "Cherry", "num": 2.5}, "predictions": [{"result": choice("Negative"), "score": 0.1, "model_version": "v2"}]},
+        {"data": {"text": "apple juice"}},
+        {"data": {"text": "", "num": -1}},
+        {"data": {"text": "Date 50%", "num": 100}}
+    ]);
+    let ids: Vec<i64> = app.import(project, tasks).await["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let annotate = |task: i64, body: Value| async move {
+        app.post(&format!("/api/tasks/{task}/annotations/"), body).await.expect(201);
+    };
+    annotate(ids[0], json!({"result": choice("Positive"), "lead_time": 2.0})).await;
+    annotate(ids[1], json!({"result": [], "was_cancelled": true})).await;
+    annotate(ids[3], json!({"result": choice("Negative"), "ground_truth": true, "lead_time": 4.0})).await;
+    let other = app.signup("second@example.com").await;
+    app.call_as(&other, reqwest::Method::POST, &format!("/api/tasks/{}/annotations/", ids[5]), Some(json!({"result": choice("Negative")})))
+        .await
+        .expect(201);
+    ids
+}
+
+fn filter(column: &str, operator: &str, kind: &str, value: Value) -> Value {
+    json!({"filter": format!("filter:tasks:{column}"), "operator": operator, "type": kind, "value": value})
+}
+
+/// Lists tasks for `query` and returns (total, ids in order).
+async fn listed(app: &TestApp, project: i64, query: Value) -> (i64, Vec<i64>) {
+    let encoded = urlencode(&query.to_string());
+    let page = app.get(&format!("/api/tasks/?project={project}&query={encoded}")).await.expect(200).body;
+    let ids = page["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    (page["total"].as_i64().unwrap(), ids)
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn pick(ids: &[i64], positions: &[usize]) -> Vec<i64> {
+    positions.iter().map(|&i| ids[i]).collect()
+}
+
+#[tokio::test]
+async fn filters_select_the_same_tasks_as_label_studio() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let ids = fixture(&app, project).await;
+    let admin_id = app.get("/api/current-user/whoami").await.expect(200).body["id"].as_i64().unwrap();
+    let cases: Vec<(Value, Vec<usize>)> = vec![
+        (filter("data.text", "contains", "String", json!("apple")), vec![0, 3]),
+        (filter("data.text", "not_contains", "String", json!("apple")), vec![1, 2, 4, 5]),
+        (filter("data.text", "contains", "String", json!("50%")), vec![5]),
+        (filter("data.text", "equal", "String", json!("Cherry")), vec![2]),
+        (filter("data.text", "not_equal", "String", json!("Cherry")), vec![0, 1, 3, 4, 5]),
+        (filter("data.text", "regex", "String", json!("^[A-C]")), vec![0, 2]),
+        (filter("data.text", "regex", "String", json!("(unclosed")), vec![]),
+        (filter("data.text", "empty", "String", json!(true)), vec![4]),
+        (filter("data.text", "empty", "String", json!(false)), vec![0, 1, 2, 3, 5]),
+        (filter("data.num", "greater", "Number", json!(4)), vec![0, 1, 5]),
+        (filter("data.num", "less_or_equal", "Number", json!("2.5")), vec![2, 4]),
+        (filter("data.num", "in", "Number", json!({"min": 2, "max": 10})), vec![0, 1, 2]),
+        (filter("data.num", "not_in", "Number", json!({"min": 2, "max": 10})), vec![3, 4, 5]),
+        (filter("data.num", "empty", "Number", json!(true)), vec![3]),
+        (filter("data.flag", "equal", "Boolean", json!(true)), vec![0]),
+        (filter("id", "in", "Number", json!({"min": ids[1], "max": ids[2]})), vec![1, 2]),
+        (filter("inner_id", "greater_or_equal", "Number", json!(5)), vec![4, 5]),
+        (filter("total_annotations", "greater", "Number", json!(0)), vec![0, 3, 5]),
+        (filter("total_annotations", "empty", "Number", json!(true)), vec![1, 2, 4]),
+        (filter("cancelled_annotations", "equal", "Number", json!(1)), vec![1]),
+        (filter("total_predictions", "equal", "Number", json!(1)), vec![0, 2]),
+        (filter("annotators", "contains", "List", json!(admin_id)), vec![0, 1, 3]),
+        (filter("annotators", "not_contains", "List", json!(admin_id)), vec![2, 4, 5]),
+        (filter("annotators", "empty", "List", json!(true)), vec![2, 4]),
+        (filter("annotations_results", "contains", "String", json!("negative")), vec![3, 5]),
+        (filter("predictions_results", "contains", "String", json!("Positive")), vec![0]),
+        (filter("predictions_score", "greater", "Number", json!(0.5)), vec![0]),
+        (filter("predictions_score", "empty", "Number", json!(true)), vec![1, 3, 4, 5]),
+        (filter("predictions_model_versions", "contains", "List", json!(["v2", "nope"])), vec![2]),
+        (filter("ground_truth", "equal", "Boolean", json!(true)), vec![3]),
+        (filter("avg_lead_time", "greater", "Number", json!(3)), vec![3]),
+        (filter("completed_at", "empty", "Datetime", json!(false)), vec![0, 3, 5]),
+        (filter("completed_at", "in", "Datetime", json!({"min": "2000-01-01T00:00:00.000Z", "max": "2999-01-01T00:00:00.000Z"})), vec![0, 3, 5]),
+        (filter("created_at", "less", "Datetime", json!("2000-01-01T00:00:00.000Z")), vec![]),
+        (filter("draft_exists", "equal", "Boolean", json!(false)), vec![0, 1, 2, 3, 4, 5]),
+        (filter("file_upload", "empty", "String", json!(true)), vec![0, 1, 2, 3, 4, 5]),
+    ];
+    for (item, expected) in cases {
+        let query = json!({"filters": {"conjunction": "and", "items": [item.clone()]}});
+        let (total, got) = listed(&app, project, query).await;
+        assert_eq!(got, pick(&ids, &expected), "filter {item}");
+        assert_eq!(total, expected.len() as i64, "total of {item}");
+    }
+
+    // Conjunctions, child filters and ignored items.
+    let or = json!({"filters": {"conjunction": "or", "items": [
+        filter("data.text", "contains", "String", json!("cherry")),
+        filter("data.num", "greater", "Number", json!(50)),
+        {"filter": "filter:annotations:id", "operator": "equal", "type": "Number", "value": 1}
+    ]}});
+    assert_eq!(listed(&app, project, or).await.1, pick(&ids, &[2, 5]));
+    let mut with_child = filter("data.text", "contains", "String", json!("apple"));
+    with_child["child_filter"] = filter("total_annotations", "greater", "Number", json!(0));
+    let child = json!({"filters": {"conjunction": "and", "items": [with_child]}});
+    assert_eq!(listed(&app, project, child).await.1, pick(&ids, &[0, 3]));
+}
+
+#[tokio::test]
+async fn ordering_selection_and_totals() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let ids = fixture(&app, project).await;
+    let order = |column: &str| json!({"ordering": [column]});
+    assert_eq!(listed(&app, project, order("-tasks:id")).await.1, pick(&ids, &[5, 4, 3, 2, 1, 0]));
+    // Ties broken by id in the same direction; nulls last either way.
+    assert_eq!(listed(&app, project, order("-tasks:total_annotations")).await.1, pick(&ids, &[5, 3, 0, 4, 2, 1]));
+    assert_eq!(listed(&app, project, order("tasks:predictions_score")).await.1, pick(&ids, &[2, 0, 1, 3, 4, 5]));
+    assert_eq!(listed(&app, project, order("-tasks:predictions_score")).await.1, pick(&ids, &[0, 2, 5, 4, 3, 1]));
+    // Data columns order as text (code point order) unless displayed as numbers.
+    assert_eq!(listed(&app, project, order("tasks:data.text")).await.1, pick(&ids, &[4, 0, 2, 5, 3, 1]));
+    let numeric = json!({"ordering": ["tasks:data.num"], "columnsDisplayType": {"num": "Number"}});
+    assert_eq!(listed(&app, project, numeric).await.1, pick(&ids, &[4, 2, 0, 1, 5, 3]));
+
+    let included = json!({"selectedItems": {"all": false, "included": [ids[4], ids[1]]}, "ordering": ["-tasks:id"]});
+    assert_eq!(listed(&app, project, included).await, (2, pick(&ids, &[4, 1])));
+    let excluded = json!({"selectedItems": {"all": true, "excluded": [ids[0]]},
+        "filters": {"conjunction": "and", "items": [filter("data.text", "contains", "String", json!("apple"))]}});
+    assert_eq!(listed(&app, project, excluded).await, (1, pick(&ids, &[3])));
+
+    // Totals sum the counters of every selected task, not just the page.
+    let query = json!({"filters": {"conjunction": "and", "items": [filter("total_annotations", "greater", "Number", json!(0))]}});
+    let encoded = urlencode(&query.to_string());
+    let page = app.get(&format!("/api/tasks/?project={project}&page_size=1&query={encoded}")).await.expect(200).body;
+    assert_eq!((page["total"].clone(), page["total_annotations"].clone(), page["total_predictions"].clone()), (json!(3), json!(3), json!(1)));
+    assert_eq!(page["tasks"].as_array().unwrap().len(), 1);
+    app.get(&format!("/api/tasks/?project={project}&page_size=1&page=4&query={encoded}")).await.expect(404);
+    let only_ids = app.get(&format!("/api/tasks/?project={project}&include=id&page_size=2")).await.expect(200).body;
+    assert_eq!(only_ids["tasks"], json!([{"id": ids[0]}, {"id": ids[1]}]));
+}
+
+#[tokio::test]
+async fn bad_queries_are_400_and_name_the_problem() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    fixture(&app, project).await;
+    let bad = |query: String| {
+        let app = &app;
+        async move { app.get(&format!("/api/tasks/?project={project}&query={}", urlencode(&query))).await.expect(400).body["detail"].as_str().unwrap().to_string() }
+    };
+    let item = |i: Value| json!({"filters": {"conjunction": "and", "items": [i]}}).to_string();
+    assert!(bad("{not json".into()).await.contains("not valid JSON"));
+    assert!(bad(item(filter("nope", "equal", "Number", json!(1)))).await.contains("Unknown filter column"));
+    assert!(bad(item(filter("id", "around", "Number", json!(1)))).await.contains("Unknown filter operator"));
+    assert!(bad(item(filter("id", "equal", "Number", json!("abc")))).await.contains("Wrong value"));
+    assert!(bad(item(filter("created_at", "less", "Datetime", json!("yesterday")))).await.contains("Wrong datetime"));
+    assert!(bad(item(filter("project__title", "equal", "String", json!("x")))).await.contains("DATA_MANAGER_FILTER_ALLOWLIST"));
+    assert!(bad(json!({"ordering": ["tasks:nope"]}).to_string()).await.contains("Unknown filter column"));
+    let neither = app.get("/api/tasks/").await.expect(404);
+    assert_eq!(neither.body, json!({"detail": "Neither project nor view id specified"}));
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, reqwest::Method::GET, &format!("/api/tasks/?project={project}"), None).await.expect(404);
+}
+
+#[tokio::test]
+async fn views_store_filters_apart_and_drive_the_task_list() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let ids = fixture(&app, project).await;
+    let data = json!({"title": "Apples", "hiddenColumns": {"explore": ["tasks:inner_id"]},
+        "filters": {"conjunction": "and", "items": [filter("data.text", "contains", "String", json!("apple"))]},
+        "ordering": ["-tasks:id"]});
+    let created = app.post("/api/dm/views/", json!({"project": project, "data": data})).await.expect(201).body;
+    let view = created["id"].as_i64().unwrap();
+    assert_eq!(created["project"], project);
+    assert_eq!(created["order"], 0);
+    assert_eq!(created["data"], data);
+    let second = app.post("/api/dm/views", json!({"project": project, "data": {"title": "All"}})).await.expect(201).body;
+    assert_eq!(second["data"], json!({"title": "All"}));
+
+    let page = app.get(&format!("/api/tasks/?view={view}")).await.expect(200).body;
+    let got: Vec<i64> = page["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, pick(&ids, &[3, 0]));
+    let other_project = app.create_project(TEXT_CONFIG).await;
+    app.get(&format!("/api/tasks/?view={view}&project={other_project}")).await.expect(400);
+
+    // PATCH: filters replaced only with a conjunction, ordering kept when empty.
+    let patched = app
+        .patch(&format!("/api/dm/views/{view}/"), json!({"data": {"title": "Renamed", "filters": {"items": []}, "ordering": []}}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(patched["data"]["title"], "Renamed");
+    assert_eq!(patched["data"]["filters"], data["filters"]);
+    assert_eq!(patched["data"]["ordering"], json!(["-tasks:id"]));
+    let cleared = app
+        .patch(&format!("/api/dm/views/{view}"), json!({"data": {"title": "Renamed", "filters": {"conjunction": "or", "items": []}}}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(cleared["data"]["filters"], json!({"conjunction": "or", "items": []}));
+    assert_eq!(app.get(&format!("/api/tasks/?view={view}")).await.expect(200).body["total"], 6);
+
+    let listed = app.get(&format!("/api/dm/views/?project={project}")).await.expect(200).body;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    app.post("/api/dm/views/order/", json!({"project": project, "ids": [second["id"], view]})).await.expect(200);
+    let listed = app.get(&format!("/api/dm/views/?project={project}")).await.expect(200).body;
+    assert_eq!(listed[0]["id"], second["id"]);
+
+    // Bad input changes nothing.
+    let bad_column = app
+        .post("/api/dm/views/", json!({"project": project, "data": {"filters": {"conjunction": "and", "items": [{"filter": "tasks:id", "operator": "equal", "type": "Number", "value": 1}]}}}))
+        .await
+        .expect(400);
+    assert!(bad_column.text.contains("should start with"));
+    app.post("/api/dm/views/", json!({"data": {}})).await.expect(400);
+    app.post("/api/dm/views/", json!({"project": 999999, "data": {}})).await.expect(400);
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, reqwest::Method::GET, &format!("/api/dm/views/{view}/"), None).await.expect(404);
+    app.call_as(&stranger, reqwest::Method::DELETE, &format!("/api/dm/views/{view}/"), None).await.expect(404);
+    app.call_as(&stranger, reqwest::Method::POST, "/api/dm/views/", Some(json!({"project": project, "data": {}}))).await.expect(400);
+    assert_eq!(app.get(&format!("/api/dm/views/?project={project}")).await.expect(200).body.as_array().unwrap().len(), 2);
+
+    app.delete(&format!("/api/dm/views/{view}/")).await.expect(204);
+    app.get(&format!("/api/dm/views/{view}/")).await.expect(404);
+    app.call(reqwest::Method::DELETE, &format!("/api/dm/views/reset/?project={project}"), None).await.expect(204);
+    assert_eq!(app.get(&format!("/api/dm/views/?project={project}")).await.expect(200).body, json!([]));
+}
