@@ -795,46 +795,64 @@ pub fn push_ordering(sql: &mut Sql, query: &TaskQuery) {
     sql.push(&format!(" ORDER BY {expr} {direction} NULLS LAST, tasks.id {direction}"));
 }
 
-/// A Data Manager query turned into SQL for one project: the `FROM ... WHERE ...` part, and the
-/// same with its `ORDER BY`. Building it is where a query's errors surface.
+/// A Data Manager query validated for one project, rendering `SELECT`s over the tasks it selects.
 #[derive(Debug, Clone)]
 pub struct CompiledQuery {
-    conditions: Sql,
-    ordered: Sql,
-    plain: bool,
+    backend: DbBackend,
+    project_id: i64,
+    query: TaskQuery,
 }
 
 impl CompiledQuery {
-    /// Compiles `query` for the tasks of `project_id`.
+    /// Checks `query` for the tasks of `project_id`; this is where a query's errors surface.
     pub fn new(backend: DbBackend, project_id: i64, query: &TaskQuery) -> Result<CompiledQuery, QueryError> {
-        let mut conditions = Sql::new(backend);
-        conditions.push(&format!(" FROM tasks WHERE tasks.project_id = {project_id}"));
-        push_conditions(&mut conditions, query)?;
-        let mut ordered = conditions.clone();
-        push_ordering(&mut ordered, query);
-        Ok(CompiledQuery { conditions, ordered, plain: query.is_plain() })
+        push_conditions(&mut Sql::new(backend), query)?;
+        Ok(CompiledQuery { backend, project_id, query: query.clone() })
     }
 
     /// True for "every task by id" (see [`TaskQuery::is_plain`]).
     pub fn is_plain(&self) -> bool {
-        self.plain
+        self.query.is_plain()
     }
 
-    /// `SELECT <what>` over the selected tasks, unordered (counts, sums).
-    pub fn select(&self, what: &str) -> sea_orm::Statement {
-        let mut sql = self.conditions.clone();
-        sql.text = format!("SELECT {what}{}", sql.text);
-        sql.statement()
+    /// The project the query runs in.
+    pub fn project_id(&self) -> i64 {
+        self.project_id
     }
 
-    /// `SELECT <what>` over the selected tasks in the query's order, optionally one page of them.
-    pub fn select_ordered(&self, what: &str, page: Option<(u64, u64)>) -> sea_orm::Statement {
-        let mut sql = self.ordered.clone();
-        sql.text = format!("SELECT {what}{}", sql.text);
+    fn build(&self, what: &str, extra: &dyn Fn(&mut Sql), ordered: bool, page: Option<(u64, u64)>) -> sea_orm::Statement {
+        let mut sql = Sql::new(self.backend);
+        sql.push(&format!("SELECT {what} FROM tasks WHERE tasks.project_id = {}", self.project_id));
+        push_conditions(&mut sql, &self.query).expect("checked when compiled");
+        extra(&mut sql);
+        if ordered {
+            push_ordering(&mut sql, &self.query);
+        }
         if let Some((offset, limit)) = page {
             sql.push(&format!(" LIMIT {limit} OFFSET {offset}"));
         }
         sql.statement()
+    }
+
+    /// `SELECT <what>` over the selected tasks, unordered (counts, sums).
+    pub fn select(&self, what: &str) -> sea_orm::Statement {
+        self.build(what, &|_| {}, false, None)
+    }
+
+    /// `SELECT <what>` over the selected tasks in the query's order, optionally one page of them.
+    pub fn select_ordered(&self, what: &str, page: Option<(u64, u64)>) -> sea_orm::Statement {
+        self.build(what, &|_| {}, true, page)
+    }
+
+    /// `SELECT <what>` over the selected tasks with more conditions (and any order) appended by
+    /// `extra`, optionally one page of them.
+    pub fn select_where(&self, what: &str, extra: &dyn Fn(&mut Sql), page: Option<(u64, u64)>) -> sea_orm::Statement {
+        self.build(what, extra, false, page)
+    }
+
+    /// Like [`Self::select_ordered`], with more conditions: `extra` appends ` AND ...` clauses.
+    pub fn select_ordered_where(&self, what: &str, extra: &dyn Fn(&mut Sql), page: Option<(u64, u64)>) -> sea_orm::Statement {
+        self.build(what, extra, true, page)
     }
 }
 

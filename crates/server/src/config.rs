@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Quiet startup: do not print the admin credentials banner.
     #[arg(long, env = "TESSERA_QUIET", default_value_t = false)]
     pub quiet: bool,
+    /// Seconds a task handed out by `/next` stays reserved for its annotator.
+    #[arg(long, env = "LABEL_STUDIO_TASK_LOCK_TTL", default_value_t = 86400)]
+    pub task_lock_ttl: u64,
 }
 
 /// The validated configuration the application runs with.
@@ -64,6 +67,7 @@ pub struct Config {
     pub db_max_connections: u32,
     pub disable_signup_without_link: bool,
     pub quiet: bool,
+    pub task_lock_ttl: u64,
 }
 
 impl Config {
@@ -92,6 +96,7 @@ impl Config {
             db_max_connections: args.db_max_connections,
             disable_signup_without_link: args.disable_signup_without_link,
             quiet: args.quiet,
+            task_lock_ttl: args.task_lock_ttl,
         })
     }
 

@@ -7,6 +7,7 @@ pub mod file_uploads;
 pub mod organizations;
 pub mod predictions;
 pub mod projects;
+pub mod stream;
 pub mod tasks;
 pub mod users;
 pub mod views;

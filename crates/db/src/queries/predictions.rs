@@ -117,3 +117,19 @@ pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Res
         .all(conn)
         .await
 }
+
+/// The model versions of a project's predictions, most recently used first.
+pub async fn model_versions<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Vec<String>, DbErr> {
+    use sea_orm::sea_query::{Expr, Func, Order, SimpleExpr};
+    use sea_orm::QuerySelect;
+    let latest: SimpleExpr = Func::max(Expr::col(prediction::Column::Id)).into();
+    prediction::Entity::find()
+        .select_only()
+        .column(prediction::Column::ModelVersion)
+        .filter(prediction::Column::ProjectId.eq(project_id))
+        .group_by(prediction::Column::ModelVersion)
+        .order_by(latest, Order::Desc)
+        .into_tuple()
+        .all(conn)
+        .await
+}

@@ -253,3 +253,8 @@ pub async fn filtered_ids<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -
     let rows = IdRow::find_by_statement(query.select_ordered("tasks.id AS id", None)).all(conn).await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// Marks a task as changed by `user` now (`updated_at`, `updated_by`).
+pub async fn touch<C: ConnectionTrait>(conn: &C, id: i64, user: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    update_fields(conn, id, None, None, user, now).await
+}

@@ -6,12 +6,15 @@
 //! answers an unsupported method with DRF's 405 body.
 
 mod annotations;
+mod dm;
+mod drafts;
 mod exports;
 mod imports;
 mod meta;
 mod pagination;
 mod predictions;
-mod projects;
+pub(crate) mod projects;
+mod stream;
 mod tasks;
 mod tokens;
 mod user_pages;
@@ -66,6 +69,9 @@ pub fn router(state: AppState) -> Router {
     router = predictions::routes(router);
     router = exports::routes(router);
     router = views::routes(router);
+    router = dm::routes(router);
+    router = stream::routes(router);
+    router = drafts::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .fallback(not_found)

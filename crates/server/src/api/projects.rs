@@ -17,7 +17,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::projects::{self, Counters, ProjectResponse};
-use crate::services::render::Users;
+use crate::services::render::{only_included, Users};
 use crate::services::scope;
 use crate::services::summary::Summary;
 use crate::state::AppState;
@@ -37,7 +37,7 @@ async fn respond_all(state: &AppState, caller: &Caller, list: Vec<project::Model
         .collect())
 }
 
-async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
+pub(crate) async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
     let mut rendered = respond_all(state, caller, vec![project], counters).await?;
     Ok(rendered.remove(0))
 }
@@ -64,20 +64,10 @@ fn ordering(spec: &str) -> Option<(project::Column, bool)> {
 fn restricted<T: Serialize>(items: Vec<T>, include: Option<&str>) -> ApiResult<Vec<Value>> {
     items
         .into_iter()
-        .map(|item| Ok(restrict(serde_json::to_value(item).map_err(|e| ApiError::Internal(e.into()))?, include)))
+        .map(|item| Ok(only_included(serde_json::to_value(item).map_err(|e| ApiError::Internal(e.into()))?, include)))
         .collect()
 }
 
-/// Keeps only the `include`d keys of a rendered object (FlexFields `include`).
-fn restrict(value: Value, include: Option<&str>) -> Value {
-    match (value, include) {
-        (Value::Object(map), Some(include)) => {
-            let keys: Vec<&str> = include.split(',').map(str::trim).collect();
-            Value::Object(map.into_iter().filter(|(k, _)| keys.contains(&k.as_str())).collect())
-        }
-        (value, _) => value,
-    }
-}
 
 /// One page of the caller's projects under the list filters (shared by the list and `counts`).
 async fn page_of_projects(

@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::render::{
-    annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
+    only_included,     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
 use crate::services::{dm, scope, tasks};
 use crate::state::AppState;
@@ -50,13 +50,6 @@ fn positive(value: Option<&str>, default: u64) -> Option<u64> {
     }
 }
 
-/// Keeps only the `include`d fields of a rendered task (DRF FlexFields' `include=id,...`).
-fn only_included(task: Value, include: Option<&[&str]>) -> Value {
-    match (include, task) {
-        (Some(names), Value::Object(map)) => Value::Object(map.into_iter().filter(|(k, _)| names.contains(&k.as_str())).collect()),
-        (_, task) => task,
-    }
-}
 
 async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<TaskPage>> {
     let id_of = |text: Option<&str>| text.and_then(|p| p.parse::<i64>().ok());
@@ -91,13 +84,12 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
     let batch = TaskBatch::load(conn, &tasks, caller.user.id).await?;
     let first_key = first_data_key(&project);
     let nested = (params.fields.as_deref() == Some("all")).then_some(CompletedBy::Id);
-    let include: Option<Vec<&str>> = params.include.as_deref().map(|i| i.split(',').map(str::trim).collect());
     let now = time::now();
     let tasks = tasks
         .into_iter()
         .map(|t| {
             let rendered = serde_json::to_value(dm_task(t, &batch, first_key.as_deref(), nested, &now)).map_err(anyhow::Error::from)?;
-            Ok(only_included(rendered, include.as_deref()))
+            Ok(only_included(rendered, params.include.as_deref()))
         })
         .collect::<ApiResult<Vec<Value>>>()?;
     Ok(Json(TaskPage { total_annotations: totals.total_annotations, total_predictions: totals.total_predictions, total: totals.total, tasks }))

@@ -123,7 +123,19 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
             fields.error("parent_annotation", format!("Invalid pk \"{id}\" - object does not exist."));
         }
     }
+    let draft = match fields.raw("draft_id") {
+        None | Some(Value::Null) => None,
+        Some(_) => match fields.integer("draft_id") {
+            Some(id) => queries::drafts::find(&**txn, id).await?,
+            None => None,
+        },
+    };
     fields.finish()?;
+    if let Some(draft) = &draft {
+        if draft.user_id != caller.user.id || draft.task_id != task.id {
+            return Err(ApiError::Forbidden(format!("You have no permission to draft id:{}", draft.id)));
+        }
+    }
 
     let prediction = match &result {
         Some(_) => queries::predictions::of_tasks(&**txn, &[task.id])
@@ -148,7 +160,7 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
         parent_prediction_id: parent_prediction,
         parent_annotation_id: parent_annotation,
         unique_id: Some(unique_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string())),
-        draft_created_at: None,
+        draft_created_at: draft.as_ref().map(|d| d.created_at),
         last_action,
         updated_by_id: Some(caller.user.id),
     };
@@ -161,6 +173,13 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     })?;
     after_change(txn, &project, &saved, caller.user.id).await?;
     update_summary(txn, project.id, None, result.as_ref()).await?;
+    if let Some(draft) = draft {
+        queries::drafts::delete(&**txn, draft.id).await?;
+    }
+    // The annotator is done with the task: their lock goes, their stream history points here.
+    let now = time::now();
+    queries::stream::release_lock(&**txn, task.id, caller.user.id, now).await?;
+    queries::stream::record_annotation(&**txn, project.id, caller.user.id, task.id, saved.id).await?;
     Ok(saved)
 }
 
@@ -202,6 +221,8 @@ pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> A
     active.updated_by_id = Set(Some(caller.user.id));
     active.updated_at = Set(time::now());
     let saved = queries::annotations::update(&**txn, active).await?;
+    // Saving an annotation discards every draft made on it.
+    queries::drafts::delete_of_annotation(&**txn, saved.id).await?;
     after_change(txn, &project, &saved, caller.user.id).await?;
     if let Some(new_result) = result {
         update_summary(txn, project.id, old_result.as_ref(), new_result.as_ref()).await?;

@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod dm;
 pub mod export;
 pub mod import;
+pub mod next_task;
 pub mod projects;
 pub mod summary;
 pub mod tasks;

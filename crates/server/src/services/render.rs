@@ -55,6 +55,18 @@ pub fn task_data(text: &str, first_key: Option<&str>) -> Value {
     data
 }
 
+/// Keeps only the `include`d keys (comma-separated) of a rendered object: DRF FlexFields'
+/// `include=id,title`.
+pub fn only_included(value: Value, include: Option<&str>) -> Value {
+    match (value, include) {
+        (Value::Object(map), Some(include)) => {
+            let keys: Vec<&str> = include.split(',').map(str::trim).collect();
+            Value::Object(map.into_iter().filter(|(k, _)| keys.contains(&k.as_str())).collect())
+        }
+        (value, _) => value,
+    }
+}
+
 /// Initials as Label Studio computes them (`users/models.py`, `get_initials`).
 pub fn initials(user: &user::Model) -> String {
     let first = user.first_name.chars().next();

@@ -82,6 +82,7 @@ impl TestApp {
             db_max_connections: 4,
             disable_signup_without_link: false,
             quiet: true,
+            task_lock_ttl: 86400,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

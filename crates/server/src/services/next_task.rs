@@ -1,0 +1,115 @@
+//! The labeling stream: which task `/api/projects/{id}/next` hands to an annotator, following
+//! Label Studio 1.23.2 (`label_studio/projects/functions/next_task.py`): the user's live lock
+//! first, then ground truth (annotator evaluation), breadth-first for overlapping projects, the
+//! project's sampling, the user's postponed drafts and, under `REQUEUE_FOR_ME`, their skips.
+//!
+//! The whole choice runs in one write transaction holding the project lock, so two annotators
+//! asking at once are served one after the other and never both get a task with overlap 1.
+
+use chrono::Duration;
+use rand::Rng;
+use tessera_db::entities::{project, task};
+use tessera_db::filters::CompiledQuery;
+use tessera_db::queries::stream::{self, Annotator, Pick, Pool, SkipQueue};
+use tessera_db::{queries, time, WriteTxn};
+
+use crate::error::ApiResult;
+
+/// A served task, the queue it came from and the user's lock id on it.
+pub struct Served {
+    pub task: task::Model,
+    pub queue: &'static str,
+    pub lock_id: Option<String>,
+}
+
+/// Where the request asked for tasks.
+pub struct Request<'a> {
+    pub project: &'a project::Model,
+    pub user_id: i64,
+    /// The Data Manager selection (a view's or the `query`'s filters and ordering).
+    pub query: &'a CompiledQuery,
+    /// Filters came in the request body: take the selection's first unsolved task, locks ignored.
+    pub dm_queue: bool,
+    pub lock_ttl: Duration,
+}
+
+async fn random_start(txn: &WriteTxn, project_id: i64) -> ApiResult<i64> {
+    Ok(match stream::id_range(&**txn, project_id).await? {
+        Some((low, high)) => rand::thread_rng().gen_range(low..=high),
+        None => 0,
+    })
+}
+
+/// Chooses the next task for the user, locks it for them and records it in their history.
+pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Served>> {
+    let project = request.project;
+    queries::projects::lock(&**txn, project.id).await?;
+    let now = time::now();
+    let annotator = Annotator {
+        user_id: request.user_id,
+        now,
+        skip_queue: SkipQueue::parse(&project.skip_queue),
+        evaluation: project.annotator_evaluation_enabled,
+    };
+    let mut pool = Pool { query: request.query, annotator, overlapping: None };
+    if project.show_overlap_first {
+        pool.overlapping = Some(pool.has_overlapping(&**txn).await?);
+    }
+
+    let mut found: Option<(task::Model, &'static str)> = None;
+    if !request.dm_queue {
+        if let Some(task) = pool.pick(&**txn, Pick::HeldByMe).await? {
+            found = Some((task, "Task lock"));
+        } else if project.annotator_evaluation_enabled {
+            found = pool.pick(&**txn, Pick::GroundTruth).await?.map(|t| (t, "Onboarding ground truth queue"));
+        } else if project.maximum_annotations > 1 {
+            let most = pool.most_annotations(&**txn).await?;
+            if most > 0 {
+                let start = random_start(txn, project.id).await?;
+                let pick = Pick::FromId { start, annotations: Some(most) };
+                found = pool.pick(&**txn, pick).await?.map(|t| (t, "Breadth first queue"));
+            }
+        }
+    }
+    if found.is_none() {
+        found = if request.dm_queue {
+            pool.pick(&**txn, Pick::FirstIgnoringLocks).await?.map(|t| (t, "Data manager queue"))
+        } else {
+            match project.sampling.as_str() {
+                "Uniform sampling" => {
+                    let start = random_start(txn, project.id).await?;
+                    pool.pick(&**txn, Pick::FromId { start, annotations: None }).await?.map(|t| (t, "Uniform random queue"))
+                }
+                "Uncertainty sampling" => {
+                    let least = match project.model_version.as_str() {
+                        "" => None,
+                        version => pool.pick(&**txn, Pick::LeastConfident(version)).await?,
+                    };
+                    let task = match least {
+                        Some(task) => Some(task),
+                        None => {
+                            let start = random_start(txn, project.id).await?;
+                            pool.pick(&**txn, Pick::FromId { start, annotations: None }).await?
+                        }
+                    };
+                    task.map(|t| (t, "Active learning or random queue"))
+                }
+                _ => pool.pick(&**txn, Pick::First).await?.map(|t| (t, "Sequence queue")),
+            }
+        };
+    }
+    if found.is_none() {
+        found = stream::postponed(&**txn, project.id, annotator).await?.map(|t| (t, "Postponed draft queue"));
+    }
+    if found.is_none() && annotator.skip_queue == SkipQueue::RequeueForMe {
+        found = stream::skipped(&**txn, project.id, annotator).await?.map(|t| (t, "Skipped queue"));
+    }
+    let Some((task, queue)) = found else { return Ok(None) };
+    let lock_id = if queue == "Task lock" {
+        stream::lock_id(&**txn, task.id, request.user_id).await?
+    } else {
+        stream::set_lock(&**txn, &task, request.user_id, now, request.lock_ttl).await?
+    };
+    stream::remember(&**txn, project.id, request.user_id, task.id, now).await?;
+    Ok(Some(Served { task, queue, lock_id }))
+}
