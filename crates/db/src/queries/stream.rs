@@ -123,7 +123,7 @@ impl Pool<'_> {
     /// they are all by other users, since the user's own tasks are not candidates.
     pub async fn most_annotations<C: ConnectionTrait>(&self, conn: &C) -> Result<i64, DbErr> {
         let statement =
-            self.query.select_where("MAX(tasks.total_annotations + tasks.cancelled_annotations) AS id", &|sql| self.push_pool(sql), None);
+            self.query.select_where("CAST(MAX(tasks.total_annotations + tasks.cancelled_annotations) AS BIGINT) AS id", &|sql| self.push_pool(sql), None);
         Ok(MaybeId::find_by_statement(statement).one(conn).await?.and_then(|r| r.id).unwrap_or(0))
     }
 

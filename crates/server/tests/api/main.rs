@@ -9,5 +9,6 @@ mod helpers;
 mod imports;
 mod predictions;
 mod projects;
+mod stream;
 mod tasks;
 mod users;
