@@ -252,3 +252,7 @@ pub async fn forget_tasks<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: 
 pub async fn recount_project<C: ConnectionTrait>(conn: &C, project_id: i64, skip_queue: &str) -> Result<(), DbErr> {
     recount_tasks(conn, project_id, skip_queue, TaskSet::All, None).await
 }
+
+/// Id lists are inlined in chunks of this many (integers only), staying far below both
+/// backends' statement limits.
+pub const ID_CHUNK: usize = 10_000;

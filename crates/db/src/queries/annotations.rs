@@ -165,3 +165,55 @@ pub async fn export_json_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]
     let rows = Row::find_by_statement(Statement::from_string(backend, sql)).all(conn).await?;
     Ok(rows.into_iter().map(|r| (r.task_id, r.doc)).collect())
 }
+
+/// The annotations of these tasks (any number of them), optionally only one user's.
+pub async fn of_tasks_by<C: ConnectionTrait>(conn: &C, task_ids: &[i64], completed_by: Option<i64>) -> Result<Vec<annotation::Model>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut out = Vec::new();
+    for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
+        let mut query = annotation::Entity::find().filter(Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk))));
+        if let Some(user) = completed_by {
+            query = query.filter(annotation::Column::CompletedById.eq(user));
+        }
+        out.extend(query.order_by_asc(annotation::Column::Id).all(conn).await?);
+    }
+    Ok(out)
+}
+
+/// Deletes annotations by id (any number of them).
+pub async fn delete_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut deleted = 0;
+    for chunk in ids.chunks(crate::counters::ID_CHUNK) {
+        let condition = Expr::cust(format!("id IN ({})", crate::counters::join_ids(chunk)));
+        deleted += annotation::Entity::delete_many().filter(condition).exec(conn).await?.rows_affected;
+    }
+    Ok(deleted)
+}
+
+/// Clears the ground-truth mark of every annotation of these tasks; returns how many had it.
+pub async fn clear_ground_truth<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut changed = 0;
+    for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
+        changed += annotation::Entity::update_many()
+            .col_expr(annotation::Column::GroundTruth, Expr::value(false))
+            .filter(Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk))))
+            .filter(annotation::Column::GroundTruth.eq(true))
+            .exec(conn)
+            .await?
+            .rows_affected;
+    }
+    Ok(changed)
+}
+
+/// Moves every annotation of task `from` to task `to` (merging duplicates).
+pub async fn move_to_task<C: ConnectionTrait>(conn: &C, from: i64, to: i64) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    annotation::Entity::update_many()
+        .col_expr(annotation::Column::TaskId, Expr::value(to))
+        .filter(annotation::Column::TaskId.eq(from))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

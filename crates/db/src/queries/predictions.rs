@@ -133,3 +133,31 @@ pub async fn model_versions<C: ConnectionTrait>(conn: &C, project_id: i64) -> Re
         .all(conn)
         .await
 }
+
+/// Deletes the predictions of these tasks; returns how many went.
+pub async fn delete_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<u64, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut deleted = 0;
+    for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
+        let condition = Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk)));
+        deleted += prediction::Entity::delete_many().filter(condition).exec(conn).await?.rows_affected;
+    }
+    Ok(deleted)
+}
+
+/// Predictions of these tasks that no annotation was made from yet, optionally only of some
+/// model versions, oldest first.
+pub async fn without_annotations<C: ConnectionTrait>(conn: &C, task_ids: &[i64], versions: Option<&[String]>) -> Result<Vec<prediction::Model>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut out = Vec::new();
+    for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
+        let mut query = prediction::Entity::find()
+            .filter(Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk))))
+            .filter(Expr::cust("NOT EXISTS (SELECT 1 FROM annotations a WHERE a.parent_prediction_id = predictions.id)"));
+        if let Some(versions) = versions {
+            query = query.filter(prediction::Column::ModelVersion.is_in(versions.iter().cloned()));
+        }
+        out.extend(query.order_by_asc(prediction::Column::Id).all(conn).await?);
+    }
+    Ok(out)
+}

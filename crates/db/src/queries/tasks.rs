@@ -258,3 +258,25 @@ pub async fn filtered_ids<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -
 pub async fn touch<C: ConnectionTrait>(conn: &C, id: i64, user: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
     update_fields(conn, id, None, None, user, now).await
 }
+
+/// A task of the selection whose data repeats another's: its id, data text and number of
+/// annotations (skips included).
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Duplicate {
+    pub id: i64,
+    pub data: String,
+    pub annotations: i64,
+}
+
+/// The selected tasks whose `data` (as stored) equals another task's of the project, by id;
+/// callers group them and ignore groups of one.
+pub async fn duplicates<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> Result<Vec<Duplicate>, DbErr> {
+    let statement = query.select_where(
+        "tasks.id AS id, tasks.data AS data, CAST(tasks.total_annotations + tasks.cancelled_annotations AS BIGINT) AS annotations",
+        &|sql| {
+            sql.push(" AND tasks.data IN (SELECT d.data FROM tasks d WHERE d.project_id = tasks.project_id GROUP BY d.data HAVING COUNT(*) > 1) ORDER BY tasks.id");
+        },
+        None,
+    );
+    Duplicate::find_by_statement(statement).all(conn).await
+}

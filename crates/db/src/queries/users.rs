@@ -160,3 +160,16 @@ pub async fn find_member<C: ConnectionTrait>(conn: &C, lookup: Lookup<'_>) -> Re
     };
     query.into_model::<Member>().one(conn).await
 }
+
+/// Users who annotated or drafted in a project, by id.
+pub async fn annotators_of_project<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Vec<user::Model>, DbErr> {
+    use sea_orm::sea_query::Expr;
+    user::Entity::find()
+        .filter(Expr::cust(format!(
+            "id IN (SELECT completed_by_id FROM annotations WHERE project_id = {project_id} \
+             UNION SELECT user_id FROM drafts WHERE project_id = {project_id})"
+        )))
+        .order_by_asc(user::Column::Id)
+        .all(conn)
+        .await
+}

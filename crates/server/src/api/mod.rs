@@ -5,6 +5,7 @@
 //! when a slash is added. [`slashed`] and [`exact`] register routes the same way, and every route
 //! answers an unsupported method with DRF's 405 body.
 
+mod actions;
 mod annotations;
 mod dm;
 mod drafts;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
     router = exports::routes(router);
     router = views::routes(router);
     router = dm::routes(router);
+    router = actions::routes(router);
     router = stream::routes(router);
     router = drafts::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));

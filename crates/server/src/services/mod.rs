@@ -1,6 +1,7 @@
 //! Business rules that are more than one query: accounts, import, export, annotations.
 
 pub mod accounts;
+pub mod actions;
 pub mod annotations;
 pub mod predictions;
 pub mod render;

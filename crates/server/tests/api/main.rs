@@ -1,6 +1,7 @@
 //! API tests: each spawns a real Tessera over HTTP, on SQLite by default and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set (`.ci/run` runs the suite both ways).
 
+mod actions;
 mod annotations;
 mod auth;
 mod data_manager;
