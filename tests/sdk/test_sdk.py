@@ -135,3 +135,37 @@ def test_users(server):
     updated = ls.users.update(me.id, first_name="Sam", last_name="Doe")
     assert (updated.first_name, updated.last_name) == ("Sam", "Doe")
     assert ls.users.whoami().first_name == "Sam"
+
+
+def test_data_manager_views_filters_actions_and_stream(server):
+    from label_studio_sdk.data_manager import Column, Filters, Operator, Type
+
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="Data Manager", label_config=CONFIG)
+    ls.projects.import_tasks(project.id, request=[{"text": f"item {i}", "n": i} for i in range(10)])
+    filters = Filters.create(Filters.AND, [
+        Filters.item(Column.data("n"), Operator.GREATER_OR_EQUAL, Type.Number, Filters.value(5)),
+        Filters.item(Column.data("text"), Operator.CONTAINS, Type.String, Filters.value("ITEM")),
+    ])
+    view = ls.views.create(project=project.id, data={"title": "Big ones", "filters": filters, "ordering": ["-tasks:id"]})
+    assert ls.views.get(str(view.id)).data["title"] == "Big ones"
+    assert [v.id for v in ls.views.list(project=project.id)] == [view.id]
+
+    by_view = [t for t in ls.tasks.list(view=view.id)]
+    assert [t.data["n"] for t in by_view] == [9, 8, 7, 6, 5]
+    query = json.dumps({"filters": filters, "ordering": ["tasks:id"],
+                        "selectedItems": {"all": True, "excluded": [by_view[0].id]}})
+    by_query = [t.data["n"] for t in ls.tasks.list(project=project.id, query=query)]
+    assert by_query == [5, 6, 7, 8]
+
+    # The labeling stream (not wrapped by the SDK) hands out tasks in order and locks them.
+    import httpx
+    headers = {"Authorization": f"Token {server.token}"}
+    served = httpx.get(f"{server.base_url}/api/projects/{project.id}/next", headers=headers).json()
+    assert served["queue"] == "Sequence queue"
+    assert served["data"]["n"] == 0
+    assert served["unique_lock_id"]
+
+    ls.actions.create(id="delete_tasks", project=project.id, view=view.id)
+    assert ls.projects.get(project.id).task_number == 5
+    assert [t for t in ls.tasks.list(view=view.id)] == []

@@ -237,3 +237,35 @@ async fn views_store_filters_apart_and_drive_the_task_list() {
     app.call(reqwest::Method::DELETE, &format!("/api/dm/views/reset/?project={project}"), None).await.expect(204);
     assert_eq!(app.get(&format!("/api/dm/views/?project={project}")).await.expect(200).body, json!([]));
 }
+
+#[tokio::test]
+async fn columns_and_project_for_the_data_manager() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    app.import(project, json!([{"data": {"text": "a", "meta_info": 1}, "predictions": [{"result": choice("Positive"), "model_version": "v7"}]}])).await;
+    let columns = app.get(&format!("/api/dm/columns/?project={project}")).await.expect(200).body["columns"].clone();
+    let ids: Vec<&str> = columns.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["text", "meta_info", "id", "inner_id", "completed_at", "total_annotations", "cancelled_annotations", "total_predictions", "annotators",
+         "annotations_results", "annotations_ids", "predictions_score", "predictions_model_versions", "predictions_results", "file_upload",
+         "storage_filename", "created_at", "updated_at", "updated_by", "avg_lead_time", "draft_exists", "data"]
+    );
+    assert_eq!(columns[0], json!({"id": "text", "title": "text", "type": "String", "target": "tasks", "parent": "data",
+        "visibility_defaults": {"explore": true, "labeling": true}, "project_defined": true}));
+    assert_eq!(columns[1]["type"], "Unknown");
+    assert_eq!(columns[1]["visibility_defaults"]["labeling"], false);
+    let admin = app.get("/api/current-user/whoami").await.expect(200).body["id"].clone();
+    assert_eq!(columns[8]["schema"], json!({"items": [admin]}));
+    assert_eq!(columns[12]["schema"], json!({"items": ["v7"], "multiple": true}));
+    assert_eq!(columns[19]["type"], "Time");
+    assert_eq!(columns[21], json!({"id": "data", "title": "data", "type": "List", "target": "tasks", "children": ["text", "meta_info"], "project_defined": false}));
+
+    let dm = app.get(&format!("/api/dm/project/?project={project}")).await.expect(200).body;
+    assert_eq!(dm["id"], project);
+    assert!(dm["task_number"].is_null());
+    assert_eq!((dm["task_count"].clone(), dm["annotation_count"].clone(), dm["can_delete_tasks"].clone()), (json!(1), json!(0), json!(true)));
+    app.get("/api/dm/columns/?project=999999").await.expect(404);
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, reqwest::Method::GET, &format!("/api/dm/project/?project={project}"), None).await.expect(404);
+}
