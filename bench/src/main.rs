@@ -4,7 +4,10 @@
 //! database and reports: import throughput (100,000 text tasks, half with one annotation, in one
 //! `/import` request), JSON export throughput and the server's resident memory while exporting,
 //! `/api/tasks/?project=` page latency once the project holds 1,000,000 tasks, and annotation
-//! create latency. `bench/run.sh` builds the release binary and runs both backends.
+//! create latency, then the Data Manager and labeling-stream figures (`data_manager.rs`).
+//! `bench/run.sh` builds the release binary and runs both backends.
+
+mod data_manager;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -222,7 +225,7 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
     println!("[{backend}] annotation create (500 sequential): p50 {:.2} ms, p95 {:.2} ms", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
 
     report_export(&server, backend, project, TOTAL).await?;
-    Ok(())
+    data_manager::report(&server, backend, project).await
 }
 
 #[tokio::main]

@@ -605,7 +605,18 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 format!("NOT ({is_empty})")
             }
         }
-        (Operator::Contains, Operand::Text(text)) => contains(sql, &expr, text),
+        (Operator::Contains, Operand::Text(text)) => {
+            let exact = contains(sql, &expr, text);
+            match &filter.column {
+                // The stored document holds the value verbatim unless JSON escaping changed it,
+                // so a cheap search of the raw text rules out most tasks before any parsing.
+                Column::Data(_) if !text.is_empty() && !text.chars().any(|c| c == '"' || c == '\\' || c.is_control()) => {
+                    let pattern = sql.bind(like_pattern(text));
+                    format!("{} AND {exact}", dialect::like_ignoring_case(sql.backend(), "tasks.data", &pattern))
+                }
+                _ => exact,
+            }
+        }
         (Operator::NotContains, Operand::Text(text)) => {
             let condition = contains(sql, &expr, text);
             negate(&expr, &condition)
@@ -756,17 +767,31 @@ fn filter_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
     })
 }
 
-/// Appends ` AND <conditions>` for the query's filters and selection to `sql`.
-pub fn push_conditions(sql: &mut Sql, query: &TaskQuery) -> Result<(), QueryError> {
-    if let Some(group) = query.filters.as_ref().filter(|g| !g.items.is_empty()) {
-        let parts = group.items.iter().map(|f| filter_condition(sql, f).map(|c| format!("({c})"))).collect::<Result<Vec<_>, _>>()?;
-        let joiner = match group.conjunction {
-            Conjunction::And => " AND ",
-            Conjunction::Or => " OR ",
-        };
-        let joined = parts.join(joiner);
-        sql.push(" AND (").push(&joined).push(")");
+impl Column {
+    /// Rough cost of evaluating a condition on this column per task: task columns are cheap,
+    /// data keys need the JSON document, the rest look into other tables.
+    fn cost(&self) -> u8 {
+        match self {
+            Column::Data(_) => 1,
+            Column::Annotators
+            | Column::AnnotationsResults
+            | Column::AnnotationsIds
+            | Column::PredictionsScore
+            | Column::PredictionsModelVersions
+            | Column::PredictionsResults
+            | Column::FileUpload
+            | Column::AvgLeadTime
+            | Column::DraftExists
+            | Column::GroundTruth => 2,
+            _ => 0,
+        }
     }
+}
+
+/// Appends ` AND <conditions>` for the query's filters and selection to `sql`. Conditions are
+/// ordered cheapest first (the result is the same either way), so that the costly ones run on
+/// the fewest tasks.
+pub fn push_conditions(sql: &mut Sql, query: &TaskQuery) -> Result<(), QueryError> {
     match &query.selection {
         Selection::AllExcept(ids) if ids.is_empty() => {}
         Selection::AllExcept(ids) => {
@@ -775,6 +800,17 @@ pub fn push_conditions(sql: &mut Sql, query: &TaskQuery) -> Result<(), QueryErro
         Selection::Only(ids) => {
             sql.push(&format!(" AND tasks.id IN ({})", crate::counters::join_ids(ids)));
         }
+    }
+    if let Some(group) = query.filters.as_ref().filter(|g| !g.items.is_empty()) {
+        let mut items: Vec<&Filter> = group.items.iter().collect();
+        items.sort_by_key(|f| f.column.cost().max(f.child.as_ref().map_or(0, |c| c.column.cost())));
+        let parts = items.into_iter().map(|f| filter_condition(sql, f).map(|c| format!("({c})"))).collect::<Result<Vec<_>, _>>()?;
+        let joiner = match group.conjunction {
+            Conjunction::And => " AND ",
+            Conjunction::Or => " OR ",
+        };
+        let joined = parts.join(joiner);
+        sql.push(" AND (").push(&joined).push(")");
     }
     Ok(())
 }
@@ -801,13 +837,21 @@ pub struct CompiledQuery {
     backend: DbBackend,
     project_id: i64,
     query: TaskQuery,
+    scan: bool,
 }
 
 impl CompiledQuery {
     /// Checks `query` for the tasks of `project_id`; this is where a query's errors surface.
     pub fn new(backend: DbBackend, project_id: i64, query: &TaskQuery) -> Result<CompiledQuery, QueryError> {
         push_conditions(&mut Sql::new(backend), query)?;
-        Ok(CompiledQuery { backend, project_id, query: query.clone() })
+        Ok(CompiledQuery { backend, project_id, query: query.clone(), scan: false })
+    }
+
+    /// Reads the whole tasks table instead of the project's index: faster when the project
+    /// holds most of the table's tasks and every one of them must be looked at anyway.
+    pub fn scanning_table(mut self, scan: bool) -> CompiledQuery {
+        self.scan = scan;
+        self
     }
 
     /// True for "every task by id" (see [`TaskQuery::is_plain`]).
@@ -822,7 +866,8 @@ impl CompiledQuery {
 
     fn build(&self, what: &str, extra: &dyn Fn(&mut Sql), ordered: bool, page: Option<(u64, u64)>) -> sea_orm::Statement {
         let mut sql = Sql::new(self.backend);
-        sql.push(&format!("SELECT {what} FROM tasks WHERE tasks.project_id = {}", self.project_id));
+        let project = dialect::project_tasks(self.backend, self.project_id, self.scan);
+        sql.push(&format!("SELECT {what} FROM tasks WHERE {project}"));
         push_conditions(&mut sql, &self.query).expect("checked when compiled");
         extra(&mut sql);
         if ordered {
@@ -877,9 +922,10 @@ mod tests {
         .unwrap();
         assert_eq!(
             sql.text,
-            " AND (((tasks.total_annotations > $1) AND (tasks.id < $2)) OR (LOWER((tasks.data::jsonb ->> $3)) LIKE $4 ESCAPE '\\'))"
+            " AND (((tasks.total_annotations > $1) AND (tasks.id < $2)) OR (tasks.data ILIKE $5 ESCAPE '\\' AND LOWER((tasks.data::jsonb ->> $3)) LIKE $4 ESCAPE '\\'))"
         );
         assert_eq!(sql.values[3], SqlValue::from("%50\\%\\_%".to_string()));
+        assert_eq!(sql.values[4], sql.values[3], "the raw-text prefilter uses the same pattern");
     }
 
     #[test]

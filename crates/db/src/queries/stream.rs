@@ -135,9 +135,12 @@ impl Pool<'_> {
             self.push_pool(sql);
             match pick {
                 Pick::HeldByMe => {
+                    // Driven by the user's few locks, not by a scan of the pool.
                     let now = sql.bind(annotator.now);
+                    let project = self.query.project_id();
                     sql.push(&format!(
-                        " AND EXISTS (SELECT 1 FROM task_locks WHERE task_locks.task_id = tasks.id AND task_locks.user_id = {user} AND task_locks.expire_at > {now})"
+                        " AND tasks.id IN (SELECT task_locks.task_id FROM task_locks WHERE task_locks.user_id = {user} \
+                         AND task_locks.project_id = {project} AND task_locks.expire_at > {now})"
                     ));
                 }
                 Pick::FirstIgnoringLocks => {}
@@ -221,9 +224,10 @@ pub async fn skipped<C: ConnectionTrait>(conn: &C, project_id: i64, annotator: A
 async fn requeued<C: ConnectionTrait>(conn: &C, project_id: i64, annotator: Annotator, table: &str, condition: &str) -> Result<Option<task::Model>, DbErr> {
     let mut sql = Sql::new(conn.get_database_backend());
     let condition = condition.replace("{user}", &annotator.user_id.to_string());
+    // Driven by the user's own drafts or skips, not by a scan of the project.
     sql.push(&format!(
         "SELECT tasks.* FROM tasks WHERE tasks.project_id = {project_id} AND tasks.is_labeled = FALSE \
-         AND EXISTS (SELECT 1 FROM {table} WHERE {table}.task_id = tasks.id AND {condition})"
+         AND tasks.id IN (SELECT {table}.task_id FROM {table} WHERE {table}.project_id = {project_id} AND {condition})"
     ));
     annotator.push_unlocked(&mut sql);
     sql.push(&format!(

@@ -219,20 +219,6 @@ pub async fn export_json_batch<C: ConnectionTrait>(conn: &C, batch: &crate::dial
     Ok(row.and_then(|r| r.docs.zip(r.last_id)))
 }
 
-/// A page of a project's tasks selected and ordered by a Data Manager query.
-pub async fn filtered_page<C: ConnectionTrait>(
-    conn: &C,
-    project: &project::Model,
-    query: &CompiledQuery,
-    offset: u64,
-    limit: u64,
-) -> Result<Vec<task::Model>, DbErr> {
-    if query.is_plain() {
-        return page_by_id(conn, project, offset, limit).await;
-    }
-    task::Model::find_by_statement(query.select_ordered("tasks.*", Some((offset, limit)))).all(conn).await
-}
-
 /// Count and counter sums of the tasks a Data Manager query selects.
 #[derive(Debug, Clone, Copy, Default, FromQueryResult)]
 pub struct FilteredTotals {
@@ -241,11 +227,55 @@ pub struct FilteredTotals {
     pub total_predictions: i64,
 }
 
-/// Totals over every task the query selects (not only one page).
-pub async fn filtered_totals<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> Result<FilteredTotals, DbErr> {
-    let what = "COUNT(*) AS total, COALESCE(SUM(tasks.total_annotations), 0) AS total_annotations, \
-                COALESCE(SUM(tasks.total_predictions), 0) AS total_predictions";
-    Ok(FilteredTotals::find_by_statement(query.select(what)).one(conn).await?.unwrap_or_default())
+/// Whether a project holds at least half of all tasks ever created (ids are never reused),
+/// so that reading the whole table beats walking the project's index.
+pub async fn is_most_of_table<C: ConnectionTrait>(conn: &C, project: &project::Model) -> Result<bool, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Top {
+        id: Option<i64>,
+    }
+    let sql = "SELECT MAX(id) AS id FROM tasks";
+    let top = Top::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    Ok(project.task_number * 2 >= top.and_then(|t| t.id).unwrap_or(0))
+}
+
+/// A page of the tasks a Data Manager query selects, in its order, with the totals over every
+/// selected task, from one pass over the tasks (window aggregates next to the page's ids).
+pub async fn filtered_page<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    query: &CompiledQuery,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<task::Model>, FilteredTotals), DbErr> {
+    if query.is_plain() {
+        let totals = FilteredTotals {
+            total: project.task_number,
+            total_annotations: project.total_annotations_number,
+            total_predictions: project.total_predictions_number,
+        };
+        return Ok((page_by_id(conn, project, offset, limit).await?, totals));
+    }
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        total: i64,
+        total_annotations: i64,
+        total_predictions: i64,
+    }
+    let what = "tasks.id AS id, COUNT(*) OVER () AS total, \
+                CAST(COALESCE(SUM(tasks.total_annotations) OVER (), 0) AS BIGINT) AS total_annotations, \
+                CAST(COALESCE(SUM(tasks.total_predictions) OVER (), 0) AS BIGINT) AS total_predictions";
+    let rows = Row::find_by_statement(query.select_ordered(what, Some((offset, limit)))).all(conn).await?;
+    let totals = rows.first().map_or_else(FilteredTotals::default, |r| FilteredTotals {
+        total: r.total,
+        total_annotations: r.total_annotations,
+        total_predictions: r.total_predictions,
+    });
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tasks = task::Entity::find().filter(task::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
+    tasks.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
+    Ok((tasks, totals))
 }
 
 /// Ids of every task the query selects, in the query's order (bulk actions).

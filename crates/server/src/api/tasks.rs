@@ -10,7 +10,7 @@ use serde_json::Value;
 use tessera_db::counters::{TaskSet, TaskTally};
 use tessera_db::entities::{project, task};
 use tessera_db::filters::TaskQuery;
-use tessera_db::queries::tasks::{FilteredTotals, NewTask};
+use tessera_db::queries::tasks::NewTask;
 use tessera_db::{queries, time};
 
 use crate::api::slashed;
@@ -68,19 +68,12 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
     let project = selected.project;
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
     let size = positive(params.page_size.as_deref(), 100).unwrap_or(100);
-    let tasks = queries::tasks::filtered_page(conn, &project, &selected.query, (page - 1) * size, size).await?;
+    let scan = queries::tasks::is_most_of_table(conn, &project).await?;
+    let query = selected.query.scanning_table(scan);
+    let (tasks, totals) = queries::tasks::filtered_page(conn, &project, &query, (page - 1) * size, size).await?;
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    let totals = if selected.query.is_plain() {
-        FilteredTotals {
-            total: project.task_number,
-            total_annotations: project.total_annotations_number,
-            total_predictions: project.total_predictions_number,
-        }
-    } else {
-        queries::tasks::filtered_totals(conn, &selected.query).await?
-    };
     let batch = TaskBatch::load(conn, &tasks, caller.user.id).await?;
     let first_key = first_data_key(&project);
     let nested = (params.fields.as_deref() == Some("all")).then_some(CompletedBy::Id);
