@@ -859,6 +859,11 @@ impl CompiledQuery {
         self.query.is_plain()
     }
 
+    /// True when the query reads the whole table (see [`Self::scanning_table`]).
+    pub fn is_scanning_table(&self) -> bool {
+        self.scan
+    }
+
     /// The project the query runs in.
     pub fn project_id(&self) -> i64 {
         self.project_id

@@ -204,7 +204,11 @@ pub async fn id_range<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<O
         low: Option<i64>,
         high: Option<i64>,
     }
-    let sql = format!("SELECT MIN(id) AS low, MAX(id) AS high FROM tasks WHERE project_id = {project_id}");
+    // Two subqueries: each is one index probe, while MIN and MAX side by side scan the project.
+    let sql = format!(
+        "SELECT (SELECT MIN(id) FROM tasks WHERE project_id = {project_id}) AS low, \
+         (SELECT MAX(id) FROM tasks WHERE project_id = {project_id}) AS high"
+    );
     let row = Range::find_by_statement(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
     Ok(row.and_then(|r| r.low.zip(r.high)))
 }

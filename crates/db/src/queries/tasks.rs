@@ -256,26 +256,73 @@ pub async fn filtered_page<C: ConnectionTrait>(
         };
         return Ok((page_by_id(conn, project, offset, limit).await?, totals));
     }
-    #[derive(FromQueryResult)]
-    struct Row {
-        id: i64,
-        total: i64,
-        total_annotations: i64,
-        total_predictions: i64,
-    }
     let what = "tasks.id AS id, COUNT(*) OVER () AS total, \
                 CAST(COALESCE(SUM(tasks.total_annotations) OVER (), 0) AS BIGINT) AS total_annotations, \
                 CAST(COALESCE(SUM(tasks.total_predictions) OVER (), 0) AS BIGINT) AS total_predictions";
-    let rows = Row::find_by_statement(query.select_ordered(what, Some((offset, limit)))).all(conn).await?;
-    let totals = rows.first().map_or_else(FilteredTotals::default, |r| FilteredTotals {
-        total: r.total,
-        total_annotations: r.total_annotations,
-        total_predictions: r.total_predictions,
-    });
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let parts = scan_parts(conn, project.id, query, offset + limit).await?;
+    let (ids, totals) = if parts.len() < 2 {
+        let rows = PageRow::find_by_statement(query.select_ordered(what, Some((offset, limit)))).all(conn).await?;
+        (rows.iter().map(|r| r.id).collect::<Vec<_>>(), rows.first().map(PageRow::totals).unwrap_or_default())
+    } else {
+        // Each id range yields its totals and its own first `offset + limit` tasks; the page is
+        // among their union, which one small ordered query over those ids settles.
+        let statements = parts.iter().map(|(low, high)| {
+            let range = move |sql: &mut crate::filters::Sql| {
+                sql.push(&format!(" AND tasks.id >= {low} AND tasks.id <= {high}"));
+            };
+            query.select_ordered_where(what, &range, Some((0, offset + limit)))
+        });
+        let results = futures_util::future::try_join_all(statements.map(|s| PageRow::find_by_statement(s).all(conn))).await?;
+        let mut totals = FilteredTotals::default();
+        let mut candidates = Vec::new();
+        for rows in &results {
+            if let Some(first) = rows.first() {
+                let part = first.totals();
+                totals.total += part.total;
+                totals.total_annotations += part.total_annotations;
+                totals.total_predictions += part.total_predictions;
+            }
+            candidates.extend(rows.iter().map(|r| r.id));
+        }
+        let among = |sql: &mut crate::filters::Sql| {
+            sql.push(&format!(" AND tasks.id IN ({})", counters::join_ids(&candidates)));
+        };
+        let rows = IdRow::find_by_statement(query.select_ordered_where("tasks.id AS id", &among, Some((offset, limit)))).all(conn).await?;
+        (rows.into_iter().map(|r| r.id).collect(), totals)
+    };
     let mut tasks = task::Entity::find().filter(task::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
     tasks.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
     Ok((tasks, totals))
+}
+
+/// One row of a Data Manager page with the window totals.
+#[derive(FromQueryResult)]
+struct PageRow {
+    id: i64,
+    total: i64,
+    total_annotations: i64,
+    total_predictions: i64,
+}
+
+impl PageRow {
+    fn totals(&self) -> FilteredTotals {
+        FilteredTotals { total: self.total, total_annotations: self.total_annotations, total_predictions: self.total_predictions }
+    }
+}
+
+/// Pages this deep and deeper are read in one piece.
+const SPLIT_MAX_ROWS: u64 = 10_000;
+
+/// Id ranges to scan concurrently, one per core, when the query reads the whole table for a
+/// page that is not too deep; otherwise none.
+async fn scan_parts<C: ConnectionTrait>(conn: &C, project_id: i64, query: &CompiledQuery, rows: u64) -> Result<Vec<(i64, i64)>, DbErr> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) as i64;
+    if !query.is_scanning_table() || rows > SPLIT_MAX_ROWS || cores < 2 {
+        return Ok(Vec::new());
+    }
+    let Some((low, high)) = crate::queries::stream::id_range(conn, project_id).await? else { return Ok(Vec::new()) };
+    let step = (high - low) / cores + 1;
+    Ok((0..cores).map(|i| (low + i * step, (low + (i + 1) * step - 1).min(high))).filter(|(a, b)| a <= b).collect())
 }
 
 /// Ids of every task the query selects, in the query's order (bulk actions).
