@@ -295,6 +295,27 @@ fn scalar(value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
 }
 
 fn operand(column: &Column, operator: Operator, value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
+    let operand = typed_operand(column, operator, value_type, value)?;
+    // Dates inside task data are text: compare them as text in the Data Manager's format.
+    Ok(match (column, operand) {
+        (Column::Data(_), Operand::Time(t)) => Operand::Text(format_time(&t)),
+        (Column::Data(_), Operand::Range(low, high)) => Operand::Range(Box::new(as_text(*low)), Box::new(as_text(*high))),
+        (_, operand) => operand,
+    })
+}
+
+fn format_time(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn as_text(operand: Operand) -> Operand {
+    match operand {
+        Operand::Time(t) => Operand::Text(format_time(&t)),
+        other => other,
+    }
+}
+
+fn typed_operand(column: &Column, operator: Operator, value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
     match operator {
         Operator::Empty => Ok(Operand::Bool(match value {
             Value::Bool(b) => *b,
@@ -561,6 +582,26 @@ fn like_pattern(text: &str) -> String {
     out
 }
 
+/// The longest run of characters without case in `text` (digits, spaces, punctuation), when it
+/// is at least two long: a case-sensitive search for it is a cheap necessary condition of a
+/// case-insensitive search for `text`.
+fn caseless_run(text: &str) -> Option<String> {
+    let caseless = |c: char| c.to_lowercase().eq(c.to_uppercase());
+    let mut best = String::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if caseless(c) {
+            run.push(c);
+            if run.chars().count() > best.chars().count() {
+                best = run.clone();
+            }
+        } else {
+            run.clear();
+        }
+    }
+    (best.chars().count() >= 2).then_some(best)
+}
+
 fn contains(sql: &mut Sql, expr: &str, text: &str) -> String {
     let pattern = sql.bind(like_pattern(text));
     format!("LOWER({expr}) LIKE {pattern} ESCAPE '\\'")
@@ -612,7 +653,8 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 // so a cheap search of the raw text rules out most tasks before any parsing.
                 Column::Data(_) if !text.is_empty() && !text.chars().any(|c| c == '"' || c == '\\' || c.is_control()) => {
                     let pattern = sql.bind(like_pattern(text));
-                    format!("{} AND {exact}", dialect::like_ignoring_case(sql.backend(), "tasks.data", &pattern))
+                    let invariant = caseless_run(text).map(|run| sql.bind(like_pattern(&run)));
+                    format!("{} AND {exact}", dialect::raw_contains(sql.backend(), "tasks.data", &pattern, invariant.as_deref()))
                 }
                 _ => exact,
             }
@@ -631,11 +673,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 negate(&expr, &condition)
             }
         }
-        (Operator::NotEqual, operand) => {
-            let value = bind_operand(sql, operand);
-            negate(&expr, &format!("{expr} = {value}"))
-        }
-        (operator, Operand::Bool(b)) if operator == Operator::Equal && scalar.text => {
+        (operator @ (Operator::Equal | Operator::NotEqual), Operand::Bool(b)) if scalar.text => {
             // A boolean data field: compare its JSON text.
             let value = sql.bind(if *b { "true" } else { "false" });
             let raw = match &filter.column {
@@ -645,7 +683,16 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 }
                 _ => expr,
             };
-            format!("{raw} = {value}")
+            let matched = format!("{raw} = {value}");
+            if operator == Operator::Equal {
+                matched
+            } else {
+                negate(&raw, &matched)
+            }
+        }
+        (Operator::NotEqual, operand) => {
+            let value = bind_operand(sql, operand);
+            negate(&expr, &format!("{expr} = {value}"))
         }
         (operator, operand) => {
             let symbol = operator
@@ -927,10 +974,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             sql.text,
-            " AND (((tasks.total_annotations > $1) AND (tasks.id < $2)) OR (tasks.data ILIKE $5 ESCAPE '\\' AND LOWER((tasks.data::jsonb ->> $3)) LIKE $4 ESCAPE '\\'))"
+            " AND (((tasks.total_annotations > $1) AND (tasks.id < $2)) OR (tasks.data LIKE $6 ESCAPE '\\' AND tasks.data ILIKE $5 ESCAPE '\\' AND LOWER((tasks.data::jsonb ->> $3)) LIKE $4 ESCAPE '\\'))"
         );
         assert_eq!(sql.values[3], SqlValue::from("%50\\%\\_%".to_string()));
         assert_eq!(sql.values[4], sql.values[3], "the raw-text prefilter uses the same pattern");
+        assert_eq!(sql.values[5], sql.values[3], "the whole search is caseless");
     }
 
     #[test]
@@ -965,6 +1013,14 @@ mod tests {
         assert!(sql.text.ends_with(" DESC NULLS LAST, tasks.id DESC"), "{}", sql.text);
         assert!(!query.is_plain());
         assert!(parse_query(&json!({"ordering": ["tasks:id"]})).unwrap().is_plain());
+    }
+
+    #[test]
+    fn finds_the_caseless_part_of_a_search() {
+        assert_eq!(caseless_run("number 42"), Some(" 42".into()));
+        assert_eq!(caseless_run("2024-05 Report"), Some("2024-05 ".into()));
+        assert_eq!(caseless_run("apple"), None);
+        assert_eq!(caseless_run("a1"), None);
     }
 
     #[test]

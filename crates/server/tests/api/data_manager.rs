@@ -7,8 +7,8 @@ use crate::helpers::{choice, TestApp, TEXT_CONFIG};
 /// Six tasks with varied data, annotations, skips and predictions; returns their ids in order.
 async fn fixture(app: &TestApp, project: i64) -> Vec<i64> {
     let tasks = json!([
-        {"data": {"text": "Apple pie", "num": 5, "flag": true}, "predictions": [{"result": choice("Positive"), "score": 0.9, "model_version": "v1"}]},
-        {"data": {"text": "banana split", "num": 10, "flag": false}},
+        {"data": {"text": "Apple pie", "num": 5, "flag": true, "day": "2024-05-01T10:00:00.000000Z"}, "predictions": [{"result": choice("Positive"), "score": 0.9, "model_version": "v1"}]},
+        {"data": {"text": "banana split", "num": 10, "flag": false, "day": "2023-01-01T00:00:00.000000Z"}},
         {"data": {"text": "Cherry", "num": 2.5}, "predictions": [{"result": choice("Negative"), "score": 0.1, "model_version": "v2"}]},
         {"data": {"text": "apple juice"}},
         {"data": {"text": "", "num": -1}},
@@ -75,6 +75,9 @@ async fn filters_select_the_same_tasks_as_label_studio() {
         (filter("data.num", "not_in", "Number", json!({"min": 2, "max": 10})), vec![3, 4, 5]),
         (filter("data.num", "empty", "Number", json!(true)), vec![3]),
         (filter("data.flag", "equal", "Boolean", json!(true)), vec![0]),
+        (filter("data.flag", "not_equal", "Boolean", json!(true)), vec![1, 2, 3, 4, 5]),
+        (filter("data.day", "greater", "Datetime", json!("2024-01-01T00:00:00.000Z")), vec![0]),
+        (filter("data.day", "in", "Datetime", json!({"min": "2022-01-01T00:00:00.000Z", "max": "2023-06-01T00:00:00.000Z"})), vec![1]),
         (filter("id", "in", "Number", json!({"min": ids[1], "max": ids[2]})), vec![1, 2]),
         (filter("inner_id", "greater_or_equal", "Number", json!(5)), vec![4, 5]),
         (filter("total_annotations", "greater", "Number", json!(0)), vec![0, 3, 5]),
