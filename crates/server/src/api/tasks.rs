@@ -53,6 +53,11 @@ fn positive(value: Option<&str>, default: u64) -> Option<u64> {
 
 async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<TaskPage>> {
     let id_of = |text: Option<&str>| text.and_then(|p| p.parse::<i64>().ok());
+    if let Some(text) = params.project.as_deref().filter(|p| !p.is_empty() && p.parse::<i64>().is_err()) {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.insert("project".into(), Value::from(format!("Incorrect value in key \"project\" = \"{text}\". It should be digit string.")));
+        return Err(ApiError::Validation(errors));
+    }
     let (project_id, view_id) = (id_of(params.project.as_deref()), id_of(params.view.as_deref()));
     if project_id.is_none() && view_id.is_none() {
         let detail = if params.view.is_some() { "View is not found" } else { "Neither project nor view id specified" };

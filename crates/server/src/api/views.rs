@@ -61,38 +61,45 @@ fn is_falsy(value: &Value) -> bool {
 }
 
 /// One filter item as Label Studio stores it: `filter`, `operator`, `type`, `value`, and one
-/// level of `child_filter`.
-fn normalize_item(item: &Value, errors: &mut Vec<Value>, depth: usize) -> Value {
-    let get = |key: &str| item.get(key).cloned();
-    let mut out = Map::new();
-    let column = get("filter").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+/// level of `child_filter`; with DRF's messages for what the serializer refuses.
+fn normalize_item(item: &Value, nested: bool) -> (Value, Map<String, Value>) {
+    let text = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    let message = |text: String| Value::from(vec![text]);
+    let column = text("filter");
     let mut problems = Map::new();
     if !column.starts_with("filter:tasks:") {
-        problems.insert("column".into(), Value::from(vec![format!("Filter \"{column}\" should start with \"filter:tasks:\"")]));
+        problems.insert("column".into(), message(format!("Filter \"{column}\" should start with \"filter:tasks:\"")));
     } else {
         let name = column.trim_start_matches("filter:tasks:").trim_start_matches('-');
         if !name.starts_with("data.") && name.contains("__") {
             problems.insert(
                 "column".into(),
-                Value::from(vec![format!(
+                message(format!(
                     "\"__\" is not generally allowed in filters. Consider asking your administrator to add \"{name}\" to DATA_MANAGER_FILTER_ALLOWLIST, but note that some filter expressions may pose a security risk"
-                )]),
+                )),
             );
         }
     }
-    errors.push(Value::Object(problems));
-    out.insert("filter".into(), Value::from(column));
-    out.insert("operator".into(), get("operator").unwrap_or_else(|| Value::from("")));
-    out.insert("type".into(), get("type").unwrap_or_else(|| Value::from("")));
-    out.insert("value".into(), get("value").unwrap_or_else(|| Value::Object(Map::new())));
-    if depth == 0 {
-        if let Some(child) = item.get("child_filter").filter(|c| c.is_object()) {
-            let mut ignored = Vec::new();
-            out.insert("child_filter".into(), normalize_item(child, &mut ignored, 1));
-            errors.extend(ignored.into_iter().filter(|e| e.as_object().is_some_and(|o| !o.is_empty())));
+    for key in ["type", "operator"] {
+        if text(key).is_empty() {
+            problems.insert(key.into(), message("This field may not be blank.".into()));
         }
     }
-    Value::Object(out)
+    let mut out = Map::new();
+    out.insert("filter".into(), Value::from(column));
+    out.insert("operator".into(), Value::from(text("operator")));
+    out.insert("type".into(), Value::from(text("type")));
+    out.insert("value".into(), item.get("value").cloned().unwrap_or_else(|| Value::Object(Map::new())));
+    if !nested {
+        if let Some(child) = item.get("child_filter").filter(|c| c.is_object()) {
+            let (child, child_problems) = normalize_item(child, true);
+            out.insert("child_filter".into(), child);
+            if !child_problems.is_empty() {
+                problems.insert("child_filter".into(), Value::Object(child_problems));
+            }
+        }
+    }
+    (Value::Object(out), problems)
 }
 
 /// Splits a request's `data` into (rest of data, filters if a conjunction is given, ordering).
@@ -107,10 +114,9 @@ fn split_data(data: &Value) -> ApiResult<(Map<String, Value>, Option<String>, Op
     let filters = match filters.as_ref().and_then(|f| f.get("conjunction")).filter(|c| !is_falsy(c)) {
         None => None,
         Some(conjunction) => {
-            let mut errors = Vec::new();
-            let items: Vec<Value> = match filters.as_ref().and_then(|f| f.get("items")) {
-                Some(Value::Array(items)) => items.iter().map(|i| normalize_item(i, &mut errors, 0)).collect(),
-                _ => Vec::new(),
+            let (items, errors): (Vec<Value>, Vec<Value>) = match filters.as_ref().and_then(|f| f.get("items")) {
+                Some(Value::Array(items)) => items.iter().map(|i| normalize_item(i, false)).map(|(item, problems)| (item, Value::Object(problems))).unzip(),
+                _ => (Vec::new(), Vec::new()),
             };
             if errors.iter().any(|e| e.as_object().is_some_and(|o| !o.is_empty())) {
                 let mut fields = FieldErrors::new();
@@ -174,7 +180,11 @@ async fn create_view(State(state): State<AppState>, caller: Caller, JsonBody(bod
     let (rest, filters, ordering) = split_data(body.get("data").unwrap_or(&Value::Null))?;
     let selected = body.get("selected_items").filter(|v| !v.is_null()).map(Value::to_string);
     let txn = state.db.write().await?;
-    let order = if filters.is_some() { queries::views::list(&*txn, &[project_id]).await?.len() as i32 } else { 0 };
+    // Label Studio places a view with filters last; otherwise it keeps the `order` given.
+    let order = match filters {
+        Some(_) => queries::views::list(&*txn, &[project_id]).await?.len() as i32,
+        None => body.get("order").and_then(Value::as_i64).unwrap_or(0) as i32,
+    };
     let new = NewView {
         project_id,
         user_id: Some(caller.user.id),
@@ -194,12 +204,21 @@ async fn get_view(State(state): State<AppState>, caller: Caller, ApiPath(id): Ap
     Ok(Json(view_out(view)))
 }
 
-/// PUT and PATCH: `filters` are replaced only when `data.filters.conjunction` is given, `ordering`
-/// only when non-empty, the rest of `data` always; `selectedItems` is set at creation only.
-async fn update_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<ViewOut>> {
+async fn put_view(state: State<AppState>, caller: Caller, id: ApiPath<i64>, body: JsonBody) -> ApiResult<Json<ViewOut>> {
+    update_view(state, caller, id, body, true).await
+}
+
+async fn patch_view(state: State<AppState>, caller: Caller, id: ApiPath<i64>, body: JsonBody) -> ApiResult<Json<ViewOut>> {
+    update_view(state, caller, id, body, false).await
+}
+
+/// PUT (which needs `project`) and PATCH: `filters` are replaced only when
+/// `data.filters.conjunction` is given, `ordering` only when non-empty, the rest of `data`
+/// always; `selectedItems` is set at creation only.
+async fn update_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody, put: bool) -> ApiResult<Json<ViewOut>> {
     crate::payload::Fields::new(&body)?;
     let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
-    let project_id = body_project(&state, &caller, &body, false).await?;
+    let project_id = body_project(&state, &caller, &body, put).await?;
     let mut changes = ViewChanges { project_id, ..ViewChanges::default() };
     if let Some(data) = body.get("data") {
         let (rest, filters, ordering) = split_data(data)?;
@@ -222,17 +241,22 @@ async fn delete_view(State(state): State<AppState>, caller: Caller, ApiPath(id):
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The project a reset/order request names (body first, then `?project=`), of the caller's
-/// organization.
+/// The project a reset/order request names (body first, then `?project=`), as a DRF
+/// primary-key field: missing, mistyped and unknown (or another organization's) ids are 400s.
 async fn named_project(state: &AppState, caller: &Caller, body: &Value, query: Option<&str>) -> ApiResult<i64> {
-    let from_body = body.get("project").filter(|v| !v.is_null());
-    let id = match (from_body, query) {
-        (Some(value), _) => value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok())),
-        (None, Some(text)) => text.parse().ok(),
-        (None, None) => return Err(ApiError::field("project", "This field is required.")),
+    let value = match (body.get("project").filter(|v| !v.is_null()), query) {
+        (Some(value), _) => value.clone(),
+        (None, Some(text)) => Value::from(text),
+        (None, None) => return Err(ApiError::field("project", "This field may not be null.")),
     };
-    let id = id.ok_or_else(|| ApiError::field("project", "A valid integer is required."))?;
-    Ok(scope::project(state.db.conn(), caller, id).await?.id)
+    let id = value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok()));
+    let Some(id) = id else {
+        return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(&value))));
+    };
+    match queries::projects::find(state.db.conn(), caller.organization_id, id).await? {
+        Some(project) => Ok(project.id),
+        None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
+    }
 }
 
 async fn reset_views(
@@ -251,8 +275,13 @@ async fn reset_views(
 async fn order_views(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
     let mut fields = crate::payload::Fields::new(&body)?;
     let ids = fields.list("ids");
-    if !fields.has("ids") {
-        fields.error("ids", "This field is required.");
+    match &ids {
+        _ if !fields.has("ids") => fields.error("ids", "This field is required."),
+        Some(list) if list.is_empty() => fields.error("ids", "This list may not be empty."),
+        _ => {}
+    }
+    if !fields.has("project") {
+        fields.error("project", "This field is required.");
     }
     fields.finish()?;
     let ids: Vec<i64> = ids
@@ -261,7 +290,9 @@ async fn order_views(State(state): State<AppState>, caller: Caller, JsonBody(bod
         .map(|v| v.as_i64())
         .collect::<Option<_>>()
         .ok_or_else(|| ApiError::field("ids", "A valid integer is required."))?;
-    let project_id = named_project(&state, &caller, &body, None).await?;
+    let project = body.get("project").and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+    let project = project.ok_or_else(|| ApiError::field("project", "A valid integer is required."))?;
+    let project_id = scope::project(state.db.conn(), &caller, project).await?.id;
     let txn = state.db.write().await?;
     queries::views::set_order(&*txn, project_id, &ids).await?;
     txn.commit().await?;
@@ -272,5 +303,5 @@ pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/dm/views/", get(list_views).post(create_view));
     let router = slashed(router, "/api/dm/views/reset/", delete(reset_views));
     let router = slashed(router, "/api/dm/views/order/", post(order_views));
-    slashed(router, "/api/dm/views/{id}/", get(get_view).put(update_view).patch(update_view).delete(delete_view))
+    slashed(router, "/api/dm/views/{id}/", get(get_view).put(put_view).patch(patch_view).delete(delete_view))
 }

@@ -221,6 +221,25 @@ async fn views_store_filters_apart_and_drive_the_task_list() {
     let listed = app.get(&format!("/api/dm/views/?project={project}")).await.expect(200).body;
     assert_eq!(listed[0]["id"], second["id"]);
 
+    // PUT needs the project; the order of a view without filters is kept as given.
+    let put = app.call(reqwest::Method::PUT, &format!("/api/dm/views/{view}/"), Some(json!({"data": {"title": "x"}}))).await.expect(400);
+    assert_eq!(put.body["validation_errors"]["project"], json!(["This field is required."]));
+    let placed = app.post("/api/dm/views/", json!({"project": project, "order": 7, "data": {}})).await.expect(201).body;
+    assert_eq!(placed["order"], 7);
+    app.delete(&format!("/api/dm/views/{}/", placed["id"])).await.expect(204);
+    let empty_order = app.post("/api/dm/views/order/", json!({"project": project, "ids": []})).await.expect(400);
+    assert_eq!(empty_order.body["validation_errors"]["ids"], json!(["This list may not be empty."]));
+    let no_project = app.call(reqwest::Method::DELETE, "/api/dm/views/reset/", None).await.expect(400);
+    assert_eq!(no_project.body["validation_errors"]["project"], json!(["This field may not be null."]));
+    app.call(reqwest::Method::DELETE, "/api/dm/views/reset/?project=999999", None).await.expect(400);
+    let blank = app
+        .post("/api/dm/views/", json!({"project": project, "data": {"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:id"}]}}}))
+        .await
+        .expect(400);
+    assert_eq!(blank.body["validation_errors"]["filter_group"]["filters"][0]["operator"], json!(["This field may not be blank."]));
+    let bad_project = app.get("/api/tasks/?project=abc").await.expect(400);
+    assert!(bad_project.body["validation_errors"]["project"].as_str().unwrap().contains("digit string"));
+
     // Bad input changes nothing.
     let bad_column = app
         .post("/api/dm/views/", json!({"project": project, "data": {"filters": {"conjunction": "and", "items": [{"filter": "tasks:id", "operator": "equal", "type": "Number", "value": 1}]}}}))
