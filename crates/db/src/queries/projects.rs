@@ -243,3 +243,25 @@ pub async fn reset_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Res
 pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<project::Model>, DbErr> {
     project::Entity::find_by_id(id).one(conn).await
 }
+
+/// Spreads a project's overlap as Label Studio's `_rearrange_overlap_cohort` does: the cohort of
+/// `percentage`% of its tasks (at least every task already finished `maximum` times, then the
+/// most annotated, then by id) gets overlap `maximum`, every other task overlap 1. The caller
+/// recounts the tasks afterwards.
+pub async fn rearrange_overlap_cohort<C: ConnectionTrait>(conn: &C, project_id: i64, maximum: i32, percentage: i32) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM tasks WHERE project_id = {project_id} AND useful_annotations >= {maximum}"
+    );
+    let finished = Count::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?.map_or(0, |c| c.n);
+    let sql = format!("SELECT COUNT(*) AS n FROM tasks WHERE project_id = {project_id}");
+    let total = Count::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?.map_or(0, |c| c.n);
+    let must = (total as f64 * f64::from(percentage) / 100.0 + 0.5) as i64;
+    let cohort = must.max(finished);
+    let sql = format!(
+        "UPDATE tasks SET overlap = CASE WHEN id IN (SELECT id FROM (SELECT t.id FROM tasks t WHERE t.project_id = {project_id} \
+         ORDER BY CASE WHEN t.useful_annotations >= {maximum} THEN 0 ELSE 1 END, t.total_annotations + t.cancelled_annotations DESC, t.id \
+         LIMIT {cohort}) AS cohort) THEN {maximum} ELSE 1 END WHERE project_id = {project_id}"
+    );
+    conn.execute(Statement::from_string(backend, sql)).await.map(|_| ())
+}

@@ -21,6 +21,7 @@ use tessera_labelconfig::{pyrepr, LabelConfig};
 use crate::services::projects::config_of;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::services::predictions::normalize_result;
+use crate::services::overlap;
 use crate::services::summary::{add_data_columns, Summary};
 
 /// Most per-item messages a refusal lists (Label Studio's limit).
@@ -416,5 +417,7 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
     if let (true, Some(version)) = (project.model_version.is_empty(), last_version) {
         queries::projects::set_model_version(&**txn, project.id, &version).await?;
     }
+    let changed = overlap::Changed { task_number: true, ..overlap::Changed::default() };
+    overlap::update(txn, project, changed).await?;
     Ok(imported)
 }

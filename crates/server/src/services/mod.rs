@@ -11,6 +11,7 @@ pub mod dm;
 pub mod export;
 pub mod import;
 pub mod next_task;
+pub mod overlap;
 pub mod projects;
 pub mod summary;
 pub mod tasks;

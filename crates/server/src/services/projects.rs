@@ -11,6 +11,7 @@ use tessera_labelconfig::LabelConfig;
 
 use crate::error::{ApiError, ApiResult};
 use crate::payload::Fields;
+use crate::services::overlap;
 use crate::services::summary::Summary;
 
 /// The sampling modes Label Studio offers.
@@ -245,7 +246,8 @@ pub fn parse_config(fields: &mut Fields, key: &str, config: &str) -> Option<Labe
 /// What changed in an update, for the side effects that follow it.
 pub struct Applied {
     pub model: project::Model,
-    pub overlap_changed: bool,
+    /// Which overlap settings changed (see `services::overlap`).
+    pub overlap: overlap::Changed,
     pub skip_queue_changed: bool,
 }
 
@@ -380,11 +382,13 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
         next.control_weights = config.control_weights(&existing).to_string();
     }
     next.updated_at = time::now();
-    let overlap_changed = !is_new
-        && (next.maximum_annotations != current.maximum_annotations
-            || next.overlap_cohort_percentage != current.overlap_cohort_percentage);
+    let overlap = overlap::Changed {
+        maximum_annotations: !is_new && next.maximum_annotations != current.maximum_annotations,
+        cohort_percentage: !is_new && next.overlap_cohort_percentage != current.overlap_cohort_percentage,
+        task_number: false,
+    };
     let skip_queue_changed = !is_new && next.skip_queue != current.skip_queue;
-    Ok(Applied { model: next, overlap_changed, skip_queue_changed })
+    Ok(Applied { model: next, overlap, skip_queue_changed })
 }
 
 /// Saves an applied change and runs its side effects (task overlap, `is_labeled`, counters).
@@ -396,11 +400,11 @@ pub async fn save(txn: &WriteTxn, applied: Applied, is_new: bool) -> ApiResult<p
         active = mark_all_changed(active);
     }
     let saved = queries::projects::save(&**txn, active).await?;
-    if applied.overlap_changed {
-        let only_above_one = saved.maximum_annotations > 1 && queries::projects::any_overlap_above_one(&**txn, saved.id).await?;
-        queries::projects::set_task_overlap(&**txn, saved.id, saved.maximum_annotations, only_above_one).await?;
+    let overlap_changed = applied.overlap.maximum_annotations || applied.overlap.cohort_percentage;
+    if overlap_changed {
+        overlap::update(txn, &saved, applied.overlap).await?;
     }
-    if applied.overlap_changed || applied.skip_queue_changed {
+    if applied.skip_queue_changed {
         counters::recount_project(&**txn, saved.id, &saved.skip_queue).await?;
     }
     Ok(saved)

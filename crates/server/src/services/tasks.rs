@@ -1,12 +1,13 @@
 //! Deleting tasks with everything that depends on them: project counters (by the query) and the
 //! project summary (the annotation kinds and labels of the deleted tasks are forgotten; at zero
-//! tasks the summary starts over, as Label Studio resets it).
+//! tasks the summary starts over, as Label Studio resets it) and the overlap cohort.
 
 use serde_json::Value;
 use tessera_db::counters::TaskSet;
 use tessera_db::{queries, WriteTxn};
 
 use crate::error::ApiResult;
+use crate::services::overlap;
 use crate::services::summary::Summary;
 
 /// Deletes `tasks` of a project; returns how many went.
@@ -23,9 +24,11 @@ pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> ApiR
         queries::projects::set_summary(&**txn, project_id, &annotations, &labels).await?;
     }
     let deleted = queries::tasks::delete(&**txn, project_id, tasks).await?;
-    let left = queries::projects::find_by_id(&**txn, project_id).await?.map_or(0, |p| p.task_number);
-    if left == 0 {
+    let Some(project) = queries::projects::find_by_id(&**txn, project_id).await? else { return Ok(deleted) };
+    if project.task_number == 0 {
         queries::projects::reset_summary(&**txn, project_id).await?;
     }
+    let changed = overlap::Changed { task_number: true, ..overlap::Changed::default() };
+    overlap::update(txn, &project, changed).await?;
     Ok(deleted)
 }

@@ -277,3 +277,29 @@ async fn convert_to_draft_moves_work_back_and_fixes_counters() {
     assert_eq!((task["is_labeled"].clone(), task["draft_exists"].clone()), (json!(false), json!(true)));
     app.call(Method::POST, "/api/annotations/999999/convert-to-draft", None).await.expect(404);
 }
+
+#[tokio::test]
+async fn overlap_cohort_and_show_overlap_first() {
+    let app = TestApp::spawn().await;
+    let (project, t) = project_with(&app, 10, json!({})).await;
+    annotate_as(&app, ADMIN, t[9], json!({"result": choice("Positive")})).await;
+    app.patch(&format!("/api/projects/{project}/"), json!({"maximum_annotations": 2, "overlap_cohort_percentage": 30, "show_overlap_first": true}))
+        .await
+        .expect(200);
+    let overlaps = |page: &Value| -> Vec<i64> { page["tasks"].as_array().unwrap().iter().map(|t| t["overlap"].as_i64().unwrap()).collect() };
+    let page = app.get(&format!("/api/tasks/?project={project}")).await.expect(200).body;
+    // The most annotated task joins the cohort first, then the lowest ids.
+    assert_eq!(overlaps(&page), [2, 2, 1, 1, 1, 1, 1, 1, 1, 2]);
+    assert_eq!(app.project(project).await["finished_task_number"], 0, "the annotated task now needs two annotations");
+    // Overlapping tasks come first in the stream.
+    let second = app.signup("second@example.com").await;
+    assert_eq!(served(&next_as(&app, &second, project).await), (t[9], "Breadth first queue"));
+    assert_eq!(served(&next_as(&app, ADMIN, project).await).0, t[0]);
+    // New tasks are spread into the cohort too; back to 100% gives every task the maximum.
+    app.import(project, json!([{"text": "late"}])).await;
+    let page = app.get(&format!("/api/tasks/?project={project}")).await.expect(200).body;
+    assert_eq!(overlaps(&page).iter().filter(|o| **o == 2).count(), 3, "round(11 * 30%) tasks");
+    app.patch(&format!("/api/projects/{project}/"), json!({"overlap_cohort_percentage": 100})).await.expect(200);
+    let page = app.get(&format!("/api/tasks/?project={project}")).await.expect(200).body;
+    assert!(overlaps(&page).iter().all(|o| *o == 2));
+}
