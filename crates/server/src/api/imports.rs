@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{file_upload, project};
@@ -24,7 +25,7 @@ use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody, parse_json, query_bool, read_body};
-use crate::services::import::{self, refuse, RawItem};
+use crate::services::import::{self, refuse, ItemJson, RawItem};
 use crate::services::predictions::normalize_result;
 use crate::services::scope;
 use crate::state::AppState;
@@ -44,8 +45,9 @@ struct ImportParams {
 
 /// `preannotated_from_fields=a,b`: moves those data fields of every item into predictions
 /// (Label Studio's `reformat_predictions`), e.g. a CSV column holding a model's label.
-fn predictions_from_fields(items: &mut [(Value, Option<usize>)], fields: &[&str]) -> ApiResult<()> {
-    for (index, (item, _)) in items.iter_mut().enumerate() {
+fn predictions_from_fields(items: &mut [(ItemJson, Option<usize>)], fields: &[&str]) -> ApiResult<()> {
+    for (index, (json, _)) in items.iter_mut().enumerate() {
+        let item = std::mem::replace(json, ItemJson::Parsed(Value::Null)).into_value();
         let mut data = match item.get("data").cloned().unwrap_or_else(|| item.clone()) {
             Value::Object(map) => map,
             _ => continue,
@@ -57,7 +59,7 @@ fn predictions_from_fields(items: &mut [(Value, Option<usize>)], fields: &[&str]
                 .ok_or_else(|| refuse(format!("Error at item {index}: field \"{field}\" is not in task data")))?;
             predictions.push(json!({"result": result}));
         }
-        *item = json!({"data": data, "predictions": predictions});
+        *json = ItemJson::Parsed(json!({"data": data, "predictions": predictions}));
     }
     Ok(())
 }
@@ -86,7 +88,7 @@ struct StoredFile {
 /// What the request body turned into before validation: items (with the index of the file they
 /// came from) and the files stored for them.
 struct Collected {
-    items: Vec<(Value, Option<usize>)>,
+    items: Vec<(ItemJson, Option<usize>)>,
     files: Vec<StoredFile>,
     found_formats: Value,
     data_columns: Vec<String>,
@@ -111,13 +113,30 @@ fn safe_name(name: &str) -> String {
     if cleaned.is_empty() { "file".to_string() } else { cleaned }
 }
 
-fn json_items(body: Value) -> ApiResult<Vec<(Value, Option<usize>)>> {
+fn json_items(body: Value) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
     let items = match body {
         Value::Array(items) => items,
         Value::Object(map) => vec![Value::Object(map)],
         _ => return Err(refuse("load_tasks: No data found in DATA or in FILES")),
     };
-    Ok(items.into_iter().map(|item| (item, None)).collect())
+    Ok(items.into_iter().map(|item| (ItemJson::Parsed(item), None)).collect())
+}
+
+/// A JSON request body split into its items, each kept as text until the import parses it:
+/// a list of tasks or a single task. Anything else goes through [`json_items`].
+fn raw_json_items(bytes: &[u8]) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
+    let malformed = |err: serde_json::Error| ApiError::BadRequest(format!("JSON parse error - {err}"));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => {
+            let items: Vec<Box<RawValue>> = serde_json::from_slice(bytes).map_err(malformed)?;
+            Ok(items.into_iter().map(|item| (ItemJson::Raw(item), None)).collect())
+        }
+        Some(b'{') => {
+            let item: Box<RawValue> = serde_json::from_slice(bytes).map_err(malformed)?;
+            Ok(vec![(ItemJson::Raw(item), None)])
+        }
+        _ => json_items(parse_json(bytes)?),
+    }
 }
 
 /// Stores every uploaded file and parses it into items (no database work: the write
@@ -194,7 +213,7 @@ async fn collect_files(
                 shared
             }
         });
-        collected.items.extend(items.into_iter().map(|item| (item, Some(file_index))));
+        collected.items.extend(items.into_iter().map(|item| (ItemJson::Parsed(item), Some(file_index))));
     }
     if files == 0 {
         return Err(refuse("load_tasks: No data found in DATA or in FILES"));
@@ -226,7 +245,7 @@ async fn collect(state: &AppState, project: &project::Model, request: Request, s
             .map_err(|_| refuse("Importing from a URL is not supported; upload the file or send its tasks as JSON"))?;
         json_items(inline)?
     } else {
-        json_items(parse_json(&bytes)?)?
+        raw_json_items(&bytes)?
     };
     Ok(Collected { items, files: Vec::new(), found_formats: json!([]), data_columns: Vec::new(), could_be_tasks_list: false })
 }

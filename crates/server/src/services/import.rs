@@ -1,13 +1,18 @@
 //! Importing tasks with their annotations and predictions, all-or-nothing.
 //!
-//! Every item is validated first (`TaskValidator` in `label_studio/tasks/validation.py`); if any
+//! Every item is validated (`TaskValidator` in `label_studio/tasks/validation.py`); if any
 //! fails, the request is refused with one message per item, aligned with the input (`{}` for good
 //! items, at most 100 entries), and nothing is written. Otherwise tasks, annotations and
 //! predictions are inserted with multi-row statements in the caller's transaction, with task
 //! counters computed in memory and the project's counters and summary moved once.
+//!
+//! Items arrive as raw JSON text and are parsed one at a time: each is checked, then reduced to
+//! the text that will be stored, and its parsed tree dropped. A 100,000-task body never exists
+//! as one tree, which at that size costs more (in fresh memory) than all the parsing.
 
 use std::collections::HashMap;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tessera_db::counters::{self, AnnotationFacts, ProjectSums, TaskTally};
 use tessera_db::entities::project;
@@ -22,19 +27,36 @@ use crate::services::projects::config_of;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::services::predictions::normalize_result;
 use crate::services::overlap;
-use crate::services::summary::{add_data_columns, Summary};
+use crate::services::summary::{DataColumns, Summary};
 
 /// Most per-item messages a refusal lists (Label Studio's limit).
 const MAX_ERRORS: usize = 100;
 
-/// One raw item and the upload it came from.
+/// An item's JSON: parsed already (rows of an uploaded file) or still text (a request body).
+pub enum ItemJson {
+    Parsed(Value),
+    Raw(Box<RawValue>),
+}
+
+impl ItemJson {
+    /// The parsed item (raw text was valid JSON when it was split off its body).
+    pub fn into_value(self) -> Value {
+        match self {
+            ItemJson::Parsed(value) => value,
+            ItemJson::Raw(raw) => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+        }
+    }
+}
+
+/// One item and the upload it came from.
 pub struct RawItem {
-    pub item: Value,
+    pub item: ItemJson,
     pub file_upload_id: Option<i64>,
 }
 
 struct PreparedAnnotation {
-    result: Value,
+    /// JSON text of the result list.
+    result: String,
     completed_by: i64,
     ground_truth: bool,
     was_cancelled: bool,
@@ -43,14 +65,16 @@ struct PreparedAnnotation {
 }
 
 struct PreparedPrediction {
-    result: Value,
+    /// JSON text of the normalized result.
+    result: String,
     score: Option<f64>,
     model_version: String,
 }
 
+/// A checked item reduced to what is stored: JSON texts and facts.
 struct PreparedTask {
-    data: Map<String, Value>,
-    meta: Value,
+    data: String,
+    meta: String,
     annotations: Vec<PreparedAnnotation>,
     predictions: Vec<PreparedPrediction>,
     file_upload_id: Option<i64>,
@@ -164,7 +188,7 @@ fn check_predictions(item: &Map<String, Value>, config: Option<&LabelConfig>) ->
             Some(Value::Null) | None => "undefined".to_string(),
             Some(other) => other.to_string(),
         };
-        out.push(PreparedPrediction { result, score: float(prediction.get("score")), model_version });
+        out.push(PreparedPrediction { result: result.to_string(), score: float(prediction.get("score")), model_version });
     }
     Ok(out)
 }
@@ -221,8 +245,9 @@ fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {
     data
 }
 
-/// Takes a checked item apart without copying its data or results.
-fn take(raw: Value, checked: Checked, first_key: Option<&str>) -> PreparedTask {
+/// Reduces a checked item to the texts to store, counting its annotation results into the
+/// summary and its data keys into the columns.
+fn take(raw: Value, checked: Checked, first_key: Option<&str>, summary: &mut Summary, columns: &mut DataColumns) -> PreparedTask {
     let Value::Object(mut item) = raw else { unreachable!("checked items are objects") };
     // The item's own key order does not matter (its data's does), so swap_remove is fine here.
     let (data, meta, results) = if checked.task_form {
@@ -252,20 +277,30 @@ fn take(raw: Value, checked: Checked, first_key: Option<&str>) -> PreparedTask {
         Some(key) => renamed(data, key),
         None => data,
     };
+    columns.add(&data);
     let annotations = checked
         .annotations
         .into_iter()
         .zip(results)
-        .map(|(meta, result)| PreparedAnnotation {
-            result,
-            completed_by: meta.completed_by,
-            ground_truth: meta.ground_truth,
-            was_cancelled: meta.was_cancelled,
-            lead_time: meta.lead_time,
-            import_id: meta.import_id,
+        .map(|(meta, result)| {
+            summary.count_result(&result, 1);
+            PreparedAnnotation {
+                result: result.to_string(),
+                completed_by: meta.completed_by,
+                ground_truth: meta.ground_truth,
+                was_cancelled: meta.was_cancelled,
+                lead_time: meta.lead_time,
+                import_id: meta.import_id,
+            }
         })
         .collect();
-    PreparedTask { data, meta, annotations, predictions: checked.predictions, file_upload_id: None }
+    PreparedTask {
+        data: Value::Object(data).to_string(),
+        meta: meta.to_string(),
+        annotations,
+        predictions: checked.predictions,
+        file_upload_id: None,
+    }
 }
 
 /// The 400 an import answers with: one entry per item (`{}` when fine), at most 100.
@@ -295,46 +330,51 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     if items.is_empty() {
         return Err(refuse("load_tasks: No tasks added"));
     }
-    let config = config_of(&project);
+    let config = config_of(project);
     let first_key = config.as_ref().and_then(|c| c.data_keys().next().map(str::to_string));
     let annotators = Annotators::load(txn, organization_id, caller).await?;
-    let mut checked = Vec::with_capacity(items.len());
-    let mut errors: Vec<Option<String>> = Vec::new();
+    // Lock the project row first, then read it as it is now: concurrent writers to the same
+    // project wait here instead of overwriting each other's summary.
+    queries::projects::lock_summary(&**txn, project.id).await?;
+    let project = queries::projects::find(&**txn, project.organization_id, project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    let mut summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
+    let mut columns = DataColumns::load(&project.summary_all_data_columns, &project.summary_common_data_columns, project.task_number > 0);
+    let mut prepared = Vec::with_capacity(items.len());
+    let mut errors: Vec<Option<String>> = Vec::with_capacity(items.len());
     let mut failed = false;
-    for (index, raw) in items.iter().enumerate() {
-        match check(&raw.item, config.as_ref(), first_key.as_deref(), &annotators) {
-            Ok(result) => {
-                checked.push(result);
+    for (index, raw) in items.into_iter().enumerate() {
+        let item = raw.item.into_value();
+        match check(&item, config.as_ref(), first_key.as_deref(), &annotators) {
+            Ok(checked) => {
                 errors.push(None);
+                if !failed {
+                    let task = take(item, checked, first_key.as_deref(), &mut summary, &mut columns);
+                    prepared.push(PreparedTask { file_upload_id: raw.file_upload_id, ..task });
+                }
             }
             Err(message) => {
                 failed = true;
-                errors.push(Some(format!("Error at item {index}: {message} :: {}", pyrepr::str(&raw.item))));
+                prepared = Vec::new();
+                errors.push(Some(format!("Error at item {index}: {message} :: {}", pyrepr::str(&item))));
             }
         }
     }
     if failed {
         return Err(refusal(errors));
     }
-    let prepared = items
-        .into_iter()
-        .zip(checked)
-        .map(|(raw, checked)| PreparedTask { file_upload_id: raw.file_upload_id, ..take(raw.item, checked, first_key.as_deref()) })
-        .collect();
-    write(txn, project, prepared, caller).await
+    write(txn, &project, prepared, Counted { summary, columns }, caller).await
 }
 
-async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask>, caller: i64) -> ApiResult<Imported> {
+/// What the items add to the project's summary and data columns, counted while preparing them.
+struct Counted {
+    summary: Summary,
+    columns: DataColumns,
+}
+
+async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask>, counted: Counted, caller: i64) -> ApiResult<Imported> {
     let now = time::now();
-    // Lock the project row first, then read the summary as it is now: concurrent writers to the
-    // same project wait here instead of overwriting each other's summary.
-    queries::projects::lock_summary(&**txn, project.id).await?;
-    let project = &queries::projects::find(&**txn, project.organization_id, project.id)
-        .await?
-        .ok_or_else(|| ApiError::no_match("Project"))?;
     let overlap = project.maximum_annotations.max(1);
     let mut sums = ProjectSums::default();
-    let mut summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
     let mut new_tasks = Vec::with_capacity(tasks.len());
     for task in &tasks {
         let facts: Vec<AnnotationFacts> = task
@@ -349,12 +389,9 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
             .collect();
         let tally = TaskTally::of(&facts, task.predictions.len(), overlap, &project.skip_queue);
         sums.add_task(&tally);
-        for annotation in &task.annotations {
-            summary.count_result(&annotation.result, 1);
-        }
         new_tasks.push(NewTask {
-            data: serde_json::to_string(&task.data).unwrap_or_else(|_| "{}".into()),
-            meta: task.meta.to_string(),
+            data: task.data.clone(),
+            meta: task.meta.clone(),
             overlap,
             tally,
             file_upload_id: task.file_upload_id,
@@ -372,7 +409,7 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
             annotations.push(NewAnnotation {
                 task_id: *task_id,
                 completed_by_id: Some(a.completed_by),
-                result: Some(a.result.to_string()),
+                result: Some(a.result.clone()),
                 was_cancelled: a.was_cancelled,
                 ground_truth: a.ground_truth,
                 lead_time: a.lead_time,
@@ -393,7 +430,7 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
             last_version = Some(p.model_version.clone());
             predictions.push(NewPrediction {
                 task_id: *task_id,
-                result: p.result.to_string(),
+                result: p.result.clone(),
                 model_version: p.model_version.clone(),
                 score: p.score,
             });
@@ -404,15 +441,9 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
     queries::predictions::insert_many(&**txn, project.id, predictions, now).await?;
     counters::apply_project_delta(&**txn, project.id, &sums).await?;
 
-    let (created_annotations, created_labels) = summary.to_json();
+    let (created_annotations, created_labels) = counted.summary.to_json();
     queries::projects::set_summary(&**txn, project.id, &created_annotations, &created_labels).await?;
-    let data_maps: Vec<&Map<String, Value>> = tasks.iter().map(|t| &t.data).collect();
-    let (all, common) = add_data_columns(
-        &project.summary_all_data_columns,
-        &project.summary_common_data_columns,
-        project.task_number > 0,
-        &data_maps,
-    );
+    let (all, common) = counted.columns.to_json();
     queries::projects::set_data_columns(&**txn, project.id, &all, &common).await?;
     if let (true, Some(version)) = (project.model_version.is_empty(), last_version) {
         queries::projects::set_model_version(&**txn, project.id, &version).await?;

@@ -105,23 +105,40 @@ impl Summary {
     }
 }
 
-/// Data-column bookkeeping after an import: `all_data_columns` counts tasks per key and
+/// Data-column bookkeeping for an import: `all_data_columns` counts tasks per key and
 /// `common_data_columns` is the sorted intersection of keys across imported tasks.
-pub fn add_data_columns(all_json: &str, common_json: &str, had_tasks: bool, tasks: &[&Map<String, Value>]) -> (String, String) {
-    let mut all: IndexMap<String, i64> = serde_json::from_str(all_json).unwrap_or_default();
-    let mut common: Option<Vec<String>> = if had_tasks { serde_json::from_str(common_json).ok() } else { None };
-    for data in tasks {
-        for key in data.keys() {
-            *all.entry(key.clone()).or_default() += 1;
+pub struct DataColumns {
+    all: IndexMap<String, i64>,
+    common: Option<Vec<String>>,
+}
+
+impl DataColumns {
+    /// Starts from the project's stored columns (`had_tasks`: whether the common keys so far
+    /// count, i.e. the project had tasks).
+    pub fn load(all_json: &str, common_json: &str, had_tasks: bool) -> DataColumns {
+        DataColumns {
+            all: serde_json::from_str(all_json).unwrap_or_default(),
+            common: if had_tasks { serde_json::from_str(common_json).ok() } else { None },
         }
-        common = Some(match common {
+    }
+
+    /// Counts one imported task's data keys.
+    pub fn add(&mut self, data: &Map<String, Value>) {
+        for key in data.keys() {
+            *self.all.entry(key.clone()).or_default() += 1;
+        }
+        self.common = Some(match self.common.take() {
             None => data.keys().cloned().collect(),
             Some(keys) => keys.into_iter().filter(|k| data.contains_key(k)).collect(),
         });
     }
-    let mut common = common.unwrap_or_default();
-    common.sort();
-    (serde_json::to_string(&all).unwrap_or_default(), serde_json::to_string(&common).unwrap_or_default())
+
+    /// `(all_data_columns, common_data_columns)` as stored JSON.
+    pub fn to_json(&self) -> (String, String) {
+        let mut common = self.common.clone().unwrap_or_default();
+        common.sort();
+        (serde_json::to_string(&self.all).unwrap_or_default(), serde_json::to_string(&common).unwrap_or_default())
+    }
 }
 
 #[cfg(test)]
