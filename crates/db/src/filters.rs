@@ -531,7 +531,13 @@ fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
         Column::AnnotationsResults => Scalar { sql: aggregate("MIN", "annotations", "result"), text: true },
         Column::PredictionsResults => Scalar { sql: aggregate("MIN", "predictions", "result"), text: true },
         Column::PredictionsModelVersions => Scalar { sql: aggregate("MIN", "predictions", "model_version"), text: true },
-        Column::PredictionsScore => Scalar { sql: aggregate("AVG", "predictions", "score"), text: false },
+        // The average score of the predictions of the project's current model version.
+        Column::PredictionsScore => Scalar {
+            sql: "(SELECT AVG(predictions.score) FROM predictions WHERE predictions.task_id = tasks.id \
+                  AND predictions.model_version = (SELECT projects.model_version FROM projects WHERE projects.id = tasks.project_id))"
+                .into(),
+            text: false,
+        },
         Column::AvgLeadTime => Scalar { sql: aggregate("AVG", "annotations", "lead_time"), text: false },
         Column::FileUpload => Scalar {
             sql: "(SELECT file_uploads.file FROM file_uploads WHERE file_uploads.id = tasks.file_upload_id)".into(),

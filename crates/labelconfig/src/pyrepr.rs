@@ -1,4 +1,5 @@
-//! Python's `repr`/`str` of JSON values, because Label Studio's error messages embed them.
+//! Python's `repr`/`str` and `json.dumps` of JSON values, because Label Studio's error messages
+//! and Data Manager columns embed them.
 
 use serde_json::Value;
 
@@ -14,6 +15,39 @@ pub fn str(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => repr(other),
+    }
+}
+
+/// `json.dumps(value)` with Python's default separators (`", "` and `": "`), non-ASCII kept.
+pub fn json_dumps(value: &Value) -> String {
+    let mut out = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonSeparators);
+    serde::Serialize::serialize(value, &mut serializer).expect("JSON values serialize");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Compact JSON, but with a space after every `,` and `:` as Python writes it.
+struct PythonSeparators;
+
+impl serde_json::ser::Formatter for PythonSeparators {
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            writer.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
     }
 }
 
@@ -83,6 +117,11 @@ fn write_str_repr(s: &str, out: &mut String) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn dumps_with_python_separators() {
+        assert_eq!(json_dumps(&json!([{"a": 1, "b": ["x", "é"]}])), r#"[{"a": 1, "b": ["x", "é"]}]"#);
+    }
 
     #[test]
     fn prints_like_python() {

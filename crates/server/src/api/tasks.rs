@@ -18,7 +18,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::render::{
-    only_included,     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
+    only_included, DmProject,     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
 use crate::services::{dm, scope, tasks};
 use crate::state::AppState;
@@ -80,13 +80,13 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
     let batch = TaskBatch::load(conn, &tasks, caller.user.id).await?;
-    let first_key = first_data_key(&project);
+    let shown = DmProject::of(&project);
     let nested = (params.fields.as_deref() == Some("all")).then_some(CompletedBy::Id);
     let now = time::now();
     let tasks = tasks
         .into_iter()
         .map(|t| {
-            let rendered = serde_json::to_value(dm_task(t, &batch, first_key.as_deref(), nested, &now)).map_err(anyhow::Error::from)?;
+            let rendered = serde_json::to_value(dm_task(t, &batch, &shown, nested, &now)).map_err(anyhow::Error::from)?;
             Ok(only_included(rendered, params.include.as_deref()))
         })
         .collect::<ApiResult<Vec<Value>>>()?;
@@ -96,8 +96,7 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
 async fn get_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<DmTaskOut>> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task), caller.user.id).await?;
-    let first_key = first_data_key(&project);
-    Ok(Json(dm_task(task, &batch, first_key.as_deref(), Some(CompletedBy::Expanded), &time::now())))
+    Ok(Json(dm_task(task, &batch, &DmProject::of(&project), Some(CompletedBy::Expanded), &time::now())))
 }
 
 /// The simple task shape with nested annotations (`completed_by` as id) and predictions.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use tessera_db::entities::{annotation, draft, file_upload, prediction, project, task, user};
 use tessera_db::{queries, time};
 use tessera_formats::import::UNDEFINED_KEY;
+use tessera_labelconfig::pyrepr;
 
 use crate::error::ApiResult;
 
@@ -380,6 +381,20 @@ pub fn draft_out(d: draft::Model, users: &Users, now: &DateTime<Utc>) -> DraftOu
     }
 }
 
+/// What the Data Manager shape needs of the project.
+pub struct DmProject {
+    /// The config's first data key (`$undefined$` is shown under it).
+    pub first_key: Option<String>,
+    pub model_version: String,
+}
+
+impl DmProject {
+    /// Reads it off the project.
+    pub fn of(project: &project::Model) -> DmProject {
+        DmProject { first_key: first_data_key(project), model_version: project.model_version.clone() }
+    }
+}
+
 /// Everything needed to render a page of tasks in the Data Manager shape.
 pub struct TaskBatch {
     pub annotations: HashMap<i64, Vec<annotation::Model>>,
@@ -435,15 +450,37 @@ pub fn basename(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
+/// The Data Manager's text of stacked results (`annotations_results`, `predictions_results`):
+/// each result as Python's `json.dumps` writes it, joined by commas, cut at 500 characters, then
+/// with quotes dropped, as Label Studio's `_pretty_results` shows them.
+fn stacked_results<'a>(results: impl Iterator<Item = &'a str>) -> String {
+    let joined: Vec<String> = results.map(|text| pyrepr::json_dumps(&json_of(text))).collect();
+    let cut: String = joined.join(",").chars().take(500).collect();
+    cut.replace(",\"", ", \"").replace("],[", "] [").replace('"', "")
+}
+
+/// How a project scores its tasks in the Data Manager: the average score of the predictions of
+/// its current model version (`predictions_score`).
+pub fn predictions_score(predictions: &[prediction::Model], model_version: &str) -> Option<f64> {
+    let scores: Vec<f64> = predictions.iter().filter(|p| p.model_version == model_version).filter_map(|p| p.score).collect();
+    (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
+}
+
 /// Renders a task in the Data Manager shape; `nested` adds annotations/predictions.
-pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, nested: Option<CompletedBy>, now: &DateTime<Utc>) -> DmTaskOut {
+pub fn dm_task(
+    t: task::Model,
+    batch: &TaskBatch,
+    project: &DmProject,
+    nested: Option<CompletedBy>,
+    now: &DateTime<Utc>,
+) -> DmTaskOut {
+    let first_key = project.first_key.as_deref();
     let empty_a = Vec::new();
     let empty_p = Vec::new();
     let annotations = batch.annotations.get(&t.id).unwrap_or(&empty_a);
     let predictions = batch.predictions.get(&t.id).unwrap_or(&empty_p);
     let annotators = distinct(annotations.iter().filter_map(|a| a.completed_by_id));
     let lead_times: Vec<f64> = annotations.iter().filter_map(|a| a.lead_time).collect();
-    let scores: Vec<f64> = predictions.iter().filter_map(|p| p.score).collect();
     let versions = distinct(predictions.iter().map(|p| p.model_version.as_str()));
     DmTaskOut {
         id: t.id,
@@ -459,9 +496,9 @@ pub fn dm_task(t: task::Model, batch: &TaskBatch, first_key: Option<&str>, neste
         total_annotations: t.total_annotations,
         total_predictions: t.total_predictions,
         completed_at: t.completed_at.as_ref().map(time::format),
-        annotations_results: String::new(),
-        predictions_results: String::new(),
-        predictions_score: (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64),
+        annotations_results: stacked_results(annotations.iter().filter_map(|a| a.result.as_deref())),
+        predictions_results: stacked_results(predictions.iter().map(|p| p.result.as_str())),
+        predictions_score: predictions_score(predictions, &project.model_version),
         file_upload: t.file_upload_id.and_then(|id| batch.uploads.get(&id).cloned()),
         storage_filename: None,
         annotations_ids: annotations.iter().map(|a| a.id.to_string()).collect::<Vec<_>>().join(","),

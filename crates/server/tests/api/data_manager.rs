@@ -89,8 +89,9 @@ async fn filters_select_the_same_tasks_as_label_studio() {
         (filter("annotators", "empty", "List", json!(true)), vec![2, 4]),
         (filter("annotations_results", "contains", "String", json!("negative")), vec![3, 5]),
         (filter("predictions_results", "contains", "String", json!("Positive")), vec![0]),
-        (filter("predictions_score", "greater", "Number", json!(0.5)), vec![0]),
-        (filter("predictions_score", "empty", "Number", json!(true)), vec![1, 3, 4, 5]),
+        // Scores count for the project's current model version only (v2, the last imported).
+        (filter("predictions_score", "less", "Number", json!(0.5)), vec![2]),
+        (filter("predictions_score", "empty", "Number", json!(true)), vec![0, 1, 3, 4, 5]),
         (filter("predictions_model_versions", "contains", "List", json!(["v2", "nope"])), vec![2]),
         (filter("ground_truth", "equal", "Boolean", json!(true)), vec![3]),
         (filter("avg_lead_time", "greater", "Number", json!(3)), vec![3]),
@@ -130,7 +131,7 @@ async fn ordering_selection_and_totals() {
     // Ties broken by id in the same direction; nulls last either way.
     assert_eq!(listed(&app, project, order("-tasks:total_annotations")).await.1, pick(&ids, &[5, 3, 0, 4, 2, 1]));
     assert_eq!(listed(&app, project, order("tasks:predictions_score")).await.1, pick(&ids, &[2, 0, 1, 3, 4, 5]));
-    assert_eq!(listed(&app, project, order("-tasks:predictions_score")).await.1, pick(&ids, &[0, 2, 5, 4, 3, 1]));
+    assert_eq!(listed(&app, project, order("-tasks:predictions_score")).await.1, pick(&ids, &[2, 5, 4, 3, 1, 0]));
     // Data columns order as text (code point order) unless displayed as numbers.
     assert_eq!(listed(&app, project, order("tasks:data.text")).await.1, pick(&ids, &[4, 0, 2, 5, 3, 1]));
     let numeric = json!({"ordering": ["tasks:data.num"], "columnsDisplayType": {"num": "Number"}});
@@ -149,6 +150,14 @@ async fn ordering_selection_and_totals() {
     assert_eq!((page["total"].clone(), page["total_annotations"].clone(), page["total_predictions"].clone()), (json!(3), json!(3), json!(1)));
     assert_eq!(page["tasks"].as_array().unwrap().len(), 1);
     app.get(&format!("/api/tasks/?project={project}&page_size=1&page=4&query={encoded}")).await.expect(404);
+    // Stacked results read as Label Studio shows them: Python's JSON without quotes.
+    let first = &app.get(&format!("/api/tasks/?project={project}&page_size=1")).await.expect(200).body["tasks"][0];
+    assert_eq!(
+        first["annotations_results"],
+        "[{id: r1, from_name: sentiment, to_name: text, type: choices, value: {choices: [Positive]}}]"
+    );
+    assert_eq!(first["predictions_results"], first["annotations_results"]);
+    assert!(first["predictions_score"].is_null(), "its prediction is of another model version");
     let only_ids = app.get(&format!("/api/tasks/?project={project}&include=id&page_size=2")).await.expect(200).body;
     assert_eq!(only_ids["tasks"], json!([{"id": ids[0]}, {"id": ids[1]}]));
 }
