@@ -294,6 +294,21 @@ fn scalar(value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
     })
 }
 
+/// A boolean as Label Studio reads one from a filter (`true`, `"yes"`, `0`, ...).
+fn flag(value: &Value) -> Result<bool, QueryError> {
+    let text = match value {
+        Value::Bool(b) => return Ok(*b),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.to_ascii_lowercase(),
+        other => other.to_string(),
+    };
+    match text.as_str() {
+        "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(bad(format!("Incorrect bool value {value}. It should be one of [1, 0, true, false, yes, no]"))),
+    }
+}
+
 fn operand(column: &Column, operator: Operator, value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
     let operand = typed_operand(column, operator, value_type, value)?;
     // Dates inside task data are text: compare them as text in the Data Manager's format.
@@ -317,12 +332,7 @@ fn as_text(operand: Operand) -> Operand {
 
 fn typed_operand(column: &Column, operator: Operator, value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
     match operator {
-        Operator::Empty => Ok(Operand::Bool(match value {
-            Value::Bool(b) => *b,
-            Value::String(s) => s.eq_ignore_ascii_case("true"),
-            Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
-            _ => return Err(bad("The empty operator takes true or false")),
-        })),
+        Operator::Empty => Ok(Operand::Bool(flag(value)?)),
         Operator::In | Operator::NotIn => {
             let range = value.as_object().ok_or_else(|| bad("The in/not_in operators take {\"min\": ..., \"max\": ...}"))?;
             let end = |name: &str| -> Result<Operand, QueryError> {
@@ -362,12 +372,6 @@ fn parse_filter(item: &Value) -> Result<Option<Filter>, QueryError> {
     let column = Column::parse(column)?;
     let operator = Operator::parse(text("operator")?)?;
     let value_type = ValueType::parse(text("type")?)?;
-    if value_type == ValueType::List
-        && matches!(operator, Operator::Equal | Operator::NotEqual)
-        && matches!(column, Column::Annotators | Column::UpdatedBy | Column::AnnotationsIds)
-    {
-        return Err(bad("Not supported filter type"));
-    }
     let operand = operand(&column, operator, value_type, value)?;
     let child = match object.get("child_filter") {
         Some(child) if !child.is_null() => parse_filter(child)?.map(Box::new),
@@ -382,10 +386,10 @@ pub fn parse_filters(filters: &Value) -> Result<Option<FilterGroup>, QueryError>
         return Ok(None);
     }
     let object = filters.as_object().ok_or_else(|| bad("filters must be an object with conjunction and items"))?;
-    let conjunction = match object.get("conjunction").and_then(Value::as_str).unwrap_or("and") {
+    let conjunction = match object.get("conjunction").and_then(Value::as_str).unwrap_or_default() {
         "and" => Conjunction::And,
         "or" => Conjunction::Or,
-        other => return Err(bad(format!("Unknown conjunction \"{other}\": expected and or or"))),
+        other => return Err(bad(format!("filters.conjunction must be \"and\" or \"or\", not \"{other}\""))),
     };
     let items = match object.get("items") {
         None | Some(Value::Null) => Vec::new(),
@@ -500,8 +504,38 @@ impl Sql {
 /// An expression over the task row `tasks` and what it compares as.
 struct Scalar {
     sql: String,
-    /// Text expressions get case-insensitive `contains` and a byte-order collation for sorting.
-    text: bool,
+    kind: Kind,
+}
+
+/// What a column's values are, deciding how operands are read and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Case-insensitive `contains`, byte-order sorting.
+    Text,
+    Number,
+    Time,
+}
+
+impl Scalar {
+    fn is_text(&self) -> bool {
+        self.kind == Kind::Text
+    }
+
+    /// The operand as this column compares it: numbers and dates given as text are read, text
+    /// columns compare text. What cannot be read is a 400.
+    fn coerce(&self, operand: &Operand) -> Result<Operand, QueryError> {
+        let wrong = || bad(format!("Wrong value {operand:?} for a {:?} column", self.kind));
+        Ok(match (self.kind, operand) {
+            (_, Operand::Range(low, high)) => Operand::Range(Box::new(self.coerce(low)?), Box::new(self.coerce(high)?)),
+            (Kind::Text, Operand::Number(n)) => Operand::Text(n.to_string()),
+            (Kind::Text, Operand::Time(t)) => Operand::Text(format_time(t)),
+            (Kind::Number, Operand::Text(text)) => Operand::Number(text.trim().parse().map_err(|_| wrong())?),
+            (Kind::Number, Operand::Bool(b)) => Operand::Number(if *b { 1.0 } else { 0.0 }),
+            (Kind::Number, Operand::Time(_)) | (Kind::Time, Operand::Number(_) | Operand::Bool(_)) => return Err(wrong()),
+            (Kind::Time, Operand::Text(text)) => Operand::Time(parse_time(text).ok_or_else(wrong)?),
+            (_, other) => other.clone(),
+        })
+    }
 }
 
 fn exists(table: &str, condition: &str) -> String {
@@ -514,51 +548,52 @@ fn aggregate(function: &str, table: &str, column: &str) -> String {
 
 /// The scalar expression for a column (for comparisons and ordering).
 fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
-    let plain = |name: &str| Scalar { sql: format!("tasks.{name}"), text: false };
+    let plain = |name: &str| Scalar { sql: format!("tasks.{name}"), kind: Kind::Number };
+    let time = |name: &str| Scalar { sql: format!("tasks.{name}"), kind: Kind::Time };
     match column {
         Column::Id => plain("id"),
         Column::InnerId => plain("inner_id"),
-        Column::CompletedAt => plain("completed_at"),
-        Column::CreatedAt => plain("created_at"),
-        Column::UpdatedAt => plain("updated_at"),
+        Column::CompletedAt => time("completed_at"),
+        Column::CreatedAt => time("created_at"),
+        Column::UpdatedAt => time("updated_at"),
         Column::TotalAnnotations => plain("total_annotations"),
         Column::CancelledAnnotations => plain("cancelled_annotations"),
         Column::TotalPredictions => plain("total_predictions"),
         Column::IsLabeled => plain("is_labeled"),
         Column::UpdatedBy => plain("updated_by_id"),
-        Column::Annotators => Scalar { sql: aggregate("MIN", "annotations", "completed_by_id"), text: false },
-        Column::AnnotationsIds => Scalar { sql: aggregate("MIN", "annotations", "id"), text: false },
-        Column::AnnotationsResults => Scalar { sql: aggregate("MIN", "annotations", "result"), text: true },
-        Column::PredictionsResults => Scalar { sql: aggregate("MIN", "predictions", "result"), text: true },
-        Column::PredictionsModelVersions => Scalar { sql: aggregate("MIN", "predictions", "model_version"), text: true },
+        Column::Annotators => Scalar { sql: aggregate("MIN", "annotations", "completed_by_id"), kind: Kind::Number },
+        Column::AnnotationsIds => Scalar { sql: aggregate("MIN", "annotations", "id"), kind: Kind::Number },
+        Column::AnnotationsResults => Scalar { sql: aggregate("MIN", "annotations", "result"), kind: Kind::Text },
+        Column::PredictionsResults => Scalar { sql: aggregate("MIN", "predictions", "result"), kind: Kind::Text },
+        Column::PredictionsModelVersions => Scalar { sql: aggregate("MIN", "predictions", "model_version"), kind: Kind::Text },
         // The average score of the predictions of the project's current model version.
         Column::PredictionsScore => Scalar {
             sql: "(SELECT AVG(predictions.score) FROM predictions WHERE predictions.task_id = tasks.id \
                   AND predictions.model_version = (SELECT projects.model_version FROM projects WHERE projects.id = tasks.project_id))"
                 .into(),
-            text: false,
+            kind: Kind::Number,
         },
-        Column::AvgLeadTime => Scalar { sql: aggregate("AVG", "annotations", "lead_time"), text: false },
+        Column::AvgLeadTime => Scalar { sql: aggregate("AVG", "annotations", "lead_time"), kind: Kind::Number },
         Column::FileUpload => Scalar {
             sql: "(SELECT file_uploads.file FROM file_uploads WHERE file_uploads.id = tasks.file_upload_id)".into(),
-            text: true,
+            kind: Kind::Text,
         },
         // Cloud storages are not connected yet: no task has a storage file name.
-        Column::StorageFilename => Scalar { sql: "CAST(NULL AS TEXT)".into(), text: true },
-        Column::DraftExists => Scalar { sql: format!("(CASE WHEN {} THEN 1 ELSE 0 END)", exists("drafts", "1 = 1")), text: false },
+        Column::StorageFilename => Scalar { sql: "CAST(NULL AS TEXT)".into(), kind: Kind::Text },
+        Column::DraftExists => Scalar { sql: format!("(CASE WHEN {} THEN 1 ELSE 0 END)", exists("drafts", "1 = 1")), kind: Kind::Number },
         Column::GroundTruth => Scalar {
             sql: format!("(CASE WHEN {} THEN 1 ELSE 0 END)", exists("annotations", "annotations.ground_truth = TRUE")),
-            text: false,
+            kind: Kind::Number,
         },
         // Comments are not built yet: every task has none.
-        Column::Comments | Column::UnresolvedCommentCount => Scalar { sql: "0".into(), text: false },
+        Column::Comments | Column::UnresolvedCommentCount => Scalar { sql: "0".into(), kind: Kind::Number },
         Column::Data(key) => {
             let backend = sql.backend();
             let path = sql.bind(dialect::json_key_path(backend, key));
             if numeric {
-                Scalar { sql: dialect::json_float_at(backend, "tasks.data", &path), text: false }
+                Scalar { sql: dialect::json_float_at(backend, "tasks.data", &path), kind: Kind::Number }
             } else {
-                Scalar { sql: dialect::json_text_at(backend, "tasks.data", &path), text: true }
+                Scalar { sql: dialect::json_text_at(backend, "tasks.data", &path), kind: Kind::Text }
             }
         }
     }
@@ -636,12 +671,19 @@ fn regex_is_valid(pattern: &str) -> bool {
 fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError> {
     let numeric = filter.value_type == ValueType::Number;
     let scalar = scalar_of(sql, &filter.column, numeric);
-    let expr = scalar.sql.clone();
-    Ok(match (filter.operator, &filter.operand) {
+    let searched = matches!(filter.operator, Operator::Contains | Operator::NotContains | Operator::Regex);
+    let expr = if searched && !scalar.is_text() { format!("CAST({} AS TEXT)", scalar.sql) } else { scalar.sql.clone() };
+    let operand = match (filter.operator, &filter.operand) {
+        (Operator::Empty, _) | (_, Operand::Texts(_)) => filter.operand.clone(),
+        (_, Operand::Bool(_)) if scalar.is_text() => filter.operand.clone(),
+        _ if searched => filter.operand.clone(),
+        (_, operand) => scalar.coerce(operand)?,
+    };
+    Ok(match (filter.operator, &operand) {
         (Operator::Empty, Operand::Bool(empty)) => {
             let is_empty = if filter.column.is_counter() {
                 format!("{expr} = 0")
-            } else if matches!(filter.value_type, ValueType::String | ValueType::Unknown) && scalar.text {
+            } else if matches!(filter.value_type, ValueType::String | ValueType::Unknown) && scalar.is_text() {
                 format!("({expr} IS NULL OR {expr} = '')")
             } else {
                 format!("{expr} IS NULL")
@@ -667,7 +709,11 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
         }
         (Operator::NotContains, Operand::Text(text)) => {
             let condition = contains(sql, &expr, text);
-            negate(&expr, &condition)
+            match filter.column {
+                // Tasks without an upload or storage file are not "not containing" it.
+                Column::FileUpload | Column::StorageFilename => format!("({expr} IS NOT NULL AND NOT ({condition}))"),
+                _ => negate(&expr, &condition),
+            }
         }
         (Operator::Regex, Operand::Text(pattern)) => regex(sql, &expr, pattern),
         (Operator::In | Operator::NotIn, Operand::Range(min, max)) => {
@@ -679,7 +725,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 negate(&expr, &condition)
             }
         }
-        (operator @ (Operator::Equal | Operator::NotEqual), Operand::Bool(b)) if scalar.text => {
+        (operator @ (Operator::Equal | Operator::NotEqual), Operand::Bool(b)) if scalar.is_text() => {
             // A boolean data field: compare its JSON text.
             let value = sql.bind(if *b { "true" } else { "false" });
             let raw = match &filter.column {
@@ -720,7 +766,8 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             let any = exists("annotations", "annotations.completed_by_id IS NOT NULL");
             Ok(if *empty { format!("NOT {any}") } else { any })
         }
-        (Column::Annotators, op @ (Operator::Contains | Operator::NotContains), operand) => {
+        // `equal` on these list columns means "has", as in Label Studio.
+        (Column::Annotators, op @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual), operand) => {
             let Some(user) = user_id(operand) else {
                 return Some(Err(bad("The annotators filter takes a user id")));
             };
@@ -728,19 +775,19 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             let found = exists("annotations", &format!("annotations.completed_by_id = {user}"));
             Ok(negated_for(found, op))
         }
-        (Column::UpdatedBy, op @ (Operator::Contains | Operator::NotContains), operand) => {
+        (Column::UpdatedBy, op @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual), operand) => {
             let Some(user) = user_id(operand) else {
                 return Some(Err(bad("The updated_by filter takes a user id")));
             };
             let user = sql.bind(user);
             let found = format!("tasks.updated_by_id = {user}");
-            Ok(if op == Operator::Contains { found } else { negate("tasks.updated_by_id", &found) })
+            Ok(if matches!(op, Operator::Contains | Operator::Equal) { found } else { negate("tasks.updated_by_id", &found) })
         }
         (Column::UpdatedBy, Operator::Empty, Operand::Bool(empty)) => {
             Ok(if *empty { "tasks.updated_by_id IS NULL".into() } else { "tasks.updated_by_id IS NOT NULL".into() })
         }
-        (Column::AnnotationsIds, op @ (Operator::Contains | Operator::NotContains), Operand::Text(text)) => {
-            let ids: Vec<i64> = text.split([' ', ',']).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+        (Column::AnnotationsIds, op @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual), Operand::Text(text)) => {
+            let ids: Vec<i64> = text.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).collect();
             let found = exists("annotations", &format!("annotations.id IN ({})", crate::counters::join_ids(&ids)));
             Ok(negated_for(found, op))
         }
@@ -779,6 +826,16 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
                 .collect();
             let found = if any.is_empty() { "1 = 0".to_string() } else { format!("({})", any.join(" OR ")) };
             Ok(negated_for(found, op))
+        }
+        (Column::PredictionsModelVersions, op @ (Operator::Equal | Operator::NotEqual), Operand::Text(version)) => {
+            // Exactly this one version among the task's predictions.
+            let version = sql.bind(version.clone());
+            let only = format!(
+                "({} AND NOT {})",
+                exists("predictions", &format!("predictions.model_version = {version}")),
+                exists("predictions", &format!("predictions.model_version <> {version}"))
+            );
+            Ok(negated_for(only, op))
         }
         (Column::GroundTruth | Column::DraftExists, Operator::Equal | Operator::NotEqual, Operand::Bool(wanted)) => {
             let found = match filter.column {
@@ -880,7 +937,7 @@ pub fn push_ordering(sql: &mut Sql, query: &TaskQuery) {
         return;
     }
     let scalar = scalar_of(sql, &ordering.column, ordering.numeric);
-    let expr = if scalar.text { dialect::byte_order(sql.backend(), &scalar.sql) } else { scalar.sql };
+    let expr = if scalar.is_text() { dialect::byte_order(sql.backend(), &scalar.sql) } else { scalar.sql };
     sql.push(&format!(" ORDER BY {expr} {direction} NULLS LAST, tasks.id {direction}"));
 }
 
@@ -1007,7 +1064,8 @@ mod tests {
         assert!(err(item("filter:tasks:id", "equal", "Number", json!("abc"))).contains("Wrong value"));
         assert!(err(item("filter:tasks:created_at", "less", "Datetime", json!("yesterday"))).contains("Wrong datetime"));
         assert!(err(item("filter:tasks:project__title", "equal", "String", json!("x"))).contains("DATA_MANAGER_FILTER_ALLOWLIST"));
-        assert_eq!(err(item("filter:tasks:annotators", "equal", "List", json!(1))), "Not supported filter type");
+        assert!(err(item("filter:tasks:id", "empty", "Number", json!("maybe"))).contains("Incorrect bool value"));
+        assert!(err(json!({"filters": {"items": []}})).contains("conjunction"));
         assert!(err(json!({"selectedItems": {"all": false, "included": ["x"]}})).contains("selectedItems.included"));
     }
 

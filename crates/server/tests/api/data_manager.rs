@@ -87,6 +87,14 @@ async fn filters_select_the_same_tasks_as_label_studio() {
         (filter("annotators", "contains", "List", json!(admin_id)), vec![0, 1, 3]),
         (filter("annotators", "not_contains", "List", json!(admin_id)), vec![2, 4, 5]),
         (filter("annotators", "empty", "List", json!(true)), vec![2, 4]),
+        (filter("annotators", "equal", "List", json!(admin_id)), vec![0, 1, 3]),
+        (filter("annotators", "contains", "List", json!(admin_id.to_string())), vec![0, 1, 3]),
+        (filter("id", "equal", "String", json!(ids[2].to_string())), vec![2]),
+        (filter("total_annotations", "less", "Number", json!("1")), vec![1, 2, 4]),
+        (filter("created_at", "greater", "Datetime", json!("2000-01-01T00:00:00.000Z")), vec![0, 1, 2, 3, 4, 5]),
+        (filter("id", "contains", "String", json!(ids[3].to_string())), vec![3]),
+        (filter("file_upload", "not_contains", "String", json!("x")), vec![]),
+        (filter("predictions_model_versions", "equal", "List", json!("v2")), vec![2]),
         (filter("annotations_results", "contains", "String", json!("negative")), vec![3, 5]),
         (filter("predictions_results", "contains", "String", json!("Positive")), vec![0]),
         // Scores count for the project's current model version only (v2, the last imported).
@@ -179,6 +187,9 @@ async fn bad_queries_are_400_and_name_the_problem() {
     assert!(bad(item(filter("created_at", "less", "Datetime", json!("yesterday")))).await.contains("Wrong datetime"));
     assert!(bad(item(filter("project__title", "equal", "String", json!("x")))).await.contains("DATA_MANAGER_FILTER_ALLOWLIST"));
     assert!(bad(json!({"ordering": ["tasks:nope"]}).to_string()).await.contains("Unknown filter column"));
+    assert!(bad(item(filter("data.text", "empty", "String", json!("maybe")))).await.contains("Incorrect bool value"));
+    assert!(bad(item(filter("total_annotations", "greater", "Number", json!("many")))).await.contains("Wrong value"));
+    assert!(bad(json!({"filters": {"conjunction": "AND", "items": []}}).to_string()).await.contains("conjunction"));
     let neither = app.get("/api/tasks/").await.expect(404);
     assert_eq!(neither.body, json!({"detail": "Neither project nor view id specified"}));
     let stranger = app.other_organization().await;
