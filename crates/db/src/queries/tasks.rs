@@ -196,13 +196,22 @@ pub async fn update_fields<C: ConnectionTrait>(
 }
 
 /// Deletes tasks of a project (all of them for `TaskSet::All`), keeping project counters right.
+/// Any number of ids: they are inlined in chunks, below both backends' statement limits.
 pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSet<'_>) -> Result<u64, DbErr> {
-    counters::forget_tasks(conn, project_id, tasks.clone()).await?;
-    let mut query = task::Entity::delete_many().filter(task::Column::ProjectId.eq(project_id));
-    if let TaskSet::Ids(ids) = tasks {
-        query = query.filter(task::Column::Id.is_in(ids.iter().copied()));
+    let chunks: Vec<TaskSet> = match tasks {
+        TaskSet::All => vec![TaskSet::All],
+        TaskSet::Ids(ids) => ids.chunks(counters::ID_CHUNK).map(TaskSet::Ids).collect(),
+    };
+    let mut deleted = 0;
+    for chunk in chunks {
+        counters::forget_tasks(conn, project_id, chunk.clone()).await?;
+        let mut query = task::Entity::delete_many().filter(task::Column::ProjectId.eq(project_id));
+        if let TaskSet::Ids(ids) = chunk {
+            query = query.filter(Expr::cust(format!("id IN ({})", counters::join_ids(ids))));
+        }
+        deleted += query.exec(conn).await?.rows_affected;
     }
-    Ok(query.exec(conn).await?.rows_affected)
+    Ok(deleted)
 }
 
 /// One batch of the JSON export, rendered by the database: `(documents joined by commas, last

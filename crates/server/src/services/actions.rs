@@ -163,13 +163,8 @@ async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> ApiResult<()> {
 
 async fn delete_tasks(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
     let everything = ids.len() as i64 == run.project.task_number;
-    if everything {
-        tasks::delete(run.txn, run.project.id, TaskSet::All).await?;
-    } else {
-        for chunk in ids.chunks(counters::ID_CHUNK) {
-            tasks::delete(run.txn, run.project.id, TaskSet::Ids(chunk)).await?;
-        }
-    }
+    let selected = if everything { TaskSet::All } else { TaskSet::Ids(ids) };
+    tasks::delete(run.txn, run.project.id, selected).await?;
     let left = queries::projects::find_by_id(&**run.txn, run.project.id).await?.map_or(0, |p| p.task_number);
     // An emptied project loses its tabs, and the Data Manager reloads.
     if left == 0 {
@@ -277,8 +272,6 @@ async fn remove_duplicates(run: &Run<'_>) -> ApiResult<Outcome> {
         keeping.push(kept);
     }
     recount(run, &keeping, false).await?;
-    for chunk in removing.chunks(counters::ID_CHUNK) {
-        tasks::delete(run.txn, run.project.id, TaskSet::Ids(chunk)).await?;
-    }
+    tasks::delete(run.txn, run.project.id, TaskSet::Ids(&removing)).await?;
     Ok(Outcome::default())
 }

@@ -15,7 +15,7 @@ pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> ApiR
     let (created_annotations, created_labels) = queries::projects::lock_summary(&**txn, project_id).await?;
     if let TaskSet::Ids(ids) = tasks {
         let mut summary = Summary::load(&created_annotations, &created_labels);
-        for annotation in queries::annotations::of_tasks(&**txn, ids).await? {
+        for annotation in queries::annotations::of_tasks_by(&**txn, ids, None).await? {
             if let Some(result) = annotation.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok()) {
                 summary.count_result(&result, -1);
             }
