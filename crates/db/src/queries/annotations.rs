@@ -140,6 +140,7 @@ pub async fn unset_ground_truth<C: ConnectionTrait>(conn: &C, task_id: i64, exce
 
 /// Deletes an annotation.
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
+    crate::queries::drafts::delete_of_annotation(conn, id).await?;
     annotation::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
 }
 
@@ -180,13 +181,15 @@ pub async fn of_tasks_by<C: ConnectionTrait>(conn: &C, task_ids: &[i64], complet
     Ok(out)
 }
 
-/// Deletes annotations by id (any number of them).
+/// Deletes annotations by id (any number of them) with the drafts made on them.
 pub async fn delete_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<u64, DbErr> {
     use sea_orm::sea_query::Expr;
     let mut deleted = 0;
     for chunk in ids.chunks(crate::counters::ID_CHUNK) {
-        let condition = Expr::cust(format!("id IN ({})", crate::counters::join_ids(chunk)));
-        deleted += annotation::Entity::delete_many().filter(condition).exec(conn).await?.rows_affected;
+        let listed = crate::counters::join_ids(chunk);
+        let drafts = format!("DELETE FROM drafts WHERE annotation_id IN ({listed})");
+        conn.execute(sea_orm::Statement::from_string(conn.get_database_backend(), drafts)).await?;
+        deleted += annotation::Entity::delete_many().filter(Expr::cust(format!("id IN ({listed})"))).exec(conn).await?.rows_affected;
     }
     Ok(deleted)
 }

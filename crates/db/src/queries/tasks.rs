@@ -196,7 +196,8 @@ pub async fn update_fields<C: ConnectionTrait>(
 }
 
 /// Deletes tasks of a project (all of them for `TaskSet::All`), keeping project counters right.
-/// Any number of ids: they are inlined in chunks, below both backends' statement limits.
+/// Any number of ids: they are inlined in chunks, below both backends' statement limits. The
+/// tasks' drafts and locks go too (they have no foreign key to cascade).
 pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSet<'_>) -> Result<u64, DbErr> {
     let chunks: Vec<TaskSet> = match tasks {
         TaskSet::All => vec![TaskSet::All],
@@ -205,6 +206,13 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSe
     let mut deleted = 0;
     for chunk in chunks {
         counters::forget_tasks(conn, project_id, chunk.clone()).await?;
+        let owned = match chunk {
+            TaskSet::All => format!("project_id = {project_id}"),
+            TaskSet::Ids(ids) => format!("task_id IN ({})", counters::join_ids(ids)),
+        };
+        for table in ["drafts", "task_locks"] {
+            conn.execute(Statement::from_string(conn.get_database_backend(), format!("DELETE FROM {table} WHERE {owned}"))).await?;
+        }
         let mut query = task::Entity::delete_many().filter(task::Column::ProjectId.eq(project_id));
         if let TaskSet::Ids(ids) = chunk {
             query = query.filter(Expr::cust(format!("id IN ({})", counters::join_ids(ids))));

@@ -120,7 +120,7 @@ async fn create_annotation_draft(
 ) -> ApiResult<(StatusCode, Json<DraftOut>)> {
     let (task, _) = scope::task(state.db.conn(), &caller, task_id).await?;
     let (annotation, _) = scope::annotation(state.db.conn(), &caller, annotation_id).await?;
-    if annotation.project_id != task.project_id {
+    if annotation.task_id != task.id {
         return Err(ApiError::no_match("Annotation"));
     }
     Ok((StatusCode::CREATED, Json(create(&state, &caller, task, Some(annotation.id), &body).await?)))

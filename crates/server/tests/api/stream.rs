@@ -250,6 +250,14 @@ async fn drafts_autosave_and_postpone() {
     assert_eq!(served(&postponed), (s[0], "Postponed draft queue"));
     assert_eq!(postponed.1["drafts"][0]["was_postponed"], true);
 
+    // Drafts go with their annotation and with their task.
+    let kept = app.call(Method::POST, &format!("/api/tasks/{}/annotations/{}/drafts", t[0], annotation["id"]), Some(json!({"result": []}))).await.expect(201).body;
+    app.delete(&format!("/api/annotations/{}/", annotation["id"])).await.expect(204);
+    app.get(&format!("/api/drafts/{}/", kept["id"])).await.expect(404);
+    let on_task = app.call(Method::POST, &format!("/api/tasks/{}/drafts", t[1]), Some(json!({"result": []}))).await.expect(201).body;
+    app.delete(&format!("/api/tasks/{}/", t[1])).await.expect(204);
+    app.get(&format!("/api/drafts/{}/", on_task["id"])).await.expect(404);
+
     let stranger = app.other_organization().await;
     app.call_as(&stranger, Method::GET, &format!("/api/drafts/{}/", theirs["id"]), None).await.expect(404);
     app.call_as(&stranger, Method::DELETE, &format!("/api/drafts/{}/", theirs["id"]), None).await.expect(404);
