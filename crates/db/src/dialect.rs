@@ -420,20 +420,9 @@ pub fn byte_order(backend: DbBackend, expr: &str) -> String {
     }
 }
 
-/// How a case-sensitive substring is searched for: its text with `instr` (SQLite, several times
-/// faster than `LIKE` there) or a `LIKE` pattern (PostgreSQL, whose `LIKE` is fast).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Substring {
-    Instr,
-    Like,
-}
-
-/// The substring search [`raw_contains`] expects its `invariant` bound for.
-pub fn substring_search(backend: DbBackend) -> Substring {
-    match backend {
-        DbBackend::Postgres => Substring::Like,
-        _ => Substring::Instr,
-    }
+/// Whether [`raw_contains`] takes the caseless part of a search (PostgreSQL only).
+pub fn prefilters_caseless_part(backend: DbBackend) -> bool {
+    backend == DbBackend::Postgres
 }
 
 /// A raw-text search of `column` for the `LIKE` pattern bound at `pattern`, ignoring case
@@ -447,8 +436,7 @@ pub fn raw_contains(backend: DbBackend, column: &str, pattern: &str, invariant: 
             format!("{column} LIKE {invariant} ESCAPE '\\' AND {column} ILIKE {pattern} ESCAPE '\\'")
         }
         (DbBackend::Postgres, None) => format!("{column} ILIKE {pattern} ESCAPE '\\'"),
-        (_, Some(invariant)) => format!("instr({column}, {invariant}) > 0 AND {column} LIKE {pattern} ESCAPE '\\'"),
-        (_, None) => format!("{column} LIKE {pattern} ESCAPE '\\'"),
+        _ => format!("{column} LIKE {pattern} ESCAPE '\\'"),
     }
 }
 

@@ -701,10 +701,9 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 // so a cheap search of the raw text rules out most tasks before any parsing.
                 Column::Data(_) if !text.is_empty() && !text.chars().any(|c| c == '"' || c == '\\' || c.is_control()) => {
                     let pattern = sql.bind(like_pattern(text));
-                    let invariant = caseless_run(text).map(|run| match dialect::substring_search(sql.backend()) {
-                        dialect::Substring::Instr => sql.bind(run),
-                        dialect::Substring::Like => sql.bind(like_pattern(&run)),
-                    });
+                    let invariant = caseless_run(text)
+                        .filter(|_| dialect::prefilters_caseless_part(sql.backend()))
+                        .map(|run| sql.bind(like_pattern(&run)));
                     format!("{} AND {exact}", dialect::raw_contains(sql.backend(), "tasks.data", &pattern, invariant.as_deref()))
                 }
                 _ => exact,
