@@ -311,3 +311,20 @@ async fn overlap_cohort_and_show_overlap_first() {
     let page = app.get(&format!("/api/tasks/?project={project}")).await.expect(200).body;
     assert!(overlaps(&page).iter().all(|o| *o == 2));
 }
+
+#[tokio::test]
+async fn expired_locks_free_the_task() {
+    let app = TestApp::spawn_with(|config| config.task_lock_ttl = 1).await;
+    let (project, t) = project_with(&app, 2, json!({})).await;
+    let second = app.signup("second@example.com").await;
+    let first = next_as(&app, ADMIN, project).await;
+    assert_eq!(served(&first).0, t[0]);
+    assert_eq!(served(&next_as(&app, &second, project).await).0, t[1], "the admin's lock holds");
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // Both locks expired: the second annotator now gets the first task.
+    let third = app.signup("third@example.com").await;
+    assert_eq!(served(&next_as(&app, &third, project).await), (t[0], "Sequence queue"));
+    // The admin's expired lock no longer counts as theirs either.
+    let again = next_as(&app, ADMIN, project).await;
+    assert_eq!(served(&again), (t[1], "Sequence queue"));
+}
