@@ -48,16 +48,10 @@ pub fn parse_query_param(text: &str) -> ApiResult<TaskQuery> {
     Ok(filters::parse_query(&value)?)
 }
 
-/// Reads the Data Manager keys of an action or listing body (`filters`, `ordering`,
-/// `selectedItems`, at the top level or under `data`).
+/// Reads the Data Manager keys of an action or `/next` body (`filters`, `ordering`,
+/// `selectedItems`, `columnsDisplayType`), as Label Studio's `get_prepare_params` does.
 pub fn body_query(body: &Value) -> ApiResult<TaskQuery> {
-    let source = match body.get("data") {
-        Some(Value::Object(data)) if !body.get("selectedItems").is_some_and(|v| !v.is_null()) => data,
-        _ => match body {
-            Value::Object(map) => map,
-            _ => return Ok(TaskQuery::default()),
-        },
-    };
+    let Value::Object(source) = body else { return Ok(TaskQuery::default()) };
     let mut picked = Map::new();
     for key in ["filters", "ordering", "selectedItems", "columnsDisplayType"] {
         if let Some(value) = source.get(key) {
