@@ -12,6 +12,7 @@ mod drafts;
 mod exports;
 mod imports;
 mod meta;
+mod organizations;
 mod pagination;
 mod predictions;
 pub(crate) mod projects;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
     router = meta::routes(router);
     router = user_pages::routes(router);
     router = users::routes(router);
+    router = organizations::routes(router);
     router = tokens::routes(router);
     router = projects::routes(router);
     router = tasks::routes(router);

@@ -137,21 +137,19 @@ async fn login(
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }
 
-/// An invite token must be the organization's current one; without a token, sign-up is open
-/// unless `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`).
-async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<()> {
+/// An invite token must be an organization's current one, and names the organization the new
+/// user joins; without a token, sign-up is open (to the first organization) unless
+/// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`).
+async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Option<i64>> {
     match token {
-        Some(token) => {
-            let organization = queries::organizations::first(state.db.conn()).await?;
-            match organization {
-                Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(()),
-                _ => Err(ApiError::Forbidden("The invite link is invalid or has expired.".to_string())),
-            }
-        }
+        Some(token) => match queries::organizations::by_token(state.db.conn(), token).await? {
+            Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(Some(org.id)),
+            _ => Err(ApiError::Forbidden("The invite link is invalid or has expired.".to_string())),
+        },
         None if state.config.disable_signup_without_link => {
             Err(ApiError::Forbidden("Sign-up is only possible with an invite link.".to_string()))
         }
-        None => Ok(()),
+        None => Ok(None),
     }
 }
 
@@ -167,7 +165,7 @@ async fn signup(
     Form(form): Form<SignupForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
-    check_invite(&state, next.token.as_deref()).await?;
+    let organization_id = check_invite(&state, next.token.as_deref()).await?;
     let email = form.email.trim().to_lowercase();
     let invalid = |message: &str| Ok(signup_page(&form.email, Some(message)).into_response());
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
@@ -187,6 +185,7 @@ async fn signup(
         api_token: None,
         allow_newsletters: Some(form.allow_newsletters.is_some()),
         username_from_email: true,
+        organization_id,
     };
     let user = accounts::create(&txn, account).await?;
     let cookie = session::start(&txn, user.id, true).await?;

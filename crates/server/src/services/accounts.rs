@@ -21,14 +21,20 @@ pub struct NewAccount<'a> {
     pub allow_newsletters: Option<bool>,
     /// Label Studio gives signups `username` = the email's local part; the CLI admin gets `""`.
     pub username_from_email: bool,
+    /// The organization an invite link names; without one, the first organization.
+    pub organization_id: Option<i64>,
 }
 
-/// Creates the user and its membership in the first organization (founding it if there is none).
+/// Creates the user and its membership in the invited (or else the first) organization,
+/// founding one when there is none.
 pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<user::Model> {
     let now = time::now();
     let email = account.email.trim().to_lowercase();
     let username = if account.username_from_email { email.split('@').next().unwrap_or("").to_string() } else { String::new() };
-    let organization = queries::organizations::first(&**txn).await?;
+    let organization = match account.organization_id {
+        Some(id) => queries::organizations::find(&**txn, id).await?,
+        None => queries::organizations::first(&**txn).await?,
+    };
     let user = queries::users::insert(
         &**txn,
         NewUser {

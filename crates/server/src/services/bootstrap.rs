@@ -47,6 +47,7 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
             api_token: config.admin_token.as_deref(),
             allow_newsletters: None,
             username_from_email: false,
+            organization_id: None,
         },
     )
     .await?;

@@ -8,6 +8,7 @@ mod data_manager;
 mod exports;
 mod helpers;
 mod imports;
+mod organizations;
 mod predictions;
 mod projects;
 mod stream;

@@ -1,0 +1,79 @@
+//! Organizations and their invite links.
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{TestApp, TEXT_CONFIG};
+
+/// Signs up through an invite link; returns the status and, on success, the new user's token.
+async fn signup_with(app: &TestApp, email: &str, token: &str) -> (StatusCode, Option<String>) {
+    let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let reply = client
+        .post(format!("{}/user/signup/?token={token}", app.base))
+        .form(&[("email", email), ("password", "invited-pass-1")])
+        .send()
+        .await
+        .unwrap();
+    let status = reply.status();
+    if status != StatusCode::FOUND {
+        return (status, None);
+    }
+    let body: Value = client.get(format!("{}/api/current-user/token", app.base)).send().await.unwrap().json().await.unwrap();
+    (status, body["token"].as_str().map(str::to_string))
+}
+
+#[tokio::test]
+async fn invite_links_sign_people_up_into_their_organization() {
+    let app = TestApp::spawn().await;
+    let mine = app.create_project(TEXT_CONFIG).await;
+    let owner = app.other_organization().await;
+    let theirs_invite = app.call_as(&owner, Method::GET, "/api/invite", None).await.expect(200).body;
+    let token = theirs_invite["token"].as_str().unwrap().to_string();
+    assert_eq!(theirs_invite["invite_url"], format!("/user/signup/?token={token}"));
+    app.call_as(&owner, Method::GET, "/api/invite/", None).await.expect(404);
+
+    // The invited user lands in the other organization and sees nothing of the first one.
+    let (status, invited) = signup_with(&app, "invited@example.com", &token).await;
+    assert_eq!(status, StatusCode::FOUND);
+    let invited = invited.unwrap();
+    let me = app.call_as(&invited, Method::GET, "/api/current-user/whoami", None).await.expect(200).body;
+    let their_org = app.call_as(&owner, Method::GET, "/api/organizations/", None).await.expect(200).body[0]["id"].clone();
+    assert_eq!(me["active_organization"], their_org);
+    app.call_as(&invited, Method::GET, &format!("/api/projects/{mine}/"), None).await.expect(404);
+
+    // Resetting the token retires the old link.
+    let reset = app.call_as(&owner, Method::POST, "/api/invite/reset-token", None).await.expect(201).body;
+    assert_ne!(reset["token"], token.as_str());
+    assert_eq!(signup_with(&app, "late@example.com", &token).await.0, StatusCode::FORBIDDEN);
+    let fresh = reset["token"].as_str().unwrap();
+    assert_eq!(signup_with(&app, "late@example.com", fresh).await.0, StatusCode::FOUND);
+    assert_eq!(signup_with(&app, "nobody@example.com", "not-a-token").await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn organizations_show_and_change_only_the_callers() {
+    let app = TestApp::spawn().await;
+    let listed = app.get("/api/organizations/").await.expect(200).body;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let keys: Vec<&str> = listed[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["id", "title", "contact_info", "created_at"]);
+    assert_eq!(listed[0]["title"], "Label Studio");
+    let id = listed[0]["id"].as_i64().unwrap();
+
+    let detail = app.get(&format!("/api/organizations/{id}")).await.expect(200).body;
+    let keys: Vec<&str> = detail.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["id", "title", "token", "created_at", "updated_at", "contact_info", "created_by", "users"]);
+    let admin = app.get("/api/current-user/whoami").await.expect(200).body["id"].clone();
+    assert_eq!(detail["users"], json!([admin]));
+    assert_eq!(detail["token"], app.get("/api/invite").await.expect(200).body["token"]);
+
+    let patched = app.patch(&format!("/api/organizations/{id}"), json!({"title": "Labelers", "contact_info": "ops@example.com"})).await.expect(200).body;
+    assert_eq!((patched["title"].clone(), patched["contact_info"].clone()), (json!("Labelers"), json!("ops@example.com")));
+    let blank = app.patch(&format!("/api/organizations/{id}"), json!({"title": " "})).await.expect(400);
+    assert_eq!(blank.body["validation_errors"]["title"], json!(["This field may not be blank."]));
+
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, Method::GET, &format!("/api/organizations/{id}"), None).await.expect(404);
+    app.call_as(&stranger, Method::PATCH, &format!("/api/organizations/{id}"), Some(json!({"title": "Mine now"}))).await.expect(404);
+    assert_eq!(app.get(&format!("/api/organizations/{id}")).await.expect(200).body["title"], "Labelers");
+}
