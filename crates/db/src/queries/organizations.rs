@@ -135,3 +135,105 @@ pub async fn member_ids<C: ConnectionTrait>(conn: &C, organization_id: i64) -> R
         .all(conn)
         .await
 }
+
+/// One page of an organization's live members with their users, by username then id, and how
+/// many there are in all.
+pub async fn members_page<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<(organization_member::Model, user::Model)>, u64), DbErr> {
+    use sea_orm::{FromQueryResult, PaginatorTrait, Statement};
+    #[derive(FromQueryResult)]
+    struct Row {
+        member_id: i64,
+    }
+    let total = organization_member::Entity::find()
+        .filter(organization_member::Column::OrganizationId.eq(organization_id))
+        .filter(organization_member::Column::DeletedAt.is_null())
+        .count(conn)
+        .await?;
+    let username = crate::dialect::byte_order(conn.get_database_backend(), "u.username");
+    let sql = format!(
+        "SELECT m.id AS member_id FROM organization_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.organization_id = {organization_id} AND m.deleted_at IS NULL ORDER BY {username}, u.id LIMIT {limit} OFFSET {offset}"
+    );
+    let ids: Vec<i64> =
+        Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?.into_iter().map(|r| r.member_id).collect();
+    let members = organization_member::Entity::find().filter(organization_member::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
+    let users = crate::queries::users::find_many(conn, &members.iter().map(|m| m.user_id).collect::<Vec<_>>()).await?;
+    let mut page = Vec::with_capacity(ids.len());
+    for id in ids {
+        let member = members.iter().find(|m| m.id == id).cloned();
+        if let Some(member) = member {
+            if let Some(user) = users.iter().find(|u| u.id == member.user_id).cloned() {
+                page.push((member, user));
+            }
+        }
+    }
+    Ok((page, total))
+}
+
+/// A user's membership in an organization, soft-deleted or not.
+pub async fn member<C: ConnectionTrait>(conn: &C, organization_id: i64, user_id: i64) -> Result<Option<organization_member::Model>, DbErr> {
+    organization_member::Entity::find()
+        .filter(organization_member::Column::OrganizationId.eq(organization_id))
+        .filter(organization_member::Column::UserId.eq(user_id))
+        .one(conn)
+        .await
+}
+
+/// Soft-deletes a membership: the user keeps their work but can no longer act in the
+/// organization.
+pub async fn soft_delete_member<C: ConnectionTrait>(conn: &C, member_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    organization_member::Entity::update_many()
+        .col_expr(organization_member::Column::DeletedAt, Expr::value(now))
+        .col_expr(organization_member::Column::UpdatedAt, Expr::value(now))
+        .filter(organization_member::Column::Id.eq(member_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A member's work in an organization: annotations made and distinct projects annotated.
+pub async fn member_contribution<C: ConnectionTrait>(conn: &C, organization_id: i64, user_id: i64) -> Result<(i64, i64), DbErr> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Row {
+        annotations: i64,
+        projects: i64,
+    }
+    let sql = format!(
+        "SELECT COUNT(*) AS annotations, COUNT(DISTINCT a.project_id) AS projects FROM annotations a \
+         JOIN projects p ON p.id = a.project_id WHERE a.completed_by_id = {user_id} AND p.organization_id = {organization_id}"
+    );
+    let row = Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    Ok(row.map_or((0, 0), |r| (r.annotations, r.projects)))
+}
+
+/// Projects of an organization a member created, and those they annotated: `(id, title)`,
+/// by id (at most 100 of each, as Label Studio caps them).
+pub async fn member_projects<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    user_id: i64,
+) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), DbErr> {
+    use sea_orm::{FromQueryResult, Statement};
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        title: Option<String>,
+    }
+    let run = |condition: String| async move {
+        let sql = format!(
+            "SELECT p.id AS id, p.title AS title FROM projects p WHERE p.organization_id = {organization_id} AND {condition} ORDER BY p.id LIMIT 100"
+        );
+        let rows = Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?;
+        Ok::<_, DbErr>(rows.into_iter().map(|r| (r.id, r.title.unwrap_or_default())).collect::<Vec<_>>())
+    };
+    let created = run(format!("p.created_by_id = {user_id}")).await?;
+    let contributed = run(format!("p.id IN (SELECT a.project_id FROM annotations a WHERE a.completed_by_id = {user_id})")).await?;
+    Ok((created, contributed))
+}

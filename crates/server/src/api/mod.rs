@@ -20,7 +20,7 @@ mod stream;
 mod tasks;
 mod tokens;
 mod user_pages;
-mod users;
+pub(crate) mod users;
 mod views;
 
 use axum::extract::DefaultBodyLimit;

@@ -1,20 +1,23 @@
-//! The caller's organizations and their invite link: `/api/invite`,
-//! `/api/invite/reset-token`, `/api/organizations/` and `/api/organizations/{id}`, with Label
-//! Studio's shapes (`label_studio/organizations/api.py`, `serializers.py`).
+//! The caller's organizations, their members and their invite link: `/api/invite`,
+//! `/api/invite/reset-token`, `/api/organizations/`, `/api/organizations/{id}` and its
+//! `memberships`, with Label Studio's shapes (`label_studio/organizations/api.py`,
+//! `serializers.py`). Soft-deleted members are left out of the list and can no longer act.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tessera_db::entities::organization;
 use tessera_db::{queries, time};
 
+use crate::api::pagination::{page_window, Page, PageParams};
+use crate::api::users::{user_response, UserResponse};
 use crate::api::{exact, slashed};
 use crate::auth::secrets::random_hex;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, Fields, JsonBody};
+use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
 use crate::state::AppState;
 
 /// `{token, invite_url}`: the link that signs people up into the caller's organization.
@@ -131,7 +134,135 @@ async fn patch_organization(
     Ok(Json(detail(&state, organization).await?))
 }
 
+/// A project a member created or annotated.
+#[derive(Serialize)]
+struct ProjectInfo {
+    id: i64,
+    title: String,
+}
+
+fn project_infos(projects: Vec<(i64, String)>) -> Vec<ProjectInfo> {
+    projects.into_iter().map(|(id, title)| ProjectInfo { id, title }).collect()
+}
+
+/// A membership in the list (`OrganizationMemberListSerializer`); the project lists are filled
+/// only with `?contributed_to_projects=1`.
+#[derive(Serialize)]
+struct MemberOut {
+    id: i64,
+    organization: i64,
+    user: UserResponse,
+    created_projects: Option<Vec<ProjectInfo>>,
+    contributed_to_projects: Option<Vec<ProjectInfo>>,
+}
+
+#[derive(Deserialize)]
+struct MemberParams {
+    #[serde(flatten)]
+    page: PageParams,
+    contributed_to_projects: Option<String>,
+}
+
+async fn project_lists(state: &AppState, organization_id: i64, user_id: i64, wanted: bool) -> ApiResult<(Option<Vec<ProjectInfo>>, Option<Vec<ProjectInfo>>)> {
+    if !wanted {
+        return Ok((None, None));
+    }
+    let (created, contributed) = queries::organizations::member_projects(state.db.conn(), organization_id, user_id).await?;
+    Ok((Some(project_infos(created)), Some(project_infos(contributed))))
+}
+
+/// The organization's live members, by username, 20 a page (`page_size=-1`: all of them).
+async fn list_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<MemberParams>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> ApiResult<Json<Page<MemberOut>>> {
+    let organization = member_organization(&state, &caller, id).await?;
+    let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
+    let mut page_params = params.page;
+    if page_params.page_size.as_deref() == Some("-1") {
+        page_params.page_size = Some(ALL_MEMBERS.to_string());
+    }
+    let window = page_window(&page_params, 20, ALL_MEMBERS)?;
+    let (members, count) = queries::organizations::members_page(state.db.conn(), organization.id, window.offset, window.limit).await?;
+    if members.is_empty() && window.page > 1 {
+        return Err(ApiError::NotFound("Invalid page.".into()));
+    }
+    let mut results = Vec::with_capacity(members.len());
+    for (member, user) in members {
+        let (created_projects, contributed_to_projects) = project_lists(&state, organization.id, user.id, wanted).await?;
+        let user = user_response(&state, user).await?;
+        results.push(MemberOut { id: member.id, organization: organization.id, user, created_projects, contributed_to_projects });
+    }
+    Ok(Json(Page::new(&headers, &uri, window, count, results)))
+}
+
+/// `page_size=-1` means every member (Label Studio's "unlimited" page).
+const ALL_MEMBERS: u64 = 1_000_000;
+
+/// One membership (`OrganizationMemberSerializer`).
+#[derive(Serialize)]
+struct MemberDetail {
+    user: i64,
+    organization: i64,
+    contributed_projects_count: i64,
+    annotations_count: i64,
+    created_at: String,
+    created_projects: Option<Vec<ProjectInfo>>,
+    contributed_to_projects: Option<Vec<ProjectInfo>>,
+}
+
+#[derive(Deserialize)]
+struct DetailParams {
+    contributed_to_projects: Option<String>,
+}
+
+async fn get_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, user_id)): ApiPath<(i64, i64)>,
+    ApiQuery(params): ApiQuery<DetailParams>,
+) -> ApiResult<Json<MemberDetail>> {
+    let organization = member_organization(&state, &caller, id).await?;
+    let conn = state.db.conn();
+    let member = queries::organizations::member(conn, organization.id, user_id).await?.ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
+    let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
+    let (annotations_count, contributed_projects_count) = queries::organizations::member_contribution(conn, organization.id, user_id).await?;
+    let (created_projects, contributed_to_projects) = project_lists(&state, organization.id, user_id, wanted).await?;
+    Ok(Json(MemberDetail {
+        user: member.user_id,
+        organization: organization.id,
+        contributed_projects_count,
+        annotations_count,
+        created_at: time::format(&member.created_at),
+        created_projects,
+        contributed_to_projects,
+    }))
+}
+
+/// Soft-deletes a member of the caller's active organization (never the caller).
+async fn delete_member(State(state): State<AppState>, caller: Caller, ApiPath((id, user_id)): ApiPath<(i64, i64)>) -> ApiResult<StatusCode> {
+    let organization = member_organization(&state, &caller, id).await?;
+    if organization.id != caller.organization_id {
+        return Err(ApiError::Forbidden("You can delete members only for your current active organization".into()));
+    }
+    let txn = state.db.write().await?;
+    let member = queries::organizations::member(&*txn, organization.id, user_id).await?;
+    let member = member.filter(|m| m.deleted_at.is_none()).ok_or_else(|| ApiError::NotFound("Member not found".into()))?;
+    if member.user_id == caller.user.id {
+        return Err(ApiError::Bare(StatusCode::METHOD_NOT_ALLOWED, "User cannot soft delete self".into()));
+    }
+    queries::organizations::soft_delete_member(&*txn, member.id, time::now()).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = exact(router, "/api/organizations/{id}/memberships", get(list_members));
+    let router = slashed(router, "/api/organizations/{id}/memberships/{user_id}/", get(get_member).delete(delete_member));
     let router = exact(router, "/api/invite", get(get_invite));
     let router = exact(router, "/api/invite/reset-token", post(reset_invite));
     let router = slashed(router, "/api/organizations/", get(list_organizations));

@@ -77,3 +77,46 @@ async fn organizations_show_and_change_only_the_callers() {
     app.call_as(&stranger, Method::PATCH, &format!("/api/organizations/{id}"), Some(json!({"title": "Mine now"}))).await.expect(404);
     assert_eq!(app.get(&format!("/api/organizations/{id}")).await.expect(200).body["title"], "Labelers");
 }
+
+#[tokio::test]
+async fn memberships_list_show_and_remove_members() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let member = app.signup("zed@example.com").await;
+    let task = app.import(project, json!([{"text": "a"}])).await["task_ids"][0].as_i64().unwrap();
+    app.call_as(&member, Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(json!({"result": []}))).await.expect(201);
+    let org = app.get("/api/organizations/").await.expect(200).body[0]["id"].as_i64().unwrap();
+    let member_id = app.call_as(&member, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].as_i64().unwrap();
+
+    let page = app.get(&format!("/api/organizations/{org}/memberships")).await.expect(200).body;
+    assert_eq!(page["count"], 2);
+    let emails: Vec<&str> = page["results"].as_array().unwrap().iter().map(|m| m["user"]["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["admin@example.com", "zed@example.com"], "by username");
+    let first = &page["results"][0];
+    let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["id", "organization", "user", "created_projects", "contributed_to_projects"]);
+    assert!(first["created_projects"].is_null());
+    let paged = app.get(&format!("/api/organizations/{org}/memberships?page_size=1")).await.expect(200).body;
+    assert_eq!(paged["results"].as_array().unwrap().len(), 1);
+    assert!(paged["next"].as_str().unwrap().contains("page=2"));
+    app.get(&format!("/api/organizations/{org}/memberships?page=3&page_size=1")).await.expect(404);
+    let all = app.get(&format!("/api/organizations/{org}/memberships?page_size=-1&contributed_to_projects=1")).await.expect(200).body;
+    assert_eq!(all["results"][0]["created_projects"], json!([{"id": project, "title": "Test project"}]));
+    assert_eq!(all["results"][1]["contributed_to_projects"], json!([{"id": project, "title": "Test project"}]));
+
+    let detail = app.get(&format!("/api/organizations/{org}/memberships/{member_id}/")).await.expect(200).body;
+    assert_eq!((detail["user"].as_i64(), detail["annotations_count"].as_i64(), detail["contributed_projects_count"].as_i64()), (Some(member_id), Some(1), Some(1)));
+
+    // Removing a member keeps their work and locks them out; nobody removes themselves.
+    let admin_id = app.get("/api/current-user/whoami").await.expect(200).body["id"].as_i64().unwrap();
+    let own = app.delete(&format!("/api/organizations/{org}/memberships/{admin_id}/")).await.expect(405);
+    assert_eq!(own.body, json!({"detail": "User cannot soft delete self"}));
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, Method::DELETE, &format!("/api/organizations/{org}/memberships/{member_id}/"), None).await.expect(404);
+    app.delete(&format!("/api/organizations/{org}/memberships/{member_id}")).await.expect(204);
+    app.call_as(&member, Method::GET, "/api/projects/", None).await.expect(403);
+    app.delete(&format!("/api/organizations/{org}/memberships/{member_id}/")).await.expect(404);
+    assert_eq!(app.get(&format!("/api/organizations/{org}/memberships")).await.expect(200).body["count"], 1);
+    assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.expect(200).body["total_annotations"], 1);
+    app.call_as(&stranger, Method::GET, &format!("/api/organizations/{org}/memberships"), None).await.expect(404);
+}
