@@ -14,3 +14,5 @@ pub mod task;
 pub mod task_lock;
 pub mod user;
 pub mod view;
+pub mod workspace;
+pub mod workspace_member;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_core;
 mod m20261129_000001_data_manager;
+mod m20261129_000002_workspaces;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -12,6 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_core::Migration), Box::new(m20261129_000001_data_manager::Migration)]
+        vec![
+            Box::new(m20261128_000001_core::Migration),
+            Box::new(m20261129_000001_data_manager::Migration),
+            Box::new(m20261129_000002_workspaces::Migration),
+        ]
     }
 }

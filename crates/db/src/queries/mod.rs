@@ -11,3 +11,4 @@ pub mod stream;
 pub mod tasks;
 pub mod users;
 pub mod views;
+pub mod workspaces;

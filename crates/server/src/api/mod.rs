@@ -22,6 +22,7 @@ mod tokens;
 mod user_pages;
 pub(crate) mod users;
 mod views;
+mod workspaces;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
     router = actions::routes(router);
     router = stream::routes(router);
     router = drafts::routes(router);
+    router = workspaces::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .fallback(not_found)

@@ -23,7 +23,7 @@ use crate::services::summary::Summary;
 use crate::state::AppState;
 
 /// Renders projects for the caller, loading their creators and queues in one query each.
-async fn respond_all(state: &AppState, caller: &Caller, list: Vec<project::Model>, counters: Counters) -> ApiResult<Vec<ProjectResponse>> {
+pub(crate) async fn respond_all(state: &AppState, caller: &Caller, list: Vec<project::Model>, counters: Counters) -> ApiResult<Vec<ProjectResponse>> {
     let conn = state.db.conn();
     let creators = Users::load(conn, list.iter().map(|p| p.created_by_id)).await?;
     let queues = queries::projects::queue_counts(conn, &list, caller.user.id).await?;

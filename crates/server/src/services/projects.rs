@@ -330,7 +330,15 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
         next.task_data_password = v;
     }
     if let Some(v) = fields.nullable_integer("workspace") {
-        next.workspace_id = v;
+        let known = match v {
+            Some(id) => queries::workspaces::find(&**txn, current.organization_id, id).await?.is_some(),
+            None => true,
+        };
+        if known {
+            next.workspace_id = v;
+        } else {
+            fields.error("workspace", format!("Invalid pk \"{}\" - object does not exist.", v.unwrap_or_default()));
+        }
     }
     if let Some(pinned) = fields.nullable_string("pinned_at") {
         next.pinned_at = match pinned {

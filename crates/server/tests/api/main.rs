@@ -14,3 +14,4 @@ mod projects;
 mod stream;
 mod tasks;
 mod users;
+mod workspaces;
