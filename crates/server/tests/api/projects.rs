@@ -21,7 +21,8 @@ fn seed_payload(workspace: i64) -> Value {
 #[tokio::test]
 async fn create_accepts_every_seed_field_and_computes_the_rest() {
     let app = TestApp::spawn().await;
-    let created = app.post("/api/projects/", seed_payload(7)).await.expect(201).body;
+    let workspace = app.post("/api/workspaces/", json!({"title": "Seed workspace"})).await.expect(201).body["id"].as_i64().unwrap();
+    let created = app.post("/api/projects/", seed_payload(workspace)).await.expect(201).body;
     for counter in ["task_number", "total_annotations_number", "num_tasks_with_annotations", "finished_task_number"] {
         assert!(created[counter].is_null(), "{counter} is null on create, as Label Studio");
     }
@@ -40,7 +41,7 @@ async fn create_accepts_every_seed_field_and_computes_the_rest() {
     assert_eq!(project["sampling"], "Uniform sampling");
     assert_eq!(project["overlap_cohort_percentage"], 50);
     assert_eq!(project["task_data_login"], "login");
-    assert_eq!(project["workspace"], 7);
+    assert_eq!(project["workspace"], workspace);
     assert_eq!(project["control_weights"]["sentiment"], json!({"overall": 2.0, "type": "Choices", "labels": {"Positive": 1.0, "Negative": 1.0}}));
     assert_eq!(project["control_weights"]["ner"]["overall"], 1.0);
     assert_eq!(project["parsed_label_config"]["sentiment"]["labels"], json!(["Positive", "Negative"]));
