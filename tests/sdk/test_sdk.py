@@ -169,3 +169,27 @@ def test_data_manager_views_filters_actions_and_stream(server):
     ls.actions.create(id="delete_tasks", project=project.id, view=view.id)
     assert ls.projects.get(project.id).task_number == 5
     assert [t for t in ls.tasks.list(view=view.id)] == []
+
+
+def test_invite_and_workspace_flow(server):
+    """The seed's steps that exist so far: the invite link, a workspace, a project created into
+    it, and the invited user added to the workspace."""
+    import httpx
+
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    invite = ls.organizations.invites.get_invite_link()
+    assert invite.invite_url == f"/user/signup/?token={invite.token}"
+
+    with httpx.Client(base_url=server.base_url, follow_redirects=False) as browser:
+        signed_up = browser.post(f"{invite.invite_url}", data={"email": "invited@example.com", "password": "invited-pass-1"})
+        assert signed_up.status_code == 302
+    invited = next(u for u in ls.users.list() if u.email == "invited@example.com")
+
+    workspace = ls.workspaces.create(title="Seed workspace", description="from the guide", color="#00AA00", is_personal=False)
+    assert workspace.title == "Seed workspace"
+    project = ls.projects.create(title="Workspace project", label_config=CONFIG, workspace=workspace.id)
+    assert ls.projects.get(project.id).workspace == workspace.id
+    ls.workspaces.members.create(workspace.id, user=invited.id)
+    members = ls.workspaces.members.list(workspace.id)
+    assert invited.id in [m.user.id for m in members]
+    assert ls.workspaces.get(workspace.id).projects_count == 1
