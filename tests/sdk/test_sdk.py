@@ -1,5 +1,6 @@
 """The official label-studio-sdk (PyPI) against Tessera: auth, projects, label config, tasks,
-import, annotations, predictions, export and users, as a script using the SDK would."""
+import, annotations, predictions, export, users, the Data Manager, invites and workspaces, as a
+script using the SDK would."""
 import csv
 import io
 import json
