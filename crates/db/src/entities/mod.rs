@@ -9,6 +9,7 @@ pub mod organization;
 pub mod organization_member;
 pub mod prediction;
 pub mod project;
+pub mod project_member;
 pub mod stream_history;
 pub mod task;
 pub mod task_lock;

@@ -4,7 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_core;
 mod m20261129_000001_data_manager;
-mod m20261129_000002_workspaces;
+mod m20261129_000002_people;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -16,7 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_core::Migration),
             Box::new(m20261129_000001_data_manager::Migration),
-            Box::new(m20261129_000002_workspaces::Migration),
+            Box::new(m20261129_000002_people::Migration),
         ]
     }
 }

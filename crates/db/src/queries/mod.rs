@@ -6,6 +6,7 @@ pub mod drafts;
 pub mod file_uploads;
 pub mod organizations;
 pub mod predictions;
+pub mod project_members;
 pub mod projects;
 pub mod stream;
 pub mod tasks;

@@ -15,6 +15,7 @@ mod meta;
 mod organizations;
 mod pagination;
 mod predictions;
+mod project_members;
 pub(crate) mod projects;
 mod stream;
 mod tasks;
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
     router = stream::routes(router);
     router = drafts::routes(router);
     router = workspaces::routes(router);
+    router = project_members::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .fallback(not_found)

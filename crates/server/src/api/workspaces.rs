@@ -170,19 +170,6 @@ async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(id)
     Ok(Json(out))
 }
 
-/// A user id from `key` of the body or query that must be a live member of the organization.
-async fn organization_user(state: &AppState, caller: &Caller, value: Option<&Value>, key: &str) -> ApiResult<i64> {
-    let value = value.filter(|v| !v.is_null()).ok_or_else(|| ApiError::field(key, "This field is required."))?;
-    let id = value
-        .as_i64()
-        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-        .ok_or_else(|| ApiError::field(key, "A valid integer is required."))?;
-    match queries::organizations::membership(state.db.conn(), caller.organization_id, id).await? {
-        Some(_) => Ok(id),
-        None => Err(ApiError::field(key, format!("Invalid pk \"{id}\" - object does not exist."))),
-    }
-}
-
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -191,7 +178,7 @@ async fn add_member(
 ) -> ApiResult<(StatusCode, Json<MemberCreated>)> {
     Fields::new(&body)?;
     let found = visible(&state, &caller, id).await?;
-    let user = organization_user(&state, &caller, body.get("user"), "user").await?;
+    let user = scope::member_user(state.db.conn(), &caller, body.get("user"), "user").await?;
     let txn = state.db.write().await?;
     queries::workspaces::add_member(&*txn, found.id, user, time::now()).await?;
     txn.commit().await?;
@@ -214,7 +201,7 @@ async fn remove_member(
     let found = visible(&state, &caller, id).await?;
     let from_query = params.user_id.map(Value::from);
     let named = from_query.as_ref().or_else(|| body.get("user_id")).or_else(|| body.get("user"));
-    let user = organization_user(&state, &caller, named, "user_id").await?;
+    let user = scope::member_user(state.db.conn(), &caller, named, "user_id").await?;
     let txn = state.db.write().await?;
     let removed = queries::workspaces::remove_member(&*txn, found.id, user).await?;
     txn.commit().await?;

@@ -46,3 +46,17 @@ pub async fn upload<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> A
     owning_project(conn, caller, upload.project_id, "FileUpload").await?;
     Ok(upload)
 }
+
+/// A user id read from `key` of a request (a number or digits) that must name a live member of
+/// the caller's organization; DRF's messages otherwise.
+pub async fn member_user<C: ConnectionTrait>(conn: &C, caller: &Caller, value: Option<&serde_json::Value>, key: &str) -> ApiResult<i64> {
+    let value = value.filter(|v| !v.is_null()).ok_or_else(|| ApiError::field(key, "This field is required."))?;
+    let id = value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+        .ok_or_else(|| ApiError::field(key, "A valid integer is required."))?;
+    match queries::organizations::membership(conn, caller.organization_id, id).await? {
+        Some(_) => Ok(id),
+        None => Err(ApiError::field(key, format!("Invalid pk \"{id}\" - object does not exist."))),
+    }
+}

@@ -68,3 +68,31 @@ async fn personal_and_foreign_workspaces_stay_hidden() {
     assert!(foreign.text.contains("workspace"));
     app.post("/api/workspaces/", json!({"description": "no title"})).await.expect(400);
 }
+
+#[tokio::test]
+async fn project_members_follow_the_seed_flow() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    // Invite link -> sign-up -> added to the project.
+    let invite = app.get("/api/invite").await.expect(200).body;
+    assert!(invite["invite_url"].as_str().unwrap().starts_with("/user/signup/?token="));
+    let member = app.signup("member@example.com").await;
+    let member_id = app.call_as(&member, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].as_i64().unwrap();
+    let added = app.post(&format!("/api/projects/{project}/members/"), json!({"user": member_id})).await.expect(201).body;
+    assert_eq!(added, json!({"user": member_id}));
+    app.post(&format!("/api/projects/{project}/members"), json!({"user": member_id})).await.expect(201);
+    assert_eq!(app.get(&format!("/api/projects/{project}/members/")).await.expect(200).body, json!([{"user": member_id}]));
+    let paged = app.get(&format!("/api/projects/{project}/members/paginated/")).await.expect(200).body;
+    assert_eq!(paged["count"], 1);
+    assert_eq!((paged["results"][0]["email"].clone(), paged["results"][0]["implicit_member"].clone()), (json!("member@example.com"), json!(false)));
+
+    let bad = app.post(&format!("/api/projects/{project}/members/"), json!({"user": 999999})).await.expect(400);
+    assert_eq!(bad.body["validation_errors"]["user"], json!(["Invalid pk \"999999\" - object does not exist."]));
+    app.post(&format!("/api/projects/{project}/members/"), json!({})).await.expect(400);
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, Method::POST, &format!("/api/projects/{project}/members/"), Some(json!({"user": member_id}))).await.expect(404);
+
+    app.call(Method::DELETE, &format!("/api/projects/{project}/members/?user={member_id}"), None).await.expect(204);
+    app.call(Method::DELETE, &format!("/api/projects/{project}/members/"), Some(json!({"user": member_id}))).await.expect(404);
+    assert_eq!(app.get(&format!("/api/projects/{project}/members/")).await.expect(200).body, json!([]));
+}

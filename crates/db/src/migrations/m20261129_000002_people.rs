@@ -1,4 +1,5 @@
-//! Workspaces: named groups of an organization's projects and the people working on them.
+//! People around projects: workspaces (named groups of an organization's projects and the
+//! people working on them) and project members.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, big_integer_null, boolean, string, text, timestamp_with_time_zone};
@@ -9,7 +10,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261129_000002_workspaces"
+        "m20261129_000002_people"
     }
 }
 
@@ -49,12 +50,27 @@ impl MigrationTrait for Migration {
             .await?;
         manager.create_index(index("workspace_members", &["workspace_id", "user_id"]).unique().take()).await?;
         manager.create_index(index("projects", &["workspace_id"]).take()).await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(Alias::new("project_members"))
+                    .col(id())
+                    .col(big_integer(Alias::new("project_id")))
+                    .col(big_integer(Alias::new("user_id")))
+                    .col(timestamp_with_time_zone(Alias::new("created_at")))
+                    .foreign_key(&mut fk("project_members", "project_id", "projects", Cascade))
+                    .foreign_key(&mut fk("project_members", "user_id", "users", Cascade))
+                    .take(),
+            )
+            .await?;
+        manager.create_index(index("project_members", &["project_id", "user_id"]).unique().take()).await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_index(Index::drop().name("idx_projects_workspace_id").table(Alias::new("projects")).to_owned()).await?;
-        for table in ["workspace_members", "workspaces"] {
+        for table in ["project_members", "workspace_members", "workspaces"] {
             manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
         }
         Ok(())
