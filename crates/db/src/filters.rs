@@ -54,7 +54,7 @@ pub enum Column {
 impl Column {
     /// Parses the part after `tasks:` (`total_annotations`, `data.text`).
     pub fn parse(name: &str) -> Result<Column, QueryError> {
-        if name.contains("__") {
+        if name.contains("__") && !name.starts_with("data.") {
             return Err(bad(format!(
                 "\"__\" is not generally allowed in filters. Consider asking your administrator to add \"{name}\" to DATA_MANAGER_FILTER_ALLOWLIST, but note that some filter expressions may pose a security risk"
             )));
@@ -252,7 +252,7 @@ impl TaskQuery {
     pub fn is_plain(&self) -> bool {
         self.filters.as_ref().is_none_or(|f| f.items.is_empty())
             && self.ordering.as_ref().is_none_or(|o| o.column == Column::Id && !o.descending)
-            && self.selection == Selection::AllExcept(Vec::new())
+            && matches!(&self.selection, Selection::AllExcept(ids) | Selection::Only(ids) if ids.is_empty())
     }
 }
 
@@ -404,6 +404,8 @@ pub fn parse_filters(filters: &Value) -> Result<Option<FilterGroup>, QueryError>
 pub fn parse_ordering(ordering: &Value, display_types: Option<&Value>) -> Result<Option<Ordering>, QueryError> {
     let first = match ordering {
         Value::Null => return Ok(None),
+        // Views saved without an ordering hold an empty object.
+        Value::Object(map) if map.is_empty() => return Ok(None),
         Value::Array(items) => match items.first() {
             None => return Ok(None),
             Some(first) => first,
@@ -528,6 +530,7 @@ impl Scalar {
         Ok(match (self.kind, operand) {
             (_, Operand::Range(low, high)) => Operand::Range(Box::new(self.coerce(low)?), Box::new(self.coerce(high)?)),
             (Kind::Text, Operand::Number(n)) => Operand::Text(n.to_string()),
+            (Kind::Text, Operand::Bool(_)) => return Err(wrong()),
             (Kind::Text, Operand::Time(t)) => Operand::Text(format_time(t)),
             (Kind::Number, Operand::Text(text)) => Operand::Number(text.trim().parse().map_err(|_| wrong())?),
             (Kind::Number, Operand::Bool(b)) => Operand::Number(if *b { 1.0 } else { 0.0 }),
@@ -559,7 +562,7 @@ fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
         Column::TotalAnnotations => plain("total_annotations"),
         Column::CancelledAnnotations => plain("cancelled_annotations"),
         Column::TotalPredictions => plain("total_predictions"),
-        Column::IsLabeled => plain("is_labeled"),
+        Column::IsLabeled => Scalar { sql: "(CASE WHEN tasks.is_labeled THEN 1 ELSE 0 END)".into(), kind: Kind::Number },
         Column::UpdatedBy => plain("updated_by_id"),
         Column::Annotators => Scalar { sql: aggregate("MIN", "annotations", "completed_by_id"), kind: Kind::Number },
         Column::AnnotationsIds => Scalar { sql: aggregate("MIN", "annotations", "id"), kind: Kind::Number },
@@ -586,7 +589,8 @@ fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
             kind: Kind::Number,
         },
         // Comments are not built yet: every task has none.
-        Column::Comments | Column::UnresolvedCommentCount => Scalar { sql: "0".into(), kind: Kind::Number },
+        // (`(SELECT 0)`, not `0`: a bare integer in ORDER BY names a result column.)
+        Column::Comments | Column::UnresolvedCommentCount => Scalar { sql: "(SELECT 0)".into(), kind: Kind::Number },
         Column::Data(key) => {
             let backend = sql.backend();
             let path = sql.bind(dialect::json_key_path(backend, key));
@@ -675,7 +679,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
     let expr = if searched && !scalar.is_text() { format!("CAST({} AS TEXT)", scalar.sql) } else { scalar.sql.clone() };
     let operand = match (filter.operator, &filter.operand) {
         (Operator::Empty, _) | (_, Operand::Texts(_)) => filter.operand.clone(),
-        (_, Operand::Bool(_)) if scalar.is_text() => filter.operand.clone(),
+        (Operator::Equal | Operator::NotEqual, Operand::Bool(_)) if scalar.is_text() => filter.operand.clone(),
         _ if searched => filter.operand.clone(),
         (_, operand) => scalar.coerce(operand)?,
     };
@@ -699,7 +703,9 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             match &filter.column {
                 // The stored document holds the value verbatim unless JSON escaping changed it,
                 // so a cheap search of the raw text rules out most tasks before any parsing.
-                Column::Data(_) if !text.is_empty() && !text.chars().any(|c| c == '"' || c == '\\' || c.is_control()) => {
+                // Not for searches that could span a nested object or list, whose text the
+                // database may print differently (`{"a": 1}`) from the stored one (`{"a":1}`).
+                Column::Data(_) if !text.is_empty() && !text.chars().any(|c| matches!(c, '"' | '\\' | ':' | ',') || c.is_control()) => {
                     let pattern = sql.bind(like_pattern(text));
                     let invariant = caseless_run(text)
                         .filter(|_| dialect::prefilters_caseless_part(sql.backend()))
@@ -909,6 +915,8 @@ pub fn push_conditions(sql: &mut Sql, query: &TaskQuery) -> Result<(), QueryErro
         Selection::AllExcept(ids) => {
             sql.push(&format!(" AND tasks.id NOT IN ({})", crate::counters::join_ids(ids)));
         }
+        // Nothing explicitly picked means every task, as in Label Studio.
+        Selection::Only(ids) if ids.is_empty() => {}
         Selection::Only(ids) => {
             sql.push(&format!(" AND tasks.id IN ({})", crate::counters::join_ids(ids)));
         }

@@ -186,6 +186,37 @@ impl Pool<'_> {
     }
 }
 
+impl Pool<'_> {
+    /// Tasks of the selection the user postponed (a `was_postponed` draft) that are still
+    /// unlabeled and not locked for them, oldest draft first.
+    pub async fn postponed<C: ConnectionTrait>(&self, conn: &C) -> Result<Option<task::Model>, DbErr> {
+        self.requeued(conn, "drafts", "drafts.user_id = {user} AND drafts.was_postponed = TRUE").await
+    }
+
+    /// Tasks of the selection the user skipped that are still unlabeled and not locked for
+    /// them, oldest skip first (the `REQUEUE_FOR_ME` queue).
+    pub async fn skipped<C: ConnectionTrait>(&self, conn: &C) -> Result<Option<task::Model>, DbErr> {
+        self.requeued(conn, "annotations", "annotations.completed_by_id = {user} AND annotations.was_cancelled = TRUE").await
+    }
+
+    async fn requeued<C: ConnectionTrait>(&self, conn: &C, table: &str, condition: &str) -> Result<Option<task::Model>, DbErr> {
+        let annotator = self.annotator;
+        let project = self.query.project_id();
+        let condition = condition.replace("{user}", &annotator.user_id.to_string());
+        // Driven by the user's own drafts or skips, not by a scan of the project.
+        let extra = |sql: &mut Sql| {
+            sql.push(&format!(
+                " AND tasks.is_labeled = FALSE AND tasks.id IN (SELECT {table}.task_id FROM {table} WHERE {table}.project_id = {project} AND {condition})"
+            ));
+            annotator.push_unlocked(sql);
+            sql.push(&format!(
+                " ORDER BY (SELECT MIN({table}.updated_at) FROM {table} WHERE {table}.task_id = tasks.id AND {condition}), tasks.id"
+            ));
+        };
+        task::Model::find_by_statement(self.query.select_where("tasks.*", &extra, Some((0, 1)))).one(conn).await
+    }
+}
+
 #[derive(FromQueryResult)]
 struct IdRow {
     #[allow(dead_code)]
@@ -211,33 +242,6 @@ pub async fn id_range<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<O
     );
     let row = Range::find_by_statement(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
     Ok(row.and_then(|r| r.low.zip(r.high)))
-}
-
-/// Tasks the user postponed (a `was_postponed` draft) that are still unlabeled and not locked
-/// for them, oldest draft first.
-pub async fn postponed<C: ConnectionTrait>(conn: &C, project_id: i64, annotator: Annotator) -> Result<Option<task::Model>, DbErr> {
-    requeued(conn, project_id, annotator, "drafts", "drafts.user_id = {user} AND drafts.was_postponed = TRUE").await
-}
-
-/// Tasks the user skipped that are still unlabeled and not locked for them, oldest skip first
-/// (the `REQUEUE_FOR_ME` queue).
-pub async fn skipped<C: ConnectionTrait>(conn: &C, project_id: i64, annotator: Annotator) -> Result<Option<task::Model>, DbErr> {
-    requeued(conn, project_id, annotator, "annotations", "annotations.completed_by_id = {user} AND annotations.was_cancelled = TRUE").await
-}
-
-async fn requeued<C: ConnectionTrait>(conn: &C, project_id: i64, annotator: Annotator, table: &str, condition: &str) -> Result<Option<task::Model>, DbErr> {
-    let mut sql = Sql::new(conn.get_database_backend());
-    let condition = condition.replace("{user}", &annotator.user_id.to_string());
-    // Driven by the user's own drafts or skips, not by a scan of the project.
-    sql.push(&format!(
-        "SELECT tasks.* FROM tasks WHERE tasks.project_id = {project_id} AND tasks.is_labeled = FALSE \
-         AND tasks.id IN (SELECT {table}.task_id FROM {table} WHERE {table}.project_id = {project_id} AND {condition})"
-    ));
-    annotator.push_unlocked(&mut sql);
-    sql.push(&format!(
-        " ORDER BY (SELECT MIN({table}.updated_at) FROM {table} WHERE {table}.task_id = tasks.id AND {condition}), tasks.id LIMIT 1"
-    ));
-    task::Model::find_by_statement(sql.statement()).one(conn).await
 }
 
 /// Reserves `task` for `user` unless its live locks already reach `overlap`: an existing lock of

@@ -7,7 +7,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tessera_db::filters::{Selection, TaskQuery};
 use tessera_db::queries;
 
 use crate::api::slashed;
@@ -72,14 +71,6 @@ async fn project_of(state: &AppState, caller: &Caller, param: Option<&str>) -> A
     scope::project(state.db.conn(), caller, id).await
 }
 
-/// An explicit selection of no tasks means all of them in Label Studio's actions.
-fn everything_when_none_picked(mut query: TaskQuery) -> TaskQuery {
-    if query.selection == Selection::Only(Vec::new()) {
-        query.selection = Selection::default();
-    }
-    query
-}
-
 async fn run_action(
     State(state): State<AppState>,
     caller: Caller,
@@ -93,11 +84,10 @@ async fn run_action(
     let action = actions::find(id)?;
     let view = params.view.as_deref().and_then(|v| v.parse::<i64>().ok());
     let selected = dm::resolve(state.db.conn(), &caller, Some(project.id), view, || {
-        let query = match params.query.as_deref().filter(|q| !q.is_empty()) {
-            Some(text) => dm::parse_query_param(text)?,
-            None => dm::body_query(&body)?,
-        };
-        Ok(everything_when_none_picked(query))
+        match params.query.as_deref().filter(|q| !q.is_empty()) {
+            Some(text) => dm::parse_query_param(text),
+            None => dm::body_query(&body),
+        }
     })
     .await?;
     let txn = state.db.write().await?;

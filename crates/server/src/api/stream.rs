@@ -66,7 +66,13 @@ async fn next(
     let conn = state.db.conn();
     let project = scope::project(conn, &caller, id).await?;
     let body = parse_json(&body)?;
-    let dm_queue = DM_KEYS.iter().any(|key| body.get(key).is_some());
+    // Present and not empty, as Label Studio tests them.
+    let dm_queue = DM_KEYS.iter().any(|key| match body.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(items)) => !items.is_empty(),
+        Some(Value::Object(map)) => !map.is_empty(),
+        Some(_) => true,
+    });
     let view_id = params.view.as_deref().and_then(|v| v.parse::<i64>().ok());
     let selected = dm::resolve(conn, &caller, Some(project.id), view_id, || {
         if dm_queue {

@@ -43,6 +43,9 @@ struct TaskPage {
     tasks: Vec<Value>,
 }
 
+/// Largest `page_size` honoured (Label Studio has no limit; this keeps paging arithmetic sane).
+const MAX_PAGE_SIZE: u64 = 1_000_000;
+
 fn positive(value: Option<&str>, default: u64) -> Option<u64> {
     match value {
         None | Some("") => Some(default),
@@ -72,10 +75,11 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
     .await?;
     let project = selected.project;
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
-    let size = positive(params.page_size.as_deref(), 100).unwrap_or(100);
+    let size = positive(params.page_size.as_deref(), 100).unwrap_or(100).min(MAX_PAGE_SIZE);
     let scan = queries::tasks::is_most_of_table(conn, &project).await?;
     let query = selected.query.scanning_table(scan);
-    let (tasks, totals) = queries::tasks::filtered_page(conn, &project, &query, (page - 1) * size, size).await?;
+    let offset = (page - 1).saturating_mul(size).min(i64::MAX as u64 / 2);
+    let (tasks, totals) = queries::tasks::filtered_page(conn, &project, &query, offset, size).await?;
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }

@@ -191,7 +191,7 @@ async fn create_view(State(state): State<AppState>, caller: Caller, JsonBody(bod
         order,
         data: Value::Object(rest).to_string(),
         filters,
-        ordering: ordering.unwrap_or_else(|| Value::Object(Map::new())).to_string(),
+        ordering: ordering.unwrap_or_else(|| Value::Array(Vec::new())).to_string(),
         selected_items: selected,
     };
     let view = queries::views::insert(&*txn, new, time::now()).await?;

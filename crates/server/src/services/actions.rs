@@ -162,7 +162,10 @@ async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> ApiResult<()> {
 }
 
 async fn delete_tasks(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
-    let everything = ids.len() as i64 == run.project.task_number;
+    // Counted under the project lock `perform` took, so a concurrent import cannot make a
+    // partial selection look like every task.
+    let current = queries::projects::find_by_id(&**run.txn, run.project.id).await?.map_or(0, |p| p.task_number);
+    let everything = ids.len() as i64 == current;
     let selected = if everything { TaskSet::All } else { TaskSet::Ids(ids) };
     tasks::delete(run.txn, run.project.id, selected).await?;
     let left = queries::projects::find_by_id(&**run.txn, run.project.id).await?.map_or(0, |p| p.task_number);

@@ -62,7 +62,8 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Ser
             found = Some((task, "Task lock"));
         } else if project.annotator_evaluation_enabled {
             found = pool.pick(&**txn, Pick::GroundTruth).await?.map(|t| (t, "Onboarding ground truth queue"));
-        } else if project.maximum_annotations > 1 {
+        }
+        if found.is_none() && project.maximum_annotations > 1 {
             let most = pool.most_annotations(&**txn).await?;
             if most > 0 {
                 let start = random_start(txn, project.id).await?;
@@ -99,10 +100,10 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Ser
         };
     }
     if found.is_none() {
-        found = stream::postponed(&**txn, project.id, annotator).await?.map(|t| (t, "Postponed draft queue"));
+        found = pool.postponed(&**txn).await?.map(|t| (t, "Postponed draft queue"));
     }
     if found.is_none() && annotator.skip_queue == SkipQueue::RequeueForMe {
-        found = stream::skipped(&**txn, project.id, annotator).await?.map(|t| (t, "Skipped queue"));
+        found = pool.skipped(&**txn).await?.map(|t| (t, "Skipped queue"));
     }
     let Some((task, queue)) = found else { return Ok(None) };
     let lock_id = if queue == "Task lock" {

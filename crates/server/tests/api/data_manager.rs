@@ -95,6 +95,8 @@ async fn filters_select_the_same_tasks_as_label_studio() {
         (filter("id", "contains", "String", json!(ids[3].to_string())), vec![3]),
         (filter("file_upload", "not_contains", "String", json!("x")), vec![]),
         (filter("predictions_model_versions", "equal", "List", json!("v2")), vec![2]),
+        (filter("is_labeled", "equal", "Boolean", json!(true)), vec![0, 3, 5]),
+        (filter("data.first__name", "empty", "String", json!(false)), vec![]),
         (filter("annotations_results", "contains", "String", json!("negative")), vec![3, 5]),
         (filter("predictions_results", "contains", "String", json!("Positive")), vec![0]),
         // Scores count for the project's current model version only (v2, the last imported).
@@ -145,6 +147,8 @@ async fn ordering_selection_and_totals() {
     let numeric = json!({"ordering": ["tasks:data.num"], "columnsDisplayType": {"num": "Number"}});
     assert_eq!(listed(&app, project, numeric).await.1, pick(&ids, &[4, 2, 0, 1, 5, 3]));
 
+    assert_eq!(listed(&app, project, order("-tasks:comment_count")).await.0, 6);
+    assert_eq!(listed(&app, project, json!({"selectedItems": {"all": false, "included": []}})).await.0, 6, "nothing picked is everything");
     let included = json!({"selectedItems": {"all": false, "included": [ids[4], ids[1]]}, "ordering": ["-tasks:id"]});
     assert_eq!(listed(&app, project, included).await, (2, pick(&ids, &[4, 1])));
     let excluded = json!({"selectedItems": {"all": true, "excluded": [ids[0]]},
@@ -190,6 +194,7 @@ async fn bad_queries_are_400_and_name_the_problem() {
     assert!(bad(item(filter("data.text", "empty", "String", json!("maybe")))).await.contains("Incorrect bool value"));
     assert!(bad(item(filter("total_annotations", "greater", "Number", json!("many")))).await.contains("Wrong value"));
     assert!(bad(json!({"filters": {"conjunction": "AND", "items": []}}).to_string()).await.contains("conjunction"));
+    assert!(bad(item(filter("data.text", "greater", "Boolean", json!(true)))).await.contains("Wrong value"));
     let neither = app.get("/api/tasks/").await.expect(404);
     assert_eq!(neither.body, json!({"detail": "Neither project nor view id specified"}));
     let stranger = app.other_organization().await;
@@ -211,6 +216,7 @@ async fn views_store_filters_apart_and_drive_the_task_list() {
     assert_eq!(created["data"], data);
     let second = app.post("/api/dm/views", json!({"project": project, "data": {"title": "All"}})).await.expect(201).body;
     assert_eq!(second["data"], json!({"title": "All"}));
+    assert_eq!(app.get(&format!("/api/tasks/?view={}", second["id"])).await.expect(200).body["total"], 6);
 
     let page = app.get(&format!("/api/tasks/?view={view}")).await.expect(200).body;
     let got: Vec<i64> = page["tasks"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect();

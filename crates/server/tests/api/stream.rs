@@ -149,6 +149,8 @@ async fn sampling_modes_and_data_manager_selection() {
     assert_eq!((by_view["id"].as_i64().unwrap(), by_view["queue"].as_str().unwrap()), (o[2], "Sequence queue"));
     let body = json!({"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:data.text", "operator": "equal", "type": "String", "value": "t3"}]}});
     let second = app.signup("second@example.com").await;
+    let empty_ordering = app.call_as(&second, Method::GET, &format!("/api/projects/{ordered}/next"), Some(json!({"ordering": []}))).await.expect(200).body;
+    assert_eq!(empty_ordering["queue"], "Sequence queue", "empty keys are not a Data Manager queue");
     let dm = app.call_as(&second, Method::GET, &format!("/api/projects/{ordered}/next"), Some(body)).await.expect(200).body;
     assert_eq!((dm["id"].as_i64().unwrap(), dm["queue"].as_str().unwrap()), (o[2], "Data manager queue"));
     assert!(dm["unique_lock_id"].is_null(), "the admin holds the only lock the task allows");
