@@ -246,3 +246,13 @@ async fn preannotated_fields_become_predictions() {
     assert!(missing.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("\"nope\""));
     assert_eq!(app.project(project).await["task_number"], 1);
 }
+
+#[tokio::test]
+async fn nul_characters_in_data_are_refused_everywhere() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let refused = app.post(&format!("/api/projects/{project}/import"), json!([{"text": "fine"}, {"text": "a\u{0}b"}])).await.expect(400);
+    assert!(refused.text.contains("NUL character"), "{}", refused.text);
+    assert_eq!(app.project(project).await["task_number"], 0);
+    app.post("/api/tasks/", json!({"project": project, "data": {"text": "x\u{0}"}})).await.expect(400);
+}
