@@ -173,8 +173,8 @@ def test_data_manager_views_filters_actions_and_stream(server):
 
 
 def test_invite_and_workspace_flow(server):
-    """The seed's steps that exist so far: the invite link, a workspace, a project created into
-    it, and the invited user added to the workspace."""
+    """The seed's flow: the invite link, sign-up through it, the member's role, a workspace with
+    a project created into it and the member added to it, and the member added to the project."""
     import httpx
 
     ls = LabelStudio(base_url=server.base_url, api_key=server.token)
@@ -185,6 +185,9 @@ def test_invite_and_workspace_flow(server):
         signed_up = browser.post(f"{invite.invite_url}", data={"email": "invited@example.com", "password": "invited-pass-1"})
         assert signed_up.status_code == 302
     invited = next(u for u in ls.users.list() if u.email == "invited@example.com")
+    organization = ls.users.whoami().active_organization
+    changed = ls.organizations.members.update(organization, user_id=invited.id, role="AN")
+    assert changed.role == "AN"
 
     workspace = ls.workspaces.create(title="Seed workspace", description="from the guide", color="#00AA00", is_personal=False)
     assert workspace.title == "Seed workspace"
@@ -194,3 +197,5 @@ def test_invite_and_workspace_flow(server):
     members = ls.workspaces.members.list(workspace.id)
     assert invited.id in [m.user.id for m in members]
     assert ls.workspaces.get(workspace.id).projects_count == 1
+    ls.projects.members.add(project.id, user=invited.id)
+    assert [m.id for m in ls.projects.members.paginated.list(project.id)] == [invited.id]

@@ -1,5 +1,5 @@
 //! People around projects: workspaces (named groups of an organization's projects and the
-//! people working on them) and project members.
+//! people working on them), project members, and roles stored as Label Studio Enterprise's codes.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, big_integer_null, boolean, string, text, timestamp_with_time_zone};
@@ -65,6 +65,12 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager.create_index(index("project_members", &["project_id", "user_id"]).unique().take()).await?;
+
+        // Roles are stored with Label Studio Enterprise's codes from here on.
+        let conn = manager.get_connection();
+        for (old, code) in [("owner", "OW"), ("administrator", "AD"), ("manager", "MA"), ("reviewer", "RE"), ("annotator", "AN")] {
+            conn.execute_unprepared(&format!("UPDATE organization_members SET role = '{code}' WHERE role = '{old}'")).await?;
+        }
         Ok(())
     }
 

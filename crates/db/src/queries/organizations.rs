@@ -237,3 +237,15 @@ pub async fn member_projects<C: ConnectionTrait>(
     let contributed = run(format!("p.id IN (SELECT a.project_id FROM annotations a WHERE a.completed_by_id = {user_id})")).await?;
     Ok((created, contributed))
 }
+
+/// Sets a membership's role.
+pub async fn set_role<C: ConnectionTrait>(conn: &C, member_id: i64, role: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    organization_member::Entity::update_many()
+        .col_expr(organization_member::Column::Role, Expr::value(role))
+        .col_expr(organization_member::Column::UpdatedAt, Expr::value(now))
+        .filter(organization_member::Column::Id.eq(member_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}

@@ -14,10 +14,12 @@ use tessera_db::{queries, time};
 use crate::api::pagination::{page_window, Page, PageParams};
 use crate::api::users::{user_response, UserResponse};
 use crate::api::{exact, slashed};
+use crate::auth::roles::Role;
 use crate::auth::secrets::random_hex;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
+use crate::services::scope;
 use crate::state::AppState;
 
 /// `{token, invite_url}`: the link that signs people up into the caller's organization.
@@ -154,6 +156,8 @@ struct MemberOut {
     user: UserResponse,
     created_projects: Option<Vec<ProjectInfo>>,
     contributed_to_projects: Option<Vec<ProjectInfo>>,
+    /// Label Studio Enterprise's role code (`OW`, `AD`, `MA`, `RE`, `AN`, `DI`, `NO`).
+    role: String,
 }
 
 #[derive(Deserialize)]
@@ -195,7 +199,7 @@ async fn list_members(
     for (member, user) in members {
         let (created_projects, contributed_to_projects) = project_lists(&state, organization.id, user.id, wanted).await?;
         let user = user_response(&state, user).await?;
-        results.push(MemberOut { id: member.id, organization: organization.id, user, created_projects, contributed_to_projects });
+        results.push(MemberOut { id: member.id, organization: organization.id, user, created_projects, contributed_to_projects, role: member.role });
     }
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
@@ -249,6 +253,9 @@ async fn delete_member(State(state): State<AppState>, caller: Caller, ApiPath((i
     if organization.id != caller.organization_id {
         return Err(ApiError::Forbidden("You can delete members only for your current active organization".into()));
     }
+    if !caller.role.manages_people() {
+        return Err(ApiError::Forbidden(NOT_PEOPLE_MANAGER.into()));
+    }
     let txn = state.db.write().await?;
     let member = queries::organizations::member(&*txn, organization.id, user_id).await?;
     let member = member.filter(|m| m.deleted_at.is_none()).ok_or_else(|| ApiError::NotFound("Member not found".into()))?;
@@ -260,8 +267,64 @@ async fn delete_member(State(state): State<AppState>, caller: Caller, ApiPath((i
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Why a member who is not an owner or administrator is refused.
+const NOT_PEOPLE_MANAGER: &str = "Only owners and administrators manage the organization's members.";
+
+/// `PATCH /api/organizations/{id}/memberships` `{"user_id", "role"}`: changes a member's role
+/// (Label Studio Enterprise). Owners and administrators may; only an owner grants or removes
+/// `OW`; nobody changes their own role or the founder's.
+async fn change_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<MemberOut>> {
+    let organization = member_organization(&state, &caller, id).await?;
+    if !caller.role.manages_people() || organization.id != caller.organization_id {
+        return Err(ApiError::Forbidden(NOT_PEOPLE_MANAGER.into()));
+    }
+    let mut fields = Fields::new(&body)?;
+    let code = fields.string("role");
+    let role = match code.as_deref() {
+        None => None,
+        Some(code) => match Role::from_code(code) {
+            Some(role) => Some(role),
+            None => {
+                fields.error("role", format!("\"{code}\" is not a valid choice."));
+                None
+            }
+        },
+    };
+    if !fields.has("role") {
+        fields.error("role", "This field is required.");
+    }
+    fields.finish()?;
+    let user_id = scope::member_user(state.db.conn(), &caller, body.get("user_id"), "user_id").await?;
+    let role = role.expect("validated");
+    if user_id == caller.user.id || Some(user_id) == organization.created_by_id {
+        return Err(ApiError::Forbidden("This member's role cannot be changed here.".into()));
+    }
+    let txn = state.db.write().await?;
+    let member = queries::organizations::membership(&*txn, organization.id, user_id).await?.ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
+    let touches_owner = role == Role::Owner || Role::from_code(&member.role) == Some(Role::Owner);
+    if touches_owner && caller.role != Role::Owner {
+        return Err(ApiError::Forbidden("Only an owner grants or removes the owner role.".into()));
+    }
+    queries::organizations::set_role(&*txn, member.id, role.code(), time::now()).await?;
+    txn.commit().await?;
+    let user = queries::users::find(state.db.conn(), user_id).await?.ok_or_else(|| ApiError::no_match("User"))?;
+    Ok(Json(MemberOut {
+        id: member.id,
+        organization: organization.id,
+        user: user_response(&state, user).await?,
+        created_projects: None,
+        contributed_to_projects: None,
+        role: role.code().to_string(),
+    }))
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = exact(router, "/api/organizations/{id}/memberships", get(list_members));
+    let router = exact(router, "/api/organizations/{id}/memberships", get(list_members).patch(change_role));
     let router = slashed(router, "/api/organizations/{id}/memberships/{user_id}/", get(get_member).delete(delete_member));
     let router = exact(router, "/api/invite", get(get_invite));
     let router = exact(router, "/api/invite/reset-token", post(reset_invite));

@@ -131,7 +131,7 @@ async fn update_user(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
     let user = org_user(&state, &caller, id).await?;
-    if user.id != caller.user.id && !matches!(caller.role.as_str(), "owner" | "administrator") {
+    if user.id != caller.user.id && !caller.role.manages_people() {
         return Err(ApiError::Forbidden("You do not have permission to perform this action.".to_string()));
     }
     let mut fields = Fields::new(&body)?;

@@ -6,6 +6,7 @@
 //! Bearer token falls through; an invalid legacy token is `401 Invalid token.`.
 
 pub mod jwt;
+pub mod roles;
 pub mod secrets;
 pub mod session;
 
@@ -24,7 +25,7 @@ use crate::state::AppState;
 pub struct Caller {
     pub user: user::Model,
     pub organization_id: i64,
-    pub role: String,
+    pub role: roles::Role,
 }
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
@@ -43,7 +44,11 @@ impl FromRequestParts<AppState> for Caller {
         let organization_id = user
             .active_organization_id
             .ok_or_else(|| ApiError::Forbidden("You are not a member of any organization.".to_string()))?;
-        let role = member_role.ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
+        let role = member_role
+            .as_deref()
+            .and_then(roles::Role::from_code)
+            .filter(|role| role.is_active())
+            .ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
         let caller = Caller { user, organization_id, role };
         parts.extensions.insert(caller.clone());
         Ok(caller)

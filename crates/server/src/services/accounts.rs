@@ -4,14 +4,15 @@ use tessera_db::entities::user;
 use tessera_db::queries::users::NewUser;
 use tessera_db::{queries, time, WriteTxn};
 
+use crate::auth::roles::Role;
 use crate::auth::secrets::{hash_password, random_hex};
 
 /// Title of the organization the first user founds, as Label Studio names it.
 pub const DEFAULT_ORGANIZATION_TITLE: &str = "Label Studio";
 /// Role of an organization's founder.
-pub const ROLE_OWNER: &str = "owner";
+pub const ROLE_OWNER: Role = Role::Owner;
 /// Role of users who join an existing organization.
-pub const ROLE_MEMBER: &str = "annotator";
+pub const ROLE_MEMBER: Role = Role::Annotator;
 
 /// What a new account is made of.
 pub struct NewAccount<'a> {
@@ -51,10 +52,10 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
     )
     .await?;
     let user = match organization {
-        Some(org) => queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER, now).await?,
+        Some(org) => queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER.code(), now).await?,
         None => {
             let org = queries::organizations::insert(&**txn, DEFAULT_ORGANIZATION_TITLE, random_hex(20), user.id, now).await?;
-            queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER, now).await?
+            queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER.code(), now).await?
         }
     };
     Ok(user)

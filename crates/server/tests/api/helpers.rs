@@ -180,7 +180,7 @@ impl TestApp {
         .await
         .unwrap();
         let org = tessera_db::queries::organizations::insert(&*txn, "Other org", format!("invite-{token}"), user.id, now).await.unwrap();
-        tessera_db::queries::organizations::add_member(&*txn, org.id, user, "owner", now).await.unwrap();
+        tessera_db::queries::organizations::add_member(&*txn, org.id, user, "OW", now).await.unwrap();
         txn.commit().await.unwrap();
         db.close().await.ok();
         token

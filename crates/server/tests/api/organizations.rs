@@ -94,7 +94,8 @@ async fn memberships_list_show_and_remove_members() {
     assert_eq!(emails, ["admin@example.com", "zed@example.com"], "by username");
     let first = &page["results"][0];
     let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["id", "organization", "user", "created_projects", "contributed_to_projects"]);
+    assert_eq!(keys, ["id", "organization", "user", "created_projects", "contributed_to_projects", "role"]);
+    assert_eq!((page["results"][0]["role"].clone(), page["results"][1]["role"].clone()), (json!("OW"), json!("AN")));
     assert!(first["created_projects"].is_null());
     let paged = app.get(&format!("/api/organizations/{org}/memberships?page_size=1")).await.expect(200).body;
     assert_eq!(paged["results"].as_array().unwrap().len(), 1);
@@ -119,4 +120,45 @@ async fn memberships_list_show_and_remove_members() {
     assert_eq!(app.get(&format!("/api/organizations/{org}/memberships")).await.expect(200).body["count"], 1);
     assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.expect(200).body["total_annotations"], 1);
     app.call_as(&stranger, Method::GET, &format!("/api/organizations/{org}/memberships"), None).await.expect(404);
+}
+
+#[tokio::test]
+async fn owners_change_roles_and_deactivated_members_cannot_act() {
+    let app = TestApp::spawn().await;
+    let org = app.get("/api/organizations/").await.expect(200).body[0]["id"].as_i64().unwrap();
+    let member = app.signup("member@example.com").await;
+    let other = app.signup("other@example.com").await;
+    let id_of = |token: String| {
+        let app = &app;
+        async move { app.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].as_i64().unwrap() }
+    };
+    let member_id = id_of(member.clone()).await;
+    let admin_id = id_of(crate::helpers::TOKEN.to_string()).await;
+    let path = format!("/api/organizations/{org}/memberships");
+
+    // The seed's step: change the user's role to annotator (here: reviewer, then annotator).
+    let changed = app.patch(&path, json!({"user_id": member_id, "role": "RE"})).await.expect(200).body;
+    assert_eq!((changed["role"].clone(), changed["user"]["id"].clone()), (json!("RE"), json!(member_id)));
+    let listed = app.get(&path).await.expect(200).body;
+    let roles: Vec<&str> = listed["results"].as_array().unwrap().iter().map(|m| m["role"].as_str().unwrap()).collect();
+    assert!(roles.contains(&"RE"));
+    app.patch(&path, json!({"user_id": member_id, "role": "AN"})).await.expect(200);
+
+    let invalid = app.patch(&path, json!({"user_id": member_id, "role": "XX"})).await.expect(400);
+    assert_eq!(invalid.body["validation_errors"]["role"], json!(["\"XX\" is not a valid choice."]));
+    app.patch(&path, json!({"user_id": 999999, "role": "AN"})).await.expect(400);
+    app.patch(&path, json!({"user_id": admin_id, "role": "AN"})).await.expect(403);
+    // Annotators do not manage people.
+    app.call_as(&member, Method::PATCH, &path, Some(json!({"user_id": admin_id, "role": "AN"}))).await.expect(403);
+    let other_id = id_of(other.clone()).await;
+    app.call_as(&member, Method::DELETE, &format!("{path}/{other_id}/"), None).await.expect(403);
+
+    // A deactivated member cannot act until reactivated.
+    app.patch(&path, json!({"user_id": member_id, "role": "DI"})).await.expect(200);
+    app.call_as(&member, Method::GET, "/api/projects/", None).await.expect(403);
+    app.patch(&path, json!({"user_id": member_id, "role": "AN"})).await.expect(200);
+    app.call_as(&member, Method::GET, "/api/projects/", None).await.expect(200);
+
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, Method::PATCH, &path, Some(json!({"user_id": member_id, "role": "DI"}))).await.expect(404);
 }

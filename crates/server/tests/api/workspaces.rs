@@ -85,6 +85,8 @@ async fn project_members_follow_the_seed_flow() {
     let paged = app.get(&format!("/api/projects/{project}/members/paginated/")).await.expect(200).body;
     assert_eq!(paged["count"], 1);
     assert_eq!((paged["results"][0]["email"].clone(), paged["results"][0]["implicit_member"].clone()), (json!("member@example.com"), json!(false)));
+    let past = app.get(&format!("/api/projects/{project}/members/paginated/?page=2")).await.expect(200).body;
+    assert_eq!(past["results"], json!([]));
 
     let bad = app.post(&format!("/api/projects/{project}/members/"), json!({"user": 999999})).await.expect(400);
     assert_eq!(bad.body["validation_errors"]["user"], json!(["Invalid pk \"999999\" - object does not exist."]));
