@@ -12,7 +12,7 @@ use tessera_db::entities::organization;
 use tessera_db::{queries, time};
 
 use crate::api::pagination::{page_window, Page, PageParams};
-use crate::api::users::{user_response, UserResponse};
+use crate::api::users::{user_response, user_responses, UserResponse};
 use crate::api::{exact, slashed};
 use crate::auth::roles::Role;
 use crate::auth::secrets::random_hex;
@@ -195,10 +195,11 @@ async fn list_members(
     if members.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
+    let (members, users): (Vec<_>, Vec<_>) = members.into_iter().unzip();
+    let users = user_responses(&state, users).await?;
     let mut results = Vec::with_capacity(members.len());
-    for (member, user) in members {
+    for (member, user) in members.into_iter().zip(users) {
         let (created_projects, contributed_to_projects) = project_lists(&state, organization.id, user.id, wanted).await?;
-        let user = user_response(&state, user).await?;
         results.push(MemberOut { id: member.id, organization: organization.id, user, created_projects, contributed_to_projects, role: member.role });
     }
     Ok(Json(Page::new(&headers, &uri, window, count, results)))

@@ -11,7 +11,7 @@ use tessera_db::{queries, time};
 
 use crate::api::pagination::{page_window, Page, PageParams};
 use crate::api::slashed;
-use crate::api::users::{user_response, UserResponse};
+use crate::api::users::{user_responses, UserResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
@@ -88,12 +88,9 @@ async fn paginated_members(
     // A page past the end is empty rather than a 404: the SDK's pager for this route asks for
     // pages until one comes back empty.
     let (ids, count) = queries::project_members::page(state.db.conn(), project.id, window.offset, Some(window.limit)).await?;
-    let mut results = Vec::with_capacity(ids.len());
     let mut users = queries::users::find_many(state.db.conn(), &ids).await?;
     users.sort_by_key(|u| u.id);
-    for user in users {
-        results.push(PagedMember { user: user_response(&state, user).await?, implicit_member: false });
-    }
+    let results = user_responses(&state, users).await?.into_iter().map(|user| PagedMember { user, implicit_member: false }).collect();
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 

@@ -1,5 +1,7 @@
 //! Users of the caller's organization and the caller's own account (`/api/current-user/...`).
 
+use std::collections::HashMap;
+
 use axum::extract::{State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -18,7 +20,7 @@ use crate::services::render::initials;
 use crate::state::AppState;
 
 /// Organization summary shown with a user.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct OrganizationMeta {
     pub title: String,
     pub email: String,
@@ -53,9 +55,18 @@ struct WhoAmI {
 
 /// Renders a user with its active organization's summary.
 pub async fn user_response(state: &AppState, user: user::Model) -> ApiResult<UserResponse> {
+    Ok(user_responses(state, vec![user]).await?.remove(0))
+}
+
+/// Renders users, loading each distinct active organization and its owner once.
+pub async fn user_responses(state: &AppState, users: Vec<user::Model>) -> ApiResult<Vec<UserResponse>> {
     let conn = state.db.conn();
-    let meta = match user.active_organization_id {
-        Some(id) => match queries::organizations::find(conn, id).await? {
+    let mut metas: HashMap<i64, Option<OrganizationMeta>> = HashMap::new();
+    for id in users.iter().filter_map(|u| u.active_organization_id) {
+        if metas.contains_key(&id) {
+            continue;
+        }
+        let meta = match queries::organizations::find(conn, id).await? {
             Some(org) => {
                 let owner = match org.created_by_id {
                     Some(owner) => queries::users::find(conn, owner).await?.map(|u| u.email),
@@ -64,25 +75,28 @@ pub async fn user_response(state: &AppState, user: user::Model) -> ApiResult<Use
                 Some(OrganizationMeta { title: org.title, email: owner.unwrap_or_default() })
             }
             None => None,
-        },
-        None => None,
-    };
-    Ok(UserResponse {
-        id: user.id,
-        initials: initials(&user),
-        first_name: user.first_name,
-        last_name: user.last_name,
-        username: user.username,
-        email: user.email,
-        last_activity: time::format(&user.last_activity),
-        custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Object(Default::default())),
-        avatar: user.avatar,
-        phone: user.phone,
-        active_organization: user.active_organization_id,
-        active_organization_meta: meta,
-        allow_newsletters: user.allow_newsletters,
-        date_joined: time::format(&user.date_joined),
-    })
+        };
+        metas.insert(id, meta);
+    }
+    Ok(users
+        .into_iter()
+        .map(|user| UserResponse {
+            id: user.id,
+            initials: initials(&user),
+            active_organization_meta: user.active_organization_id.and_then(|id| metas.get(&id).cloned().flatten()),
+            first_name: user.first_name,
+            last_name: user.last_name,
+            username: user.username,
+            email: user.email,
+            last_activity: time::format(&user.last_activity),
+            custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Object(Default::default())),
+            avatar: user.avatar,
+            phone: user.phone,
+            active_organization: user.active_organization_id,
+            allow_newsletters: user.allow_newsletters,
+            date_joined: time::format(&user.date_joined),
+        })
+        .collect())
 }
 
 /// Permission names granted to organization members (Label Studio's community edition grants
@@ -100,11 +114,7 @@ const PERMISSIONS: &[&str] = &[
 
 async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserResponse>>> {
     let users = queries::users::list_in_organization(state.db.conn(), caller.organization_id).await?;
-    let mut out = Vec::with_capacity(users.len());
-    for user in users {
-        out.push(user_response(&state, user).await?);
-    }
-    Ok(Json(out))
+    Ok(Json(user_responses(&state, users).await?))
 }
 
 /// A user of the caller's organization, or 404.

@@ -14,7 +14,7 @@ use tessera_db::{queries, time};
 
 use crate::api::projects::respond_all;
 use crate::api::slashed;
-use crate::api::users::{user_response, UserResponse};
+use crate::api::users::{user_responses, UserResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
@@ -162,12 +162,10 @@ struct MemberCreated {
 async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<MemberOut>>> {
     let found = visible(&state, &caller, id).await?;
     let ids = queries::workspaces::member_ids(state.db.conn(), found.id).await?;
-    let users = queries::users::find_many(state.db.conn(), &ids).await?;
-    let mut out = Vec::with_capacity(users.len());
-    for user in users {
-        out.push(MemberOut { user: user_response(&state, user).await?, workspace: found.id });
-    }
-    Ok(Json(out))
+    let mut users = queries::users::find_many(state.db.conn(), &ids).await?;
+    users.sort_by_key(|u| u.id);
+    let users = user_responses(&state, users).await?;
+    Ok(Json(users.into_iter().map(|user| MemberOut { user, workspace: found.id }).collect()))
 }
 
 async fn add_member(
