@@ -84,6 +84,11 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
 
 pub use tessera_labelconfig::python_type;
 
+/// A primary key as DRF reads one: a JSON integer or a string of digits.
+pub fn pk_of(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
 /// DRF's boolean spellings (`true`, `1`, `yes`, `on`, `t`, `y` and their negations), any case.
 pub fn parse_bool(text: &str) -> Option<bool> {
     match text.to_ascii_lowercase().as_str() {

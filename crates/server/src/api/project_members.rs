@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tessera_db::{queries, time};
 
 use crate::api::pagination::{page_window, Page, PageParams};
@@ -54,8 +53,7 @@ async fn remove_member(
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
-    let from_query = params.user.map(Value::from);
-    let user = scope::member_user(state.db.conn(), &caller, from_query.as_ref().or_else(|| body.get("user")), "user").await?;
+    let user = scope::named_member(state.db.conn(), &caller, params.user, &body, &["user"], "user").await?;
     let txn = state.db.write().await?;
     let removed = queries::project_members::remove(&*txn, project.id, user).await?;
     txn.commit().await?;

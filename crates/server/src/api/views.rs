@@ -15,7 +15,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::payload::{ApiPath, ApiQuery, JsonBody};
+use crate::payload::{pk_of, ApiPath, ApiQuery, JsonBody};
 use crate::services::{dm, scope};
 use crate::state::AppState;
 
@@ -161,16 +161,7 @@ async fn body_project(state: &AppState, caller: &Caller, body: &Value, required:
     match body.get("project") {
         None | Some(Value::Null) if required => Err(ApiError::field("project", "This field is required.")),
         None | Some(Value::Null) => Ok(None),
-        Some(value) => {
-            let id = value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok()));
-            let Some(id) = id else {
-                return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(value))));
-            };
-            match queries::projects::find(state.db.conn(), caller.organization_id, id).await? {
-                Some(project) => Ok(Some(project.id)),
-                None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
-            }
-        }
+        Some(value) => scope::project_pk(state.db.conn(), caller, value).await.map(Some),
     }
 }
 
@@ -241,22 +232,15 @@ async fn delete_view(State(state): State<AppState>, caller: Caller, ApiPath(id):
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The project a reset/order request names (body first, then `?project=`), as a DRF
-/// primary-key field: missing, mistyped and unknown (or another organization's) ids are 400s.
+/// The project a reset request names (body first, then `?project=`), as a DRF primary-key
+/// field: missing, mistyped and unknown (or another organization's) ids are 400s.
 async fn named_project(state: &AppState, caller: &Caller, body: &Value, query: Option<&str>) -> ApiResult<i64> {
     let value = match (body.get("project").filter(|v| !v.is_null()), query) {
         (Some(value), _) => value.clone(),
         (None, Some(text)) => Value::from(text),
         (None, None) => return Err(ApiError::field("project", "This field may not be null.")),
     };
-    let id = value.as_i64().or_else(|| value.as_str().and_then(|s| s.parse().ok()));
-    let Some(id) = id else {
-        return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(&value))));
-    };
-    match queries::projects::find(state.db.conn(), caller.organization_id, id).await? {
-        Some(project) => Ok(project.id),
-        None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
-    }
+    scope::project_pk(state.db.conn(), caller, &value).await
 }
 
 async fn reset_views(
@@ -290,7 +274,7 @@ async fn order_views(State(state): State<AppState>, caller: Caller, JsonBody(bod
         .map(|v| v.as_i64())
         .collect::<Option<_>>()
         .ok_or_else(|| ApiError::field("ids", "A valid integer is required."))?;
-    let project = body.get("project").and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())));
+    let project = body.get("project").and_then(pk_of);
     let project = project.ok_or_else(|| ApiError::field("project", "A valid integer is required."))?;
     let project_id = scope::project(state.db.conn(), &caller, project).await?.id;
     let txn = state.db.write().await?;

@@ -197,9 +197,7 @@ async fn remove_member(
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
     let found = visible(&state, &caller, id).await?;
-    let from_query = params.user_id.map(Value::from);
-    let named = from_query.as_ref().or_else(|| body.get("user_id")).or_else(|| body.get("user"));
-    let user = scope::member_user(state.db.conn(), &caller, named, "user_id").await?;
+    let user = scope::named_member(state.db.conn(), &caller, params.user_id, &body, &["user_id", "user"], "user_id").await?;
     let txn = state.db.write().await?;
     let removed = queries::workspaces::remove_member(&*txn, found.id, user).await?;
     txn.commit().await?;

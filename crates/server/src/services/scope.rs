@@ -8,6 +8,7 @@ use tessera_db::queries;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::payload::pk_of;
 
 /// A project of the caller's organization.
 pub async fn project<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<project::Model> {
@@ -51,12 +52,36 @@ pub async fn upload<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> A
 /// the caller's organization; DRF's messages otherwise.
 pub async fn member_user<C: ConnectionTrait>(conn: &C, caller: &Caller, value: Option<&serde_json::Value>, key: &str) -> ApiResult<i64> {
     let value = value.filter(|v| !v.is_null()).ok_or_else(|| ApiError::field(key, "This field is required."))?;
-    let id = value
-        .as_i64()
-        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
-        .ok_or_else(|| ApiError::field(key, "A valid integer is required."))?;
+    let id = pk_of(value).ok_or_else(|| ApiError::field(key, "A valid integer is required."))?;
     match queries::organizations::membership(conn, caller.organization_id, id).await? {
         Some(_) => Ok(id),
         None => Err(ApiError::field(key, format!("Invalid pk \"{id}\" - object does not exist."))),
+    }
+}
+
+/// The member a removal names: the `query` parameter, else the first of `body_keys` present in
+/// the body (Label Studio accepts both), checked as [`member_user`].
+pub async fn named_member<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    query: Option<String>,
+    body: &serde_json::Value,
+    body_keys: &[&str],
+    key: &str,
+) -> ApiResult<i64> {
+    let from_query = query.map(serde_json::Value::from);
+    let named = from_query.as_ref().or_else(|| body_keys.iter().find_map(|k| body.get(*k)));
+    member_user(conn, caller, named, key).await
+}
+
+/// A project named by a DRF primary-key field of a body: a mistyped value and an unknown (or
+/// another organization's) project are 400s on `project`.
+pub async fn project_pk<C: ConnectionTrait>(conn: &C, caller: &Caller, value: &serde_json::Value) -> ApiResult<i64> {
+    let Some(id) = pk_of(value) else {
+        return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(value))));
+    };
+    match queries::projects::find(conn, caller.organization_id, id).await? {
+        Some(project) => Ok(project.id),
+        None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
     }
 }
