@@ -52,6 +52,13 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// A Data Manager query that cannot run is the client's mistake: a 400 naming it.
+impl From<tessera_db::filters::QueryError> for ApiError {
+    fn from(err: tessera_db::filters::QueryError) -> ApiError {
+        ApiError::BadRequest(err.0)
+    }
+}
+
 impl ApiError {
     /// A 400 validation error on one field.
     pub fn field(name: &str, message: impl Into<String>) -> ApiError {

@@ -228,21 +228,6 @@ struct MaybeId {
     id: Option<i64>,
 }
 
-/// The smallest and largest task id of a project, for random picks.
-pub async fn id_range<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Option<(i64, i64)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Range {
-        low: Option<i64>,
-        high: Option<i64>,
-    }
-    // Two subqueries: each is one index probe, while MIN and MAX side by side scan the project.
-    let sql = format!(
-        "SELECT (SELECT MIN(id) FROM tasks WHERE project_id = {project_id}) AS low, \
-         (SELECT MAX(id) FROM tasks WHERE project_id = {project_id}) AS high"
-    );
-    let row = Range::find_by_statement(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
-    Ok(row.and_then(|r| r.low.zip(r.high)))
-}
 
 /// Reserves `task` for `user` unless its live locks already reach `overlap`: an existing lock of
 /// theirs is extended (keeping its id), else a new one is made. Expired locks of the task are

@@ -246,7 +246,7 @@ pub struct FilteredTotals {
 
 /// Whether a project holds at least half of all tasks ever created (ids are never reused),
 /// so that reading the whole table beats walking the project's index.
-pub async fn is_most_of_table<C: ConnectionTrait>(conn: &C, project: &project::Model) -> Result<bool, DbErr> {
+async fn is_most_of_table<C: ConnectionTrait>(conn: &C, project: &project::Model) -> Result<bool, DbErr> {
     #[derive(FromQueryResult)]
     struct Top {
         id: Option<i64>,
@@ -257,7 +257,8 @@ pub async fn is_most_of_table<C: ConnectionTrait>(conn: &C, project: &project::M
 }
 
 /// A page of the tasks a Data Manager query selects, in its order, with the totals over every
-/// selected task, from one pass over the tasks (window aggregates next to the page's ids).
+/// selected task, from one pass over the tasks (window aggregates next to the page's ids). A
+/// project holding most of the table is read by a table scan in concurrent id ranges.
 pub async fn filtered_page<C: ConnectionTrait>(
     conn: &C,
     project: &project::Model,
@@ -273,6 +274,7 @@ pub async fn filtered_page<C: ConnectionTrait>(
         };
         return Ok((page_by_id(conn, project, offset, limit).await?, totals));
     }
+    let query = &query.clone().scanning_table(is_most_of_table(conn, project).await?);
     let what = "tasks.id AS id, COUNT(*) OVER () AS total, \
                 CAST(COALESCE(SUM(tasks.total_annotations) OVER (), 0) AS BIGINT) AS total_annotations, \
                 CAST(COALESCE(SUM(tasks.total_predictions) OVER (), 0) AS BIGINT) AS total_predictions";
@@ -337,7 +339,7 @@ async fn scan_parts<C: ConnectionTrait>(conn: &C, project_id: i64, query: &Compi
     if !query.is_scanning_table() || rows > SPLIT_MAX_ROWS || cores < 2 {
         return Ok(Vec::new());
     }
-    let Some((low, high)) = crate::queries::stream::id_range(conn, project_id).await? else { return Ok(Vec::new()) };
+    let Some((low, high)) = id_range(conn, project_id).await? else { return Ok(Vec::new()) };
     let step = (high - low) / cores + 1;
     Ok((0..cores).map(|i| (low + i * step, (low + (i + 1) * step - 1).min(high))).filter(|(a, b)| a <= b).collect())
 }
@@ -373,4 +375,20 @@ pub async fn duplicates<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> 
         None,
     );
     Duplicate::find_by_statement(statement).all(conn).await
+}
+
+/// The smallest and largest task id of a project (random picks, id-range scans).
+pub async fn id_range<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Option<(i64, i64)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Range {
+        low: Option<i64>,
+        high: Option<i64>,
+    }
+    // Two subqueries: each is one index probe, while MIN and MAX side by side scan the project.
+    let sql = format!(
+        "SELECT (SELECT MIN(id) FROM tasks WHERE project_id = {project_id}) AS low, \
+         (SELECT MAX(id) FROM tasks WHERE project_id = {project_id}) AS high"
+    );
+    let row = Range::find_by_statement(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    Ok(row.and_then(|r| r.low.zip(r.high)))
 }

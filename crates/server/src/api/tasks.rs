@@ -77,10 +77,8 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
     let project = selected.project;
     let page = positive(params.page.as_deref(), 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
     let size = positive(params.page_size.as_deref(), 100).unwrap_or(100).min(MAX_PAGE_SIZE);
-    let scan = queries::tasks::is_most_of_table(conn, &project).await?;
-    let query = selected.query.scanning_table(scan);
     let offset = (page - 1).saturating_mul(size).min(i64::MAX as u64 / 2);
-    let (tasks, totals) = queries::tasks::filtered_page(conn, &project, &query, offset, size).await?;
+    let (tasks, totals) = queries::tasks::filtered_page(conn, &project, &selected.query, offset, size).await?;
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }

@@ -16,6 +16,7 @@ use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::payload::{pk_of, ApiPath, ApiQuery, JsonBody};
+use crate::services::render::json_of;
 use crate::services::{dm, scope};
 use crate::state::AppState;
 
@@ -30,18 +31,17 @@ struct ViewOut {
 }
 
 fn view_out(view: view::Model) -> ViewOut {
-    let parse = |text: &str| serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
-    let mut data = match parse(&view.data) {
+    let mut data = match json_of(&view.data) {
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    if let Some(filters) = view.filters.as_deref().map(parse) {
+    if let Some(filters) = view.filters.as_deref().map(json_of) {
         data.insert("filters".into(), filters);
     }
-    if let Some(selected) = view.selected_items.as_deref().map(parse).filter(|v| !is_falsy(v)) {
+    if let Some(selected) = view.selected_items.as_deref().map(json_of).filter(|v| !is_falsy(v)) {
         data.insert("selectedItems".into(), selected);
     }
-    let ordering = parse(&view.ordering);
+    let ordering = json_of(&view.ordering);
     if !is_falsy(&ordering) {
         data.insert("ordering".into(), ordering);
     }

@@ -4,18 +4,13 @@
 use sea_orm::ConnectionTrait;
 use serde_json::{Map, Value};
 use tessera_db::entities::{project, view};
-use tessera_db::filters::{self, CompiledQuery, QueryError, TaskQuery};
+use tessera_db::filters::{self, CompiledQuery, TaskQuery};
 use tessera_db::queries;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::services::render::json_of;
 use crate::services::scope;
-
-impl From<QueryError> for ApiError {
-    fn from(err: QueryError) -> ApiError {
-        ApiError::BadRequest(err.0)
-    }
-}
 
 /// A view of the caller's organization and its project.
 pub async fn view<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(view::Model, project::Model)> {
@@ -26,18 +21,15 @@ pub async fn view<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> Api
     Ok((view, project))
 }
 
-fn stored_json(text: Option<&str>) -> Value {
-    text.and_then(|t| serde_json::from_str(t).ok()).unwrap_or(Value::Null)
-}
-
 /// The task query a saved view stands for: its filters and ordering, and its `selectedItems`
 /// when `with_selection`.
 pub fn view_query(view: &view::Model, with_selection: bool) -> ApiResult<TaskQuery> {
-    let data = stored_json(Some(&view.data));
-    let selection = if with_selection { stored_json(view.selected_items.as_deref()) } else { Value::Null };
+    let stored = |text: Option<&str>| text.map_or(Value::Null, json_of);
+    let data = json_of(&view.data);
+    let selection = if with_selection { stored(view.selected_items.as_deref()) } else { Value::Null };
     Ok(TaskQuery {
-        filters: filters::parse_filters(&stored_json(view.filters.as_deref()))?,
-        ordering: filters::parse_ordering(&stored_json(Some(&view.ordering)), data.get("columnsDisplayType"))?,
+        filters: filters::parse_filters(&stored(view.filters.as_deref()))?,
+        ordering: filters::parse_ordering(&json_of(&view.ordering), data.get("columnsDisplayType"))?,
         selection: filters::parse_selection(&selection)?,
     })
 }

@@ -34,7 +34,7 @@ pub struct Request<'a> {
 }
 
 async fn random_start(txn: &WriteTxn, project_id: i64) -> ApiResult<i64> {
-    Ok(match stream::id_range(&**txn, project_id).await? {
+    Ok(match queries::tasks::id_range(&**txn, project_id).await? {
         Some((low, high)) => rand::thread_rng().gen_range(low..=high),
         None => 0,
     })
