@@ -388,12 +388,14 @@ struct Counted {
     columns: DataColumns,
 }
 
-async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask>, counted: Counted, caller: i64) -> ApiResult<Imported> {
+/// Inserts the prepared tasks, then their annotations and predictions; their texts are moved
+/// into the rows, not copied.
+async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<PreparedTask>, counted: Counted, caller: i64) -> ApiResult<Imported> {
     let now = time::now();
     let overlap = project.maximum_annotations.max(1);
     let mut sums = ProjectSums::default();
     let mut new_tasks = Vec::with_capacity(tasks.len());
-    for task in &tasks {
+    for task in &mut tasks {
         let facts: Vec<AnnotationFacts> = task
             .annotations
             .iter()
@@ -407,8 +409,8 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
         let tally = TaskTally::of(&facts, task.predictions.len(), overlap, &project.skip_queue);
         sums.add_task(&tally);
         new_tasks.push(NewTask {
-            data: task.data.clone(),
-            meta: task.meta.clone(),
+            data: std::mem::take(&mut task.data),
+            meta: std::mem::take(&mut task.meta),
             overlap,
             tally,
             file_upload_id: task.file_upload_id,
@@ -421,12 +423,12 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
     let mut annotations = Vec::new();
     let mut predictions = Vec::new();
     let mut last_version = None;
-    for (task, task_id) in tasks.iter().zip(&task_ids) {
-        for a in &task.annotations {
+    for (task, task_id) in tasks.into_iter().zip(&task_ids) {
+        for a in task.annotations {
             annotations.push(NewAnnotation {
                 task_id: *task_id,
                 completed_by_id: Some(a.completed_by),
-                result: Some(a.result.clone()),
+                result: Some(a.result),
                 was_cancelled: a.was_cancelled,
                 ground_truth: a.ground_truth,
                 lead_time: a.lead_time,
@@ -443,14 +445,9 @@ async fn write(txn: &WriteTxn, project: &project::Model, tasks: Vec<PreparedTask
                 updated_by_id: Some(caller),
             });
         }
-        for p in &task.predictions {
+        for p in task.predictions {
             last_version = Some(p.model_version.clone());
-            predictions.push(NewPrediction {
-                task_id: *task_id,
-                result: p.result.clone(),
-                model_version: p.model_version.clone(),
-                score: p.score,
-            });
+            predictions.push(NewPrediction { task_id: *task_id, result: p.result, model_version: p.model_version, score: p.score });
         }
     }
     let imported = Imported { annotation_count: annotations.len(), prediction_count: predictions.len(), task_ids };
