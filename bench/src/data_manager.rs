@@ -17,13 +17,9 @@ fn choice(label: &str) -> Value {
     json!({"result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}], "lead_time": 1.0})
 }
 
+/// A query-string value, percent-encoded.
 fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 /// A filtered (`data.text contains`, `completed_at` range) page ordered by `total_annotations`.

@@ -40,13 +40,9 @@ async fn listed(app: &TestApp, project: i64, query: Value) -> (i64, Vec<i64>) {
     (page["total"].as_i64().unwrap(), ids)
 }
 
+/// A query-string value, percent-encoded.
 fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
 fn pick(ids: &[i64], positions: &[usize]) -> Vec<i64> {
