@@ -84,6 +84,18 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
 
 pub use tessera_labelconfig::python_type;
 
+/// Python's truthiness of a JSON value: null, false, 0, "" and empty containers are falsy.
+pub fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    }
+}
+
 /// A primary key as DRF reads one: a JSON integer or a string of digits.
 pub fn pk_of(value: &Value) -> Option<i64> {
     value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))

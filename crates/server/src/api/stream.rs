@@ -13,7 +13,7 @@ use tessera_db::queries::stream;
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{parse_json, ApiPath, ApiQuery};
+use crate::payload::{is_falsy, parse_json, ApiPath, ApiQuery};
 use crate::services::next_task;
 use crate::services::render::{draft_out, first_data_key, json_of, prediction_out, task_data, DraftOut, PredictionOut, UpdatedBy, Users};
 use crate::services::{dm, scope};
@@ -66,13 +66,8 @@ async fn next(
     let conn = state.db.conn();
     let project = scope::project(conn, &caller, id).await?;
     let body = parse_json(&body)?;
-    // Present and not empty, as Label Studio tests them.
-    let dm_queue = DM_KEYS.iter().any(|key| match body.get(key) {
-        None | Some(Value::Null) => false,
-        Some(Value::Array(items)) => !items.is_empty(),
-        Some(Value::Object(map)) => !map.is_empty(),
-        Some(_) => true,
-    });
+    // Truthy, as Label Studio tests them.
+    let dm_queue = DM_KEYS.iter().any(|key| body.get(key).is_some_and(|v| !is_falsy(v)));
     let view_id = params.view.as_deref().and_then(|v| v.parse::<i64>().ok());
     let selected = dm::resolve(conn, &caller, Some(project.id), view_id, || {
         if dm_queue {

@@ -15,7 +15,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::payload::{pk_of, ApiPath, ApiQuery, JsonBody};
+use crate::payload::{is_falsy, pk_of, ApiPath, ApiQuery, JsonBody};
 use crate::services::render::json_of;
 use crate::services::{dm, scope};
 use crate::state::AppState;
@@ -48,17 +48,6 @@ fn view_out(view: view::Model) -> ViewOut {
     ViewOut { id: view.id, data: Value::Object(data), order: view.order, user: view.user_id, project: view.project_id }
 }
 
-/// Python truthiness of a JSON value (empty containers, null, false, 0 and "" are falsy).
-fn is_falsy(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-    }
-}
 
 /// One filter item as Label Studio stores it: `filter`, `operator`, `type`, `value`, and one
 /// level of `child_filter`; with DRF's messages for what the serializer refuses.
