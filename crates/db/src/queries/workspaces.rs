@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
 use crate::entities::{project, workspace, workspace_member};
@@ -95,7 +95,22 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> 
 
 /// How many projects a workspace holds.
 pub async fn project_count<C: ConnectionTrait>(conn: &C, id: i64) -> Result<u64, DbErr> {
-    project::Entity::find().filter(project::Column::WorkspaceId.eq(id)).count(conn).await
+    Ok(project_counts(conn, &[id]).await?.get(&id).copied().unwrap_or(0))
+}
+
+/// How many projects each of these workspaces holds (absent: none), in one query.
+pub async fn project_counts<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<std::collections::HashMap<i64, u64>, DbErr> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<(Option<i64>, i64)> = project::Entity::find()
+        .select_only()
+        .column(project::Column::WorkspaceId)
+        .column_as(project::Column::Id.count(), "n")
+        .filter(project::Column::WorkspaceId.is_in(ids.iter().copied()))
+        .group_by(project::Column::WorkspaceId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(id, n)| id.map(|id| (id, n as u64))).collect())
 }
 
 /// The workspace's projects, by id.

@@ -35,9 +35,8 @@ struct WorkspaceOut {
     projects_count: u64,
 }
 
-async fn render(state: &AppState, w: workspace::Model) -> ApiResult<WorkspaceOut> {
-    let projects_count = queries::workspaces::project_count(state.db.conn(), w.id).await?;
-    Ok(WorkspaceOut {
+fn workspace_out(w: workspace::Model, projects_count: u64) -> WorkspaceOut {
+    WorkspaceOut {
         id: w.id,
         title: w.title,
         description: w.description,
@@ -46,7 +45,12 @@ async fn render(state: &AppState, w: workspace::Model) -> ApiResult<WorkspaceOut
         is_archived: w.is_archived,
         created_by: w.created_by_id,
         projects_count,
-    })
+    }
+}
+
+async fn render(state: &AppState, w: workspace::Model) -> ApiResult<WorkspaceOut> {
+    let projects_count = queries::workspaces::project_count(state.db.conn(), w.id).await?;
+    Ok(workspace_out(w, projects_count))
 }
 
 /// A workspace of the caller's organization they may see (another user's personal one is a 404).
@@ -76,11 +80,12 @@ async fn list_workspaces(State(state): State<AppState>, caller: Caller, ApiQuery
         everyone: query_bool("include_all_workspaces", params.include_all_workspaces.as_deref(), false)?,
     };
     let listed = queries::workspaces::list(state.db.conn(), caller.organization_id, caller.user.id, &filter).await?;
-    let mut out = Vec::with_capacity(listed.len());
-    for w in listed {
-        out.push(render(&state, w).await?);
-    }
-    Ok(Json(out))
+    let counts = queries::workspaces::project_counts(state.db.conn(), &listed.iter().map(|w| w.id).collect::<Vec<_>>()).await?;
+    let out = listed.into_iter().map(|w| {
+        let projects_count = counts.get(&w.id).copied().unwrap_or(0);
+        workspace_out(w, projects_count)
+    });
+    Ok(Json(out.collect()))
 }
 
 /// Reads a create (all fields) or update (`current` given) body.
