@@ -22,6 +22,23 @@ fn urlencode(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
 
+/// Waits for the server's search indexer to reach the last imported task (SQLite; PostgreSQL
+/// indexes as it writes) and prints how long that took, so that the figures after it are the
+/// steady state's rather than those of a server still indexing on one of two cores.
+pub async fn wait_for_search_index(server: &Server, backend: &str) -> Result<()> {
+    let database = server.database().await?;
+    let started = Instant::now();
+    let pending = tessera_db::queries::search::pending(&database).await?;
+    while tessera_db::queries::search::pending(&database).await? > 0 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "[{backend}] search index: {pending} tasks left to index after the last import, caught up {:.1} s later",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// A filtered (`data.text contains`, `completed_at` range) page ordered by `total_annotations`.
 async fn filtered_pages(server: &Server, backend: &str, project: i64) -> Result<()> {
     let mut samples = Vec::new();

@@ -24,7 +24,8 @@ struct Server {
     child: Child,
     base: String,
     client: reqwest::Client,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
+    database_url: Option<String>,
 }
 
 impl Drop for Server {
@@ -67,12 +68,12 @@ impl Server {
             .env("TESSERA_MAX_BODY_SIZE", "1073741824")
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null());
-        if let Some(url) = database_url {
+        if let Some(url) = &database_url {
             command.env("DATABASE_URL", url);
         }
         let child = command.spawn().context("starting tessera")?;
         let client = reqwest::Client::builder().timeout(Duration::from_secs(1800)).build()?;
-        let server = Server { child, base: format!("http://127.0.0.1:{port}"), client, _data: data };
+        let server = Server { child, base: format!("http://127.0.0.1:{port}"), client, data, database_url };
         for _ in 0..600 {
             if server.client.get(format!("{}/health", server.base)).send().await.is_ok() {
                 return Ok(server);
@@ -80,6 +81,15 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         bail!("tessera did not start")
+    }
+
+    /// The server's database, opened beside it.
+    async fn database(&self) -> Result<tessera_db::sea_orm::DatabaseConnection> {
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}/tessera.sqlite3?mode=ro", self.data.path().display()),
+        };
+        Ok(tessera_db::sea_orm::Database::connect(url).await?)
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -199,6 +209,7 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
         import_seconds += import(&server, project, start, BATCH).await?.as_secs_f64();
     }
     println!("[{backend}] {TOTAL} tasks imported in {import_seconds:.1} s overall ({:.0} tasks/s)", TOTAL as f64 / import_seconds);
+    data_manager::wait_for_search_index(&server, backend).await?;
 
     let first_pages: Vec<String> = (0..200).map(|_| format!("/api/tasks/?project={project}&page=1&page_size=100")).collect();
     let mut samples = time_gets(&server, &first_pages).await?;

@@ -11,6 +11,7 @@ use sea_orm::{DbBackend, Value as SqlValue};
 use serde_json::Value;
 
 use crate::dialect;
+use crate::queries::search;
 
 /// A request the Data Manager cannot run; rendered as a 400 with this message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -469,12 +470,14 @@ pub struct Sql {
     backend: DbBackend,
     pub text: String,
     pub values: Vec<SqlValue>,
+    /// `data` searches to answer from the substring index (see [`CompiledQuery::using_search_index`]).
+    indexed: Vec<String>,
 }
 
 impl Sql {
     /// An empty statement for this backend.
     pub fn new(backend: DbBackend) -> Sql {
-        Sql { backend, text: String::new(), values: Vec::new() }
+        Sql { backend, text: String::new(), values: Vec::new(), indexed: Vec::new() }
     }
 
     /// Binds a value and returns its placeholder (`?3` on SQLite, `$3` on PostgreSQL).
@@ -627,6 +630,14 @@ fn like_pattern(text: &str) -> String {
     out
 }
 
+/// Whether a `contains` search can look at the stored document's raw text: the document holds
+/// the value verbatim unless JSON escaping changed it. Not for searches that could span a nested
+/// object or list, whose text the database may print differently (`{"a": 1}`) from the stored one
+/// (`{"a":1}`).
+fn is_raw_searchable(text: &str) -> bool {
+    !text.is_empty() && !text.chars().any(|c| matches!(c, '"' | '\\' | ':' | ',') || c.is_control())
+}
+
 /// The longest run of characters without case in `text` (digits, spaces, punctuation), when it
 /// is at least two long: a case-sensitive search for it is a cheap necessary condition of a
 /// case-insensitive search for `text`.
@@ -701,16 +712,20 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
         (Operator::Contains, Operand::Text(text)) => {
             let exact = contains(sql, &expr, text);
             match &filter.column {
-                // The stored document holds the value verbatim unless JSON escaping changed it,
-                // so a cheap search of the raw text rules out most tasks before any parsing.
-                // Not for searches that could span a nested object or list, whose text the
-                // database may print differently (`{"a": 1}`) from the stored one (`{"a":1}`).
-                Column::Data(_) if !text.is_empty() && !text.chars().any(|c| matches!(c, '"' | '\\' | ':' | ',') || c.is_control()) => {
+                // A cheap search of the raw text rules out most tasks before any parsing; the
+                // substring index, where the caller chose it, finds the few candidates first.
+                Column::Data(_) if is_raw_searchable(text) => {
                     let pattern = sql.bind(like_pattern(text));
                     let invariant = caseless_run(text)
                         .filter(|_| dialect::prefilters_caseless_part(sql.backend()))
                         .map(|run| sql.bind(like_pattern(&run)));
-                    format!("{} AND {exact}", dialect::raw_contains(sql.backend(), "tasks.data", &pattern, invariant.as_deref()))
+                    let raw = dialect::raw_contains(sql.backend(), "tasks.data", &pattern, invariant.as_deref());
+                    if sql.indexed.iter().any(|t| t == text) {
+                        let terms = sql.bind(search::match_expression(text));
+                        format!("tasks.id IN ({}) AND {raw} AND {exact}", search::CANDIDATES_SQL.replace("{terms}", &terms))
+                    } else {
+                        format!("{raw} AND {exact}")
+                    }
                 }
                 _ => exact,
             }
@@ -958,13 +973,14 @@ pub struct CompiledQuery {
     project_id: i64,
     query: TaskQuery,
     scan: bool,
+    searches: Vec<String>,
 }
 
 impl CompiledQuery {
     /// Checks `query` for the tasks of `project_id`; this is where a query's errors surface.
     pub fn new(backend: DbBackend, project_id: i64, query: &TaskQuery) -> Result<CompiledQuery, QueryError> {
         push_conditions(&mut Sql::new(backend), query)?;
-        Ok(CompiledQuery { backend, project_id, query: query.clone(), scan: false })
+        Ok(CompiledQuery { backend, project_id, query: query.clone(), scan: false, searches: Vec::new() })
     }
 
     /// Reads the whole tasks table instead of the project's index: faster when the project
@@ -972,6 +988,39 @@ impl CompiledQuery {
     pub fn scanning_table(mut self, scan: bool) -> CompiledQuery {
         self.scan = scan;
         self
+    }
+
+    /// The `data.<key> contains` searches every selected task must satisfy and that the
+    /// substring index can answer (long enough to hold a trigram, searchable in the raw text).
+    pub fn indexable_searches(&self) -> Vec<String> {
+        let Some(group) = &self.query.filters else { return Vec::new() };
+        if group.conjunction == Conjunction::Or && group.items.len() > 1 {
+            return Vec::new();
+        }
+        group
+            .items
+            .iter()
+            .filter_map(|f| match (&f.column, f.operator, &f.operand) {
+                (Column::Data(_), Operator::Contains, Operand::Text(text))
+                    if is_raw_searchable(text) && text.chars().count() >= search::MIN_SEARCH_CHARS =>
+                {
+                    Some(text.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Finds the tasks of these searches (from [`Self::indexable_searches`]) through the
+    /// substring index instead of reading every task: for selective searches.
+    pub fn using_search_index(mut self, searches: Vec<String>) -> CompiledQuery {
+        self.searches = searches;
+        self
+    }
+
+    /// True when some search goes through the substring index.
+    pub fn is_using_search_index(&self) -> bool {
+        !self.searches.is_empty()
     }
 
     /// True for "every task by id" (see [`TaskQuery::is_plain`]).
@@ -991,6 +1040,7 @@ impl CompiledQuery {
 
     fn build(&self, what: &str, extra: &dyn Fn(&mut Sql), ordered: bool, page: Option<(u64, u64)>) -> sea_orm::Statement {
         let mut sql = Sql::new(self.backend);
+        sql.indexed = self.searches.clone();
         let project = dialect::project_tasks(self.backend, self.project_id, self.scan);
         sql.push(&format!("SELECT {what} FROM tasks WHERE {project}"));
         push_conditions(&mut sql, &self.query).expect("checked when compiled");

@@ -13,8 +13,9 @@ pub mod queries;
 pub mod time;
 
 use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -23,6 +24,15 @@ use sea_orm::{
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
+
+/// The indexer indexes in big batches once no write has begun for this long.
+const INDEXER_QUIET_MS: u64 = 1_000;
+/// Tasks per indexer transaction while writes are quiet (about 30 ms of writer time).
+const INDEXER_BATCH: u64 = 2_000;
+/// Tasks per indexer transaction, one a second, while writes go on.
+const INDEXER_BUSY_BATCH: u64 = 250;
+/// How often a caught-up indexer asks whether the index needs a rebuild.
+const INDEXER_STALENESS_CHECK: Duration = Duration::from_secs(60);
 
 pub use sea_orm;
 
@@ -36,12 +46,35 @@ pub use sea_orm;
 pub struct Db {
     conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// When the last write transaction began or ended, as milliseconds since `opened`.
+    last_write: Arc<AtomicU64>,
+    opened: Instant,
 }
 
 /// A write transaction; on SQLite it also holds the writer gate until commit or drop.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
+    // Dropped in this order: the end is stamped before the gate lets the next writer in.
+    _stamp: Option<WriteStamp>,
     _gate: Option<OwnedMutexGuard<()>>,
+}
+
+/// Records when a write transaction ended (see [`Db::spawn_search_indexer`]).
+struct WriteStamp {
+    last_write: Arc<AtomicU64>,
+    opened: Instant,
+}
+
+impl WriteStamp {
+    fn stamp(&self) {
+        self.last_write.store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+impl Drop for WriteStamp {
+    fn drop(&mut self) {
+        self.stamp();
+    }
 }
 
 impl WriteTxn {
@@ -106,7 +139,7 @@ impl Db {
             });
         let conn = Database::connect(options).await?;
         let write_gate = (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, write_gate })
+        Ok(Db { conn, write_gate, last_write: Arc::new(AtomicU64::new(0)), opened: Instant::now() })
     }
 
     /// On SQLite, copies the write-ahead log back into the database file every second (a
@@ -137,14 +170,83 @@ impl Db {
         &self.conn
     }
 
+    /// On SQLite, adds newly imported tasks to the substring index in the background
+    /// (`queries::search`): big batches once writes have paused for a moment, a small batch a
+    /// second while they go on, so that imports and labeling keep their speed; once caught up,
+    /// it checks now and then whether deletions and edits call for a rebuild. No-op on
+    /// PostgreSQL, which indexes as it writes.
+    pub fn spawn_search_indexer(&self) {
+        if self.write_gate.is_none() {
+            return;
+        }
+        let db = self.clone();
+        tokio::spawn(async move {
+            let mut checked = Instant::now();
+            loop {
+                let pause = match db.index_search_batch().await {
+                    Ok((added, quiet)) if quiet && added == INDEXER_BATCH => Duration::ZERO,
+                    Ok((0, true)) if checked.elapsed() >= INDEXER_STALENESS_CHECK => {
+                        checked = Instant::now();
+                        match db.rebuild_search_index_if_stale().await {
+                            Ok(true) => Duration::ZERO,
+                            Ok(false) => Duration::from_millis(500),
+                            Err(err) => {
+                                tracing::warn!(error = %err, "search index check failed");
+                                Duration::from_secs(5)
+                            }
+                        }
+                    }
+                    Ok((0, _)) => Duration::from_millis(500),
+                    Ok(_) => Duration::from_secs(1),
+                    Err(err) => {
+                        tracing::warn!(error = %err, "search indexing failed");
+                        Duration::from_secs(5)
+                    }
+                };
+                tokio::time::sleep(pause).await;
+            }
+        });
+    }
+
+    /// One indexer batch in its own write transaction, which does not count as a write: a big
+    /// one when no other write has begun or ended for a moment (decided once holding the writer
+    /// gate), else a small one. Returns how many tasks it added and whether writes were quiet.
+    async fn index_search_batch(&self) -> Result<(u64, bool), DbErr> {
+        let txn = self.begin_write().await?;
+        let since_write = (self.opened.elapsed().as_millis() as u64).saturating_sub(self.last_write.load(Ordering::Relaxed));
+        let quiet = since_write >= INDEXER_QUIET_MS;
+        let added = queries::search::index_batch(&*txn, if quiet { INDEXER_BATCH } else { INDEXER_BUSY_BATCH }).await?;
+        txn.commit().await?;
+        Ok((added, quiet))
+    }
+
+    async fn rebuild_search_index_if_stale(&self) -> Result<bool, DbErr> {
+        let txn = self.begin_write().await?;
+        let rebuilding = queries::search::rebuild_if_stale(&*txn).await?;
+        txn.commit().await?;
+        if rebuilding {
+            tracing::info!("rebuilding the task search index after many deletions or edits");
+        }
+        Ok(rebuilding)
+    }
+
     /// Begins a write transaction (waiting for the writer gate on SQLite).
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
+        let stamp = WriteStamp { last_write: self.last_write.clone(), opened: self.opened };
+        stamp.stamp();
+        let mut txn = self.begin_write().await?;
+        txn._stamp = Some(stamp);
+        Ok(txn)
+    }
+
+    /// A write transaction that does not count as one for the search indexer (its own).
+    async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
         let gate = match &self.write_gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
         let txn = self.conn.begin().await?;
-        Ok(WriteTxn { txn, _gate: gate })
+        Ok(WriteTxn { txn, _stamp: None, _gate: gate })
     }
 
     /// Closes the pool.

@@ -22,6 +22,7 @@ impl Application {
         let db = tessera_db::Db::connect(&config.database_url, config.db_max_connections).await?;
         db.migrate().await?;
         db.spawn_checkpointer();
+        db.spawn_search_indexer();
         std::fs::create_dir_all(config.media_root())?;
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         bootstrap::first_admin(&db, &config).await?;

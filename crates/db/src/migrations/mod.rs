@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m20261128_000001_core;
 mod m20261129_000001_data_manager;
 mod m20261129_000002_people;
+mod m20261129_000003_task_search;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_core::Migration),
             Box::new(m20261129_000001_data_manager::Migration),
             Box::new(m20261129_000002_people::Migration),
+            Box::new(m20261129_000003_task_search::Migration),
         ]
     }
 }

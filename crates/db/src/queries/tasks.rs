@@ -257,8 +257,9 @@ async fn is_most_of_table<C: ConnectionTrait>(conn: &C, project: &project::Model
 }
 
 /// A page of the tasks a Data Manager query selects, in its order, with the totals over every
-/// selected task, from one pass over the tasks (window aggregates next to the page's ids). A
-/// project holding most of the table is read by a table scan in concurrent id ranges.
+/// selected task, from one pass over the tasks (window aggregates next to the page's ids).
+/// Selective data searches start from the substring index; otherwise a project holding most of
+/// the table is read by a table scan in concurrent id ranges.
 pub async fn filtered_page<C: ConnectionTrait>(
     conn: &C,
     project: &project::Model,
@@ -274,7 +275,12 @@ pub async fn filtered_page<C: ConnectionTrait>(
         };
         return Ok((page_by_id(conn, project, offset, limit).await?, totals));
     }
-    let query = &query.clone().scanning_table(is_most_of_table(conn, project).await?);
+    let searches = super::search::selective(conn, query, project.task_number).await?;
+    let query = &if searches.is_empty() {
+        query.clone().scanning_table(is_most_of_table(conn, project).await?)
+    } else {
+        query.clone().using_search_index(searches)
+    };
     let what = "tasks.id AS id, COUNT(*) OVER () AS total, \
                 CAST(COALESCE(SUM(tasks.total_annotations) OVER (), 0) AS BIGINT) AS total_annotations, \
                 CAST(COALESCE(SUM(tasks.total_predictions) OVER (), 0) AS BIGINT) AS total_predictions";
