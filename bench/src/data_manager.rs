@@ -68,14 +68,17 @@ async fn filtered_pages(server: &Server, backend: &str, project: i64) -> Result<
     Ok(())
 }
 
-/// An annotator's session: signs up through the form and reads their token.
-async fn annotator(server: &Server, email: &str) -> Result<String> {
+/// An annotator of `project`: signs up through the form, reads their token, and is added to
+/// the project's members (annotators see only their projects).
+async fn annotator(server: &Server, project: i64, email: &str) -> Result<String> {
     let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
     let reply = client.post(format!("{}/user/signup/", server.base)).form(&[("email", email), ("password", "annotator-pass-1")]).send().await?;
     if reply.status() != reqwest::StatusCode::FOUND {
         bail!("signup of {email} failed: {}", reply.status());
     }
     let token: Value = client.get(format!("{}/api/current-user/token", server.base)).send().await?.json().await?;
+    let me: Value = client.get(format!("{}/api/current-user/whoami", server.base)).send().await?.json().await?;
+    server.json(reqwest::Method::POST, &format!("/api/projects/{project}/members/"), Some(&serde_json::json!({"user": me["id"]}))).await?;
     Ok(token["token"].as_str().context("token")?.to_string())
 }
 
@@ -107,7 +110,7 @@ struct Tally {
 async fn concurrent_annotators(server: &Server, backend: &str, project: i64) -> Result<()> {
     let mut tokens = Vec::new();
     for i in 0..ANNOTATORS {
-        tokens.push(annotator(server, &format!("annotator{i}-{}@example.com", uuid::Uuid::new_v4().simple())).await?);
+        tokens.push(annotator(server, project, &format!("annotator{i}-{}@example.com", uuid::Uuid::new_v4().simple())).await?);
     }
     let before = server.json(reqwest::Method::GET, &format!("/api/projects/{project}/"), None).await?["total_annotations_number"].as_i64().unwrap_or(0);
     let base = Arc::new(server.base.clone());

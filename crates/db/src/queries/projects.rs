@@ -9,8 +9,37 @@ use sea_orm::{
 use crate::entities::{prediction, project};
 
 /// A project of `organization_id`, or `None` (another organization's project is "not found").
-pub async fn find<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<project::Model>, DbErr> {
-    project::Entity::find_by_id(id).filter(project::Column::OrganizationId.eq(organization_id)).one(conn).await
+pub async fn find<C: ConnectionTrait>(conn: &C, viewer: Viewer, id: i64) -> Result<Option<project::Model>, DbErr> {
+    project::Entity::find_by_id(id).filter(viewer.condition()).one(conn).await
+}
+
+/// Whose projects a lookup may return: an organization's, and, for roles that do not see all
+/// of them, only those `user_id` created, is a member of, or whose workspace they belong to.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer {
+    pub organization_id: i64,
+    pub user_id: Option<i64>,
+}
+
+impl Viewer {
+    /// Every project of the organization.
+    pub fn organization(organization_id: i64) -> Viewer {
+        Viewer { organization_id, user_id: None }
+    }
+
+    /// The condition on `projects` selecting what this viewer sees.
+    pub fn condition(self) -> sea_orm::sea_query::SimpleExpr {
+        let in_organization = Expr::col((project::Entity, project::Column::OrganizationId)).eq(self.organization_id);
+        match self.user_id {
+            None => in_organization,
+            // An integer, written into the SQL (sea-query's `?` values stay `?` on PostgreSQL).
+            Some(user) => in_organization.and(Expr::cust(format!(
+                "(projects.created_by_id = {user} \
+                 OR projects.id IN (SELECT project_id FROM project_members WHERE user_id = {user}) \
+                 OR projects.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = {user}))"
+            ))),
+        }
+    }
 }
 
 /// Filters of the project list.
@@ -24,15 +53,15 @@ pub struct ListFilter {
     pub ordering: Option<(project::Column, bool)>,
 }
 
-/// One page of the organization's projects and the total count.
+/// One page of the projects `viewer` sees and the total count.
 pub async fn list<C: ConnectionTrait>(
     conn: &C,
-    organization_id: i64,
+    viewer: Viewer,
     filter: &ListFilter,
     offset: u64,
     limit: u64,
 ) -> Result<(u64, Vec<project::Model>), DbErr> {
-    let mut query = project::Entity::find().filter(project::Column::OrganizationId.eq(organization_id));
+    let mut query = project::Entity::find().filter(viewer.condition());
     if let Some(ids) = &filter.ids {
         query = query.filter(project::Column::Id.is_in(ids.iter().copied()));
     }
@@ -215,15 +244,9 @@ pub async fn set_model_version<C: ConnectionTrait>(conn: &C, project_id: i64, ve
         .map(|_| ())
 }
 
-/// Ids of the organization's projects.
-pub async fn ids_in_org<C: ConnectionTrait>(conn: &C, organization_id: i64) -> Result<Vec<i64>, DbErr> {
-    project::Entity::find()
-        .select_only()
-        .column(project::Column::Id)
-        .filter(project::Column::OrganizationId.eq(organization_id))
-        .into_tuple()
-        .all(conn)
-        .await
+/// Ids of the projects `viewer` sees.
+pub async fn visible_ids<C: ConnectionTrait>(conn: &C, viewer: Viewer) -> Result<Vec<i64>, DbErr> {
+    project::Entity::find().select_only().column(project::Column::Id).filter(viewer.condition()).into_tuple().all(conn).await
 }
 
 /// Forgets the summary (after all tasks are gone, as Label Studio resets it at zero tasks).

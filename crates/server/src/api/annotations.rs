@@ -28,7 +28,11 @@ async fn render(state: &AppState, annotation: tessera_db::entities::annotation::
 async fn list_task_annotations(State(state): State<AppState>, caller: Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<Json<Vec<AnnotationOut>>> {
     let conn = state.db.conn();
     let (task, _) = scope::task(conn, &caller, task_id).await?;
-    let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id]).await?.into_iter().filter(|a| !a.was_cancelled).collect();
+    let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id])
+        .await?
+        .into_iter()
+        .filter(|a| !a.was_cancelled && (caller.sees_others_work() || a.completed_by_id == Some(caller.user.id)))
+        .collect();
     let users = Users::load(conn, list.iter().map(|a| a.completed_by_id)).await?;
     let now = time::now();
     Ok(Json(list.into_iter().map(|a| annotation_out(a, &users, CompletedBy::Id, &now)).collect()))

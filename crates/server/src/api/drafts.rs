@@ -30,23 +30,28 @@ async fn render_one(state: &AppState, draft: draft::Model) -> ApiResult<DraftOut
     Ok(render(state, vec![draft]).await?.remove(0))
 }
 
-/// A draft of the caller's organization.
+/// A draft of a project the caller sees (an annotator's own drafts only).
 async fn find_draft(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(draft::Model, project::Model)> {
     let conn = state.db.conn();
-    let draft = queries::drafts::find(conn, id).await?.ok_or_else(|| ApiError::no_match("AnnotationDraft"))?;
-    let project = queries::projects::find(conn, caller.organization_id, draft.project_id)
+    let draft = queries::drafts::find(conn, id)
+        .await?
+        .filter(|d| caller.sees_others_work() || d.user_id == caller.user.id)
+        .ok_or_else(|| ApiError::no_match("AnnotationDraft"))?;
+    let project = queries::projects::find(conn, caller.viewer(), draft.project_id)
         .await?
         .ok_or_else(|| ApiError::no_match("AnnotationDraft"))?;
     Ok((draft, project))
 }
 
-/// Every user's drafts of a task (none for an unknown task, as in Label Studio).
+/// Every user's drafts of a task, an annotator's own only (none for an unknown task, as in
+/// Label Studio).
 async fn list_task_drafts(State(state): State<AppState>, caller: Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<Json<Vec<DraftOut>>> {
-    let drafts = match scope::task(state.db.conn(), &caller, task_id).await {
+    let mut drafts = match scope::task(state.db.conn(), &caller, task_id).await {
         Ok((task, _)) => queries::drafts::of_task(state.db.conn(), task.id).await?,
         Err(ApiError::NotFound(_)) => Vec::new(),
         Err(err) => return Err(err),
     };
+    drafts.retain(|d| caller.sees_others_work() || d.user_id == caller.user.id);
     Ok(Json(render(&state, drafts).await?))
 }
 

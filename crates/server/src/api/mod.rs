@@ -32,6 +32,7 @@ use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::access;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -40,6 +41,7 @@ const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Registers `path` (written with a trailing slash) with and without the slash.
 pub(crate) fn slashed(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+    require_rules(path);
     let methods = methods.fallback(method_not_allowed);
     let bare = path.trim_end_matches('/');
     router.route(&format!("{bare}/"), methods.clone()).route(bare, methods)
@@ -47,7 +49,13 @@ pub(crate) fn slashed(router: Router<AppState>, path: &str, methods: MethodRoute
 
 /// Registers `path` exactly (Label Studio's slash-less routes).
 pub(crate) fn exact(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+    require_rules(path);
     router.route(path, methods.fallback(method_not_allowed))
+}
+
+/// Refuses to serve a route nobody decided who may call (`auth::access::RULES`).
+fn require_rules(path: &str) {
+    assert!(access::has_rules(path), "route {path} has no rule in auth::access::RULES");
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
@@ -82,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     router = project_members::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_size.min(JSON_BODY_LIMIT)))
         .layer(cors)

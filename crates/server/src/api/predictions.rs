@@ -32,7 +32,7 @@ struct ListParams {
 
 async fn list_predictions(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<Vec<PredictionOut>>> {
     let conn = state.db.conn();
-    let projects = queries::projects::ids_in_org(conn, caller.organization_id).await?;
+    let projects = queries::projects::visible_ids(conn, caller.viewer()).await?;
     let rows = queries::predictions::list(conn, &projects, params.task, params.project.or(params.task_project)).await?;
     let now = time::now();
     Ok(Json(rows.into_iter().map(|p| prediction_out(p, &now)).collect()))
@@ -63,7 +63,7 @@ async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBo
         None => None,
     };
     let project = match &task {
-        Some(task) => queries::projects::find(&*txn, caller.organization_id, task.project_id).await?,
+        Some(task) => queries::projects::find(&*txn, caller.viewer(), task.project_id).await?,
         None => None,
     };
     let (Some(task), Some(project)) = (task, project) else {

@@ -83,7 +83,7 @@ async fn page_of_projects(
         pinned: params.filter.clone(),
         ordering: params.ordering.as_deref().and_then(ordering),
     };
-    let (count, rows) = queries::projects::list(state.db.conn(), caller.organization_id, &filter, window.offset, window.limit).await?;
+    let (count, rows) = queries::projects::list(state.db.conn(), caller.viewer(), &filter, window.offset, window.limit).await?;
     if rows.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }

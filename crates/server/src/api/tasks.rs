@@ -98,7 +98,10 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
 
 async fn get_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<DmTaskOut>> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
-    let batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task), caller.user.id).await?;
+    let mut batch = TaskBatch::load(state.db.conn(), std::slice::from_ref(&task), caller.user.id).await?;
+    if !caller.sees_others_work() {
+        batch.keep_annotations_of(caller.user.id);
+    }
     Ok(Json(dm_task(task, &batch, &DmProject::of(&project), Some(CompletedBy::Expanded), &time::now())))
 }
 
@@ -155,7 +158,7 @@ async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(bod
     fields.finish()?;
     let txn = state.db.write().await?;
     let project = match project_id {
-        Some(id) => queries::projects::find(&*txn, caller.organization_id, id).await?,
+        Some(id) => queries::projects::find(&*txn, caller.viewer(), id).await?,
         None => None,
     }
     .ok_or_else(|| ApiError::field("project", format!("Invalid pk \"{}\" - object does not exist.", project_id.unwrap_or_default())))?;

@@ -13,6 +13,7 @@ use tessera_db::{queries, time};
 
 use crate::api::{exact, slashed};
 use crate::auth::secrets::random_hex;
+use crate::auth::access::{self, Action};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, Fields, JsonBody};
@@ -141,8 +142,8 @@ async fn update_user(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
     let user = org_user(&state, &caller, id).await?;
-    if user.id != caller.user.id && !caller.role.manages_people() {
-        return Err(ApiError::Forbidden("You do not have permission to perform this action.".to_string()));
+    if user.id != caller.user.id && !Action::ManagePeople.allows(caller.role) {
+        return Err(ApiError::Forbidden(access::FORBIDDEN.to_string()));
     }
     let mut fields = Fields::new(&body)?;
     let changes = queries::users::ProfileChanges {

@@ -135,11 +135,11 @@ fn project_param(value: Option<&str>) -> ApiResult<Option<i64>> {
 async fn list_views(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ProjectParam>) -> ApiResult<Json<Vec<ViewOut>>> {
     let conn = state.db.conn();
     let projects = match project_param(params.project.as_deref())? {
-        Some(id) => match queries::projects::find(conn, caller.organization_id, id).await? {
+        Some(id) => match queries::projects::find(conn, caller.viewer(), id).await? {
             Some(project) => vec![project.id],
             None => return Err(ApiError::field("project", "Select a valid choice. That choice is not one of the available choices.")),
         },
-        None => queries::projects::ids_in_org(conn, caller.organization_id).await?,
+        None => queries::projects::visible_ids(conn, caller.viewer()).await?,
     };
     let views = queries::views::list(conn, &projects).await?;
     Ok(Json(views.into_iter().map(view_out).collect()))

@@ -5,6 +5,7 @@
 //! then the session cookie (`label_studio/core/settings/base.py`, `REST_FRAMEWORK`). An invalid
 //! Bearer token falls through; an invalid legacy token is `401 Invalid token.`.
 
+pub mod access;
 pub mod jwt;
 pub mod roles;
 pub mod secrets;
@@ -26,6 +27,21 @@ pub struct Caller {
     pub user: user::Model,
     pub organization_id: i64,
     pub role: roles::Role,
+}
+
+impl Caller {
+    /// Whether this caller sees other people's annotations (annotators see only their own).
+    pub fn sees_others_work(&self) -> bool {
+        self.role != roles::Role::Annotator
+    }
+
+    /// The projects this caller may see (see `Role::sees_all_projects`).
+    pub fn viewer(&self) -> queries::projects::Viewer {
+        queries::projects::Viewer {
+            organization_id: self.organization_id,
+            user_id: (!self.role.sees_all_projects()).then_some(self.user.id),
+        }
+    }
 }
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";

@@ -1,7 +1,5 @@
-//! Organization roles, stored and shown with Label Studio Enterprise's codes.
-//!
-//! Permissions per role are not enforced yet beyond this: deactivated and not-activated
-//! members cannot act, and only owners and administrators manage people.
+//! Organization roles, stored and shown with Label Studio Enterprise's codes. What each role
+//! may do is `access::Action::allows`.
 
 /// A member's role in an organization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +31,25 @@ impl Role {
         }
     }
 
+    /// The role's name.
+    pub fn title(self) -> &'static str {
+        match self {
+            Role::Owner => "Owner",
+            Role::Administrator => "Administrator",
+            Role::Manager => "Manager",
+            Role::Reviewer => "Reviewer",
+            Role::Annotator => "Annotator",
+            Role::Deactivated => "Deactivated",
+            Role::NotActivated => "Not activated",
+        }
+    }
+
+    /// Whether this role sees every project of the organization; other roles see the projects
+    /// they created, are members of, or whose workspace they belong to.
+    pub fn sees_all_projects(self) -> bool {
+        matches!(self, Role::Owner | Role::Administrator)
+    }
+
     /// A role from its code.
     pub fn from_code(code: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == code)
@@ -41,10 +58,5 @@ impl Role {
     /// Whether a member with this role may use the organization at all.
     pub fn is_active(self) -> bool {
         !matches!(self, Role::Deactivated | Role::NotActivated)
-    }
-
-    /// Whether this role manages the organization's people (roles, removals, other profiles).
-    pub fn manages_people(self) -> bool {
-        matches!(self, Role::Owner | Role::Administrator)
     }
 }

@@ -15,7 +15,7 @@ use crate::services::scope;
 /// A view of the caller's organization and its project.
 pub async fn view<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(view::Model, project::Model)> {
     let view = queries::views::find(conn, id).await?.ok_or_else(|| ApiError::no_match("View"))?;
-    let project = queries::projects::find(conn, caller.organization_id, view.project_id)
+    let project = queries::projects::find(conn, caller.viewer(), view.project_id)
         .await?
         .ok_or_else(|| ApiError::no_match("View"))?;
     Ok((view, project))

@@ -353,7 +353,7 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     // Lock the project row first, then read it as it is now: concurrent writers to the same
     // project wait here instead of overwriting each other's summary.
     queries::projects::lock_summary(&**txn, project.id).await?;
-    let project = queries::projects::find(&**txn, project.organization_id, project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    let project = queries::projects::find(&**txn, queries::projects::Viewer::organization(project.organization_id), project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
     let mut summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
     let mut columns = DataColumns::load(&project.summary_all_data_columns, &project.summary_common_data_columns, project.task_number > 0);
     let mut prepared = Vec::with_capacity(items.len());

@@ -408,6 +408,13 @@ pub struct TaskBatch {
 }
 
 impl TaskBatch {
+    /// Drops the annotations not by `user` (for callers who see only their own work).
+    pub fn keep_annotations_of(&mut self, user: i64) {
+        for list in self.annotations.values_mut() {
+            list.retain(|a| a.completed_by_id == Some(user));
+        }
+    }
+
     /// Loads annotations, predictions, upload names, users and drafts of these tasks; `viewer`'s
     /// own drafts are kept for display.
     pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, tasks: &[task::Model], viewer: i64) -> ApiResult<TaskBatch> {

@@ -1,6 +1,7 @@
 //! Looking objects up within the caller's organization. Every lookup of an organization-owned
 //! object goes through here, so another organization's object is always Label Studio's 404
-//! (`No <Model> matches the given query.`), never a leak.
+//! (`No <Model> matches the given query.`), never a leak. So are projects the caller's role does
+//! not let them see (`Caller::viewer`) and, for annotators, other people's annotations.
 
 use sea_orm::ConnectionTrait;
 use tessera_db::entities::{annotation, file_upload, prediction, project, task};
@@ -12,12 +13,12 @@ use crate::payload::pk_of;
 
 /// A project of the caller's organization.
 pub async fn project<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<project::Model> {
-    queries::projects::find(conn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Project"))
+    queries::projects::find(conn, caller.viewer(), id).await?.ok_or_else(|| ApiError::no_match("Project"))
 }
 
 /// The project of an object, reported as that object's 404 when it is another organization's.
 async fn owning_project<C: ConnectionTrait>(conn: &C, caller: &Caller, project_id: i64, model: &str) -> ApiResult<project::Model> {
-    queries::projects::find(conn, caller.organization_id, project_id).await?.ok_or_else(|| ApiError::no_match(model))
+    queries::projects::find(conn, caller.viewer(), project_id).await?.ok_or_else(|| ApiError::no_match(model))
 }
 
 /// A task of the caller's organization and its project.
@@ -29,7 +30,10 @@ pub async fn task<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> Api
 
 /// An annotation of the caller's organization and its project.
 pub async fn annotation<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(annotation::Model, project::Model)> {
-    let annotation = queries::annotations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Annotation"))?;
+    let annotation = queries::annotations::find(conn, id)
+        .await?
+        .filter(|a| caller.sees_others_work() || a.completed_by_id == Some(caller.user.id))
+        .ok_or_else(|| ApiError::no_match("Annotation"))?;
     let project = owning_project(conn, caller, annotation.project_id, "Annotation").await?;
     Ok((annotation, project))
 }
@@ -80,7 +84,7 @@ pub async fn project_pk<C: ConnectionTrait>(conn: &C, caller: &Caller, value: &s
     let Some(id) = pk_of(value) else {
         return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(value))));
     };
-    match queries::projects::find(conn, caller.organization_id, id).await? {
+    match queries::projects::find(conn, caller.viewer(), id).await? {
         Some(project) => Ok(project.id),
         None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
     }

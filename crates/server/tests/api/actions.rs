@@ -28,7 +28,7 @@ async fn fixture(app: &TestApp) -> (i64, Vec<i64>, String) {
         {"data": {"text": "d"}, "predictions": [{"result": choice("Positive"), "model_version": "v1"}]}
     ]);
     let ids: Vec<i64> = app.import(project, tasks).await["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-    let second = app.signup("second@example.com").await;
+    let second = app.annotator_of("second@example.com", project).await;
     app.post(&format!("/api/tasks/{}/annotations/", ids[0]), json!({"result": choice("Positive")})).await.expect(201);
     app.call_as(&second, Method::POST, &format!("/api/tasks/{}/annotations/", ids[1]), Some(json!({"result": choice("Negative")}))).await.expect(201);
     app.post(&format!("/api/tasks/{}/annotations/", ids[2]), json!({"result": [], "was_cancelled": true})).await.expect(201);

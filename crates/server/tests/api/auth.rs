@@ -141,7 +141,7 @@ async fn wrong_password_rerenders_the_form() {
 async fn signup_joins_the_existing_organization() {
     let app = TestApp::spawn().await;
     let project = app.create_project("<View></View>").await;
-    let token = app.signup("newbie@example.com").await;
+    let token = app.annotator_of("newbie@example.com", project).await;
     let seen = app.call_as(&token, Method::GET, &format!("/api/projects/{project}/"), None).await.expect(200);
     assert_eq!(seen.body["id"], project);
     let users = app.get("/api/users/").await.expect(200).body;

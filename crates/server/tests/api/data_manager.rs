@@ -21,7 +21,7 @@ async fn fixture(app: &TestApp, project: i64) -> Vec<i64> {
     annotate(ids[0], json!({"result": choice("Positive"), "lead_time": 2.0})).await;
     annotate(ids[1], json!({"result": [], "was_cancelled": true})).await;
     annotate(ids[3], json!({"result": choice("Negative"), "ground_truth": true, "lead_time": 4.0})).await;
-    let other = app.signup("second@example.com").await;
+    let other = app.annotator_of("second@example.com", project).await;
     app.call_as(&other, reqwest::Method::POST, &format!("/api/tasks/{}/annotations/", ids[5]), Some(json!({"result": choice("Negative")})))
         .await
         .expect(201);
@@ -312,4 +312,77 @@ async fn columns_and_project_for_the_data_manager() {
     app.get("/api/dm/columns/?project=999999").await.expect(404);
     let stranger = app.other_organization().await;
     app.call_as(&stranger, reqwest::Method::GET, &format!("/api/dm/project/?project={project}"), None).await.expect(404);
+}
+
+/// `data` searches give the same tasks whether the substring index has reached them or not,
+/// and the index follows data edits and deletions (SQLite's triggers; PostgreSQL's own index).
+#[tokio::test]
+async fn data_searches_agree_before_and_after_indexing() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let words = ["Apple pie", "Crème BRÛLÉE", "apple STRUDEL", "banana"];
+    let texts: Vec<String> = (0..3000).map(|i| format!("Row {i}: {}", words[i % words.len()])).collect();
+    let tasks: Vec<Value> = texts.iter().map(|t| json!({"data": {"text": t, "meta": {"n": 1}}})).collect();
+    let ids: Vec<i64> = app.import(project, json!(tasks)).await["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    let search = |text: &str| json!({"filters": {"conjunction": "and", "items": [filter("data.text", "contains", "String", json!(text))]}});
+    let expected = |texts: &[String], needle: &str| texts.iter().filter(|t| t.to_lowercase().contains(&needle.to_lowercase())).count() as i64;
+    let needles = ["row 12", "CRÈME b", "STRUDEL", "ow 299", "no such words"];
+    for needle in needles {
+        assert_eq!(listed(&app, project, search(needle)).await.0, expected(&texts, needle), "{needle} before indexing");
+    }
+
+    app.wait_for_search_index().await;
+    let db = app.database().await;
+    let compiled = |needle: &str| {
+        let query = tessera_db::filters::parse_query(&search(needle)).unwrap();
+        tessera_db::filters::CompiledQuery::new(db.conn().get_database_backend(), project, &query).unwrap()
+    };
+    let chosen = tessera_db::queries::search::selective(db.conn(), &compiled("row 12"), 3000).await.unwrap();
+    if db.conn().get_database_backend() == sea_orm::DbBackend::Sqlite {
+        assert_eq!(chosen, vec!["row 12".to_string()], "a rare search goes through the index");
+        let common = tessera_db::queries::search::selective(db.conn(), &compiled("apple"), 3000).await.unwrap();
+        assert!(common.is_empty(), "a search most tasks hold reads the tasks instead");
+    }
+    for needle in needles {
+        let (total, listed_ids) = listed(&app, project, search(needle)).await;
+        assert_eq!(total, expected(&texts, needle), "{needle} after indexing");
+        let wanted: Vec<i64> = ids.iter().zip(&texts).filter(|(_, t)| t.to_lowercase().contains(&needle.to_lowercase())).map(|(id, _)| *id).take(listed_ids.len()).collect();
+        assert_eq!(listed_ids, wanted, "{needle} lists the matching tasks in id order");
+    }
+
+    // Edited data is searched as edited; deleted tasks are gone from the results.
+    app.patch(&format!("/api/tasks/{}/", ids[5]), json!({"data": {"text": "now it says no such words"}})).await.expect(200);
+    app.delete(&format!("/api/tasks/{}/", ids[12])).await.expect(204);
+    let (total, found) = listed(&app, project, search("no such words")).await;
+    assert_eq!((total, found), (1, vec![ids[5]]));
+    assert_eq!(listed(&app, project, search("row 5:")).await.0, 0, "the old text no longer matches");
+    assert_eq!(listed(&app, project, search("row 12")).await.0, expected(&texts, "row 12") - 1);
+}
+
+/// After many deletions the SQLite index is rebuilt behind the searches, which stay right.
+#[tokio::test]
+async fn search_index_rebuilds_after_mass_deletion() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let tasks: Vec<Value> = (0..12_000).map(|i| json!({"data": {"text": format!("Item {i} zebra")}})).collect();
+    app.import(project, json!(tasks)).await;
+    app.wait_for_search_index().await;
+    let by_inner = json!({"filters": {"conjunction": "and", "items": [filter("inner_id", "less_or_equal", "Number", json!(10_500))]},
+                          "selectedItems": {"all": true, "excluded": []}});
+    let deleted = app.post(&format!("/api/dm/actions/?project={project}&id=delete_tasks"), by_inner).await.expect(200).body;
+    assert_eq!(deleted["processed_items"], 10_500);
+    let search = |text: &str| json!({"filters": {"conjunction": "and", "items": [filter("data.text", "contains", "String", json!(text))]}});
+
+    let db = app.database().await;
+    if db.conn().get_database_backend() == sea_orm::DbBackend::Sqlite {
+        assert!(tessera_db::queries::search::rebuild_if_stale(db.conn()).await.unwrap(), "10,500 of 12,000 entries are stale");
+        assert_eq!(listed(&app, project, search("item 11000 ")).await.0, 1, "searches read the tasks while the index rebuilds");
+        app.wait_for_search_index().await;
+        assert!(!tessera_db::queries::search::rebuild_if_stale(db.conn()).await.unwrap(), "a fresh index is not rebuilt");
+    }
+    assert_eq!(listed(&app, project, search("item 11000 ")).await.0, 1);
+    assert_eq!(listed(&app, project, search("item 100 ")).await.0, 0);
+    assert_eq!(listed(&app, project, search("zebra")).await.0, 1_500);
 }

@@ -123,6 +123,33 @@ impl TestApp {
         self.call(Method::DELETE, path, None).await
     }
 
+    /// Signs up a new user (an annotator) and adds them to `project`'s members, so that the
+    /// project is theirs to label; returns their legacy token.
+    pub async fn annotator_of(&self, email: &str, project: i64) -> String {
+        let token = self.signup(email).await;
+        let id = self.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].clone();
+        self.post(&format!("/api/projects/{project}/members/"), json!({"user": id})).await.expect(201);
+        token
+    }
+
+    /// A connection to the app's database, beside the app.
+    pub async fn database(&self) -> tessera_db::Db {
+        tessera_db::Db::connect(&self.database_url, 1).await.expect("connect to the app's database")
+    }
+
+    /// Waits until the background search indexer has reached every task (SQLite; PostgreSQL
+    /// indexes as it writes).
+    pub async fn wait_for_search_index(&self) {
+        let db = self.database().await;
+        for _ in 0..300 {
+            if tessera_db::queries::search::pending(db.conn()).await.expect("pending count") == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the search indexer did not catch up in 30 s");
+    }
+
     /// Creates a project with `label_config` and returns its id.
     pub async fn create_project(&self, label_config: &str) -> i64 {
         let reply = self.post("/api/projects/", json!({"title": "Test project", "label_config": label_config})).await.expect(201);

@@ -9,6 +9,7 @@ mod exports;
 mod helpers;
 mod imports;
 mod organizations;
+mod permissions;
 mod predictions;
 mod projects;
 mod stream;

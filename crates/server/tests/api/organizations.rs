@@ -82,7 +82,7 @@ async fn organizations_show_and_change_only_the_callers() {
 async fn memberships_list_show_and_remove_members() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
-    let member = app.signup("zed@example.com").await;
+    let member = app.annotator_of("zed@example.com", project).await;
     let task = app.import(project, json!([{"text": "a"}])).await["task_ids"][0].as_i64().unwrap();
     app.call_as(&member, Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(json!({"result": []}))).await.expect(201);
     let org = app.get("/api/organizations/").await.expect(200).body[0]["id"].as_i64().unwrap();

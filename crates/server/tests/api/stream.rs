@@ -37,7 +37,7 @@ const ADMIN: &str = crate::helpers::TOKEN;
 async fn sequential_stream_locks_tasks_per_annotator() {
     let app = TestApp::spawn().await;
     let (project, t) = project_with(&app, 4, json!({})).await;
-    let second = app.signup("second@example.com").await;
+    let second = app.annotator_of("second@example.com", project).await;
 
     let first = next_as(&app, ADMIN, project).await;
     assert_eq!(served(&first), (t[0], "Sequence queue"));
@@ -112,8 +112,8 @@ async fn skip_queue_modes() {
 async fn overlap_serves_tasks_breadth_first() {
     let app = TestApp::spawn().await;
     let (project, t) = project_with(&app, 3, json!({"maximum_annotations": 2})).await;
-    let second = app.signup("second@example.com").await;
-    let third = app.signup("third@example.com").await;
+    let second = app.annotator_of("second@example.com", project).await;
+    let third = app.annotator_of("third@example.com", project).await;
     // Two annotators may hold the same task when it needs two annotations; a third may not.
     assert_eq!(served(&next_as(&app, ADMIN, project).await).0, t[0]);
     assert_eq!(served(&next_as(&app, &second, project).await).0, t[0]);
@@ -148,7 +148,7 @@ async fn sampling_modes_and_data_manager_selection() {
     let by_view = app.get(&format!("/api/projects/{ordered}/next?view={}", view["id"])).await.expect(200).body;
     assert_eq!((by_view["id"].as_i64().unwrap(), by_view["queue"].as_str().unwrap()), (o[2], "Sequence queue"));
     let body = json!({"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:data.text", "operator": "equal", "type": "String", "value": "t3"}]}});
-    let second = app.signup("second@example.com").await;
+    let second = app.annotator_of("second@example.com", ordered).await;
     let empty_ordering = app.call_as(&second, Method::GET, &format!("/api/projects/{ordered}/next"), Some(json!({"ordering": []}))).await.expect(200).body;
     assert_eq!(empty_ordering["queue"], "Sequence queue", "empty keys are not a Data Manager queue");
     let dm = app.call_as(&second, Method::GET, &format!("/api/projects/{ordered}/next"), Some(body)).await.expect(200).body;
@@ -162,7 +162,7 @@ async fn concurrent_annotators_never_share_a_task() {
     let (project, t) = project_with(&app, 30, json!({})).await;
     let mut tokens = vec![ADMIN.to_string()];
     for i in 0..7 {
-        tokens.push(app.signup(&format!("annotator{i}@example.com")).await);
+        tokens.push(app.annotator_of(&format!("annotator{i}@example.com"), project).await);
     }
     let app = std::sync::Arc::new(app);
     let mut handles = Vec::new();
@@ -196,7 +196,7 @@ async fn concurrent_annotators_never_share_a_task() {
 async fn drafts_autosave_and_postpone() {
     let app = TestApp::spawn().await;
     let (project, t) = project_with(&app, 2, json!({})).await;
-    let second = app.signup("second@example.com").await;
+    let second = app.annotator_of("second@example.com", project).await;
     let created = app.call(Method::POST, &format!("/api/tasks/{}/drafts", t[0]), Some(json!({"result": choice("Positive"), "lead_time": 1.5}))).await.expect(201).body;
     let keys: Vec<&str> = created.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["id", "user", "created_username", "created_ago", "result", "lead_time", "was_postponed", "import_id", "created_at", "updated_at", "task", "annotation"]);
@@ -302,7 +302,7 @@ async fn overlap_cohort_and_show_overlap_first() {
     assert_eq!(overlaps(&page), [2, 2, 1, 1, 1, 1, 1, 1, 1, 2]);
     assert_eq!(app.project(project).await["finished_task_number"], 0, "the annotated task now needs two annotations");
     // Overlapping tasks come first in the stream.
-    let second = app.signup("second@example.com").await;
+    let second = app.annotator_of("second@example.com", project).await;
     assert_eq!(served(&next_as(&app, &second, project).await), (t[9], "Breadth first queue"));
     assert_eq!(served(&next_as(&app, ADMIN, project).await).0, t[0]);
     // New tasks are spread into the cohort too; back to 100% gives every task the maximum.
@@ -318,13 +318,13 @@ async fn overlap_cohort_and_show_overlap_first() {
 async fn expired_locks_free_the_task() {
     let app = TestApp::spawn_with(|config| config.task_lock_ttl = 1).await;
     let (project, t) = project_with(&app, 2, json!({})).await;
-    let second = app.signup("second@example.com").await;
+    let second = app.annotator_of("second@example.com", project).await;
     let first = next_as(&app, ADMIN, project).await;
     assert_eq!(served(&first).0, t[0]);
     assert_eq!(served(&next_as(&app, &second, project).await).0, t[1], "the admin's lock holds");
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     // Both locks expired: the second annotator now gets the first task.
-    let third = app.signup("third@example.com").await;
+    let third = app.annotator_of("third@example.com", project).await;
     assert_eq!(served(&next_as(&app, &third, project).await), (t[0], "Sequence queue"));
     // The admin's expired lock no longer counts as theirs either.
     let again = next_as(&app, ADMIN, project).await;

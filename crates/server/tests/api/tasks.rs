@@ -107,7 +107,7 @@ async fn is_labeled_follows_maximum_annotations() {
     assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["overlap"], 2);
     app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": crate::helpers::choice("Positive")})).await.expect(201);
     assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["is_labeled"], false);
-    let other = app.signup("second@example.com").await;
+    let other = app.annotator_of("second@example.com", project).await;
     app.call_as(&other, reqwest::Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(json!({"result": crate::helpers::choice("Negative")})))
         .await
         .expect(201);

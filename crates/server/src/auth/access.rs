@@ -1,0 +1,314 @@
+//! Who may call what: the one place where roles meet routes.
+//!
+//! Every route the router serves has a [`Rule`] per method in [`RULES`]; the [`authorize`]
+//! middleware looks the matched route up before any handler runs. A route registered without
+//! rules panics when the router is built, and the route-walking API test finds methods a route
+//! handles without a rule. What a role may do is [`Action::allows`], the matrix written out in
+//! `docs/PERMISSIONS.md` (a test keeps the two equal).
+//!
+//! Object-level limits (which projects a manager, reviewer or annotator sees; annotators seeing
+//! only their own annotations) live with the lookups in `services::scope`.
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::roles::Role;
+use super::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Something a role may or may not do; one row of the permission matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the projects one has access to, their settings, summary and members.
+    ViewProjects,
+    /// Create projects and change or delete the ones one has access to (settings, labeling
+    /// config, members).
+    ManageProjects,
+    /// Import tasks and predictions, manage uploaded files.
+    ImportData,
+    /// Export annotations.
+    ExportData,
+    /// The Data Manager: list and filter tasks, saved views, predictions.
+    BrowseTasks,
+    /// Edit and delete tasks, run Data Manager actions.
+    ChangeTasks,
+    /// Create, change and delete predictions.
+    ManagePredictions,
+    /// Label: get tasks from the stream or by id, create and edit one's own annotations and
+    /// drafts, read uploaded media.
+    Label,
+    /// See the workspaces one belongs to.
+    ViewWorkspaces,
+    /// Create, change and delete workspaces, their members and projects.
+    ManageWorkspaces,
+    /// See the organization and its members.
+    ViewOrganization,
+    /// Change the organization, invite people, change roles, remove members.
+    ManagePeople,
+}
+
+impl Action {
+    /// Every action, in the order of the documented matrix.
+    pub const ALL: [Action; 12] = [
+        Action::ViewProjects,
+        Action::ManageProjects,
+        Action::ImportData,
+        Action::ExportData,
+        Action::BrowseTasks,
+        Action::ChangeTasks,
+        Action::ManagePredictions,
+        Action::Label,
+        Action::ViewWorkspaces,
+        Action::ManageWorkspaces,
+        Action::ViewOrganization,
+        Action::ManagePeople,
+    ];
+
+    /// The permission matrix. Deactivated and not-activated members may do nothing.
+    pub fn allows(self, role: Role) -> bool {
+        use Role::*;
+        match self {
+            Action::ViewProjects | Action::Label | Action::ViewWorkspaces | Action::ViewOrganization => {
+                matches!(role, Owner | Administrator | Manager | Reviewer | Annotator)
+            }
+            Action::BrowseTasks => matches!(role, Owner | Administrator | Manager | Reviewer),
+            Action::ManageProjects
+            | Action::ImportData
+            | Action::ExportData
+            | Action::ChangeTasks
+            | Action::ManagePredictions
+            | Action::ManageWorkspaces => matches!(role, Owner | Administrator | Manager),
+            Action::ManagePeople => matches!(role, Owner | Administrator),
+        }
+    }
+
+    /// The matrix row's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Action::ViewProjects => "View projects (own access), settings, summary, members",
+            Action::ManageProjects => "Create, change and delete projects; labeling config; project members",
+            Action::ImportData => "Import tasks and predictions; uploaded files",
+            Action::ExportData => "Export annotations",
+            Action::BrowseTasks => "Data Manager: task list, filters, views, predictions list",
+            Action::ChangeTasks => "Edit and delete tasks; Data Manager actions",
+            Action::ManagePredictions => "Create, change and delete predictions",
+            Action::Label => "Label: next task, task by id, own annotations and drafts, media",
+            Action::ViewWorkspaces => "View own workspaces",
+            Action::ManageWorkspaces => "Create, change and delete workspaces; their members and projects",
+            Action::ViewOrganization => "View the organization and its members",
+            Action::ManagePeople => "Change the organization; invite link; roles; remove members",
+        }
+    }
+}
+
+/// The permission matrix as a Markdown table (the one in `docs/PERMISSIONS.md`).
+pub fn matrix_markdown() -> String {
+    let roles = [Role::Owner, Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator, Role::Deactivated, Role::NotActivated];
+    let mut table = String::from("| Action |");
+    for role in roles {
+        table.push_str(&format!(" {} ({}) |", role.title(), role.code()));
+    }
+    table.push_str("\n|---|");
+    table.push_str(&"---|".repeat(roles.len()));
+    for action in Action::ALL {
+        table.push_str(&format!("\n| {} |", action.title()));
+        for role in roles {
+            table.push_str(if action.allows(role) { " ✓ |" } else { " — |" });
+        }
+    }
+    table.push('\n');
+    table
+}
+
+/// Who may call a route with some method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (health, sign-up and login pages, JWT refresh).
+    Public,
+    /// Any active member of an organization, for their own account.
+    Member,
+    /// Active members whose role allows the action.
+    Allowed(Action),
+}
+
+/// The access to `methods` of `path` (a route as registered, without its trailing slash).
+#[derive(Debug)]
+pub struct Rule {
+    pub path: &'static str,
+    pub methods: &'static [&'static str],
+    pub access: Access,
+}
+
+const fn rule(path: &'static str, methods: &'static [&'static str], access: Access) -> Rule {
+    Rule { path, methods, access }
+}
+
+use Access::{Allowed, Member, Public};
+use Action::*;
+
+const READ: &[&str] = &["GET"];
+
+/// Every route's rules.
+pub const RULES: &[Rule] = &[
+    rule("/health", READ, Public),
+    rule("/api/version", READ, Public),
+    rule("/user/login", &["GET", "POST"], Public),
+    rule("/user/signup", &["GET", "POST"], Public),
+    rule("/logout", &["GET", "POST"], Public),
+    rule("/api/token/refresh", &["POST"], Public),
+    rule("/api/token", &["GET", "POST"], Member),
+    rule("/api/token/blacklist", &["POST"], Member),
+    rule("/api/token/rotate", &["POST"], Member),
+    rule("/api/current-user/whoami", READ, Member),
+    rule("/api/current-user/token", READ, Member),
+    rule("/api/current-user/hotkeys", &["GET", "PATCH"], Member),
+    rule("/api/current-user/reset-token", &["POST"], Member),
+    // A user's own profile is theirs to change; other profiles need `ManagePeople` (checked
+    // by the handler, which knows whose profile it is).
+    rule("/api/users", READ, Allowed(ViewOrganization)),
+    rule("/api/users/{id}", &["GET", "PUT", "PATCH"], Allowed(ViewOrganization)),
+    rule("/api/organizations", READ, Allowed(ViewOrganization)),
+    rule("/api/organizations/{id}", READ, Allowed(ViewOrganization)),
+    rule("/api/organizations/{id}", &["PATCH"], Allowed(ManagePeople)),
+    rule("/api/organizations/{id}/memberships", READ, Allowed(ViewOrganization)),
+    rule("/api/organizations/{id}/memberships", &["PATCH"], Allowed(ManagePeople)),
+    rule("/api/organizations/{id}/memberships/{user_id}", READ, Allowed(ViewOrganization)),
+    rule("/api/organizations/{id}/memberships/{user_id}", &["DELETE"], Allowed(ManagePeople)),
+    rule("/api/invite", READ, Allowed(ManagePeople)),
+    rule("/api/invite/reset-token", &["POST"], Allowed(ManagePeople)),
+    rule("/api/workspaces", READ, Allowed(ViewWorkspaces)),
+    rule("/api/workspaces", &["POST"], Allowed(ManageWorkspaces)),
+    rule("/api/workspaces/{id}", READ, Allowed(ViewWorkspaces)),
+    rule("/api/workspaces/{id}", &["PATCH", "DELETE"], Allowed(ManageWorkspaces)),
+    rule("/api/workspaces/{id}/memberships", READ, Allowed(ViewWorkspaces)),
+    rule("/api/workspaces/{id}/memberships", &["POST", "DELETE"], Allowed(ManageWorkspaces)),
+    rule("/api/workspaces/{id}/projects", READ, Allowed(ViewWorkspaces)),
+    rule("/api/workspaces/{id}/projects", &["POST", "DELETE"], Allowed(ManageWorkspaces)),
+    rule("/api/projects", READ, Allowed(ViewProjects)),
+    rule("/api/projects", &["POST"], Allowed(ManageProjects)),
+    // Label Studio checks a config here without asking who is calling.
+    rule("/api/projects/validate", &["POST"], Public),
+    rule("/api/projects/counts", READ, Allowed(ViewProjects)),
+    rule("/api/projects/{id}", READ, Allowed(ViewProjects)),
+    rule("/api/projects/{id}", &["PUT", "PATCH", "DELETE"], Allowed(ManageProjects)),
+    rule("/api/projects/{id}/validate", &["POST"], Allowed(ManageProjects)),
+    rule("/api/projects/{id}/summary", READ, Allowed(ViewProjects)),
+    rule("/api/projects/{id}/members", READ, Allowed(ViewProjects)),
+    rule("/api/projects/{id}/members", &["POST", "DELETE"], Allowed(ManageProjects)),
+    rule("/api/projects/{id}/members/paginated", READ, Allowed(ViewProjects)),
+    rule("/api/projects/{id}/import", &["POST"], Allowed(ImportData)),
+    rule("/api/projects/{id}/tasks/bulk", &["POST"], Allowed(ImportData)),
+    rule("/api/projects/{id}/import/predictions", &["POST"], Allowed(ImportData)),
+    rule("/api/projects/{id}/file-uploads", &["GET", "DELETE"], Allowed(ImportData)),
+    rule("/api/import/file-upload/{id}", &["GET", "DELETE"], Allowed(ImportData)),
+    rule("/data/upload/{project}/{name}", READ, Allowed(Label)),
+    rule("/api/projects/{id}/export", READ, Allowed(ExportData)),
+    rule("/api/projects/{id}/export/formats", READ, Allowed(ExportData)),
+    rule("/api/projects/{id}/results", READ, Allowed(ExportData)),
+    rule("/api/projects/{id}/completions", READ, Allowed(ExportData)),
+    rule("/api/projects/{id}/tasks", READ, Allowed(BrowseTasks)),
+    rule("/api/projects/{id}/tasks", &["DELETE"], Allowed(ChangeTasks)),
+    rule("/api/projects/{id}/next", READ, Allowed(Label)),
+    rule("/api/projects/{id}/label-stream-history", READ, Allowed(Label)),
+    rule("/api/tasks", READ, Allowed(BrowseTasks)),
+    rule("/api/tasks", &["POST"], Allowed(ImportData)),
+    rule("/api/tasks/{id}", READ, Allowed(Label)),
+    rule("/api/tasks/{id}", &["PUT", "PATCH", "DELETE"], Allowed(ChangeTasks)),
+    rule("/api/tasks/{id}/annotations", &["GET", "POST"], Allowed(Label)),
+    rule("/api/annotations/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(Label)),
+    rule("/api/annotations/{id}/convert-to-draft", &["POST"], Allowed(Label)),
+    rule("/api/tasks/{id}/drafts", &["GET", "POST"], Allowed(Label)),
+    rule("/api/tasks/{id}/annotations/{aid}/drafts", &["GET", "POST"], Allowed(Label)),
+    rule("/api/drafts/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(Label)),
+    rule("/api/predictions", READ, Allowed(BrowseTasks)),
+    rule("/api/predictions", &["POST"], Allowed(ManagePredictions)),
+    rule("/api/predictions/{id}", READ, Allowed(BrowseTasks)),
+    rule("/api/predictions/{id}", &["PUT", "PATCH", "DELETE"], Allowed(ManagePredictions)),
+    rule("/api/dm/columns", READ, Allowed(BrowseTasks)),
+    rule("/api/dm/project", READ, Allowed(BrowseTasks)),
+    rule("/api/dm/actions", READ, Allowed(BrowseTasks)),
+    rule("/api/dm/actions", &["POST"], Allowed(ChangeTasks)),
+    rule("/api/dm/actions/{id}/form", READ, Allowed(BrowseTasks)),
+    rule("/api/dm/views", &["GET", "POST"], Allowed(BrowseTasks)),
+    rule("/api/dm/views/reset", &["DELETE"], Allowed(BrowseTasks)),
+    rule("/api/dm/views/order", &["POST"], Allowed(BrowseTasks)),
+    rule("/api/dm/views/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(BrowseTasks)),
+];
+
+/// A route as the rules name it: without the trailing slash Label Studio's routes may have.
+fn canonical(path: &str) -> &str {
+    match path.trim_end_matches('/') {
+        "" => "/",
+        trimmed => trimmed,
+    }
+}
+
+/// Whether `path` (as registered) has at least one rule.
+pub fn has_rules(path: &str) -> bool {
+    let path = canonical(path);
+    RULES.iter().any(|r| r.path == path)
+}
+
+/// The access to `method` of the registered route `path`, if it has a rule.
+pub fn access(method: &Method, path: &str) -> Option<Access> {
+    let path = canonical(path);
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    RULES.iter().find(|r| r.path == path && r.methods.contains(&method)).map(|r| r.access)
+}
+
+/// Refuses the request unless the caller's role allows the matched route and method. Methods
+/// without a rule reach the route's own 405.
+pub async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
+    let Some(access) = path.and_then(|path| access(request.method(), &path)) else {
+        return next.run(request).await;
+    };
+    if access == Public {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    if let Allowed(action) = access {
+        if !action.allows(caller.role) {
+            return ApiError::Forbidden(FORBIDDEN.to_string()).into_response();
+        }
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// DRF's message for a refused permission.
+pub const FORBIDDEN: &str = "You do not have permission to perform this action.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_routes_up_with_or_without_the_slash() {
+        assert_eq!(access(&Method::GET, "/api/projects/{id}/"), Some(Allowed(ViewProjects)));
+        assert_eq!(access(&Method::HEAD, "/api/projects/{id}"), Some(Allowed(ViewProjects)));
+        assert_eq!(access(&Method::DELETE, "/api/projects/{id}/"), Some(Allowed(ManageProjects)));
+        assert_eq!(access(&Method::POST, "/api/version/"), None, "no rule: the route's 405 answers");
+    }
+
+    #[test]
+    fn each_route_and_method_has_one_rule() {
+        for (i, a) in RULES.iter().enumerate() {
+            for b in &RULES[i + 1..] {
+                assert!(!(a.path == b.path && a.methods.iter().any(|m| b.methods.contains(m))), "{} has two rules", a.path);
+            }
+        }
+    }
+
+    #[test]
+    fn the_documented_matrix_is_the_enforced_one() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PERMISSIONS.md")).expect("docs/PERMISSIONS.md");
+        assert!(doc.contains(&matrix_markdown()), "docs/PERMISSIONS.md must hold the table of `matrix_markdown()`:\n{}", matrix_markdown());
+    }
+}
