@@ -267,3 +267,16 @@ pub async fn exec<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
+
+/// Whether the database refused a regular expression (PostgreSQL's `invalid_regular_expression`,
+/// for patterns Rust's engine, which checks them first, accepts and PostgreSQL's does not).
+pub fn is_invalid_regex(err: &DbErr) -> bool {
+    let runtime = match err {
+        DbErr::Query(runtime) | DbErr::Exec(runtime) | DbErr::Conn(runtime) => runtime,
+        _ => return false,
+    };
+    match runtime {
+        sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(db)) => db.code().as_deref() == Some("2201B"),
+        _ => false,
+    }
+}

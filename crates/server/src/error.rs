@@ -3,8 +3,9 @@
 //! Label Studio wraps DRF exceptions (`label_studio/core/utils/common.py`,
 //! `custom_exception_handler`) as `{"id", "status_code", "version", "detail", "exc_info"}` plus
 //! `validation_errors` for serializer errors. Handlers return `Result<T, ApiError>`; query code
-//! returns `DbErr`, mapped here: a unique violation is a 409, anything else an opaque 500 whose
-//! cause is logged with the same `id` the client sees.
+//! returns `DbErr`, mapped here: a unique violation is a 409, a regular expression the database
+//! refuses a 400, anything else an opaque 500 whose cause is logged with the same `id` the client
+//! sees.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -143,6 +144,9 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> ApiError {
         if tessera_db::is_unique_violation(&err) {
             return ApiError::Conflict("Object with these values already exists".to_string());
+        }
+        if tessera_db::is_invalid_regex(&err) {
+            return ApiError::BadRequest("Invalid regular expression in a filter.".to_string());
         }
         if let sea_orm::DbErr::RecordNotFound(what) = &err {
             return ApiError::NotFound(what.clone());
