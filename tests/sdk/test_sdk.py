@@ -182,7 +182,7 @@ def test_invite_and_workspace_flow(server):
     assert invite.invite_url == f"/user/signup/?token={invite.token}"
 
     with httpx.Client(base_url=server.base_url, follow_redirects=False) as browser:
-        signed_up = browser.post(f"{invite.invite_url}", data={"email": "invited@example.com", "password": "invited-pass-1"})
+        signed_up = browser.post(f"{invite.invite_url}", data={"email": "invited@example.com", "password": "blue-harbor-72"})
         assert signed_up.status_code == 302
     invited = next(u for u in ls.users.list() if u.email == "invited@example.com")
     organization = ls.users.whoami().active_organization

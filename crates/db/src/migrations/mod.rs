@@ -6,6 +6,7 @@ mod m20261128_000001_core;
 mod m20261129_000001_data_manager;
 mod m20261129_000002_people;
 mod m20261129_000003_task_search;
+mod m20261129_000004_access;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_data_manager::Migration),
             Box::new(m20261129_000002_people::Migration),
             Box::new(m20261129_000003_task_search::Migration),
+            Box::new(m20261129_000004_access::Migration),
         ]
     }
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::entities::{auth_session, jwt_token};
+use crate::entities::{auth_session, jwt_token, login_attempt};
 
 /// Stores a session under the hash of its cookie value.
 pub async fn insert_session<C: ConnectionTrait>(
@@ -32,6 +32,19 @@ pub async fn session_user<C: ConnectionTrait>(conn: &C, key_hash: &str, now: Dat
 /// Ends a session.
 pub async fn delete_session<C: ConnectionTrait>(conn: &C, key_hash: &str) -> Result<(), DbErr> {
     auth_session::Entity::delete_by_id(key_hash.to_string()).exec(conn).await.map(|_| ())
+}
+
+/// Ends every session of a user and blacklists their live personal access tokens (role
+/// changes, deactivation, password changes).
+pub async fn sign_out_everywhere<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    auth_session::Entity::delete_many().filter(auth_session::Column::UserId.eq(user_id)).exec(conn).await?;
+    jwt_token::Entity::update_many()
+        .col_expr(jwt_token::Column::BlacklistedAt, sea_orm::sea_query::Expr::value(now))
+        .filter(jwt_token::Column::UserId.eq(user_id))
+        .filter(jwt_token::Column::BlacklistedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// Records an issued personal access token.
@@ -101,4 +114,51 @@ pub async fn setting_or_insert<C: ConnectionTrait>(conn: &C, key: &str, default:
         Some(row) => row.try_get("", "value"),
         None => Err(DbErr::RecordNotFound(format!("setting {key}"))),
     }
+}
+
+/// When sign-ins are refused for any of these keys, if they are now.
+pub async fn locked_until<C: ConnectionTrait>(conn: &C, keys: &[String], now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let rows = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Key.is_in(keys.iter().cloned()))
+        .filter(login_attempt::Column::LockedUntil.gt(now))
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().filter_map(|r| r.locked_until).max())
+}
+
+/// Counts a failed sign-in for `key`: failures older than `window` start a new count, and the
+/// `limit`-th failure within it locks the key for `lock`.
+pub async fn record_login_failure<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    limit: i32,
+    window: chrono::Duration,
+    lock: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let current = login_attempt::Entity::find_by_id(key.to_string()).one(conn).await?;
+    let (failures, started) = match current {
+        Some(row) if row.window_started_at + window > now => (row.failures + 1, row.window_started_at),
+        _ => (1, now),
+    };
+    let row = login_attempt::ActiveModel {
+        key: Set(key.to_string()),
+        failures: Set(failures),
+        window_started_at: Set(started),
+        locked_until: Set((failures >= limit).then(|| now + lock)),
+    };
+    login_attempt::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(login_attempt::Column::Key)
+                .update_columns([login_attempt::Column::Failures, login_attempt::Column::WindowStartedAt, login_attempt::Column::LockedUntil])
+                .to_owned(),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets the failed sign-ins of `key` (after a successful one).
+pub async fn clear_login_failures<C: ConnectionTrait>(conn: &C, key: &str) -> Result<(), DbErr> {
+    login_attempt::Entity::delete_by_id(key.to_string()).exec(conn).await.map(|_| ())
 }

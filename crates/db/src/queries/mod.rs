@@ -8,6 +8,7 @@ pub mod organizations;
 pub mod predictions;
 pub mod project_members;
 pub mod projects;
+pub mod scim;
 pub mod search;
 pub mod stream;
 pub mod tasks;

@@ -249,3 +249,30 @@ pub async fn set_role<C: ConnectionTrait>(conn: &C, member_id: i64, role: &str, 
         .await
         .map(|_| ())
 }
+
+/// Brings a removed member back with `role`.
+pub async fn restore_member<C: ConnectionTrait>(conn: &C, member_id: i64, role: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    organization_member::Entity::update_many()
+        .col_expr(organization_member::Column::DeletedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(organization_member::Column::Role, Expr::value(role))
+        .col_expr(organization_member::Column::UpdatedAt, Expr::value(now))
+        .filter(organization_member::Column::Id.eq(member_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// The live members of an organization holding `role`, with their users, by user id.
+pub async fn members_with_role<C: ConnectionTrait>(conn: &C, organization_id: i64, role: &str) -> Result<Vec<user::Model>, DbErr> {
+    let ids: Vec<i64> = organization_member::Entity::find()
+        .filter(organization_member::Column::OrganizationId.eq(organization_id))
+        .filter(organization_member::Column::DeletedAt.is_null())
+        .filter(organization_member::Column::Role.eq(role))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    crate::queries::users::find_many(conn, &ids).await
+}

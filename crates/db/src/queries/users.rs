@@ -1,6 +1,7 @@
 //! Users: lookups by id, email and legacy token; creation; organization listings.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -125,6 +126,32 @@ pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, cha
         active.custom_hotkeys = Set(v);
     }
     active.update(conn).await
+}
+
+/// Sets (or clears) a user's avatar path.
+pub async fn set_avatar<C: ConnectionTrait>(conn: &C, user: user::Model, avatar: Option<String>) -> Result<user::Model, DbErr> {
+    let mut active: user::ActiveModel = user.into();
+    active.avatar = Set(avatar);
+    active.update(conn).await
+}
+
+/// Replaces a user's password hash.
+pub async fn set_password<C: ConnectionTrait>(conn: &C, user_id: i64, password_hash: String) -> Result<(), DbErr> {
+    user::Entity::update_many().col_expr(user::Column::Password, Expr::value(password_hash)).filter(user::Column::Id.eq(user_id)).exec(conn).await?;
+    Ok(())
+}
+
+/// Makes `organization_id` the user's active organization.
+pub async fn set_active_organization<C: ConnectionTrait>(conn: &C, user: user::Model, organization_id: i64) -> Result<user::Model, DbErr> {
+    let mut active: user::ActiveModel = user.into();
+    active.active_organization_id = Set(Some(organization_id));
+    active.update(conn).await
+}
+
+/// Deactivates an account: it can no longer sign in or call the API; its work stays.
+pub async fn deactivate<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), DbErr> {
+    user::Entity::update_many().col_expr(user::Column::IsActive, Expr::value(false)).filter(user::Column::Id.eq(user_id)).exec(conn).await?;
+    Ok(())
 }
 
 /// Locks the user's row until the transaction ends (serializes per-user writes on PostgreSQL).

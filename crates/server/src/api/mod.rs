@@ -17,6 +17,7 @@ mod pagination;
 mod predictions;
 mod project_members;
 pub(crate) mod projects;
+pub(crate) mod scim;
 mod stream;
 mod tasks;
 mod tokens;
@@ -88,6 +89,7 @@ pub fn router(state: AppState) -> Router {
     router = drafts::routes(router);
     router = workspaces::routes(router);
     router = project_members::routes(router);
+    router = scim::routes(router);
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))

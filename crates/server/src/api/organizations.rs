@@ -20,6 +20,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::scope;
+use crate::services::accounts;
 use crate::state::AppState;
 
 /// `{token, invite_url}`: the link that signs people up into the caller's organization.
@@ -261,6 +262,7 @@ async fn delete_member(State(state): State<AppState>, caller: Caller, ApiPath((i
         return Err(ApiError::Bare(StatusCode::METHOD_NOT_ALLOWED, "User cannot soft delete self".into()));
     }
     queries::organizations::soft_delete_member(&*txn, member.id, time::now()).await?;
+    accounts::sign_out_everywhere(&txn, member.user_id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -306,6 +308,9 @@ async fn change_role(
         return Err(ApiError::Forbidden("Only an owner grants or removes the owner role.".into()));
     }
     queries::organizations::set_role(&*txn, member.id, role.code(), time::now()).await?;
+    if Role::from_code(&member.role) != Some(role) {
+        accounts::sign_out_everywhere(&txn, user_id).await?;
+    }
     txn.commit().await?;
     let user = queries::users::find(state.db.conn(), user_id).await?.ok_or_else(|| ApiError::no_match("User"))?;
     Ok(Json(MemberOut {

@@ -3,13 +3,15 @@
 //! (`label_studio/users/views.py`). A `requests.Session` can log in the same way and then use the
 //! API with the `sessionid` cookie.
 
-use axum::extract::{State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
-use tessera_db::queries;
+use tessera_db::{queries, time};
 
 use crate::api::slashed;
 use crate::auth::{secrets, session};
@@ -119,19 +121,40 @@ async fn show_login() -> Html<String> {
     login_page("", None)
 }
 
+/// Failed sign-ins an account may have within [`THROTTLE_WINDOW_MINUTES`] before it is locked.
+const ACCOUNT_FAILURES: i32 = 5;
+/// Failed sign-ins one address may have within the window (across accounts) before it is locked.
+const ADDRESS_FAILURES: i32 = 20;
+/// The window failures are counted in, and how long a lock lasts.
+const THROTTLE_WINDOW_MINUTES: i64 = 15;
+
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiQuery(next): ApiQuery<NextParam>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
+    let now = time::now();
+    let account = format!("account:{}", form.email.trim().to_lowercase());
+    let address = format!("address:{}", peer.ip());
+    if let Some(until) = queries::auth::locked_until(state.db.conn(), &[account.clone(), address.clone()], now).await? {
+        let minutes = ((until - now).num_seconds() + 59) / 60;
+        let message = format!("Too many failed sign-in attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
+        return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&form.email, Some(&message))).into_response());
+    }
     let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
     let user = user.filter(|u| u.is_active && secrets::verify_password(&form.password, &u.password));
+    let txn = state.db.write().await?;
     let Some(user) = user else {
+        let (window, lock) = (chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES), chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES));
+        queries::auth::record_login_failure(&*txn, &account, ACCOUNT_FAILURES, window, lock, now).await?;
+        queries::auth::record_login_failure(&*txn, &address, ADDRESS_FAILURES, window, lock, now).await?;
+        txn.commit().await?;
         return Ok(login_page(&form.email, Some("The email and password you entered don't match.")).into_response());
     };
-    let txn = state.db.write().await?;
+    queries::auth::clear_login_failures(&*txn, &account).await?;
     let cookie = session::start(&txn, user.id, form.persist_session.is_some()).await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
@@ -171,12 +194,24 @@ async fn signup(
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return invalid("Enter a valid email address.");
     }
-    let length = form.password.chars().count();
-    if !(8..=128).contains(&length) {
-        return invalid("Please enter a password 8-128 characters long");
+    if let Some(existing) = queries::users::find_by_email(state.db.conn(), &email).await? {
+        // Someone with an account follows another organization's invite: their password
+        // proves who they are, and they join that organization too.
+        let joining = organization_id.filter(|_| existing.is_active && secrets::verify_password(&form.password, &existing.password));
+        let Some(organization_id) = joining else {
+            return invalid("User with this email already exists");
+        };
+        let txn = state.db.write().await?;
+        let user_id = existing.id;
+        if !accounts::join(&txn, existing, organization_id).await? {
+            return invalid("This account was removed from that organization; ask one of its administrators.");
+        }
+        let cookie = session::start(&txn, user_id, true).await?;
+        txn.commit().await?;
+        return Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)));
     }
-    if queries::users::find_by_email(state.db.conn(), &email).await?.is_some() {
-        return invalid("User with this email already exists");
+    if let Some(problem) = accounts::password_problem(&form.password, &email) {
+        return invalid(problem);
     }
     let txn = state.db.write().await?;
     let account = NewAccount {

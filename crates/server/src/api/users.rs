@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
@@ -12,11 +13,13 @@ use tessera_db::entities::user;
 use tessera_db::{queries, time};
 
 use crate::api::{exact, slashed};
-use crate::auth::secrets::random_hex;
+use crate::auth::roles::Role;
+use crate::auth::secrets::{hash_password, random_hex};
 use crate::auth::access::{self, Action};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, Fields, JsonBody};
+use crate::services::accounts::{self, NewAccount};
 use crate::services::render::initials;
 use crate::state::AppState;
 
@@ -134,17 +137,16 @@ async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(id): Ap
 }
 
 /// PATCH/PUT a user's profile. Label Studio applies the writable fields and then refuses a
-/// changed `email` with 405 (`users/api.py`), so we do the same in that order.
+/// changed `email` with 405 (`users/api.py`), so we do the same in that order. The account's
+/// owner may also switch `active_organization` to another organization they belong to, and
+/// change `password` (which signs them out everywhere).
 async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<UserResponse>> {
-    let user = org_user(&state, &caller, id).await?;
-    if user.id != caller.user.id && !Action::ManagePeople.allows(caller.role) {
-        return Err(ApiError::Forbidden(access::FORBIDDEN.to_string()));
-    }
+    let user = own_or_managed_user(&state, &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let changes = queries::users::ProfileChanges {
         first_name: fields.string("first_name"),
@@ -155,9 +157,33 @@ async fn update_user(
         custom_hotkeys: fields.object("custom_hotkeys").map(|map| Value::Object(map).to_string()),
     };
     let email_change = fields.string("email").filter(|email| *email != user.email);
+    let switch_to = fields.integer("active_organization").filter(|id| Some(*id) != user.active_organization_id);
+    let new_password = fields.string("password");
     fields.finish()?;
+    let own = user.id == caller.user.id;
+    if let Some(organization) = switch_to {
+        let member = queries::organizations::membership(state.db.conn(), organization, user.id).await?;
+        if !own || member.is_none() {
+            return Err(ApiError::field("active_organization", format!("Invalid pk \"{organization}\" - object does not exist.")));
+        }
+    }
+    if let Some(password) = &new_password {
+        if !own {
+            return Err(ApiError::Forbidden("Only the account's owner changes its password.".into()));
+        }
+        if let Some(problem) = accounts::password_problem(password, &user.email) {
+            return Err(ApiError::field("password", problem));
+        }
+    }
     let txn = state.db.write().await?;
-    let user = queries::users::update_profile(&*txn, user, changes).await?;
+    let mut user = queries::users::update_profile(&*txn, user, changes).await?;
+    if let Some(organization) = switch_to {
+        user = queries::users::set_active_organization(&*txn, user, organization).await?;
+    }
+    if let Some(password) = &new_password {
+        queries::users::set_password(&*txn, user.id, hash_password(password).map_err(ApiError::Internal)?).await?;
+        accounts::sign_out_everywhere(&txn, user.id).await?;
+    }
     txn.commit().await?;
     if email_change.is_some() {
         return Err(ApiError::MethodNotAllowed("Cannot update read-only field: email".to_string()));
@@ -207,9 +233,164 @@ async fn update_hotkeys(State(state): State<AppState>, caller: Caller, JsonBody(
     Ok(Json(Hotkeys { custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Null) }))
 }
 
+/// `POST /api/users/`: creates a user in the caller's organization (an annotator until given
+/// another role). Label Studio requires `username`; Tessera also requires `email` (accounts sign
+/// in with it). An optional `password` follows the sign-up rules; without one the account cannot
+/// sign in with a password.
+async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<UserResponse>)> {
+    let mut fields = Fields::new(&body)?;
+    let email = fields.string("email").map(|e| e.trim().to_lowercase());
+    let password = fields.string("password");
+    let changes = queries::users::ProfileChanges {
+        first_name: fields.string("first_name"),
+        last_name: fields.string("last_name"),
+        username: fields.string("username"),
+        phone: fields.string("phone"),
+        allow_newsletters: fields.nullable_bool("allow_newsletters"),
+        custom_hotkeys: None,
+    };
+    if changes.username.as_deref().is_none_or(str::is_empty) {
+        fields.error("username", "This field is required.");
+    }
+    match &email {
+        None => fields.error("email", "This field is required."),
+        Some(e) if !is_email(e) => fields.error("email", "Enter a valid email address."),
+        Some(e) => {
+            if let Some(problem) = password.as_deref().and_then(|p| accounts::password_problem(p, e)) {
+                fields.error("password", problem);
+            }
+        }
+    }
+    fields.finish()?;
+    let email = email.expect("validated");
+    let txn = state.db.write().await?;
+    if queries::users::find_by_email(&*txn, &email).await?.is_some() {
+        return Err(ApiError::field("email", "user with this email address already exists."));
+    }
+    let account = NewAccount {
+        email: &email,
+        password: password.as_deref().unwrap_or_default(),
+        api_token: None,
+        allow_newsletters: None,
+        username_from_email: true,
+        organization_id: Some(caller.organization_id),
+    };
+    let user = accounts::create(&txn, account).await.map_err(ApiError::Internal)?;
+    let user = queries::users::update_profile(&*txn, user, changes).await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(user_response(&state, user).await?)))
+}
+
+fn is_email(text: &str) -> bool {
+    matches!(text.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+}
+
+/// `DELETE /api/users/{id}/`: removes the user from the caller's organization and signs them
+/// out; an account left in no organization is deactivated. Their annotations stay (Label Studio
+/// deletes the account; see docs/COMPATIBILITY.md). Owners may; nobody deletes an owner.
+async fn delete_user(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    let user = org_user(&state, &caller, id).await?;
+    let txn = state.db.write().await?;
+    let member = queries::organizations::membership(&*txn, caller.organization_id, user.id).await?.ok_or_else(|| ApiError::no_match("User"))?;
+    if user.id == caller.user.id || Role::from_code(&member.role) == Some(Role::Owner) {
+        return Err(ApiError::Forbidden("The organization owner cannot be deleted".into()));
+    }
+    queries::organizations::soft_delete_member(&*txn, member.id, time::now()).await?;
+    if queries::organizations::of_user(&*txn, user.id).await?.is_empty() {
+        queries::users::deactivate(&*txn, user.id).await?;
+    }
+    accounts::sign_out_everywhere(&txn, user.id).await?;
+    txn.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Largest avatar accepted.
+const AVATAR_MAX_BYTES: usize = 1024 * 1024;
+
+/// `POST /api/users/{id}/avatar` (multipart field `avatar`: PNG, JPEG or GIF up to 1 MiB)
+/// and `DELETE`: the caller's own avatar, or anyone's for those who manage people.
+async fn upload_avatar(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, request: Request) -> ApiResult<Json<Value>> {
+    let user = own_or_managed_user(&state, &caller, id).await?;
+    let mut multipart = Multipart::from_request(request, &state).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let mut image = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| ApiError::BadRequest(e.body_text()))? {
+        if field.name() != Some("avatar") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_lowercase();
+        let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        image = Some((name, bytes));
+    }
+    let (name, bytes) = image.ok_or_else(|| ApiError::BadRequest("No avatar file in the request (field \"avatar\").".into()))?;
+    let extension = name.rsplit_once('.').map(|(_, ext)| ext).filter(|ext| ["png", "jpg", "jpeg", "gif"].contains(ext));
+    let Some(extension) = extension else {
+        return Err(ApiError::BadRequest("Please upload a valid image file with extensions: JPEG, JPG, GIF, or PNG.".into()));
+    };
+    if !looks_like_image(&bytes) {
+        return Err(ApiError::BadRequest("Can't read image, try another one".into()));
+    }
+    if bytes.len() > AVATAR_MAX_BYTES {
+        return Err(ApiError::BadRequest("Avatar file size may not exceed 1024.0 kb".into()));
+    }
+    let file = format!("avatars/{}-{}.{extension}", user.id, random_hex(8));
+    let path = state.config.media_root().join(&file);
+    tokio::fs::create_dir_all(path.parent().expect("avatars dir")).await.map_err(|e| ApiError::Internal(e.into()))?;
+    tokio::fs::write(&path, &bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let txn = state.db.write().await?;
+    let old = user.avatar.clone();
+    queries::users::set_avatar(&*txn, user, Some(format!("/data/{file}"))).await?;
+    txn.commit().await?;
+    remove_avatar_file(&state, old.as_deref()).await;
+    Ok(Json(serde_json::json!({"detail": "avatar saved"})))
+}
+
+async fn delete_avatar(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+    let user = own_or_managed_user(&state, &caller, id).await?;
+    let txn = state.db.write().await?;
+    let old = user.avatar.clone();
+    queries::users::set_avatar(&*txn, user, None).await?;
+    txn.commit().await?;
+    remove_avatar_file(&state, old.as_deref()).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether the bytes start like a PNG, JPEG or GIF file.
+fn looks_like_image(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) || bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a")
+}
+
+/// Removes a replaced avatar's file (best effort: a leftover file harms nothing).
+async fn remove_avatar_file(state: &AppState, url: Option<&str>) {
+    if let Some(file) = url.and_then(|u| u.strip_prefix("/data/")).filter(|f| f.starts_with("avatars/") && !f.contains("..")) {
+        let _ = tokio::fs::remove_file(state.config.media_root().join(file)).await;
+    }
+}
+
+/// `GET /data/avatars/{name}`: an avatar, for any signed-in member.
+async fn serve_avatar(State(state): State<AppState>, ApiPath(name): ApiPath<String>) -> ApiResult<Response> {
+    if name.contains('/') || name.contains("..") {
+        return Err(ApiError::NotFound("Not found.".into()));
+    }
+    let file = tokio::fs::read(state.config.media_root().join("avatars").join(&name)).await.map_err(|_| ApiError::NotFound("Not found.".into()))?;
+    let mime = mime_guess::from_path(&name).first_or_octet_stream();
+    Ok(([(header::CONTENT_TYPE, mime.to_string())], file).into_response())
+}
+
+/// A user of the caller's organization whom the caller may change: themselves, or anyone for
+/// those who manage people.
+async fn own_or_managed_user(state: &AppState, caller: &Caller, id: i64) -> ApiResult<user::Model> {
+    let user = org_user(state, caller, id).await?;
+    if user.id != caller.user.id && !Action::ManagePeople.allows(caller.role) {
+        return Err(ApiError::Forbidden(access::FORBIDDEN.to_string()));
+    }
+    Ok(user)
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = slashed(router, "/api/users/", get(list_users));
-    let router = slashed(router, "/api/users/{id}/", get(get_user).patch(update_user).put(update_user));
+    let router = slashed(router, "/api/users/", get(list_users).post(create_user));
+    let router = slashed(router, "/api/users/{id}/", get(get_user).patch(update_user).put(update_user).delete(delete_user));
+    let router = slashed(router, "/api/users/{id}/avatar/", post(upload_avatar).delete(delete_avatar));
+    let router = exact(router, "/data/avatars/{name}", get(serve_avatar));
     let router = exact(router, "/api/current-user/whoami", get(whoami));
     let router = exact(router, "/api/current-user/token", get(get_token));
     let router = slashed(router, "/api/current-user/hotkeys/", get(get_hotkeys).patch(update_hotkeys));

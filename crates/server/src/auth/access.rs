@@ -10,12 +10,13 @@
 //! only their own annotations) live with the lookups in `services::scope`.
 
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
-use axum::http::Method;
+use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::roles::Role;
 use super::Caller;
+use crate::api::scim;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -48,11 +49,13 @@ pub enum Action {
     ViewOrganization,
     /// Change the organization, invite people, change roles, remove members.
     ManagePeople,
+    /// Delete user accounts (Label Studio: the organization's owner only).
+    DeleteUsers,
 }
 
 impl Action {
     /// Every action, in the order of the documented matrix.
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewProjects,
         Action::ManageProjects,
         Action::ImportData,
@@ -65,6 +68,7 @@ impl Action {
         Action::ManageWorkspaces,
         Action::ViewOrganization,
         Action::ManagePeople,
+        Action::DeleteUsers,
     ];
 
     /// The permission matrix. Deactivated and not-activated members may do nothing.
@@ -82,6 +86,7 @@ impl Action {
             | Action::ManagePredictions
             | Action::ManageWorkspaces => matches!(role, Owner | Administrator | Manager),
             Action::ManagePeople => matches!(role, Owner | Administrator),
+            Action::DeleteUsers => role == Owner,
         }
     }
 
@@ -99,7 +104,8 @@ impl Action {
             Action::ViewWorkspaces => "View own workspaces",
             Action::ManageWorkspaces => "Create, change and delete workspaces; their members and projects",
             Action::ViewOrganization => "View the organization and its members",
-            Action::ManagePeople => "Change the organization; invite link; roles; remove members",
+            Action::ManagePeople => "Change the organization; invite link; roles; remove members; create users",
+            Action::DeleteUsers => "Delete users",
         }
     }
 }
@@ -132,6 +138,8 @@ pub enum Access {
     Member,
     /// Active members whose role allows the action.
     Allowed(Action),
+    /// An identity provider holding the organization's SCIM token (`api::scim`).
+    Scim,
 }
 
 /// The access to `methods` of `path` (a route as registered, without its trailing slash).
@@ -146,7 +154,7 @@ const fn rule(path: &'static str, methods: &'static [&'static str], access: Acce
     Rule { path, methods, access }
 }
 
-use Access::{Allowed, Member, Public};
+use Access::{Allowed, Member, Public, Scim};
 use Action::*;
 
 const READ: &[&str] = &["GET"];
@@ -166,10 +174,14 @@ pub const RULES: &[Rule] = &[
     rule("/api/current-user/token", READ, Member),
     rule("/api/current-user/hotkeys", &["GET", "PATCH"], Member),
     rule("/api/current-user/reset-token", &["POST"], Member),
-    // A user's own profile is theirs to change; other profiles need `ManagePeople` (checked
-    // by the handler, which knows whose profile it is).
+    // A user's own profile and avatar are theirs to change; other people's need `ManagePeople`
+    // (checked by the handler, which knows whose they are).
     rule("/api/users", READ, Allowed(ViewOrganization)),
+    rule("/api/users", &["POST"], Allowed(ManagePeople)),
     rule("/api/users/{id}", &["GET", "PUT", "PATCH"], Allowed(ViewOrganization)),
+    rule("/api/users/{id}", &["DELETE"], Allowed(DeleteUsers)),
+    rule("/api/users/{id}/avatar", &["POST", "DELETE"], Allowed(ViewOrganization)),
+    rule("/data/avatars/{name}", READ, Member),
     rule("/api/organizations", READ, Allowed(ViewOrganization)),
     rule("/api/organizations/{id}", READ, Allowed(ViewOrganization)),
     rule("/api/organizations/{id}", &["PATCH"], Allowed(ManagePeople)),
@@ -236,6 +248,14 @@ pub const RULES: &[Rule] = &[
     rule("/api/dm/views/reset", &["DELETE"], Allowed(BrowseTasks)),
     rule("/api/dm/views/order", &["POST"], Allowed(BrowseTasks)),
     rule("/api/dm/views/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(BrowseTasks)),
+    rule("/api/scim/token", &["POST", "DELETE"], Allowed(ManagePeople)),
+    rule("/scim/v2/ServiceProviderConfig", READ, Scim),
+    rule("/scim/v2/ResourceTypes", READ, Scim),
+    rule("/scim/v2/Schemas", READ, Scim),
+    rule("/scim/v2/Users", &["GET", "POST"], Scim),
+    rule("/scim/v2/Users/{id}", &["GET", "PUT", "PATCH", "DELETE"], Scim),
+    rule("/scim/v2/Groups", &["GET", "POST"], Scim),
+    rule("/scim/v2/Groups/{id}", &["GET", "PUT", "PATCH", "DELETE"], Scim),
 ];
 
 /// A route as the rules name it: without the trailing slash Label Studio's routes may have.
@@ -268,6 +288,18 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
     };
     if access == Public {
         return next.run(request).await;
+    }
+    if access == Scim {
+        let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        return match scim::client_of(&state, authorization.as_deref()).await {
+            Ok(Some(client)) => {
+                let mut request = request;
+                request.extensions_mut().insert(client);
+                next.run(request).await
+            }
+            Ok(None) => scim::ScimError::new(StatusCode::UNAUTHORIZED, None, "A valid SCIM bearer token is required").into_response(),
+            Err(err) => err.into_response(),
+        };
     }
     let (mut parts, body) = request.into_parts();
     let caller = match Caller::from_request_parts(&mut parts, &state).await {

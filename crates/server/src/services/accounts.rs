@@ -17,6 +17,8 @@ pub const ROLE_MEMBER: Role = Role::Annotator;
 /// What a new account is made of.
 pub struct NewAccount<'a> {
     pub email: &'a str,
+    /// Empty for an account that cannot sign in with a password (created by an administrator
+    /// or by SCIM).
     pub password: &'a str,
     pub api_token: Option<&'a str>,
     pub allow_newsletters: Option<bool>,
@@ -41,7 +43,8 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
         NewUser {
             email: &email,
             username: &username,
-            password_hash: hash_password(account.password)?,
+            // No password: an empty hash, which no password matches.
+            password_hash: if account.password.is_empty() { String::new() } else { hash_password(account.password)? },
             api_token: account.api_token.map(str::to_string).unwrap_or_else(|| random_hex(20)),
             first_name: "",
             last_name: "",
@@ -59,4 +62,67 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
         }
     };
     Ok(user)
+}
+
+/// Makes an existing user a member (an annotator) of another organization, now their active
+/// one; a live member just switches to it. False for someone removed from it, who stays out.
+pub async fn join(txn: &WriteTxn, user: user::Model, organization_id: i64) -> anyhow::Result<bool> {
+    match queries::organizations::member(&**txn, organization_id, user.id).await? {
+        Some(member) if member.deleted_at.is_some() => Ok(false),
+        Some(_) => {
+            queries::users::set_active_organization(&**txn, user, organization_id).await?;
+            Ok(true)
+        }
+        None => {
+            queries::organizations::add_member(&**txn, organization_id, user, ROLE_MEMBER.code(), time::now()).await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Passwords refused as too common (the head of the usual leaked-password lists).
+const COMMON_PASSWORDS: &[&str] = &[
+    "password", "password1", "password12", "password123", "12345678", "123456789", "1234567890", "qwertyui",
+    "qwerty123", "iloveyou", "abc12345", "11111111", "00000000", "sunshine", "princess", "football", "baseball",
+    "welcome1", "admin123", "letmein1", "trustno1", "superman", "passw0rd", "changeme", "labelstudio",
+];
+
+/// Why `password` is not acceptable for the account `email`, if it is not: Label Studio's
+/// length rule, then Django's numeric, similarity and common-password rules.
+pub fn password_problem(password: &str, email: &str) -> Option<&'static str> {
+    if !(8..=128).contains(&password.chars().count()) {
+        return Some("Please enter a password 8-128 characters long");
+    }
+    if password.chars().all(|c| c.is_ascii_digit()) {
+        return Some("This password is entirely numeric.");
+    }
+    let lowered = password.to_lowercase();
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    if lowered == email.to_lowercase() || (local.chars().count() >= 4 && lowered.contains(&local)) {
+        return Some("The password is too similar to the email.");
+    }
+    if COMMON_PASSWORDS.contains(&lowered.as_str()) {
+        return Some("This password is too common.");
+    }
+    None
+}
+
+/// Ends every session and personal access token of a user whose standing changed (role,
+/// deactivation, password): they sign in again under the new rules.
+pub async fn sign_out_everywhere(txn: &WriteTxn, user_id: i64) -> Result<(), sea_orm::DbErr> {
+    queries::auth::sign_out_everywhere(&**txn, user_id, time::now()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::password_problem;
+
+    #[test]
+    fn password_rules() {
+        assert_eq!(password_problem("short", "a@b.c"), Some("Please enter a password 8-128 characters long"));
+        assert_eq!(password_problem("1234567890123", "a@b.c"), Some("This password is entirely numeric."));
+        assert_eq!(password_problem("xx-maria.k-xx", "maria.k@example.com"), Some("The password is too similar to the email."));
+        assert_eq!(password_problem("Password123", "a@b.c"), Some("This password is too common."));
+        assert_eq!(password_problem("long-enough-1", "a@b.c"), None);
+    }
 }

@@ -171,7 +171,7 @@ impl TestApp {
         let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let reply = client
             .post(format!("{}/user/signup/", self.base))
-            .form(&[("email", email), ("password", "another-pass-1")])
+            .form(&[("email", email), ("password", "blue-harbor-72")])
             .send()
             .await
             .unwrap();

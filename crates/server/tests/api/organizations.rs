@@ -10,7 +10,7 @@ async fn signup_with(app: &TestApp, email: &str, token: &str) -> (StatusCode, Op
     let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let reply = client
         .post(format!("{}/user/signup/?token={token}", app.base))
-        .form(&[("email", email), ("password", "invited-pass-1")])
+        .form(&[("email", email), ("password", "blue-harbor-72")])
         .send()
         .await
         .unwrap();
