@@ -199,3 +199,27 @@ def test_invite_and_workspace_flow(server):
     assert ls.workspaces.get(workspace.id).projects_count == 1
     ls.projects.members.add(project.id, user=invited.id)
     assert [m.id for m in ls.projects.members.paginated.list(project.id)] == [invited.id]
+
+
+def test_people_through_the_sdk(server):
+    """Users created and removed by the owner, a role given to one, and the email invitation
+    endpoint (no SMTP server here: a clear 400)."""
+    from label_studio_sdk.core.api_error import ApiError
+
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    user = ls.users.create(username="sdk-made", email="sdk-made@example.com", first_name="Made")
+    assert user.email == "sdk-made@example.com" and user.first_name == "Made"
+    assert any(u.id == user.id for u in ls.users.list())
+
+    project = ls.projects.create(title="Members only", label_config=CONFIG)
+    organization = ls.users.whoami().active_organization
+    ls.organizations.members.update(organization, user_id=user.id, role="AN")
+
+    try:
+        ls.organizations.invites.send_email(emails=["friend@example.com"], role="AN", projects=[project.id])
+        raise AssertionError("send_email needs an SMTP server")
+    except ApiError as error:
+        assert error.status_code == 400 and "SMTP" in str(error.body)
+
+    ls.users.delete(user.id)
+    assert all(u.id != user.id for u in ls.users.list())

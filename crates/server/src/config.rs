@@ -50,6 +50,17 @@ pub struct ServeArgs {
     /// Seconds a task handed out by `/next` stays reserved for its annotator.
     #[arg(long, env = "LABEL_STUDIO_TASK_LOCK_TTL", default_value_t = 86400)]
     pub task_lock_ttl: u64,
+    /// SMTP server for invite emails (`smtp://user:pass@host:587?tls=required`, `smtps://...`);
+    /// without one, invites are shared as links only.
+    #[arg(long, env = "TESSERA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of Tessera's emails.
+    #[arg(long, env = "FROM_EMAIL", default_value = "Tessera <noreply@localhost>")]
+    pub from_email: String,
+    /// The address people reach Tessera at, for links in emails (`https://label.example.com`);
+    /// by default the address the request came to.
+    #[arg(long, env = "LABEL_STUDIO_HOST")]
+    pub public_url: Option<String>,
 }
 
 /// The validated configuration the application runs with.
@@ -68,6 +79,9 @@ pub struct Config {
     pub disable_signup_without_link: bool,
     pub quiet: bool,
     pub task_lock_ttl: u64,
+    pub smtp_url: Option<String>,
+    pub from_email: String,
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -97,6 +111,9 @@ impl Config {
             disable_signup_without_link: args.disable_signup_without_link,
             quiet: args.quiet,
             task_lock_ttl: args.task_lock_ttl,
+            smtp_url: args.smtp_url.filter(|s| !s.is_empty()),
+            from_email: args.from_email,
+            public_url: args.public_url.filter(|s| !s.is_empty()).map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 

@@ -4,6 +4,7 @@ pub mod annotation;
 pub mod auth_session;
 pub mod draft;
 pub mod file_upload;
+pub mod invite;
 pub mod jwt_token;
 pub mod login_attempt;
 pub mod organization;

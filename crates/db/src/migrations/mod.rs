@@ -7,6 +7,7 @@ mod m20261129_000001_data_manager;
 mod m20261129_000002_people;
 mod m20261129_000003_task_search;
 mod m20261129_000004_access;
+mod m20261129_000005_invites;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_people::Migration),
             Box::new(m20261129_000003_task_search::Migration),
             Box::new(m20261129_000004_access::Migration),
+            Box::new(m20261129_000005_invites::Migration),
         ]
     }
 }

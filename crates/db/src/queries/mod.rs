@@ -4,6 +4,7 @@ pub mod annotations;
 pub mod auth;
 pub mod drafts;
 pub mod file_uploads;
+pub mod invites;
 pub mod organizations;
 pub mod predictions;
 pub mod project_members;

@@ -11,8 +11,9 @@ mod dm;
 mod drafts;
 mod exports;
 mod imports;
+mod invite_emails;
 mod meta;
-mod organizations;
+pub(crate) mod organizations;
 mod pagination;
 mod predictions;
 mod project_members;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
     router = user_pages::routes(router);
     router = users::routes(router);
     router = organizations::routes(router);
+    router = invite_emails::routes(router);
     router = tokens::routes(router);
     router = projects::routes(router);
     router = tasks::routes(router);

@@ -25,12 +25,12 @@ use crate::state::AppState;
 
 /// `{token, invite_url}`: the link that signs people up into the caller's organization.
 #[derive(Serialize)]
-struct Invite {
-    token: String,
-    invite_url: String,
+pub(crate) struct Invite {
+    pub token: String,
+    pub invite_url: String,
 }
 
-fn invite_of(organization: organization::Model) -> Invite {
+pub(crate) fn invite_of(organization: organization::Model) -> Invite {
     let invite_url = format!("/user/signup/?token={}", organization.token);
     Invite { token: organization.token, invite_url }
 }

@@ -25,6 +25,8 @@ struct NextParam {
     next: Option<String>,
     /// The organization's invite token (`/user/signup/?token=`).
     token: Option<String>,
+    /// The invited address, filled into the sign-up form (links in invitation emails).
+    email: Option<String>,
 }
 
 #[cfg(test)]
@@ -178,7 +180,7 @@ async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Option
 
 async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<NextParam>) -> ApiResult<Html<String>> {
     check_invite(&state, next.token.as_deref()).await?;
-    Ok(signup_page("", None))
+    Ok(signup_page(next.email.as_deref().unwrap_or_default(), None))
 }
 
 async fn signup(

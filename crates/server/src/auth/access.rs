@@ -191,6 +191,8 @@ pub const RULES: &[Rule] = &[
     rule("/api/organizations/{id}/memberships/{user_id}", &["DELETE"], Allowed(ManagePeople)),
     rule("/api/invite", READ, Allowed(ManagePeople)),
     rule("/api/invite/reset-token", &["POST"], Allowed(ManagePeople)),
+    rule("/api/invite/send-email", &["POST"], Allowed(ManagePeople)),
+    rule("/api/invite/revoke", &["POST"], Allowed(ManagePeople)),
     rule("/api/workspaces", READ, Allowed(ViewWorkspaces)),
     rule("/api/workspaces", &["POST"], Allowed(ManageWorkspaces)),
     rule("/api/workspaces/{id}", READ, Allowed(ViewWorkspaces)),

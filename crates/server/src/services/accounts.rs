@@ -55,7 +55,11 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
     )
     .await?;
     let user = match organization {
-        Some(org) => queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER.code(), now).await?,
+        Some(org) => {
+            let user = queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER.code(), now).await?;
+            accept_invite(txn, org.id, user.id, &email).await?;
+            user
+        }
         None => {
             let org = queries::organizations::insert(&**txn, DEFAULT_ORGANIZATION_TITLE, random_hex(20), user.id, now).await?;
             queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER.code(), now).await?
@@ -74,10 +78,36 @@ pub async fn join(txn: &WriteTxn, user: user::Model, organization_id: i64) -> an
             Ok(true)
         }
         None => {
+            let (user_id, email) = (user.id, user.email.clone());
             queries::organizations::add_member(&**txn, organization_id, user, ROLE_MEMBER.code(), time::now()).await?;
+            accept_invite(txn, organization_id, user_id, &email).await?;
             Ok(true)
         }
     }
+}
+
+/// Gives a new member what a pending email invitation to the organization promised (role,
+/// projects, workspaces of that organization) and retires the invitation.
+async fn accept_invite(txn: &WriteTxn, organization_id: i64, user_id: i64, email: &str) -> anyhow::Result<()> {
+    let Some(invite) = queries::invites::take(&**txn, organization_id, email).await? else { return Ok(()) };
+    let now = time::now();
+    if let (Some(role), Some(member)) = (Role::from_code(&invite.role), queries::organizations::membership(&**txn, organization_id, user_id).await?) {
+        queries::organizations::set_role(&**txn, member.id, role.code(), now).await?;
+    }
+    let ids = |text: &str| serde_json::from_str::<Vec<i64>>(text).unwrap_or_default();
+    let viewer = queries::projects::Viewer::organization(organization_id);
+    for project in ids(&invite.project_ids) {
+        // Projects or workspaces deleted since the invitation are skipped.
+        if queries::projects::find(&**txn, viewer, project).await?.is_some() {
+            queries::project_members::add(&**txn, project, user_id, now).await?;
+        }
+    }
+    for workspace in ids(&invite.workspace_ids) {
+        if queries::workspaces::find(&**txn, organization_id, workspace).await?.is_some() {
+            queries::workspaces::add_member(&**txn, workspace, user_id, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Passwords refused as too common (the head of the usual leaked-password lists).

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod dm;
 pub mod export;
 pub mod import;
+pub mod mail;
 pub mod next_task;
 pub mod overlap;
 pub mod projects;

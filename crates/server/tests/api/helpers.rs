@@ -83,6 +83,9 @@ impl TestApp {
             disable_signup_without_link: false,
             quiet: true,
             task_lock_ttl: 86400,
+            smtp_url: None,
+            from_email: "Tessera <noreply@example.com>".into(),
+            public_url: None,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();
@@ -257,4 +260,58 @@ pub const TEXT_CONFIG: &str = r#"<View>
 /// A choices region for `sentiment`.
 pub fn choice(label: &str) -> Value {
     json!([{"id": "r1", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}])
+}
+
+/// A local SMTP server that keeps what it receives: enough of RFC 5321 for a real client.
+/// With `refuse_recipients`, every `RCPT TO` is refused (550).
+pub struct SmtpSink {
+    pub url: String,
+    pub messages: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start(refuse_recipients: bool) -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("smtp://{}", listener.local_addr().unwrap());
+        let messages = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = messages.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let (read, mut write) = socket.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    write.write_all(b"220 sink ready\r\n").await.ok();
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250 sink\r\n",
+                            "RCPT" if refuse_recipients => b"550 no such mailbox\r\n",
+                            "DATA" => {
+                                write.write_all(b"354 go ahead\r\n").await.ok();
+                                let mut message = String::new();
+                                while let Ok(Some(data)) = lines.next_line().await {
+                                    if data == "." {
+                                        break;
+                                    }
+                                    message.push_str(&data);
+                                    message.push('\n');
+                                }
+                                kept.lock().unwrap().push(message);
+                                b"250 queued\r\n"
+                            }
+                            "QUIT" => {
+                                write.write_all(b"221 bye\r\n").await.ok();
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        write.write_all(reply).await.ok();
+                    }
+                });
+            }
+        });
+        SmtpSink { url, messages }
+    }
 }

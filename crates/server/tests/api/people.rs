@@ -223,3 +223,93 @@ async fn people_belong_to_several_organizations_and_switch_between_them() {
     let bad = app.call_as(&token, Method::PATCH, &format!("/api/users/{id}/"), Some(json!({"active_organization": 999999}))).await.expect(400);
     assert!(bad.body["validation_errors"]["active_organization"][0].as_str().unwrap().contains("does not exist"));
 }
+
+/// Undoes quoted-printable (the body encoding mail clients decode for long lines).
+fn quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn invitations_by_email_grant_their_role_projects_and_workspaces() {
+    let without = TestApp::spawn().await;
+    let refused = without.post("/api/invite/send-email", json!({"emails": ["a@example.com"]})).await.expect(400);
+    assert!(refused.body["detail"].as_str().unwrap().contains("SMTP"), "{}", refused.body);
+
+    let sink = crate::helpers::SmtpSink::start(false).await;
+    let url = sink.url.clone();
+    let app = TestApp::spawn_with(move |config| config.smtp_url = Some(url)).await;
+    let project = app.create_project(crate::helpers::TEXT_CONFIG).await;
+    let workspace = app.post("/api/workspaces/", json!({"title": "Team"})).await.expect(201).body["id"].as_i64().unwrap();
+
+    let bad_role = app.post("/api/invite/send-email", json!({"emails": ["x@example.com"], "role": "OW"})).await.expect(400);
+    assert_eq!(bad_role.body["validation_errors"]["role"][0], "\"OW\" is not a valid choice.");
+    let bad_project = app.post("/api/invite/send-email", json!({"emails": ["x@example.com"], "projects": [999999]})).await.expect(400);
+    assert!(bad_project.body["validation_errors"]["projects"][0].as_str().unwrap().contains("does not exist"));
+    let bad_email = app.post("/api/invite/send-email", json!({"emails": ["not-an-address"]})).await.expect(400);
+    assert_eq!(bad_email.body["validation_errors"]["emails"][0], "Enter a valid email address.");
+    assert!(sink.messages.lock().unwrap().is_empty(), "refused requests send nothing");
+
+    let sent = app
+        .post("/api/invite/send-email", json!({"emails": ["Maker@Example.com", "late@example.com"], "role": "MA", "projects": [project], "workspaces": [workspace]}))
+        .await
+        .expect(200);
+    assert_eq!(sent.body["emails"], json!(["maker@example.com", "late@example.com"]));
+    let messages: Vec<String> = sink.messages.lock().unwrap().iter().map(|m| quoted_printable(m)).collect();
+    assert_eq!(messages.len(), 2);
+    assert!(messages[0].contains("To: maker@example.com"), "{}", messages[0]);
+    let link = messages[0].lines().find(|l| l.contains("/user/signup/?token=")).unwrap().trim().to_string();
+    assert!(link.starts_with(&app.base) && link.ends_with("&email=maker%40example%2Ecom"), "{link}");
+
+    // The link shows the sign-up form with the address; signing up grants the invitation.
+    let page = browser().get(&link).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("value=\"maker@example.com\""));
+    let client = browser();
+    let joined = client.post(&link).form(&[("email", "maker@example.com"), ("password", "quiet-lantern-58")]).send().await.unwrap();
+    assert_eq!(joined.status(), StatusCode::FOUND);
+    let token: Value = client.get(format!("{}/api/current-user/token", app.base)).send().await.unwrap().json().await.unwrap();
+    let token = token["token"].as_str().unwrap().to_string();
+    let me = app.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].as_i64().unwrap();
+    let org = organization_id(&app).await;
+    let members = app.get(&format!("/api/organizations/{org}/memberships?page_size=-1")).await.body;
+    let list = members.get("results").unwrap_or(&members).as_array().unwrap().clone();
+    let role = list.iter().find(|m| m["user"]["id"] == me).unwrap()["role"].clone();
+    assert_eq!(role, "MA");
+    app.call_as(&token, Method::GET, &format!("/api/projects/{project}/"), None).await.expect(200);
+    let in_workspace: Vec<Value> = app.get(&format!("/api/workspaces/{workspace}/memberships/")).await.body.as_array().unwrap().clone();
+    assert!(in_workspace.iter().any(|m| m["user"]["id"] == me || m["user"] == me));
+
+    // A withdrawn invitation grants nothing: that person joins as an annotator.
+    app.post("/api/invite/revoke", json!({"email": "late@example.com"})).await.expect(204);
+    app.post("/api/invite/revoke", json!({"email": "late@example.com"})).await.expect(404);
+    let late = browser().post(&link).form(&[("email", "late@example.com"), ("password", "quiet-lantern-58")]).send().await.unwrap();
+    assert_eq!(late.status(), StatusCode::FOUND);
+    let members = app.get(&format!("/api/organizations/{org}/memberships?page_size=-1")).await.body;
+    let list = members.get("results").unwrap_or(&members).as_array().unwrap().clone();
+    assert_eq!(list.iter().find(|m| m["user"]["email"] == "late@example.com").unwrap()["role"], "AN");
+}
+
+#[tokio::test]
+async fn an_unsendable_invitation_is_not_kept() {
+    let sink = crate::helpers::SmtpSink::start(true).await;
+    let url = sink.url.clone();
+    let app = TestApp::spawn_with(move |config| config.smtp_url = Some(url)).await;
+    let failed = app.post("/api/invite/send-email", json!({"emails": ["bounce@example.com"], "role": "RE"})).await.expect(502);
+    assert!(failed.body["detail"].as_str().unwrap().contains("bounce@example.com"), "{}", failed.body);
+    app.post("/api/invite/revoke", json!({"email": "bounce@example.com"})).await.expect(404);
+}
