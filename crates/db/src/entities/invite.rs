@@ -9,11 +9,14 @@ pub struct Model {
     pub id: i64,
     pub organization_id: i64,
     pub email: String,
+    /// SHA-256 of the secret in the invitation's link.
+    pub token_hash: String,
     pub role: String,
     pub project_ids: String,
     pub workspace_ids: String,
     pub invited_by_id: Option<i64>,
     pub created_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,5 @@
 //! Invitations by email: who was invited to an organization, with which role, projects and
-//! workspaces, until they sign up.
+//! workspaces, under which secret (its SHA-256) and until when.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, big_integer_null, string, text, timestamp_with_time_zone};
@@ -25,11 +25,13 @@ impl MigrationTrait for Migration {
                     .col(id())
                     .col(big_integer(Alias::new("organization_id")))
                     .col(string(Alias::new("email")))
+                    .col(string(Alias::new("token_hash")))
                     .col(string(Alias::new("role")))
                     .col(text(Alias::new("project_ids")))
                     .col(text(Alias::new("workspace_ids")))
                     .col(big_integer_null(Alias::new("invited_by_id")))
                     .col(timestamp_with_time_zone(Alias::new("created_at")))
+                    .col(timestamp_with_time_zone(Alias::new("expires_at")))
                     .foreign_key(&mut fk("invites", "organization_id", "organizations", Cascade))
                     .foreign_key(&mut fk("invites", "invited_by_id", "users", SetNull))
                     .take(),

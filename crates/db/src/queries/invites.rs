@@ -10,6 +10,8 @@ use crate::entities::invite;
 pub struct NewInvite<'a> {
     pub organization_id: i64,
     pub email: &'a str,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
     pub role: &'a str,
     pub project_ids: &'a [i64],
     pub workspace_ids: &'a [i64],
@@ -21,6 +23,8 @@ pub async fn upsert<C: ConnectionTrait>(conn: &C, new: NewInvite<'_>, now: DateT
     let row = invite::ActiveModel {
         organization_id: Set(new.organization_id),
         email: Set(new.email.to_string()),
+        token_hash: Set(new.token_hash),
+        expires_at: Set(new.expires_at),
         role: Set(new.role.to_string()),
         project_ids: Set(serde_json::to_string(new.project_ids).expect("ids")),
         workspace_ids: Set(serde_json::to_string(new.workspace_ids).expect("ids")),
@@ -32,6 +36,8 @@ pub async fn upsert<C: ConnectionTrait>(conn: &C, new: NewInvite<'_>, now: DateT
         .on_conflict(
             OnConflict::columns([invite::Column::OrganizationId, invite::Column::Email])
                 .update_columns([
+                    invite::Column::TokenHash,
+                    invite::Column::ExpiresAt,
                     invite::Column::Role,
                     invite::Column::ProjectIds,
                     invite::Column::WorkspaceIds,
@@ -45,11 +51,21 @@ pub async fn upsert<C: ConnectionTrait>(conn: &C, new: NewInvite<'_>, now: DateT
     Ok(())
 }
 
-/// The pending invitation of `email` to an organization, taken (deleted) as it is read.
-pub async fn take<C: ConnectionTrait>(conn: &C, organization_id: i64, email: &str) -> Result<Option<invite::Model>, DbErr> {
+/// The live invitation of `email` to an organization whose secret hashes to `token_hash`,
+/// taken (deleted) as it is read; `None` for a wrong secret or an expired invitation.
+pub async fn take<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    email: &str,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<invite::Model>, DbErr> {
     let found = invite::Entity::find()
         .filter(invite::Column::OrganizationId.eq(organization_id))
         .filter(invite::Column::Email.eq(email))
+        // A hash of a random secret: comparing it in SQL leaks nothing about the secret.
+        .filter(invite::Column::TokenHash.eq(token_hash))
+        .filter(invite::Column::ExpiresAt.gt(now))
         .one(conn)
         .await?;
     if let Some(found) = &found {

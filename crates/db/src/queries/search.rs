@@ -25,7 +25,10 @@ pub const CANDIDATES_SQL: &str = "SELECT rowid FROM task_search WHERE task_searc
 /// The FTS5 query for the documents holding every (distinct) trigram of `text`, ignoring case:
 /// a superset of the documents containing `text`, which the exact condition then settles.
 pub fn match_expression(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
+    // The exact condition matches the lower-cased search (`filters::like_pattern`), whose
+    // characters may differ from the typed ones beyond ASCII (`İ`): its trigrams are the ones
+    // a matching document holds.
+    let chars: Vec<char> = text.to_lowercase().chars().collect();
     let mut seen = HashSet::new();
     let trigrams: Vec<String> =
         chars.windows(3).map(|w| w.iter().collect::<String>()).filter(|t| seen.insert(t.to_lowercase())).collect();
@@ -146,7 +149,7 @@ mod tests {
 
     #[test]
     fn matches_every_distinct_trigram() {
-        assert_eq!(match_expression("number 10"), r#""num" AND "umb" AND "mbe" AND "ber" AND "er " AND "r 1" AND " 10""#);
+        assert_eq!(match_expression("Number 10"), r#""num" AND "umb" AND "mbe" AND "ber" AND "er " AND "r 1" AND " 10""#);
         assert_eq!(match_expression("aaaaA"), r#""aaa""#, "repeated trigrams are asked once, ignoring case");
         assert_eq!(match_expression("é\"x"), r#""é""x""#, "quotes are doubled");
     }
@@ -156,5 +159,6 @@ mod tests {
         let expression = match_expression(&"abcdefghijklmnopqrstuvwxyz0123456789".repeat(2));
         assert!(expression.matches(" AND ").count() < MAX_TERMS);
         assert!(expression.starts_with("\"abc\""));
+        assert_eq!(match_expression("İst"), r#""i̇s" AND "̇st""#, "trigrams of the lower-cased search");
     }
 }

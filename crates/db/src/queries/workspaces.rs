@@ -56,6 +56,8 @@ pub struct ListFilter {
     pub is_archived: Option<bool>,
     /// Other users' personal workspaces too (administrators).
     pub everyone: bool,
+    /// Only workspaces the viewer created or belongs to (roles below administrator).
+    pub member_only: bool,
 }
 
 /// The organization's workspaces the viewer may list: shared ones, their own personal ones.
@@ -63,6 +65,11 @@ pub async fn list<C: ConnectionTrait>(conn: &C, organization_id: i64, viewer: i6
     let mut query = workspace::Entity::find().filter(workspace::Column::OrganizationId.eq(organization_id));
     if !filter.everyone {
         query = query.filter(Expr::cust(format!("(is_personal = FALSE OR created_by_id = {viewer})")));
+    }
+    if filter.member_only {
+        query = query.filter(Expr::cust(format!(
+            "(created_by_id = {viewer} OR id IN (SELECT workspace_id FROM workspace_members WHERE user_id = {viewer}))"
+        )));
     }
     if let Some(personal) = filter.is_personal {
         query = query.filter(workspace::Column::IsPersonal.eq(personal));

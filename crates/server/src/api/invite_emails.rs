@@ -1,7 +1,7 @@
 //! Invitations by email (Label Studio Enterprise's `POST /api/invite/send-email` and
 //! `POST /api/invite/revoke`, as the official SDK calls them): each address gets the
-//! organization's sign-up link, and signing up with that address grants the invitation's role,
-//! projects and workspaces. Needs an SMTP server (`TESSERA_SMTP_URL`); without one, the invite
+//! organization's sign-up link plus a secret of its own; signing up with that address through
+//! that link within a week grants the invitation's role, projects and workspaces. Needs an SMTP server (`TESSERA_SMTP_URL`); without one, the invite
 //! link (`GET /api/invite`) is the way to invite.
 
 use axum::extract::State;
@@ -15,11 +15,15 @@ use tessera_db::{queries, time};
 use crate::api::exact;
 use crate::api::organizations::invite_of;
 use crate::auth::roles::Role;
+use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{pk_of, Fields, JsonBody};
 use crate::services::mail::{self, Mail};
 use crate::state::AppState;
+
+/// Days an invitation's link grants its role, projects and workspaces.
+const INVITE_DAYS: i64 = 7;
 
 /// Roles an invitation may carry.
 const INVITABLE: [Role; 4] = [Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator];
@@ -104,25 +108,32 @@ async fn send_email(State(state): State<AppState>, caller: Caller, headers: Head
 
     let txn = state.db.write().await?;
     let organization = queries::organizations::find(&*txn, caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    let now = time::now();
+    let mut secrets = Vec::with_capacity(emails.len());
     for email in &emails {
+        let secret = random_hex(24);
         let invite = NewInvite {
             organization_id: organization.id,
             email,
+            token_hash: sha256_hex(&secret),
+            expires_at: now + chrono::Duration::days(INVITE_DAYS),
             role: role.code(),
             project_ids: &projects,
             workspace_ids: &workspaces,
             invited_by: caller.user.id,
         };
-        queries::invites::upsert(&*txn, invite, time::now()).await?;
+        queries::invites::upsert(&*txn, invite, now).await?;
+        secrets.push(secret);
     }
     let link = format!("{}{}", base_url(&state, &headers), invite_of(organization.clone()).invite_url);
     let mails = emails
         .iter()
-        .map(|email| Mail {
+        .zip(&secrets)
+        .map(|(email, secret)| Mail {
             to: email.clone(),
             subject: format!("You are invited to {} on Tessera", organization.title),
             body: format!(
-                "{} invited you to join {} as {}.\n\nSign up with this address ({email}) here:\n{link}&email={}\n",
+                "{} invited you to join {} as {}.\n\nSign up with this address ({email}) within {INVITE_DAYS} days here:\n{link}&email={}&invite={secret}\n",
                 caller.user.email,
                 organization.title,
                 role.title().to_lowercase(),

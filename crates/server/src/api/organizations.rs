@@ -120,6 +120,10 @@ async fn patch_organization(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<OrganizationDetail>> {
     let organization = member_organization(&state, &caller, id).await?;
+    if organization.id != caller.organization_id {
+        // The caller's role was checked in their active organization, not in this one.
+        return Err(ApiError::Forbidden("You can change only your current active organization".into()));
+    }
     let mut fields = Fields::new(&body)?;
     let title = fields.string("title");
     if title.as_deref().is_some_and(|t| t.trim().is_empty()) {
@@ -261,8 +265,11 @@ async fn delete_member(State(state): State<AppState>, caller: Caller, ApiPath((i
     if member.user_id == caller.user.id {
         return Err(ApiError::Bare(StatusCode::METHOD_NOT_ALLOWED, "User cannot soft delete self".into()));
     }
-    queries::organizations::soft_delete_member(&*txn, member.id, time::now()).await?;
-    accounts::sign_out_everywhere(&txn, member.user_id).await?;
+    let owner = Role::from_code(&member.role) == Some(Role::Owner);
+    if Some(member.user_id) == organization.created_by_id || (owner && caller.role != Role::Owner) {
+        return Err(ApiError::Forbidden("Only an owner removes an owner, and nobody removes the organization's founder.".into()));
+    }
+    accounts::remove_member(&txn, &member, accounts::Orphaned::Kept).await.map_err(ApiError::Internal)?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

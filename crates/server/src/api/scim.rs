@@ -47,7 +47,8 @@ pub struct ScimClient {
 
 /// The organization a SCIM bearer token belongs to, if it is a live token.
 pub async fn client_of(state: &AppState, authorization: Option<&str>) -> Result<Option<ScimClient>, ApiError> {
-    let Some(token) = authorization.and_then(|value| value.strip_prefix("Bearer ")).map(str::trim) else { return Ok(None) };
+    let token = authorization.and_then(|value| value.trim().split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+    let Some((_, token)) = token.map(|(scheme, token)| (scheme, token.trim())) else { return Ok(None) };
     let organization = queries::scim::organization_of(state.db.conn(), &sha256_hex(token)).await?;
     Ok(organization.map(|organization_id| ScimClient { organization_id }))
 }
@@ -300,8 +301,15 @@ impl UserChanges {
 
     /// Applies the changes to a member: names, and `active` as Deactivated / Annotator.
     async fn apply(self, txn: &WriteTxn, user: user::Model, member: organization_member::Model) -> Result<(user::Model, organization_member::Model), ScimError> {
-        let profile = queries::users::ProfileChanges { first_name: self.given_name, last_name: self.family_name, ..Default::default() };
-        let user = queries::users::update_profile(&**txn, user, profile).await?;
+        // Names belong to the account, which other organizations may share: one identity
+        // provider renames only accounts that are in its organization alone.
+        let only_here = queries::organizations::of_user(&**txn, user.id).await?.iter().all(|o| o.id == member.organization_id);
+        let user = if only_here {
+            let profile = queries::users::ProfileChanges { first_name: self.given_name, last_name: self.family_name, ..Default::default() };
+            queries::users::update_profile(&**txn, user, profile).await?
+        } else {
+            user
+        };
         let role = Role::from_code(&member.role);
         let new_role = match (self.active, role) {
             (_, Some(Role::Owner)) => None,
@@ -422,15 +430,11 @@ async fn patch_user(State(state): State<AppState>, Extension(client): Extension<
 
 async fn delete_user(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ScimError> {
     let txn = state.db.write().await?;
-    let (user, member) = member_user(&*txn, client, &id).await?;
+    let (_, member) = member_user(&*txn, client, &id).await?;
     if Role::from_code(&member.role) == Some(Role::Owner) {
         return Err(ScimError::bad("mutability", "The organization owner cannot be removed"));
     }
-    queries::organizations::soft_delete_member(&*txn, member.id, time::now()).await?;
-    if queries::organizations::of_user(&*txn, user.id).await?.is_empty() {
-        queries::users::deactivate(&*txn, user.id).await?;
-    }
-    accounts::sign_out_everywhere(&txn, user.id).await?;
+    accounts::remove_member(&txn, &member, accounts::Orphaned::Deactivated).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -513,7 +517,7 @@ impl Group {
 /// Every group of an organization: the role groups, then its shared workspaces by id.
 async fn groups<C: sea_orm::ConnectionTrait>(conn: &C, organization_id: i64) -> Result<Vec<Group>, ScimError> {
     let mut all: Vec<Group> = ROLE_GROUPS.iter().map(|(role, name)| Group::Role(*role, name)).collect();
-    let filter = queries::workspaces::ListFilter { is_personal: Some(false), is_archived: None, everyone: true };
+    let filter = queries::workspaces::ListFilter { is_personal: Some(false), is_archived: None, everyone: true, member_only: false };
     let mut workspaces = queries::workspaces::list(conn, organization_id, 0, &filter).await?;
     workspaces.sort_by_key(|w| w.id);
     all.extend(workspaces.into_iter().map(Group::Workspace));

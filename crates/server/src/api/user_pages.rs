@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
-use tessera_db::{queries, time};
+use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::slashed;
 use crate::auth::{secrets, session};
@@ -27,6 +27,8 @@ struct NextParam {
     token: Option<String>,
     /// The invited address, filled into the sign-up form (links in invitation emails).
     email: Option<String>,
+    /// The secret of an email invitation, which grants its role, projects and workspaces.
+    invite: Option<String>,
 }
 
 #[cfg(test)]
@@ -130,6 +132,38 @@ const ADDRESS_FAILURES: i32 = 20;
 /// The window failures are counted in, and how long a lock lasts.
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
+/// Whether someone at `peer` may try a password for `email` now: `Err` with the lockout message
+/// when the account or the address is locked.
+async fn sign_in_allowed(state: &AppState, peer: SocketAddr, email: &str) -> ApiResult<Result<(), String>> {
+    let now = time::now();
+    let keys = [throttle_key("account", email), throttle_key("address", &peer.ip().to_string())];
+    Ok(match queries::auth::locked_until(state.db.conn(), &keys, now).await? {
+        Some(until) => {
+            let minutes = ((until - now).num_seconds() + 59) / 60;
+            Err(format!("Too many failed sign-in attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" }))
+        }
+        None => Ok(()),
+    })
+}
+
+fn throttle_key(kind: &str, value: &str) -> String {
+    format!("{kind}:{}", value.trim().to_lowercase())
+}
+
+/// Counts a wrong password for `email` from `peer` (or forgets the account's failures after a
+/// right one), in the caller's transaction.
+async fn count_sign_in(txn: &WriteTxn, peer: SocketAddr, email: &str, succeeded: bool) -> ApiResult<()> {
+    let account = throttle_key("account", email);
+    if succeeded {
+        queries::auth::clear_login_failures(&**txn, &account).await?;
+        return Ok(());
+    }
+    let (now, window) = (time::now(), chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES));
+    queries::auth::record_login_failure(&**txn, &account, ACCOUNT_FAILURES, window, window, now).await?;
+    queries::auth::record_login_failure(&**txn, &throttle_key("address", &peer.ip().to_string()), ADDRESS_FAILURES, window, window, now).await?;
+    Ok(())
+}
+
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -138,25 +172,17 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
-    let now = time::now();
-    let account = format!("account:{}", form.email.trim().to_lowercase());
-    let address = format!("address:{}", peer.ip());
-    if let Some(until) = queries::auth::locked_until(state.db.conn(), &[account.clone(), address.clone()], now).await? {
-        let minutes = ((until - now).num_seconds() + 59) / 60;
-        let message = format!("Too many failed sign-in attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" });
+    if let Err(message) = sign_in_allowed(&state, peer, &form.email).await? {
         return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&form.email, Some(&message))).into_response());
     }
     let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
     let user = user.filter(|u| u.is_active && secrets::verify_password(&form.password, &u.password));
     let txn = state.db.write().await?;
+    count_sign_in(&txn, peer, &form.email, user.is_some()).await?;
     let Some(user) = user else {
-        let (window, lock) = (chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES), chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES));
-        queries::auth::record_login_failure(&*txn, &account, ACCOUNT_FAILURES, window, lock, now).await?;
-        queries::auth::record_login_failure(&*txn, &address, ADDRESS_FAILURES, window, lock, now).await?;
         txn.commit().await?;
         return Ok(login_page(&form.email, Some("The email and password you entered don't match.")).into_response());
     };
-    queries::auth::clear_login_failures(&*txn, &account).await?;
     let cookie = session::start(&txn, user.id, form.persist_session.is_some()).await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
@@ -185,6 +211,7 @@ async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<Nex
 
 async fn signup(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiQuery(next): ApiQuery<NextParam>,
     headers: HeaderMap,
     Form(form): Form<SignupForm>,
@@ -198,15 +225,26 @@ async fn signup(
     }
     if let Some(existing) = queries::users::find_by_email(state.db.conn(), &email).await? {
         // Someone with an account follows another organization's invite: their password
-        // proves who they are, and they join that organization too.
-        let joining = organization_id.filter(|_| existing.is_active && secrets::verify_password(&form.password, &existing.password));
-        let Some(organization_id) = joining else {
+        // proves who they are (throttled as sign-ins are), and they join that organization too.
+        let Some(organization_id) = organization_id else {
             return invalid("User with this email already exists");
         };
+        if let Err(message) = sign_in_allowed(&state, peer, &email).await? {
+            return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&form.email, Some(&message))).into_response());
+        }
+        let proven = existing.is_active && secrets::verify_password(&form.password, &existing.password);
         let txn = state.db.write().await?;
+        count_sign_in(&txn, peer, &email, proven).await?;
+        if !proven {
+            txn.commit().await?;
+            return invalid("User with this email already exists");
+        }
         let user_id = existing.id;
         if !accounts::join(&txn, existing, organization_id).await? {
             return invalid("This account was removed from that organization; ask one of its administrators.");
+        }
+        if let Some(secret) = next.invite.as_deref() {
+            accounts::accept_invite(&txn, organization_id, user_id, &email, secret).await?;
         }
         let cookie = session::start(&txn, user_id, true).await?;
         txn.commit().await?;
@@ -225,6 +263,9 @@ async fn signup(
         organization_id,
     };
     let user = accounts::create(&txn, account).await?;
+    if let (Some(organization_id), Some(secret)) = (organization_id, next.invite.as_deref()) {
+        accounts::accept_invite(&txn, organization_id, user.id, &email, secret).await?;
+    }
     let cookie = session::start(&txn, user.id, true).await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))

@@ -14,7 +14,7 @@ use tessera_db::{queries, time};
 
 use crate::api::{exact, slashed};
 use crate::auth::roles::Role;
-use crate::auth::secrets::{hash_password, random_hex};
+use crate::auth::secrets::{hash_password, random_hex, verify_password};
 use crate::auth::access::{self, Action};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -139,7 +139,7 @@ async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(id): Ap
 /// PATCH/PUT a user's profile. Label Studio applies the writable fields and then refuses a
 /// changed `email` with 405 (`users/api.py`), so we do the same in that order. The account's
 /// owner may also switch `active_organization` to another organization they belong to, and
-/// change `password` (which signs them out everywhere).
+/// change `password` with `current_password` (which signs them out everywhere).
 async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,17 +159,26 @@ async fn update_user(
     let email_change = fields.string("email").filter(|email| *email != user.email);
     let switch_to = fields.integer("active_organization").filter(|id| Some(*id) != user.active_organization_id);
     let new_password = fields.string("password");
+    let current_password = fields.string("current_password");
     fields.finish()?;
     let own = user.id == caller.user.id;
     if let Some(organization) = switch_to {
         let member = queries::organizations::membership(state.db.conn(), organization, user.id).await?;
-        if !own || member.is_none() {
+        let active = member.as_ref().and_then(|m| Role::from_code(&m.role)).is_some_and(Role::is_active);
+        if !own || !active {
             return Err(ApiError::field("active_organization", format!("Invalid pk \"{organization}\" - object does not exist.")));
         }
     }
     if let Some(password) = &new_password {
         if !own {
             return Err(ApiError::Forbidden("Only the account's owner changes its password.".into()));
+        }
+        match current_password.as_deref() {
+            None => return Err(ApiError::field("current_password", "This field is required.")),
+            Some(current) if !verify_password(current, &user.password) => {
+                return Err(ApiError::field("current_password", "The current password is wrong."));
+            }
+            Some(_) => {}
         }
         if let Some(problem) = accounts::password_problem(password, &user.email) {
             return Err(ApiError::field("password", problem));
@@ -295,11 +304,7 @@ async fn delete_user(State(state): State<AppState>, caller: Caller, ApiPath(id):
     if user.id == caller.user.id || Role::from_code(&member.role) == Some(Role::Owner) {
         return Err(ApiError::Forbidden("The organization owner cannot be deleted".into()));
     }
-    queries::organizations::soft_delete_member(&*txn, member.id, time::now()).await?;
-    if queries::organizations::of_user(&*txn, user.id).await?.is_empty() {
-        queries::users::deactivate(&*txn, user.id).await?;
-    }
-    accounts::sign_out_everywhere(&txn, user.id).await?;
+    accounts::remove_member(&txn, &member, accounts::Orphaned::Deactivated).await.map_err(ApiError::Internal)?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -373,14 +378,19 @@ async fn serve_avatar(State(state): State<AppState>, ApiPath(name): ApiPath<Stri
     }
     let file = tokio::fs::read(state.config.media_root().join("avatars").join(&name)).await.map_err(|_| ApiError::NotFound("Not found.".into()))?;
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
-    Ok(([(header::CONTENT_TYPE, mime.to_string())], file).into_response())
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], file).into_response())
 }
 
 /// A user of the caller's organization whom the caller may change: themselves, or anyone for
-/// those who manage people.
+/// those who manage people (an owner only by an owner).
 async fn own_or_managed_user(state: &AppState, caller: &Caller, id: i64) -> ApiResult<user::Model> {
     let user = org_user(state, caller, id).await?;
-    if user.id != caller.user.id && !Action::ManagePeople.allows(caller.role) {
+    if user.id == caller.user.id {
+        return Ok(user);
+    }
+    let member = queries::organizations::membership(state.db.conn(), caller.organization_id, user.id).await?;
+    let owner = member.and_then(|m| Role::from_code(&m.role)) == Some(Role::Owner);
+    if !Action::ManagePeople.allows(caller.role) || (owner && caller.role != Role::Owner) {
         return Err(ApiError::Forbidden(access::FORBIDDEN.to_string()));
     }
     Ok(user)

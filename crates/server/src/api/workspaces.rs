@@ -53,10 +53,20 @@ async fn render(state: &AppState, w: workspace::Model) -> ApiResult<WorkspaceOut
     Ok(workspace_out(w, projects_count))
 }
 
-/// A workspace of the caller's organization they may see (another user's personal one is a 404).
+/// A workspace of the caller's organization they may see: any shared one for owners and
+/// administrators, else one they created or belong to (others are a 404, like another user's
+/// personal workspace).
 async fn visible(state: &AppState, caller: &Caller, id: i64) -> ApiResult<workspace::Model> {
-    let found = queries::workspaces::find(state.db.conn(), caller.organization_id, id).await?;
-    found.filter(|w| !w.is_personal || w.created_by_id == Some(caller.user.id)).ok_or_else(|| ApiError::no_match("Workspace"))
+    let conn = state.db.conn();
+    let found = queries::workspaces::find(conn, caller.organization_id, id).await?;
+    let found = found.filter(|w| !w.is_personal || w.created_by_id == Some(caller.user.id)).ok_or_else(|| ApiError::no_match("Workspace"))?;
+    if caller.role.sees_all_projects() || found.created_by_id == Some(caller.user.id) {
+        return Ok(found);
+    }
+    if queries::workspaces::member_ids(conn, found.id).await?.contains(&caller.user.id) {
+        return Ok(found);
+    }
+    Err(ApiError::no_match("Workspace"))
 }
 
 #[derive(Deserialize)]
@@ -77,7 +87,9 @@ async fn list_workspaces(State(state): State<AppState>, caller: Caller, ApiQuery
     let filter = ListFilter {
         is_personal: optional_bool("is_personal", params.is_personal.as_deref())?,
         is_archived: optional_bool("is_archived", params.is_archived.as_deref())?,
-        everyone: query_bool("include_all_workspaces", params.include_all_workspaces.as_deref(), false)?,
+        // Other people's personal workspaces are for owners and administrators only.
+        everyone: query_bool("include_all_workspaces", params.include_all_workspaces.as_deref(), false)? && caller.role.sees_all_projects(),
+        member_only: !caller.role.sees_all_projects(),
     };
     let listed = queries::workspaces::list(state.db.conn(), caller.organization_id, caller.user.id, &filter).await?;
     let counts = queries::workspaces::project_counts(state.db.conn(), &listed.iter().map(|w| w.id).collect::<Vec<_>>()).await?;
@@ -215,7 +227,8 @@ async fn remove_member(
 
 async fn list_projects(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<ProjectResponse>>> {
     let found = visible(&state, &caller, id).await?;
-    let projects = queries::workspaces::projects(state.db.conn(), found.id).await?;
+    let visible = queries::projects::visible_ids(state.db.conn(), caller.viewer()).await?;
+    let projects = queries::workspaces::projects(state.db.conn(), found.id).await?.into_iter().filter(|p| visible.contains(&p.id)).collect();
     Ok(Json(respond_all(&state, &caller, projects, Counters::Shown).await?))
 }
 

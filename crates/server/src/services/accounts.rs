@@ -1,11 +1,11 @@
 //! Creating accounts: the first user founds the organization, later users join it.
 
-use tessera_db::entities::user;
+use tessera_db::entities::{organization_member, user};
 use tessera_db::queries::users::NewUser;
 use tessera_db::{queries, time, WriteTxn};
 
 use crate::auth::roles::Role;
-use crate::auth::secrets::{hash_password, random_hex};
+use crate::auth::secrets::{hash_password, random_hex, sha256_hex};
 
 /// Title of the organization the first user founds, as Label Studio names it.
 pub const DEFAULT_ORGANIZATION_TITLE: &str = "Label Studio";
@@ -55,11 +55,7 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
     )
     .await?;
     let user = match organization {
-        Some(org) => {
-            let user = queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER.code(), now).await?;
-            accept_invite(txn, org.id, user.id, &email).await?;
-            user
-        }
+        Some(org) => queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER.code(), now).await?,
         None => {
             let org = queries::organizations::insert(&**txn, DEFAULT_ORGANIZATION_TITLE, random_hex(20), user.id, now).await?;
             queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER.code(), now).await?
@@ -78,18 +74,18 @@ pub async fn join(txn: &WriteTxn, user: user::Model, organization_id: i64) -> an
             Ok(true)
         }
         None => {
-            let (user_id, email) = (user.id, user.email.clone());
             queries::organizations::add_member(&**txn, organization_id, user, ROLE_MEMBER.code(), time::now()).await?;
-            accept_invite(txn, organization_id, user_id, &email).await?;
             Ok(true)
         }
     }
 }
 
-/// Gives a new member what a pending email invitation to the organization promised (role,
-/// projects, workspaces of that organization) and retires the invitation.
-async fn accept_invite(txn: &WriteTxn, organization_id: i64, user_id: i64, email: &str) -> anyhow::Result<()> {
-    let Some(invite) = queries::invites::take(&**txn, organization_id, email).await? else { return Ok(()) };
+/// Gives a member who signed up through an email invitation's link (its `secret`) what the
+/// invitation promised (role, projects and workspaces of that organization) and retires it. A
+/// wrong secret, another address or an expired invitation grants nothing.
+pub async fn accept_invite(txn: &WriteTxn, organization_id: i64, user_id: i64, email: &str, secret: &str) -> anyhow::Result<()> {
+    let found = queries::invites::take(&**txn, organization_id, email, &sha256_hex(secret), time::now()).await?;
+    let Some(invite) = found else { return Ok(()) };
     let now = time::now();
     if let (Some(role), Some(member)) = (Role::from_code(&invite.role), queries::organizations::membership(&**txn, organization_id, user_id).await?) {
         queries::organizations::set_role(&**txn, member.id, role.code(), now).await?;
@@ -107,6 +103,32 @@ async fn accept_invite(txn: &WriteTxn, organization_id: i64, user_id: i64, email
             queries::workspaces::add_member(&**txn, workspace, user_id, now).await?;
         }
     }
+    Ok(())
+}
+
+/// What becomes of an account that a removal leaves in no organization.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Orphaned {
+    /// It stays (a removed membership: Label Studio's soft delete).
+    Kept,
+    /// It is deactivated (a deleted user, a deprovisioned SCIM user).
+    Deactivated,
+}
+
+/// Takes a member out of an organization: their work stays, they are signed out, and their
+/// active organization moves to another they belong to.
+pub async fn remove_member(txn: &WriteTxn, member: &organization_member::Model, orphaned: Orphaned) -> anyhow::Result<()> {
+    queries::organizations::soft_delete_member(&**txn, member.id, time::now()).await?;
+    let remaining = queries::organizations::of_user(&**txn, member.user_id).await?;
+    let user = queries::users::find(&**txn, member.user_id).await?;
+    match (remaining.first(), user) {
+        (None, _) if orphaned == Orphaned::Deactivated => queries::users::deactivate(&**txn, member.user_id).await?,
+        (Some(other), Some(user)) if user.active_organization_id == Some(member.organization_id) => {
+            queries::users::set_active_organization(&**txn, user, other.id).await?;
+        }
+        _ => {}
+    }
+    sign_out_everywhere(txn, member.user_id).await?;
     Ok(())
 }
 

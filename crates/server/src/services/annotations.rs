@@ -59,6 +59,10 @@ fn read_result(fields: &mut Fields, config: Option<&LabelConfig>) -> Option<Opti
 
 async fn check_member(txn: &WriteTxn, caller: &Caller, fields: &mut Fields<'_>, key: &str) -> ApiResult<Option<i64>> {
     let Some(id) = fields.integer(key) else { return Ok(None) };
+    if id != caller.user.id && !caller.sees_others_work() {
+        // Annotators work under their own name only.
+        return Err(ApiError::Forbidden(crate::auth::access::FORBIDDEN.to_string()));
+    }
     if queries::organizations::membership(&**txn, caller.organization_id, id).await?.is_none() {
         fields.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
         return Ok(None);

@@ -168,9 +168,15 @@ async fn sessions_end_when_role_or_password_changes() {
     assert_eq!(whoami_status(&app, &session).await, StatusCode::UNAUTHORIZED, "a role change ends the session");
 
     let (_, session, _) = sign_in(&app, "shifty@example.com", "blue-harbor-72").await;
-    let weak = app.call_as(&token, Method::PATCH, &format!("/api/users/{id}/"), Some(json!({"password": "shifty-shifty"}))).await.expect(400);
+    let path = format!("/api/users/{id}/");
+    let change = |body: Value| app.call_as(&token, Method::PATCH, &path, Some(body));
+    let unproven = change(json!({"password": "granite-maple-41"})).await.expect(400);
+    assert_eq!(unproven.body["validation_errors"]["current_password"][0], "This field is required.");
+    let wrong = change(json!({"password": "granite-maple-41", "current_password": "guess-guess-1"})).await.expect(400);
+    assert_eq!(wrong.body["validation_errors"]["current_password"][0], "The current password is wrong.");
+    let weak = change(json!({"password": "shifty-shifty", "current_password": "blue-harbor-72"})).await.expect(400);
     assert_eq!(weak.body["validation_errors"]["password"][0], "The password is too similar to the email.");
-    app.call_as(&token, Method::PATCH, &format!("/api/users/{id}/"), Some(json!({"password": "granite-maple-41"}))).await.expect(200);
+    change(json!({"password": "granite-maple-41", "current_password": "blue-harbor-72"})).await.expect(200);
     assert_eq!(whoami_status(&app, &session).await, StatusCode::UNAUTHORIZED, "a password change ends the session");
     assert_eq!(sign_in(&app, "shifty@example.com", "blue-harbor-72").await.0, StatusCode::OK, "the old password is refused");
     let (status, session, _) = sign_in(&app, "shifty@example.com", "granite-maple-41").await;
@@ -274,7 +280,7 @@ async fn invitations_by_email_grant_their_role_projects_and_workspaces() {
     assert_eq!(messages.len(), 2);
     assert!(messages[0].contains("To: maker@example.com"), "{}", messages[0]);
     let link = messages[0].lines().find(|l| l.contains("/user/signup/?token=")).unwrap().trim().to_string();
-    assert!(link.starts_with(&app.base) && link.ends_with("&email=maker%40example%2Ecom"), "{link}");
+    assert!(link.starts_with(&app.base) && link.contains("&email=maker%40example%2Ecom&invite="), "{link}");
 
     // The link shows the sign-up form with the address; signing up grants the invitation.
     let page = browser().get(&link).send().await.unwrap().text().await.unwrap();
@@ -294,6 +300,15 @@ async fn invitations_by_email_grant_their_role_projects_and_workspaces() {
     let in_workspace: Vec<Value> = app.get(&format!("/api/workspaces/{workspace}/memberships/")).await.body.as_array().unwrap().clone();
     assert!(in_workspace.iter().any(|m| m["user"]["id"] == me || m["user"] == me));
 
+    // The invitation's link is the invitee's own: another invited address signing up through
+    // it (or through the plain invite link) gets nothing of its own invitation.
+    app.post("/api/invite/send-email", json!({"emails": ["boss@example.com"], "role": "AD"})).await.expect(200);
+    let impostor = browser().post(&link).form(&[("email", "boss@example.com"), ("password", "quiet-lantern-58")]).send().await.unwrap();
+    assert_eq!(impostor.status(), StatusCode::FOUND);
+    let members = app.get(&format!("/api/organizations/{org}/memberships?page_size=-1")).await.body;
+    let list = members.get("results").unwrap_or(&members).as_array().unwrap().clone();
+    assert_eq!(list.iter().find(|m| m["user"]["email"] == "boss@example.com").unwrap()["role"], "AN");
+
     // A withdrawn invitation grants nothing: that person joins as an annotator.
     app.post("/api/invite/revoke", json!({"email": "late@example.com"})).await.expect(204);
     app.post("/api/invite/revoke", json!({"email": "late@example.com"})).await.expect(404);
@@ -312,4 +327,36 @@ async fn an_unsendable_invitation_is_not_kept() {
     let failed = app.post("/api/invite/send-email", json!({"emails": ["bounce@example.com"], "role": "RE"})).await.expect(502);
     assert!(failed.body["detail"].as_str().unwrap().contains("bounce@example.com"), "{}", failed.body);
     app.post("/api/invite/revoke", json!({"email": "bounce@example.com"})).await.expect(404);
+}
+
+#[tokio::test]
+async fn owners_stay_and_people_act_under_their_own_name() {
+    let app = TestApp::spawn().await;
+    let org = organization_id(&app).await;
+    let owner = app.get("/api/current-user/whoami").await.body["id"].as_i64().unwrap();
+    let admin = app.signup("deputy@example.com").await;
+    set_role(&app, &admin, "AD").await;
+    let removed = app.call_as(&admin, Method::DELETE, &format!("/api/organizations/{org}/memberships/{owner}/"), None).await.expect(403);
+    assert!(removed.body["detail"].as_str().unwrap().contains("owner"));
+    app.call_as(&admin, Method::PATCH, &format!("/api/users/{owner}/"), Some(json!({"first_name": "Renamed"}))).await.expect(403);
+
+    // An annotator cannot file work under someone else's name.
+    let project = app.create_project(crate::helpers::TEXT_CONFIG).await;
+    let task = app.import(project, json!([{"text": "a"}])).await["task_ids"][0].as_i64().unwrap();
+    let annotator = app.annotator_of("worker@example.com", project).await;
+    let body = json!({"result": crate::helpers::choice("Positive"), "completed_by": owner});
+    app.call_as(&annotator, Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(body)).await.expect(403);
+    assert_eq!(app.project(project).await["total_annotations_number"], 0);
+
+    // Removed from the active organization while in another: they carry on in the other one.
+    let stranger = app.other_organization().await;
+    let invite = app.call_as(&stranger, Method::GET, "/api/invite", None).await.expect(200).body["token"].as_str().unwrap().to_string();
+    let joined = browser().post(format!("{}/user/signup/?token={invite}", app.base)).form(&[("email", "worker@example.com"), ("password", "blue-harbor-72")]).send().await.unwrap();
+    assert_eq!(joined.status(), StatusCode::FOUND);
+    let me = app.call_as(&annotator, Method::GET, "/api/current-user/whoami", None).await.expect(200).body;
+    let away = me["active_organization"].as_i64().unwrap();
+    app.call_as(&annotator, Method::PATCH, &format!("/api/users/{}/", me["id"]), Some(json!({"active_organization": org}))).await.expect(200);
+    app.delete(&format!("/api/organizations/{org}/memberships/{}/", me["id"])).await.expect(204);
+    let after = app.call_as(&annotator, Method::GET, "/api/current-user/whoami", None).await.expect(200).body;
+    assert_eq!(after["active_organization"], away);
 }

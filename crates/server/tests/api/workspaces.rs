@@ -1,7 +1,7 @@
 //! Workspaces: projects and people grouped inside an organization.
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{TestApp, TEXT_CONFIG};
 
@@ -54,8 +54,16 @@ async fn personal_and_foreign_workspaces_stay_hidden() {
     let shared = app.post("/api/workspaces/", json!({"title": "Team"})).await.expect(201).body;
     assert_eq!(shared["color"], "#FFFFFF");
     let other = app.signup("other@example.com").await;
-    let seen: Vec<String> = app.call_as(&other, Method::GET, "/api/workspaces/", None).await.expect(200).body.as_array().unwrap().iter().map(|w| w["title"].as_str().unwrap().to_string()).collect();
+    let titles = |body: Value| body.as_array().unwrap().iter().map(|w| w["title"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let seen = titles(app.call_as(&other, Method::GET, "/api/workspaces/", None).await.expect(200).body);
+    assert!(seen.is_empty(), "an annotator sees only the workspaces they belong to");
+    app.call_as(&other, Method::GET, &format!("/api/workspaces/{}/", shared["id"]), None).await.expect(404);
+    let other_id = app.call_as(&other, Method::GET, "/api/current-user/whoami", None).await.body["id"].clone();
+    app.post(&format!("/api/workspaces/{}/memberships/", shared["id"]), json!({"user": other_id})).await.expect(201);
+    let seen = titles(app.call_as(&other, Method::GET, "/api/workspaces/", None).await.expect(200).body);
     assert_eq!(seen, ["Team"]);
+    let all = app.call_as(&other, Method::GET, "/api/workspaces/?include_all_workspaces=true", None).await.expect(200).body;
+    assert_eq!(titles(all), ["Team"], "other people's personal workspaces are for administrators");
     app.call_as(&other, Method::GET, &format!("/api/workspaces/{}/", personal["id"]), None).await.expect(404);
     let mine_only = app.get("/api/workspaces/?is_personal=true").await.expect(200).body;
     assert_eq!(mine_only.as_array().unwrap().len(), 1);
