@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::entities::{auth_session, jwt_token, login_attempt};
 
@@ -136,7 +136,11 @@ pub async fn record_login_failure<C: ConnectionTrait>(
     lock: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    let current = login_attempt::Entity::find_by_id(key.to_string()).one(conn).await?;
+    // The row is created if missing and then locked (PostgreSQL; SQLite has one writer), so
+    // that concurrent failures each count.
+    let blank = login_attempt::ActiveModel { key: Set(key.to_string()), failures: Set(0), window_started_at: Set(now), locked_until: Set(None) };
+    login_attempt::Entity::insert(blank).on_conflict(OnConflict::column(login_attempt::Column::Key).do_nothing().to_owned()).do_nothing().exec(conn).await?;
+    let current = login_attempt::Entity::find_by_id(key.to_string()).lock_exclusive().one(conn).await?;
     let (failures, started) = match current {
         Some(row) if row.window_started_at + window > now => (row.failures + 1, row.window_started_at),
         _ => (1, now),
