@@ -136,31 +136,50 @@ pub async fn member_ids<C: ConnectionTrait>(conn: &C, organization_id: i64) -> R
         .await
 }
 
+/// Which members a listing shows: a search over email, username and names (case-insensitive),
+/// and roles.
+#[derive(Debug, Default)]
+pub struct MemberFilter {
+    pub search: Option<String>,
+    pub roles: Vec<String>,
+}
+
 /// One page of an organization's live members with their users, by username then id, and how
-/// many there are in all.
+/// many there are in all (under `filter`).
 pub async fn members_page<C: ConnectionTrait>(
     conn: &C,
     organization_id: i64,
+    filter: &MemberFilter,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<(organization_member::Model, user::Model)>, u64), DbErr> {
-    use sea_orm::{FromQueryResult, PaginatorTrait, Statement};
+    use sea_orm::{FromQueryResult, Statement};
     #[derive(FromQueryResult)]
     struct Row {
         member_id: i64,
     }
-    let total = organization_member::Entity::find()
-        .filter(organization_member::Column::OrganizationId.eq(organization_id))
-        .filter(organization_member::Column::DeletedAt.is_null())
-        .count(conn)
-        .await?;
-    let username = crate::dialect::byte_order(conn.get_database_backend(), "u.username");
-    let sql = format!(
-        "SELECT m.id AS member_id FROM organization_members m JOIN users u ON u.id = m.user_id \
-         WHERE m.organization_id = {organization_id} AND m.deleted_at IS NULL ORDER BY {username}, u.id LIMIT {limit} OFFSET {offset}"
-    );
-    let ids: Vec<i64> =
-        Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?.into_iter().map(|r| r.member_id).collect();
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let backend = conn.get_database_backend();
+    let mut sql = crate::filters::Sql::new(backend);
+    sql.push(&format!("FROM organization_members m JOIN users u ON u.id = m.user_id WHERE m.organization_id = {organization_id} AND m.deleted_at IS NULL"));
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let escaped = search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = sql.bind(format!("%{escaped}%"));
+        let fields = ["u.email", "u.username", "u.first_name", "u.last_name"].map(|f| format!("LOWER({f}) LIKE {pattern} ESCAPE '\\'"));
+        sql.push(&format!(" AND ({})", fields.join(" OR ")));
+    }
+    if !filter.roles.is_empty() {
+        let roles: Vec<String> = filter.roles.iter().map(|r| sql.bind(r.clone())).collect();
+        sql.push(&format!(" AND m.role IN ({})", roles.join(", ")));
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n {}", sql.text);
+    let total = Count::find_by_statement(Statement::from_sql_and_values(backend, count_sql, sql.values.clone())).one(conn).await?.map_or(0, |c| c.n);
+    let username = crate::dialect::byte_order(backend, "u.username");
+    let page_sql = format!("SELECT m.id AS member_id {} ORDER BY {username}, u.id LIMIT {limit} OFFSET {offset}", sql.text);
+    let ids: Vec<i64> = Row::find_by_statement(Statement::from_sql_and_values(backend, page_sql, sql.values)).all(conn).await?.into_iter().map(|r| r.member_id).collect();
     let members = organization_member::Entity::find().filter(organization_member::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
     let users = crate::queries::users::find_many(conn, &members.iter().map(|m| m.user_id).collect::<Vec<_>>()).await?;
     let mut page = Vec::with_capacity(ids.len());
@@ -172,7 +191,7 @@ pub async fn members_page<C: ConnectionTrait>(
             }
         }
     }
-    Ok((page, total))
+    Ok((page, total as u64))
 }
 
 /// A user's membership in an organization, soft-deleted or not.

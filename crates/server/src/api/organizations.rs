@@ -170,6 +170,10 @@ struct MemberParams {
     #[serde(flatten)]
     page: PageParams,
     contributed_to_projects: Option<String>,
+    /// Part of an email, username or name (Label Studio Enterprise's member search).
+    search: Option<String>,
+    /// Comma-separated role codes.
+    role: Option<String>,
 }
 
 async fn project_lists(state: &AppState, organization_id: i64, user_id: i64, wanted: bool) -> ApiResult<(Option<Vec<ProjectInfo>>, Option<Vec<ProjectInfo>>)> {
@@ -196,7 +200,12 @@ async fn list_members(
         page_params.page_size = Some(ALL_MEMBERS.to_string());
     }
     let window = page_window(&page_params, 20, ALL_MEMBERS)?;
-    let (members, count) = queries::organizations::members_page(state.db.conn(), organization.id, window.offset, window.limit).await?;
+    let mut filter = queries::organizations::MemberFilter { search: params.search.clone(), roles: Vec::new() };
+    for code in params.role.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let role = Role::from_code(&code.to_uppercase()).ok_or_else(|| ApiError::field("role", format!("\"{code}\" is not a valid choice.")))?;
+        filter.roles.push(role.code().to_string());
+    }
+    let (members, count) = queries::organizations::members_page(state.db.conn(), organization.id, &filter, window.offset, window.limit).await?;
     if members.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }

@@ -251,7 +251,7 @@ async fn list_users(State(state): State<AppState>, Extension(client): Extension<
         let total = u64::from(found.is_some());
         return list(found.into_iter().filter(|_| start == 1 && count > 0).collect(), total, start);
     }
-    let (page, total) = queries::organizations::members_page(conn, client.organization_id, start - 1, count).await?;
+    let (page, total) = queries::organizations::members_page(conn, client.organization_id, &Default::default(), start - 1, count).await?;
     list(page.iter().map(|(member, user)| render_user(user, member)).collect(), total, start)
 }
 

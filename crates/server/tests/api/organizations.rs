@@ -92,6 +92,12 @@ async fn memberships_list_show_and_remove_members() {
     assert_eq!(page["count"], 2);
     let emails: Vec<&str> = page["results"].as_array().unwrap().iter().map(|m| m["user"]["email"].as_str().unwrap()).collect();
     assert_eq!(emails, ["admin@example.com", "zed@example.com"], "by username");
+    let searched = app.get(&format!("/api/organizations/{org}/memberships?search=ZED")).await.expect(200).body;
+    assert_eq!((searched["count"].as_i64(), searched["results"][0]["user"]["email"].as_str()), (Some(1), Some("zed@example.com")));
+    assert_eq!(app.get(&format!("/api/organizations/{org}/memberships?search=50%25_")).await.expect(200).body["count"], 0, "wildcards are literal");
+    let owners = app.get(&format!("/api/organizations/{org}/memberships?role=OW,ma")).await.expect(200).body;
+    assert_eq!((owners["count"].as_i64(), owners["results"][0]["role"].as_str()), (Some(1), Some("OW")));
+    app.get(&format!("/api/organizations/{org}/memberships?role=XX")).await.expect(400);
     let first = &page["results"][0];
     let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, ["id", "organization", "user", "created_projects", "contributed_to_projects", "role"]);
