@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and API tests on SQLite and on PostgreSQL, then the official
-# label-studio-sdk end-to-end tests against a running Tessera on both databases.
+# Runs every test: Rust unit and API tests on SQLite and on PostgreSQL, the official
+# label-studio-sdk end-to-end tests against a running Tessera on both databases, then the web
+# app's unit tests (Vitest) and browser tests (playwright-core driving Debian's chromium).
 #
 #   scripts/test.sh            # everything
 #   TEST_PG_URL=... scripts/test.sh   # another PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -41,3 +42,15 @@ if [[ ! -x $VENV/bin/pytest ]] || ! cmp -s tests/sdk/requirements.txt "$VENV/req
   cp tests/sdk/requirements.txt "$VENV/requirements.txt"
 fi
 TESSERA_BIN=target/debug/tessera TEST_PG_URL=$PG_URL "$VENV/bin/pytest" -q tests/sdk
+
+echo "== web app: unit tests, build, browser tests"
+if [[ ! -d web/node_modules ]] || ! cmp -s web/package-lock.json web/node_modules/.package-lock.json; then
+  npm --prefix web ci --no-audit --no-fund
+fi
+npm --prefix web test
+npm --prefix web run build
+if ! command -v chromium >/dev/null; then
+  echo "installing Debian's chromium for the browser tests..."
+  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+fi
+TESSERA_BIN=target/debug/tessera node web/e2e/run.mjs

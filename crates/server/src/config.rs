@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// by default the address the request came to.
     #[arg(long, env = "LABEL_STUDIO_HOST")]
     pub public_url: Option<String>,
+    /// The built web app (`npm --prefix web run build` writes it).
+    #[arg(long, env = "TESSERA_WEB_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist"))]
+    pub web_dir: PathBuf,
 }
 
 /// The validated configuration the application runs with.
@@ -82,6 +85,7 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub from_email: String,
     pub public_url: Option<String>,
+    pub web_dir: PathBuf,
 }
 
 impl Config {
@@ -114,6 +118,7 @@ impl Config {
             smtp_url: args.smtp_url.filter(|s| !s.is_empty()),
             from_email: args.from_email,
             public_url: args.public_url.filter(|s| !s.is_empty()).map(|u| u.trim_end_matches('/').to_string()),
+            web_dir: args.web_dir,
         })
     }
 

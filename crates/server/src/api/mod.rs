@@ -25,10 +25,11 @@ mod tokens;
 mod user_pages;
 pub(crate) mod users;
 mod views;
+mod web;
 mod workspaces;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, Uri};
+use axum::http::Method;
 use axum::routing::MethodRouter;
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
@@ -64,11 +65,6 @@ async fn method_not_allowed(method: Method) -> ApiError {
     ApiError::MethodNotAllowed(format!("Method \"{method}\" not allowed."))
 }
 
-async fn not_found(uri: Uri) -> ApiError {
-    tracing::debug!(%uri, "no route");
-    ApiError::NotFound("Not found.".to_string())
-}
-
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
@@ -95,7 +91,7 @@ pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
     router
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
-        .fallback(not_found)
+        .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_size.min(JSON_BODY_LIMIT)))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

@@ -86,6 +86,7 @@ impl TestApp {
             smtp_url: None,
             from_email: "Tessera <noreply@example.com>".into(),
             public_url: None,
+            web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist").into(),
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

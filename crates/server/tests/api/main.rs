@@ -17,4 +17,5 @@ mod scim;
 mod stream;
 mod tasks;
 mod users;
+mod web;
 mod workspaces;

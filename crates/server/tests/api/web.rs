@@ -1,0 +1,42 @@
+//! The web app's files: served for every GET no route answers, `index.html` for the app's own
+//! paths, JSON 404s for API paths, nothing outside the app's folder.
+
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn serves_the_built_app_and_leaves_api_misses_json() {
+    let dist = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dist.path().join("assets")).unwrap();
+    std::fs::write(dist.path().join("index.html"), "<!doctype html><div id=root></div>").unwrap();
+    std::fs::write(dist.path().join("assets/app-1234.js"), "console.log(1)").unwrap();
+    std::fs::write(dist.path().parent().unwrap().join("secret.txt"), "no").ok();
+    let folder = dist.path().to_path_buf();
+    let app = TestApp::spawn_with(move |config| config.web_dir = folder).await;
+    let client = reqwest::Client::new();
+    let get = |path: &str| client.get(format!("{}{path}", app.base)).send();
+
+    for path in ["/", "/projects", "/projects/12?page=2"] {
+        let page = get(path).await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert!(page.text().await.unwrap().contains("id=root"), "{path} gets index.html");
+    }
+    let asset = get("/assets/app-1234.js").await.unwrap();
+    assert_eq!(asset.headers()["content-type"], "text/javascript");
+    assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(asset.text().await.unwrap(), "console.log(1)");
+
+    let api = get("/api/no-such-route/").await.unwrap();
+    assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    assert_eq!(api.json::<serde_json::Value>().await.unwrap()["detail"], "Not found.");
+    let escape = get("/assets/../../secret.txt").await.unwrap();
+    assert!(!escape.text().await.unwrap().contains("no"), "nothing outside the app's folder");
+    let post = client.post(format!("{}/projects", app.base)).send().await.unwrap();
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+
+    let unbuilt = TestApp::spawn_with(|config| config.web_dir = "/nonexistent/web/dist".into()).await;
+    let page = reqwest::get(format!("{}/projects", unbuilt.base)).await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.text().await.unwrap().contains("npm --prefix web"));
+}

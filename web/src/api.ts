@@ -1,0 +1,81 @@
+// The REST API, called with the browser's session cookie (same origin).
+import { errorMessages, type ErrorMessages } from "./lib";
+
+/** A failed API call, with Label Studio's messages split by field. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly messages: ErrorMessages;
+
+  constructor(status: number, body: unknown) {
+    const messages = errorMessages(body, status);
+    super(messages.message);
+    this.status = status;
+    this.messages = messages;
+  }
+}
+
+/** Sends a request and parses the JSON answer; an unauthenticated call goes to the login page. */
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  if (init.body && !(init.body instanceof FormData)) headers.set("Content-Type", "application/json");
+  const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
+  if (response.status === 401) {
+    window.location.assign(`/user/login/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+    throw new ApiError(401, { detail: "Signed out." });
+  }
+  const text = await response.text();
+  const body = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body as T;
+}
+
+/** A project as the list and detail routes answer it (the fields the app reads). */
+export interface Project {
+  id: number;
+  title: string;
+  description: string;
+  color: string | null;
+  label_config: string;
+  task_number: number | null;
+  finished_task_number: number | null;
+  total_annotations_number: number | null;
+  total_predictions_number: number | null;
+  created_at: string;
+}
+
+/** DRF's page. */
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+/** A task of the Data Manager list (the fields the table shows). */
+export interface Task {
+  id: number;
+  data: Record<string, unknown>;
+  completed_at: string | null;
+  total_annotations: number;
+  cancelled_annotations: number;
+  total_predictions: number;
+  annotators: number[];
+}
+
+/** The Data Manager task list. */
+export interface TaskList {
+  total: number;
+  total_annotations: number;
+  total_predictions: number;
+  tasks: Task[];
+}
+
+/** The signed-in user. */
+export interface Me {
+  id: number;
+  email: string;
+  first_name: string;
+  last_name: string;
+  username: string;
+  active_organization: number | null;
+}
