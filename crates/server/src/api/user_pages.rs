@@ -83,11 +83,22 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// The sign-in pages' look, matching the web app's.
+const PAGE_STYLE: &str = "body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;background:#f6f7f9;color:#1f2328}\
+main{max-width:380px;margin:12vh auto;background:#fff;border:1px solid #e3e5e8;border-radius:10px;padding:32px}\
+.brand{font-weight:700;font-size:18px;margin:0 0 18px}h1{font-size:22px;margin:0 0 18px}\
+form{display:flex;flex-direction:column;gap:14px}label{display:flex;flex-direction:column;gap:6px;font-weight:500}\
+label:has(input[type=checkbox]){flex-direction:row;align-items:center;font-weight:400}\
+input[type=email],input[type=password]{font:inherit;padding:8px 10px;border:1px solid #d0d7de;border-radius:6px}\
+button{font:inherit;padding:9px 14px;border-radius:6px;border:1px solid #2563eb;background:#2563eb;color:#fff;cursor:pointer}\
+.error{color:#b42318;margin:0 0 8px}a{color:#2563eb}p{margin:0}";
+
 fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str) -> Html<String> {
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title} · Tessera</title></head>\
-         <body><main><h1>{title}</h1>{error}<form method=\"post\" action=\"{action}\">\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Tessera</title><style>{PAGE_STYLE}</style></head>\
+         <body><main><p class=\"brand\">Tessera</p><h1>{title}</h1>{error}<form method=\"post\" action=\"{action}\">\
          <label>Email <input type=\"email\" name=\"email\" value=\"{email}\" required></label>\
          <label>Password <input type=\"password\" name=\"password\" required></label>{extra}\
          <button type=\"submit\">{title}</button></form></main></body></html>",

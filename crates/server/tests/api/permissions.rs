@@ -115,7 +115,9 @@ async fn members(app: &TestApp, fixture: &Fixture) -> HashMap<&'static str, Stri
 }
 
 async fn send(app: &TestApp, token: Option<&str>, method: &Method, path: &str) -> reqwest::Response {
-    let mut request = reqwest::Client::new().request(method.clone(), format!("{}{path}", app.base));
+    // Redirects (logout, sign-in pages) are answers of their own: not followed.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut request = client.request(method.clone(), format!("{}{path}", app.base));
     if let Some(token) = token {
         request = request.header("Authorization", format!("Token {token}"));
     }
