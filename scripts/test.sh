@@ -31,7 +31,7 @@ ensure_postgres
 echo "== API tests on PostgreSQL"
 # Sweep schemas and databases left by an interrupted earlier run.
 psql "$PG_URL" -qtAc "SELECT 'DROP SCHEMA ' || schema_name || ' CASCADE;' FROM information_schema.schemata WHERE schema_name LIKE 'test\_%'" | psql "$PG_URL" -q >/dev/null
-psql "$PG_URL" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'tessera\_sdk\_%'" | psql "$PG_URL" -q >/dev/null
+psql "$PG_URL" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'tessera\_sdk\_%' OR datname LIKE 'tessera\_e2e\_%'" | psql "$PG_URL" -q >/dev/null
 TEST_DATABASE_URL=$PG_URL run_tests -p tessera-server --test api
 
 echo "== label-studio-sdk end-to-end tests (SQLite and PostgreSQL)"
@@ -54,3 +54,7 @@ if ! command -v chromium >/dev/null; then
   apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
 fi
 TESSERA_BIN=target/debug/tessera node web/e2e/run.mjs
+e2e_db="tessera_e2e_$$"
+psql "$PG_URL" -qc "CREATE DATABASE $e2e_db"
+trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)"' EXIT
+TESSERA_BIN=target/debug/tessera E2E_DATABASE_URL="${PG_URL%/*}/$e2e_db" node web/e2e/run.mjs

@@ -3,6 +3,8 @@ import { Link, Navigate, NavLink, Route, Routes } from "react-router-dom";
 import { api, type Me } from "./api";
 import { Account } from "./pages/Account";
 import { CreateProject } from "./pages/CreateProject";
+import { Organization } from "./pages/Organization";
+import { ProjectMembers } from "./pages/ProjectMembers";
 import { ProjectTasks } from "./pages/ProjectTasks";
 import { Projects } from "./pages/Projects";
 
@@ -15,6 +17,7 @@ export function App() {
         <Link to="/projects" className="brand">Tessera</Link>
         <nav aria-label="Main">
           <NavLink to="/projects">Projects</NavLink>
+          <NavLink to="/organization">People</NavLink>
           <NavLink to="/account">Account</NavLink>
         </nav>
         <span className="who">{me.data?.email}</span>
@@ -31,6 +34,8 @@ export function App() {
             <Route path="/projects" element={<Projects />} />
             <Route path="/projects/new" element={<CreateProject />} />
             <Route path="/projects/:id" element={<ProjectTasks />} />
+            <Route path="/projects/:id/members" element={<ProjectMembers />} />
+            <Route path="/organization" element={<Organization me={me.data} />} />
             <Route path="/account" element={<Account me={me.data} />} />
             <Route path="*" element={<p>Nothing here. <Link to="/projects">Back to projects</Link></p>} />
           </Routes>

@@ -79,3 +79,24 @@ export interface Me {
   username: string;
   active_organization: number | null;
 }
+
+/** A member of the organization with their role code (`OW`, `AD`, `MA`, `RE`, `AN`, `DI`, `NO`). */
+export interface Membership {
+  id: number;
+  role: string;
+  user: Me;
+}
+
+/** A workspace as the list answers it. */
+export interface Workspace {
+  id: number;
+  title: string;
+  color: string;
+  is_personal: boolean;
+  projects_count: number;
+}
+
+/** A member of a project (paginated list). */
+export interface ProjectMember extends Me {
+  implicit_member: boolean;
+}

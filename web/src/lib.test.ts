@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { errorMessages, pageCount, progress, snippet, TEMPLATES } from "./lib";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, TEMPLATES } from "./lib";
 
 describe("errorMessages", () => {
   it("reads field errors and the general detail of Label Studio's envelope", () => {
@@ -36,5 +36,15 @@ describe("templates", () => {
   it("each has a unique id and a View config", () => {
     expect(new Set(TEMPLATES.map((t) => t.id)).size).toBe(TEMPLATES.length);
     for (const template of TEMPLATES) expect(template.config.trim().startsWith("<View>")).toBe(true);
+  });
+});
+
+describe("roles", () => {
+  it("only owners and administrators manage people, and only owners make owners", () => {
+    expect(managesPeople("AD")).toBe(true);
+    expect(managesPeople("MA")).toBe(false);
+    expect(assignableRoles("AN")).toEqual([]);
+    expect(assignableRoles("AD").map((r) => r.code)).toEqual(["AD", "MA", "RE", "AN", "DI"]);
+    expect(assignableRoles("OW").map((r) => r.code)).toContain("OW");
   });
 });

@@ -113,3 +113,25 @@ export const TEMPLATES: Template[] = [
 </View>`,
   },
 ];
+
+/** Organization roles, as the API codes them, with their names. */
+export const ROLES: { code: string; title: string }[] = [
+  { code: "OW", title: "Owner" },
+  { code: "AD", title: "Administrator" },
+  { code: "MA", title: "Manager" },
+  { code: "RE", title: "Reviewer" },
+  { code: "AN", title: "Annotator" },
+  { code: "DI", title: "Deactivated" },
+  { code: "NO", title: "Not activated" },
+];
+
+/** Whether a role manages the organization's people (owners and administrators). */
+export function managesPeople(role: string | undefined): boolean {
+  return role === "OW" || role === "AD";
+}
+
+/** The roles a caller with `role` may hand out (only owners make owners). */
+export function assignableRoles(role: string | undefined): { code: string; title: string }[] {
+  if (!managesPeople(role)) return [];
+  return ROLES.filter((r) => r.code !== "NO" && (r.code !== "OW" || role === "OW"));
+}

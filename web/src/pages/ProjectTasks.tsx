@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useParams, useSearchParams } from "react-router-dom";
+import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api, type Project, type TaskList } from "../api";
 import { pageCount, snippet } from "../lib";
 
@@ -40,6 +40,7 @@ export function ProjectTasks() {
         <span className="muted" data-testid="counters">
           {project.data.task_number ?? 0} tasks · {project.data.total_annotations_number ?? 0} annotations · {project.data.total_predictions_number ?? 0} predictions
         </span>
+        <Link to={`/projects/${id}/members`} className="button">Members</Link>
         <label className="button">
           Import files
           <input type="file" multiple hidden accept=".json,.jsonl,.csv,.tsv,.txt" onChange={(e) => e.target.files?.length && upload.mutate(e.target.files)} />

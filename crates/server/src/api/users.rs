@@ -18,7 +18,7 @@ use crate::auth::secrets::{hash_password, random_hex, verify_password};
 use crate::auth::access::{self, Action};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, Fields, JsonBody};
+use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::accounts::{self, NewAccount};
 use crate::services::render::initials;
 use crate::state::AppState;
@@ -116,8 +116,18 @@ const PERMISSIONS: &[&str] = &[
     "views.change", "views.delete", "storages.view", "storages.change",
 ];
 
-async fn list_users(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<UserResponse>>> {
-    let users = queries::users::list_in_organization(state.db.conn(), caller.organization_id).await?;
+/// Filters of the user list (Tessera's; Label Studio's community list has none).
+#[derive(serde::Deserialize)]
+struct UserFilter {
+    /// Part of an email, username or name, ignoring case.
+    search: Option<String>,
+}
+
+async fn list_users(State(state): State<AppState>, caller: Caller, ApiQuery(filter): ApiQuery<UserFilter>) -> ApiResult<Json<Vec<UserResponse>>> {
+    let mut users = queries::users::list_in_organization(state.db.conn(), caller.organization_id).await?;
+    if let Some(search) = filter.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
+        users.retain(|u| [&u.email, &u.username, &u.first_name, &u.last_name].iter().any(|field| field.to_lowercase().contains(&search)));
+    }
     Ok(Json(user_responses(&state, users).await?))
 }
 

@@ -71,6 +71,8 @@ async fn owners_create_and_delete_users() {
     app.get(&format!("/api/users/{newbie}/")).await.expect(404);
     let emails: Vec<String> = app.get("/api/users/").await.body.as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_string()).collect();
     assert!(!emails.contains(&"newbie@example.com".to_string()));
+    let found = app.get("/api/users/?search=BY-ADMIN").await.expect(200).body;
+    assert_eq!(found.as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect::<Vec<_>>(), ["by-admin@example.com"]);
 }
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";

@@ -1,0 +1,131 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { api, type Me, type Membership, type Page } from "../api";
+import { assignableRoles, managesPeople, pageCount, ROLES } from "../lib";
+
+const PAGE_SIZE = 20;
+
+/** The organization's people: members with their roles (changed in place by owners and
+ * administrators), removal, search, and the invite link with copy and reset. */
+export function Organization({ me }: { me: Me }) {
+  const org = me.active_organization;
+  const queries = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const page = Number(params.get("page") ?? "1");
+  const search = params.get("search") ?? "";
+  const [inviting, setInviting] = useState(false);
+  const members = useQuery({
+    queryKey: ["members", org, page, search],
+    queryFn: () => api<Page<Membership>>(`/api/organizations/${org}/memberships?page=${page}&page_size=${PAGE_SIZE}&search=${encodeURIComponent(search)}`),
+    placeholderData: keepPreviousData,
+  });
+  const mine = useQuery({
+    queryKey: ["my-role", org, me.id],
+    queryFn: () => api<Page<Membership>>(`/api/organizations/${org}/memberships?page_size=-1&search=${encodeURIComponent(me.email)}`),
+  });
+  const myRole = mine.data?.results.find((m) => m.user.id === me.id)?.role;
+  const canManage = managesPeople(myRole);
+  const changeRole = useMutation({
+    mutationFn: ({ user, role }: { user: number; role: string }) =>
+      api(`/api/organizations/${org}/memberships`, { method: "PATCH", body: JSON.stringify({ user_id: user, role }) }),
+    onSettled: () => queries.invalidateQueries({ queryKey: ["members", org] }),
+  });
+  const remove = useMutation({
+    mutationFn: (user: number) => api(`/api/organizations/${org}/memberships/${user}/`, { method: "DELETE" }),
+    onSettled: () => queries.invalidateQueries({ queryKey: ["members", org] }),
+  });
+  const problem = changeRole.error ?? remove.error;
+  const pages = pageCount(members.data?.count ?? 0, PAGE_SIZE);
+  return (
+    <section>
+      <div className="toolbar">
+        <h1>People</h1>
+        <label className="search">
+          <span className="visually-hidden">Search people</span>
+          <input type="search" placeholder="Search by email or name" value={search} onChange={(e) => setParams({ search: e.target.value, page: "1" })} />
+        </label>
+        {canManage && <button className="primary" onClick={() => setInviting(true)}>Invite people</button>}
+      </div>
+      {problem && <p className="error" role="alert">{problem.message}</p>}
+      {members.isPending ? (
+        <p className="muted" role="status">Loading people…</p>
+      ) : members.isError ? (
+        <p className="error" role="alert">{members.error.message}</p>
+      ) : members.data.results.length === 0 ? (
+        <div className="empty"><p>Nobody matches “{search}”.</p></div>
+      ) : (
+        <>
+          <table className="tasks">
+            <thead>
+              <tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+            </thead>
+            <tbody>
+              {members.data.results.map((m) => {
+                const choices = assignableRoles(myRole);
+                const editable = canManage && m.user.id !== me.id && (m.role !== "OW" || myRole === "OW");
+                return (
+                  <tr key={m.id}>
+                    <td>{m.user.email}</td>
+                    <td>{[m.user.first_name, m.user.last_name].filter(Boolean).join(" ")}</td>
+                    <td>
+                      {editable ? (
+                        <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => changeRole.mutate({ user: m.user.id, role: e.target.value })}>
+                          {choices.map((r) => <option key={r.code} value={r.code}>{r.title}</option>)}
+                        </select>
+                      ) : (
+                        ROLES.find((r) => r.code === m.role)?.title ?? m.role
+                      )}
+                    </td>
+                    <td>{editable && <button onClick={() => window.confirm(`Remove ${m.user.email} from the organization?`) && remove.mutate(m.user.id)}>Remove</button>}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <nav className="pager" aria-label="Pages">
+            <button disabled={page <= 1} onClick={() => setParams({ search, page: String(page - 1) })}>Previous</button>
+            <span>Page {page} of {pages}</span>
+            <button disabled={page >= pages} onClick={() => setParams({ search, page: String(page + 1) })}>Next</button>
+          </nav>
+        </>
+      )}
+      {inviting && <InviteDialog onClose={() => setInviting(false)} />}
+    </section>
+  );
+}
+
+/** The organization's invite link: copy it, or reset it (old links stop working). */
+function InviteDialog({ onClose }: { onClose: () => void }) {
+  const queries = useQueryClient();
+  const [copied, setCopied] = useState(false);
+  const invite = useQuery({ queryKey: ["invite"], queryFn: () => api<{ token: string; invite_url: string }>("/api/invite") });
+  const reset = useMutation({
+    mutationFn: () => api<{ token: string; invite_url: string }>("/api/invite/reset-token", { method: "POST" }),
+    onSuccess: (fresh) => {
+      queries.setQueryData(["invite"], fresh);
+      setCopied(false);
+    },
+  });
+  const link = invite.data ? `${window.location.origin}${invite.data.invite_url}` : "";
+  return (
+    <div className="backdrop" onClick={onClose}>
+      <div role="dialog" aria-modal="true" aria-labelledby="invite-title" className="dialog" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+        <h2 id="invite-title">Invite people</h2>
+        <p className="muted">Anyone with this link can sign up into the organization as an annotator.</p>
+        {invite.isError ? (
+          <p className="error" role="alert">{invite.error.message}</p>
+        ) : (
+          <div className="token">
+            <input readOnly aria-label="Invite link" value={link} autoFocus />
+            <button onClick={async () => { await navigator.clipboard?.writeText(link); setCopied(true); }}>{copied ? "Copied" : "Copy"}</button>
+          </div>
+        )}
+        <div className="actions">
+          <button onClick={() => reset.mutate()} disabled={reset.isPending}>Reset link</button>
+          <button className="primary" onClick={onClose}>Done</button>
+        </div>
+      </div>
+    </div>
+  );
+}
