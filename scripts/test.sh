@@ -44,15 +44,20 @@ fi
 TESSERA_BIN=target/debug/tessera TEST_PG_URL=$PG_URL "$VENV/bin/pytest" -q tests/sdk
 
 echo "== web app: unit tests, build, browser tests"
-if [[ ! -d web/node_modules ]] || ! cmp -s web/package-lock.json web/node_modules/.package-lock.json; then
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' ||
+  { echo "the web app needs Node.js 20.19 or newer (found $(node --version))" >&2; exit 1; }
+if ! cmp -s web/package-lock.json web/node_modules/.tessera-installed-lock; then
   npm --prefix web ci --no-audit --no-fund
+  cp web/package-lock.json web/node_modules/.tessera-installed-lock
 fi
 npm --prefix web test
 npm --prefix web run build
-if ! command -v chromium >/dev/null; then
+if [[ -z ${CHROMIUM:-} ]] && ! command -v chromium >/dev/null; then
   echo "installing Debian's chromium for the browser tests..."
-  apt-get install -y -q chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get install -y -q chromium || { $sudo apt-get update -q && $sudo apt-get install -y -q chromium; }
 fi
+export CHROMIUM=${CHROMIUM:-$(command -v chromium)}
 TESSERA_BIN=target/debug/tessera node web/e2e/run.mjs
 e2e_db="tessera_e2e_$$"
 psql "$PG_URL" -qc "CREATE DATABASE $e2e_db"

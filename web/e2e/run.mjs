@@ -154,8 +154,10 @@ try {
   // People: the newcomer's role changes from the table; the invite link is in the dialog.
   await page.click("nav >> text=People");
   const role = page.getByLabel("Role of newcomer@example.com");
-  await role.selectOption("RE");
-  await page.waitForResponse((r) => r.url().includes("/memberships") && r.request().method() === "GET");
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes("/memberships") && r.request().method() === "PATCH"),
+    role.selectOption("RE"),
+  ]);
   const members = await call("GET", `/api/organizations/${me.active_organization}/memberships?page_size=-1`);
   check(members.results.find((m) => m.user.email === "newcomer@example.com").role === "RE", "the role changed to reviewer");
   await page.click("text=Invite people");

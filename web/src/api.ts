@@ -24,7 +24,8 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
     throw new ApiError(401, { detail: "Signed out." });
   }
   const text = await response.text();
-  const body = text ? JSON.parse(text) : null;
+  const isJson = (response.headers.get("Content-Type") ?? "").includes("json");
+  const body = text && isJson ? JSON.parse(text) : text ? { detail: text.slice(0, 300) } : null;
   if (!response.ok) throw new ApiError(response.status, body);
   return body as T;
 }

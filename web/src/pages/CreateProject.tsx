@@ -16,6 +16,7 @@ export function CreateProject() {
     mutationFn: () => api<Project>("/api/projects/", { method: "POST", body: JSON.stringify({ title, description, label_config: config }) }),
     onSuccess: (project) => {
       queries.invalidateQueries({ queryKey: ["projects"] });
+      queries.invalidateQueries({ queryKey: ["workspaces"] });
       navigate(`/projects/${project.id}`);
     },
   });

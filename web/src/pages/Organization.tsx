@@ -1,7 +1,8 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { api, type Me, type Membership, type Page } from "../api";
+import { api, ApiError, type Me, type Membership, type Page } from "../api";
+import { copyText } from "../clipboard";
 import { assignableRoles, managesPeople, pageCount, ROLES } from "../lib";
 
 const PAGE_SIZE = 20;
@@ -12,7 +13,7 @@ export function Organization({ me }: { me: Me }) {
   const org = me.active_organization;
   const queries = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const page = Number(params.get("page") ?? "1");
+  const page = Math.max(1, Number(params.get("page")) || 1);
   const search = params.get("search") ?? "";
   const [inviting, setInviting] = useState(false);
   const members = useQuery({
@@ -43,7 +44,7 @@ export function Organization({ me }: { me: Me }) {
         <h1>People</h1>
         <label className="search">
           <span className="visually-hidden">Search people</span>
-          <input type="search" placeholder="Search by email or name" value={search} onChange={(e) => setParams({ search: e.target.value, page: "1" })} />
+          <input type="search" placeholder="Search by email or name" value={search} onChange={(e) => setParams({ search: e.target.value, page: "1" }, { replace: true })} />
         </label>
         {canManage && <button className="primary" onClick={() => setInviting(true)}>Invite people</button>}
       </div>
@@ -51,7 +52,10 @@ export function Organization({ me }: { me: Me }) {
       {members.isPending ? (
         <p className="muted" role="status">Loading people…</p>
       ) : members.isError ? (
-        <p className="error" role="alert">{members.error.message}</p>
+        <p className="error" role="alert">
+          {members.error.message}{" "}
+          {members.error instanceof ApiError && members.error.status === 404 && page > 1 && <button onClick={() => setParams({ search, page: "1" })}>First page</button>}
+        </p>
       ) : members.data.results.length === 0 ? (
         <div className="empty"><p>Nobody matches “{search}”.</p></div>
       ) : (
@@ -71,6 +75,7 @@ export function Organization({ me }: { me: Me }) {
                     <td>
                       {editable ? (
                         <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => changeRole.mutate({ user: m.user.id, role: e.target.value })}>
+                          {!choices.some((r) => r.code === m.role) && <option value={m.role} disabled>{ROLES.find((r) => r.code === m.role)?.title ?? m.role}</option>}
                           {choices.map((r) => <option key={r.code} value={r.code}>{r.title}</option>)}
                         </select>
                       ) : (
@@ -98,29 +103,41 @@ export function Organization({ me }: { me: Me }) {
 /** The organization's invite link: copy it, or reset it (old links stop working). */
 function InviteDialog({ onClose }: { onClose: () => void }) {
   const queries = useQueryClient();
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<boolean | null>(null);
+  const dialog = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    dialog.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      opener?.focus();
+    };
+  }, [onClose]);
   const invite = useQuery({ queryKey: ["invite"], queryFn: () => api<{ token: string; invite_url: string }>("/api/invite") });
   const reset = useMutation({
     mutationFn: () => api<{ token: string; invite_url: string }>("/api/invite/reset-token", { method: "POST" }),
     onSuccess: (fresh) => {
       queries.setQueryData(["invite"], fresh);
-      setCopied(false);
+      setCopied(null);
     },
   });
   const link = invite.data ? `${window.location.origin}${invite.data.invite_url}` : "";
   return (
     <div className="backdrop" onClick={onClose}>
-      <div role="dialog" aria-modal="true" aria-labelledby="invite-title" className="dialog" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.key === "Escape" && onClose()}>
+      <div ref={dialog} tabIndex={-1} role="dialog" aria-modal="true" aria-labelledby="invite-title" className="dialog" onClick={(e) => e.stopPropagation()}>
         <h2 id="invite-title">Invite people</h2>
         <p className="muted">Anyone with this link can sign up into the organization as an annotator.</p>
         {invite.isError ? (
           <p className="error" role="alert">{invite.error.message}</p>
         ) : (
           <div className="token">
-            <input readOnly aria-label="Invite link" value={link} autoFocus />
-            <button onClick={async () => { await navigator.clipboard?.writeText(link); setCopied(true); }}>{copied ? "Copied" : "Copy"}</button>
+            <input readOnly aria-label="Invite link" value={link} onFocus={(e) => e.target.select()} />
+            <button onClick={async () => setCopied(await copyText(link))}>{copied ? "Copied" : copied === false ? "Copy failed: select and copy" : "Copy"}</button>
           </div>
         )}
+        {reset.isError && <p className="error" role="alert">{reset.error.message}</p>}
         <div className="actions">
           <button onClick={() => reset.mutate()} disabled={reset.isPending}>Reset link</button>
           <button className="primary" onClick={onClose}>Done</button>

@@ -5,7 +5,11 @@ import { api, type Me, type Page, type Project, type ProjectMember } from "../ap
 
 /** A project's members: who may see and label it besides owners and administrators. */
 export function ProjectMembers() {
-  const { id } = useParams();
+  const { id = "" } = useParams();
+  return /^\d+$/.test(id) ? <MemberList id={id} /> : <p>Nothing here. <Link to="/projects">Back to projects</Link></p>;
+}
+
+function MemberList({ id }: { id: string }) {
   const queries = useQueryClient();
   const [chosen, setChosen] = useState("");
   const project = useQuery({ queryKey: ["project", id], queryFn: () => api<Project>(`/api/projects/${id}/`) });

@@ -7,7 +7,11 @@ const PAGE_SIZE = 50;
 
 /** A project's task table (the first cut of the Data Manager) with file import. */
 export function ProjectTasks() {
-  const { id } = useParams();
+  const { id = "" } = useParams();
+  return /^\d+$/.test(id) ? <TaskTable id={id} /> : <p>Nothing here. <Link to="/projects">Back to projects</Link></p>;
+}
+
+function TaskTable({ id }: { id: string }) {
   const [params, setParams] = useSearchParams();
   const page = Number(params.get("page") ?? "1");
   const queries = useQueryClient();
@@ -18,9 +22,9 @@ export function ProjectTasks() {
     placeholderData: keepPreviousData,
   });
   const upload = useMutation({
-    mutationFn: (files: FileList) => {
+    mutationFn: (files: File[]) => {
       const form = new FormData();
-      Array.from(files).forEach((f) => form.append(f.name, f));
+      files.forEach((f) => form.append(f.name, f));
       return api(`/api/projects/${id}/import`, { method: "POST", body: form });
     },
     onSuccess: () => {
@@ -43,7 +47,18 @@ export function ProjectTasks() {
         <Link to={`/projects/${id}/members`} className="button">Members</Link>
         <label className="button">
           Import files
-          <input type="file" multiple hidden accept=".json,.jsonl,.csv,.tsv,.txt" onChange={(e) => e.target.files?.length && upload.mutate(e.target.files)} />
+          <input
+            type="file"
+            multiple
+            className="visually-hidden"
+            accept=".json,.jsonl,.csv,.tsv,.txt"
+            onChange={(e) => {
+              // Copied before the input is cleared (so that the same file can be chosen again).
+              const files = Array.from(e.target.files ?? []);
+              e.target.value = "";
+              if (files.length) upload.mutate(files);
+            }}
+          />
         </label>
       </div>
       {upload.isPending && <p className="muted" role="status">Importing…</p>}

@@ -8,10 +8,10 @@ const PAGE_SIZE = 30;
 /** The projects list: a workspace sidebar, cards with counts and progress, search by title, pages. */
 export function Projects() {
   const [params, setParams] = useSearchParams();
-  const page = Number(params.get("page") ?? "1");
+  const page = Math.max(1, Number(params.get("page")) || 1);
   const search = params.get("search") ?? "";
   const workspace = params.get("workspace");
-  const go = (next: Record<string, string>) => setParams({ ...Object.fromEntries(params), ...next });
+  const go = (next: Record<string, string>, replace = false) => setParams({ ...Object.fromEntries(params), ...next }, { replace });
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: () => api<Workspace[]>("/api/workspaces/") });
   const all = useQuery({
     queryKey: ["projects", page, search],
@@ -43,7 +43,7 @@ export function Projects() {
         <button className={!workspace ? "chosen" : ""} aria-current={!workspace} onClick={() => choose(null)}>All projects</button>
         {(workspaces.data ?? []).map((w) => (
           <button key={w.id} className={workspace === String(w.id) ? "chosen" : ""} aria-current={workspace === String(w.id)} onClick={() => choose(String(w.id))}>
-            <span className="dot" style={{ background: w.color }} />
+            <span className="dot" style={{ backgroundColor: w.color }} />
             {w.title}
             <span className="muted count">{w.projects_count}</span>
           </button>
@@ -55,7 +55,7 @@ export function Projects() {
           <h1>Projects</h1>
           <label className="search">
             <span className="visually-hidden">Search projects by title</span>
-            <input type="search" placeholder="Search by title" value={search} onChange={(e) => go({ search: e.target.value, page: "1" })} />
+            <input type="search" placeholder="Search by title" value={search} onChange={(e) => go({ search: e.target.value, page: "1" }, true)} />
           </label>
           <Link to="/projects/new" className="button primary">Create project</Link>
         </div>

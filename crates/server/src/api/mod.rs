@@ -94,6 +94,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_size.min(JSON_BODY_LIMIT)))
         .layer(cors)
+        // No page of Tessera is meant to be framed (clickjacking).
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_FRAME_OPTIONS,
+            axum::http::HeaderValue::from_static("DENY"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

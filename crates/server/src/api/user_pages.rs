@@ -93,14 +93,14 @@ input[type=email],input[type=password]{font:inherit;padding:8px 10px;border:1px 
 button{font:inherit;padding:9px 14px;border-radius:6px;border:1px solid #2563eb;background:#2563eb;color:#fff;cursor:pointer}\
 .error{color:#b42318;margin:0 0 8px}a{color:#2563eb}p{margin:0}";
 
-fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str) -> Html<String> {
+fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str, password_purpose: &str) -> Html<String> {
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · Tessera</title><style>{PAGE_STYLE}</style></head>\
          <body><main><p class=\"brand\">Tessera</p><h1>{title}</h1>{error}<form method=\"post\" action=\"{action}\">\
-         <label>Email <input type=\"email\" name=\"email\" value=\"{email}\" required></label>\
-         <label>Password <input type=\"password\" name=\"password\" required></label>{extra}\
+         <label>Email <input type=\"email\" name=\"email\" value=\"{email}\" autocomplete=\"username\" required></label>\
+         <label>Password <input type=\"password\" name=\"password\" autocomplete=\"{password_purpose}\" required></label>{extra}\
          <button type=\"submit\">{title}</button></form></main></body></html>",
         email = escape(email)
     ))
@@ -109,11 +109,11 @@ fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str
 fn login_page(email: &str, error: Option<&str>) -> Html<String> {
     let extra = "<label><input type=\"checkbox\" name=\"persist_session\" checked> Keep me logged in</label>\
                  <p><a href=\"/user/signup/\">Create an account</a></p>";
-    page("Log in", "", email, error, extra)
+    page("Log in", "", email, error, extra, "current-password")
 }
 
 fn signup_page(email: &str, error: Option<&str>) -> Html<String> {
-    page("Sign up", "", email, error, "<p><a href=\"/user/login/\">Log in</a></p>")
+    page("Sign up", "", email, error, "<p><a href=\"/user/login/\">Log in</a></p>", "new-password")
 }
 
 fn redirect(location: &str, cookie: Option<header::HeaderValue>) -> Response {
@@ -186,8 +186,9 @@ async fn login(
     if let Err(message) = sign_in_allowed(&state, peer, &form.email).await? {
         return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&form.email, Some(&message))).into_response());
     }
-    let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
-    let user = user.filter(|u| u.is_active && secrets::verify_password(&form.password, &u.password));
+    let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?.filter(|u| u.is_active);
+    let proven = secrets::verify_password_of(&form.password, user.as_ref().map(|u| u.password.as_str()));
+    let user = user.filter(|_| proven);
     let txn = state.db.write().await?;
     count_sign_in(&txn, peer, &form.email, user.is_some()).await?;
     let Some(user) = user else {

@@ -28,8 +28,17 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -
             let mime = mime_guess::from_path(relative).first_or_octet_stream();
             // Vite names built assets by their content: they never change.
             let cache = if relative.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
-            return ([(header::CONTENT_TYPE, mime.to_string()), (header::CACHE_CONTROL, cache.to_string())], bytes).into_response();
+            let headers = [
+                (header::CONTENT_TYPE, mime.to_string()),
+                (header::CACHE_CONTROL, cache.to_string()),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            ];
+            return (headers, bytes).into_response();
         }
+    }
+    if relative.starts_with("assets/") {
+        // A built file that is not there (an old tab after a redeploy): not the app's page.
+        return ApiError::NotFound("Not found.".to_string()).into_response();
     }
     match tokio::fs::read_to_string(root.join("index.html")).await {
         Ok(index) => ([(header::CACHE_CONTROL, "no-cache")], Html(index)).into_response(),

@@ -30,6 +30,19 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     }
 }
 
+/// Like [`verify_password`] for an account that may not exist: without one, the same work is
+/// spent on a stand-in hash, so that timing does not tell which emails have accounts.
+pub fn verify_password_of(password: &str, stored: Option<&str>) -> bool {
+    static STAND_IN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("stand-in").unwrap_or_default());
+    match stored {
+        Some(stored) => verify_password(password, stored),
+        None => {
+            verify_password(password, &STAND_IN);
+            false
+        }
+    }
+}
+
 /// Constant-time equality of two secrets.
 pub fn secrets_equal(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))

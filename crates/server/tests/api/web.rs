@@ -27,6 +27,8 @@ async fn serves_the_built_app_and_leaves_api_misses_json() {
     assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert_eq!(asset.text().await.unwrap(), "console.log(1)");
 
+    assert_eq!(get("/assets/gone-9999.js").await.unwrap().status(), StatusCode::NOT_FOUND, "a missing asset is not the app's page");
+    assert_eq!(get("/projects").await.unwrap().headers()["x-frame-options"], "DENY");
     let api = get("/api/no-such-route/").await.unwrap();
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
     assert_eq!(api.json::<serde_json::Value>().await.unwrap()["detail"], "Not found.");
