@@ -202,23 +202,30 @@ async fn login(
 
 /// An invite token must be an organization's current one, and names the organization the new
 /// user joins; without a token, sign-up is open (to the first organization) unless
-/// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`).
-async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Option<i64>> {
-    match token {
+/// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`). A refusal
+/// is the reason, shown on the sign-up page with a 403.
+async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Result<Option<i64>, &'static str>> {
+    Ok(match token {
         Some(token) => match queries::organizations::by_token(state.db.conn(), token).await? {
             Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(Some(org.id)),
-            _ => Err(ApiError::Forbidden("The invite link is invalid or has expired.".to_string())),
+            _ => Err("The invite link is invalid or has expired."),
         },
-        None if state.config.disable_signup_without_link => {
-            Err(ApiError::Forbidden("Sign-up is only possible with an invite link.".to_string()))
-        }
+        None if state.config.disable_signup_without_link => Err("Sign-up is only possible with an invite link."),
         None => Ok(None),
-    }
+    })
 }
 
-async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<NextParam>) -> ApiResult<Html<String>> {
-    check_invite(&state, next.token.as_deref()).await?;
-    Ok(signup_page(next.email.as_deref().unwrap_or_default(), None))
+/// The sign-up page saying why sign-up is refused.
+fn refused(email: &str, reason: &str) -> Response {
+    (StatusCode::FORBIDDEN, signup_page(email, Some(reason))).into_response()
+}
+
+async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<NextParam>) -> ApiResult<Response> {
+    let email = next.email.as_deref().unwrap_or_default();
+    Ok(match check_invite(&state, next.token.as_deref()).await? {
+        Ok(_) => signup_page(email, None).into_response(),
+        Err(reason) => refused(email, reason),
+    })
 }
 
 async fn signup(
@@ -229,7 +236,10 @@ async fn signup(
     Form(form): Form<SignupForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
-    let organization_id = check_invite(&state, next.token.as_deref()).await?;
+    let organization_id = match check_invite(&state, next.token.as_deref()).await? {
+        Ok(organization) => organization,
+        Err(reason) => return Ok(refused(&form.email, reason)),
+    };
     let email = form.email.trim().to_lowercase();
     let invalid = |message: &str| Ok(signup_page(&form.email, Some(message)).into_response());
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {

@@ -188,6 +188,7 @@ async fn signup_can_require_the_invite_link() {
     assert_eq!(posted.status(), 403);
     let wrong = client.post(format!("{}/user/signup/?token=nope", app.base)).form(&[("email", "x@example.com"), ("password", "long-enough-1")]).send().await.unwrap();
     assert_eq!(wrong.status(), 403);
+    assert!(wrong.text().await.unwrap().contains("The invite link is invalid or has expired."), "a page that says why");
     assert_eq!(app.get("/api/users/").await.body.as_array().unwrap().len(), 1, "nobody joined");
 
     let db = tessera_db::Db::connect(&app.database_url, 1).await.unwrap();
