@@ -206,14 +206,22 @@ pub async fn member<C: ConnectionTrait>(conn: &C, organization_id: i64, user_id:
 /// Soft-deletes a membership: the user keeps their work but can no longer act in the
 /// organization.
 pub async fn soft_delete_member<C: ConnectionTrait>(conn: &C, member_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+    update_member(conn, member_id, now, [(organization_member::Column::DeletedAt, Some(now).into())]).await
+}
+
+/// Sets columns of one membership and its `updated_at`.
+async fn update_member<C: ConnectionTrait, const N: usize>(
+    conn: &C,
+    member_id: i64,
+    now: DateTime<Utc>,
+    columns: [(organization_member::Column, sea_orm::Value); N],
+) -> Result<(), DbErr> {
     use sea_orm::sea_query::Expr;
-    organization_member::Entity::update_many()
-        .col_expr(organization_member::Column::DeletedAt, Expr::value(now))
-        .col_expr(organization_member::Column::UpdatedAt, Expr::value(now))
-        .filter(organization_member::Column::Id.eq(member_id))
-        .exec(conn)
-        .await
-        .map(|_| ())
+    let mut update = organization_member::Entity::update_many().col_expr(organization_member::Column::UpdatedAt, Expr::value(now));
+    for (column, value) in columns {
+        update = update.col_expr(column, Expr::value(value));
+    }
+    update.filter(organization_member::Column::Id.eq(member_id)).exec(conn).await.map(|_| ())
 }
 
 /// A member's work in an organization: annotations made and distinct projects annotated.
@@ -259,27 +267,13 @@ pub async fn member_projects<C: ConnectionTrait>(
 
 /// Sets a membership's role.
 pub async fn set_role<C: ConnectionTrait>(conn: &C, member_id: i64, role: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
-    use sea_orm::sea_query::Expr;
-    organization_member::Entity::update_many()
-        .col_expr(organization_member::Column::Role, Expr::value(role))
-        .col_expr(organization_member::Column::UpdatedAt, Expr::value(now))
-        .filter(organization_member::Column::Id.eq(member_id))
-        .exec(conn)
-        .await
-        .map(|_| ())
+    update_member(conn, member_id, now, [(organization_member::Column::Role, role.into())]).await
 }
 
 /// Brings a removed member back with `role`.
 pub async fn restore_member<C: ConnectionTrait>(conn: &C, member_id: i64, role: &str, now: DateTime<Utc>) -> Result<(), DbErr> {
-    use sea_orm::sea_query::Expr;
-    organization_member::Entity::update_many()
-        .col_expr(organization_member::Column::DeletedAt, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(organization_member::Column::Role, Expr::value(role))
-        .col_expr(organization_member::Column::UpdatedAt, Expr::value(now))
-        .filter(organization_member::Column::Id.eq(member_id))
-        .exec(conn)
-        .await
-        .map(|_| ())
+    let restored = [(organization_member::Column::DeletedAt, Option::<DateTime<Utc>>::None.into()), (organization_member::Column::Role, role.into())];
+    update_member(conn, member_id, now, restored).await
 }
 
 /// The live members of an organization holding `role`, with their users, by user id.

@@ -19,6 +19,7 @@ use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{pk_of, Fields, JsonBody};
+use crate::services::accounts;
 use crate::services::mail::{self, Mail};
 use crate::state::AppState;
 
@@ -59,8 +60,7 @@ async fn send_email(State(state): State<AppState>, caller: Caller, headers: Head
     let emails: Vec<String> = match fields.raw("emails") {
         Some(Value::Array(items)) if !items.is_empty() => {
             let emails: Vec<String> = items.iter().filter_map(Value::as_str).map(|e| e.trim().to_lowercase()).collect();
-            let valid = |e: &String| matches!(e.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.'));
-            if emails.len() != items.len() || !emails.iter().all(valid) {
+            if emails.len() != items.len() || !emails.iter().all(|e| accounts::is_email(e)) {
                 fields.error("emails", "Enter a valid email address.");
             }
             emails

@@ -486,7 +486,15 @@ impl Group {
                   "meta": {"resourceType": "Group", "location": format!("/scim/v2/Groups/{id}")}}))
     }
 
-    /// Makes `user_ids` the group's members: a role for them (Annotator for those who leave a
+    /// Makes exactly `wanted` the group's members.
+    async fn replace_members(&self, txn: &WriteTxn, organization_id: i64, wanted: &[i64]) -> Result<(), ScimError> {
+        let current: Vec<i64> = self.members(&**txn, organization_id).await?.iter().map(|u| u.id).collect();
+        let add: Vec<i64> = wanted.iter().copied().filter(|id| !current.contains(id)).collect();
+        let remove: Vec<i64> = current.iter().copied().filter(|id| !wanted.contains(id)).collect();
+        self.set_members(txn, organization_id, &add, &remove).await
+    }
+
+    /// Adds and removes members: a role for them (Annotator for those who leave a
     /// role group), or the workspace's membership.
     async fn set_members(&self, txn: &WriteTxn, organization_id: i64, add: &[i64], remove: &[i64]) -> Result<(), ScimError> {
         for &user_id in add.iter().chain(remove) {
@@ -621,10 +629,7 @@ async fn replace_group(State(state): State<AppState>, Extension(client): Extensi
     let txn = state.db.write().await?;
     let group = find_group(&*txn, client.organization_id, &id).await?;
     rename(&txn, &group, name).await?;
-    let current: Vec<i64> = group.members(&*txn, client.organization_id).await?.iter().map(|u| u.id).collect();
-    let add: Vec<i64> = wanted.iter().copied().filter(|id| !current.contains(id)).collect();
-    let remove: Vec<i64> = current.iter().copied().filter(|id| !wanted.contains(id)).collect();
-    group.set_members(&txn, client.organization_id, &add, &remove).await?;
+    group.replace_members(&txn, client.organization_id, &wanted).await?;
     let group = find_group(&*txn, client.organization_id, &id).await?;
     let rendered = group.render(&*txn, client.organization_id).await?;
     txn.commit().await?;
@@ -652,11 +657,7 @@ async fn patch_group(State(state): State<AppState>, Extension(client): Extension
                 group.set_members(&txn, client.organization_id, &[], &[member_in_path(&path).expect("checked")]).await?
             }
             ("replace", "members") => {
-                let wanted = member_ids(&value)?;
-                let current: Vec<i64> = group.members(&*txn, client.organization_id).await?.iter().map(|u| u.id).collect();
-                let add: Vec<i64> = wanted.iter().copied().filter(|id| !current.contains(id)).collect();
-                let remove: Vec<i64> = current.iter().copied().filter(|id| !wanted.contains(id)).collect();
-                group.set_members(&txn, client.organization_id, &add, &remove).await?;
+                group.replace_members(&txn, client.organization_id, &member_ids(&value)?).await?;
             }
             ("replace", "displayname") => rename(&txn, &group, value.as_str().unwrap_or_default().to_string()).await?,
             ("replace" | "add", "") => {

@@ -103,19 +103,6 @@ pub async fn user_responses(state: &AppState, users: Vec<user::Model>) -> ApiRes
         .collect())
 }
 
-/// Permission names granted to organization members (Label Studio's community edition grants
-/// every member all of them).
-const PERMISSIONS: &[&str] = &[
-    "organizations.create", "organizations.view", "organizations.change", "organizations.delete",
-    "organizations.invite", "projects.create", "projects.view", "projects.change", "projects.delete",
-    "tasks.create", "tasks.view", "tasks.change", "tasks.delete", "annotations.create", "annotations.view",
-    "annotations.change", "annotations.delete", "actions.perform", "predictions.any", "avatar.any", "labels.create",
-    "labels.view", "labels.change", "labels.delete", "models.create", "models.view", "models.change", "models.delete",
-    "model_provider_connection.create", "model_provider_connection.view", "model_provider_connection.change",
-    "model_provider_connection.delete", "webhooks.change", "users.token.any", "views.create", "views.view",
-    "views.change", "views.delete", "storages.view", "storages.change",
-];
-
 /// Filters of the user list (Tessera's; Label Studio's community list has none).
 #[derive(serde::Deserialize)]
 struct UserFilter {
@@ -146,6 +133,18 @@ async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(id): Ap
     Ok(Json(user_response(&state, user).await?))
 }
 
+/// The profile fields a body sets (names, username, phone, newsletters).
+fn profile_fields(fields: &mut Fields) -> queries::users::ProfileChanges {
+    queries::users::ProfileChanges {
+        first_name: fields.string("first_name"),
+        last_name: fields.string("last_name"),
+        username: fields.string("username"),
+        phone: fields.string("phone"),
+        allow_newsletters: fields.nullable_bool("allow_newsletters"),
+        custom_hotkeys: None,
+    }
+}
+
 /// PATCH/PUT a user's profile. Label Studio applies the writable fields and then refuses a
 /// changed `email` with 405 (`users/api.py`), so we do the same in that order. The account's
 /// owner may also switch `active_organization` to another organization they belong to, and
@@ -159,12 +158,8 @@ async fn update_user(
     let user = own_or_managed_user(&state, &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let changes = queries::users::ProfileChanges {
-        first_name: fields.string("first_name"),
-        last_name: fields.string("last_name"),
-        username: fields.string("username"),
-        phone: fields.string("phone"),
-        allow_newsletters: fields.nullable_bool("allow_newsletters"),
         custom_hotkeys: fields.object("custom_hotkeys").map(|map| Value::Object(map).to_string()),
+        ..profile_fields(&mut fields)
     };
     let email_change = fields.string("email").filter(|email| *email != user.email);
     let switch_to = fields.integer("active_organization").filter(|id| Some(*id) != user.active_organization_id);
@@ -211,8 +206,9 @@ async fn update_user(
 }
 
 async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<WhoAmI>> {
+    let caller_role = caller.role;
     let user = user_response(&state, caller.user).await?;
-    Ok(Json(WhoAmI { user, permissions: PERMISSIONS.to_vec() }))
+    Ok(Json(WhoAmI { user, permissions: access::permission_names(caller_role) }))
 }
 
 #[derive(Serialize)]
@@ -260,20 +256,13 @@ async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(bod
     let mut fields = Fields::new(&body)?;
     let email = fields.string("email").map(|e| e.trim().to_lowercase());
     let password = fields.string("password");
-    let changes = queries::users::ProfileChanges {
-        first_name: fields.string("first_name"),
-        last_name: fields.string("last_name"),
-        username: fields.string("username"),
-        phone: fields.string("phone"),
-        allow_newsletters: fields.nullable_bool("allow_newsletters"),
-        custom_hotkeys: None,
-    };
+    let changes = profile_fields(&mut fields);
     if changes.username.as_deref().is_none_or(str::is_empty) {
         fields.error("username", "This field is required.");
     }
     match &email {
         None => fields.error("email", "This field is required."),
-        Some(e) if !is_email(e) => fields.error("email", "Enter a valid email address."),
+        Some(e) if !accounts::is_email(e) => fields.error("email", "Enter a valid email address."),
         Some(e) => {
             if let Some(problem) = password.as_deref().and_then(|p| accounts::password_problem(p, e)) {
                 fields.error("password", problem);
@@ -298,10 +287,6 @@ async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(bod
     let user = queries::users::update_profile(&*txn, user, changes).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(user_response(&state, user).await?)))
-}
-
-fn is_email(text: &str) -> bool {
-    matches!(text.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
 }
 
 /// `DELETE /api/users/{id}/`: removes the user from the caller's organization and signs them

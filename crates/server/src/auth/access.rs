@@ -110,6 +110,56 @@ impl Action {
     }
 }
 
+/// Label Studio's permission names (as `whoami` lists them for the web app) and the action
+/// each stands for.
+const PERMISSION_NAMES: &[(&str, Action)] = &[
+    ("organizations.create", Action::ManagePeople),
+    ("organizations.view", Action::ViewOrganization),
+    ("organizations.change", Action::ManagePeople),
+    ("organizations.delete", Action::ManagePeople),
+    ("organizations.invite", Action::ManagePeople),
+    ("projects.create", Action::ManageProjects),
+    ("projects.view", Action::ViewProjects),
+    ("projects.change", Action::ManageProjects),
+    ("projects.delete", Action::ManageProjects),
+    ("tasks.create", Action::ImportData),
+    ("tasks.view", Action::Label),
+    ("tasks.change", Action::ChangeTasks),
+    ("tasks.delete", Action::ChangeTasks),
+    ("annotations.create", Action::Label),
+    ("annotations.view", Action::Label),
+    ("annotations.change", Action::Label),
+    ("annotations.delete", Action::Label),
+    ("actions.perform", Action::ChangeTasks),
+    ("predictions.any", Action::ManagePredictions),
+    ("avatar.any", Action::ViewOrganization),
+    ("labels.create", Action::ManageProjects),
+    ("labels.view", Action::ViewProjects),
+    ("labels.change", Action::ManageProjects),
+    ("labels.delete", Action::ManageProjects),
+    ("models.create", Action::ManageProjects),
+    ("models.view", Action::ViewProjects),
+    ("models.change", Action::ManageProjects),
+    ("models.delete", Action::ManageProjects),
+    ("model_provider_connection.create", Action::ManageProjects),
+    ("model_provider_connection.view", Action::ViewProjects),
+    ("model_provider_connection.change", Action::ManageProjects),
+    ("model_provider_connection.delete", Action::ManageProjects),
+    ("webhooks.change", Action::ManageProjects),
+    ("users.token.any", Action::ViewOrganization),
+    ("views.create", Action::BrowseTasks),
+    ("views.view", Action::BrowseTasks),
+    ("views.change", Action::BrowseTasks),
+    ("views.delete", Action::BrowseTasks),
+    ("storages.view", Action::ImportData),
+    ("storages.change", Action::ImportData),
+];
+
+/// The Label Studio permission names a role holds, from the matrix.
+pub fn permission_names(role: Role) -> Vec<&'static str> {
+    PERMISSION_NAMES.iter().filter(|(_, action)| action.allows(role)).map(|(name, _)| *name).collect()
+}
+
 /// The permission matrix as a Markdown table (the one in `docs/PERMISSIONS.md`).
 pub fn matrix_markdown() -> String {
     let roles = [Role::Owner, Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator, Role::Deactivated, Role::NotActivated];
@@ -329,6 +379,15 @@ mod tests {
         assert_eq!(access(&Method::HEAD, "/api/projects/{id}"), Some(Allowed(ViewProjects)));
         assert_eq!(access(&Method::DELETE, "/api/projects/{id}/"), Some(Allowed(ManageProjects)));
         assert_eq!(access(&Method::POST, "/api/version/"), None, "no rule: the route's 405 answers");
+    }
+
+    #[test]
+    fn permission_names_follow_the_matrix() {
+        assert!(permission_names(Role::Owner).contains(&"organizations.change"));
+        assert_eq!(permission_names(Role::Owner).len(), PERMISSION_NAMES.len());
+        let annotator = permission_names(Role::Annotator);
+        assert!(annotator.contains(&"annotations.create") && !annotator.contains(&"projects.create"));
+        assert!(permission_names(Role::Deactivated).is_empty());
     }
 
     #[test]

@@ -132,6 +132,11 @@ pub async fn remove_member(txn: &WriteTxn, member: &organization_member::Model, 
     Ok(())
 }
 
+/// Whether `text` looks like an email address (`local@domain.tld`).
+pub fn is_email(text: &str) -> bool {
+    matches!(text.split_once('@'), Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+}
+
 /// Passwords refused as too common (the head of the usual leaked-password lists).
 const COMMON_PASSWORDS: &[&str] = &[
     "password", "password1", "password12", "password123", "12345678", "123456789", "1234567890", "qwertyui",

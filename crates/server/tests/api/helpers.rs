@@ -172,17 +172,22 @@ impl TestApp {
 
     /// Signs up a new user through the form and returns their legacy token.
     pub async fn signup(&self, email: &str) -> String {
+        let (status, token) = self.signup_through("/user/signup/", email).await;
+        assert_eq!(status, StatusCode::FOUND, "signup failed");
+        token.expect("token")
+    }
+
+    /// Posts the sign-up form at `path` (with any `?token=`); returns the status and, on
+    /// success, the new user's legacy token.
+    pub async fn signup_through(&self, path: &str, email: &str) -> (StatusCode, Option<String>) {
         let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let reply = client
-            .post(format!("{}/user/signup/", self.base))
-            .form(&[("email", email), ("password", "blue-harbor-72")])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(reply.status(), StatusCode::FOUND, "signup failed");
-        let whoami = client.get(format!("{}/api/current-user/token", self.base)).send().await.unwrap();
-        let body: Value = whoami.json().await.unwrap();
-        body["token"].as_str().unwrap().to_string()
+        let reply = client.post(format!("{}{path}", self.base)).form(&[("email", email), ("password", "blue-harbor-72")]).send().await.unwrap();
+        let status = reply.status();
+        if status != StatusCode::FOUND {
+            return (status, None);
+        }
+        let body: Value = client.get(format!("{}/api/current-user/token", self.base)).send().await.unwrap().json().await.unwrap();
+        (status, body["token"].as_str().map(str::to_string))
     }
 }
 

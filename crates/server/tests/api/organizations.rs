@@ -1,25 +1,13 @@
 //! Organizations and their invite links.
 
-use reqwest::{Client, Method, StatusCode};
-use serde_json::{json, Value};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 use crate::helpers::{TestApp, TEXT_CONFIG};
 
 /// Signs up through an invite link; returns the status and, on success, the new user's token.
 async fn signup_with(app: &TestApp, email: &str, token: &str) -> (StatusCode, Option<String>) {
-    let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let reply = client
-        .post(format!("{}/user/signup/?token={token}", app.base))
-        .form(&[("email", email), ("password", "blue-harbor-72")])
-        .send()
-        .await
-        .unwrap();
-    let status = reply.status();
-    if status != StatusCode::FOUND {
-        return (status, None);
-    }
-    let body: Value = client.get(format!("{}/api/current-user/token", app.base)).send().await.unwrap().json().await.unwrap();
-    (status, body["token"].as_str().map(str::to_string))
+    app.signup_through(&format!("/user/signup/?token={token}"), email).await
 }
 
 #[tokio::test]

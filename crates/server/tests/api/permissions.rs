@@ -215,6 +215,9 @@ async fn roles_below_administrator_see_only_their_projects_and_annotators_their_
     let me = app.call_as(&annotator, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].as_i64().unwrap();
     app.post(&format!("/api/workspaces/{workspace}/memberships/"), json!({"user": me, "workspace": workspace})).await.expect(201);
 
+    let whoami = app.call_as(&annotator, Method::GET, "/api/current-user/whoami", None).await.expect(200).body;
+    let granted: Vec<&str> = whoami["permissions"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(granted.contains(&"annotations.create") && !granted.contains(&"projects.create"), "whoami lists the role's permissions: {granted:?}");
     let listed = app.call_as(&annotator, Method::GET, "/api/projects/", None).await.expect(200).body;
     let mut ids: Vec<i64> = listed["results"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
     ids.sort_unstable();
