@@ -1,12 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, Navigate, NavLink, Route, Routes } from "react-router-dom";
+import { Link, Navigate, NavLink, Route, Routes, useParams } from "react-router-dom";
 import { api, type Me } from "./api";
+import { NotFound } from "./components/NotFound";
+import { DataManager } from "./dm/DataManager";
 import { Account } from "./pages/Account";
 import { CreateProject } from "./pages/CreateProject";
+import { Labeling } from "./pages/Labeling";
 import { Organization } from "./pages/Organization";
 import { ProjectMembers } from "./pages/ProjectMembers";
-import { ProjectTasks } from "./pages/ProjectTasks";
 import { Projects } from "./pages/Projects";
+import { Settings } from "./pages/Settings";
+
+/** `/projects/:id` opens the project's Data Manager. */
+function ProjectHome() {
+  const { id = "" } = useParams();
+  return <Navigate to={`/projects/${id}/data`} replace />;
+}
 
 /** The signed-in shell: header navigation and the pages. */
 export function App() {
@@ -32,12 +41,16 @@ export function App() {
           <Routes>
             <Route path="/" element={<Navigate to="/projects" replace />} />
             <Route path="/projects" element={<Projects />} />
-            <Route path="/projects/new" element={<CreateProject />} />
-            <Route path="/projects/:id" element={<ProjectTasks />} />
+            <Route path="/projects/new" element={<CreateProject me={me.data} />} />
+            <Route path="/projects/:id" element={<ProjectHome />} />
+            <Route path="/projects/:id/data" element={<DataManager me={me.data} />} />
+            <Route path="/projects/:id/label" element={<Labeling me={me.data} />} />
+            <Route path="/projects/:id/settings" element={<Settings me={me.data} />} />
+            <Route path="/projects/:id/settings/:section" element={<Settings me={me.data} />} />
             <Route path="/projects/:id/members" element={<ProjectMembers />} />
             <Route path="/organization" element={<Organization me={me.data} />} />
             <Route path="/account" element={<Account me={me.data} />} />
-            <Route path="*" element={<p>Nothing here. <Link to="/projects">Back to projects</Link></p>} />
+            <Route path="*" element={<NotFound />} />
           </Routes>
         )}
       </main>

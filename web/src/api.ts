@@ -37,6 +37,16 @@ export interface Project {
   description: string;
   color: string | null;
   label_config: string;
+  expert_instruction: string;
+  show_instruction: boolean;
+  show_skip_button: boolean;
+  enable_empty_annotation: boolean;
+  show_annotation_history: boolean;
+  pinned_at: string | null;
+  sampling: string;
+  skip_queue: string;
+  maximum_annotations: number;
+  show_collab_predictions: boolean;
   task_number: number | null;
   finished_task_number: number | null;
   total_annotations_number: number | null;
@@ -100,4 +110,44 @@ export interface Workspace {
 /** A member of a project (paginated list). */
 export interface ProjectMember extends Me {
   implicit_member: boolean;
+}
+
+/** An annotation as the task routes answer it (`completed_by` is an object in task details). */
+export interface Annotation {
+  id: number;
+  result: Record<string, unknown>[];
+  completed_by: number | { id: number; email: string; first_name: string; last_name: string };
+  created_username: string;
+  was_cancelled: boolean;
+  ground_truth: boolean;
+  created_at: string;
+  updated_at: string;
+  lead_time: number | null;
+}
+
+/** A saved, unsubmitted piece of work (`annotation` is null for a draft of a new annotation). */
+export interface Draft {
+  id: number;
+  user: string;
+  result: Record<string, unknown>[];
+  annotation: number | null;
+  task: number;
+}
+
+/** A model's prediction for a task. */
+export interface Prediction {
+  id: number;
+  result: Record<string, unknown>[];
+  model_version: string;
+  score: number | null;
+}
+
+/** A task with its work, as `/api/tasks/{id}/` and `/api/projects/{id}/next` answer it. */
+export interface TaskDetail {
+  id: number;
+  data: Record<string, unknown>;
+  annotations: Annotation[];
+  drafts: Draft[];
+  predictions: Prediction[];
+  queue?: string;
 }

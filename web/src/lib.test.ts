@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, TEMPLATES } from "./lib";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet } from "./lib";
+import { TEMPLATES } from "./templates";
 
 describe("errorMessages", () => {
   it("reads field errors and the general detail of Label Studio's envelope", () => {

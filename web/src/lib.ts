@@ -43,77 +43,6 @@ export function snippet(value: unknown, length = 80): string {
   return line.length > length ? `${line.slice(0, length - 1)}…` : line;
 }
 
-/** A labeling setup to start a project from. */
-export interface Template {
-  id: string;
-  title: string;
-  group: string;
-  config: string;
-}
-
-/** The labeling templates offered when creating a project. */
-export const TEMPLATES: Template[] = [
-  {
-    id: "text-classification",
-    title: "Text classification",
-    group: "Natural language",
-    config: `<View>
-  <Text name="text" value="$text"/>
-  <Choices name="sentiment" toName="text" choice="single">
-    <Choice value="Positive"/>
-    <Choice value="Negative"/>
-    <Choice value="Neutral"/>
-  </Choices>
-</View>`,
-  },
-  {
-    id: "ner",
-    title: "Named entity recognition",
-    group: "Natural language",
-    config: `<View>
-  <Labels name="label" toName="text">
-    <Label value="Person" background="#f5a623"/>
-    <Label value="Organization" background="#4a90e2"/>
-    <Label value="Location" background="#7ed321"/>
-  </Labels>
-  <Text name="text" value="$text"/>
-</View>`,
-  },
-  {
-    id: "image-classification",
-    title: "Image classification",
-    group: "Computer vision",
-    config: `<View>
-  <Image name="image" value="$image"/>
-  <Choices name="choice" toName="image">
-    <Choice value="Cat"/>
-    <Choice value="Dog"/>
-  </Choices>
-</View>`,
-  },
-  {
-    id: "object-detection",
-    title: "Object detection with boxes",
-    group: "Computer vision",
-    config: `<View>
-  <Image name="image" value="$image"/>
-  <RectangleLabels name="label" toName="image">
-    <Label value="Car" background="#d0021b"/>
-    <Label value="Person" background="#4a90e2"/>
-  </RectangleLabels>
-</View>`,
-  },
-  {
-    id: "audio-transcription",
-    title: "Audio transcription",
-    group: "Audio",
-    config: `<View>
-  <Audio name="audio" value="$audio"/>
-  <TextArea name="transcription" toName="audio" rows="4" editable="true"/>
-</View>`,
-  },
-];
-
 /** Organization roles, as the API codes them, with their names. */
 export const ROLES: { code: string; title: string }[] = [
   { code: "OW", title: "Owner" },
@@ -134,4 +63,34 @@ export function managesPeople(role: string | undefined): boolean {
 export function assignableRoles(role: string | undefined): { code: string; title: string }[] {
   if (!managesPeople(role)) return [];
   return ROLES.filter((r) => r.code !== "NO" && (r.code !== "OW" || role === "OW"));
+}
+
+/** The task data keys a labeling config reads (`value="$key"`), in order of appearance. */
+export function dataKeys(config: string): string[] {
+  const keys = Array.from(config.matchAll(/\bvalue\s*=\s*"\$([A-Za-z_][\w.-]*)"/g), (m) => m[1]);
+  return Array.from(new Set(keys));
+}
+
+/** Lines of a URL list that look like http(s) URLs; the rest are returned as rejected. */
+export function parseUrlList(text: string): { urls: string[]; rejected: string[] } {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const urls: string[] = [];
+  const rejected: string[] = [];
+  for (const line of lines) {
+    try {
+      const url = new URL(line);
+      (url.protocol === "http:" || url.protocol === "https:" ? urls : rejected).push(line);
+    } catch {
+      rejected.push(line);
+    }
+  }
+  return { urls, rejected };
+}
+
+/** A byte count for people: `512 B`, `3.4 kB`, `12.0 MB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(2)} GB`;
 }

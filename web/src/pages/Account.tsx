@@ -34,6 +34,68 @@ export function Account({ me }: { me: Me }) {
         </div>
       )}
       {reset.isError && <p className="error" role="alert">{reset.error.message}</p>}
+      <PersonalTokens />
     </section>
+  );
+}
+
+/**
+ * Personal access tokens (JWT refresh tokens): one live token at a time, shown in full only when
+ * created; revoked by the listed form (as Label Studio does).
+ */
+function PersonalTokens() {
+  const queries = useQueryClient();
+  const [fresh, setFresh] = useState<string | null>(null);
+  const [copied, setCopied] = useState<boolean | null>(null);
+  const tokens = useQuery({ queryKey: ["pats"], queryFn: () => api<{ token: string }[]>("/api/token/") });
+  const create = useMutation({
+    mutationFn: () => api<{ token: string }>("/api/token/", { method: "POST", body: "{}" }),
+    onSuccess: (created) => {
+      setFresh(created.token);
+      setCopied(null);
+      queries.invalidateQueries({ queryKey: ["pats"] });
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: (token: string) => api("/api/token/blacklist/", { method: "POST", body: JSON.stringify({ refresh: token }) }),
+    onSuccess: () => {
+      setFresh(null);
+      queries.invalidateQueries({ queryKey: ["pats"] });
+    },
+  });
+  return (
+    <>
+      <h2>Personal access tokens</h2>
+      <p className="muted">
+        A personal access token gets short-lived access tokens from <code>POST /api/token/refresh/</code>; the SDK takes it as its API key.
+        It is shown once, when created.
+      </p>
+      {fresh && (
+        <div className="token" data-testid="new-pat">
+          <input readOnly aria-label="New personal access token" value={fresh} onFocus={(e) => e.target.select()} />
+          <button onClick={async () => setCopied(await copyText(fresh))}>{copied ? "Copied" : copied === false ? "Copy failed: select and copy" : "Copy"}</button>
+        </div>
+      )}
+      {tokens.isPending ? (
+        <p className="muted" role="status">Loading tokens…</p>
+      ) : tokens.isError ? (
+        <p className="error" role="alert">{tokens.error.message}</p>
+      ) : tokens.data.length === 0 ? (
+        <p className="muted">No personal access token.</p>
+      ) : (
+        <ul className="list" aria-label="Personal access tokens">
+          {tokens.data.map((t) => (
+            <li key={t.token}>
+              <code className="token-text">{t.token.slice(0, 24)}…</code>
+              <button onClick={() => revoke.mutate(t.token)} disabled={revoke.isPending}>Revoke</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {(create.isError || revoke.isError) && <p className="error" role="alert">{(create.error ?? revoke.error)?.message}</p>}
+      <div className="actions start">
+        <button onClick={() => create.mutate()} disabled={create.isPending || (tokens.data?.length ?? 0) > 0}>Create token</button>
+      </div>
+    </>
   );
 }

@@ -1,8 +1,9 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, ApiError, type Me, type Membership, type Page } from "../api";
 import { copyText } from "../clipboard";
+import { Dialog } from "../components/Dialog";
 import { assignableRoles, managesPeople, pageCount, ROLES } from "../lib";
 
 const PAGE_SIZE = 20;
@@ -104,17 +105,6 @@ export function Organization({ me }: { me: Me }) {
 function InviteDialog({ onClose }: { onClose: () => void }) {
   const queries = useQueryClient();
   const [copied, setCopied] = useState<boolean | null>(null);
-  const dialog = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    dialog.current?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && onClose();
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      opener?.focus();
-    };
-  }, [onClose]);
   const invite = useQuery({ queryKey: ["invite"], queryFn: () => api<{ token: string; invite_url: string }>("/api/invite") });
   const reset = useMutation({
     mutationFn: () => api<{ token: string; invite_url: string }>("/api/invite/reset-token", { method: "POST" }),
@@ -125,24 +115,21 @@ function InviteDialog({ onClose }: { onClose: () => void }) {
   });
   const link = invite.data ? `${window.location.origin}${invite.data.invite_url}` : "";
   return (
-    <div className="backdrop" onClick={onClose}>
-      <div ref={dialog} tabIndex={-1} role="dialog" aria-modal="true" aria-labelledby="invite-title" className="dialog" onClick={(e) => e.stopPropagation()}>
-        <h2 id="invite-title">Invite people</h2>
-        <p className="muted">Anyone with this link can sign up into the organization as an annotator.</p>
-        {invite.isError ? (
-          <p className="error" role="alert">{invite.error.message}</p>
-        ) : (
-          <div className="token">
-            <input readOnly aria-label="Invite link" value={link} onFocus={(e) => e.target.select()} />
-            <button onClick={async () => setCopied(await copyText(link))}>{copied ? "Copied" : copied === false ? "Copy failed: select and copy" : "Copy"}</button>
-          </div>
-        )}
-        {reset.isError && <p className="error" role="alert">{reset.error.message}</p>}
-        <div className="actions">
-          <button onClick={() => reset.mutate()} disabled={reset.isPending}>Reset link</button>
-          <button className="primary" onClick={onClose}>Done</button>
+    <Dialog title="Invite people" onClose={onClose}>
+      <p className="muted">Anyone with this link can sign up into the organization as an annotator.</p>
+      {invite.isError ? (
+        <p className="error" role="alert">{invite.error.message}</p>
+      ) : (
+        <div className="token">
+          <input readOnly aria-label="Invite link" value={link} onFocus={(e) => e.target.select()} />
+          <button onClick={async () => setCopied(await copyText(link))}>{copied ? "Copied" : copied === false ? "Copy failed: select and copy" : "Copy"}</button>
         </div>
+      )}
+      {reset.isError && <p className="error" role="alert">{reset.error.message}</p>}
+      <div className="actions">
+        <button onClick={() => reset.mutate()} disabled={reset.isPending}>Reset link</button>
+        <button className="primary" onClick={onClose}>Done</button>
       </div>
-    </div>
+    </Dialog>
   );
 }

@@ -2,11 +2,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, type Me, type Page, type Project, type ProjectMember } from "../api";
+import { NotFound } from "../components/NotFound";
 
 /** A project's members: who may see and label it besides owners and administrators. */
 export function ProjectMembers() {
   const { id = "" } = useParams();
-  return /^\d+$/.test(id) ? <MemberList id={id} /> : <p>Nothing here. <Link to="/projects">Back to projects</Link></p>;
+  return /^\d+$/.test(id) ? <MemberList id={id} /> : <NotFound />;
 }
 
 function MemberList({ id }: { id: string }) {

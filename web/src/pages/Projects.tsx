@@ -1,4 +1,4 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, type Page, type Project, type Workspace } from "../api";
 import { pageCount, progress } from "../lib";
@@ -23,6 +23,12 @@ export function Projects() {
     queryKey: ["projects", "workspace", workspace],
     queryFn: () => api<Project[]>(`/api/workspaces/${workspace}/projects/`),
     enabled: !!workspace,
+  });
+  const queries = useQueryClient();
+  const pin = useMutation({
+    mutationFn: (project: Project) =>
+      api<Project>(`/api/projects/${project.id}/`, { method: "PATCH", body: JSON.stringify({ pinned_at: project.pinned_at ? null : new Date().toISOString() }) }),
+    onSuccess: () => queries.invalidateQueries({ queryKey: ["projects"] }),
   });
   const shown = workspace ? inWorkspace : all;
   const projects = workspace
@@ -59,6 +65,7 @@ export function Projects() {
           </label>
           <Link to="/projects/new" className="button primary">Create project</Link>
         </div>
+        {pin.isError && <p className="error" role="alert">{pin.error.message}</p>}
         {shown.isPending ? (
           <p className="muted" role="status">Loading projects…</p>
         ) : shown.isError ? (
@@ -73,7 +80,18 @@ export function Projects() {
             <ul className="cards">
               {projects.map((project) => (
                 <li key={project.id} className="card" style={{ borderTopColor: project.color || "#e0e0e0" }}>
-                  <Link to={`/projects/${project.id}`} className="card-title">{project.title}</Link>
+                  <div className="card-head">
+                    <Link to={`/projects/${project.id}/data`} className="card-title">{project.title}</Link>
+                    <button
+                      className={project.pinned_at ? "pin pinned subtle" : "pin subtle"}
+                      aria-pressed={!!project.pinned_at}
+                      aria-label={project.pinned_at ? `Unpin ${project.title}` : `Pin ${project.title}`}
+                      title={project.pinned_at ? "Unpin" : "Pin to the top"}
+                      onClick={() => pin.mutate(project)}
+                    >
+                      {project.pinned_at ? "★" : "☆"}
+                    </button>
+                  </div>
                   <p className="muted">{project.description || "\u00a0"}</p>
                   <dl className="counts">
                     <div><dt>Tasks</dt><dd>{project.task_number ?? 0}</dd></div>

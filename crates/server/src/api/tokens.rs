@@ -93,14 +93,30 @@ async fn refresh_token(State(state): State<AppState>, JsonBody(body): JsonBody) 
     Ok(Json(AccessOut { access: access.token }))
 }
 
+/// The id of the caller's live token whose listed form (without signature, as `GET /api/token/`
+/// shows it) is `listed`: Label Studio revokes tokens by that form.
+async fn listed_token_jti(state: &AppState, user_id: i64, listed: &str) -> ApiResult<Option<String>> {
+    for row in queries::auth::live_jwts(state.db.conn(), user_id, time::now()).await? {
+        let issued = reissue(state, user_id, &row.jti, row.created_at.timestamp(), row.expires_at.timestamp())?;
+        if without_signature(&issued) == listed {
+            return Ok(Some(row.jti));
+        }
+    }
+    Ok(None)
+}
+
 async fn blacklist_token(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
     let gone = || ApiError::Bare(StatusCode::NOT_FOUND, "Token is invalid or already blacklisted.".into());
-    let claims = live_refresh(&state, &body).await?.map_err(|_| gone())?;
-    if claims.user_id() != Some(caller.user.id) {
-        return Err(gone());
-    }
+    let jti = match live_refresh(&state, &body).await? {
+        Ok(claims) if claims.user_id() == Some(caller.user.id) => claims.jti,
+        Ok(_) => return Err(gone()),
+        Err(_) => {
+            let listed = body.get("refresh").and_then(|r| r.as_str()).unwrap_or_default();
+            listed_token_jti(&state, caller.user.id, listed).await?.ok_or_else(gone)?
+        }
+    };
     let txn = state.db.write().await?;
-    let done = queries::auth::blacklist_jwt(&*txn, &claims.jti, time::now()).await?;
+    let done = queries::auth::blacklist_jwt(&*txn, &jti, time::now()).await?;
     txn.commit().await?;
     if done {
         Ok(StatusCode::NO_CONTENT)

@@ -80,6 +80,20 @@ async fn personal_access_tokens_follow_the_jwt_flow() {
     app.post("/api/token/", json!({})).await.expect(201);
 }
 
+#[tokio::test]
+async fn a_token_is_revoked_by_its_listed_form_as_the_web_app_does() {
+    let app = TestApp::spawn().await;
+    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"].as_str().unwrap().to_string();
+    let listed = app.get("/api/token/").await.expect(200).body[0]["token"].as_str().unwrap().to_string();
+    let other = app.signup("mallory@example.com").await;
+    app.call_as(&other, Method::POST, "/api/token/blacklist/", Some(json!({"refresh": listed}))).await.expect(404);
+    app.post("/api/token/blacklist/", json!({"refresh": format!("{listed}x")})).await.expect(404);
+    app.post("/api/token/blacklist/", json!({"refresh": listed})).await.expect(204);
+    assert_eq!(app.get("/api/token/").await.expect(200).body, json!([]));
+    let after = Client::new().post(format!("{}/api/token/refresh/", app.base)).json(&json!({"refresh": refresh})).send().await.unwrap();
+    assert_eq!(after.status(), 401);
+}
+
 fn browser() -> Client {
     Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }

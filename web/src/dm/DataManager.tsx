@@ -1,0 +1,167 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { Link, useParams, useSearchParams } from "react-router-dom";
+import { api, type Me, type Project } from "../api";
+import { ExportDialog } from "../components/ExportDialog";
+import { ImportDialog } from "../components/Importer";
+import { NotFound } from "../components/NotFound";
+import { ProjectHeader } from "../components/ProjectHeader";
+import { dataKeys } from "../lib";
+import { selectionParam, type Selection } from "../labeling";
+import { Actions } from "./Actions";
+import { ColumnChooser } from "./ColumnChooser";
+import { FilterPanel } from "./Filters";
+import { Preview } from "./Preview";
+import { nextOrdering, NO_SELECTION, selectedCount, toggleColumn, visibleColumns, type Column, type View, type ViewData } from "./query";
+import { Tabs } from "./Tabs";
+import { TaskTable, type Totals } from "./TaskTable";
+
+/** The agreement column, shown empty until agreement metrics exist (not sent to the server). */
+const AGREEMENT: Column = { id: "agreement", title: "Agreement", type: "Number", target: "tasks", help: "Agreement between annotators (arrives with reviews)", visibility_defaults: { explore: true, labeling: false } };
+
+/** The Data Manager of a project: tabs, filters, ordering, columns, selection, actions, preview. */
+export function DataManager({ me }: { me: Me }) {
+  const { id = "" } = useParams();
+  return /^\d+$/.test(id) ? <DataManagerPage projectId={Number(id)} me={me} /> : <NotFound />;
+}
+
+function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
+  const queries = useQueryClient();
+  const [params, setParams] = useSearchParams();
+  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => api<Project>(`/api/projects/${projectId}/`) });
+  const views = useQuery({ queryKey: ["views", projectId], queryFn: () => api<View[]>(`/api/dm/views/?project=${projectId}`) });
+  const columns = useQuery({
+    queryKey: ["columns", projectId, project.data?.label_config],
+    queryFn: () => api<{ columns: Column[] }>(`/api/dm/columns/?project=${projectId}`),
+    enabled: !!project.data,
+  });
+  const users = useQuery({ queryKey: ["users"], queryFn: () => api<Me[]>("/api/users/"), retry: false });
+  const userMap = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u])), [users.data]);
+
+  const createView = useMutation({
+    mutationFn: (title: string) => api<View>("/api/dm/views/", { method: "POST", body: JSON.stringify({ project: projectId, data: { title } }) }),
+    onSuccess: (view) => {
+      queries.setQueryData<View[]>(["views", projectId], (old) => [...(old ?? []), view]);
+      setParams({ tab: String(view.id) });
+    },
+  });
+  // A project without tabs gets a default one (as Label Studio's Data Manager does).
+  const noViews = views.data?.length === 0;
+  useEffect(() => {
+    if (noViews && !createView.isPending && !createView.isError) createView.mutate("Default");
+  }, [noViews, createView]);
+
+  const tabParam = Number(params.get("tab"));
+  const view = views.data?.find((v) => v.id === tabParam) ?? views.data?.[0];
+  const saveView = useMutation({
+    mutationFn: ({ target, data }: { target: View; data: ViewData }) =>
+      api<View>(`/api/dm/views/${target.id}/`, { method: "PATCH", body: JSON.stringify({ project: projectId, data }) }),
+    onMutate: ({ target, data }) => {
+      queries.setQueryData<View[]>(["views", projectId], (old) => old?.map((v) => (v.id === target.id ? { ...v, data } : v)));
+    },
+    onError: () => queries.invalidateQueries({ queryKey: ["views", projectId] }),
+  });
+  const deleteView = useMutation({
+    mutationFn: (target: View) => api(`/api/dm/views/${target.id}/`, { method: "DELETE" }),
+    onSuccess: (_, target) => {
+      queries.setQueryData<View[]>(["views", projectId], (old) => old?.filter((v) => v.id !== target.id));
+      if (target.id === view?.id) setParams({});
+    },
+  });
+
+  const [selection, setSelection] = useState<Selection>(NO_SELECTION);
+  const [totals, setTotals] = useState<Totals | null>(null);
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const [dialog, setDialog] = useState<"import" | "export" | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const viewId = view?.id;
+  const filterText = JSON.stringify(view?.data.filters ?? null);
+  useEffect(() => setSelection(NO_SELECTION), [viewId, filterText]);
+
+  const update = useCallback((patch: Partial<ViewData>) => view && saveView.mutate({ target: view, data: { ...view.data, ...patch } }), [view, saveView]);
+  const onFilters = useCallback((filters: ViewData["filters"]) => update({ filters }), [update]);
+  const opened = Number(params.get("task")) || null;
+  const setOpened = (task: number | null) => {
+    const next = new URLSearchParams(params);
+    if (view) next.set("tab", String(view.id));
+    if (task) next.set("task", String(task));
+    else next.delete("task");
+    setParams(next);
+  };
+
+  if (project.isPending || views.isPending) return <p className="muted" role="status">Loading project…</p>;
+  if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
+  if (views.isError) return <p className="error" role="alert">{views.error.message}</p>;
+  if (!view || !columns.data) return <p className="muted" role="status">Preparing the Data Manager…</p>;
+
+  const p = project.data;
+  const allColumns = [...columns.data.columns, AGREEMENT];
+  const shown = visibleColumns(allColumns, view.data);
+  const count = totals ? selectedCount(selection, totals.total) : 0;
+  const filterCount = view.data.filters?.items.length ?? 0;
+  const labelLink = `/projects/${projectId}/label?tab=${view.id}${count ? `&sel=${selectionParam(selection)}` : ""}`;
+
+  return (
+    <section className="dm">
+      <ProjectHeader project={p}>
+        <span className="muted counters" data-testid="counters">
+          {p.task_number ?? 0} tasks · {p.total_annotations_number ?? 0} annotations · {p.total_predictions_number ?? 0} predictions
+        </span>
+        <button onClick={() => setDialog("import")}>Import</button>
+        <button onClick={() => setDialog("export")}>Export</button>
+      </ProjectHeader>
+      <Tabs
+        views={views.data}
+        current={view.id}
+        onPick={(id) => setParams({ tab: String(id) })}
+        onAdd={() => createView.mutate("New Tab")}
+        onRename={(target, title) => saveView.mutate({ target, data: { ...target.data, title } })}
+        onClose={(target) => window.confirm(`Close the tab "${target.data.title}"? Its filters are lost.`) && deleteView.mutate(target)}
+      />
+      <div className="dm-toolbar">
+        <button aria-expanded={filtersOpen} onClick={() => setFiltersOpen(!filtersOpen)}>
+          Filters{filterCount ? ` (${filterCount})` : ""}
+        </button>
+        <ColumnChooser columns={allColumns} view={view.data} onToggle={(column) => update({ hiddenColumns: toggleColumn(allColumns, view.data, column) })} />
+        {count > 0 && (
+          <Actions
+            projectId={projectId}
+            tabId={view.id}
+            view={view.data}
+            selection={selection}
+            count={count}
+            onDone={(detail) => {
+              setNotice(detail);
+              setSelection(NO_SELECTION);
+            }}
+          />
+        )}
+        <span className="muted" data-testid="dm-totals">
+          {totals ? `${totals.total} tasks · ${totals.total_annotations} annotations · ${totals.total_predictions} predictions` : ""}
+          {count > 0 ? ` · ${count} selected` : ""}
+        </span>
+        <Link className="button primary" to={labelLink}>{count > 0 ? `Label ${count} selected` : "Label All Tasks"}</Link>
+      </div>
+      {filtersOpen && <FilterPanel key={view.id} columns={allColumns} filters={view.data.filters ?? { conjunction: "and", items: [] }} users={users.data ?? []} onChange={onFilters} />}
+      {saveView.isError && <p className="error" role="alert">{saveView.error.message}</p>}
+      {notice && <p className="notice" role="status">{notice}</p>}
+      <div className={opened ? "dm-body with-preview" : "dm-body"}>
+        <TaskTable
+          projectId={projectId}
+          view={view}
+          columns={shown}
+          users={userMap}
+          selection={selection}
+          onSelection={setSelection}
+          opened={opened}
+          onOpen={(task) => setOpened(task)}
+          onOrder={(column) => update({ ordering: nextOrdering(view.data.ordering, column) })}
+          onTotals={setTotals}
+        />
+        {opened && <Preview projectId={projectId} taskId={opened} config={p.label_config} me={me} tab={view.id} onClose={() => setOpened(null)} />}
+      </div>
+      {dialog === "import" && <ImportDialog projectId={projectId} dataKey={dataKeys(p.label_config)[0]} onClose={() => setDialog(null)} />}
+      {dialog === "export" && <ExportDialog projectId={projectId} onClose={() => setDialog(null)} />}
+    </section>
+  );
+}

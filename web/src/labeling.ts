@@ -1,0 +1,98 @@
+// Pure pieces of the labeling flow: turning API tasks into the editor's shape and choosing what
+// the annotator starts from (unit-tested in labeling.test.ts).
+import type { Annotation, Draft, Me, TaskDetail } from "./api";
+import type { LsfTask } from "./lsf";
+
+/** A user's name as the editor shows it. */
+export function displayName(user: { email: string; first_name?: string; last_name?: string }): string {
+  const name = `${user.first_name ?? ""} ${user.last_name ?? ""}`.trim();
+  return name || user.email;
+}
+
+/** The id of an annotation's author, whatever shape `completed_by` has. */
+export function authorId(annotation: Annotation): number {
+  return typeof annotation.completed_by === "number" ? annotation.completed_by : annotation.completed_by.id;
+}
+
+/** The user's own drafts of a task (task detail routes may list other people's too). */
+export function ownDrafts(task: TaskDetail, me: Me): Draft[] {
+  return task.drafts.filter((d) => d.user === me.email);
+}
+
+/**
+ * The task in the editor's shape: annotations with their ids as primary keys, the user's draft of
+ * an annotation loaded in its place, predictions read-only.
+ */
+export function toLsfTask(task: TaskDetail, me: Me): LsfTask {
+  const drafts = ownDrafts(task, me);
+  return {
+    id: task.id,
+    data: task.data,
+    annotations: task.annotations.map((a) => {
+      const draft = drafts.find((d) => d.annotation === a.id);
+      return {
+        id: String(a.id),
+        pk: String(a.id),
+        result: a.result,
+        ...(draft ? { draft: draft.result } : {}),
+        createdBy: typeof a.completed_by === "number" ? a.created_username : displayName(a.completed_by),
+        createdDate: a.created_at,
+        leadTime: a.lead_time ?? 0,
+        userGenerate: false,
+        sentUserGenerate: true,
+        skipped: a.was_cancelled,
+        ground_truth: a.ground_truth,
+      };
+    }),
+    predictions: task.predictions.map((p) => ({
+      id: `prediction-${p.id}`,
+      pk: String(p.id),
+      result: p.result,
+      score: p.score,
+      createdBy: p.model_version || "prediction",
+      model_version: p.model_version,
+    })),
+  };
+}
+
+/** What a new annotation starts from when the user has none on the task. */
+export type Start = { kind: "draft"; draft: Draft } | { kind: "prediction" } | { kind: "empty" };
+
+/**
+ * The starting point for the user: nothing when they already annotated the task (the editor
+ * shows their annotation), else their draft of a new annotation, else the first prediction,
+ * else an empty annotation.
+ */
+export function startingPoint(task: TaskDetail, me: Me): Start | null {
+  if (task.annotations.some((a) => authorId(a) === me.id)) return null;
+  const draft = ownDrafts(task, me).find((d) => d.annotation === null);
+  if (draft) return { kind: "draft", draft };
+  return task.predictions.length ? { kind: "prediction" } : { kind: "empty" };
+}
+
+/** The labeling stream's scope: a Data Manager tab and an optional selection of its tasks. */
+export interface Scope {
+  tab: number | null;
+  selection: Selection | null;
+}
+
+/** Tasks picked in the Data Manager: listed ids, or everything except listed ids. */
+export type Selection = { all: false; included: number[] } | { all: true; excluded: number[] };
+
+/** Selection as a compact URL parameter: `1,2,3` or `all` / `all-4,5`. */
+export function selectionParam(selection: Selection): string {
+  if (!selection.all) return selection.included.join(",");
+  return selection.excluded.length ? `all-${selection.excluded.join(",")}` : "all";
+}
+
+/** Reads a selection URL parameter back; null when absent or malformed. */
+export function parseSelection(param: string | null): Selection | null {
+  if (!param) return null;
+  const ids = (text: string) => (text ? text.split(",").map(Number) : []);
+  if (param === "all" || param.startsWith("all-")) {
+    const excluded = ids(param.slice(4));
+    return excluded.every(Number.isInteger) ? { all: true, excluded } : null;
+  }
+  const included = ids(param);
+  return included.length && included.every((n) => Number.isInteger(n) && n > 0) ? { all: false, included } : null;
+}

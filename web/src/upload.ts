@@ -1,0 +1,40 @@
+// Sending tasks to a project: files with upload progress (XMLHttpRequest reports it, fetch does
+// not) and URL lists as JSON tasks.
+import { api, ApiError } from "./api";
+
+/** What an import answers. */
+export interface ImportResult {
+  task_count: number;
+  annotation_count: number;
+  prediction_count: number;
+}
+
+/** Uploads files into a project's import; `onProgress` gets the fraction sent (0–1). */
+export function uploadFiles(projectId: number, files: File[], onProgress: (fraction: number) => void): Promise<ImportResult> {
+  const form = new FormData();
+  files.forEach((file) => form.append(file.name, file));
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/projects/${projectId}/import`);
+    xhr.withCredentials = true;
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = { detail: xhr.responseText.slice(0, 300) };
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as ImportResult);
+      else reject(new ApiError(xhr.status, body));
+    };
+    xhr.onerror = () => reject(new ApiError(0, { detail: "The upload was interrupted (network error)." }));
+    xhr.send(form);
+  });
+}
+
+/** Imports one task per URL, the URL stored under the config's data key. */
+export function importUrls(projectId: number, key: string, urls: string[]): Promise<ImportResult> {
+  const tasks = urls.map((url) => ({ [key]: url }));
+  return api<ImportResult>(`/api/projects/${projectId}/import`, { method: "POST", body: JSON.stringify(tasks) });
+}
