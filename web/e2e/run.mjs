@@ -5,19 +5,51 @@
 //   TESSERA_BIN=../target/debug/tessera node e2e/run.mjs
 //   E2E_DATABASE_URL=postgres://... (an empty database) runs it on PostgreSQL instead of SQLite.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { transformWithEsbuild } from "vite";
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** The app's templates (TypeScript), compiled on the fly so that the test checks each against the server. */
+async function loadTemplates() {
+  const source = join(here, "../src/templates.ts");
+  const { code } = await transformWithEsbuild(readFileSync(source, "utf8"), source, { loader: "ts", format: "esm" });
+  const dir = mkdtempSync(join(tmpdir(), "tessera-templates-"));
+  writeFileSync(join(dir, "templates.mjs"), code);
+  try {
+    return (await import(join(dir, "templates.mjs"))).TEMPLATES;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+const TEMPLATES = await loadTemplates();
 const binary = resolve(process.env.TESSERA_BIN ?? join(here, "../../target/debug/tessera"));
 const shots = join(here, "screenshots");
 mkdirSync(shots, { recursive: true });
 
 const ADMIN = "owner@example.com";
+/** One config with the three tools the test uses: a choice, a text span and a box on an image. */
+const CONFIG = `<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text" choice="single" showInline="true">
+    <Choice value="Positive"/>
+    <Choice value="Negative"/>
+  </Choices>
+  <Labels name="entity" toName="text">
+    <Label value="Person" background="#f5a623"/>
+    <Label value="Place" background="#4a90e2"/>
+  </Labels>
+  <Image name="image" value="$image"/>
+  <RectangleLabels name="object" toName="image">
+    <Label value="Car" background="#d0021b"/>
+  </RectangleLabels>
+</View>`;
+const CSV = "text,image\nA wonderful film with Ada,/samples/image.svg\nBob walked out after an hour,/samples/image.svg\n\"Fine, I guess\",/samples/image.svg\n";
 const PASSWORD = "owner-e2e-password-7";
 
 function freePort() {
@@ -78,69 +110,181 @@ try {
   await page.click("text=Log out");
   await page.waitForURL(/\/user\/login\//);
 
-  // The owner creates a project from a template.
+  // The owner creates a project in the wizard: a CSV to import, a template, its labels edited
+  // visually, then the config rewritten in the code editor; the live preview follows.
   await page.fill("input[name=email]", ADMIN);
   await page.fill("input[name=password]", PASSWORD);
   await Promise.all([page.waitForURL(`${base}/projects`), page.click("button[type=submit]")]);
   await page.click("text=Create your first project");
   await page.fill("input[name=title]", "Movie reviews");
   await page.fill("textarea[name=description]", "Sentiment of short reviews");
-  await page.check("input[value=ner]");
-  await page.check("input[value=text-classification]");
-  await shot("03-create-project");
-  await page.click("button[type=submit]");
-  await page.waitForURL(/\/projects\/\d+$/);
-  await page.getByText("No tasks yet.").waitFor();
+  await page.click("role=tab >> text=Data import");
+  await page.setInputFiles("input[type=file]", { name: "reviews.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) });
+  await page.getByText("reviews.csv").waitFor();
+  await shot("03-wizard-import");
+  await page.click("role=tab >> text=Labeling setup");
+  await page.locator("label.template", { hasText: "Named entity recognition" }).click();
+  await page.getByLabel("New label for label").fill("Event");
+  await page.click("button:has-text('Add')");
+  await page.getByLabel("Name of Event").waitFor();
+  await page.getByTestId("editor-sample").locator(".lsf-label", { hasText: "Event" }).waitFor();
+  await page.click("role=tab >> text=Code");
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(CONFIG);
+  await page.getByTestId("config-ok").waitFor();
+  await page.getByTestId("editor-sample").locator(".lsf-label", { hasText: "Car" }).waitFor();
+  await shot("04-wizard-labeling");
+  await page.click("button:has-text('Save')");
+  await page.waitForURL(/\/projects\/\d+\/data/);
+  const projectId = Number(/projects\/(\d+)/.exec(page.url())[1]);
+  await page.locator("table.dm-table tbody tr").nth(2).waitFor();
+  await page.getByTestId("counters").getByText("3 tasks · 0 annotations").waitFor();
+  await shot("05-data-manager");
 
-  // A bad config is shown next to its field.
-  await page.goto(`${base}/projects/new`);
-  await page.fill("input[name=title]", "Broken");
-  await page.fill("textarea[name=label_config]", "<View><Text name=\"text\"");
-  await page.click("button[type=submit]");
-  await page.locator(".field-error").first().waitFor();
-  await shot("04-config-error");
-  await page.goBack();
+  // The preview panel shows a task rendered by the editor.
+  await page.locator("table.dm-table tbody tr", { hasText: "wonderful" }).click();
+  await page.getByTestId("editor-preview").locator(".lsf-richtext__container", { hasText: "wonderful" }).waitFor();
+  check(page.url().includes("task="), "the opened task is in the URL");
+  await shot("06-preview");
+  await page.click("button[aria-label='Close preview']");
 
-  // CSV import fills the table and the counters.
-  await page.goto(`${base}/projects`);
-  await page.click("text=Movie reviews");
-  await page.setInputFiles("input[type=file]", {
-    name: "reviews.csv",
-    mimeType: "text/csv",
-    buffer: Buffer.from("text\nA wonderful film\nTwo hours I will not get back\n\"Fine, I guess\"\n"),
-  });
-  await page.locator("table.tasks tbody tr").nth(2).waitFor();
-  check((await page.locator("table.tasks tbody tr").count()) === 3, "three imported tasks");
-  await page.getByText("3 tasks · 0 annotations").waitFor();
-  await shot("05-tasks");
+  // Labeling: three tasks from the stream, each with a different tool.
+  await page.click("text=Label All Tasks");
+  const editor = page.getByTestId("editor-label");
+  const submit = () => editor.locator("button", { hasText: /^Submit$/ }).click();
+  const onTask = (n) => page.getByTestId("labeling-task").getByText(new RegExp(`Task #${n}\\b`)).waitFor();
+  await editor.locator("label.ant-checkbox-wrapper", { hasText: "Positive" }).waitFor();
+  const first = Number(/#(\d+)/.exec(await page.getByTestId("labeling-task").innerText())[1]);
+  await editor.locator("label.ant-checkbox-wrapper", { hasText: "Positive" }).click();
+  await shot("07-label-choice");
+  await submit();
+  await onTask(first + 1);
+  await editor.locator(".lsf-label", { hasText: "Person" }).click();
+  const text = await editor.locator(".lsf-richtext__container").first().boundingBox();
+  await page.mouse.move(text.x + 1, text.y + text.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(text.x + 30, text.y + text.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await editor.getByText("Regions").first().waitFor();
+  await shot("08-label-span");
+  await submit();
+  await onTask(first + 2);
+  await editor.locator(".lsf-label", { hasText: "Car" }).click();
+  const image = editor.locator("img[src*='image.svg']").first();
+  await image.waitFor();
+  const frame = await image.boundingBox();
+  await page.mouse.move(frame.x + 80, frame.y + 160);
+  await page.mouse.down();
+  await page.mouse.move(frame.x + 330, frame.y + 300, { steps: 8 });
+  await page.mouse.up();
+  await shot("09-label-box");
+  await submit();
+  await page.getByTestId("no-tasks").waitFor();
+  await shot("10-no-more-tasks");
 
-  // The projects list shows the counts; search narrows it.
-  await page.click("nav >> text=Projects");
-  await page.locator(".card", { hasText: "Movie reviews" }).getByText("3", { exact: true }).waitFor();
-  await shot("06-projects");
-  await page.fill("input[type=search]", "zzz");
-  await page.getByText("No project title contains").waitFor();
+  // The Data Manager counts the new annotations.
+  await page.click("text=← Data Manager");
+  await page.getByTestId("counters").getByText("3 tasks · 3 annotations").waitFor();
+  await page.getByTestId("dm-totals").getByText("3 tasks · 3 annotations").waitFor();
 
-  // The account page shows the API token, which works for scripts.
-  await page.click("nav >> text=Account");
-  const token = await page.locator("input[aria-label='Access token']").inputValue();
+  // Filtering narrows the table; the tab keeps the filter across reloads.
+  await page.click("button:has-text('Filters')");
+  await page.click("text=+ Add filter");
+  await page.getByLabel("Value").fill("wonderful");
+  await page.getByTestId("dm-totals").getByText(/^1 tasks/).waitFor();
+  check((await page.locator("table.dm-table tbody tr").count()) === 1, "one task matches");
+  await shot("11-filtered");
+  await page.reload();
+  await page.getByText("Filters (1)").waitFor();
+  await page.getByTestId("dm-totals").getByText(/^1 tasks/).waitFor();
+
+  // Columns can be hidden; selected tasks get bulk actions behind a confirmation.
+  await page.click("button:has-text('Columns')");
+  await page.getByRole("group", { name: "Columns" }).getByLabel(/image/).click();
+  await page.click("button:has-text('Done')");
+  await page.locator("table.dm-table th", { hasText: /^image$/ }).waitFor({ state: "detached" });
+  await page.getByLabel("Select all tasks").check();
+  await page.getByRole("link", { name: "Label 1 selected" }).waitFor();
+  await page.getByLabel("Actions").selectOption("delete_tasks_predictions");
+  await page.getByRole("dialog").getByText("This applies to 1 selected task").waitFor();
+  await shot("12-bulk-action");
+  await page.getByRole("dialog").getByRole("button", { name: "OK" }).click();
+  await page.getByText("Deleted 0 predictions").waitFor();
+
+  // Export: JSON with the three annotations, one per tool.
+  await page.click("button:has-text('Export')");
+  await page.getByRole("dialog").locator("input[name=format][value=JSON]").check();
+  await shot("13-export");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("dialog").getByRole("button", { name: "Export" }).click()]);
+  const exported = JSON.parse(readFileSync(await download.path(), "utf8"));
+  check(exported.length === 3 && exported.every((t) => Array.isArray(t.annotations)), `three tasks exported: ${JSON.stringify(exported).slice(0, 300)}`);
+  const kinds = exported.flatMap((t) => t.annotations.flatMap((a) => a.result.map((r) => r.type))).sort();
+  check(JSON.stringify(kinds) === JSON.stringify(["choices", "labels", "rectanglelabels"]), `one result per tool: ${kinds}`);
+  const span = exported.flatMap((t) => t.annotations.flatMap((a) => a.result)).find((r) => r.type === "labels");
+  check(span.value.labels[0] === "Person" && span.value.text.length > 0, "the NER span");
+
+  // Settings: instructions are shown to annotators; a config the server refuses is explained.
+  await page.click("nav[aria-label=Project] >> text=Settings");
+  await page.click("nav[aria-label=Settings] >> text=Instructions");
+  await page.getByLabel(/Instructions for annotators/).fill("<p>Mark <b>people</b> and cars.</p><script>alert(1)</script>");
+  await page.getByLabel("Show the instructions before labeling").check();
+  await page.click("button:has-text('Save')");
+  await page.getByText("Saved.").waitFor();
+  await shot("14-settings-instructions");
+  await page.click("nav[aria-label=Settings] >> text=Labeling interface");
+  await page.click("role=tab >> text=Code");
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText('<View><Text name="text" value="$text"/><Choices name="c" toName="nowhere"><Choice value="a"/></Choices></View>');
+  await page.getByTestId("config-error").waitFor();
+  check((await page.getByTestId("config-error").innerText()).includes("nowhere"), "the server's reason is shown");
+  await shot("15-settings-config-error");
+  await page.goto(`${base}/projects/${projectId}/label`);
+  await page.getByRole("complementary", { name: "Instructions" }).getByText("people").waitFor();
+  check((await page.locator("aside.instructions script").count()) === 0, "scripts are stripped from instructions");
+
+  // Every template is a config the server accepts.
+  const token = await (async () => {
+    await page.click("nav >> text=Account");
+    return page.locator("input[aria-label='Access token']").inputValue();
+  })();
   check(token.length >= 20, "an API token is shown");
   const me = await (await fetch(`${base}/api/current-user/whoami`, { headers: { Authorization: `Token ${token}` } })).json();
   check(me.email === ADMIN, "the token is the owner's");
-  await shot("07-account");
   const call = async (method, path, body) => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: { Authorization: `Token ${token}`, "Content-Type": "application/json" },
       body: body && JSON.stringify(body),
     });
-    check(response.ok, `${method} ${path}: ${response.status}`);
+    check(response.ok, `${method} ${path}: ${response.status} ${response.ok ? "" : await response.text()}`);
     const text = await response.text();
     return text ? JSON.parse(text) : null;
   };
+  for (const template of TEMPLATES) await call("POST", "/api/projects/validate/", { label_config: template.config });
+
+  // Personal access tokens: create (shown once), revoke.
+  await page.click("button:has-text('Create token')");
+  const pat = await page.getByLabel("New personal access token").inputValue();
+  const refreshed = await fetch(`${base}/api/token/refresh/`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh: pat }) });
+  check(refreshed.ok, "the new token works");
+  await shot("16-account");
+  await page.click("button:has-text('Revoke')");
+  await page.getByText("No personal access token.").waitFor();
+
+  // The projects list shows the counts; pinning and search.
+  await page.click("nav >> text=Projects");
+  const card = page.locator(".card", { hasText: "Movie reviews" });
+  await card.locator("dd").nth(1).getByText("3", { exact: true }).waitFor();
+  await card.getByRole("button", { name: "Pin Movie reviews" }).click();
+  await card.getByRole("button", { name: "Unpin Movie reviews" }).waitFor();
+  await shot("17-projects");
+  await page.fill("input[type=search]", "zzz");
+  await page.getByText("No project title contains").waitFor();
 
   // The workspace sidebar narrows the projects list to a workspace's projects.
-  const project = (await call("GET", "/api/projects/?title=Movie")).results[0];
+  const project = { id: projectId };
   const workspace = await call("POST", "/api/workspaces/", { title: "Film team", color: "#7c3aed" });
   await call("POST", "/api/workspaces/" + workspace.id + "/projects/", { project: project.id });
   await call("POST", "/api/projects/", { title: "Other project" });
@@ -169,7 +313,7 @@ try {
 
   // Project members: the newcomer is added to the project.
   await page.goto(`${base}/projects/${project.id}`);
-  await page.click("text=Members");
+  await page.click("nav[aria-label=Project] >> text=Members");
   await page.getByLabel("Person to add").selectOption({ label: "newcomer@example.com" });
   await page.click("button:has-text('Add')");
   await page.locator(".list li", { hasText: "newcomer@example.com" }).waitFor();

@@ -60,7 +60,7 @@ export function editLabels(xml: string, group: string, edit: LabelEdit): { xml: 
       if (!value) return { error: "A label needs a name." };
       if (find(value)) return { error: `"${value}" is already there.` };
       const last = items[items.length - 1];
-      const item = doc.createElement(last?.tagName ?? (parent.tagName === "Choices" ? "Choice" : "Label"));
+      const item = doc.createElementNS(parent.namespaceURI, last?.tagName ?? (parent.tagName === "Choices" ? "Choice" : "Label"));
       item.setAttribute("value", value);
       if (edit.background) item.setAttribute("background", edit.background);
       const indent = last?.previousSibling?.nodeType === 3 ? last.previousSibling.textContent ?? "" : "\n    ";

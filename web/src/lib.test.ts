@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet } from "./lib";
-import { TEMPLATES } from "./templates";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, parseUrlList, formatBytes } from "./lib";
+import { sampleData, TEMPLATES } from "./templates";
 
 describe("errorMessages", () => {
   it("reads field errors and the general detail of Label Studio's envelope", () => {
@@ -37,6 +37,25 @@ describe("templates", () => {
   it("each has a unique id and a View config", () => {
     expect(new Set(TEMPLATES.map((t) => t.id)).size).toBe(TEMPLATES.length);
     for (const template of TEMPLATES) expect(template.config.trim().startsWith("<View>")).toBe(true);
+  });
+
+  it("has sample data for every key its config reads", () => {
+    for (const template of TEMPLATES) {
+      for (const key of dataKeys(template.config)) expect(template.sample, `${template.id}.${key}`).toHaveProperty(key);
+    }
+    expect(sampleData(`<View><Image name="i" value="$photo"/><Text name="t" value="$body"/></View>`)).toEqual({ photo: "/samples/image.svg", body: expect.any(String) });
+  });
+});
+
+describe("import helpers", () => {
+  it("reads data keys and URL lists", () => {
+    expect(dataKeys(`<View><Text name="a" value="$text"/><Image name="b" value="$image"/><Text name="c" value="$text"/></View>`)).toEqual(["text", "image"]);
+    expect(parseUrlList("https://a.example/1.jpg\n\n  http://b.example/2.png \nftp://c/3\nnot a url")).toEqual({
+      urls: ["https://a.example/1.jpg", "http://b.example/2.png"],
+      rejected: ["ftp://c/3", "not a url"],
+    });
+    expect(formatBytes(999)).toBe("999 B");
+    expect(formatBytes(12_345_678)).toBe("12.3 MB");
   });
 });
 

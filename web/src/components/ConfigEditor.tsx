@@ -46,8 +46,8 @@ export function ConfigEditor({ value, onChange, me, template, validateUrl, serve
     <div className="config-editor">
       <div className="config-side">
         <div className="segmented" role="tablist" aria-label="Editor">
-          <button role="tab" aria-selected={mode === "visual"} onClick={() => setMode("visual")}>Visual</button>
-          <button role="tab" aria-selected={mode === "code"} onClick={() => setMode("code")}>Code</button>
+          <button type="button" role="tab" aria-selected={mode === "visual"} onClick={() => setMode("visual")}>Visual</button>
+          <button type="button" role="tab" aria-selected={mode === "code"} onClick={() => setMode("code")}>Code</button>
         </div>
         {mode === "visual" ? (
           <VisualLabels config={value} onChange={onChange} />

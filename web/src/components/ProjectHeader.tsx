@@ -12,7 +12,7 @@ const PROJECT_PAGES = [
 export function ProjectHeader({ project, children }: { project: Project; children?: React.ReactNode }) {
   return (
     <div className="project-header">
-      <h1>{project.title}</h1>
+      <h1>{project.title || "Untitled project"}</h1>
       <nav aria-label="Project" className="tabs-nav">
         {PROJECT_PAGES.map((page) => (
           <NavLink key={page.path} to={`/projects/${project.id}/${page.path}`}>{page.title}</NavLink>

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import type { Me, TaskDetail } from "./api";
+import { parseSelection, selectionParam, startingPoint, toLsfTask } from "./labeling";
+
+const me: Me = { id: 1, email: "ada@example.com", first_name: "Ada", last_name: "L", username: "ada", active_organization: 1 };
+const annotation = (id: number, author: number) => ({
+  id, result: [{ type: "choices" }], completed_by: author, created_username: `user${author}`, was_cancelled: false, ground_truth: false,
+  created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", lead_time: 2,
+});
+const task = (over: Partial<TaskDetail> = {}): TaskDetail => ({ id: 5, data: { text: "x" }, annotations: [], drafts: [], predictions: [], ...over });
+
+describe("starting point", () => {
+  it("leaves the user's own annotation in place", () => {
+    expect(startingPoint(task({ annotations: [annotation(1, 1)] }), me)).toBeNull();
+  });
+  it("resumes the user's draft of a new annotation, not other people's", () => {
+    const mine = { id: 3, user: "ada@example.com", result: [], annotation: null, task: 5 };
+    const theirs = { id: 4, user: "bob@example.com", result: [], annotation: null, task: 5 };
+    expect(startingPoint(task({ drafts: [theirs, mine] }), me)).toEqual({ kind: "draft", draft: mine });
+    expect(startingPoint(task({ drafts: [theirs] }), me)).toEqual({ kind: "empty" });
+  });
+  it("starts from a prediction when there is one, else empty", () => {
+    expect(startingPoint(task({ annotations: [annotation(2, 9)], predictions: [{ id: 1, result: [], model_version: "m", score: 0.5 }] }), me)).toEqual({ kind: "prediction" });
+    expect(startingPoint(task(), me)).toEqual({ kind: "empty" });
+  });
+});
+
+describe("editor task", () => {
+  it("keys annotations by id and loads the user's draft of an annotation in its place", () => {
+    const draft = { id: 8, user: "ada@example.com", result: [{ type: "labels" }], annotation: 1, task: 5 };
+    const out = toLsfTask(task({ annotations: [annotation(1, 1)], drafts: [draft], predictions: [{ id: 3, result: [], model_version: "v2", score: null }] }), me);
+    expect(out.annotations[0]).toMatchObject({ id: "1", pk: "1", draft: [{ type: "labels" }], createdBy: "user1", skipped: false });
+    expect(out.predictions[0]).toMatchObject({ id: "prediction-3", pk: "3", createdBy: "v2" });
+  });
+});
+
+describe("selection parameter", () => {
+  it("round-trips", () => {
+    for (const s of [{ all: false as const, included: [1, 2] }, { all: true as const, excluded: [] }, { all: true as const, excluded: [4, 5] }]) {
+      expect(parseSelection(selectionParam(s))).toEqual(s);
+    }
+  });
+  it("refuses malformed values", () => {
+    expect(parseSelection("1,x")).toBeNull();
+    expect(parseSelection("all-a")).toBeNull();
+    expect(parseSelection("")).toBeNull();
+    expect(parseSelection("0")).toBeNull();
+  });
+});
