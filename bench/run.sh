@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all]     (default all)
+#   bench/run.sh [sqlite|postgres|all|web]     (default all; web = page loads in the browser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 which=${1:-all}
+if [[ $which == web ]]; then
+  cargo build --release -p tessera-server
+  npm --prefix web ci --no-audit --no-fund --loglevel=error
+  npm --prefix web run build
+  node bench/web.mjs target/release/tessera
+  db="tessera_bench_web_$$"
+  psql "$PG_URL" -qc "CREATE DATABASE $db"
+  trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+  node bench/web.mjs target/release/tessera "${PG_URL%/*}/$db"
+  exit
+fi
 cargo build --release -p tessera-server -p tessera-bench
 if [[ $which == all || $which == sqlite ]]; then
   target/release/tessera-bench target/release/tessera sqlite

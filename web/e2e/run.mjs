@@ -224,7 +224,45 @@ try {
   const span = exported.flatMap((t) => t.annotations.flatMap((a) => a.result)).find((r) => r.type === "labels");
   check(span.value.labels[0] === "Person" && span.value.text.length > 0, "the NER span");
 
+  // Predictions are the starting point; drafts save themselves; skip; update a submitted task.
+  const api = async (method, path, body) => page.evaluate(async ({ method, path, body }) => {
+    const response = await fetch(path, { method, headers: { "Content-Type": "application/json" }, body: body && JSON.stringify(body) });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }, { method, path, body });
+  const imported = await api("POST", `/api/projects/${projectId}/import`, [
+    { data: { text: "Predicted: a dull sequel", image: "/samples/image.svg" }, predictions: [{ result: [{ from_name: "sentiment", to_name: "text", type: "choices", value: { choices: ["Negative"] } }] }] },
+    { data: { text: "To be skipped", image: "/samples/image.svg" } },
+  ]);
+  check(imported.status === 201, `import with a prediction: ${imported.status}`);
+  await page.goto(`${base}/projects/${projectId}/label`);
+  await editor.locator(".lsf-richtext__container", { hasText: "Predicted" }).waitFor();
+  await editor.locator("label.ant-checkbox-wrapper-checked", { hasText: "Negative" }).waitFor();
+  await shot("12a-label-from-prediction");
+  await submit();
+  await editor.locator(".lsf-richtext__container", { hasText: "To be skipped" }).waitFor();
+  const skippedId = Number(/#(\d+)/.exec(await page.getByTestId("labeling-task").innerText())[1]);
+  await editor.locator("label.ant-checkbox-wrapper", { hasText: "Positive" }).click();
+  await page.getByText("Draft saved.").waitFor({ timeout: 15_000 });
+  const drafts = await api("GET", `/api/tasks/${skippedId}/drafts`);
+  check(drafts.body.some((d) => d.result.some((r) => r.value.choices?.[0] === "Positive")), `the draft is saved: ${JSON.stringify(drafts.body)}`);
+  await editor.locator("button", { hasText: /^Skip$/ }).click();
+  await page.getByTestId("no-tasks").waitFor();
+  const skipped = await api("GET", `/api/tasks/${skippedId}/`);
+  check(skipped.body.cancelled_annotations === 1, "the task was skipped");
+  const predicted = (await api("GET", `/api/tasks/${skippedId - 1}/`)).body.annotations[0];
+  check(predicted.result[0].value.choices[0] === "Negative", "the prediction became the annotation");
+
+  await page.goto(`${base}/projects/${projectId}/label?task=${first}`);
+  await editor.locator("label.ant-checkbox-wrapper-checked", { hasText: "Positive" }).waitFor();
+  await editor.locator("label.ant-checkbox-wrapper", { hasText: "Negative" }).click();
+  await editor.locator("button", { hasText: /^Update$/ }).click();
+  await page.getByText(`Annotation of task ${first} updated.`).waitFor();
+  const updated = (await api("GET", `/api/tasks/${first}/`)).body.annotations;
+  check(updated.length === 1 && updated[0].result[0].value.choices[0] === "Negative", `the annotation was updated: ${JSON.stringify(updated)}`);
+  await shot("12b-label-update");
+
   // Settings: instructions are shown to annotators; a config the server refuses is explained.
+  await page.goto(`${base}/projects/${projectId}/data`);
   await page.click("nav[aria-label=Project] >> text=Settings");
   await page.click("nav[aria-label=Settings] >> text=Instructions");
   await page.getByLabel(/Instructions for annotators/).fill("<p>Mark <b>people</b> and cars.</p><script>alert(1)</script>");
@@ -276,7 +314,8 @@ try {
   // The projects list shows the counts; pinning and search.
   await page.click("nav >> text=Projects");
   const card = page.locator(".card", { hasText: "Movie reviews" });
-  await card.locator("dd").nth(1).getByText("3", { exact: true }).waitFor();
+  await card.locator("dd").nth(0).getByText("5", { exact: true }).waitFor();
+  await card.locator("dd").nth(1).getByText("4", { exact: true }).waitFor();
   await card.getByRole("button", { name: "Pin Movie reviews" }).click();
   await card.getByRole("button", { name: "Unpin Movie reviews" }).waitFor();
   await shot("17-projects");

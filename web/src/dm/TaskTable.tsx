@@ -88,7 +88,7 @@ export function TaskTable({ projectId, view, columns, users, selection, onSelect
       aria-label="Tasks; arrow keys move, Enter opens, Space selects"
       aria-activedescendant={rows[cursor] ? `task-row-${rows[cursor].id}` : undefined}
     >
-      <table className="tasks dm-table" aria-rowcount={first?.total}>
+      <table className="tasks dm-table" aria-rowcount={first?.total} data-rows={rows.length}>
         <thead>
           <tr>
             <th scope="col" className="select">

@@ -1,0 +1,144 @@
+// Page-load benchmark of the web app in headless Chromium against a 1,000,000-task project.
+//
+//   bench/run.sh web        (builds the release binary and the web app, then runs this)
+//   node bench/web.mjs <tessera binary> [DATABASE_URL]
+//
+// Each page is loaded RUNS times in a warm browser (the way people move around the app) and the
+// median time from navigation start to the page's content being visible is printed; the first
+// load of the labeling page (editor bundle not cached yet) is printed separately.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "../web/node_modules/playwright-core/index.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const binary = resolve(process.argv[2] ?? join(here, "../target/release/tessera"));
+const databaseUrl = process.argv[3] ?? "";
+const TOTAL = Number(process.env.BENCH_WEB_TASKS ?? 1_000_000);
+const CHUNK = 100_000;
+const RUNS = 7;
+const TOKEN = "bench-web-token-0123456789abcdef";
+const EMAIL = "bench@example.com";
+const PASSWORD = "bench-web-password-1";
+
+const port = await new Promise((ok) => {
+  const probe = createServer().listen(0, "127.0.0.1", () => {
+    const { port } = probe.address();
+    probe.close(() => ok(port));
+  });
+});
+const base = `http://127.0.0.1:${port}`;
+const data = mkdtempSync(join(tmpdir(), "tessera-bench-web-"));
+const server = spawn(binary, ["start", "--port", String(port), "--data-dir", data], {
+  env: {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    LABEL_STUDIO_USERNAME: EMAIL,
+    LABEL_STUDIO_PASSWORD: PASSWORD,
+    LABEL_STUDIO_USER_TOKEN: TOKEN,
+    TESSERA_QUIET: "true",
+    TESSERA_WEB_DIR: join(here, "../web/dist"),
+  },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+process.on("exit", () => server.kill());
+
+async function call(method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Token ${TOKEN}`, "Content-Type": "application/json" },
+    body: typeof body === "string" ? body : body && JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  const text = await response.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/** `count` text tasks from `start`; every other one annotated (as the API benchmark's). */
+function tasks(start, count) {
+  const items = [];
+  for (let i = start; i < start + count; i++) {
+    const data = { text: `Task number ${i}: the quick brown fox jumps over the lazy dog`, source: "bench" };
+    items.push(i % 2 === 0 ? { data, annotations: [{ result: [{ id: "r1", from_name: "sentiment", to_name: "text", type: "choices", value: { choices: ["Positive"] } }] }] } : { data });
+  }
+  return JSON.stringify(items);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+try {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    if (i > 200) throw new Error("Tessera did not start");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const config = `<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>`;
+  const project = await call("POST", "/api/projects/", { title: "One million tasks", label_config: config });
+  for (let i = 0; i < 20; i++) await call("POST", "/api/projects/", { title: `Project ${i}`, label_config: config });
+  const started = performance.now();
+  for (let start = 0; start < TOTAL; start += CHUNK) await call("POST", `/api/projects/${project.id}/import`, tasks(start, Math.min(CHUNK, TOTAL - start)));
+  console.log(`imported ${TOTAL} tasks in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const filtered = await call("POST", "/api/dm/views/", {
+    project: project.id,
+    data: { title: "Filtered", filters: { conjunction: "and", items: [{ filter: "filter:tasks:data.text", operator: "contains", type: "String", value: "number 99999" }] }, ordering: ["-tasks:id"] },
+  });
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(`${base}/user/login/`);
+  await page.fill("input[name=email]", EMAIL);
+  await page.fill("input[name=password]", PASSWORD);
+  await Promise.all([page.waitForURL(/\/projects/), page.click("button[type=submit]")]);
+
+  const time = async (url, ready) => {
+    const t0 = performance.now();
+    await page.goto(`${base}${url}`);
+    await page.locator(ready).first().waitFor();
+    return performance.now() - t0;
+  };
+  const results = [];
+  const measure = async (name, url, ready) => {
+    const times = [];
+    for (let i = 0; i < RUNS; i++) times.push(await time(url, ready));
+    results.push([name, median(times), Math.max(...times)]);
+  };
+
+  const cold = await time(`/projects/${project.id}/label`, ".lsf-richtext__container");
+  await measure("projects list (21 projects)", "/projects", ".card");
+  await measure("data manager, 1M tasks", `/projects/${project.id}/data`, "table.dm-table tbody tr");
+  await measure("data manager, filtered + ordered tab", `/projects/${project.id}/data?tab=${filtered.id}`, "table.dm-table tbody tr");
+  await measure("task preview (editor)", `/projects/${project.id}/data?task=${TOTAL}`, "[data-testid=editor-preview] .lsf-richtext__container");
+  await measure("labeling, next task (editor)", `/projects/${project.id}/label`, ".lsf-richtext__container");
+  await measure("settings", `/projects/${project.id}/settings`, "text=Task sampling");
+  await measure("create project (live preview)", "/projects/new", "text=Project name");
+  await measure("account", "/account", "text=Personal access tokens");
+
+  // Scrolling deep into the table: each step loads the next page of 100 rows.
+  await page.goto(`${base}/projects/${project.id}/data`);
+  await page.locator("table.dm-table tbody tr").first().waitFor();
+  const steps = [];
+  for (let i = 0; i < 20; i++) {
+    const before = await page.locator("table.dm-table").getAttribute("data-rows");
+    const t0 = performance.now();
+    await page.locator(".dm-scroller").evaluate((el) => el.scrollTo(0, el.scrollHeight));
+    await page.waitForFunction((n) => document.querySelector("table.dm-table")?.getAttribute("data-rows") !== n, before);
+    steps.push(performance.now() - t0);
+  }
+  results.push(["scroll: next 100 rows", median(steps), Math.max(...steps)]);
+  await browser.close();
+
+  console.log(`\nweb app on ${databaseUrl ? "PostgreSQL" : "SQLite"}, ${TOTAL} tasks (median and worst of ${RUNS}, ms from navigation to content)`);
+  console.log(`  labeling, first load (editor not cached): ${cold.toFixed(0)} ms`);
+  for (const [name, p50, worst] of results) console.log(`  ${name.padEnd(40)} ${p50.toFixed(0).padStart(5)}  (worst ${worst.toFixed(0)})`);
+} finally {
+  server.kill();
+  rmSync(data, { recursive: true, force: true });
+}
