@@ -90,3 +90,10 @@ export function loadLabelStudio(): Promise<LabelStudioClass> {
   });
   return loading;
 }
+
+/** Starts loading the editor when the browser is idle, so that the next page that shows it is quick. */
+export function preloadLabelStudio(): void {
+  const start = () => void loadLabelStudio().catch(() => undefined);
+  if ("requestIdleCallback" in window) window.requestIdleCallback(start, { timeout: 2000 });
+  else setTimeout(start, 500);
+}

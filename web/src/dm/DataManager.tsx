@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { api, type Me, type Project } from "../api";
+import { api, fetchProject, type Me } from "../api";
 import { ExportDialog } from "../components/ExportDialog";
 import { ImportDialog } from "../components/Importer";
 import { NotFound } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
 import { dataKeys } from "../lib";
+import { preloadLabelStudio } from "../lsf";
 import { selectionParam, type Selection } from "../labeling";
 import { Actions } from "./Actions";
 import { ColumnChooser } from "./ColumnChooser";
@@ -28,7 +29,7 @@ export function DataManager({ me }: { me: Me }) {
 function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
   const queries = useQueryClient();
   const [params, setParams] = useSearchParams();
-  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => api<Project>(`/api/projects/${projectId}/`) });
+  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   const views = useQuery({ queryKey: ["views", projectId], queryFn: () => api<View[]>(`/api/dm/views/?project=${projectId}`) });
   const columns = useQuery({
     queryKey: ["columns", projectId, project.data?.label_config],
@@ -69,6 +70,8 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
     },
   });
 
+  // The preview and the labeling page need the editor: fetch it while people look at the table.
+  useEffect(preloadLabelStudio, []);
   const [selection, setSelection] = useState<Selection>(NO_SELECTION);
   const [totals, setTotals] = useState<Totals | null>(null);
   const [filtersOpen, setFiltersOpen] = useState(false);

@@ -2,12 +2,12 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import DOMPurify from "dompurify";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { api, ApiError, type Annotation, type Draft, type Me, type Project, type TaskDetail } from "../api";
+import { api, ApiError, fetchProject, type Annotation, type Draft, type Me, type TaskDetail } from "../api";
 import { Editor, type EditorHandlers } from "../components/Editor";
 import { NotFound } from "../components/NotFound";
 import { parseSelection, startingPoint, toLsfTask } from "../labeling";
 import { nextTaskUrl, type View } from "../dm/query";
-import type { LsfAnnotation } from "../lsf";
+import { loadLabelStudio, type LsfAnnotation } from "../lsf";
 
 /**
  * Labeling: the next task of the stream (the project's, a tab's or a selection's), or one task
@@ -26,7 +26,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const taskParam = params.get("task");
   const tab = params.get("tab");
   const selection = parseSelection(params.get("sel"));
-  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => api<Project>(`/api/projects/${projectId}/`) });
+  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   const view = useQuery({
     queryKey: ["view", tab],
     queryFn: () => api<View>(`/api/dm/views/${tab}/`),
@@ -38,6 +38,8 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const [history, setHistory] = useState<number[]>([]);
   const [showInstructions, setShowInstructions] = useState(true);
   const started = useRef(Date.now());
+  // The editor's bundle loads while the project and the task are fetched.
+  useEffect(() => void loadLabelStudio().catch(() => undefined), []);
   const draftIds = useRef(new Map<string, number>());
 
   const streamUrl = selection ? (view.data ? nextTaskUrl(projectId, view.data, selection) : null) : nextTaskUrl(projectId, tab ? Number(tab) : null, null);

@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Link, useParams } from "react-router-dom";
-import { api, type Me, type Page, type Project, type ProjectMember } from "../api";
+import { useParams } from "react-router-dom";
+import { api, fetchProject, type Me, type Page, type ProjectMember } from "../api";
 import { NotFound } from "../components/NotFound";
+import { ProjectHeader } from "../components/ProjectHeader";
 
 /** A project's members: who may see and label it besides owners and administrators. */
 export function ProjectMembers() {
@@ -13,7 +14,7 @@ export function ProjectMembers() {
 function MemberList({ id }: { id: string }) {
   const queries = useQueryClient();
   const [chosen, setChosen] = useState("");
-  const project = useQuery({ queryKey: ["project", id], queryFn: () => api<Project>(`/api/projects/${id}/`) });
+  const project = useQuery({ queryKey: ["project", id], queryFn: () => fetchProject(id) });
   const members = useQuery({ queryKey: ["project-members", id], queryFn: () => api<Page<ProjectMember>>(`/api/projects/${id}/members/paginated/?page_size=1000`) });
   const people = useQuery({ queryKey: ["users"], queryFn: () => api<Me[]>("/api/users/") });
   const refresh = () => queries.invalidateQueries({ queryKey: ["project-members", id] });
@@ -26,29 +27,31 @@ function MemberList({ id }: { id: string }) {
   const candidates = (people.data ?? []).filter((u) => !inProject.has(u.id));
   const problem = add.error ?? remove.error ?? members.error;
   return (
-    <section className="narrow">
-      <p><Link to={`/projects/${id}`}>← {project.data?.title ?? "Project"}</Link></p>
-      <h1>Members</h1>
-      <p className="muted">Managers, reviewers and annotators see a project when they are its members (or in its workspace).</p>
-      {problem && <p className="error" role="alert">{problem.message}</p>}
-      <form className="token" onSubmit={(e) => { e.preventDefault(); if (chosen) add.mutate(Number(chosen)); }}>
-        <select aria-label="Person to add" value={chosen} onChange={(e) => setChosen(e.target.value)}>
-          <option value="">Choose a person…</option>
-          {candidates.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
-        </select>
-        <button type="submit" className="primary" disabled={!chosen || add.isPending}>Add</button>
-      </form>
-      {members.isPending ? (
-        <p className="muted" role="status">Loading members…</p>
-      ) : (members.data?.results.length ?? 0) === 0 ? (
-        <div className="empty"><p>No members yet.</p></div>
-      ) : (
-        <ul className="list">
-          {members.data!.results.map((m) => (
-            <li key={m.id}><span>{m.email}</span><button onClick={() => remove.mutate(m.id)}>Remove</button></li>
-          ))}
-        </ul>
-      )}
+    <section>
+      {project.data && <ProjectHeader project={project.data} />}
+      <div className="narrow">
+        <h2>Members</h2>
+        <p className="muted">Managers, reviewers and annotators see a project when they are its members (or in its workspace).</p>
+        {problem && <p className="error" role="alert">{problem.message}</p>}
+        <form className="token" onSubmit={(e) => { e.preventDefault(); if (chosen) add.mutate(Number(chosen)); }}>
+          <select aria-label="Person to add" value={chosen} onChange={(e) => setChosen(e.target.value)}>
+            <option value="">Choose a person…</option>
+            {candidates.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
+          </select>
+          <button type="submit" className="primary" disabled={!chosen || add.isPending}>Add</button>
+        </form>
+        {members.isPending ? (
+          <p className="muted" role="status">Loading members…</p>
+        ) : (members.data?.results.length ?? 0) === 0 ? (
+          <div className="empty"><p>No members yet.</p></div>
+        ) : (
+          <ul className="list">
+            {members.data!.results.map((m) => (
+              <li key={m.id}><span>{m.email}</span><button onClick={() => remove.mutate(m.id)}>Remove</button></li>
+            ))}
+          </ul>
+        )}
+      </div>
     </section>
   );
 }

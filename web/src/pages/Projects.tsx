@@ -1,6 +1,6 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useSearchParams } from "react-router-dom";
-import { api, type Page, type Project, type Workspace } from "../api";
+import { api, PROJECT_FIELDS, type Page, type Project, type Workspace } from "../api";
 import { pageCount, progress } from "../lib";
 
 const PAGE_SIZE = 30;
@@ -15,7 +15,7 @@ export function Projects() {
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: () => api<Workspace[]>("/api/workspaces/") });
   const all = useQuery({
     queryKey: ["projects", page, search],
-    queryFn: () => api<Page<Project>>(`/api/projects/?page=${page}&page_size=${PAGE_SIZE}&title=${encodeURIComponent(search)}`),
+    queryFn: () => api<Page<Project>>(`/api/projects/?page=${page}&page_size=${PAGE_SIZE}&title=${encodeURIComponent(search)}&include=${PROJECT_FIELDS}`),
     placeholderData: keepPreviousData,
     enabled: !workspace,
   });
@@ -27,7 +27,7 @@ export function Projects() {
   const queries = useQueryClient();
   const pin = useMutation({
     mutationFn: (project: Project) =>
-      api<Project>(`/api/projects/${project.id}/`, { method: "PATCH", body: JSON.stringify({ pinned_at: project.pinned_at ? null : new Date().toISOString() }) }),
+      api<Project>(`/api/projects/${project.id}/?include=${PROJECT_FIELDS}`, { method: "PATCH", body: JSON.stringify({ pinned_at: project.pinned_at ? null : new Date().toISOString() }) }),
     onSuccess: () => queries.invalidateQueries({ queryKey: ["projects"] }),
   });
   const shown = workspace ? inWorkspace : all;

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import DOMPurify from "dompurify";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { NavLink, useNavigate, useParams } from "react-router-dom";
-import { api, ApiError, type Me, type Project } from "../api";
+import { api, ApiError, fetchProject, PROJECT_FIELDS, type Me, type Project } from "../api";
 import { ConfigEditor } from "../components/ConfigEditor";
 import { Dialog } from "../components/Dialog";
 import { NotFound } from "../components/NotFound";
@@ -25,7 +25,7 @@ export function Settings({ me }: { me: Me }) {
 }
 
 function SettingsPage({ projectId, section, me }: { projectId: number; section: string; me: Me }) {
-  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => api<Project>(`/api/projects/${projectId}/`) });
+  const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   if (project.isPending) return <p className="muted" role="status">Loading project…</p>;
   if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
   return (
@@ -54,7 +54,7 @@ function SettingsPage({ projectId, section, me }: { projectId: number; section: 
 function useSaveProject(project: Project) {
   const queries = useQueryClient();
   return useMutation({
-    mutationFn: (fields: Record<string, unknown>) => api<Project>(`/api/projects/${project.id}/`, { method: "PATCH", body: JSON.stringify(fields) }),
+    mutationFn: (fields: Record<string, unknown>) => api<Project>(`/api/projects/${project.id}/?include=${PROJECT_FIELDS}`, { method: "PATCH", body: JSON.stringify(fields) }),
     onSuccess: (saved) => {
       queries.setQueryData(["project", String(project.id)], saved);
       queries.invalidateQueries({ queryKey: ["projects"] });

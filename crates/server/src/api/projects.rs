@@ -23,10 +23,26 @@ use crate::services::summary::Summary;
 use crate::state::AppState;
 
 /// Renders projects for the caller, loading their creators and queues in one query each.
-pub(crate) async fn respond_all(state: &AppState, caller: &Caller, list: Vec<project::Model>, counters: Counters) -> ApiResult<Vec<ProjectResponse>> {
+/// The per-user queue fields, which cost a count over the caller's annotations.
+const QUEUE_FIELDS: [&str; 2] = ["queue_total", "queue_done"];
+
+/// Whether an `include` list (every field when absent) names one of `fields`.
+fn includes_any(include: Option<&str>, fields: &[&str]) -> bool {
+    include.is_none_or(|list| list.split(',').map(str::trim).any(|field| fields.contains(&field)))
+}
+
+/// Renders projects; the queue fields are counted only when `queues` (else they read 0 and the
+/// caller drops them with `include`).
+pub(crate) async fn respond_all(
+    state: &AppState,
+    caller: &Caller,
+    list: Vec<project::Model>,
+    counters: Counters,
+    queues: bool,
+) -> ApiResult<Vec<ProjectResponse>> {
     let conn = state.db.conn();
     let creators = Users::load(conn, list.iter().map(|p| p.created_by_id)).await?;
-    let queues = queries::projects::queue_counts(conn, &list, caller.user.id).await?;
+    let queues = if queues { queries::projects::queue_counts(conn, &list, caller.user.id).await? } else { Default::default() };
     Ok(list
         .into_iter()
         .map(|project| {
@@ -38,7 +54,7 @@ pub(crate) async fn respond_all(state: &AppState, caller: &Caller, list: Vec<pro
 }
 
 pub(crate) async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
-    let mut rendered = respond_all(state, caller, vec![project], counters).await?;
+    let mut rendered = respond_all(state, caller, vec![project], counters, true).await?;
     Ok(rendered.remove(0))
 }
 
@@ -99,7 +115,8 @@ async fn list_projects(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
     let (window, count, rows) = page_of_projects(&state, &caller, &page, &params).await?;
-    let results = restricted(respond_all(&state, &caller, rows, Counters::Shown).await?, params.include.as_deref())?;
+    let include = params.include.as_deref();
+    let results = restricted(respond_all(&state, &caller, rows, Counters::Shown, includes_any(include, &QUEUE_FIELDS)).await?, include)?;
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
@@ -154,24 +171,38 @@ async fn create_project(State(state): State<AppState>, caller: Caller, JsonBody(
     Ok((StatusCode::CREATED, Json(respond(&state, &caller, saved, Counters::Hidden).await?)))
 }
 
-async fn get_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ProjectResponse>> {
+#[derive(Deserialize)]
+struct IncludeParam {
+    include: Option<String>,
+}
+
+/// A project; `include=` narrows the fields as on the list (a Tessera extension, also on PATCH:
+/// the web app skips the per-user queue counts, which cost a count over the caller's annotations).
+async fn get_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, ApiQuery(params): ApiQuery<IncludeParam>) -> ApiResult<Json<Value>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
-    Ok(Json(respond(&state, &caller, project, Counters::Shown).await?))
+    respond_included(&state, &caller, project, params.include.as_deref()).await
+}
+
+/// One project with only the `include`d fields (all when absent).
+async fn respond_included(state: &AppState, caller: &Caller, project: project::Model, include: Option<&str>) -> ApiResult<Json<Value>> {
+    let mut rendered = respond_all(state, caller, vec![project], Counters::Shown, includes_any(include, &QUEUE_FIELDS)).await?;
+    Ok(Json(restricted(vec![rendered.remove(0)], include)?.remove(0)))
 }
 
 async fn update_project(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<IncludeParam>,
     JsonBody(body): JsonBody,
-) -> ApiResult<Json<ProjectResponse>> {
+) -> ApiResult<Json<Value>> {
     let txn = state.db.write().await?;
     queries::projects::lock(&*txn, id).await?;
     let current = scope::project(&*txn, &caller, id).await?;
     let applied = projects::apply(&txn, current, &body, false).await?;
     let saved = projects::save(&txn, applied, false).await?;
     txn.commit().await?;
-    Ok(Json(respond(&state, &caller, saved, Counters::Shown).await?))
+    respond_included(&state, &caller, saved, params.include.as_deref()).await
 }
 
 async fn delete_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {

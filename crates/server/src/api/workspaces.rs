@@ -229,7 +229,7 @@ async fn list_projects(State(state): State<AppState>, caller: Caller, ApiPath(id
     let found = visible(&state, &caller, id).await?;
     let visible = queries::projects::visible_ids(state.db.conn(), caller.viewer()).await?;
     let projects = queries::workspaces::projects(state.db.conn(), found.id).await?.into_iter().filter(|p| visible.contains(&p.id)).collect();
-    Ok(Json(respond_all(&state, &caller, projects, Counters::Shown).await?))
+    Ok(Json(respond_all(&state, &caller, projects, Counters::Shown, true).await?))
 }
 
 /// Puts the body's `project` into the workspace (`add`) or takes it out.

@@ -139,6 +139,14 @@ async fn list_paginates_like_drf_and_filters() {
     assert_eq!(counts["count"], 1);
     assert_eq!(counts["results"][0]["task_number"], 2);
     assert_eq!(counts["results"][0].as_object().unwrap().len(), 9, "id and the eight counters");
+    let queued = app.get(&format!("/api/projects/?ids={}&include=id,queue_total", ids[0])).await.body;
+    assert_eq!(queued["results"][0], json!({"id": ids[0], "queue_total": 2}), "the queue is still counted when asked for");
+    let one = app.get(&format!("/api/projects/{}/?include=id,title,task_number", ids[0])).await.expect(200).body;
+    let mut keys: Vec<&String> = one.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["id", "task_number", "title"]);
+    let full = app.get(&format!("/api/projects/{}/", ids[0])).await.body;
+    assert_eq!((full["queue_total"].clone(), full["queue_done"].clone()), (json!(2), json!(0)));
 }
 
 #[tokio::test]
