@@ -149,6 +149,15 @@ try {
   await shot("06-preview");
   await page.click("button[aria-label='Close preview']");
 
+  // "Label selected" labels within the selection.
+  const firstRow = page.locator("table.dm-table tbody tr").first();
+  const firstId = Number((await firstRow.locator("td").nth(1).innerText()).trim());
+  await firstRow.getByRole("checkbox").check();
+  await page.getByRole("link", { name: "Label 1 selected" }).click();
+  await page.getByTestId("labeling-task").getByText(new RegExp(`Task #${firstId}\\b`)).waitFor();
+  check(page.url().includes(`sel=${firstId}`), "the selection is in the URL");
+  await page.click("text=← Data Manager");
+
   // Labeling: three tasks from the stream, each with a different tool.
   await page.click("text=Label All Tasks");
   const editor = page.getByTestId("editor-label");

@@ -31,11 +31,8 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
   const [params, setParams] = useSearchParams();
   const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   const views = useQuery({ queryKey: ["views", projectId], queryFn: () => api<View[]>(`/api/dm/views/?project=${projectId}`) });
-  const columns = useQuery({
-    queryKey: ["columns", projectId, project.data?.label_config],
-    queryFn: () => api<{ columns: Column[] }>(`/api/dm/columns/?project=${projectId}`),
-    enabled: !!project.data,
-  });
+  // Fetched alongside the project; a config change in the settings invalidates it.
+  const columns = useQuery({ queryKey: ["columns", projectId], queryFn: () => api<{ columns: Column[] }>(`/api/dm/columns/?project=${projectId}`) });
   const users = useQuery({ queryKey: ["users"], queryFn: () => api<Me[]>("/api/users/"), retry: false });
   const userMap = useMemo(() => new Map((users.data ?? []).map((u) => [u.id, u])), [users.data]);
 
