@@ -135,6 +135,10 @@ try {
   await page.getByTestId("config-ok").waitFor();
   await page.getByTestId("editor-sample").locator(".lsf-label", { hasText: "Car" }).waitFor();
   await shot("04-wizard-labeling");
+  // The editor's own buttons in the preview do not submit the wizard.
+  await page.getByTestId("editor-sample").locator("button").first().click();
+  await page.waitForTimeout(300);
+  check(page.url().endsWith("/projects/new"), "a click in the preview does not create the project");
   await page.click("button:has-text('Save')");
   await page.waitForURL(/\/projects\/\d+\/data/);
   const projectId = Number(/projects\/(\d+)/.exec(page.url())[1]);
@@ -254,8 +258,13 @@ try {
   await page.getByText("Draft saved.").waitFor({ timeout: 15_000 });
   const drafts = await api("GET", `/api/tasks/${skippedId}/drafts`);
   check(drafts.body.some((d) => d.result.some((r) => r.value.choices?.[0] === "Positive")), `the draft is saved: ${JSON.stringify(drafts.body)}`);
+  // Coming back resumes the draft; skipping right away (no autosave yet) still retires it.
+  await page.reload();
+  await editor.locator(".lsf-richtext__container", { hasText: "To be skipped" }).waitFor();
+  await editor.locator("label.ant-checkbox-wrapper-checked", { hasText: "Positive" }).waitFor();
   await editor.locator("button", { hasText: /^Skip$/ }).click();
   await page.getByTestId("no-tasks").waitFor();
+  check((await api("GET", `/api/tasks/${skippedId}/drafts`)).body.length === 0, "the resumed draft is gone after the skip");
   const skipped = await api("GET", `/api/tasks/${skippedId}/`);
   check(skipped.body.cancelled_annotations === 1, "the task was skipped");
   const predicted = (await api("GET", `/api/tasks/${skippedId - 1}/`)).body.annotations[0];
@@ -269,6 +278,11 @@ try {
   const updated = (await api("GET", `/api/tasks/${first}/`)).body.annotations;
   check(updated.length === 1 && updated[0].result[0].value.choices[0] === "Negative", `the annotation was updated: ${JSON.stringify(updated)}`);
   await shot("12b-label-update");
+  // Skipping a task one already annotated marks that annotation cancelled (no second one).
+  await editor.locator("button", { hasText: /^Skip$/ }).click();
+  await page.getByText(`Task ${first} skipped.`).waitFor();
+  const cancelled = (await api("GET", `/api/tasks/${first}/`)).body.annotations;
+  check(cancelled.length === 1 && cancelled[0].was_cancelled, `the annotation is cancelled: ${JSON.stringify(cancelled)}`);
 
   // Settings: instructions are shown to annotators; a config the server refuses is explained.
   await page.goto(`${base}/projects/${projectId}/data`);
@@ -280,6 +294,9 @@ try {
   await page.getByText("Saved.").waitFor();
   await shot("14-settings-instructions");
   await page.click("nav[aria-label=Settings] >> text=Labeling interface");
+  await page.getByTestId("editor-sample").locator("button").first().click();
+  await page.waitForTimeout(300);
+  check((await page.getByText("Saved.").count()) === 0, "a click in the preview does not save the settings");
   await page.click("role=tab >> text=Code");
   await page.locator(".cm-content").click();
   await page.keyboard.press("Control+A");
@@ -324,7 +341,7 @@ try {
   await page.click("nav >> text=Projects");
   const card = page.locator(".card", { hasText: "Movie reviews" });
   await card.locator("dd").nth(0).getByText("5", { exact: true }).waitFor();
-  await card.locator("dd").nth(1).getByText("4", { exact: true }).waitFor();
+  await card.locator("dd").nth(1).getByText("3", { exact: true }).waitFor();
   await card.getByRole("button", { name: "Pin Movie reviews" }).click();
   await card.getByRole("button", { name: "Unpin Movie reviews" }).waitFor();
   await shot("17-projects");

@@ -1,5 +1,6 @@
 // The REST API, called with the browser's session cookie (same origin).
 import { errorMessages, type ErrorMessages } from "./lib";
+import type { QueryClient } from "@tanstack/react-query";
 
 /** A failed API call, with Label Studio's messages split by field. */
 export class ApiError extends Error {
@@ -163,4 +164,14 @@ export interface TaskDetail {
   drafts: Draft[];
   predictions: Prediction[];
   queue?: string;
+}
+
+/**
+ * Marks everything that shows a project's tasks or counts as stale after its tasks, annotations
+ * or data changed: the task table, the project and its counters, the list, columns, previews.
+ */
+export function refreshProject(queries: QueryClient, projectId: number): void {
+  for (const queryKey of [["tasks", String(projectId)], ["project", String(projectId)], ["projects"], ["columns", projectId], ["preview"]]) {
+    queries.invalidateQueries({ queryKey });
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Me, TaskDetail } from "./api";
-import { parseSelection, selectionParam, startingPoint, toLsfTask } from "./labeling";
+import { cleanHtml, parseSelection, resumedDrafts, selectionParam, startingPoint, toLsfTask } from "./labeling";
 
 const me: Me = { id: 1, email: "ada@example.com", first_name: "Ada", last_name: "L", username: "ada", active_organization: 1 };
 const annotation = (id: number, author: number) => ({
@@ -31,6 +31,22 @@ describe("editor task", () => {
     const out = toLsfTask(task({ annotations: [annotation(1, 1)], drafts: [draft], predictions: [{ id: 3, result: [], model_version: "v2", score: null }] }), me);
     expect(out.annotations[0]).toMatchObject({ id: "1", pk: "1", draft: [{ type: "labels" }], createdBy: "user1", skipped: false });
     expect(out.predictions[0]).toMatchObject({ id: "prediction-3", pk: "3", createdBy: "v2" });
+  });
+});
+
+describe("drafts and HTML", () => {
+  it("continues the newest draft of each of the user's annotations", () => {
+    const drafts = [
+      { id: 3, user: "ada@example.com", result: [], annotation: 1, task: 5 },
+      { id: 9, user: "ada@example.com", result: [], annotation: 1, task: 5 },
+      { id: 7, user: "bob@example.com", result: [], annotation: 2, task: 5 },
+      { id: 8, user: "ada@example.com", result: [], annotation: null, task: 5 },
+    ];
+    expect(resumedDrafts(task({ drafts }), me)).toEqual(new Map([["1", 9]]));
+    expect(startingPoint(task({ drafts: [...drafts, { id: 10, user: "ada@example.com", result: [], annotation: null, task: 5 }] }), me)).toMatchObject({ kind: "draft", draft: { id: 10 } });
+  });
+  it("passes only the HTML keys through the cleaner", () => {
+    expect(cleanHtml({ page: "<b>x</b><script>1</script>", text: "<i>y</i>", n: 1 }, ["page", "n"], (h) => h.replace(/<script>.*<\/script>/, ""))).toEqual({ page: "<b>x</b>", text: "<i>y</i>", n: 1 });
   });
 });
 

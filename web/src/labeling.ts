@@ -14,20 +14,39 @@ export function authorId(annotation: Annotation): number {
   return typeof annotation.completed_by === "number" ? annotation.completed_by : annotation.completed_by.id;
 }
 
-/** The user's own drafts of a task (task detail routes may list other people's too). */
+/** The user's own drafts of a task, newest first (task detail routes may list other people's too). */
 export function ownDrafts(task: TaskDetail, me: Me): Draft[] {
-  return task.drafts.filter((d) => d.user === me.email);
+  return task.drafts.filter((d) => d.user === me.email).sort((a, b) => b.id - a.id);
+}
+
+/**
+ * The drafts the user's annotations continue, by the editor's annotation id (the annotation's
+ * id as text): the newest draft of each.
+ */
+export function resumedDrafts(task: TaskDetail, me: Me): Map<string, number> {
+  const drafts = new Map<string, number>();
+  for (const draft of [...ownDrafts(task, me)].reverse()) {
+    if (draft.annotation !== null) drafts.set(String(draft.annotation), draft.id);
+  }
+  return drafts;
+}
+
+/** Task data with the values shown as HTML (`htmlKeys`) passed through `clean`. */
+export function cleanHtml(data: Record<string, unknown>, htmlKeys: string[], clean: (html: string) => string): Record<string, unknown> {
+  const out = { ...data };
+  for (const key of htmlKeys) if (typeof out[key] === "string") out[key] = clean(out[key] as string);
+  return out;
 }
 
 /**
  * The task in the editor's shape: annotations with their ids as primary keys, the user's draft of
  * an annotation loaded in its place, predictions read-only.
  */
-export function toLsfTask(task: TaskDetail, me: Me): LsfTask {
+export function toLsfTask(task: TaskDetail, me: Me, clean: (data: Record<string, unknown>) => Record<string, unknown> = (d) => d): LsfTask {
   const drafts = ownDrafts(task, me);
   return {
     id: task.id,
-    data: task.data,
+    data: clean(task.data),
     annotations: task.annotations.map((a) => {
       const draft = drafts.find((d) => d.annotation === a.id);
       return {
@@ -68,12 +87,6 @@ export function startingPoint(task: TaskDetail, me: Me): Start | null {
   const draft = ownDrafts(task, me).find((d) => d.annotation === null);
   if (draft) return { kind: "draft", draft };
   return task.predictions.length ? { kind: "prediction" } : { kind: "empty" };
-}
-
-/** The labeling stream's scope: a Data Manager tab and an optional selection of its tasks. */
-export interface Scope {
-  tab: number | null;
-  selection: Selection | null;
 }
 
 /** Tasks picked in the Data Manager: listed ids, or everything except listed ids. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, parseUrlList, formatBytes } from "./lib";
-import { sampleData, TEMPLATES } from "./templates";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData } from "./lib";
+import { TEMPLATES } from "./templates";
 
 describe("errorMessages", () => {
   it("reads field errors and the general detail of Label Studio's envelope", () => {
@@ -50,6 +50,7 @@ describe("templates", () => {
 describe("import helpers", () => {
   it("reads data keys and URL lists", () => {
     expect(dataKeys(`<View><Text name="a" value="$text"/><Image name="b" value="$image"/><Text name="c" value="$text"/></View>`)).toEqual(["text", "image"]);
+    expect(htmlKeys(`<View><HyperText name="p" value="$page"/><Text name="t" value="$text"/></View>`)).toEqual(["page"]);
     expect(parseUrlList("https://a.example/1.jpg\n\n  http://b.example/2.png \nftp://c/3\nnot a url")).toEqual({
       urls: ["https://a.example/1.jpg", "http://b.example/2.png"],
       rejected: ["ftp://c/3", "not a url"],

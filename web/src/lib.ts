@@ -1,4 +1,5 @@
 // Pure helpers of the web app (unit-tested in lib.test.ts).
+import { SAMPLE_MEDIA, type Template } from "./templates";
 
 /** Label Studio's error envelope, as far as the app reads it. */
 export interface ErrorBody {
@@ -65,10 +66,19 @@ export function assignableRoles(role: string | undefined): { code: string; title
   return ROLES.filter((r) => r.code !== "NO" && (r.code !== "OW" || role === "OW"));
 }
 
-/** The task data keys a labeling config reads (`value="$key"`), in order of appearance. */
+/** Which tag reads which task data key (`<Image value="$image">`), in order of appearance. */
+export function dataBindings(config: string): { tag: string; key: string }[] {
+  return Array.from(config.matchAll(/<([A-Za-z]+)\b[^>]*?\bvalue\s*=\s*"\$([A-Za-z_][\w.-]*)"/g), (m) => ({ tag: m[1], key: m[2] }));
+}
+
+/** The task data keys a labeling config reads, in order of appearance. */
 export function dataKeys(config: string): string[] {
-  const keys = Array.from(config.matchAll(/\bvalue\s*=\s*"\$([A-Za-z_][\w.-]*)"/g), (m) => m[1]);
-  return Array.from(new Set(keys));
+  return Array.from(new Set(dataBindings(config).map((b) => b.key)));
+}
+
+/** The data keys the editor renders as HTML (HyperText tags): their values need sanitizing. */
+export function htmlKeys(config: string): string[] {
+  return Array.from(new Set(dataBindings(config).filter((b) => b.tag === "HyperText").map((b) => b.key)));
 }
 
 /** Lines of a URL list that look like http(s) URLs; the rest are returned as rejected. */
@@ -93,4 +103,32 @@ export function formatBytes(bytes: number): string {
   if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
   if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
   return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+/** Sample data for any config: a template's, else a value per data key by the tag that reads it. */
+export function sampleData(config: string, template?: Template): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...(template?.sample ?? {}) };
+  for (const { tag, key } of dataBindings(config)) {
+    if (key in data) continue;
+    data[key] = sampleValue(tag.toLowerCase());
+  }
+  return data;
+}
+
+function sampleValue(tag: string): unknown {
+  switch (tag) {
+    case "image":
+      return SAMPLE_MEDIA.image;
+    case "audio":
+    case "audioplus":
+      return SAMPLE_MEDIA.audio;
+    case "video":
+      return SAMPLE_MEDIA.video;
+    case "hypertext":
+      return "<p>Sample <b>HTML</b> content.</p>";
+    case "paragraphs":
+      return [{ author: "A", text: "Hello!" }, { author: "B", text: "Hi, how can I help?" }];
+    default:
+      return "Sample text for the live preview: replace it by importing your own data.";
+  }
 }

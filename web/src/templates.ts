@@ -11,9 +11,9 @@ export interface Template {
   sample: Record<string, unknown>;
 }
 
-const IMAGE = "/samples/image.svg";
-const AUDIO = "/samples/tone.wav";
-const VIDEO = "/samples/video.webm";
+/** Media files bundled with the app for live previews. */
+export const SAMPLE_MEDIA = { image: "/samples/image.svg", audio: "/samples/tone.wav", video: "/samples/video.webm" };
+const { image: IMAGE, audio: AUDIO, video: VIDEO } = SAMPLE_MEDIA;
 
 /** Every template, grouped by kind of data. */
 export const TEMPLATES: Template[] = [
@@ -227,32 +227,3 @@ export const TEMPLATES: Template[] = [
     },
   },
 ];
-
-/** Sample data for any config: a template's, else a value per data key by the tag that reads it. */
-export function sampleData(config: string, template?: Template): Record<string, unknown> {
-  const data: Record<string, unknown> = { ...(template?.sample ?? {}) };
-  for (const match of config.matchAll(/<([A-Za-z]+)\b[^>]*?\bvalue\s*=\s*"\$([A-Za-z_][\w.-]*)"/g)) {
-    const [, tag, key] = match;
-    if (key in data) continue;
-    data[key] = sampleValue(tag.toLowerCase());
-  }
-  return data;
-}
-
-function sampleValue(tag: string): unknown {
-  switch (tag) {
-    case "image":
-      return IMAGE;
-    case "audio":
-    case "audioplus":
-      return AUDIO;
-    case "video":
-      return VIDEO;
-    case "hypertext":
-      return "<p>Sample <b>HTML</b> content.</p>";
-    case "paragraphs":
-      return [{ author: "A", text: "Hello!" }, { author: "B", text: "Hi, how can I help?" }];
-    default:
-      return "Sample text for the live preview: replace it by importing your own data.";
-  }
-}

@@ -2,7 +2,8 @@ import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { api, ApiError, type Me } from "../api";
 import { editLabels, labelGroups, paletteColor, parseXml, type LabelEdit } from "../configModel";
 import type { LsfTask } from "../lsf";
-import { sampleData, type Template } from "../templates";
+import { sampleData } from "../lib";
+import type { Template } from "../templates";
 import { Editor } from "./Editor";
 
 const XmlCode = lazy(() => import("./XmlCode"));

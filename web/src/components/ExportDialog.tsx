@@ -40,18 +40,29 @@ export function ExportDialog({ projectId, onClose }: { projectId: number; onClos
       if (!response.ok || !response.body) {
         throw new ApiError(response.status, await response.json().catch(() => ({ detail: `Export failed (${response.status})` })));
       }
+      // Chunks are gathered into Blobs of ~16 MB as they arrive: the browser keeps Blob data out
+      // of the page's memory (on disk when large), so a big export does not fill the tab.
       const reader = response.body.getReader();
-      const parts: Uint8Array[] = [];
+      const blobs: Blob[] = [];
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
       let bytes = 0;
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        parts.push(value);
+        pending.push(value);
+        pendingBytes += value.length;
         bytes += value.length;
         setReceived(bytes);
+        if (pendingBytes >= 16 << 20) {
+          blobs.push(new Blob(pending as BlobPart[]));
+          pending = [];
+          pendingBytes = 0;
+        }
       }
+      blobs.push(new Blob(pending as BlobPart[]));
       const link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob(parts as BlobPart[], { type: response.headers.get("Content-Type") ?? "application/octet-stream" }));
+      link.href = URL.createObjectURL(new Blob(blobs, { type: response.headers.get("Content-Type") ?? "application/octet-stream" }));
       link.download = fileName(response, `project-${projectId}.${format.toLowerCase()}`);
       document.body.appendChild(link);
       link.click();

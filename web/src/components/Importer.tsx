@@ -1,5 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
+import { refreshProject } from "../api";
 import { parseUrlList } from "../lib";
 import { importUrls, uploadFiles, type ImportResult } from "../upload";
 import { Dialog } from "./Dialog";
@@ -42,7 +43,7 @@ export function useImporter() {
         setState({ phase: "failed", message: (e as Error).message });
         return false;
       } finally {
-        for (const key of [["tasks", String(projectId)], ["project", String(projectId)], ["projects"]]) queries.invalidateQueries({ queryKey: key });
+        refreshProject(queries, projectId);
       }
     },
     [queries],

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { api } from "../api";
+import { api, refreshProject } from "../api";
 import { Dialog } from "../components/Dialog";
 import type { Selection } from "../labeling";
 import { actionBody, type ViewData } from "./query";
@@ -10,16 +10,24 @@ interface Action {
   id: string;
   title: string;
   order: number;
+  /** `form: null` means the dialog has a form, loaded on demand from `/form/`; no key, no form. */
   dialog: { title: string; text: string; form?: null };
 }
 
-/** A form of an action's dialog (`/api/dm/actions/{id}/form/`). */
+/** A field of an action's dialog form (`/api/dm/actions/{id}/form/`); options are plain strings
+ * (model versions) or value/label pairs (annotators), and `value` is the preselected one. */
 interface FormField {
   type: string;
   name: string;
   label: string;
-  options: { value: string; label: string }[];
+  options: (string | { value: string; label: string })[];
   placeholder?: string;
+  value?: string;
+}
+
+/** An option as value and label, whichever shape the form gave. */
+function option(o: string | { value: string; label: string }): { value: string; label: string } {
+  return typeof o === "string" ? { value: o, label: o } : { value: String(o.value), label: o.label };
 }
 
 /** The actions menu for selected tasks, with a confirmation dialog (and its form) per action. */
@@ -78,7 +86,7 @@ function ConfirmAction({ projectId, tabId, action, body, count, onClose, onDone 
     queryFn: () => api<{ fields: FormField[] }[]>(`/api/dm/actions/${action.id}/form/?project=${projectId}`),
     enabled: hasForm,
   });
-  const [values, setValues] = useState<Record<string, string>>({});
+  const [chosen, setChosen] = useState<Record<string, string>>({});
   const run = useMutation({
     mutationFn: () =>
       api<{ detail?: string; processed_items?: number }>(`/api/dm/actions/?project=${projectId}&id=${action.id}&tabID=${tabId}`, {
@@ -86,11 +94,13 @@ function ConfirmAction({ projectId, tabId, action, body, count, onClose, onDone 
         body: JSON.stringify({ ...body, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== "")) }),
       }),
     onSuccess: (outcome) => {
-      for (const key of [["tasks", String(projectId)], ["project", String(projectId)], ["projects"], ["preview"]]) queries.invalidateQueries({ queryKey: key });
+      refreshProject(queries, projectId);
       onDone(outcome.detail ?? `${action.title}: done.`);
     },
   });
   const fields = form.data?.flatMap((group) => group.fields) ?? [];
+  // What each field sends: the user's choice, else the form's preselected value.
+  const values = Object.fromEntries(fields.map((f) => [f.name, chosen[f.name] ?? (f.value === undefined || f.value === null ? "" : String(f.value))]));
   return (
     <Dialog title={action.dialog.title || action.title} onClose={onClose}>
       <p>{action.dialog.text || `${action.title}?`}</p>
@@ -99,9 +109,9 @@ function ConfirmAction({ projectId, tabId, action, body, count, onClose, onDone 
       {fields.map((field) => (
         <label key={field.name} className="stacked">
           {field.label}
-          <select value={values[field.name] ?? ""} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}>
+          <select value={values[field.name] ?? ""} onChange={(e) => setChosen({ ...chosen, [field.name]: e.target.value })}>
             <option value="">{field.placeholder ?? "Any"}</option>
-            {field.options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+            {field.options.map(option).map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
           </select>
         </label>
       ))}

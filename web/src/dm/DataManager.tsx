@@ -23,7 +23,7 @@ const AGREEMENT: Column = { id: "agreement", title: "Agreement", type: "Number",
 /** The Data Manager of a project: tabs, filters, ordering, columns, selection, actions, preview. */
 export function DataManager({ me }: { me: Me }) {
   const { id = "" } = useParams();
-  return /^\d+$/.test(id) ? <DataManagerPage projectId={Number(id)} me={me} /> : <NotFound />;
+  return /^\d+$/.test(id) ? <DataManagerPage key={id} projectId={Number(id)} me={me} /> : <NotFound />;
 }
 
 function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {

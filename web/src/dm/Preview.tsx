@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 import { api, type Me, type TaskDetail } from "../api";
 import { Editor } from "../components/Editor";
 import { toLsfTask } from "../labeling";
+import { taskDataSanitizer } from "../sanitize";
 
 /** The side panel: one task rendered read-only by the editor, with its annotations and predictions. */
 export function Preview({ projectId, taskId, config, me, tab, onClose }: {
@@ -15,7 +16,7 @@ export function Preview({ projectId, taskId, config, me, tab, onClose }: {
   onClose(): void;
 }) {
   const task = useQuery({ queryKey: ["preview", taskId], queryFn: () => api<TaskDetail>(`/api/tasks/${taskId}/`) });
-  const lsfTask = useMemo(() => (task.data ? toLsfTask(task.data, me) : null), [task.data, me]);
+  const lsfTask = useMemo(() => (task.data ? toLsfTask(task.data, me, taskDataSanitizer(config)) : null), [task.data, me, config]);
   return (
     <aside className="preview" aria-label={`Task ${taskId}`}>
       <div className="preview-bar">

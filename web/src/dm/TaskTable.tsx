@@ -51,7 +51,10 @@ export function TaskTable({ projectId, view, columns, users, selection, onSelect
     if (lastIndex >= rows.length - 1 && list.hasNextPage && !list.isFetchingNextPage) list.fetchNextPage();
   }, [lastIndex, rows.length, list]);
 
-  const [cursor, setCursor] = useState(0);
+  const [cursorAt, setCursor] = useState(0);
+  // Back to the top when the filters or ordering change; never past the rows there are.
+  useEffect(() => setCursor(0), [shape]);
+  const cursor = Math.min(cursorAt, Math.max(0, rows.length - 1));
   const onKey = (e: KeyboardEvent) => {
     if (!rows.length || e.target !== scroller.current) return;
     const move = (to: number) => {

@@ -33,6 +33,8 @@ export function CreateProject({ me }: { me: Me }) {
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  // Set once the project exists: saving again then only retries the import.
+  const [created, setCreated] = useState<Project | null>(null);
   const importer = useImporter();
   const template = TEMPLATES.find((t) => t.id === templateId);
 
@@ -41,24 +43,27 @@ export function CreateProject({ me }: { me: Me }) {
     setSaving(true);
     setFailure(null);
     setErrors({});
-    let project: Project;
-    try {
-      project = await api<Project>("/api/projects/", { method: "POST", body: JSON.stringify({ title, description, label_config: config }) });
-    } catch (e) {
-      const fields = e instanceof ApiError ? e.messages.fields : {};
-      setErrors(fields);
-      if (fields.label_config) setStep("labeling");
-      else if (fields.title || fields.description) setStep("name");
-      if (!Object.keys(fields).length) setFailure((e as Error).message);
-      setSaving(false);
-      return;
+    let project = created;
+    if (!project) {
+      try {
+        project = await api<Project>("/api/projects/", { method: "POST", body: JSON.stringify({ title, description, label_config: config }) });
+        setCreated(project);
+      } catch (e) {
+        const fields = e instanceof ApiError ? e.messages.fields : {};
+        setErrors(fields);
+        if (fields.label_config) setStep("labeling");
+        else if (fields.title || fields.description) setStep("name");
+        if (!Object.keys(fields).length) setFailure((e as Error).message);
+        setSaving(false);
+        return;
+      }
     }
     queries.invalidateQueries({ queryKey: ["projects"] });
     queries.invalidateQueries({ queryKey: ["workspaces"] });
     // The project exists now; a failed import leaves it there and says so on the import step.
     if ((files.length || urls.trim()) && !(await importer.run(project.id, files, urls, dataKeys(config)[0]))) {
       setStep("import");
-      setFailure(`The project was created, but the import failed. Import again from the Data Manager.`);
+      setFailure("The project was created, but the import failed. Save again to retry the import, or import from the Data Manager.");
       setSaving(false);
       return;
     }
@@ -66,52 +71,51 @@ export function CreateProject({ me }: { me: Me }) {
   };
 
   return (
-    <section>
-      <form onSubmit={save} className="wizard">
-        <div className="toolbar">
-          <h1>Create project</h1>
-          <div className="segmented" role="tablist" aria-label="Steps">
-            {STEPS.map((s) => (
-              <button type="button" role="tab" key={s.id} aria-selected={step === s.id} onClick={() => setStep(s.id)}>
-                {s.title}
-                {((s.id === "name" && (errors.title || errors.description)) || (s.id === "labeling" && errors.label_config)) && <span className="badge-error" aria-label="has errors">!</span>}
-              </button>
-            ))}
-          </div>
-          <button type="button" onClick={() => navigate("/projects")}>Cancel</button>
-          <button type="submit" className="primary" disabled={saving}>{saving ? "Saving…" : "Save"}</button>
+    <section className="wizard">
+      <div className="toolbar">
+        <h1>Create project</h1>
+        <div className="segmented" role="tablist" aria-label="Steps">
+          {STEPS.map((s) => (
+            <button type="button" role="tab" key={s.id} aria-selected={step === s.id} onClick={() => setStep(s.id)}>
+              {s.title}
+              {((s.id === "name" && (errors.title || errors.description)) || (s.id === "labeling" && errors.label_config)) && <span className="badge-error" aria-label="has errors">!</span>}
+            </button>
+          ))}
         </div>
-        {failure && <p className="error" role="alert">{failure}</p>}
-        <ImportStatus state={importer.state} />
-        <div hidden={step !== "name"} className="form narrow">
-          <label>
-            Project name
-            <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} aria-invalid={!!errors.title} placeholder="New project" />
-            {errors.title && <span className="field-error">{errors.title.join(" ")}</span>}
-          </label>
-          <label>
-            Description
-            <textarea name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} aria-invalid={!!errors.description} />
-            {errors.description && <span className="field-error">{errors.description.join(" ")}</span>}
-          </label>
-        </div>
-        <div hidden={step !== "import"} className="form">
-          <ImportPicker files={files} onFiles={setFiles} urls={urls} onUrls={setUrls} disabled={saving} />
-          <p className="muted">Files are uploaded when you save the project.</p>
-        </div>
-        {step === "labeling" && (
-          <div className="form">
-            <TemplateGallery
-              chosen={templateId}
-              onChoose={(t) => {
-                setTemplateId(t.id);
-                setConfig(t.config);
-              }}
-            />
-            <ConfigEditor value={config} onChange={setConfig} me={me} template={template} validateUrl="/api/projects/validate/" serverError={errors.label_config?.join(" ")} />
-          </div>
-        )}
+        <button type="button" onClick={() => navigate("/projects")}>Cancel</button>
+        <button type="submit" form="create-project" className="primary" disabled={saving}>{saving ? "Saving…" : "Save"}</button>
+      </div>
+      {failure && <p className="error" role="alert">{failure}</p>}
+      <ImportStatus state={importer.state} />
+      {/* Only the name step is the form: the editor's own buttons in the preview must not submit it. */}
+      <form id="create-project" onSubmit={save} hidden={step !== "name"} className="form narrow">
+        <label>
+          Project name
+          <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} aria-invalid={!!errors.title} placeholder="New project" />
+          {errors.title && <span className="field-error">{errors.title.join(" ")}</span>}
+        </label>
+        <label>
+          Description
+          <textarea name="description" rows={3} value={description} onChange={(e) => setDescription(e.target.value)} aria-invalid={!!errors.description} />
+          {errors.description && <span className="field-error">{errors.description.join(" ")}</span>}
+        </label>
       </form>
+      <div hidden={step !== "import"} className="form">
+        <ImportPicker files={files} onFiles={setFiles} urls={urls} onUrls={setUrls} disabled={saving} />
+        <p className="muted">Files are uploaded when you save the project.</p>
+      </div>
+      {step === "labeling" && (
+        <div className="form">
+          <TemplateGallery
+            chosen={templateId}
+            onChoose={(t) => {
+              setTemplateId(t.id);
+              setConfig(t.config);
+            }}
+          />
+          <ConfigEditor value={config} onChange={setConfig} me={me} template={template} validateUrl="/api/projects/validate/" serverError={errors.label_config?.join(" ")} />
+        </div>
+      )}
     </section>
   );
 }

@@ -1,11 +1,11 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import DOMPurify from "dompurify";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { api, ApiError, fetchProject, type Annotation, type Draft, type Me, type TaskDetail } from "../api";
+import { api, ApiError, fetchProject, refreshProject, type Annotation, type Draft, type Me, type TaskDetail } from "../api";
 import { Editor, type EditorHandlers } from "../components/Editor";
 import { NotFound } from "../components/NotFound";
-import { parseSelection, startingPoint, toLsfTask } from "../labeling";
+import { parseSelection, resumedDrafts, startingPoint, toLsfTask } from "../labeling";
+import { cleanInstructions, taskDataSanitizer } from "../sanitize";
 import { nextTaskUrl, type View } from "../dm/query";
 import { loadLabelStudio, type LsfAnnotation } from "../lsf";
 
@@ -15,7 +15,8 @@ import { loadLabelStudio, type LsfAnnotation } from "../lsf";
  */
 export function Labeling({ me }: { me: Me }) {
   const { id = "" } = useParams();
-  return /^\d+$/.test(id) ? <LabelingPage projectId={Number(id)} me={me} /> : <NotFound />;
+  // Keyed by project: nothing of one project's stream carries over to another's.
+  return /^\d+$/.test(id) ? <LabelingPage key={id} projectId={Number(id)} me={me} /> : <NotFound />;
 }
 
 type Loaded = { task: TaskDetail } | { done: true } | null;
@@ -23,9 +24,11 @@ type Loaded = { task: TaskDetail } | { done: true } | null;
 function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const [params, setParams] = useSearchParams();
   const queries = useQueryClient();
-  const taskParam = params.get("task");
+  const rawTask = params.get("task");
+  const taskParam = rawTask && /^\d+$/.test(rawTask) ? rawTask : null;
   const tab = params.get("tab");
-  const selection = parseSelection(params.get("sel"));
+  const selParam = params.get("sel");
+  const selection = parseSelection(selParam);
   const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   const view = useQuery({
     queryKey: ["view", tab],
@@ -38,95 +41,147 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const [history, setHistory] = useState<number[]>([]);
   const [showInstructions, setShowInstructions] = useState(true);
   const started = useRef(Date.now());
+  const draftIds = useRef(new Map<string, number>());
+  // The draft of a new annotation that the task was resumed from, until it is submitted.
+  const resumedDraft = useRef<number | null>(null);
+  const pendingSubmits = useRef(new Map<string, Promise<Annotation>>());
+  const requests = useRef(0);
   // The editor's bundle loads while the project and the task are fetched.
   useEffect(() => void loadLabelStudio().catch(() => undefined), []);
-  const draftIds = useRef(new Map<string, number>());
 
-  const streamUrl = selection ? (view.data ? nextTaskUrl(projectId, view.data, selection) : null) : nextTaskUrl(projectId, tab ? Number(tab) : null, null);
+  const problem = rawTask && !taskParam
+    ? "The task in the address is not a task id."
+    : selParam && !selection
+      ? "The selection in the address is malformed."
+      : selection && !tab
+        ? "A selection needs its tab (tab= in the address)."
+        : view.error?.message ?? null;
+  const streamUrl = problem || taskParam
+    ? null
+    : selection
+      ? view.data && !view.isFetching ? nextTaskUrl(projectId, view.data, selection) : null
+      : nextTaskUrl(projectId, tab ? Number(tab) : null, null);
 
   const load = useCallback(async () => {
+    const url = taskParam ? `/api/tasks/${taskParam}/` : streamUrl;
+    if (!url) return;
+    // Only the latest request may show its task (a slower, older one is dropped).
+    const request = ++requests.current;
     setError(null);
     setLoaded(null);
     try {
-      if (taskParam) {
-        setLoaded({ task: await api<TaskDetail>(`/api/tasks/${taskParam}/`) });
-      } else if (streamUrl) {
-        setLoaded({ task: await api<TaskDetail>(streamUrl) });
-      } else {
-        return;
-      }
+      const task = await api<TaskDetail>(url);
+      if (request !== requests.current) return;
       started.current = Date.now();
-      draftIds.current.clear();
+      draftIds.current = resumedDrafts(task, me);
+      const begin = startingPoint(task, me);
+      resumedDraft.current = begin?.kind === "draft" ? begin.draft.id : null;
+      pendingSubmits.current.clear();
+      setLoaded({ task });
     } catch (e) {
+      if (request !== requests.current) return;
       if (e instanceof ApiError && e.status === 404 && !taskParam) setLoaded({ done: true });
       else setError((e as Error).message);
     }
-  }, [taskParam, streamUrl]);
+  }, [taskParam, streamUrl, me]);
 
   useEffect(() => {
     load();
   }, [load]);
 
   const task = loaded && "task" in loaded ? loaded.task : null;
-  const lsfTask = useMemo(() => (task ? toLsfTask(task, me) : null), [task, me]);
+  const config = project.data?.label_config ?? "";
+  const lsfTask = useMemo(() => (task ? toLsfTask(task, me, taskDataSanitizer(config)) : null), [task, me, config]);
   const start = useMemo(() => (task ? startingPoint(task, me) : null), [task, me]);
   useEffect(() => {
     if (task) setHistory((h) => (h[h.length - 1] === task.id ? h : [...h.slice(-99), task.id]));
   }, [task]);
 
   const afterSave = useCallback(
-    (message: string) => {
-      queries.invalidateQueries({ queryKey: ["tasks", String(projectId)] });
-      queries.invalidateQueries({ queryKey: ["project", String(projectId)] });
-      queries.invalidateQueries({ queryKey: ["projects"] });
+    (message: string, reload: boolean) => {
+      refreshProject(queries, projectId);
       setNotice(message);
-      if (!taskParam) load();
+      if (reload) load();
     },
-    [queries, projectId, taskParam, load],
+    [queries, projectId, load],
   );
 
   const handlers = useMemo<EditorHandlers | undefined>(() => {
     if (!task) return undefined;
     const leadTime = () => (Date.now() - started.current) / 1000;
-    const draftOf = (annotation: LsfAnnotation | null) => (annotation ? draftIds.current.get(annotation.id) : undefined);
+    // The draft an annotation continues: saved earlier here, loaded with the task, or (for the
+    // new annotation) the draft it was started from.
+    const draftOf = (annotation: LsfAnnotation | null) => {
+      if (!annotation) return undefined;
+      return draftIds.current.get(annotation.id) ?? (annotation.pk ? undefined : (resumedDraft.current ?? undefined));
+    };
+    const body = (annotation: LsfAnnotation | null, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ result: annotation?.serializeAnnotation() ?? [], lead_time: leadTime(), draft_id: draftOf(annotation), ...extra });
+    const create = (annotation: LsfAnnotation | null, extra: Record<string, unknown> = {}) =>
+      api<Annotation>(`/api/tasks/${task.id}/annotations/?project=${projectId}`, { method: "POST", body: body(annotation, extra) });
+    // The primary key of an annotation: set by the editor, or by a submit still on its way.
+    const pkOf = async (annotation: LsfAnnotation) => annotation.pk ?? (await pendingSubmits.current.get(annotation.id)?.catch(() => null))?.id ?? null;
+    // Saving an annotation deletes the draft it continued (the server does, given `draft_id`).
+    const forget = (annotation: LsfAnnotation | null, wasNew: boolean) => {
+      if (annotation) draftIds.current.delete(annotation.id);
+      if (wasNew) resumedDraft.current = null;
+    };
     return {
       async submit(annotation) {
-        const body = { result: annotation.serializeAnnotation(), lead_time: leadTime(), draft_id: draftOf(annotation) };
-        const created = await api<Annotation>(`/api/tasks/${task.id}/annotations/?project=${projectId}`, { method: "POST", body: JSON.stringify(body) });
+        const pending = create(annotation);
+        pendingSubmits.current.set(annotation.id, pending);
+        const created = await pending.finally(() => pendingSubmits.current.delete(annotation.id));
         annotation.updatePersonalKey(String(created.id));
-        draftIds.current.delete(annotation.id);
-        afterSave(`Task ${task.id} submitted.`);
+        forget(annotation, true);
+        afterSave(`Task ${task.id} submitted.`, !taskParam);
       },
       async update(annotation) {
-        const body = { result: annotation.serializeAnnotation(), lead_time: leadTime(), draft_id: draftOf(annotation) };
-        await api(`/api/annotations/${annotation.pk}/`, { method: "PATCH", body: JSON.stringify(body) });
-        draftIds.current.delete(annotation.id);
-        afterSave(`Annotation of task ${task.id} updated.`);
+        const pk = await pkOf(annotation);
+        if (pk === null) {
+          // The submit failed: this click submits again.
+          const created = await create(annotation);
+          annotation.updatePersonalKey(String(created.id));
+        } else {
+          await api(`/api/annotations/${pk}/`, { method: "PATCH", body: body(annotation) });
+        }
+        forget(annotation, pk === null);
+        afterSave(`Annotation of task ${task.id} updated.`, false);
       },
       async skip(annotation) {
-        const body = { result: annotation?.serializeAnnotation() ?? [], was_cancelled: true, lead_time: leadTime(), draft_id: draftOf(annotation) };
-        await api(`/api/tasks/${task.id}/annotations/?project=${projectId}`, { method: "POST", body: JSON.stringify(body) });
-        afterSave(`Task ${task.id} skipped.`);
+        const pk = annotation ? await pkOf(annotation) : null;
+        // Skipping an annotation the user already submitted marks it cancelled (as Label Studio).
+        if (pk !== null) await api(`/api/annotations/${pk}/`, { method: "PATCH", body: body(annotation, { was_cancelled: true }) });
+        else await create(annotation, { was_cancelled: true });
+        forget(annotation, pk === null);
+        afterSave(`Task ${task.id} skipped.`, true);
       },
       async saveDraft(annotation) {
-        const body = JSON.stringify({ result: annotation.serializeAnnotation(), lead_time: leadTime() });
-        const known = draftOf(annotation) ?? (start?.kind === "draft" && !annotation.pk ? start.draft.id : undefined);
+        const payload = JSON.stringify({ result: annotation.serializeAnnotation(), lead_time: leadTime() });
+        const known = draftOf(annotation);
         let draft: Draft;
-        if (known) draft = await api<Draft>(`/api/drafts/${known}/`, { method: "PATCH", body });
-        else if (annotation.pk) draft = await api<Draft>(`/api/tasks/${task.id}/annotations/${annotation.pk}/drafts`, { method: "POST", body });
-        else draft = await api<Draft>(`/api/tasks/${task.id}/drafts`, { method: "POST", body });
+        if (known) draft = await api<Draft>(`/api/drafts/${known}/`, { method: "PATCH", body: payload });
+        else if (annotation.pk) draft = await api<Draft>(`/api/tasks/${task.id}/annotations/${annotation.pk}/drafts`, { method: "POST", body: payload });
+        else draft = await api<Draft>(`/api/tasks/${task.id}/drafts`, { method: "POST", body: payload });
         draftIds.current.set(annotation.id, draft.id);
         setNotice("Draft saved.");
       },
     };
-  }, [task, projectId, afterSave, start]);
+  }, [task, projectId, afterSave, taskParam]);
 
   if (project.isPending) return <p className="muted" role="status">Loading project…</p>;
   if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
   const p = project.data;
   const dataManager = `/projects/${projectId}/data${tab ? `?tab=${tab}` : ""}`;
   const previous = history.length > 1 ? history[history.length - 2] : null;
-  const instructions = p.show_instruction && p.expert_instruction ? DOMPurify.sanitize(p.expert_instruction) : "";
+  const instructions = p.show_instruction && p.expert_instruction ? cleanInstructions(p.expert_instruction) : "";
+  // Links within the stream keep its tab and selection.
+  const within = (task: number | null) => {
+    const next = new URLSearchParams(params);
+    if (task === null) next.delete("task");
+    else next.set("task", String(task));
+    return next;
+  };
+  const shownError = problem ?? error;
 
   return (
     <section className="labeling">
@@ -135,15 +190,15 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
         <h1>{p.title}</h1>
         {task && <span className="muted" data-testid="labeling-task">Task #{task.id}{task.queue ? ` · ${task.queue}` : ""}</span>}
         {instructions && <button onClick={() => setShowInstructions((s) => !s)} aria-expanded={showInstructions}>Instructions</button>}
-        {previous !== null && !taskParam && <Link className="button" to={`?task=${previous}${tab ? `&tab=${tab}` : ""}`}>Previous task</Link>}
-        {taskParam && <button onClick={() => setParams(tab ? { tab } : {})}>Next task</button>}
+        {previous !== null && !taskParam && <Link className="button" to={`?${within(previous)}`}>Previous task</Link>}
+        {taskParam && <button onClick={() => setParams(within(null))}>Next task</button>}
       </div>
       {instructions && showInstructions && (
         <aside className="instructions" aria-label="Instructions" dangerouslySetInnerHTML={{ __html: instructions }} />
       )}
       <p className="muted hint">Ctrl+Enter submits · Ctrl+Space skips · Ctrl+Z undoes · number keys pick labels</p>
       {notice && <p className="notice" role="status">{notice}</p>}
-      {error && <p className="error" role="alert">{error}</p>}
+      {shownError && <p className="error" role="alert">{shownError}</p>}
       {loaded && "done" in loaded ? (
         <div className="empty" data-testid="no-tasks">
           <h2>No more tasks</h2>
@@ -151,7 +206,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
           <Link to={dataManager} className="button primary">Back to the Data Manager</Link>
         </div>
       ) : !lsfTask ? (
-        !error && <p className="muted" role="status">Loading the task…</p>
+        !shownError && <p className="muted" role="status">Loading the task…</p>
       ) : (
         <Editor
           config={p.label_config}

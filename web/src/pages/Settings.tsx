@@ -1,12 +1,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import DOMPurify from "dompurify";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { NavLink, useNavigate, useParams } from "react-router-dom";
-import { api, ApiError, fetchProject, PROJECT_FIELDS, type Me, type Project } from "../api";
+import { api, ApiError, fetchProject, refreshProject, PROJECT_FIELDS, type Me, type Project } from "../api";
 import { ConfigEditor } from "../components/ConfigEditor";
 import { Dialog } from "../components/Dialog";
 import { NotFound } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
+import { cleanInstructions } from "../sanitize";
 
 /** The settings sections; ML, webhooks and cloud storage join this list when they exist. */
 const SECTIONS = [
@@ -21,7 +21,7 @@ export function Settings({ me }: { me: Me }) {
   const { id = "", section = "general" } = useParams();
   const known = SECTIONS.some((s) => s.id === section);
   if (!/^\d+$/.test(id) || !known) return <NotFound />;
-  return <SettingsPage projectId={Number(id)} section={section} me={me} />;
+  return <SettingsPage key={id} projectId={Number(id)} section={section} me={me} />;
 }
 
 function SettingsPage({ projectId, section, me }: { projectId: number; section: string; me: Me }) {
@@ -67,23 +67,34 @@ function fieldErrors(error: Error | null): Record<string, string[]> {
   return error instanceof ApiError ? error.messages.fields : {};
 }
 
-/** A settings form: the fields, the general error and a Save button that says when it saved. */
-function SettingsForm({ title, save, onSubmit, children }: { title: string; save: ReturnType<typeof useSaveProject>; onSubmit(): void; children: ReactNode }) {
+/**
+ * A settings form: the fields, the general error and a Save button that says when it saved.
+ * `outside` is shown with the form but outside it (the labeling editor's buttons would submit it).
+ */
+function SettingsForm({ title, save, onSubmit, children, outside }: {
+  title: string;
+  save: ReturnType<typeof useSaveProject>;
+  onSubmit(): void;
+  children?: ReactNode;
+  outside?: ReactNode;
+}) {
   const errors = fieldErrors(save.error);
+  const formId = useId();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit();
   };
   return (
-    <form className="form settings-form" onSubmit={submit}>
+    <div className="form settings-form">
       <h2>{title}</h2>
-      {children}
+      <form id={formId} className="form" onSubmit={submit}>{children}</form>
+      {outside}
       {save.isError && !Object.keys(errors).length && <p className="error" role="alert">{save.error.message}</p>}
       <div className="actions">
         {save.isSuccess && <span className="notice" role="status">Saved.</span>}
-        <button type="submit" className="primary" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save"}</button>
+        <button type="submit" form={formId} className="primary" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save"}</button>
       </div>
-    </form>
+    </div>
   );
 }
 
@@ -160,9 +171,12 @@ function Labeling({ project, me }: { project: Project; me: Me }) {
   const save = useSaveProject(project);
   const [config, setConfig] = useState(project.label_config);
   return (
-    <SettingsForm title="Labeling interface" save={save} onSubmit={() => save.mutate({ label_config: config })}>
-      <ConfigEditor value={config} onChange={setConfig} me={me} validateUrl={`/api/projects/${project.id}/validate/`} serverError={fieldErrors(save.error).label_config?.join(" ")} />
-    </SettingsForm>
+    <SettingsForm
+      title="Labeling interface"
+      save={save}
+      onSubmit={() => save.mutate({ label_config: config })}
+      outside={<ConfigEditor value={config} onChange={setConfig} me={me} validateUrl={`/api/projects/${project.id}/validate/`} serverError={fieldErrors(save.error).label_config?.join(" ")} />}
+    />
   );
 }
 
@@ -180,7 +194,7 @@ function Instructions({ project }: { project: Project }) {
       {text && (
         <div>
           <h3>Preview</h3>
-          <div className="instructions" dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(text) }} />
+          <div className="instructions" dangerouslySetInnerHTML={{ __html: cleanInstructions(text) }} />
         </div>
       )}
     </SettingsForm>
@@ -212,7 +226,7 @@ function DangerZone({ project }: { project: Project }) {
         navigate("/projects");
         return;
       }
-      for (const key of [["tasks", String(project.id)], ["project", String(project.id)]]) queries.invalidateQueries({ queryKey: key });
+      refreshProject(queries, project.id);
       setDone(what === "tasks" ? "Every task was deleted." : "Every annotation was deleted.");
     },
   });

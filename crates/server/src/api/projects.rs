@@ -22,7 +22,6 @@ use crate::services::scope;
 use crate::services::summary::Summary;
 use crate::state::AppState;
 
-/// Renders projects for the caller, loading their creators and queues in one query each.
 /// The per-user queue fields, which cost a count over the caller's annotations.
 const QUEUE_FIELDS: [&str; 2] = ["queue_total", "queue_done"];
 
@@ -31,8 +30,9 @@ fn includes_any(include: Option<&str>, fields: &[&str]) -> bool {
     include.is_none_or(|list| list.split(',').map(str::trim).any(|field| fields.contains(&field)))
 }
 
-/// Renders projects; the queue fields are counted only when `queues` (else they read 0 and the
-/// caller drops them with `include`).
+/// Renders projects for the caller, loading their creators (and queues) in one query each; the
+/// queue fields are counted only when `queues` (else they read 0 and the caller drops them with
+/// `include`).
 pub(crate) async fn respond_all(
     state: &AppState,
     caller: &Caller,
