@@ -352,7 +352,10 @@ try {
   const project = { id: projectId };
   const workspace = await call("POST", "/api/workspaces/", { title: "Film team", color: "#7c3aed" });
   await call("POST", "/api/workspaces/" + workspace.id + "/projects/", { project: project.id });
-  await call("POST", "/api/projects/", { title: "Other project" });
+  const other = await call("POST", "/api/projects/", {
+    title: "Other project",
+    label_config: `<View><Image name="image" value="$image"/><Choices name="kind" toName="image"><Choice value="Drawing"/></Choices></View>`,
+  });
   await page.goto(`${base}/projects`); // made through the API: a fresh load shows them
   await page.locator(".card", { hasText: "Other project" }).waitFor();
   await page.click(".sidebar >> text=Film team");
@@ -383,6 +386,43 @@ try {
   await page.click("button:has-text('Add')");
   await page.locator(".list li", { hasText: "newcomer@example.com" }).waitFor();
   await shot("10-project-members");
+
+  // A second project: a URL-list import, ordering by a header, a new tab, general settings and
+  // deleting the project from the danger zone.
+  await page.goto(`${base}/projects/${other.id}/data`);
+  await page.click("button:has-text('Import')");
+  await page.getByLabel(/list of URLs/).fill(`${base}/samples/image.svg?first\n${base}/samples/image.svg?second`);
+  await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
+  await page.getByTestId("import-result").getByText("Imported 2 tasks").waitFor();
+  await shot("18-import-urls");
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+  await page.locator("table.dm-table tbody tr").nth(1).waitFor();
+  check((await page.locator("table.dm-table img.thumb").count()) === 2, "image thumbnails in the table");
+  const idHeader = page.locator("table.dm-table th").nth(1).locator("button");
+  await idHeader.click();
+  await page.locator("table.dm-table th[aria-sort=ascending]").waitFor();
+  await idHeader.click();
+  await page.locator("table.dm-table th[aria-sort=descending]").waitFor();
+  await page.waitForFunction(() => {
+    const ids = Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent));
+    return ids.length === 2 && ids[0] > ids[1];
+  });
+  await page.click("button[aria-label='Add tab']");
+  await page.getByRole("tab", { name: "New Tab" }).waitFor();
+  await page.click("nav[aria-label=Project] >> text=Settings");
+  await page.getByLabel("Project name").fill("Renamed project");
+  await page.click("button:has-text('Save')");
+  await page.getByText("Saved.").waitFor();
+  await page.locator(".project-header h1", { hasText: "Renamed project" }).waitFor();
+  await shot("19-settings-general");
+  await page.click("nav[aria-label=Settings] >> text=Danger zone");
+  await page.locator(".list.danger li", { hasText: "Delete project" }).getByRole("button").click();
+  await page.getByLabel("Project name to confirm").fill("Renamed project");
+  await shot("20-danger-zone");
+  await page.getByRole("dialog").getByRole("button", { name: "Delete project" }).click();
+  await page.waitForURL(`${base}/projects`);
+  const gone = await fetch(`${base}/api/projects/${other.id}/`, { headers: { Authorization: `Token ${token}` } });
+  check(gone.status === 404, "the project is deleted");
 
   await page.click("text=Log out");
   await page.waitForURL(/\/user\/login\//);
