@@ -3,7 +3,7 @@
 //! paths that no route answers stay JSON 404s.
 
 use axum::extract::State;
-use axum::http::{header, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::ApiError;
@@ -12,8 +12,29 @@ use crate::state::AppState;
 /// Paths that belong to the server, never to the web app.
 const SERVER_PREFIXES: [&str; 6] = ["/api/", "/scim/", "/data/", "/user/", "/static/", "/health"];
 
+/// Whether the request accepts gzip-encoded bodies.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| coding.split(';').next().is_some_and(|name| name.trim().eq_ignore_ascii_case("gzip")))
+}
+
+/// Reads a file of the app: its gzip copy (written by the build next to big assets) when the
+/// browser accepts one, else the file itself. Returns the bytes and whether they are gzipped.
+async fn read_asset(root: &std::path::Path, relative: &str, gzip: bool) -> Option<(Vec<u8>, bool)> {
+    if gzip {
+        if let Ok(bytes) = tokio::fs::read(root.join(format!("{relative}.gz"))).await {
+            return Some((bytes, true));
+        }
+    }
+    tokio::fs::read(root.join(relative)).await.ok().map(|bytes| (bytes, false))
+}
+
 /// Answers what no route did: a file of the web app, its `index.html`, or Label Studio's 404.
-pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, request_headers: HeaderMap) -> Response {
     let path = uri.path();
     let is_get = method == Method::GET || method == Method::HEAD;
     if !is_get || SERVER_PREFIXES.iter().any(|p| path.starts_with(p)) {
@@ -24,16 +45,18 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri) -
     let relative = path.trim_start_matches('/');
     let safe = !relative.split('/').any(|part| part == ".." || part.starts_with('.'));
     if safe && !relative.is_empty() {
-        if let Ok(bytes) = tokio::fs::read(root.join(relative)).await {
+        if let Some((bytes, gzipped)) = read_asset(root, relative, accepts_gzip(&request_headers)).await {
             let mime = mime_guess::from_path(relative).first_or_octet_stream();
             // Vite names built assets by their content: they never change.
             let cache = if relative.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
-            let headers = [
-                (header::CONTENT_TYPE, mime.to_string()),
-                (header::CACHE_CONTROL, cache.to_string()),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-            ];
-            return (headers, bytes).into_response();
+            let mut response = ([(header::CONTENT_TYPE, mime.to_string()), (header::CACHE_CONTROL, cache.to_string())], bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+            headers.insert(header::VARY, header::HeaderValue::from_static("Accept-Encoding"));
+            if gzipped {
+                headers.insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+            }
+            return response;
         }
     }
     if relative.starts_with("assets/") {

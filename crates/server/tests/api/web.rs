@@ -25,7 +25,19 @@ async fn serves_the_built_app_and_leaves_api_misses_json() {
     let asset = get("/assets/app-1234.js").await.unwrap();
     assert_eq!(asset.headers()["content-type"], "text/javascript");
     assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(asset.headers()["vary"], "Accept-Encoding");
+    assert!(asset.headers().get("content-encoding").is_none());
     assert_eq!(asset.text().await.unwrap(), "console.log(1)");
+    // A gzip copy written by the build goes to browsers that accept gzip (set by hand, the
+    // header also turns off the client's own decoding, so the raw bytes are compared).
+    std::fs::write(dist.path().join("assets/app-1234.js.gz"), b"gzipped bytes").unwrap();
+    let gzipped = client.get(format!("{}/assets/app-1234.js", app.base)).header("Accept-Encoding", "br;q=1, gzip;q=0.8").send().await.unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    assert_eq!(gzipped.headers()["content-type"], "text/javascript");
+    assert_eq!(gzipped.bytes().await.unwrap().as_ref(), b"gzipped bytes");
+    let plain = client.get(format!("{}/assets/app-1234.js", app.base)).header("Accept-Encoding", "identity").send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), "console.log(1)");
 
     assert_eq!(get("/assets/gone-9999.js").await.unwrap().status(), StatusCode::NOT_FOUND, "a missing asset is not the app's page");
     assert_eq!(get("/projects").await.unwrap().headers()["x-frame-options"], "DENY");
