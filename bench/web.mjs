@@ -105,11 +105,27 @@ try {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(`${base}/user/login/`);
-  await page.fill("input[name=email]", EMAIL);
-  await page.fill("input[name=password]", PASSWORD);
-  await Promise.all([page.waitForURL(/\/projects/), page.click("button[type=submit]")]);
+  /** A new browser context (empty cache), signed in. */
+  const signedIn = async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const fresh = await context.newPage();
+    await fresh.goto(`${base}/user/login/`);
+    await fresh.fill("input[name=email]", EMAIL);
+    await fresh.fill("input[name=password]", PASSWORD);
+    await Promise.all([fresh.waitForURL(/\/projects/), fresh.click("button[type=submit]")]);
+    return fresh;
+  };
+  // The first load of a labeling link, with nothing cached, in three fresh contexts.
+  const colds = [];
+  for (let i = 0; i < 3; i++) {
+    const fresh = await signedIn();
+    const t0 = performance.now();
+    await fresh.goto(`${base}/projects/${project.id}/label`);
+    await fresh.locator(".lsf-richtext__container").first().waitFor();
+    colds.push(performance.now() - t0);
+    await fresh.context().close();
+  }
+  const page = await signedIn();
 
   if (process.env.BENCH_DEBUG) {
     page.on("requestfinished", (r) => {
@@ -131,7 +147,6 @@ try {
     results.push([name, median(times), Math.max(...times)]);
   };
 
-  const cold = await time(`/projects/${project.id}/label`, ".lsf-richtext__container");
   await measure("projects list (21 projects)", "/projects", ".card");
   await measure("data manager, all tasks", `/projects/${project.id}/data?tab=${all.id}`, "table.dm-table tbody tr");
   await measure("data manager, filtered + ordered tab", `/projects/${project.id}/data?tab=${filtered.id}`, "table.dm-table tbody tr");
@@ -157,7 +172,7 @@ try {
   await browser.close();
 
   console.log(`\nweb app on ${databaseUrl ? "PostgreSQL" : "SQLite"}, ${TOTAL} tasks (median and worst of ${RUNS}, ms from navigation to content)`);
-  console.log(`  labeling, first load (editor not cached): ${cold.toFixed(0)} ms`);
+  console.log(`  labeling, first load with nothing cached (3 fresh browsers): ${colds.map((t) => t.toFixed(0)).join(", ")} ms`);
   for (const [name, p50, worst] of results) console.log(`  ${name.padEnd(40)} ${p50.toFixed(0).padStart(5)}  (worst ${worst.toFixed(0)})`);
 } finally {
   server.kill();

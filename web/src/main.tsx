@@ -3,7 +3,11 @@ import { createRoot } from "react-dom/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { BrowserRouter } from "react-router-dom";
 import { App } from "./App";
+import { loadLabelStudio } from "./lsf";
 import "./styles.css";
+
+// A labeling link needs the editor: start fetching it before the app has even asked who is signed in.
+if (/^\/projects\/\d+\/label/.test(window.location.pathname)) void loadLabelStudio().catch(() => undefined);
 
 const queries = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 5_000 } } });
 
