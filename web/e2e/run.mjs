@@ -311,6 +311,7 @@ try {
   // Every template is a config the server accepts.
   const token = await (async () => {
     await page.click("nav >> text=Account");
+    await page.waitForFunction(() => document.querySelector("input[aria-label='Access token']")?.value);
     return page.locator("input[aria-label='Access token']").inputValue();
   })();
   check(token.length >= 20, "an API token is shown");
