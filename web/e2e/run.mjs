@@ -123,6 +123,16 @@ try {
   await page.getByText("reviews.csv").waitFor();
   await shot("03-wizard-import");
   await page.click("role=tab >> text=Labeling setup");
+  if (!process.env.E2E_DATABASE_URL) {
+    // Every template renders in the live preview (browser-only: checked on the SQLite run).
+    for (const template of TEMPLATES) {
+      await page.locator("label.template", { hasText: template.title }).click();
+      await page.getByTestId("config-ok").waitFor();
+      await page.waitForTimeout(700);
+      const broken = await page.getByTestId("editor-sample").locator("[class*='error']").count();
+      check(broken === 0, `the ${template.title} template renders in the preview`);
+    }
+  }
   await page.locator("label.template", { hasText: "Named entity recognition" }).click();
   await page.getByLabel("New label for label").fill("Event");
   await page.click("button:has-text('Add')");

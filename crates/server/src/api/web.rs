@@ -12,6 +12,14 @@ use crate::state::AppState;
 /// Paths that belong to the server, never to the web app.
 const SERVER_PREFIXES: [&str; 6] = ["/api/", "/scim/", "/data/", "/user/", "/static/", "/health"];
 
+/// The app page's Content-Security-Policy: scripts only from the app itself (no inline or injected
+/// script runs, whatever HTML a task holds); styles may be inline (React and the editor set style
+/// attributes); task media may come from anywhere, as in Label Studio.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data: blob: http: https:; media-src 'self' data: blob: http: https:; font-src 'self' data:; \
+     connect-src 'self'; worker-src 'self' blob:; frame-src 'self' blob: data:; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+
 /// Whether the request accepts gzip-encoded bodies.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
@@ -64,7 +72,7 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, r
         return ApiError::NotFound("Not found.".to_string()).into_response();
     }
     match tokio::fs::read_to_string(root.join("index.html")).await {
-        Ok(index) => ([(header::CACHE_CONTROL, "no-cache")], Html(index)).into_response(),
+        Ok(index) => ([(header::CACHE_CONTROL, "no-cache"), (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)], Html(index)).into_response(),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Html(format!(

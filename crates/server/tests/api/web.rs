@@ -20,6 +20,8 @@ async fn serves_the_built_app_and_leaves_api_misses_json() {
     for path in ["/", "/projects", "/projects/12?page=2"] {
         let page = get(path).await.unwrap();
         assert_eq!(page.status(), StatusCode::OK, "{path}");
+        let policy = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(policy.contains("script-src 'self';") && policy.contains("object-src 'none'"), "{path}: {policy}");
         assert!(page.text().await.unwrap().contains("id=root"), "{path} gets index.html");
     }
     let asset = get("/assets/app-1234.js").await.unwrap();
