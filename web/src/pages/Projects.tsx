@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, PROJECT_FIELDS, type Page, type Project, type Workspace } from "../api";
 import { pageCount, progress } from "../lib";
@@ -10,8 +11,14 @@ export function Projects() {
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number(params.get("page")) || 1);
   const search = params.get("search") ?? "";
+  // What is typed shows at once; the address (and the query) follow once typing pauses.
+  const [typed, setTyped] = useState(search);
+  useEffect(() => setTyped(search), [search]);
   const workspace = params.get("workspace");
-  const go = (next: Record<string, string>, replace = false) => setParams({ ...Object.fromEntries(params), ...next }, { replace });
+  const go = useCallback(
+    (next: Record<string, string>, replace = false) => setParams({ ...Object.fromEntries(params), ...next }, { replace }),
+    [params, setParams],
+  );
   const workspaces = useQuery({ queryKey: ["workspaces"], queryFn: () => api<Workspace[]>("/api/workspaces/") });
   const all = useQuery({
     queryKey: ["projects", page, search],
@@ -24,6 +31,11 @@ export function Projects() {
     queryFn: () => api<Project[]>(`/api/workspaces/${workspace}/projects/`),
     enabled: !!workspace,
   });
+  useEffect(() => {
+    if (typed === search) return;
+    const timer = setTimeout(() => go({ search: typed, page: "1" }, true), 250);
+    return () => clearTimeout(timer);
+  }, [typed, search, go]);
   const queries = useQueryClient();
   const pin = useMutation({
     mutationFn: (project: Project) =>
@@ -61,7 +73,7 @@ export function Projects() {
           <h1>Projects</h1>
           <label className="search">
             <span className="visually-hidden">Search projects by title</span>
-            <input type="search" placeholder="Search by title" value={search} onChange={(e) => go({ search: e.target.value, page: "1" }, true)} />
+            <input type="search" placeholder="Search by title" value={typed} onChange={(e) => setTyped(e.target.value)} />
           </label>
           <Link to="/projects/new" className="button primary">Create project</Link>
         </div>

@@ -33,7 +33,7 @@ struct NextParam {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_next;
+    use super::{safe_next, NextParam};
 
     #[test]
     fn next_stays_on_this_host() {
@@ -42,6 +42,13 @@ mod tests {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
         }
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn links_between_sign_in_pages_keep_next_and_the_invitation() {
+        assert_eq!(NextParam::default().carried(), "");
+        let params = NextParam { next: Some("/projects/4/data?tab=2".into()), token: Some("t0k".into()), email: Some("a@b.c".into()), invite: None };
+        assert_eq!(params.carried(), "?next=%2Fprojects%2F4%2Fdata%3Ftab%3D2&token=t0k");
     }
 }
 
@@ -106,14 +113,31 @@ fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str
     ))
 }
 
-fn login_page(email: &str, error: Option<&str>) -> Html<String> {
-    let extra = "<label><input type=\"checkbox\" name=\"persist_session\" checked> Keep me logged in</label>\
-                 <p><a href=\"/user/signup/\">Create an account</a></p>";
-    page("Log in", "", email, error, extra, "current-password")
+impl NextParam {
+    /// The query that the link to the other sign-in page carries: where to go afterwards and the
+    /// invitation, so that switching between logging in and signing up loses neither.
+    fn carried(&self) -> String {
+        let pairs: Vec<(&str, &str)> = [("next", &self.next), ("token", &self.token), ("invite", &self.invite)]
+            .into_iter()
+            .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+            .collect();
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        if query.is_empty() { query } else { format!("?{query}") }
+    }
 }
 
-fn signup_page(email: &str, error: Option<&str>) -> Html<String> {
-    page("Sign up", "", email, error, "<p><a href=\"/user/login/\">Log in</a></p>", "new-password")
+fn login_page(params: &NextParam, email: &str, error: Option<&str>) -> Html<String> {
+    let extra = format!(
+        "<label><input type=\"checkbox\" name=\"persist_session\" checked> Keep me logged in</label>\
+         <p><a href=\"/user/signup/{}\">Create an account</a></p>",
+        escape(&params.carried())
+    );
+    page("Log in", "", email, error, &extra, "current-password")
+}
+
+fn signup_page(params: &NextParam, email: &str, error: Option<&str>) -> Html<String> {
+    let extra = format!("<p><a href=\"/user/login/{}\">Log in</a></p>", escape(&params.carried()));
+    page("Sign up", "", email, error, &extra, "new-password")
 }
 
 fn redirect(location: &str, cookie: Option<header::HeaderValue>) -> Response {
@@ -132,8 +156,8 @@ fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
     Ok(())
 }
 
-async fn show_login() -> Html<String> {
-    login_page("", None)
+async fn show_login(ApiQuery(params): ApiQuery<NextParam>) -> Html<String> {
+    login_page(&params, "", None)
 }
 
 /// Failed sign-ins an account may have within [`THROTTLE_WINDOW_MINUTES`] before it is locked.
@@ -184,7 +208,7 @@ async fn login(
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
     if let Err(message) = sign_in_allowed(&state, peer, &form.email).await? {
-        return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&form.email, Some(&message))).into_response());
+        return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&next, &form.email, Some(&message))).into_response());
     }
     let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?.filter(|u| u.is_active);
     let proven = secrets::verify_password_of(&form.password, user.as_ref().map(|u| u.password.as_str()));
@@ -193,7 +217,7 @@ async fn login(
     count_sign_in(&txn, peer, &form.email, user.is_some()).await?;
     let Some(user) = user else {
         txn.commit().await?;
-        return Ok(login_page(&form.email, Some("The email and password you entered don't match.")).into_response());
+        return Ok(login_page(&next, &form.email, Some("The email and password you entered don't match.")).into_response());
     };
     let cookie = session::start(&txn, user.id, form.persist_session.is_some()).await?;
     txn.commit().await?;
@@ -216,15 +240,15 @@ async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Result
 }
 
 /// The sign-up page saying why sign-up is refused.
-fn refused(email: &str, reason: &str) -> Response {
-    (StatusCode::FORBIDDEN, signup_page(email, Some(reason))).into_response()
+fn refused(params: &NextParam, email: &str, reason: &str) -> Response {
+    (StatusCode::FORBIDDEN, signup_page(params, email, Some(reason))).into_response()
 }
 
 async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<NextParam>) -> ApiResult<Response> {
     let email = next.email.as_deref().unwrap_or_default();
     Ok(match check_invite(&state, next.token.as_deref()).await? {
-        Ok(_) => signup_page(email, None).into_response(),
-        Err(reason) => refused(email, reason),
+        Ok(_) => signup_page(&next, email, None).into_response(),
+        Err(reason) => refused(&next, email, reason),
     })
 }
 
@@ -238,10 +262,10 @@ async fn signup(
     same_origin(&headers)?;
     let organization_id = match check_invite(&state, next.token.as_deref()).await? {
         Ok(organization) => organization,
-        Err(reason) => return Ok(refused(&form.email, reason)),
+        Err(reason) => return Ok(refused(&next, &form.email, reason)),
     };
     let email = form.email.trim().to_lowercase();
-    let invalid = |message: &str| Ok(signup_page(&form.email, Some(message)).into_response());
+    let invalid = |message: &str| Ok(signup_page(&next, &form.email, Some(message)).into_response());
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return invalid("Enter a valid email address.");
     }
@@ -252,7 +276,7 @@ async fn signup(
             return invalid("User with this email already exists");
         };
         if let Err(message) = sign_in_allowed(&state, peer, &email).await? {
-            return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&form.email, Some(&message))).into_response());
+            return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&next, &form.email, Some(&message))).into_response());
         }
         let proven = existing.is_active && secrets::verify_password(&form.password, &existing.password);
         let txn = state.db.write().await?;

@@ -104,6 +104,8 @@ async fn session_login_logout_and_same_site_checks() {
     let client = browser();
     let page = client.get(format!("{}/user/login/", app.base)).send().await.unwrap();
     assert!(page.text().await.unwrap().contains("<form"));
+    let carried = client.get(format!("{}/user/login/?next=/projects/3/data&token=abc", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(carried.contains("href=\"/user/signup/?next=%2Fprojects%2F3%2Fdata&amp;token=abc\""), "the sign-up link keeps next and the invite: {carried}");
     let wrong = client.post(format!("{}/user/login/", app.base)).form(&[("email", ADMIN), ("password", "wrong")]).send().await.unwrap();
     assert_eq!(wrong.status(), 200);
     let ok = client
