@@ -119,7 +119,13 @@ try {
   await page.fill("input[name=title]", "Movie reviews");
   await page.fill("textarea[name=description]", "Sentiment of short reviews");
   await page.click("role=tab >> text=Data import");
-  await page.setInputFiles("input[type=file]", { name: "reviews.csv", mimeType: "text/csv", buffer: Buffer.from(CSV) });
+  // The CSV is dropped on the drop zone, as a person drags it from their desktop.
+  await page.getByTestId("dropzone").evaluate((zone, csv) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([csv], "reviews.csv", { type: "text/csv" }));
+    zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, CSV);
   await page.getByText("reviews.csv").waitFor();
   await shot("03-wizard-import");
   await page.click("role=tab >> text=Labeling setup");
@@ -402,13 +408,18 @@ try {
   // deleting the project from the danger zone.
   await page.goto(`${base}/projects/${other.id}/data`);
   await page.click("button:has-text('Import')");
+  await page.setInputFiles("input[type=file]", {
+    name: "more.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify([{ image: `${base}/samples/image.svg?file` }])),
+  });
   await page.getByLabel(/list of URLs/).fill(`${base}/samples/image.svg?first\n${base}/samples/image.svg?second`);
   await page.getByRole("dialog").getByRole("button", { name: "Import" }).click();
-  await page.getByTestId("import-result").getByText("Imported 2 tasks").waitFor();
+  await page.getByTestId("import-result").getByText("Imported 3 tasks").waitFor();
   await shot("18-import-urls");
   await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
-  await page.locator("table.dm-table tbody tr").nth(1).waitFor();
-  check((await page.locator("table.dm-table img.thumb").count()) === 2, "image thumbnails in the table");
+  await page.locator("table.dm-table tbody tr").nth(2).waitFor();
+  check((await page.locator("table.dm-table img.thumb").count()) === 3, "image thumbnails in the table");
   const idHeader = page.locator("table.dm-table th").nth(1).locator("button");
   await idHeader.click();
   await page.locator("table.dm-table th[aria-sort=ascending]").waitFor();
@@ -416,7 +427,7 @@ try {
   await page.locator("table.dm-table th[aria-sort=descending]").waitFor();
   await page.waitForFunction(() => {
     const ids = Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent));
-    return ids.length === 2 && ids[0] > ids[1];
+    return ids.length === 3 && ids[0] > ids[1] && ids[1] > ids[2];
   });
   await page.click("button[aria-label='Add tab']");
   await page.getByRole("tab", { name: "New Tab" }).waitFor();
