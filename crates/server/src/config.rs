@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::auth::client_address::AddressRange;
+
 /// Options of `tessera start` (and the parts of them other subcommands share).
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
@@ -64,6 +66,10 @@ pub struct ServeArgs {
     /// The built web app (`npm --prefix web run build` writes it).
     #[arg(long, env = "TESSERA_WEB_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist"))]
     pub web_dir: PathBuf,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For`
+    /// names the client that sign-in throttling counts; without any, the peer address counts.
+    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The validated configuration the application runs with.
@@ -86,6 +92,7 @@ pub struct Config {
     pub from_email: String,
     pub public_url: Option<String>,
     pub web_dir: PathBuf,
+    pub trusted_proxies: Vec<AddressRange>,
 }
 
 impl Config {
@@ -119,6 +126,12 @@ impl Config {
             from_email: args.from_email,
             public_url: args.public_url.filter(|s| !s.is_empty()).map(|u| u.trim_end_matches('/').to_string()),
             web_dir: args.web_dir,
+            trusted_proxies: args
+                .trusted_proxies
+                .iter()
+                .filter(|range| !range.trim().is_empty())
+                .map(|range| range.parse().map_err(|e: String| anyhow::anyhow!("--trusted-proxies: {e}")))
+                .collect::<anyhow::Result<_>>()?,
         })
     }
 

@@ -3,7 +3,7 @@
 //! (`label_studio/users/views.py`). A `requests.Session` can log in the same way and then use the
 //! API with the `sessionid` cookie.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -14,6 +14,7 @@ use serde::Deserialize;
 use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::slashed;
+use crate::auth::client_address::client_address;
 use crate::auth::{secrets, session};
 use crate::error::{ApiError, ApiResult};
 use crate::services::accounts::{self, NewAccount};
@@ -167,11 +168,11 @@ const ADDRESS_FAILURES: i32 = 20;
 /// The window failures are counted in, and how long a lock lasts.
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
-/// Whether someone at `peer` may try a password for `email` now: `Err` with the lockout message
+/// Whether someone at `client` may try a password for `email` now: `Err` with the lockout message
 /// when the account or the address is locked.
-async fn sign_in_allowed(state: &AppState, peer: SocketAddr, email: &str) -> ApiResult<Result<(), String>> {
+async fn sign_in_allowed(state: &AppState, client: IpAddr, email: &str) -> ApiResult<Result<(), String>> {
     let now = time::now();
-    let keys = [throttle_key("account", email), throttle_key("address", &peer.ip().to_string())];
+    let keys = [throttle_key("account", email), throttle_key("address", &client.to_string())];
     Ok(match queries::auth::locked_until(state.db.conn(), &keys, now).await? {
         Some(until) => {
             let minutes = ((until - now).num_seconds() + 59) / 60;
@@ -185,9 +186,9 @@ fn throttle_key(kind: &str, value: &str) -> String {
     format!("{kind}:{}", value.trim().to_lowercase())
 }
 
-/// Counts a wrong password for `email` from `peer` (or forgets the account's failures after a
+/// Counts a wrong password for `email` from `client` (or forgets the account's failures after a
 /// right one), in the caller's transaction.
-async fn count_sign_in(txn: &WriteTxn, peer: SocketAddr, email: &str, succeeded: bool) -> ApiResult<()> {
+async fn count_sign_in(txn: &WriteTxn, client: IpAddr, email: &str, succeeded: bool) -> ApiResult<()> {
     let account = throttle_key("account", email);
     if succeeded {
         queries::auth::clear_login_failures(&**txn, &account).await?;
@@ -195,7 +196,7 @@ async fn count_sign_in(txn: &WriteTxn, peer: SocketAddr, email: &str, succeeded:
     }
     let (now, window) = (time::now(), chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES));
     queries::auth::record_login_failure(&**txn, &account, ACCOUNT_FAILURES, window, window, now).await?;
-    queries::auth::record_login_failure(&**txn, &throttle_key("address", &peer.ip().to_string()), ADDRESS_FAILURES, window, window, now).await?;
+    queries::auth::record_login_failure(&**txn, &throttle_key("address", &client.to_string()), ADDRESS_FAILURES, window, window, now).await?;
     Ok(())
 }
 
@@ -207,14 +208,15 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
-    if let Err(message) = sign_in_allowed(&state, peer, &form.email).await? {
+    let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
+    if let Err(message) = sign_in_allowed(&state, client, &form.email).await? {
         return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&next, &form.email, Some(&message))).into_response());
     }
     let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?.filter(|u| u.is_active);
     let proven = secrets::verify_password_of(&form.password, user.as_ref().map(|u| u.password.as_str()));
     let user = user.filter(|_| proven);
     let txn = state.db.write().await?;
-    count_sign_in(&txn, peer, &form.email, user.is_some()).await?;
+    count_sign_in(&txn, client, &form.email, user.is_some()).await?;
     let Some(user) = user else {
         txn.commit().await?;
         return Ok(login_page(&next, &form.email, Some("The email and password you entered don't match.")).into_response());
@@ -275,12 +277,13 @@ async fn signup(
         let Some(organization_id) = organization_id else {
             return invalid("User with this email already exists");
         };
-        if let Err(message) = sign_in_allowed(&state, peer, &email).await? {
+        let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
+        if let Err(message) = sign_in_allowed(&state, client, &email).await? {
             return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&next, &form.email, Some(&message))).into_response());
         }
         let proven = existing.is_active && secrets::verify_password(&form.password, &existing.password);
         let txn = state.db.write().await?;
-        count_sign_in(&txn, peer, &email, proven).await?;
+        count_sign_in(&txn, client, &email, proven).await?;
         if !proven {
             txn.commit().await?;
             return invalid("User with this email already exists");

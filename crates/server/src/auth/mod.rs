@@ -6,6 +6,7 @@
 //! Bearer token falls through; an invalid legacy token is `401 Invalid token.`.
 
 pub mod access;
+pub mod client_address;
 pub mod jwt;
 pub mod roles;
 pub mod secrets;

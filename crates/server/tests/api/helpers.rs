@@ -87,6 +87,7 @@ impl TestApp {
             from_email: "Tessera <noreply@example.com>".into(),
             public_url: None,
             web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist").into(),
+            trusted_proxies: Vec::new(),
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

@@ -158,6 +158,30 @@ async fn failures_from_one_address_lock_it_across_accounts() {
     assert_eq!(sign_in(&app, ADMIN, PASSWORD).await.0, StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// A sign-in attempt sent through a proxy that says the client is `forwarded_for`.
+async fn sign_in_via(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> StatusCode {
+    let form = [("email", email), ("password", password)];
+    let reply = browser().post(format!("{}/user/login/", app.base)).header("X-Forwarded-For", forwarded_for).form(&form).send().await.unwrap();
+    reply.status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
+    let app = TestApp::spawn_with(|config| config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    for i in 0..20 {
+        sign_in_via(&app, "203.0.113.5", &format!("nobody{i}@example.com"), "wrong-password").await;
+    }
+    assert_eq!(sign_in_via(&app, "203.0.113.5", ADMIN, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(sign_in_via(&app, "203.0.113.6", ADMIN, PASSWORD).await, StatusCode::FOUND, "another client behind the proxy");
+
+    // Without trusted proxies the header is ignored: changing it does not escape the lock.
+    let direct = TestApp::spawn().await;
+    for i in 0..20 {
+        sign_in_via(&direct, &format!("198.51.100.{i}"), &format!("nobody{i}@example.com"), "wrong-password").await;
+    }
+    assert_eq!(sign_in_via(&direct, "198.51.100.200", ADMIN, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test]
 async fn sessions_end_when_role_or_password_changes() {
     let app = TestApp::spawn().await;
