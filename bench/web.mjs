@@ -6,13 +6,9 @@
 // Each page is loaded RUNS times in a warm browser (the way people move around the app) and the
 // median time from navigation start to the page's content being visible is printed; the first
 // load of the labeling page (editor bundle not cached yet) is printed separately.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "../web/node_modules/playwright-core/index.mjs";
+import { apiClient, launchChromium, signIn, startTessera } from "../web/e2e/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = resolve(process.argv[2] ?? join(here, "../target/release/tessera"));
@@ -24,38 +20,9 @@ const TOKEN = "bench-web-token-0123456789abcdef";
 const EMAIL = "bench@example.com";
 const PASSWORD = "bench-web-password-1";
 
-const port = await new Promise((ok) => {
-  const probe = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = probe.address();
-    probe.close(() => ok(port));
-  });
-});
-const base = `http://127.0.0.1:${port}`;
-const data = mkdtempSync(join(tmpdir(), "tessera-bench-web-"));
-const server = spawn(binary, ["start", "--port", String(port), "--data-dir", data], {
-  env: {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    LABEL_STUDIO_USERNAME: EMAIL,
-    LABEL_STUDIO_PASSWORD: PASSWORD,
-    LABEL_STUDIO_USER_TOKEN: TOKEN,
-    TESSERA_QUIET: "true",
-    TESSERA_WEB_DIR: join(here, "../web/dist"),
-  },
-  stdio: ["ignore", "ignore", "inherit"],
-});
-process.on("exit", () => server.kill());
+const { base, stop } = await startTessera({ binary, webDir: join(here, "../web/dist"), email: EMAIL, password: PASSWORD, token: TOKEN, databaseUrl });
 
-async function call(method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { Authorization: `Token ${TOKEN}`, "Content-Type": "application/json" },
-    body: typeof body === "string" ? body : body && JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  const text = await response.text();
-  return text ? JSON.parse(text) : null;
-}
+const call = apiClient(base, TOKEN);
 
 /** `count` text tasks from `start`; every other one annotated (as the API benchmark's). */
 function tasks(start, count) {
@@ -70,13 +37,6 @@ function tasks(start, count) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    if (i > 200) throw new Error("Tessera did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
   const config = `<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>`;
   const project = await call("POST", "/api/projects/", { title: "One million tasks", label_config: config });
   for (let i = 0; i < 20; i++) await call("POST", "/api/projects/", { title: `Project ${i}`, label_config: config });
@@ -101,18 +61,12 @@ try {
   }
   console.log(`server idle (filtered page under 100 ms) ${((performance.now() - waitStarted) / 1000).toFixed(1)} s after the import`);
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await launchChromium();
   /** A new browser context (empty cache), signed in. */
   const signedIn = async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const fresh = await context.newPage();
-    await fresh.goto(`${base}/user/login/`);
-    await fresh.fill("input[name=email]", EMAIL);
-    await fresh.fill("input[name=password]", PASSWORD);
-    await Promise.all([fresh.waitForURL(/\/projects/), fresh.click("button[type=submit]")]);
+    await signIn(fresh, base, EMAIL, PASSWORD);
     return fresh;
   };
   // The first load of a labeling link, with nothing cached, in three fresh contexts.
@@ -160,7 +114,7 @@ try {
   await page.goto(`${base}/projects/${project.id}/data?tab=${all.id}`);
   await page.locator("table.dm-table tbody tr").first().waitFor();
   const steps = [];
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < Math.min(20, Math.ceil(TOTAL / 100) - 1); i++) {
     const before = await page.locator("table.dm-table").getAttribute("data-rows");
     const t0 = performance.now();
     await page.locator(".dm-scroller").evaluate((el) => el.scrollTo(0, el.scrollHeight));
@@ -175,6 +129,5 @@ try {
   console.log(`  labeling, first load with nothing cached (3 fresh browsers): ${colds.map((t) => t.toFixed(0)).join(", ")} ms`);
   for (const [name, p50, worst] of results) console.log(`  ${name.padEnd(40)} ${p50.toFixed(0).padStart(5)}  (worst ${worst.toFixed(0)})`);
 } finally {
-  server.kill();
-  rmSync(data, { recursive: true, force: true });
+  stop();
 }

@@ -48,7 +48,7 @@ export function useImporter() {
     },
     [queries],
   );
-  return { state, run, reset: () => setState({ phase: "idle" }) };
+  return { state, run };
 }
 
 /** The state of an import, for people: a progress bar, the outcome or the error. */

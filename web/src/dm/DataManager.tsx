@@ -47,7 +47,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
   const noViews = views.data?.length === 0;
   useEffect(() => {
     if (noViews && !createView.isPending && !createView.isError) createView.mutate("Default");
-  }, [noViews, createView]);
+  }, [noViews, createView.isPending, createView.isError, createView.mutate]);
 
   const tabParam = Number(params.get("tab"));
   const view = views.data?.find((v) => v.id === tabParam) ?? views.data?.[0];
@@ -78,7 +78,8 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
   const filterText = JSON.stringify(view?.data.filters ?? null);
   useEffect(() => setSelection(NO_SELECTION), [viewId, filterText]);
 
-  const update = useCallback((patch: Partial<ViewData>) => view && saveView.mutate({ target: view, data: { ...view.data, ...patch } }), [view, saveView]);
+  const saveViewData = saveView.mutate;
+  const update = useCallback((patch: Partial<ViewData>) => view && saveViewData({ target: view, data: { ...view.data, ...patch } }), [view, saveViewData]);
   const onFilters = useCallback((filters: ViewData["filters"]) => update({ filters }), [update]);
   const opened = Number(params.get("task")) || null;
   const setOpened = (task: number | null) => {

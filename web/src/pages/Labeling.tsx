@@ -34,6 +34,10 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     queryKey: ["view", tab],
     queryFn: () => api<View>(`/api/dm/views/${tab}/`),
     enabled: !!tab && !!selection,
+    // Read fresh once on entry; a refetch later (window focus) must not reload the task.
+    refetchOnMount: "always",
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
   });
   const [loaded, setLoaded] = useState<Loaded>(null);
   const [error, setError] = useState<string | null>(null);
@@ -59,7 +63,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const streamUrl = problem || taskParam
     ? null
     : selection
-      ? view.data && !view.isFetching ? nextTaskUrl(projectId, view.data, selection) : null
+      ? view.data && view.isFetchedAfterMount ? nextTaskUrl(projectId, view.data, selection) : null
       : nextTaskUrl(projectId, tab ? Number(tab) : null, null);
 
   const load = useCallback(async () => {

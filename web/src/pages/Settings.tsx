@@ -34,7 +34,7 @@ function SettingsPage({ projectId, section, me }: { projectId: number; section: 
       <div className="with-sidebar">
         <nav className="sidebar" aria-label="Settings">
           {SECTIONS.map((s) => (
-            <NavLink key={s.id} to={`/projects/${projectId}/settings/${s.id}`} className={({ isActive }) => (isActive || (s.id === "general" && section === "general") ? "chosen" : "")}>
+            <NavLink key={s.id} to={`/projects/${projectId}/settings/${s.id}`} className={s.id === section ? "chosen" : ""}>
               {s.title}
             </NavLink>
           ))}

@@ -1,0 +1,84 @@
+// What the browser test and the web benchmark share: a Tessera on a free port with a fresh data
+// folder, Debian's Chromium, and signing in through the login form.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+function freePort() {
+  return new Promise((ok) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * Starts `binary` with the first admin `email`/`password` (and API `token`, when given) on an
+ * empty SQLite data folder, or on `databaseUrl` (an empty PostgreSQL database); resolves when it
+ * answers `/health`. `stop()` ends it and removes the data folder.
+ */
+export async function startTessera({ binary, webDir, email, password, token, databaseUrl = "" }) {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const data = mkdtempSync(join(tmpdir(), "tessera-web-"));
+  const server = spawn(binary, ["start", "--port", String(port), "--data-dir", data], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      LABEL_STUDIO_USERNAME: email,
+      LABEL_STUDIO_PASSWORD: password,
+      ...(token ? { LABEL_STUDIO_USER_TOKEN: token } : {}),
+      TESSERA_QUIET: "true",
+      TESSERA_WEB_DIR: webDir,
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const stop = () => {
+    server.kill();
+    rmSync(data, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return { base, stop };
+    } catch {}
+    if (i > 200) {
+      stop();
+      throw new Error("Tessera did not start");
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Debian's Chromium, headless, never a downloaded browser (`CHROMIUM` overrides the path). */
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+/** Signs in through the login form and waits for the projects list. */
+export async function signIn(page, base, email, password) {
+  await page.goto(`${base}/user/login/`);
+  await page.fill("input[name=email]", email);
+  await page.fill("input[name=password]", password);
+  await Promise.all([page.waitForURL(`${base}/projects`), page.click("button[type=submit]")]);
+}
+
+/** Calls Tessera's API with a legacy token; resolves to the parsed answer, throws on a failure. */
+export function apiClient(base, token) {
+  return async (method, path, body) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Token ${token}`, "Content-Type": "application/json" },
+      body: typeof body === "string" ? body : body && JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return text ? JSON.parse(text) : null;
+  };
+}
