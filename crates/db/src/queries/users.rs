@@ -148,9 +148,10 @@ pub async fn set_active_organization<C: ConnectionTrait>(conn: &C, user: user::M
     active.update(conn).await
 }
 
-/// Deactivates an account: it can no longer sign in or call the API; its work stays.
-pub async fn deactivate<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), DbErr> {
-    user::Entity::update_many().col_expr(user::Column::IsActive, Expr::value(false)).filter(user::Column::Id.eq(user_id)).exec(conn).await?;
+/// Deactivates an account (it can no longer sign in or call the API; its work stays), or
+/// activates it again.
+pub async fn set_active<C: ConnectionTrait>(conn: &C, user_id: i64, active: bool) -> Result<(), DbErr> {
+    user::Entity::update_many().col_expr(user::Column::IsActive, Expr::value(active)).filter(user::Column::Id.eq(user_id)).exec(conn).await?;
     Ok(())
 }
 

@@ -366,6 +366,13 @@ async fn create_user(State(state): State<AppState>, Extension(client): Extension
             accounts::create(&txn, account).await?
         }
     };
+    // An account deactivated when it left its last organization comes back to life.
+    let user = if user.is_active {
+        user
+    } else {
+        queries::users::set_active(&*txn, user.id, true).await?;
+        tessera_db::entities::user::Model { is_active: true, ..user }
+    };
     let member = queries::organizations::membership(&*txn, client.organization_id, user.id).await?.expect("just added");
     let (user, member) = changes.apply(&txn, user, member).await?;
     txn.commit().await?;

@@ -122,7 +122,7 @@ pub async fn remove_member(txn: &WriteTxn, member: &organization_member::Model, 
     let remaining = queries::organizations::of_user(&**txn, member.user_id).await?;
     let user = queries::users::find(&**txn, member.user_id).await?;
     match (remaining.first(), user) {
-        (None, _) if orphaned == Orphaned::Deactivated => queries::users::deactivate(&**txn, member.user_id).await?,
+        (None, _) if orphaned == Orphaned::Deactivated => queries::users::set_active(&**txn, member.user_id, false).await?,
         (Some(other), Some(user)) if user.active_organization_id == Some(member.organization_id) => {
             queries::users::set_active_organization(&**txn, user, other.id).await?;
         }

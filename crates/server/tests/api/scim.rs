@@ -138,8 +138,13 @@ async fn users_are_provisioned_deactivated_and_removed() {
     assert_eq!(client.call(Method::DELETE, &format!("/Users/{owner}"), None).await.0, StatusCode::BAD_REQUEST, "the owner stays");
 
     // Provisioned again later: the same account comes back.
+    let db = app.database().await;
+    let gone = tessera_db::queries::users::find_by_email(db.conn(), "grace.hopper@example.com").await.unwrap().unwrap();
+    assert!(!gone.is_active, "removed from its only organization, the account is deactivated");
     let (status, back) = client.call(Method::POST, "/Users", Some(json!({"userName": "grace.hopper@example.com"}))).await;
     assert_eq!((status, back["id"].as_str()), (StatusCode::CREATED, Some(id.as_str())));
+    let revived = tessera_db::queries::users::find_by_email(db.conn(), "grace.hopper@example.com").await.unwrap().unwrap();
+    assert!(revived.is_active, "provisioned again, the account may sign in and call the API again");
 }
 
 #[tokio::test]
