@@ -33,10 +33,12 @@ impl Viewer {
         match self.user_id {
             None => in_organization,
             // An integer, written into the SQL (sea-query's `?` values stay `?` on PostgreSQL).
+            // Correlated on the project, so the (project_id, user_id) and (workspace_id, user_id)
+            // indexes answer each test.
             Some(user) => in_organization.and(Expr::cust(format!(
                 "(projects.created_by_id = {user} \
-                 OR projects.id IN (SELECT project_id FROM project_members WHERE user_id = {user}) \
-                 OR projects.workspace_id IN (SELECT workspace_id FROM workspace_members WHERE user_id = {user}))"
+                 OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = projects.id AND pm.user_id = {user}) \
+                 OR EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = projects.workspace_id AND wm.user_id = {user}))"
             ))),
         }
     }

@@ -68,7 +68,7 @@ pub async fn list<C: ConnectionTrait>(conn: &C, organization_id: i64, viewer: i6
     }
     if filter.member_only {
         query = query.filter(Expr::cust(format!(
-            "(created_by_id = {viewer} OR id IN (SELECT workspace_id FROM workspace_members WHERE user_id = {viewer}))"
+            "(created_by_id = {viewer} OR EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = workspaces.id AND wm.user_id = {viewer}))"
         )));
     }
     if let Some(personal) = filter.is_personal {

@@ -200,6 +200,33 @@ async fn count_sign_in(txn: &WriteTxn, client: IpAddr, email: &str, succeeded: b
     Ok(())
 }
 
+/// What a password attempt came to, throttled and counted in the returned transaction.
+enum Attempt {
+    /// Too many failures: the lockout message (nothing counted).
+    Locked(String),
+    /// A wrong password, or an account that cannot sign in.
+    Wrong(WriteTxn),
+    /// The account, proven by its password.
+    Proven(Box<tessera_db::entities::user::Model>, WriteTxn),
+}
+
+/// Checks `password` against `account` (the account `email` names, if any) for someone at
+/// `client`: refused while locked out; hashed even without a usable account, so that timing does
+/// not tell which accounts exist or are deactivated; the outcome counted for throttling.
+async fn try_password(state: &AppState, client: IpAddr, email: &str, account: Option<tessera_db::entities::user::Model>, password: &str) -> ApiResult<Attempt> {
+    if let Err(message) = sign_in_allowed(state, client, email).await? {
+        return Ok(Attempt::Locked(message));
+    }
+    let account = account.filter(|u| u.is_active);
+    let proven = secrets::verify_password_of(password, account.as_ref().map(|u| u.password.as_str()));
+    let txn = state.db.write().await?;
+    count_sign_in(&txn, client, email, proven).await?;
+    Ok(match account.filter(|_| proven) {
+        Some(user) => Attempt::Proven(Box::new(user), txn),
+        None => Attempt::Wrong(txn),
+    })
+}
+
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -209,17 +236,14 @@ async fn login(
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
     let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
-    if let Err(message) = sign_in_allowed(&state, client, &form.email).await? {
-        return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&next, &form.email, Some(&message))).into_response());
-    }
-    let user = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?.filter(|u| u.is_active);
-    let proven = secrets::verify_password_of(&form.password, user.as_ref().map(|u| u.password.as_str()));
-    let user = user.filter(|_| proven);
-    let txn = state.db.write().await?;
-    count_sign_in(&txn, client, &form.email, user.is_some()).await?;
-    let Some(user) = user else {
-        txn.commit().await?;
-        return Ok(login_page(&next, &form.email, Some("The email and password you entered don't match.")).into_response());
+    let account = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
+    let (user, txn) = match try_password(&state, client, &form.email, account, &form.password).await? {
+        Attempt::Locked(message) => return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&next, &form.email, Some(&message))).into_response()),
+        Attempt::Wrong(txn) => {
+            txn.commit().await?;
+            return Ok(login_page(&next, &form.email, Some("The email and password you entered don't match.")).into_response());
+        }
+        Attempt::Proven(user, txn) => (user, txn),
     };
     let cookie = session::start(&txn, user.id, form.persist_session.is_some()).await?;
     txn.commit().await?;
@@ -278,16 +302,14 @@ async fn signup(
             return invalid("User with this email already exists");
         };
         let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
-        if let Err(message) = sign_in_allowed(&state, client, &email).await? {
-            return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&next, &form.email, Some(&message))).into_response());
-        }
-        let proven = existing.is_active && secrets::verify_password(&form.password, &existing.password);
-        let txn = state.db.write().await?;
-        count_sign_in(&txn, client, &email, proven).await?;
-        if !proven {
-            txn.commit().await?;
-            return invalid("User with this email already exists");
-        }
+        let (existing, txn) = match try_password(&state, client, &email, Some(existing), &form.password).await? {
+            Attempt::Locked(message) => return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&next, &form.email, Some(&message))).into_response()),
+            Attempt::Wrong(txn) => {
+                txn.commit().await?;
+                return invalid("User with this email already exists");
+            }
+            Attempt::Proven(user, txn) => (*user, txn),
+        };
         let user_id = existing.id;
         if !accounts::join(&txn, existing, organization_id).await? {
             return invalid("This account was removed from that organization; ask one of its administrators.");

@@ -41,6 +41,14 @@ async fn read_asset(root: &std::path::Path, relative: &str, gzip: bool) -> Optio
     tokio::fs::read(root.join(relative)).await.ok().map(|bytes| (bytes, false))
 }
 
+/// The file of the app a path names, relative to the app's folder; `None` for the folder itself
+/// and for any path with a `..` or hidden (dot) segment, which could leave the folder.
+fn app_file(path: &str) -> Option<&str> {
+    let relative = path.trim_start_matches('/');
+    let safe = !relative.split('/').any(|part| part == ".." || part.starts_with('.'));
+    (safe && !relative.is_empty()).then_some(relative)
+}
+
 /// Answers what no route did: a file of the web app, its `index.html`, or Label Studio's 404.
 pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, request_headers: HeaderMap) -> Response {
     let path = uri.path();
@@ -50,9 +58,7 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, r
         return ApiError::NotFound("Not found.".to_string()).into_response();
     }
     let root = &state.config.web_dir;
-    let relative = path.trim_start_matches('/');
-    let safe = !relative.split('/').any(|part| part == ".." || part.starts_with('.'));
-    if safe && !relative.is_empty() {
+    if let Some(relative) = app_file(path) {
         if let Some((bytes, gzipped)) = read_asset(root, relative, accepts_gzip(&request_headers)).await {
             let mime = mime_guess::from_path(relative).first_or_octet_stream();
             // Vite names built assets by their content: they never change.
@@ -67,7 +73,7 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, r
             return response;
         }
     }
-    if relative.starts_with("assets/") {
+    if path.starts_with("/assets/") {
         // A built file that is not there (an old tab after a redeploy): not the app's page.
         return ApiError::NotFound("Not found.".to_string()).into_response();
     }
@@ -82,5 +88,19 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, r
             )),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_file;
+
+    #[test]
+    fn app_files_stay_inside_the_app_folder() {
+        assert_eq!(app_file("/assets/index-1234.js"), Some("assets/index-1234.js"));
+        assert_eq!(app_file("/samples/image.svg"), Some("samples/image.svg"));
+        for outside in ["/", "", "/assets/../../secret.txt", "/../etc/passwd", "/.env", "/assets/.hidden", "/a/../b"] {
+            assert_eq!(app_file(outside), None, "{outside}");
+        }
     }
 }
