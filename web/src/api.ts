@@ -15,20 +15,34 @@ export class ApiError extends Error {
   }
 }
 
-/** Sends a request and parses the JSON answer; an unauthenticated call goes to the login page. */
-export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** An answer's body: parsed JSON, or a non-JSON text as a `detail` message. */
+export function readBody(text: string, contentType: string | null): unknown {
+  if (!text) return null;
+  return (contentType ?? "").includes("json") ? JSON.parse(text) : { detail: text.slice(0, 300) };
+}
+
+/** The error for a failed answer; a signed-out one (401) also sends the browser to the login page. */
+export function failure(status: number, body: unknown): ApiError {
+  if (status === 401) {
+    window.location.assign(`/user/login/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+    return new ApiError(401, { detail: "Signed out." });
+  }
+  return new ApiError(status, body);
+}
+
+/** Sends a request with the session cookie; resolves to a successful answer, else throws `ApiError`. */
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.body && !(init.body instanceof FormData)) headers.set("Content-Type", "application/json");
   const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
-  if (response.status === 401) {
-    window.location.assign(`/user/login/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
-    throw new ApiError(401, { detail: "Signed out." });
-  }
-  const text = await response.text();
-  const isJson = (response.headers.get("Content-Type") ?? "").includes("json");
-  const body = text && isJson ? JSON.parse(text) : text ? { detail: text.slice(0, 300) } : null;
-  if (!response.ok) throw new ApiError(response.status, body);
-  return body as T;
+  if (!response.ok) throw failure(response.status, response.status === 401 ? null : readBody(await response.text(), response.headers.get("Content-Type")));
+  return response;
+}
+
+/** Sends a request and parses the JSON answer. */
+export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const response = await request(path, init);
+  return readBody(await response.text(), response.headers.get("Content-Type")) as T;
 }
 
 /** A project as the list and detail routes answer it (the fields the app reads). */

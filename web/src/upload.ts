@@ -1,6 +1,6 @@
 // Sending tasks to a project: files with upload progress (XMLHttpRequest reports it, fetch does
 // not) and URL lists as JSON tasks.
-import { api, ApiError } from "./api";
+import { api, ApiError, failure, readBody } from "./api";
 
 /** What an import answers. */
 export interface ImportResult {
@@ -19,14 +19,9 @@ export function uploadFiles(projectId: number, files: File[], onProgress: (fract
     xhr.withCredentials = true;
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
-      let body: unknown = null;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = { detail: xhr.responseText.slice(0, 300) };
-      }
+      const body = readBody(xhr.responseText, xhr.getResponseHeader("Content-Type"));
       if (xhr.status >= 200 && xhr.status < 300) resolve(body as ImportResult);
-      else reject(new ApiError(xhr.status, body));
+      else reject(failure(xhr.status, body));
     };
     xhr.onerror = () => reject(new ApiError(0, { detail: "The upload was interrupted (network error)." }));
     xhr.send(form);

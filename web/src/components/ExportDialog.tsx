@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useRef, useState } from "react";
-import { api, ApiError } from "../api";
+import { api, ApiError, request } from "../api";
 import { formatBytes } from "../lib";
 import { Dialog } from "./Dialog";
 
@@ -36,10 +36,8 @@ export function ExportDialog({ projectId, onClose }: { projectId: number; onClos
     abort.current = new AbortController();
     try {
       const url = `/api/projects/${projectId}/export?exportType=${encodeURIComponent(format)}&download_all_tasks=${allTasks}`;
-      const response = await fetch(url, { credentials: "same-origin", signal: abort.current.signal });
-      if (!response.ok || !response.body) {
-        throw new ApiError(response.status, await response.json().catch(() => ({ detail: `Export failed (${response.status})` })));
-      }
+      const response = await request(url, { signal: abort.current.signal });
+      if (!response.body) throw new ApiError(response.status, { detail: "The export answered no file." });
       // Chunks are gathered into Blobs of ~16 MB as they arrive: the browser keeps Blob data out
       // of the page's memory (on disk when large), so a big export does not fill the tab.
       const reader = response.body.getReader();
