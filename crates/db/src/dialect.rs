@@ -402,6 +402,18 @@ pub fn json_equal(backend: DbBackend, column: &str, value: &str) -> String {
     }
 }
 
+/// Whether any string (or key) in `value` holds the NUL character, which PostgreSQL refuses in
+/// text values and `jsonb`: such input is refused on both databases alike.
+pub fn has_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 /// `expr` matches the regular expression bound at `pattern` (case-sensitive). SQLite's `REGEXP`
 /// is registered on every connection (`Db::connect`).
 pub fn regex_match(backend: DbBackend, expr: &str, pattern: &str) -> String {

@@ -348,6 +348,10 @@ fn typed_operand(column: &Column, operator: Operator, value_type: ValueType, val
             _ => Err(bad(format!("Wrong value {value} for predictions_model_versions"))),
         },
         Operator::Regex => match value {
+            Value::String(s) if crate::regex_cost::too_complex(s) == Some(true) => Err(bad(format!(
+                "The regular expression {s:?} is too complex: its repetitions expand to more than {} positions",
+                crate::regex_cost::MAX_POSITIONS
+            ))),
             Value::String(s) => Ok(Operand::Text(s.clone())),
             _ => Err(bad(format!("Wrong regular expression {value}"))),
         },
@@ -387,6 +391,9 @@ pub fn parse_filters(filters: &Value) -> Result<Option<FilterGroup>, QueryError>
         return Ok(None);
     }
     let object = filters.as_object().ok_or_else(|| bad("filters must be an object with conjunction and items"))?;
+    if crate::dialect::has_nul(filters) {
+        return Err(bad("Filter values may not contain the NUL character (\\u0000)"));
+    }
     let conjunction = match object.get("conjunction").and_then(Value::as_str).unwrap_or_default() {
         "and" => Conjunction::And,
         "or" => Conjunction::Or,

@@ -10,18 +10,17 @@ pub mod entities;
 pub mod filters;
 pub mod migrations;
 pub mod queries;
+pub mod regex_cost;
 pub mod time;
 
 use std::ops::Deref;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -44,8 +43,14 @@ pub use sea_orm;
 /// readers keep running concurrently under WAL.
 #[derive(Clone)]
 pub struct Db {
+    /// Reads (with the statement timeout).
     conn: DatabaseConnection,
+    /// Write transactions and migrations: on SQLite a pool of its own without the read
+    /// deadline, on PostgreSQL the same pool as `conn`.
+    writer: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    /// Whether write transactions lift the sessions' `statement_timeout` (PostgreSQL).
+    lifts_timeout: bool,
     /// When the last write transaction began or ended, as milliseconds since `opened`.
     last_write: Arc<AtomicU64>,
     opened: Instant,
@@ -114,32 +119,92 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How to open the database.
+#[derive(Debug, Clone, Copy)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    /// The longest a read outside a write transaction may run before the database cancels it
+    /// (PostgreSQL's `statement_timeout`; on SQLite, an interrupt from the progress handler).
+    /// Write transactions and migrations are not limited. `None`: no limit.
+    pub statement_timeout: Option<Duration>,
+}
+
+/// How long a request waits for a free connection before it is told the server is busy.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
+/// SQLite virtual-machine steps between two looks at a read's deadline: a few rows of a scan,
+/// since one step may be a slow function call (a `REGEXP` on a long text) that cannot be
+/// interrupted inside. A look costs one clock read.
+const PROGRESS_STEPS: i32 = 100;
+
 impl Db {
-    /// Opens a pool. SQLite gets WAL, `synchronous=NORMAL`, foreign keys and a busy timeout.
+    /// Opens a pool without a statement timeout (tools, tests, migrations).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
+        Db::connect_with(url, DbOptions { max_connections, statement_timeout: None }).await
+    }
+
+    /// Opens the pools. SQLite gets WAL, `synchronous=NORMAL`, foreign keys, a busy timeout,
+    /// and a reader pool apart from its (gated) writer connections, so that only reads carry
+    /// the deadline; PostgreSQL gets one pool whose sessions carry `statement_timeout`, lifted
+    /// inside write transactions.
+    pub async fn connect_with(url: &str, options: DbOptions) -> Result<Db, DbErr> {
         check_url(url).map_err(DbErr::Custom)?;
-        let mut options = ConnectOptions::new(url.to_string());
-        options
-            .max_connections(max_connections)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|opts| {
-                opts.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-16384")
-                    .pragma("temp_store", "memory")
-                    // Checkpoints run in the background (`spawn_checkpointer`), not inside the
-                    // commit of whichever request crossed the WAL threshold.
-                    .pragma("wal_autocheckpoint", "0")
-                    .with_regexp()
-            });
-        let conn = Database::connect(options).await?;
-        let write_gate = (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, write_gate, last_write: Arc::new(AtomicU64::new(0)), opened: Instant::now() })
+        let sqlx_err = |err: sea_orm::sqlx::Error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err));
+        let (conn, writer) = if url.starts_with("sqlite:") {
+            use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+            use sea_orm::sqlx::ConnectOptions as _;
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(sqlx_err)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+                .pragma("cache_size", "-16384")
+                .pragma("temp_store", "memory")
+                // Checkpoints run in the background (`spawn_checkpointer`), not inside the
+                // commit of whichever request crossed the WAL threshold.
+                .pragma("wal_autocheckpoint", "0")
+                .with_regexp()
+                .disable_statement_logging();
+            let pool = || SqlitePoolOptions::new().min_connections(1).acquire_timeout(ACQUIRE_TIMEOUT);
+            let mut readers = pool().max_connections(options.max_connections);
+            if let Some(limit) = options.statement_timeout {
+                readers = readers
+                    .after_connect(move |conn, _| Box::pin(async move { arm_read_deadline(conn, limit).await }))
+                    .before_acquire(move |conn, _| Box::pin(async move { arm_read_deadline(conn, limit).await.map(|()| true) }));
+            }
+            let readers = readers.connect_with(connect.clone()).await.map_err(sqlx_err)?;
+            // Writers are serialized by the gate: one connection for them, one for checkpoints.
+            let writers = pool().max_connections(2).connect_with(connect).await.map_err(sqlx_err)?;
+            (
+                sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
+                Some(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(writers)),
+            )
+        } else {
+            use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+            use sea_orm::sqlx::ConnectOptions as _;
+            let mut connect = PgConnectOptions::from_str(url).map_err(sqlx_err)?.disable_statement_logging();
+            if let Some(limit) = options.statement_timeout {
+                connect = connect.options([("statement_timeout", format!("{}ms", limit.as_millis()))]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections)
+                .min_connections(1)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(connect)
+                .await
+                .map_err(sqlx_err)?;
+            (sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool), None)
+        };
+        let write_gate = writer.is_some().then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            writer: writer.unwrap_or_else(|| conn.clone()),
+            conn,
+            write_gate,
+            lifts_timeout: options.statement_timeout.is_some() && !url.starts_with("sqlite:"),
+            last_write: Arc::new(AtomicU64::new(0)),
+            opened: Instant::now(),
+        })
     }
 
     /// On SQLite, copies the write-ahead log back into the database file every second (a
@@ -148,7 +213,7 @@ impl Db {
         if self.write_gate.is_none() {
             return;
         }
-        let conn = self.conn.clone();
+        let conn = self.writer.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
@@ -162,7 +227,15 @@ impl Db {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        migrations::Migrator::up(&self.conn, None).await
+        if self.lifts_timeout {
+            // One transaction (PostgreSQL's DDL is transactional) without the sessions' limit:
+            // building an index on a big table takes as long as it takes.
+            let txn = self.writer.begin().await?;
+            txn.execute_unprepared("SET LOCAL statement_timeout = 0").await?;
+            migrations::Migrator::up(&txn, None).await?;
+            return txn.commit().await;
+        }
+        migrations::Migrator::up(&self.writer, None).await
     }
 
     /// The pool, for reads.
@@ -245,14 +318,28 @@ impl Db {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let txn = self.conn.begin().await?;
+        let txn = self.writer.begin().await?;
+        if self.lifts_timeout {
+            txn.execute_unprepared("SET LOCAL statement_timeout = 0").await?;
+        }
         Ok(WriteTxn { txn, _stamp: None, _gate: gate })
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(self) -> Result<(), DbErr> {
+        if self.write_gate.is_some() {
+            self.writer.close().await?;
+        }
         self.conn.close().await
     }
+}
+
+/// Gives a SQLite read connection, as it is handed out, a deadline `limit` from now: past it,
+/// the progress handler interrupts the running statement (`SQLITE_INTERRUPT`).
+async fn arm_read_deadline(conn: &mut sea_orm::sqlx::SqliteConnection, limit: Duration) -> Result<(), sea_orm::sqlx::Error> {
+    let deadline = Instant::now() + limit;
+    conn.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || Instant::now() < deadline);
+    Ok(())
 }
 
 /// Runs a statement built with sea-query on any connection.
@@ -266,6 +353,23 @@ pub async fn exec<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
 /// True when the error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Whether the database gave up on a statement: it ran past the statement timeout
+/// (PostgreSQL's `query_canceled`, SQLite's interrupt) or no connection came free in time.
+pub fn is_timeout(err: &DbErr) -> bool {
+    let runtime = match err {
+        DbErr::Query(runtime) | DbErr::Exec(runtime) | DbErr::Conn(runtime) => runtime,
+        DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout) => return true,
+        _ => return false,
+    };
+    match runtime {
+        sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::PoolTimedOut) => true,
+        sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(db)) => {
+            matches!(db.code().as_deref(), Some("57014") | Some("9"))
+        }
+        _ => false,
+    }
 }
 
 /// Whether the database refused a regular expression (PostgreSQL's `invalid_regular_expression`,

@@ -5,13 +5,18 @@
 //! `label_studio/core/utils/schema/label_config_schema.json`, the SDK's `parse_config`), since
 //! clients show them to users verbatim.
 
+pub mod limits;
 pub mod pyrepr;
 mod results;
 mod schema;
 pub mod tags;
 mod xml;
 
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
 use indexmap::IndexMap;
+use regex::Regex;
 use serde_json::{json, Map, Value};
 
 pub use results::validate_result;
@@ -72,8 +77,10 @@ pub struct LabelConfig {
 }
 
 impl LabelConfig {
-    /// Parses and validates `config`; the error carries Label Studio's message.
+    /// Parses and validates `config`; the error carries Label Studio's message. The work is
+    /// linear in the config's length, which [`limits`] bounds.
     pub fn parse(config: &str) -> Result<LabelConfig, ConfigError> {
+        limits::check(config)?;
         let doc = xml::parse(config)?;
         schema::check(&doc)?;
         check_unique_names(config)?;
@@ -135,7 +142,11 @@ impl LabelConfig {
             let Some(value) = lookup(data, root) else {
                 return Err(format!("\"{root}\" key is expected in task data"));
             };
-            let expected: &[&str] = if key.contains('[') { &["list"] } else { tags::expected_types(tag) };
+            let expected: &[&str] = if key.contains('[') {
+                &["list"]
+            } else {
+                tags::expected_types(tag)
+            };
             let actual = python_type(value);
             if !expected.contains(&actual) {
                 return Err(format!(
@@ -153,13 +164,23 @@ impl LabelConfig {
         let mut out = Map::new();
         for (name, control) in &self.controls {
             let old = existing.get(name);
-            let overall = old.and_then(|o| o.get("overall")).cloned().unwrap_or(json!(1.0));
+            let overall = old
+                .and_then(|o| o.get("overall"))
+                .cloned()
+                .unwrap_or(json!(1.0));
             let mut labels = Map::new();
             for label in &control.labels {
-                let weight = old.and_then(|o| o.get("labels")).and_then(|l| l.get(label)).cloned().unwrap_or(json!(1.0));
+                let weight = old
+                    .and_then(|o| o.get("labels"))
+                    .and_then(|l| l.get(label))
+                    .cloned()
+                    .unwrap_or(json!(1.0));
                 labels.insert(label.clone(), weight);
             }
-            out.insert(name.clone(), json!({"overall": overall, "type": control.tag, "labels": labels}));
+            out.insert(
+                name.clone(),
+                json!({"overall": overall, "type": control.tag, "labels": labels}),
+            );
         }
         Value::Object(out)
     }
@@ -168,14 +189,16 @@ impl LabelConfig {
     /// (`config_essential_data_has_changed`): a control is new or changed type or inputs, or
     /// lost labels.
     pub fn essential_change_from(&self, old: &LabelConfig) -> bool {
-        self.controls.iter().any(|(name, new)| match old.controls.get(name) {
-            None => true,
-            Some(prev) => {
-                prev.tag != new.tag
-                    || prev.inputs != new.inputs
-                    || !prev.labels.iter().all(|label| new.labels.contains(label))
-            }
-        })
+        self.controls
+            .iter()
+            .any(|(name, new)| match old.controls.get(name) {
+                None => true,
+                Some(prev) => {
+                    prev.tag != new.tag
+                        || prev.inputs != new.inputs
+                        || !prev.labels.iter().all(|label| new.labels.contains(label))
+                }
+            })
     }
 
     /// False if any region tag or per-region/per-item classification is present.
@@ -185,7 +208,9 @@ impl LabelConfig {
             if tags::REGION_TAGS.contains(&control.tag.as_str()) {
                 return false;
             }
-            let classification = ["Choices", "Taxonomy", "DateTime", "Number", "Rating", "TextArea"];
+            let classification = [
+                "Choices", "Taxonomy", "DateTime", "Number", "Rating", "TextArea",
+            ];
             if classification.contains(&control.tag.as_str())
                 && (attr("perRegion") == Some("true") || attr("perItem") == Some("true"))
             {
@@ -225,10 +250,19 @@ fn lookup<'a>(data: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     Some(current)
 }
 
+/// Compiles a regular expression written in this file.
+fn static_regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("static regex")
+}
+
+static NAME_ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| static_regex(r#"name="([^"]*)""#));
+static TEMPLATE_KEY: LazyLock<Regex> = LazyLock::new(|| static_regex(r"\$([A-Za-z0-9_]+)"));
+static DYNAMIC_VALUE: LazyLock<Regex> = LazyLock::new(|| static_regex(r"^\$[A-Za-z_]+$"));
+static REPEATER_PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| static_regex(r"\{\{[^}]+\}\}"));
+
 fn check_unique_names(config: &str) -> Result<(), ConfigError> {
-    let re = regex::Regex::new(r#"name="([^"]*)""#).expect("static regex");
-    let mut seen = std::collections::HashSet::new();
-    for capture in re.captures_iter(config) {
+    let mut seen = HashSet::new();
+    for capture in NAME_ATTRIBUTE.captures_iter(config) {
         if !seen.insert(capture[1].to_string()) {
             return Err(ConfigError("Label config contains non-unique names".into()));
         }
@@ -237,18 +271,27 @@ fn check_unique_names(config: &str) -> Result<(), ConfigError> {
 }
 
 fn all_names(doc: &roxmltree::Document) -> Vec<String> {
-    let mut names: Vec<String> =
-        doc.descendants().filter_map(|node| node.attribute("name")).map(str::to_string).collect();
+    let mut names: Vec<String> = doc
+        .descendants()
+        .filter_map(|node| node.attribute("name"))
+        .map(str::to_string)
+        .collect();
     names.sort();
     names
 }
 
 fn check_to_names(doc: &roxmltree::Document, names: &[String]) -> Result<(), ConfigError> {
+    let known: HashSet<&str> = names.iter().map(String::as_str).collect();
     for node in doc.descendants() {
-        let Some(to_name) = node.attribute("toName") else { continue };
+        let Some(to_name) = node.attribute("toName") else {
+            continue;
+        };
         for name in to_name.split(',') {
-            if !names.iter().any(|n| n == name) {
-                return Err(ConfigError(format!("toName=\"{name}\" not found in names: {}", pyrepr::repr(&json!(names)))));
+            if !known.contains(name) {
+                return Err(ConfigError(format!(
+                    "toName=\"{name}\" not found in names: {}",
+                    pyrepr::repr(&json!(names))
+                )));
             }
         }
     }
@@ -256,7 +299,9 @@ fn check_to_names(doc: &roxmltree::Document, names: &[String]) -> Result<(), Con
 }
 
 fn attrs_of(node: &roxmltree::Node) -> IndexMap<String, String> {
-    node.attributes().map(|a| (a.name().to_string(), a.value().to_string())).collect()
+    node.attributes()
+        .map(|a| (a.name().to_string(), a.value().to_string()))
+        .collect()
 }
 
 /// The data key a `value` attribute reads: `$key`, or the first `$word` inside a template.
@@ -264,8 +309,7 @@ fn data_key(value: &str) -> Option<String> {
     if let Some(key) = value.strip_prefix('$') {
         return Some(key.to_string());
     }
-    let re = regex::Regex::new(r"\$([A-Za-z0-9_]+)").expect("static regex");
-    re.captures(value).map(|c| c[1].to_string())
+    TEMPLATE_KEY.captures(value).map(|c| c[1].to_string())
 }
 
 fn build(doc: &roxmltree::Document) -> LabelConfig {
@@ -273,8 +317,10 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
     let mut data_types: IndexMap<String, String> = IndexMap::new();
     for node in doc.descendants().filter(|n| n.is_element()) {
         let tag = node.tag_name().name();
-        let (Some(name), value) = (node.attribute("name"), node.attribute("value").or(node.attribute("valueList")))
-        else {
+        let (Some(name), value) = (
+            node.attribute("name"),
+            node.attribute("value").or(node.attribute("valueList")),
+        ) else {
             continue;
         };
         let Some(value) = value else { continue };
@@ -291,11 +337,19 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
             }
         }
     }
-    let dynamic = regex::Regex::new(r"^\$[A-Za-z_]+$").expect("static regex");
+    // The first element carrying each name: controls find their object tags here.
+    let mut by_name: HashMap<&str, roxmltree::Node> = HashMap::new();
+    for node in doc.descendants() {
+        if let Some(name) = node.attribute("name") {
+            by_name.entry(name).or_insert(node);
+        }
+    }
     let mut controls = IndexMap::new();
     for node in doc.descendants().filter(|n| n.is_element()) {
         let tag = node.tag_name().name();
-        let (Some(name), Some(to_name)) = (node.attribute("name"), node.attribute("toName")) else { continue };
+        let (Some(name), Some(to_name)) = (node.attribute("name"), node.attribute("toName")) else {
+            continue;
+        };
         if tag == "Filter" {
             continue;
         }
@@ -303,8 +357,10 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
         let inputs = to_name
             .iter()
             .filter_map(|target| {
-                let object = doc.descendants().find(|n| n.attribute("name") == Some(target.as_str()))?;
-                let value = object.attribute("value").or(object.attribute("valueList"))?;
+                let object = by_name.get(target.as_str())?;
+                let value = object
+                    .attribute("value")
+                    .or(object.attribute("valueList"))?;
                 Some(Input {
                     tag: object.tag_name().name().to_string(),
                     value_type: object.attribute("valueType").map(str::to_string),
@@ -314,8 +370,14 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
             .collect();
         let mut labels = Vec::new();
         let mut labels_attrs = IndexMap::new();
-        for child in node.descendants().skip(1).filter(|n| matches!(n.tag_name().name(), "Label" | "Choice" | "Relation")) {
-            let Some(label) = child.attribute("alias").or(child.attribute("value")) else { continue };
+        for child in node
+            .descendants()
+            .skip(1)
+            .filter(|n| matches!(n.tag_name().name(), "Label" | "Choice" | "Relation"))
+        {
+            let Some(label) = child.attribute("alias").or(child.attribute("value")) else {
+                continue;
+            };
             labels.push(label.to_string());
             labels_attrs.insert(label.to_string(), attrs_of(&child));
         }
@@ -327,15 +389,17 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
                 } else if let Some(label) = node.attribute("whenLabelValue") {
                     Some(json!({"type": "label", "name": label}))
                 } else {
-                    node.attribute("whenChoiceValue").map(|choice| json!({"type": "choice", "name": choice}))
+                    node.attribute("whenChoiceValue")
+                        .map(|choice| json!({"type": "choice", "name": choice}))
                 }
             })
             .flatten();
         let regex = to_name
             .iter()
             .flat_map(|t| {
-                let re = regex::Regex::new(r"\{\{[^}]+\}\}").expect("static regex");
-                re.find_iter(t).map(|m| (m.as_str().to_string(), ".*".to_string())).collect::<Vec<_>>()
+                REPEATER_PLACEHOLDER
+                    .find_iter(t)
+                    .map(|m| (m.as_str().to_string(), ".*".to_string()))
             })
             .collect::<IndexMap<_, _>>();
         controls.insert(
@@ -347,7 +411,9 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
                 inputs,
                 labels,
                 labels_attrs,
-                dynamic_labels: node.attribute("value").is_some_and(|v| dynamic.is_match(v))
+                dynamic_labels: node
+                    .attribute("value")
+                    .is_some_and(|v| DYNAMIC_VALUE.is_match(v))
                     || node.attribute("apiUrl").is_some(),
                 conditionals,
                 regex: (!regex.is_empty()).then_some(regex),
@@ -355,7 +421,11 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
             },
         );
     }
-    LabelConfig { controls, objects, data_types }
+    LabelConfig {
+        controls,
+        objects,
+        data_types,
+    }
 }
 
 #[cfg(test)]

@@ -30,7 +30,11 @@ pub fn json_dumps(value: &Value) -> String {
 struct PythonSeparators;
 
 impl serde_json::ser::Formatter for PythonSeparators {
-    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -38,7 +42,11 @@ impl serde_json::ser::Formatter for PythonSeparators {
         }
     }
 
-    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -46,7 +54,10 @@ impl serde_json::ser::Formatter for PythonSeparators {
         }
     }
 
-    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
         writer.write_all(b": ")
     }
 }
@@ -95,7 +106,11 @@ fn write_repr(value: &Value, out: &mut String) {
 }
 
 fn write_str_repr(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for c in s.chars() {
         match c {
@@ -120,12 +135,18 @@ mod tests {
 
     #[test]
     fn dumps_with_python_separators() {
-        assert_eq!(json_dumps(&json!([{"a": 1, "b": ["x", "é"]}])), r#"[{"a": 1, "b": ["x", "é"]}]"#);
+        assert_eq!(
+            json_dumps(&json!([{"a": 1, "b": ["x", "é"]}])),
+            r#"[{"a": 1, "b": ["x", "é"]}]"#
+        );
     }
 
     #[test]
     fn prints_like_python() {
-        assert_eq!(repr(&json!({"data": {"foo": "x"}, "n": [1, 2.0, null, true]})), "{'data': {'foo': 'x'}, 'n': [1, 2.0, None, True]}");
+        assert_eq!(
+            repr(&json!({"data": {"foo": "x"}, "n": [1, 2.0, null, true]})),
+            "{'data': {'foo': 'x'}, 'n': [1, 2.0, None, True]}"
+        );
         assert_eq!(repr(&json!("it's")), "\"it's\"");
         assert_eq!(str(&json!("plain")), "plain");
     }

@@ -18,11 +18,17 @@ pub fn validate_result(config: &LabelConfig, result: &Value) -> Result<(), Strin
         if region.get("type").and_then(Value::as_str) == Some("relation") {
             continue;
         }
-        let Some(from_name) = region.get("from_name").and_then(Value::as_str) else { continue };
+        let Some(from_name) = region.get("from_name").and_then(Value::as_str) else {
+            continue;
+        };
         if config.controls.is_empty() {
             continue;
         }
-        let Some(control) = config.controls.get(from_name).or_else(|| matching_repeater(config, from_name)) else {
+        let Some(control) = config
+            .controls
+            .get(from_name)
+            .or_else(|| matching_repeater(config, from_name))
+        else {
             return Err(format!(
                 "from_name=\"{from_name}\" is not a control tag of the labeling config (controls: {})",
                 config.controls.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -30,7 +36,9 @@ pub fn validate_result(config: &LabelConfig, result: &Value) -> Result<(), Strin
         };
         if let Some(to_name) = region.get("to_name").and_then(Value::as_str) {
             if control.regex.is_none() && !control.to_name.iter().any(|t| t == to_name) {
-                return Err(format!("to_name=\"{to_name}\" is not an object tag of control \"{from_name}\""));
+                return Err(format!(
+                    "to_name=\"{to_name}\" is not an object tag of control \"{from_name}\""
+                ));
             }
         }
     }
@@ -40,7 +48,9 @@ pub fn validate_result(config: &LabelConfig, result: &Value) -> Result<(), Strin
 /// A Repeater control (`name="ch_{{idx}}"`) matching a concrete `from_name` (`ch_3`).
 fn matching_repeater<'a>(config: &'a LabelConfig, from_name: &str) -> Option<&'a crate::Control> {
     config.controls.values().find(|control| {
-        let Some(regex) = &control.regex else { return false };
+        let Some(regex) = &control.regex else {
+            return false;
+        };
         let mut pattern = regex::escape(&control.name);
         for (placeholder, replacement) in regex {
             pattern = pattern.replace(&regex::escape(placeholder), replacement);

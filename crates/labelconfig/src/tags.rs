@@ -3,9 +3,25 @@
 
 /// Region-creating control tags: a config with any of them is not suitable for bulk annotation.
 pub const REGION_TAGS: &[&str] = &[
-    "Labels", "RectangleLabels", "Rectangle", "PolygonLabels", "Polygon", "KeyPointLabels", "KeyPoint", "BrushLabels",
-    "Brush", "BitmaskLabels", "EllipseLabels", "Ellipse", "HyperTextLabels", "ParagraphLabels", "TimeSeriesLabels",
-    "VideoRectangle", "TimelineLabels", "VectorLabels", "MagicWand",
+    "Labels",
+    "RectangleLabels",
+    "Rectangle",
+    "PolygonLabels",
+    "Polygon",
+    "KeyPointLabels",
+    "KeyPoint",
+    "BrushLabels",
+    "Brush",
+    "BitmaskLabels",
+    "EllipseLabels",
+    "Ellipse",
+    "HyperTextLabels",
+    "ParagraphLabels",
+    "TimeSeriesLabels",
+    "VideoRectangle",
+    "TimelineLabels",
+    "VectorLabels",
+    "MagicWand",
 ];
 
 /// The Python types (as `type(x).__name__`) an object tag accepts for its data value.

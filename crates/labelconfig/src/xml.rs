@@ -6,16 +6,23 @@ use roxmltree::{Document, Error, ParsingOptions};
 
 use crate::ConfigError;
 
-/// Parses `config` (DTD forbidden, nodes limited).
+/// Parses `config` (DTD forbidden, nodes limited). Run [`crate::limits::check`] first: the
+/// parser is quadratic in the attributes of one tag.
 pub fn parse(config: &str) -> Result<Document<'_>, ConfigError> {
-    let options = ParsingOptions { allow_dtd: false, nodes_limit: 100_000 };
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: crate::limits::MAX_NODES,
+    };
     Document::parse_with_options(config, options).map_err(|err| ConfigError(message(config, &err)))
 }
 
 /// Expat's line (1-based) and column (0-based) of the end of the input.
 fn end_position(config: &str) -> (usize, usize) {
     let line = config.matches('\n').count() + 1;
-    let column = config.rsplit('\n').next().map_or(0, |last| last.chars().count());
+    let column = config
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count());
     (line, column)
 }
 
@@ -23,12 +30,21 @@ fn end_position(config: &str) -> (usize, usize) {
 fn position_of(config: &str, offset: usize) -> (usize, usize) {
     let before = &config[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count());
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |last| last.chars().count());
     (line, column)
 }
 
 fn message(config: &str, err: &Error) -> String {
-    let at = |pos: roxmltree::TextPos, shift: usize| format!("line {}, column {}", pos.row, (pos.col as usize - 1) + shift);
+    let at = |pos: roxmltree::TextPos, shift: usize| {
+        format!(
+            "line {}, column {}",
+            pos.row,
+            (pos.col as usize - 1) + shift
+        )
+    };
     match err {
         Error::UnexpectedEndOfStream | Error::UnclosedRootNode | Error::NoRootNode => {
             let last_open = config.rfind('<');
@@ -45,27 +61,52 @@ fn message(config: &str, err: &Error) -> String {
                 None => "syntax error: line 1, column 0".to_string(),
             }
         }
-        Error::UnknownToken(pos) if pos.row == 1 && pos.col == 1 => "syntax error: line 1, column 0".to_string(),
+        Error::UnknownToken(pos) if pos.row == 1 && pos.col == 1 => {
+            "syntax error: line 1, column 0".to_string()
+        }
         Error::UnknownToken(pos) => {
-            let offset = config.lines().take(pos.row as usize - 1).map(|l| l.len() + 1).sum::<usize>() + pos.col as usize - 1;
-            let complete_before = offset <= config.len() && Document::parse(&config[..offset]).is_ok();
-            let what = if complete_before { "junk after document element" } else { "not well-formed (invalid token)" };
+            let offset = config
+                .lines()
+                .take(pos.row as usize - 1)
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+                + pos.col as usize
+                - 1;
+            let complete_before =
+                offset <= config.len() && Document::parse(&config[..offset]).is_ok();
+            let what = if complete_before {
+                "junk after document element"
+            } else {
+                "not well-formed (invalid token)"
+            };
             format!("{what}: {}", at(*pos, 0))
         }
         Error::UnexpectedCloseTag(_, _, pos) => format!("mismatched tag: {}", at(*pos, 2)),
         Error::DuplicatedAttribute(_, pos) => format!("duplicate attribute: {}", at(*pos, 0)),
         Error::UnknownEntityReference(_, pos) => format!("undefined entity: {}", at(*pos, 0)),
-        Error::MalformedEntityReference(pos) => format!("reference to invalid character number: {}", at(*pos, 0)),
-        Error::UnknownNamespace(_, pos) => format!("unbound prefix: line {}, column {}", pos.row, (pos.col as usize).saturating_sub(2)),
+        Error::MalformedEntityReference(pos) => {
+            format!("reference to invalid character number: {}", at(*pos, 0))
+        }
+        Error::UnknownNamespace(_, pos) => format!(
+            "unbound prefix: line {}, column {}",
+            pos.row,
+            (pos.col as usize).saturating_sub(2)
+        ),
         Error::DtdDetected => {
             let name = config
                 .split("<!DOCTYPE")
                 .nth(1)
-                .and_then(|rest| rest.split(|c: char| c.is_whitespace() || c == '>' || c == '[').find(|s| !s.is_empty()))
+                .and_then(|rest| {
+                    rest.split(|c: char| c.is_whitespace() || c == '>' || c == '[')
+                        .find(|s| !s.is_empty())
+                })
                 .unwrap_or("");
             format!("DTDForbidden(name='{name}', system_id=None, public_id=None)")
         }
-        Error::NodesLimitReached => "label config is too large".to_string(),
+        Error::NodesLimitReached => format!(
+            "Label config is too large: more than {} tags and texts",
+            crate::limits::MAX_NODES
+        ),
         other => format!("not well-formed (invalid token): {}", at(other.pos(), 0)),
     }
 }
@@ -76,25 +117,52 @@ mod tests {
 
     #[test]
     fn expat_style_messages() {
-        assert_eq!(parse("<View>").unwrap_err().0, "no element found: line 1, column 6");
+        assert_eq!(
+            parse("<View>").unwrap_err().0,
+            "no element found: line 1, column 6"
+        );
         let cases = [
             ("<View></Vew>", "mismatched tag: line 1, column 8"),
-            ("<View><Text name=\"t\" value=\"$t\"></View>", "mismatched tag: line 1, column 34"),
+            (
+                "<View><Text name=\"t\" value=\"$t\"></View>",
+                "mismatched tag: line 1, column 34",
+            ),
             ("junk", "syntax error: line 1, column 0"),
-            ("<View/>junk", "junk after document element: line 1, column 7"),
-            ("<View/><View/>", "junk after document element: line 1, column 7"),
+            (
+                "<View/>junk",
+                "junk after document element: line 1, column 7",
+            ),
+            (
+                "<View/><View/>",
+                "junk after document element: line 1, column 7",
+            ),
             ("<View>&foo;</View>", "undefined entity: line 1, column 6"),
-            ("<View a=\"1\" a=\"2\"/>", "duplicate attribute: line 1, column 12"),
-            ("<View><Text name=\"t\" value=\"<\"/></View>", "not well-formed (invalid token): line 1, column 28"),
-            ("<View><Text name=\"t\" value=\"$t\"", "unclosed token: line 1, column 6"),
+            (
+                "<View a=\"1\" a=\"2\"/>",
+                "duplicate attribute: line 1, column 12",
+            ),
+            (
+                "<View><Text name=\"t\" value=\"<\"/></View>",
+                "not well-formed (invalid token): line 1, column 28",
+            ),
+            (
+                "<View><Text name=\"t\" value=\"$t\"",
+                "unclosed token: line 1, column 6",
+            ),
             ("<a:View/>", "unbound prefix: line 1, column 0"),
-            ("<View>&#0;</View>", "reference to invalid character number: line 1, column 6"),
+            (
+                "<View>&#0;</View>",
+                "reference to invalid character number: line 1, column 6",
+            ),
             ("<View>\u{e9}</Vew>", "mismatched tag: line 1, column 9"),
         ];
         for (config, expected) in cases {
             assert_eq!(parse(config).unwrap_err().0, expected, "{config}");
         }
-        assert_eq!(parse("<!DOCTYPE x><View/>").unwrap_err().0, "DTDForbidden(name='x', system_id=None, public_id=None)");
+        assert_eq!(
+            parse("<!DOCTYPE x><View/>").unwrap_err().0,
+            "DTDForbidden(name='x', system_id=None, public_id=None)"
+        );
         assert!(parse("<!DOCTYPE x [<!ENTITY a \"b\">]><View/>").is_err());
         assert!(parse("<View><Text name=\"t\" value=\"$t\"/></View>").is_ok());
     }

@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// names the client that sign-in throttling counts; without any, the peer address counts.
     #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
+    /// Seconds (fractions allowed) a database read made for a request may run before it is
+    /// cancelled with a 503 (0: no limit). Write transactions are not limited.
+    #[arg(long, env = "TESSERA_STATEMENT_TIMEOUT", default_value_t = 30.0)]
+    pub statement_timeout: f64,
 }
 
 /// The validated configuration the application runs with.
@@ -93,6 +97,8 @@ pub struct Config {
     pub public_url: Option<String>,
     pub web_dir: PathBuf,
     pub trusted_proxies: Vec<AddressRange>,
+    /// Seconds a request's database read may run (0: no limit).
+    pub statement_timeout: f64,
 }
 
 impl Config {
@@ -132,7 +138,19 @@ impl Config {
                 .filter(|range| !range.trim().is_empty())
                 .map(|range| range.parse().map_err(|e: String| anyhow::anyhow!("--trusted-proxies: {e}")))
                 .collect::<anyhow::Result<_>>()?,
+            statement_timeout: match args.statement_timeout {
+                t if (0.0..=1e9).contains(&t) => t,
+                other => anyhow::bail!("--statement-timeout: {other} is not a number of seconds"),
+            },
         })
+    }
+
+    /// The database options the server runs with.
+    pub fn db_options(&self) -> tessera_db::DbOptions {
+        tessera_db::DbOptions {
+            max_connections: self.db_max_connections,
+            statement_timeout: (self.statement_timeout > 0.0).then(|| std::time::Duration::from_secs_f64(self.statement_timeout)),
+        }
     }
 
     /// Where uploaded files live (`<data dir>/media`).

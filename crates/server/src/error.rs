@@ -42,6 +42,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    /// 503: the database ran past the statement timeout, or had no connection free in time.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     /// A body Label Studio returns without the envelope (e.g. `/api/projects/validate/`).
     #[error("raw {0}: {1}")]
     Raw(StatusCode, Value),
@@ -82,6 +85,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Raw(status, _) | ApiError::Bare(status, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -116,7 +120,8 @@ impl IntoResponse for ApiError {
             | ApiError::NotFound(d)
             | ApiError::MethodNotAllowed(d)
             | ApiError::Conflict(d)
-            | ApiError::PayloadTooLarge(d) => (d.clone(), None),
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::Unavailable(d) => (d.clone(), None),
             ApiError::Raw(_, body) => return (status, Json(body.clone())).into_response(),
             ApiError::Bare(_, detail) => return (status, Json(Detail { detail })).into_response(),
             ApiError::Internal(err) => {
@@ -147,6 +152,13 @@ impl From<sea_orm::DbErr> for ApiError {
         }
         if tessera_db::is_invalid_regex(&err) {
             return ApiError::BadRequest("Invalid regular expression in a filter.".to_string());
+        }
+        if tessera_db::is_timeout(&err) {
+            return ApiError::Unavailable(
+                "The database took too long to answer this request and it was cancelled: narrow the filter or search, \
+                 or ask the administrator to raise --statement-timeout."
+                    .to_string(),
+            );
         }
         if let sea_orm::DbErr::RecordNotFound(what) = &err {
             return ApiError::NotFound(what.clone());

@@ -56,6 +56,10 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // No database stores a NUL character in text, so no parameter may carry one.
+        if parts.uri.query().is_some_and(|query| query.to_ascii_lowercase().contains("%00")) {
+            return Err(ApiError::BadRequest("Null characters are not allowed.".to_string()));
+        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
@@ -185,6 +189,11 @@ impl<'a> Fields<'a> {
 
     fn to_string(&mut self, key: &str, value: &Value) -> Option<String> {
         match value {
+            // DRF's `ProhibitNullCharactersValidator`; PostgreSQL could not store it either.
+            Value::String(s) if s.contains('\0') => {
+                self.error(key, "Null characters are not allowed.");
+                None
+            }
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => {

@@ -19,7 +19,7 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, makes sure the first admin exists, binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let db = tessera_db::Db::connect(&config.database_url, config.db_max_connections).await?;
+        let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
         db.migrate().await?;
         db.spawn_checkpointer();
         db.spawn_search_indexer();

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::entities::{organization, organization_member, user};
+use crate::entities::{organization, organization_member, project, user};
 
 /// The first organization created (Label Studio's community edition has one).
 pub async fn first<C: ConnectionTrait>(conn: &C) -> Result<Option<organization::Model>, DbErr> {
@@ -120,6 +120,12 @@ pub async fn of_user<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<Vec<o
         .order_by_asc(organization::Column::Id)
         .all(conn)
         .await
+}
+
+/// Whether `organization_id` is the only organization the user is a live member of: such an
+/// account is that organization's to manage; a shared one is changed only by its user.
+pub async fn is_sole_organization<C: ConnectionTrait>(conn: &C, user_id: i64, organization_id: i64) -> Result<bool, DbErr> {
+    Ok(of_user(conn, user_id).await?.iter().all(|o| o.id == organization_id))
 }
 
 /// Ids of an organization's live members, by id.
@@ -240,28 +246,32 @@ pub async fn member_contribution<C: ConnectionTrait>(conn: &C, organization_id: 
     Ok(row.map_or((0, 0), |r| (r.annotations, r.projects)))
 }
 
-/// Projects of an organization a member created, and those they annotated: `(id, title)`,
-/// by id (at most 100 of each, as Label Studio caps them).
+/// Projects a member created, and those they annotated, among those `viewer` sees:
+/// `(id, title)`, by id (at most 100 of each, as Label Studio caps them).
 pub async fn member_projects<C: ConnectionTrait>(
     conn: &C,
-    organization_id: i64,
+    viewer: super::projects::Viewer,
     user_id: i64,
 ) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), DbErr> {
-    use sea_orm::{FromQueryResult, Statement};
-    #[derive(FromQueryResult)]
-    struct Row {
-        id: i64,
-        title: Option<String>,
-    }
-    let run = |condition: String| async move {
-        let sql = format!(
-            "SELECT p.id AS id, p.title AS title FROM projects p WHERE p.organization_id = {organization_id} AND {condition} ORDER BY p.id LIMIT 100"
-        );
-        let rows = Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?;
-        Ok::<_, DbErr>(rows.into_iter().map(|r| (r.id, r.title.unwrap_or_default())).collect::<Vec<_>>())
+    use sea_orm::sea_query::{Expr, SimpleExpr};
+    use sea_orm::QuerySelect;
+    let run = |condition: SimpleExpr| async move {
+        let rows: Vec<(i64, Option<String>)> = project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .column(project::Column::Title)
+            .filter(viewer.condition())
+            .filter(condition)
+            .order_by_asc(project::Column::Id)
+            .limit(100)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        Ok::<_, DbErr>(rows.into_iter().map(|(id, title)| (id, title.unwrap_or_default())).collect::<Vec<_>>())
     };
-    let created = run(format!("p.created_by_id = {user_id}")).await?;
-    let contributed = run(format!("p.id IN (SELECT a.project_id FROM annotations a WHERE a.completed_by_id = {user_id})")).await?;
+    let created = run(project::Column::CreatedById.eq(user_id)).await?;
+    let contributed =
+        run(Expr::cust(format!("projects.id IN (SELECT a.project_id FROM annotations a WHERE a.completed_by_id = {user_id})"))).await?;
     Ok((created, contributed))
 }
 

@@ -86,11 +86,17 @@ struct OrganizationDetail {
 
 /// An organization the caller is a member of (another's is a 404).
 async fn member_organization(state: &AppState, caller: &Caller, id: i64) -> ApiResult<organization::Model> {
+    Ok(caller_membership(state, caller, id).await?.0)
+}
+
+/// An organization the caller belongs to, and the projects they see in it (by their role there).
+async fn caller_membership(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(organization::Model, queries::projects::Viewer)> {
     let conn = state.db.conn();
-    if queries::organizations::membership(conn, id, caller.user.id).await?.is_none() {
-        return Err(ApiError::no_match("Organization"));
-    }
-    queries::organizations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Organization"))
+    let member = queries::organizations::membership(conn, id, caller.user.id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    let organization = queries::organizations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    let sees_all = Role::from_code(&member.role).is_some_and(Role::sees_all_projects);
+    let viewer = queries::projects::Viewer { organization_id: organization.id, user_id: (!sees_all).then_some(caller.user.id) };
+    Ok((organization, viewer))
 }
 
 async fn detail(state: &AppState, organization: organization::Model) -> ApiResult<OrganizationDetail> {
@@ -176,11 +182,12 @@ struct MemberParams {
     role: Option<String>,
 }
 
-async fn project_lists(state: &AppState, organization_id: i64, user_id: i64, wanted: bool) -> ApiResult<(Option<Vec<ProjectInfo>>, Option<Vec<ProjectInfo>>)> {
+/// A member's created and contributed projects, among those `viewer` sees, when `wanted`.
+async fn project_lists(state: &AppState, viewer: queries::projects::Viewer, user_id: i64, wanted: bool) -> ApiResult<(Option<Vec<ProjectInfo>>, Option<Vec<ProjectInfo>>)> {
     if !wanted {
         return Ok((None, None));
     }
-    let (created, contributed) = queries::organizations::member_projects(state.db.conn(), organization_id, user_id).await?;
+    let (created, contributed) = queries::organizations::member_projects(state.db.conn(), viewer, user_id).await?;
     Ok((Some(project_infos(created)), Some(project_infos(contributed))))
 }
 
@@ -193,7 +200,7 @@ async fn list_members(
     headers: HeaderMap,
     uri: Uri,
 ) -> ApiResult<Json<Page<MemberOut>>> {
-    let organization = member_organization(&state, &caller, id).await?;
+    let (organization, viewer) = caller_membership(&state, &caller, id).await?;
     let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
     let mut page_params = params.page;
     if page_params.page_size.as_deref() == Some("-1") {
@@ -213,7 +220,7 @@ async fn list_members(
     let users = user_responses(&state, users).await?;
     let mut results = Vec::with_capacity(members.len());
     for (member, user) in members.into_iter().zip(users) {
-        let (created_projects, contributed_to_projects) = project_lists(&state, organization.id, user.id, wanted).await?;
+        let (created_projects, contributed_to_projects) = project_lists(&state, viewer, user.id, wanted).await?;
         results.push(MemberOut { id: member.id, organization: organization.id, user, created_projects, contributed_to_projects, role: member.role });
     }
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
@@ -245,12 +252,12 @@ async fn get_member(
     ApiPath((id, user_id)): ApiPath<(i64, i64)>,
     ApiQuery(params): ApiQuery<DetailParams>,
 ) -> ApiResult<Json<MemberDetail>> {
-    let organization = member_organization(&state, &caller, id).await?;
+    let (organization, viewer) = caller_membership(&state, &caller, id).await?;
     let conn = state.db.conn();
     let member = queries::organizations::member(conn, organization.id, user_id).await?.ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
     let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
     let (annotations_count, contributed_projects_count) = queries::organizations::member_contribution(conn, organization.id, user_id).await?;
-    let (created_projects, contributed_to_projects) = project_lists(&state, organization.id, user_id, wanted).await?;
+    let (created_projects, contributed_to_projects) = project_lists(&state, viewer, user_id, wanted).await?;
     Ok(Json(MemberDetail {
         user: member.user_id,
         organization: organization.id,

@@ -303,8 +303,7 @@ impl UserChanges {
     async fn apply(self, txn: &WriteTxn, user: user::Model, member: organization_member::Model) -> Result<(user::Model, organization_member::Model), ScimError> {
         // Names belong to the account, which other organizations may share: one identity
         // provider renames only accounts that are in its organization alone.
-        let only_here = queries::organizations::of_user(&**txn, user.id).await?.iter().all(|o| o.id == member.organization_id);
-        let user = if only_here {
+        let user = if queries::organizations::is_sole_organization(&**txn, user.id, member.organization_id).await? {
             let profile = queries::users::ProfileChanges { first_name: self.given_name, last_name: self.family_name, ..Default::default() };
             queries::users::update_profile(&**txn, user, profile).await?
         } else {
@@ -343,16 +342,18 @@ async fn create_user(State(state): State<AppState>, Extension(client): Extension
     }
     let changes = UserChanges::from_resource(&body)?;
     let txn = state.db.write().await?;
+    // An identity provider provisions only its organization's accounts: new ones, and former
+    // members coming back. An account of another organization is not its to enroll (see
+    // docs/SECURITY.md), and is answered as any existing account, so nothing more is revealed.
+    let exists = || ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), format!("User {email} already exists"));
     let user = match queries::users::find_by_email(&*txn, &email).await? {
         Some(user) => match queries::organizations::member(&*txn, client.organization_id, user.id).await? {
-            Some(member) if member.deleted_at.is_none() => {
-                return Err(ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), format!("User {email} already exists")));
-            }
+            Some(member) if member.deleted_at.is_none() => return Err(exists()),
             Some(member) => {
                 queries::organizations::restore_member(&*txn, member.id, Role::Annotator.code(), time::now()).await?;
-                user
+                accounts::settle_active_organization(&txn, user, client.organization_id).await?
             }
-            None => queries::organizations::add_member(&*txn, client.organization_id, user, Role::Annotator.code(), time::now()).await?,
+            None => return Err(exists()),
         },
         None => {
             let account = NewAccount {

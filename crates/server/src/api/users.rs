@@ -376,17 +376,22 @@ async fn serve_avatar(State(state): State<AppState>, ApiPath(name): ApiPath<Stri
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], file).into_response())
 }
 
-/// A user of the caller's organization whom the caller may change: themselves, or anyone for
-/// those who manage people (an owner only by an owner).
+/// A user of the caller's organization whom the caller may change: themselves, or, for those
+/// who manage people, an account that belongs to the caller's organization alone (an owner only
+/// by an owner). An account shared with another organization is changed only by its user.
 async fn own_or_managed_user(state: &AppState, caller: &Caller, id: i64) -> ApiResult<user::Model> {
     let user = org_user(state, caller, id).await?;
     if user.id == caller.user.id {
         return Ok(user);
     }
-    let member = queries::organizations::membership(state.db.conn(), caller.organization_id, user.id).await?;
+    let conn = state.db.conn();
+    let member = queries::organizations::membership(conn, caller.organization_id, user.id).await?;
     let owner = member.and_then(|m| Role::from_code(&m.role)) == Some(Role::Owner);
     if !Action::ManagePeople.allows(caller.role) || (owner && caller.role != Role::Owner) {
         return Err(ApiError::Forbidden(access::FORBIDDEN.to_string()));
+    }
+    if !queries::organizations::is_sole_organization(conn, user.id, caller.organization_id).await? {
+        return Err(ApiError::Forbidden("This account also belongs to another organization: only its user can change it.".into()));
     }
     Ok(user)
 }

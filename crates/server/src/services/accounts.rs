@@ -80,6 +80,19 @@ pub async fn join(txn: &WriteTxn, user: user::Model, organization_id: i64) -> an
     }
 }
 
+/// Gives a user whose active organization is gone (none, or one they left) `organization_id`
+/// instead; a user active in a live organization keeps it, since only the user moves it.
+pub async fn settle_active_organization(txn: &WriteTxn, user: user::Model, organization_id: i64) -> anyhow::Result<user::Model> {
+    let current = match user.active_organization_id {
+        Some(active) => queries::organizations::membership(&**txn, active, user.id).await?,
+        None => None,
+    };
+    Ok(match current {
+        Some(_) => user,
+        None => queries::users::set_active_organization(&**txn, user, organization_id).await?,
+    })
+}
+
 /// Gives a member who signed up through an email invitation's link (its `secret`) what the
 /// invitation promised (role, projects and workspaces of that organization) and retires it. A
 /// wrong secret, another address or an expired invitation grants nothing.

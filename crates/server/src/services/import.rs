@@ -240,19 +240,11 @@ fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, ann
     Ok(checked)
 }
 
+pub use tessera_db::dialect::has_nul;
+
 /// Why stored task data must not hold the NUL character: PostgreSQL's `jsonb`, which the Data
 /// Manager reads task data through, refuses it. Refused on both databases alike.
 pub const NUL_IN_DATA: &str = "Task data contains a NUL character (\\u0000), which cannot be stored";
-
-/// Whether any string (or key) in `value` holds the NUL character.
-pub fn has_nul(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(has_nul),
-        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
-        _ => false,
-    }
-}
 
 /// `data` with `$undefined$` stored under `key`.
 fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {

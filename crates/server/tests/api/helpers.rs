@@ -88,6 +88,7 @@ impl TestApp {
             public_url: None,
             web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist").into(),
             trusted_proxies: Vec::new(),
+            statement_timeout: 30.0,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();
@@ -221,6 +222,18 @@ impl TestApp {
         txn.commit().await.unwrap();
         db.close().await.ok();
         token
+    }
+}
+
+impl TestApp {
+    /// The existing account `email` (password `blue-harbor-72`, as [`TestApp::signup`] sets)
+    /// joins the organization whose owner holds `owner_token`, through its invite link.
+    pub async fn join_organization(&self, owner_token: &str, email: &str) {
+        let invite = self.call_as(owner_token, Method::GET, "/api/invite", None).await.expect(200).body["token"].as_str().unwrap().to_string();
+        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let form = [("email", email), ("password", "blue-harbor-72")];
+        let joined = client.post(format!("{}/user/signup/?token={invite}", self.base)).form(&form).send().await.unwrap();
+        assert_eq!(joined.status(), StatusCode::FOUND, "joining the other organization failed");
     }
 }
 

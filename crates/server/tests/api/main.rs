@@ -14,6 +14,7 @@ mod permissions;
 mod predictions;
 mod projects;
 mod scim;
+mod security;
 mod stream;
 mod tasks;
 mod users;

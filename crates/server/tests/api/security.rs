@@ -1,0 +1,178 @@
+//! One test per defect of the adversarial pass (issue 11): each failed before its fix.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{TestApp, TEXT_CONFIG};
+
+/// A config of `depth` nested `View`s.
+fn nested_views(depth: usize) -> String {
+    format!("{}{}", "<View>".repeat(depth), "</View>".repeat(depth))
+}
+
+#[tokio::test]
+async fn deeply_nested_configs_are_refused_without_crashing() {
+    let app = TestApp::spawn().await;
+    let deep = nested_views(3_100);
+    let anonymous = app.client.post(format!("{}/api/projects/validate/", app.base)).json(&json!({"label_config": deep})).send().await.unwrap();
+    assert_eq!(anonymous.status(), 400);
+    let body: serde_json::Value = anonymous.json().await.unwrap();
+    assert_eq!(body, json!({"label_config": ["Label config nests tags too deeply: more than 100 levels"]}));
+    let created = app.post("/api/projects/", json!({"title": "deep", "label_config": deep})).await.expect(400);
+    assert_eq!(created.body["validation_errors"]["label_config"][0], "Label config nests tags too deeply: more than 100 levels");
+    let project = app.create_project(TEXT_CONFIG).await;
+    app.patch(&format!("/api/projects/{project}/"), json!({"label_config": deep})).await.expect(400);
+    assert_eq!(app.project(project).await["label_config"], TEXT_CONFIG, "nothing changed");
+    app.get("/health").await.expect(200);
+}
+
+#[tokio::test]
+async fn configs_are_bounded_before_any_expensive_work() {
+    let app = TestApp::spawn().await;
+    let validate = |config: String| {
+        let request = app.client.post(format!("{}/api/projects/validate/", app.base)).json(&json!({"label_config": config}));
+        async move {
+            let reply = crate::helpers::Reply::from(request.send().await.unwrap()).await;
+            (reply.status.as_u16(), reply.body["label_config"][0].as_str().unwrap_or_default().to_string())
+        }
+    };
+    let attributes: String = (0..100_000).map(|i| format!(" a{i}=\"\"")).collect();
+    let (status, message) = validate(format!("<View{attributes}/>")).await;
+    assert_eq!((status, message.as_str()), (400, "Label config has a tag with too many attributes: more than 256"));
+    let (status, message) = validate(format!("<View>{}</View>", "x".repeat(3 * 1024 * 1024))).await;
+    assert_eq!(status, 400);
+    assert!(message.starts_with("Label config is too large: 3145741 bytes"), "{message}");
+    let (status, _) = validate(TEXT_CONFIG.to_string()).await;
+    assert_eq!(status, 204);
+    app.call(Method::GET, "/health", None).await.expect(200);
+}
+
+/// `whoami` of the holder of `token`.
+async fn whoami(app: &TestApp, token: &str) -> serde_json::Value {
+    app.call_as(token, Method::GET, "/api/current-user/whoami", None).await.expect(200).body
+}
+
+#[tokio::test]
+async fn scim_cannot_enroll_another_organizations_account() {
+    let app = TestApp::spawn().await;
+    let victim = app.signup("victim@example.com").await;
+    let home = whoami(&app, &victim).await["active_organization"].clone();
+    let intruder = app.other_organization().await;
+    let scim_token = app.call_as(&intruder, Method::POST, "/api/scim/token/", Some(json!({}))).await.expect(201).body["token"].as_str().unwrap().to_string();
+    let scim = |path: &str, body: serde_json::Value| {
+        app.client.post(format!("{}/scim/v2{path}", app.base)).bearer_auth(&scim_token).header("Content-Type", "application/scim+json").body(body.to_string()).send()
+    };
+    let schema = "urn:ietf:params:scim:schemas:core:2.0:User";
+    for email in ["victim@example.com", "Victim@Example.com", crate::helpers::ADMIN] {
+        let reply = scim("/Users", json!({"schemas": [schema], "userName": email, "active": true})).await.unwrap();
+        assert_eq!(reply.status(), 409, "{email}");
+    }
+    assert_eq!(whoami(&app, &victim).await["active_organization"], home, "the victim stays where they were");
+    let theirs = app.call_as(&intruder, Method::GET, "/api/users/", None).await.expect(200).body;
+    assert!(theirs.as_array().unwrap().iter().all(|u| u["email"] != "victim@example.com"), "{theirs}");
+    // What the identity provider may do: create accounts of its own.
+    let created = scim("/Users", json!({"schemas": [schema], "userName": "new-hire@example.com"})).await.unwrap();
+    assert_eq!(created.status(), 201);
+}
+
+#[tokio::test]
+async fn a_shared_account_is_changed_only_by_its_user() {
+    let app = TestApp::spawn().await;
+    let traveller = app.signup("traveller@example.com").await;
+    let id = whoami(&app, &traveller).await["id"].as_i64().unwrap();
+    let other = app.other_organization().await;
+    app.join_organization(&other, "traveller@example.com").await;
+    let png = b"\x89PNG\r\n\x1a\n0000".to_vec();
+    for admin in [crate::helpers::TOKEN, other.as_str()] {
+        for field in [json!({"first_name": "Mallory"}), json!({"username": "x"}), json!({"phone": "1"}), json!({"custom_hotkeys": {"a": "b"}})] {
+            app.call_as(admin, Method::PATCH, &format!("/api/users/{id}/"), Some(field)).await.expect(403);
+        }
+        let part = reqwest::multipart::Part::bytes(png.clone()).file_name("a.png");
+        let form = reqwest::multipart::Form::new().part("avatar", part);
+        let upload = app.client.post(format!("{}/api/users/{id}/avatar", app.base)).header("Authorization", format!("Token {admin}")).multipart(form).send().await.unwrap();
+        assert_eq!(upload.status(), 403);
+        app.call_as(admin, Method::DELETE, &format!("/api/users/{id}/avatar"), None).await.expect(403);
+    }
+    let me = whoami(&app, &traveller).await;
+    assert_eq!((me["first_name"].as_str(), me["avatar"].is_null()), (Some(""), true), "nothing changed");
+    app.call_as(&traveller, Method::PATCH, &format!("/api/users/{id}/"), Some(json!({"first_name": "Tess"}))).await.expect(200);
+    // An account of one organization alone stays its administrators' to change.
+    let local = app.signup("local@example.com").await;
+    let local_id = whoami(&app, &local).await["id"].as_i64().unwrap();
+    app.patch(&format!("/api/users/{local_id}/"), json!({"first_name": "Lou"})).await.expect(200);
+}
+
+#[tokio::test]
+async fn member_lists_show_only_projects_the_caller_may_see() {
+    let app = TestApp::spawn().await;
+    let hidden = app.post("/api/projects/", json!({"title": "Hidden plans"})).await.expect(201).body["id"].as_i64().unwrap();
+    let shared = app.post("/api/projects/", json!({"title": "Shared work"})).await.expect(201).body["id"].as_i64().unwrap();
+    let annotator = app.annotator_of("reader@example.com", shared).await;
+    let me = whoami(&app, &annotator).await;
+    let org = me["active_organization"].as_i64().unwrap();
+    let admin_id = whoami(&app, crate::helpers::TOKEN).await["id"].as_i64().unwrap();
+    let titles = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_string()).collect()
+    };
+    let page = app.call_as(&annotator, Method::GET, &format!("/api/organizations/{org}/memberships?contributed_to_projects=true"), None).await.expect(200).body;
+    let admin = page["results"].as_array().unwrap().iter().find(|m| m["user"]["id"] == admin_id).unwrap();
+    assert_eq!(titles(&admin["created_projects"]), ["Shared work"]);
+    let detail = app.call_as(&annotator, Method::GET, &format!("/api/organizations/{org}/memberships/{admin_id}/?contributed_to_projects=true"), None).await.expect(200).body;
+    assert_eq!(titles(&detail["created_projects"]), ["Shared work"]);
+    // The owner sees every project.
+    let detail = app.get(&format!("/api/organizations/{org}/memberships/{admin_id}/?contributed_to_projects=true")).await.expect(200).body;
+    assert_eq!(titles(&detail["created_projects"]), ["Hidden plans", "Shared work"]);
+    assert!(hidden < shared);
+}
+
+#[tokio::test]
+async fn nul_characters_are_refused_everywhere_with_a_400() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let refused = app.post("/api/projects/", json!({"title": "a\u{0}b"})).await.expect(400);
+    assert_eq!(refused.body["validation_errors"]["title"], json!(["Null characters are not allowed."]));
+    app.patch(&format!("/api/projects/{project}/"), json!({"model_version": "v\u{0}1"})).await.expect(400);
+    app.post("/api/workspaces/", json!({"title": "w\u{0}"})).await.expect(400);
+    let me = whoami(&app, crate::helpers::TOKEN).await["id"].as_i64().unwrap();
+    app.patch(&format!("/api/users/{me}/"), json!({"first_name": "\u{0}"})).await.expect(400);
+    let query = json!({"filters": {"conjunction": "and", "items": [
+        {"filter": "filter:tasks:data.text", "operator": "contains", "type": "String", "value": "x\u{0}"}]}});
+    let path = format!("/api/tasks/?project={project}&query={}", urlencode(&query.to_string()));
+    app.get(&path).await.expect(400);
+    app.get("/api/projects/?title=a%00b").await.expect(400);
+    assert_eq!(app.get("/api/projects/").await.expect(200).body["count"], 1, "nothing was created");
+}
+
+/// Percent-encodes a query parameter value.
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)]).unwrap()[2..].to_string()
+}
+
+#[tokio::test]
+async fn a_read_past_the_statement_timeout_is_cancelled_with_a_503() {
+    let app = TestApp::spawn_with(|config| config.statement_timeout = 0.05).await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let text = "a".repeat(10_000);
+    let tasks: Vec<serde_json::Value> = (0..2_000).map(|_| json!({"text": text})).collect();
+    app.import(project, json!(tasks)).await;
+    let regex_query = |pattern: &str| {
+        let query = json!({"filters": {"conjunction": "and", "items": [
+            {"filter": "filter:tasks:data.text", "operator": "regex", "type": "String", "value": pattern}]}});
+        format!("/api/tasks/?project={project}&query={}", urlencode(&query.to_string()))
+    };
+    // Repetitions that multiply into thousands of positions are refused before anything runs.
+    let refused = app.get(&regex_query("(a{1,100}){1,100}(b{1,100}){1,100}")).await.expect(400);
+    assert!(refused.body["detail"].as_str().unwrap().contains("too complex"), "{}", refused.text);
+    // An allowed but slow search (about 0.2 s on PostgreSQL, seconds on SQLite, for these
+    // 20 MB of text) runs into the timeout.
+    let path = regex_query("(a{1,30}){1,30}[^a]");
+    let started = std::time::Instant::now();
+    let cancelled = app.get(&path).await.expect(503);
+    assert!(cancelled.body["detail"].as_str().unwrap().contains("--statement-timeout"), "{}", cancelled.text);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "cancelled promptly: {:?}", started.elapsed());
+    // The connections stay usable, and writes are not limited.
+    for _ in 0..8 {
+        app.get(&format!("/api/projects/{project}/")).await.expect(200);
+    }
+    app.post(&format!("/api/projects/{project}/import"), json!([{"text": "more"}])).await.expect(201);
+}
