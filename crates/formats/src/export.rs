@@ -30,6 +30,16 @@ impl Format {
         }
     }
 
+    /// The download's media type. Label Studio sends `application/.<extension>`, which is not
+    /// a media type; the file name (`Content-Disposition` and the `filename` header) is kept.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json | Format::JsonMin => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Tsv => "text/tab-separated-values; charset=utf-8",
+        }
+    }
+
     /// The file extension Label Studio gives the download (TSV is also `.csv`).
     pub fn extension(self) -> &'static str {
         match self {
@@ -170,11 +180,28 @@ fn python_float(f: f64) -> String {
     }
 }
 
+/// How CSV/TSV cells are written.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvStyle {
+    /// `,` for CSV, a tab for TSV.
+    pub separator: char,
+    /// Neutralize text that a spreadsheet would run as a formula (OWASP's CSV injection
+    /// advice): a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+    /// leading `'`. On by default; `escape_formulas=false` exports the text as stored.
+    pub escape_formulas: bool,
+}
+
+/// Characters that make a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// One CSV cell with Python's `QUOTE_NONNUMERIC`: numbers and booleans bare, strings quoted with
 /// `"` doubled, nested values as compact JSON, null and missing as `""`.
-pub fn csv_cell(value: Option<&Value>, out: &mut String) {
+pub fn csv_cell(value: Option<&Value>, style: CsvStyle, out: &mut String) {
     let quoted = |text: &str, out: &mut String| {
         out.push('"');
+        if style.escape_formulas && text.starts_with(FORMULA_STARTS) {
+            out.push('\'');
+        }
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');
     };
@@ -194,11 +221,11 @@ pub fn csv_cell(value: Option<&Value>, out: &mut String) {
 
 /// A CSV/TSV row for `columns`, CRLF-terminated. Data keys that collide with control names are
 /// looked up under their `_data_` column; `annotator` is written as a string.
-pub fn csv_line(columns: &[String], row: &Map<String, Value>, data: &Map<String, Value>, control_names: &BTreeSet<String>, sep: char) -> String {
+pub fn csv_line(columns: &[String], row: &Map<String, Value>, data: &Map<String, Value>, control_names: &BTreeSet<String>, style: CsvStyle) -> String {
     let mut line = String::with_capacity(columns.len() * 16);
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
-            line.push(sep);
+            line.push(style.separator);
         }
         let value = if let Some(key) = column.strip_prefix("_data_").filter(|k| control_names.contains(*k)) {
             data.get(key).cloned()
@@ -209,20 +236,20 @@ pub fn csv_line(columns: &[String], row: &Map<String, Value>, data: &Map<String,
         } else {
             row.get(column).cloned()
         };
-        csv_cell(value.as_ref(), &mut line);
+        csv_cell(value.as_ref(), style, &mut line);
     }
     line.push_str("\r\n");
     line
 }
 
 /// The header line for `columns`.
-pub fn csv_header(columns: &[String], sep: char) -> String {
+pub fn csv_header(columns: &[String], style: CsvStyle) -> String {
     let mut line = String::new();
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
-            line.push(sep);
+            line.push(style.separator);
         }
-        csv_cell(Some(&Value::String(column.clone())), &mut line);
+        csv_cell(Some(&Value::String(column.clone())), style, &mut line);
     }
     line.push_str("\r\n");
     line
@@ -294,6 +321,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const COMMA: CsvStyle = CsvStyle { separator: ',', escape_formulas: true };
+
+    #[test]
+    fn formulas_are_neutralized_unless_asked_not_to() {
+        let cell = |text: &str, escape_formulas: bool| {
+            let mut out = String::new();
+            csv_cell(Some(&json!(text)), CsvStyle { separator: ',', escape_formulas }, &mut out);
+            out
+        };
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"] {
+            assert_eq!(cell(formula, true), format!("\"'{}\"", formula.replace('"', "\"\"")), "{formula:?}");
+            assert_eq!(cell(formula, false), format!("\"{}\"", formula.replace('"', "\"\"")));
+        }
+        assert_eq!(cell("plain = text", true), "\"plain = text\"");
+        let mut number = String::new();
+        csv_cell(Some(&json!(-5)), COMMA, &mut number);
+        assert_eq!(number, "-5", "numbers are numbers");
+    }
+
     const CONFIG: &str = r#"<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/></Choices><Labels name="ner" toName="text"><Label value="PER"/></Labels></View>"#;
 
     #[test]
@@ -326,15 +372,15 @@ mod tests {
         csv_columns(&mut columns, data, &rows, &names);
         let columns: Vec<String> = columns.into_iter().collect();
         assert_eq!(
-            csv_header(&columns, ','),
+            csv_header(&columns, COMMA),
             "\"annotation_id\",\"annotator\",\"created_at\",\"id\",\"lead_time\",\"meta_col\",\"ner\",\"sentiment\",\"text\",\"updated_at\"\r\n"
         );
         assert_eq!(
-            csv_line(&columns, &rows[0], data, &names, ','),
+            csv_line(&columns, &rows[0], data, &names, COMMA),
             "1,\"1\",\"2026-11-28T21:05:29.812701Z\",1,4.2,5,\"[{\"\"start\"\":0,\"\"end\"\":4,\"\"text\"\":\"\"John\"\",\"\"labels\"\":[\"\"PER\"\"]}]\",\"Positive\",\"John likes cats/dogs\",\"2026-11-28T21:05:29.812754Z\"\r\n"
         );
         let empty = task_rows(&config, 2, data, &[]);
-        assert_eq!(csv_line(&columns, &empty[0], data, &names, ','), "\"\",\"\",\"\",2,\"\",5,\"\",\"\",\"John likes cats/dogs\",\"\"\r\n");
+        assert_eq!(csv_line(&columns, &empty[0], data, &names, COMMA), "\"\",\"\",\"\",2,\"\",5,\"\",\"\",\"John likes cats/dogs\",\"\"\r\n");
     }
 
     #[test]

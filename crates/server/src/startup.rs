@@ -24,6 +24,7 @@ impl Application {
         db.spawn_checkpointer();
         db.spawn_search_indexer();
         std::fs::create_dir_all(config.media_root())?;
+        crate::services::orphan_uploads::spawn(db.clone(), config.media_root());
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         bootstrap::first_admin(&db, &config).await?;
         let state = AppState { db, config: Arc::new(config), jwt: Arc::new(JwtKeys::new(secret.as_bytes())) };

@@ -12,6 +12,8 @@ pub struct Model {
     pub file: String,
     pub size: i64,
     pub created_at: DateTimeUtc,
+    /// The file's name on the client, as uploaded (`file` holds a shortened, sanitized one).
+    pub original_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ mod m20261129_000002_people;
 mod m20261129_000003_task_search;
 mod m20261129_000004_access;
 mod m20261129_000005_invites;
+mod m20261204_000001_upload_names;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_task_search::Migration),
             Box::new(m20261129_000004_access::Migration),
             Box::new(m20261129_000005_invites::Migration),
+            Box::new(m20261204_000001_upload_names::Migration),
         ]
     }
 }

@@ -5,20 +5,24 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 
 use crate::entities::file_upload;
 
+/// A file received for a project: where it is stored and what it was called.
+pub struct NewUpload<'a> {
+    pub project_id: i64,
+    pub user_id: i64,
+    /// Path relative to the media root.
+    pub file: &'a str,
+    pub original_name: &'a str,
+    pub size: i64,
+}
+
 /// Records an uploaded file.
-pub async fn insert<C: ConnectionTrait>(
-    conn: &C,
-    project_id: i64,
-    user_id: i64,
-    file: &str,
-    size: i64,
-    now: DateTime<Utc>,
-) -> Result<file_upload::Model, DbErr> {
+pub async fn insert<C: ConnectionTrait>(conn: &C, upload: NewUpload<'_>, now: DateTime<Utc>) -> Result<file_upload::Model, DbErr> {
     file_upload::ActiveModel {
-        project_id: Set(project_id),
-        user_id: Set(Some(user_id)),
-        file: Set(file.to_string()),
-        size: Set(size),
+        project_id: Set(upload.project_id),
+        user_id: Set(Some(upload.user_id)),
+        file: Set(upload.file.to_string()),
+        original_name: Set(Some(upload.original_name.to_string())),
+        size: Set(upload.size),
         created_at: Set(now),
         ..Default::default()
     }
@@ -43,6 +47,18 @@ pub async fn of_project<C: ConnectionTrait>(conn: &C, project_id: i64, ids: Opti
         query = query.filter(file_upload::Column::Id.is_in(ids.iter().copied()));
     }
     query.order_by_asc(file_upload::Column::Id).all(conn).await
+}
+
+/// The stored paths of a project's uploads.
+pub async fn stored_files<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Vec<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    file_upload::Entity::find()
+        .select_only()
+        .column(file_upload::Column::File)
+        .filter(file_upload::Column::ProjectId.eq(project_id))
+        .into_tuple()
+        .all(conn)
+        .await
 }
 
 /// Uploads by id (any project; callers scope them).

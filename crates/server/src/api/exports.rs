@@ -19,7 +19,8 @@ use crate::services::scope;
 use crate::state::AppState;
 
 /// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,
-/// repeated `ids[]` (or `ids`), and `annotations__completed_by__only_id` (bare `completed_by` ids).
+/// repeated `ids[]` (or `ids`), `annotations__completed_by__only_id` (bare `completed_by` ids) and
+/// `escape_formulas` (CSV/TSV, default true).
 fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
@@ -27,7 +28,12 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     let format = Format::parse(type_name)
         .ok_or_else(|| ApiError::BadRequest(format!("{type_name} is not supported export format")))?;
     // Label Studio reads `ids[]`; the official SDK sends repeated `ids`, so both are honoured.
-    let ids: Vec<i64> = pairs.iter().filter(|(k, _)| k == "ids[]" || k == "ids").filter_map(|(_, v)| v.parse().ok()).collect();
+    // An id that is not a number is refused: ignoring it would export the whole project.
+    let ids = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids[]" || k == "ids")
+        .map(|(key, v)| v.trim().parse::<i64>().map_err(|_| ApiError::field(key, format!("\"{v}\" is not a valid task id."))))
+        .collect::<ApiResult<Vec<i64>>>()?;
     let only_id = get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
     query_bool("download_resources", get("download_resources"), true)?;
     Ok(ExportRequest {
@@ -35,6 +41,7 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
         all_tasks: query_bool("download_all_tasks", get("download_all_tasks"), false)?,
         ids: (!ids.is_empty()).then_some(ids),
         completed_by_only_id: query_bool("annotations__completed_by__only_id", only_id, false)?,
+        escape_formulas: query_bool("escape_formulas", get("escape_formulas"), true)?,
     })
 }
 
@@ -44,12 +51,12 @@ async fn export_project(State(state): State<AppState>, caller: Caller, ApiPath(i
     let now = time::now();
     let digest = hex::encode(Md5::digest(format!("{}:{}:{}", project.id, now.timestamp_micros(), query.unwrap_or_default())));
     let name = format!("project-{}-at-{}-{}.{}", project.id, now.format("%Y-%m-%d-%H-%M"), &digest[..8], request.format.extension());
-    let content_type = format!("application/.{}", request.format.extension());
+    let content_type = request.format.content_type();
     let body = Body::from_stream(stream(state.db.clone(), project, request));
     let mut response = body.into_response();
     let headers = response.headers_mut();
     let value = |text: &str| HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.into()));
-    headers.insert(header::CONTENT_TYPE, value(&content_type)?);
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\""))?);
     headers.insert("filename", value(&name)?);
     Ok(response)

@@ -15,6 +15,7 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{file_upload, project};
+use tessera_db::queries::file_uploads::NewUpload;
 use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, time};
 use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
@@ -82,6 +83,8 @@ struct ImportResponse {
 /// A file stored under the media root, not yet recorded in the database.
 struct StoredFile {
     relative: String,
+    /// The name it was uploaded under.
+    original: String,
     size: i64,
 }
 
@@ -107,10 +110,23 @@ impl SavedFiles {
     }
 }
 
+/// Longest stored name kept from an uploaded file's name (file systems stop at 255 bytes).
+const MAX_STORED_NAME: usize = 100;
+
+/// An uploaded file's name made safe to store: its last path segment, ASCII letters, digits and
+/// `._-` only, and at most [`MAX_STORED_NAME`] bytes with its extension kept. The name as
+/// uploaded is recorded beside it.
 fn safe_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
-    if cleaned.is_empty() { "file".to_string() } else { cleaned }
+    if cleaned.is_empty() {
+        return "file".to_string();
+    }
+    if cleaned.len() <= MAX_STORED_NAME {
+        return cleaned;
+    }
+    let extension = cleaned.rfind('.').map(|dot| &cleaned[dot..]).filter(|ext| ext.len() <= 16).unwrap_or("");
+    format!("{}{extension}", &cleaned[..MAX_STORED_NAME - extension.len()])
 }
 
 fn json_items(body: Value) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
@@ -178,7 +194,7 @@ async fn collect_files(
         tokio::fs::write(&path, &bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
         saved.0.push(path);
         let file_index = collected.files.len();
-        collected.files.push(StoredFile { relative: relative.clone(), size: bytes.len() as i64 });
+        collected.files.push(StoredFile { relative: relative.clone(), original: original.clone(), size: bytes.len() as i64 });
         if let Value::Object(found) = &mut collected.found_formats {
             let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
             found.insert(ext.clone(), json!(count));
@@ -286,7 +302,8 @@ async fn run_import(
     let txn = state.db.write().await?;
     let mut file_upload_ids = Vec::with_capacity(collected.files.len());
     for file in &collected.files {
-        let upload = queries::file_uploads::insert(&*txn, project.id, caller.user.id, &file.relative, file.size, time::now()).await?;
+        let upload = NewUpload { project_id: project.id, user_id: caller.user.id, file: &file.relative, original_name: &file.original, size: file.size };
+        let upload = queries::file_uploads::insert(&*txn, upload, time::now()).await?;
         file_upload_ids.push(upload.id);
     }
     let items: Vec<RawItem> = collected
@@ -373,17 +390,18 @@ async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPa
     Ok((StatusCode::CREATED, Json(Created { created })))
 }
 
-/// `FileUploadSerializer`: `{id, file, size}`.
+/// `FileUploadSerializer`: `{id, file, size}`, plus the name the file had when uploaded.
 #[derive(Serialize)]
 struct UploadOut {
     id: i64,
     file: String,
     size: Option<i64>,
+    original_name: Option<String>,
 }
 
 impl From<file_upload::Model> for UploadOut {
     fn from(upload: file_upload::Model) -> UploadOut {
-        UploadOut { id: upload.id, file: upload.file, size: Some(upload.size) }
+        UploadOut { id: upload.id, file: upload.file, size: Some(upload.size), original_name: upload.original_name }
     }
 }
 

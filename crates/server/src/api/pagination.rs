@@ -21,11 +21,13 @@ pub struct Window {
     pub limit: u64,
 }
 
-/// Resolves the page window; a page that is not a positive number is DRF's 404 `Invalid page.`.
+/// Resolves the page window; a page that is not a positive number, or lies beyond any table
+/// (its first row past `i64::MAX`, the databases' limit), is DRF's 404 `Invalid page.`.
 pub fn page_window(params: &PageParams, default_size: u64, max_size: u64) -> ApiResult<Window> {
+    let invalid = || ApiError::NotFound("Invalid page.".into());
     let page = match params.page.as_deref() {
         None | Some("") => 1,
-        Some(text) => text.parse::<u64>().ok().filter(|p| *p >= 1).ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?,
+        Some(text) => text.parse::<u64>().ok().filter(|p| *p >= 1).ok_or_else(invalid)?,
     };
     let size = params
         .page_size
@@ -33,7 +35,27 @@ pub fn page_window(params: &PageParams, default_size: u64, max_size: u64) -> Api
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map_or(default_size, |s| s.min(max_size));
-    Ok(Window { page, size, offset: (page - 1) * size, limit: size })
+    let offset = (page - 1).checked_mul(size).filter(|offset| i64::try_from(*offset).is_ok()).ok_or_else(invalid)?;
+    Ok(Window { page, size, offset, limit: size })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(page: &str, size: &str) -> ApiResult<Window> {
+        page_window(&PageParams { page: Some(page.into()), page_size: Some(size.into()) }, 30, 100)
+    }
+
+    #[test]
+    fn pages_beyond_any_table_are_invalid_not_a_panic() {
+        for page in ["18446744073709551615", "9223372036854775807", "0", "-1", "x"] {
+            assert!(matches!(window(page, "100"), Err(ApiError::NotFound(_))), "{page}");
+        }
+        let last = window("92233720368547759", "100").unwrap();
+        assert_eq!(last.offset, 9_223_372_036_854_775_800);
+        assert_eq!(window("3", "10").unwrap().offset, 20);
+    }
 }
 
 /// A DRF page.

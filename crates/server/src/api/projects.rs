@@ -11,6 +11,7 @@ use tessera_db::entities::project;
 use tessera_db::{queries, time};
 use tessera_labelconfig::LabelConfig;
 
+use crate::auth::access::Action;
 use crate::api::pagination::{page_window, Page, PageParams, Window};
 use crate::api::slashed;
 use crate::auth::Caller;
@@ -43,12 +44,18 @@ pub(crate) async fn respond_all(
     let conn = state.db.conn();
     let creators = Users::load(conn, list.iter().map(|p| p.created_by_id)).await?;
     let queues = if queues { queries::projects::queue_counts(conn, &list, caller.user.id).await? } else { Default::default() };
+    // The password for task media is a setting: only those who may change settings read it.
+    let sees_secrets = Action::ManageProjects.allows(caller.role);
     Ok(list
         .into_iter()
         .map(|project| {
             let queue = queues.get(&project.id).copied().unwrap_or_default();
             let created_by = project.created_by_id.and_then(|id| creators.get(id));
-            projects::render(project, created_by, queue, counters)
+            let mut rendered = projects::render(project, created_by, queue, counters);
+            if !sees_secrets {
+                rendered.task_data_password = None;
+            }
+            rendered
         })
         .collect())
 }

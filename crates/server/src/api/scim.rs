@@ -125,7 +125,9 @@ struct ListParams {
 
 impl ListParams {
     fn window(&self) -> (u64, u64) {
-        (self.start_index.unwrap_or(1).max(1), self.count.unwrap_or(100).min(MAX_COUNT))
+        // Past the databases' largest offset there is nothing to list either.
+        let start = self.start_index.unwrap_or(1).clamp(1, i64::MAX as u64);
+        (start, self.count.unwrap_or(100).min(MAX_COUNT))
     }
 
     /// The value of an `<attribute> eq "<value>"` filter on one of `attributes`; other filters

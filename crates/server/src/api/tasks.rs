@@ -219,8 +219,9 @@ async fn list_project_tasks(
     let (offset, limit) = if size_text == Some("-1") {
         (0, None)
     } else {
-        let size = positive(size_text, 50).unwrap_or(50);
-        ((page - 1) * size, Some(size))
+        let size = positive(size_text, 50).unwrap_or(50).min(i64::MAX as u64);
+        let offset = (page - 1).checked_mul(size).filter(|offset| i64::try_from(*offset).is_ok());
+        (offset.ok_or_else(|| ApiError::NotFound("Not found.".into()))?, Some(size))
     };
     let tasks = queries::tasks::page_by_updated(state.db.conn(), project.id, offset, limit).await?;
     if tasks.is_empty() && page > 1 {

@@ -9,6 +9,7 @@ use tessera_db::queries::annotations::NewAnnotation;
 use tessera_db::{queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
+use crate::auth::access::Action;
 use crate::services::projects::config_of;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -99,6 +100,15 @@ async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &ann
     Ok(())
 }
 
+/// Refuses a change of an annotation's ground-truth mark (`wanted` from `current`) by someone
+/// who does not manage projects: annotators do not grade their own work.
+fn check_ground_truth(caller: &Caller, wanted: bool, current: bool) -> ApiResult<()> {
+    if wanted != current && !Action::ManageProjects.allows(caller.role) {
+        return Err(ApiError::Forbidden("Only managers, administrators and owners mark ground truth.".into()));
+    }
+    Ok(())
+}
+
 /// `POST /api/tasks/{id}/annotations/`.
 pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value, cancelled_param: bool) -> ApiResult<annotation::Model> {
     let (task, project) = scope::task(&**txn, caller, task_id).await?;
@@ -108,6 +118,7 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     let result = read_result(&mut fields, config.as_ref()).flatten();
     let was_cancelled = fields.boolean("was_cancelled").unwrap_or(cancelled_param);
     let ground_truth = fields.boolean("ground_truth").unwrap_or(false);
+    check_ground_truth(caller, ground_truth, false)?;
     let lead_time = fields.nullable_float("lead_time").flatten();
     let completed_by = check_member(txn, caller, &mut fields, "completed_by").await?.unwrap_or(caller.user.id);
     let unique_id = fields.nullable_string("unique_id").flatten();
@@ -196,6 +207,9 @@ pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> A
     let result = read_result(&mut fields, config.as_ref());
     let was_cancelled = fields.boolean("was_cancelled");
     let ground_truth = fields.boolean("ground_truth");
+    if let Some(wanted) = ground_truth {
+        check_ground_truth(caller, wanted, current.ground_truth)?;
+    }
     let lead_time = fields.nullable_float("lead_time");
     let completed_by = check_member(txn, caller, &mut fields, "completed_by").await?;
     let last_action = fields.nullable_string("last_action");

@@ -35,6 +35,8 @@ pub struct ExportRequest {
     pub ids: Option<Vec<i64>>,
     /// `completed_by` as a bare id instead of the `{id, email, first_name, last_name}` object.
     pub completed_by_only_id: bool,
+    /// CSV/TSV: neutralize cells a spreadsheet would run as formulas.
+    pub escape_formulas: bool,
 }
 
 /// A JSON object written field by field. The export copies stored JSON text (task data,
@@ -233,7 +235,7 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
         let config = LabelConfig::parse(&project.label_config).unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
         let first_key = first_data_key(&project);
         let control_names: BTreeSet<String> = config.controls.keys().cloned().collect();
-        let sep = if request.format == Format::Tsv { '\t' } else { ',' };
+        let style = convert::CsvStyle { separator: if request.format == Format::Tsv { '\t' } else { ',' }, escape_formulas: request.escape_formulas };
 
         let mut columns: Vec<String> = Vec::new();
         if matches!(request.format, Format::Csv | Format::Tsv) {
@@ -250,7 +252,7 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
                 set.extend(["annotation_id", "annotator", "created_at", "lead_time", "updated_at"].map(String::from));
             }
             columns = set.into_iter().collect();
-            yield Bytes::from(convert::csv_header(&columns, sep));
+            yield Bytes::from(convert::csv_header(&columns, style));
         }
 
         match request.format {
@@ -309,7 +311,7 @@ pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl S
                         let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
                         let (data, rows) = flat_rows(&config, &t, &annotations, first_key.as_deref());
                         for row in rows {
-                            out.extend_from_slice(convert::csv_line(&columns, &row, &data, &control_names, sep).as_bytes());
+                            out.extend_from_slice(convert::csv_line(&columns, &row, &data, &control_names, style).as_bytes());
                         }
                     }
                 }

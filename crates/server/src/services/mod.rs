@@ -12,6 +12,7 @@ pub mod export;
 pub mod import;
 pub mod mail;
 pub mod next_task;
+pub mod orphan_uploads;
 pub mod overlap;
 pub mod projects;
 pub mod summary;

@@ -26,7 +26,7 @@ async fn json_export_in_the_seed_format() {
     let app = TestApp::spawn().await;
     let (project, ids) = fixture(&app).await;
     let reply = app.get(&format!("/api/projects/{project}/export?exportType=JSON")).await.expect(200);
-    assert_eq!(reply.headers["content-type"], "application/.json");
+    assert_eq!(reply.headers["content-type"], "application/json");
     let disposition = reply.headers["content-disposition"].to_str().unwrap().to_string();
     assert!(disposition.starts_with(&format!("attachment; filename=\"project-{project}-at-")) && disposition.ends_with(".json\""));
     assert_eq!(format!("attachment; filename=\"{}\"", reply.headers["filename"].to_str().unwrap()), disposition);
@@ -78,7 +78,7 @@ async fn flat_formats_match_label_studio() {
     assert!(rows[1]["annotation_id"].is_null());
 
     let csv = app.get(&format!("/api/projects/{project}/export?exportType=CSV&download_all_tasks=true")).await.expect(200);
-    assert_eq!(csv.headers["content-type"], "application/.csv");
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     let lines: Vec<&str> = csv.text.split("\r\n").collect();
     assert_eq!(lines[0], "\"annotation_id\",\"annotator\",\"created_at\",\"id\",\"lead_time\",\"meta_col\",\"ner\",\"sentiment\",\"text\",\"updated_at\"");
     assert!(lines[1].contains(",\"1\",") && lines[1].contains(",4.2,5,\"[{\"\"start\"\":0,\"\"end\"\":4,\"\"text\"\":\"\"John\"\",\"\"labels\"\":[\"\"PER\"\"]}]\",\"Positive\",\"John likes cats\","));

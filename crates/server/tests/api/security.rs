@@ -176,3 +176,137 @@ async fn a_read_past_the_statement_timeout_is_cancelled_with_a_503() {
     }
     app.post(&format!("/api/projects/{project}/import"), json!([{"text": "more"}])).await.expect(201);
 }
+
+#[tokio::test]
+async fn every_pager_answers_huge_pages_with_invalid_page() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let org = whoami(&app, crate::helpers::TOKEN).await["active_organization"].as_i64().unwrap();
+    for page in ["18446744073709551615", "9223372036854775807"] {
+        for path in [
+            format!("/api/projects/?page={page}"),
+            format!("/api/projects/{project}/members/paginated/?page={page}"),
+            format!("/api/organizations/{org}/memberships?page={page}"),
+        ] {
+            let reply = app.get(&path).await.expect(404);
+            assert_eq!(reply.body["detail"], "Invalid page.", "{path}");
+        }
+        app.get(&format!("/api/projects/{project}/tasks/?page={page}&page_size=1000")).await.expect(404);
+    }
+    app.get(&format!("/api/projects/{project}/tasks/?page_size=18446744073709551615")).await.expect(200);
+    let scim_token = app.post("/api/scim/token/", json!({})).await.expect(201).body["token"].as_str().unwrap().to_string();
+    for path in ["/Users", "/Groups"] {
+        let reply = app.client.get(format!("{}/scim/v2{path}?startIndex=18446744073709551615", app.base)).bearer_auth(&scim_token).send().await.unwrap();
+        assert_eq!(reply.status(), 200, "{path}");
+        let body: serde_json::Value = reply.json().await.unwrap();
+        assert_eq!(body["Resources"], json!([]), "{path}");
+    }
+    app.get("/health").await.expect(200);
+}
+
+#[tokio::test]
+async fn annotators_neither_grade_themselves_nor_read_settings_secrets() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    app.patch(&format!("/api/projects/{project}/"), json!({"task_data_login": "media", "task_data_password": "s3cret"})).await.expect(200);
+    let task = app.import(project, json!([{"text": "a"}])).await["task_ids"][0].as_i64().unwrap();
+    let annotator = app.annotator_of("grader@example.com", project).await;
+    let mine = json!({"result": crate::helpers::choice("Positive"), "ground_truth": true});
+    app.call_as(&annotator, Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(mine)).await.expect(403);
+    let plain = json!({"result": crate::helpers::choice("Positive")});
+    let id = app.call_as(&annotator, Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(plain)).await.expect(201).body["id"].as_i64().unwrap();
+    app.call_as(&annotator, Method::PATCH, &format!("/api/annotations/{id}/"), Some(json!({"ground_truth": true}))).await.expect(403);
+    app.call_as(&annotator, Method::PATCH, &format!("/api/annotations/{id}/"), Some(json!({"ground_truth": false, "lead_time": 2.0}))).await.expect(200);
+    assert_eq!(app.get(&format!("/api/annotations/{id}/")).await.expect(200).body["ground_truth"], false);
+    // Managers and above mark ground truth.
+    app.patch(&format!("/api/annotations/{id}/"), json!({"ground_truth": true})).await.expect(200);
+    let seen = app.call_as(&annotator, Method::GET, &format!("/api/projects/{project}/"), None).await.expect(200).body;
+    assert_eq!((seen["task_data_login"].as_str(), seen["task_data_password"].is_null()), (Some("media"), true));
+    let listed = app.call_as(&annotator, Method::GET, "/api/projects/", None).await.expect(200).body;
+    assert!(listed["results"][0]["task_data_password"].is_null());
+    assert_eq!(app.project(project).await["task_data_password"], "s3cret");
+}
+
+#[tokio::test]
+async fn csv_and_tsv_exports_neutralize_formulas_by_default() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let formulas = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://evil\")"];
+    app.import(project, json!(formulas.iter().map(|f| json!({"text": f})).collect::<Vec<_>>())).await;
+    for (format, content_type) in [("CSV", "text/csv; charset=utf-8"), ("TSV", "text/tab-separated-values; charset=utf-8")] {
+        let export = app.get(&format!("/api/projects/{project}/export?exportType={format}&download_all_tasks=true")).await.expect(200);
+        assert_eq!(export.headers["content-type"], content_type);
+        assert!(export.headers["filename"].to_str().unwrap().ends_with(".csv"), "Label Studio's file name is kept");
+        for formula in formulas {
+            let quoted = formula.replace('"', "\"\"");
+            assert!(export.text.contains(&format!("\"'{quoted}\"")), "{format}: {formula:?} neutralized");
+            assert!(!export.text.contains(&format!("\"{quoted}\"")), "{format}: {formula:?} not raw");
+        }
+        let raw = app.get(&format!("/api/projects/{project}/export?exportType={format}&download_all_tasks=true&escape_formulas=false")).await.expect(200);
+        assert!(raw.text.contains("\"=1+1\""), "{format}: the option turns it off");
+    }
+    app.get(&format!("/api/projects/{project}/export?exportType=CSV&escape_formulas=maybe")).await.expect(400);
+}
+
+#[tokio::test]
+async fn export_ids_must_be_task_ids() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let ids = app.import(project, json!([{"text": "a"}, {"text": "b"}])).await["task_ids"].clone();
+    let refused = app.get(&format!("/api/projects/{project}/export?exportType=JSON&ids[]=abc&download_all_tasks=true")).await.expect(400);
+    assert!(refused.body["validation_errors"]["ids[]"][0].as_str().unwrap().contains("abc"), "{}", refused.text);
+    let one = app.get(&format!("/api/projects/{project}/export?exportType=JSON&ids[]={}&download_all_tasks=true", ids[0])).await.expect(200);
+    assert_eq!(one.body.as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn long_upload_names_are_shortened_and_kept() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let name = format!("{}.csv", "very-long-name-".repeat(20));
+    assert!(name.len() > 246);
+    let part = reqwest::multipart::Part::bytes(b"text\nhello\n".to_vec()).file_name(name.clone());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let reply = app.client.post(format!("{}/api/projects/{project}/import", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN)).multipart(form).send().await.unwrap();
+    assert_eq!(reply.status(), 201);
+    let uploads = app.get(&format!("/api/projects/{project}/file-uploads?all=true")).await.expect(200).body;
+    assert_eq!(uploads[0]["original_name"], name.as_str());
+    let stored = uploads[0]["file"].as_str().unwrap();
+    assert!(stored.len() < 150 && stored.ends_with(".csv"), "{stored}");
+    let file = app.client.get(format!("{}/data/{stored}", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN)).send().await.unwrap();
+    assert_eq!(file.status(), 200);
+}
+
+#[tokio::test]
+async fn files_no_import_recorded_are_swept_at_start() {
+    let first = TestApp::spawn().await;
+    let project = first.create_project(TEXT_CONFIG).await;
+    let part = reqwest::multipart::Part::bytes(b"text\nkept\n".to_vec()).file_name("kept.csv");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let reply = first.client.post(format!("{}/api/projects/{project}/import", first.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN)).multipart(form).send().await.unwrap();
+    assert_eq!(reply.status(), 201);
+    let folder = first.data_dir.path().join(format!("media/upload/{project}"));
+    // What a process killed between storing a file and committing its import leaves behind.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    let orphan = folder.join("deadbeef-killed.csv");
+    std::fs::write(&orphan, "text\nlost\n").unwrap();
+    std::fs::File::options().write(true).open(&orphan).unwrap().set_modified(hour_ago).unwrap();
+    let fresh = folder.join("cafebabe-in-flight.csv");
+    std::fs::write(&fresh, "text\nstill importing\n").unwrap();
+    let (database_url, data_dir) = (first.database_url.clone(), first.data_dir.path().to_path_buf());
+    let _second = TestApp::spawn_with(move |config| {
+        config.database_url = database_url;
+        config.data_dir = data_dir;
+    })
+    .await;
+    for _ in 0..100 {
+        if !orphan.exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!orphan.exists(), "the old orphan is removed");
+    assert!(fresh.exists(), "a file an import may still record stays");
+    let kept = std::fs::read_dir(&folder).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with("-kept.csv")).count();
+    assert_eq!(kept, 1, "recorded uploads stay");
+}

@@ -1,0 +1,53 @@
+//! Uploaded files that no database row names: an import stores its files before its
+//! transaction commits, so a process killed in between leaves them behind. A sweep at start and
+//! every hour removes such files once they are old enough that no import still running (on this
+//! or another instance sharing the folder) can be about to record them.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use tessera_db::{queries, Db};
+
+/// Files younger than this are left alone: an import may still commit them.
+pub const MIN_AGE: Duration = Duration::from_secs(3600);
+/// Time between sweeps.
+const EVERY: Duration = Duration::from_secs(3600);
+
+/// Sweeps now and then every hour, in the background.
+pub fn spawn(db: Db, media_root: PathBuf) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            match sweep(&db, &media_root, MIN_AGE).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed uploaded files no import recorded"),
+                Err(err) => tracing::warn!(error = %err, "sweeping orphaned uploads failed"),
+            }
+        }
+    });
+}
+
+/// Removes the files under `<media>/upload/<project>/` that no upload row names and that were
+/// last modified at least `min_age` ago; returns how many.
+pub async fn sweep(db: &Db, media_root: &Path, min_age: Duration) -> anyhow::Result<usize> {
+    let root = media_root.join("upload");
+    let Ok(mut projects) = tokio::fs::read_dir(&root).await else { return Ok(0) };
+    let cutoff = SystemTime::now() - min_age;
+    let mut removed = 0;
+    while let Some(dir) = projects.next_entry().await? {
+        let Some(project_id) = dir.file_name().to_str().and_then(|name| name.parse::<i64>().ok()) else { continue };
+        let known: HashSet<String> = queries::file_uploads::stored_files(db.conn(), project_id).await?.into_iter().collect();
+        let mut files = tokio::fs::read_dir(dir.path()).await?;
+        while let Some(file) = files.next_entry().await? {
+            let relative = format!("upload/{project_id}/{}", file.file_name().to_string_lossy());
+            let metadata = file.metadata().await?;
+            let old = metadata.modified().is_ok_and(|modified| modified <= cutoff);
+            if metadata.is_file() && old && !known.contains(&relative) && tokio::fs::remove_file(file.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
