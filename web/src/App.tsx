@@ -30,7 +30,10 @@ export function App() {
           <NavLink to="/account">Account</NavLink>
         </nav>
         <span className="who">{me.data?.email}</span>
-        <a href="/logout/" className="button subtle">Log out</a>
+        {/* A POST from our own page: a link elsewhere cannot sign anyone out. */}
+        <form method="post" action="/logout/" className="logout">
+          <button type="submit" className="button subtle">Log out</button>
+        </form>
       </header>
       <main>
         {me.isPending ? (

@@ -15,6 +15,7 @@ use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::slashed;
 use crate::auth::client_address::client_address;
+use crate::auth::session::CookieOptions;
 use crate::auth::{secrets, session};
 use crate::error::{ApiError, ApiResult};
 use crate::services::accounts::{self, NewAccount};
@@ -161,18 +162,33 @@ async fn show_login(ApiQuery(params): ApiQuery<NextParam>) -> Html<String> {
     login_page(&params, "", None)
 }
 
-/// Failed sign-ins an account may have within [`THROTTLE_WINDOW_MINUTES`] before it is locked.
-const ACCOUNT_FAILURES: i32 = 5;
+/// Failed sign-ins one address may have for one account within [`THROTTLE_WINDOW_MINUTES`]
+/// before that address is locked out of that account.
+const PAIR_FAILURES: i32 = 5;
 /// Failed sign-ins one address may have within the window (across accounts) before it is locked.
 const ADDRESS_FAILURES: i32 = 20;
+/// Failed sign-ins an account may have within the window from every address together before
+/// it is locked for everyone: only a distributed attack gets there, so a stranger cannot lock a
+/// known user out from one address.
+const ACCOUNT_FAILURES: i32 = 100;
 /// The window failures are counted in, and how long a lock lasts.
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
+/// The throttling counters a sign-in of `email` from `client` touches, with their limits.
+fn throttle_keys(client: IpAddr, email: &str) -> [(String, i32); 3] {
+    let (email, address) = (email.trim().to_lowercase(), client.to_string());
+    [
+        (format!("pair:{address}|{email}"), PAIR_FAILURES),
+        (format!("address:{address}"), ADDRESS_FAILURES),
+        (format!("account:{email}"), ACCOUNT_FAILURES),
+    ]
+}
+
 /// Whether someone at `client` may try a password for `email` now: `Err` with the lockout message
-/// when the account or the address is locked.
+/// when the address is locked out of the account, the address is locked, or the account is.
 async fn sign_in_allowed(state: &AppState, client: IpAddr, email: &str) -> ApiResult<Result<(), String>> {
     let now = time::now();
-    let keys = [throttle_key("account", email), throttle_key("address", &client.to_string())];
+    let keys = throttle_keys(client, email).map(|(key, _)| key);
     Ok(match queries::auth::locked_until(state.db.conn(), &keys, now).await? {
         Some(until) => {
             let minutes = ((until - now).num_seconds() + 59) / 60;
@@ -182,21 +198,18 @@ async fn sign_in_allowed(state: &AppState, client: IpAddr, email: &str) -> ApiRe
     })
 }
 
-fn throttle_key(kind: &str, value: &str) -> String {
-    format!("{kind}:{}", value.trim().to_lowercase())
-}
-
-/// Counts a wrong password for `email` from `client` (or forgets the account's failures after a
-/// right one), in the caller's transaction.
+/// Counts a wrong password for `email` from `client` (or forgets that address's failures for
+/// the account after a right one), in the caller's transaction.
 async fn count_sign_in(txn: &WriteTxn, client: IpAddr, email: &str, succeeded: bool) -> ApiResult<()> {
-    let account = throttle_key("account", email);
+    let keys = throttle_keys(client, email);
     if succeeded {
-        queries::auth::clear_login_failures(&**txn, &account).await?;
+        queries::auth::clear_login_failures(&**txn, &keys[0].0).await?;
         return Ok(());
     }
     let (now, window) = (time::now(), chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES));
-    queries::auth::record_login_failure(&**txn, &account, ACCOUNT_FAILURES, window, window, now).await?;
-    queries::auth::record_login_failure(&**txn, &throttle_key("address", &client.to_string()), ADDRESS_FAILURES, window, window, now).await?;
+    for (key, limit) in &keys {
+        queries::auth::record_login_failure(&**txn, key, *limit, window, window, now).await?;
+    }
     Ok(())
 }
 
@@ -245,7 +258,7 @@ async fn login(
         }
         Attempt::Proven(user, txn) => (user, txn),
     };
-    let cookie = session::start(&txn, user.id, form.persist_session.is_some()).await?;
+    let cookie = session::start(&txn, user.id, CookieOptions::for_request(&state, peer.ip(), &headers, form.persist_session.is_some())).await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }
@@ -317,7 +330,7 @@ async fn signup(
         if let Some(secret) = next.invite.as_deref() {
             accounts::accept_invite(&txn, organization_id, user_id, &email, secret).await?;
         }
-        let cookie = session::start(&txn, user_id, true).await?;
+        let cookie = session::start(&txn, user_id, CookieOptions::for_request(&state, peer.ip(), &headers, true)).await?;
         txn.commit().await?;
         return Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)));
     }
@@ -337,12 +350,15 @@ async fn signup(
     if let (Some(organization_id), Some(secret)) = (organization_id, next.invite.as_deref()) {
         accounts::accept_invite(&txn, organization_id, user.id, &email, secret).await?;
     }
-    let cookie = session::start(&txn, user.id, true).await?;
+    let cookie = session::start(&txn, user.id, CookieOptions::for_request(&state, peer.ip(), &headers, true)).await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }
 
+/// `POST /logout/` (the web app's button) and Label Studio's `GET /logout`: a link or form on
+/// another site cannot sign anyone out.
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    same_origin(&headers)?;
     let cookie = session::end(&headers, &state).await?;
     Ok(redirect("/", Some(cookie)))
 }

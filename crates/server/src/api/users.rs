@@ -148,7 +148,8 @@ fn profile_fields(fields: &mut Fields) -> queries::users::ProfileChanges {
 /// PATCH/PUT a user's profile. Label Studio applies the writable fields and then refuses a
 /// changed `email` with 405 (`users/api.py`), so we do the same in that order. The account's
 /// owner may also switch `active_organization` to another organization they belong to, and
-/// change `password` with `current_password` (which signs them out everywhere).
+/// change `password` with `current_password` (which signs them out everywhere and replaces
+/// their legacy token).
 async fn update_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -196,6 +197,8 @@ async fn update_user(
     }
     if let Some(password) = &new_password {
         queries::users::set_password(&*txn, user.id, hash_password(password).map_err(ApiError::Internal)?).await?;
+        // A new password ends every way in that the old one may have handed out.
+        queries::users::set_token(&*txn, user.id, &random_hex(20)).await?;
         accounts::sign_out_everywhere(&txn, user.id).await?;
     }
     txn.commit().await?;

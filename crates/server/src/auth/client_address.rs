@@ -77,6 +77,17 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[AddressRange
     hops.iter().rev().copied().find(|address| !is_trusted(*address)).or(hops.first().copied()).unwrap_or(peer)
 }
 
+/// Whether the client reached us over HTTPS: through a trusted proxy that says so with
+/// `X-Forwarded-Proto: https` (its first value). Tessera itself serves plain HTTP.
+pub fn forwarded_https(peer: IpAddr, headers: &HeaderMap, trusted: &[AddressRange]) -> bool {
+    trusted.iter().any(|range| range.contains(peer))
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

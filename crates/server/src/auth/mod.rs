@@ -111,17 +111,20 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
     Err(ApiError::Unauthorized(NO_CREDENTIALS.to_string()))
 }
 
-/// Whether a browser sent this request from another site (`Sec-Fetch-Site: cross-site`, or an
-/// `Origin` whose host is not ours). Session-authenticated writes from another site are refused;
-/// scripts using a `requests.Session` send neither header and keep working, as they do with
-/// Label Studio (which does not enforce CSRF on API views).
+/// Whether a browser sent this request from anywhere but our own pages: `Sec-Fetch-Site` other
+/// than `same-origin` or `none` (a sibling subdomain is another site too), an opaque
+/// `Origin: null` (sandboxed frames, `file:` pages, redirects), or an `Origin` whose host is not
+/// ours. Session-authenticated writes from another site are refused; scripts using a
+/// `requests.Session` send none of these headers and keep working, as they do with Label
+/// Studio (which does not enforce CSRF on API views).
 pub fn cross_site(headers: &HeaderMap) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if header("sec-fetch-site") == Some("cross-site") {
+    if header("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none") {
         return true;
     }
     match (header("origin"), header("host")) {
-        (Some(origin), Some(host)) => origin != "null" && origin.split("://").nth(1).unwrap_or(origin) != host,
+        (Some("null"), _) => true,
+        (Some(origin), Some(host)) => origin.split("://").nth(1).unwrap_or(origin) != host,
         _ => false,
     }
 }

@@ -1,5 +1,7 @@
 //! Browser sessions: an opaque `sessionid` cookie; the database keeps only its SHA-256.
 
+use std::net::IpAddr;
+
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use chrono::Duration;
@@ -32,15 +34,35 @@ pub async fn user_id(parts: &Parts, state: &AppState) -> Result<Option<i64>, Api
     Ok(queries::auth::session_user(state.db.conn(), &sha256_hex(key), time::now()).await?)
 }
 
-/// Starts a session and returns the `Set-Cookie` header for it. Without `persist` the cookie
-/// ends with the browser, as Label Studio's login form does when "keep me logged in" is off.
-pub async fn start(txn: &WriteTxn, user_id: i64, persist: bool) -> Result<HeaderValue, ApiError> {
+/// How the session cookie is set for one sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct CookieOptions {
+    /// Keep it past the browser's session ("keep me logged in"); else it ends with the browser.
+    pub persist: bool,
+    /// Mark it `Secure`: the client came over HTTPS (through a trusted proxy), or the server's
+    /// public address is an `https://` one.
+    pub secure: bool,
+}
+
+impl CookieOptions {
+    /// The options for a sign-in from `peer` with these headers.
+    pub fn for_request(state: &AppState, peer: IpAddr, headers: &HeaderMap, persist: bool) -> CookieOptions {
+        let config = &state.config;
+        let public_https = config.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
+        let secure = public_https || crate::auth::client_address::forwarded_https(peer, headers, &config.trusted_proxies);
+        CookieOptions { persist, secure }
+    }
+}
+
+/// Starts a session and returns the `Set-Cookie` header for it.
+pub async fn start(txn: &WriteTxn, user_id: i64, options: CookieOptions) -> Result<HeaderValue, ApiError> {
     let key = random_hex(32);
     let now = time::now();
     let expires = now + Duration::days(TTL_DAYS);
     queries::auth::insert_session(&**txn, sha256_hex(&key), user_id, now, expires).await?;
-    let max_age = if persist { format!("; Max-Age={}", TTL_DAYS * 86400) } else { String::new() };
-    let value = format!("{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax{max_age}");
+    let max_age = if options.persist { format!("; Max-Age={}", TTL_DAYS * 86400) } else { String::new() };
+    let secure = if options.secure { "; Secure" } else { "" };
+    let value = format!("{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax{secure}{max_age}");
     HeaderValue::from_str(&value).map_err(|err| ApiError::Internal(err.into()))
 }
 

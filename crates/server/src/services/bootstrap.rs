@@ -26,15 +26,15 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     let email = match (&config.admin_email, no_users) {
         (Some(email), _) => email.clone(),
         (None, true) => "admin@localhost".to_string(),
-        (None, false) => return Ok(()),
+        (None, false) => return Ok(txn.commit().await?),
     };
     if let Some(existing) = queries::users::find_by_email(&*txn, &email).await? {
-        if let Some(token) = &config.admin_token {
-            if &existing.api_token != token {
-                queries::users::set_token(&*txn, existing.id, token).await?;
-                txn.commit().await?;
-            }
+        if let Some(token) = config.admin_token.as_deref().filter(|token| *token != existing.api_token) {
+            queries::users::set_token(&*txn, existing.id, token).await?;
         }
+        // Ended explicitly: a dropped transaction's rollback waits for the connection's next use,
+        // holding its locks (and blocking other instances' migrations) until then.
+        txn.commit().await?;
         return Ok(());
     }
     let generated_password = config.admin_password.is_none().then(|| random_hex(12));

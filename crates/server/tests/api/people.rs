@@ -207,7 +207,7 @@ async fn sessions_end_when_role_or_password_changes() {
     assert_eq!(sign_in(&app, "shifty@example.com", "blue-harbor-72").await.0, StatusCode::OK, "the old password is refused");
     let (status, session, _) = sign_in(&app, "shifty@example.com", "granite-maple-41").await;
     assert_eq!(status, StatusCode::FOUND);
-    app.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(200);
+    app.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(401);
 
     // Nobody changes someone else's password, not even the owner.
     app.patch(&format!("/api/users/{id}/"), json!({"password": "granite-maple-42"})).await.expect(403);

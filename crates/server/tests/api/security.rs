@@ -310,3 +310,104 @@ async fn files_no_import_recorded_are_swept_at_start() {
     let kept = std::fs::read_dir(&folder).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with("-kept.csv")).count();
     assert_eq!(kept, 1, "recorded uploads stay");
 }
+
+/// A browser-like client that keeps cookies and does not follow redirects.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs in through the form with extra headers; returns the reply.
+async fn sign_in_with(app: &TestApp, client: &reqwest::Client, headers: &[(&str, &str)], email: &str, password: &str) -> reqwest::Response {
+    let mut request = client.post(format!("{}/user/login/", app.base)).form(&[("email", email), ("password", password)]);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn opaque_origins_and_foreign_sites_cannot_use_a_session() {
+    let app = TestApp::spawn().await;
+    let client = browser();
+    assert_eq!(sign_in_with(&app, &client, &[], crate::helpers::ADMIN, crate::helpers::PASSWORD).await.status(), 302);
+    let write = |origin: Option<&str>, site: Option<&str>| {
+        let mut request = client.post(format!("{}/api/projects/", app.base)).json(&json!({"title": "via session"}));
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        if let Some(site) = site {
+            request = request.header("Sec-Fetch-Site", site);
+        }
+        request.send()
+    };
+    assert_eq!(write(Some("null"), None).await.unwrap().status(), 403);
+    assert_eq!(write(None, Some("same-site")).await.unwrap().status(), 403);
+    assert_eq!(write(Some("http://evil.example"), None).await.unwrap().status(), 403);
+    assert_eq!(write(Some(&app.base), Some("same-origin")).await.unwrap().status(), 201);
+    assert_eq!(app.get("/api/projects/").await.expect(200).body["count"], 1);
+
+    // Signing out: never from another site; the app's POST and a plain GET link do.
+    let cross = client.get(format!("{}/logout", app.base)).header("Sec-Fetch-Site", "cross-site").send().await.unwrap();
+    assert_eq!(cross.status(), 403);
+    assert_eq!(client.get(format!("{}/api/current-user/whoami", app.base)).send().await.unwrap().status(), 200, "still signed in");
+    let posted = client.post(format!("{}/logout/", app.base)).header("Origin", &app.base).header("Sec-Fetch-Site", "same-origin").send().await.unwrap();
+    assert_eq!(posted.status(), 302);
+    assert_eq!(client.get(format!("{}/api/current-user/whoami", app.base)).send().await.unwrap().status(), 401);
+    sign_in_with(&app, &client, &[], crate::helpers::ADMIN, crate::helpers::PASSWORD).await;
+    assert_eq!(client.get(format!("{}/logout", app.base)).send().await.unwrap().status(), 302, "Label Studio's link");
+    assert_eq!(client.get(format!("{}/api/current-user/whoami", app.base)).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_secure_when_the_client_came_over_https() {
+    let app = TestApp::spawn_with(|config| config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let cookie = |reply: &reqwest::Response| reply.headers()["set-cookie"].to_str().unwrap().to_string();
+    let https = sign_in_with(&app, &browser(), &[("X-Forwarded-Proto", "https")], crate::helpers::ADMIN, crate::helpers::PASSWORD).await;
+    assert!(cookie(&https).contains("; Secure"), "{}", cookie(&https));
+    let http = sign_in_with(&app, &browser(), &[("X-Forwarded-Proto", "http")], crate::helpers::ADMIN, crate::helpers::PASSWORD).await;
+    assert!(!cookie(&http).contains("Secure"));
+    // From a client that is not a trusted proxy, the header means nothing.
+    let direct = TestApp::spawn().await;
+    let spoofed = sign_in_with(&direct, &browser(), &[("X-Forwarded-Proto", "https")], crate::helpers::ADMIN, crate::helpers::PASSWORD).await;
+    assert!(!cookie(&spoofed).contains("Secure"));
+    let public = TestApp::spawn_with(|config| config.public_url = Some("https://label.example.com".into())).await;
+    let behind = sign_in_with(&public, &browser(), &[], crate::helpers::ADMIN, crate::helpers::PASSWORD).await;
+    assert!(cookie(&behind).contains("; Secure"));
+}
+
+#[tokio::test]
+async fn a_password_change_also_replaces_the_legacy_token() {
+    let app = TestApp::spawn().await;
+    let token = app.signup("rotating@example.com").await;
+    let id = whoami(&app, &token).await["id"].as_i64().unwrap();
+    let change = json!({"password": "fresh-meadow-41", "current_password": "blue-harbor-72"});
+    app.call_as(&token, Method::PATCH, &format!("/api/users/{id}/"), Some(change)).await.expect(200);
+    app.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(401);
+    let client = browser();
+    assert_eq!(sign_in_with(&app, &client, &[], "rotating@example.com", "fresh-meadow-41").await.status(), 302);
+    let fresh: serde_json::Value = client.get(format!("{}/api/current-user/token", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_ne!(fresh["token"], token.as_str());
+    app.call_as(fresh["token"].as_str().unwrap(), Method::GET, "/api/current-user/whoami", None).await.expect(200);
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_a_known_user_out() {
+    let app = TestApp::spawn_with(|config| config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let (admin, password) = (crate::helpers::ADMIN, crate::helpers::PASSWORD);
+    let attempt = |address: String, password: &'static str| {
+        let app = &app;
+        async move { sign_in_with(app, &browser(), &[("X-Forwarded-For", address.as_str())], admin, password).await.status() }
+    };
+    for _ in 0..5 {
+        attempt("203.0.113.66".into(), "wrong-password").await;
+    }
+    assert_eq!(attempt("203.0.113.66".into(), password).await, 429, "the guessing address is locked out");
+    assert_eq!(attempt("198.51.100.7".into(), password).await, 302, "the user is not");
+    // A distributed attack (many addresses, few guesses each) locks the account for everyone.
+    for i in 0..25 {
+        for _ in 0..4 {
+            attempt(format!("192.0.2.{i}"), "wrong-password").await;
+        }
+    }
+    assert_eq!(attempt("198.51.100.8".into(), password).await, 429);
+}
