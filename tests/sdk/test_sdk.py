@@ -193,6 +193,20 @@ def test_invite_and_workspace_flow(server):
     assert workspace.title == "Seed workspace"
     project = ls.projects.create(title="Workspace project", label_config=CONFIG, workspace=workspace.id)
     assert ls.projects.get(project.id).workspace == workspace.id
+    # The seed's project payload, every field as the guide prints it but for the three Label
+    # Studio itself validates (an XML config, a #RRGGBB color, an existing organization), and
+    # the new workspace.
+    seed = ls.projects.create(
+        title="string", description="string", label_config=CONFIG, expert_instruction="string", show_instruction=True,
+        show_skip_button=True, enable_empty_annotation=True, show_annotation_history=True, organization=organization,
+        color="#FF0000", maximum_annotations=-2147483648, is_published=True, model_version="string", is_draft=True,
+        created_by={"id": 1, "first_name": "", "last_name": "", "email": "heartex@heartex.net"},
+        min_annotations_to_start_training=-2147483648, show_collab_predictions=True, sampling="Sequential sampling",
+        show_ground_truth_first=True, show_overlap_first=True, overlap_cohort_percentage=-2147483648,
+        task_data_login="string", task_data_password="string", control_weights={}, evaluate_predictions_automatically=True,
+        workspace=workspace.id)
+    created = ls.projects.get(seed.id)
+    assert (created.model_version, created.workspace, created.title) == ("string", workspace.id, "string")
     ls.workspaces.members.create(workspace.id, user=invited.id)
     members = ls.workspaces.members.list(workspace.id)
     assert invited.id in [m.user.id for m in members]

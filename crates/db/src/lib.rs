@@ -45,12 +45,14 @@ pub use sea_orm;
 pub struct Db {
     /// Reads (with the statement timeout).
     conn: DatabaseConnection,
-    /// Write transactions and migrations: on SQLite a pool of its own without the read
-    /// deadline, on PostgreSQL the same pool as `conn`.
+    /// Write transactions and migrations: on SQLite a pool of its own whose deadline is the
+    /// current write transaction's (see [`WriteDeadline`]), on PostgreSQL the same pool as `conn`.
     writer: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
-    /// Whether write transactions lift the sessions' `statement_timeout` (PostgreSQL).
-    lifts_timeout: bool,
+    /// The statement timeout of request work (`DbOptions::statement_timeout`).
+    statement_timeout: Option<Duration>,
+    /// SQLite: the deadline of the write transaction holding the gate.
+    write_deadline: WriteDeadline,
     /// When the last write transaction began or ended, as milliseconds since `opened`.
     last_write: Arc<AtomicU64>,
     opened: Instant,
@@ -123,10 +125,32 @@ pub fn redact_url(url: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct DbOptions {
     pub max_connections: u32,
-    /// The longest a read outside a write transaction may run before the database cancels it
-    /// (PostgreSQL's `statement_timeout`; on SQLite, an interrupt from the progress handler).
-    /// Write transactions and migrations are not limited. `None`: no limit.
+    /// The longest request work may run before the database cancels it: on PostgreSQL each
+    /// statement (`statement_timeout`); on SQLite each read from the moment its connection is
+    /// handed out, and each write transaction from the moment it holds the writer gate (an
+    /// interrupt from the progress handler). [`Db::write_unbounded`] transactions and
+    /// migrations are not limited. `None`: no limit.
     pub statement_timeout: Option<Duration>,
+}
+
+/// The deadline of SQLite's one write transaction at a time, which the writer connections'
+/// progress handler enforces: the writer gate lets one transaction in at a time, so one value
+/// serves them all. Milliseconds since the database was opened; `u64::MAX` for none.
+#[derive(Clone)]
+struct WriteDeadline {
+    at: Arc<AtomicU64>,
+    opened: Instant,
+}
+
+impl WriteDeadline {
+    fn set(&self, limit: Option<Duration>) {
+        let at = limit.map_or(u64::MAX, |limit| (self.opened.elapsed() + limit).as_millis() as u64);
+        self.at.store(at, Ordering::Relaxed);
+    }
+
+    fn passed(&self) -> bool {
+        self.opened.elapsed().as_millis() as u64 >= self.at.load(Ordering::Relaxed)
+    }
 }
 
 /// How long a request waits for a free connection before it is told the server is busy.
@@ -143,11 +167,14 @@ impl Db {
     }
 
     /// Opens the pools. SQLite gets WAL, `synchronous=NORMAL`, foreign keys, a busy timeout,
-    /// and a reader pool apart from its (gated) writer connections, so that only reads carry
-    /// the deadline; PostgreSQL gets one pool whose sessions carry `statement_timeout`, lifted
-    /// inside write transactions.
+    /// and a reader pool (each connection armed with a deadline as it is handed out) apart from
+    /// its gated writer connections (armed with the current write transaction's deadline);
+    /// PostgreSQL gets one pool whose sessions carry `statement_timeout`, lifted inside
+    /// [`Db::write_unbounded`] transactions and migrations.
     pub async fn connect_with(url: &str, options: DbOptions) -> Result<Db, DbErr> {
         check_url(url).map_err(DbErr::Custom)?;
+        let opened = Instant::now();
+        let write_deadline = WriteDeadline { at: Arc::new(AtomicU64::new(u64::MAX)), opened };
         let sqlx_err = |err: sea_orm::sqlx::Error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err));
         let (conn, writer) = if url.starts_with("sqlite:") {
             use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -174,8 +201,20 @@ impl Db {
                     .before_acquire(move |conn, _| Box::pin(async move { arm_read_deadline(conn, limit).await.map(|()| true) }));
             }
             let readers = readers.connect_with(connect.clone()).await.map_err(sqlx_err)?;
-            // Writers are serialized by the gate: one connection for them, one for checkpoints.
-            let writers = pool().max_connections(2).connect_with(connect).await.map_err(sqlx_err)?;
+            // Writers are serialized by the gate: one connection is all they use.
+            let deadline = write_deadline.clone();
+            let writers = pool()
+                .max_connections(1)
+                .after_connect(move |conn, _| {
+                    let deadline = deadline.clone();
+                    Box::pin(async move {
+                        conn.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || !deadline.passed());
+                        Ok(())
+                    })
+                })
+                .connect_with(connect)
+                .await
+                .map_err(sqlx_err)?;
             (
                 sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(readers),
                 Some(sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(writers)),
@@ -201,9 +240,10 @@ impl Db {
             writer: writer.unwrap_or_else(|| conn.clone()),
             conn,
             write_gate,
-            lifts_timeout: options.statement_timeout.is_some() && !url.starts_with("sqlite:"),
+            statement_timeout: options.statement_timeout,
+            write_deadline,
             last_write: Arc::new(AtomicU64::new(0)),
-            opened: Instant::now(),
+            opened,
         })
     }
 
@@ -213,7 +253,8 @@ impl Db {
         if self.write_gate.is_none() {
             return;
         }
-        let conn = self.writer.clone();
+        // On a reader connection: a passive checkpoint needs no write lock.
+        let conn = self.conn.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
@@ -227,7 +268,7 @@ impl Db {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        if self.lifts_timeout {
+        if self.write_gate.is_none() && self.statement_timeout.is_some() {
             // One transaction (PostgreSQL's DDL is transactional) without the sessions' limit:
             // building an index on a big table takes as long as it takes.
             let txn = self.writer.begin().await?;
@@ -285,7 +326,7 @@ impl Db {
     /// one when no other write has begun or ended for a moment (decided once holding the writer
     /// gate), else a small one. Returns how many tasks it added and whether writes were quiet.
     async fn index_search_batch(&self) -> Result<(u64, bool), DbErr> {
-        let txn = self.begin_write().await?;
+        let txn = self.begin_write(None).await?;
         let since_write = (self.opened.elapsed().as_millis() as u64).saturating_sub(self.last_write.load(Ordering::Relaxed));
         let quiet = since_write >= INDEXER_QUIET_MS;
         let added = queries::search::index_batch(&*txn, if quiet { INDEXER_BATCH } else { INDEXER_BUSY_BATCH }).await?;
@@ -294,7 +335,7 @@ impl Db {
     }
 
     async fn rebuild_search_index_if_stale(&self) -> Result<bool, DbErr> {
-        let txn = self.begin_write().await?;
+        let txn = self.begin_write(None).await?;
         let rebuilding = queries::search::rebuild_if_stale(&*txn).await?;
         txn.commit().await?;
         if rebuilding {
@@ -303,23 +344,45 @@ impl Db {
         Ok(rebuilding)
     }
 
-    /// Begins a write transaction (waiting for the writer gate on SQLite).
+    /// Begins a write transaction for a request (waiting for the writer gate on SQLite): its
+    /// statements are held to the statement timeout, as reads are, so a client's slow filter
+    /// inside it cannot hold the writer for long.
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
+        self.stamped(self.statement_timeout).await
+    }
+
+    /// Begins a write transaction without the statement timeout, for bulk work whose
+    /// statements may legitimately run long (imports, deleting a project) and take no filter
+    /// from the client.
+    pub async fn write_unbounded(&self) -> Result<WriteTxn, DbErr> {
+        self.stamped(None).await
+    }
+
+    async fn stamped(&self, limit: Option<Duration>) -> Result<WriteTxn, DbErr> {
         let stamp = WriteStamp { last_write: self.last_write.clone(), opened: self.opened };
         stamp.stamp();
-        let mut txn = self.begin_write().await?;
+        let mut txn = self.begin_write(limit).await?;
         txn._stamp = Some(stamp);
         Ok(txn)
     }
 
-    /// A write transaction that does not count as one for the search indexer (its own).
-    async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+    /// A write transaction that does not count as one for the search indexer, with `limit` on
+    /// its statements. Waiting for SQLite's writer gate is bounded like waiting for a pooled
+    /// connection.
+    async fn begin_write(&self, limit: Option<Duration>) -> Result<WriteTxn, DbErr> {
         let gate = match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
+            Some(gate) => Some(
+                tokio::time::timeout(ACQUIRE_TIMEOUT, gate.clone().lock_owned())
+                    .await
+                    .map_err(|_| DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout))?,
+            ),
             None => None,
         };
+        if gate.is_some() {
+            self.write_deadline.set(limit);
+        }
         let txn = self.writer.begin().await?;
-        if self.lifts_timeout {
+        if gate.is_none() && limit.is_none() && self.statement_timeout.is_some() {
             txn.execute_unprepared("SET LOCAL statement_timeout = 0").await?;
         }
         Ok(WriteTxn { txn, _stamp: None, _gate: gate })

@@ -19,12 +19,14 @@ pub fn too_complex(pattern: &str) -> Option<bool> {
     Some(positions(&hir) > MAX_POSITIONS)
 }
 
-/// Positions `hir` expands to: one per literal or class, a repetition's body times its upper
-/// bound (its lower bound plus one when unbounded). Saturating, so huge counts stay huge.
+/// Positions `hir` expands to: one per literal character or class, a repetition's body times
+/// its upper bound (its lower bound plus one when unbounded). Saturating, so huge counts stay
+/// huge.
 fn positions(hir: &Hir) -> u64 {
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => 0,
-        HirKind::Literal(_) | HirKind::Class(_) => 1,
+        HirKind::Literal(literal) => String::from_utf8_lossy(&literal.0).chars().count() as u64,
+        HirKind::Class(_) => 1,
         HirKind::Repetition(repetition) => {
             let times = repetition.max.map_or(u64::from(repetition.min) + 1, u64::from).max(1);
             positions(&repetition.sub).saturating_mul(times)
@@ -42,6 +44,8 @@ mod tests {
     fn nested_counted_repetitions_are_too_complex() {
         assert_eq!(too_complex("(a{1,100}){1,100}(b{1,100}){1,100}"), Some(true));
         assert_eq!(too_complex("[a-z]{1,5000}"), Some(true));
+        assert_eq!(too_complex("((aaaaaaaaaa){1,10}){1,100}"), Some(true), "a literal counts each character");
+        assert_eq!(too_complex("(abcdefghij){1,100}"), Some(false));
         for everyday in [r"^[A-Z][a-z]+ \d{1,4}$", r"\w+@\w+\.com", r"(?i)hello|world", r".{0,200}x", r"\w{2,30}", r"^.*(foo|bar).*$"] {
             assert_eq!(too_complex(everyday), Some(false), "{everyday}");
         }

@@ -194,9 +194,10 @@ impl LabelConfig {
             .any(|(name, new)| match old.controls.get(name) {
                 None => true,
                 Some(prev) => {
+                    let kept: HashSet<&String> = new.labels.iter().collect();
                     prev.tag != new.tag
                         || prev.inputs != new.inputs
-                        || !prev.labels.iter().all(|label| new.labels.contains(label))
+                        || !prev.labels.iter().all(|label| kept.contains(label))
                 }
             })
     }

@@ -37,6 +37,20 @@ fn position_of(config: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The byte offset of roxmltree's position (1-based row, 1-based column in characters), if it
+/// lies inside `config`. Rows end at `\n` (a `\r` before it is a character of the row).
+fn byte_offset(config: &str, pos: roxmltree::TextPos) -> Option<usize> {
+    let line_start = if pos.row <= 1 {
+        0
+    } else {
+        config.match_indices('\n').nth(pos.row as usize - 2).map(|(at, _)| at + 1)?
+    };
+    let column = (pos.col as usize).checked_sub(1)?;
+    let line = &config[line_start..];
+    let within = line.char_indices().map(|(at, _)| at).chain(std::iter::once(line.len())).nth(column)?;
+    Some(line_start + within)
+}
+
 fn message(config: &str, err: &Error) -> String {
     let at = |pos: roxmltree::TextPos, shift: usize| {
         format!(
@@ -65,15 +79,8 @@ fn message(config: &str, err: &Error) -> String {
             "syntax error: line 1, column 0".to_string()
         }
         Error::UnknownToken(pos) => {
-            let offset = config
-                .lines()
-                .take(pos.row as usize - 1)
-                .map(|l| l.len() + 1)
-                .sum::<usize>()
-                + pos.col as usize
-                - 1;
-            let complete_before =
-                offset <= config.len() && Document::parse(&config[..offset]).is_ok();
+            let complete_before = byte_offset(config, *pos)
+                .is_some_and(|offset| Document::parse(&config[..offset]).is_ok());
             let what = if complete_before {
                 "junk after document element"
             } else {
@@ -165,5 +172,14 @@ mod tests {
         );
         assert!(parse("<!DOCTYPE x [<!ENTITY a \"b\">]><View/>").is_err());
         assert!(parse("<View><Text name=\"t\" value=\"$t\"/></View>").is_ok());
+    }
+
+    #[test]
+    fn positions_after_multibyte_characters_and_crlf_do_not_panic() {
+        assert_eq!(parse("<View/>\u{2039}!--\u{e9}\u{e9}\u{e9}\u{e9}-->x").unwrap_err().0, "junk after document element: line 1, column 7");
+        assert!(parse("<View>\r\n\u{e9}\u{e9}<\u{e9}</View>").is_err());
+        assert_eq!(byte_offset("\u{e9}\u{e9}x", roxmltree::TextPos::new(1, 3)), Some(4));
+        assert_eq!(byte_offset("a\r\nb", roxmltree::TextPos::new(2, 2)), Some(4));
+        assert_eq!(byte_offset("a", roxmltree::TextPos::new(5, 1)), None);
     }
 }

@@ -139,8 +139,9 @@ impl Config {
                 .map(|range| range.parse().map_err(|e: String| anyhow::anyhow!("--trusted-proxies: {e}")))
                 .collect::<anyhow::Result<_>>()?,
             statement_timeout: match args.statement_timeout {
-                t if (0.0..=1e9).contains(&t) => t,
-                other => anyhow::bail!("--statement-timeout: {other} is not a number of seconds"),
+                // PostgreSQL takes whole milliseconds up to i32::MAX (about 24 days).
+                t if t == 0.0 || (0.001..=2_147_483.0).contains(&t) => t,
+                other => anyhow::bail!("--statement-timeout: {other} is not 0 or a number of seconds from 0.001 to 2147483"),
             },
         })
     }

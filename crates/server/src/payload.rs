@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};
@@ -22,8 +23,32 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = read_body(req, state).await?;
-        parse_json(&bytes).map(JsonBody)
+        let body = parse_json(&bytes)?;
+        refuse_nul(&body)?;
+        Ok(JsonBody(body))
     }
+}
+
+/// DRF's `ProhibitNullCharactersValidator` for a whole body: no database stores the NUL
+/// character in text, so a body holding one anywhere is refused, naming each top-level field
+/// that does (`non_field_errors` for a body that is not an object).
+fn refuse_nul(body: &Value) -> Result<(), ApiError> {
+    if !tessera_db::dialect::has_nul(body) {
+        return Ok(());
+    }
+    let message = || Value::from(vec!["Null characters are not allowed."]);
+    let mut errors = FieldErrors::new();
+    match body {
+        Value::Object(map) => {
+            for (key, _) in map.iter().filter(|(k, v)| k.contains('\0') || tessera_db::dialect::has_nul(v)) {
+                errors.insert(key.replace('\0', ""), message());
+            }
+        }
+        _ => {
+            errors.insert("non_field_errors".to_string(), message());
+        }
+    }
+    Err(ApiError::Validation(errors))
 }
 
 /// Path parameters; a segment that does not parse (`/api/projects/abc/`) is a 404, as the URL
@@ -56,15 +81,22 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        // No database stores a NUL character in text, so no parameter may carry one.
-        if parts.uri.query().is_some_and(|query| query.to_ascii_lowercase().contains("%00")) {
-            return Err(ApiError::BadRequest("Null characters are not allowed.".to_string()));
-        }
         match Query::<T>::from_request_parts(parts, state).await {
             Ok(Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }
+}
+
+/// Refuses a request whose path or query string carries an encoded NUL character (`%00`):
+/// no database stores one in text, so no parameter may hold one. A middleware on every route.
+pub async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -> Response {
+    let uri = request.uri();
+    let encoded_nul = |text: &str| text.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    if encoded_nul(uri.path()) || uri.query().is_some_and(encoded_nul) {
+        return ApiError::BadRequest("Null characters are not allowed.".to_string()).into_response();
+    }
+    next.run(request).await
 }
 
 /// Reads the whole body, mapping the body-limit rejection to a 413.
@@ -189,11 +221,6 @@ impl<'a> Fields<'a> {
 
     fn to_string(&mut self, key: &str, value: &Value) -> Option<String> {
         match value {
-            // DRF's `ProhibitNullCharactersValidator`; PostgreSQL could not store it either.
-            Value::String(s) if s.contains('\0') => {
-                self.error(key, "Null characters are not allowed.");
-                None
-            }
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             _ => {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 
-use crate::entities::{organization, organization_member, project, user};
+use crate::entities::{annotation, organization, organization_member, project, user};
 
 /// The first organization created (Label Studio's community edition has one).
 pub async fn first<C: ConnectionTrait>(conn: &C) -> Result<Option<organization::Model>, DbErr> {
@@ -230,20 +230,22 @@ async fn update_member<C: ConnectionTrait, const N: usize>(
     update.filter(organization_member::Column::Id.eq(member_id)).exec(conn).await.map(|_| ())
 }
 
-/// A member's work in an organization: annotations made and distinct projects annotated.
-pub async fn member_contribution<C: ConnectionTrait>(conn: &C, organization_id: i64, user_id: i64) -> Result<(i64, i64), DbErr> {
-    use sea_orm::{FromQueryResult, Statement};
-    #[derive(FromQueryResult)]
-    struct Row {
-        annotations: i64,
-        projects: i64,
-    }
-    let sql = format!(
-        "SELECT COUNT(*) AS annotations, COUNT(DISTINCT a.project_id) AS projects FROM annotations a \
-         JOIN projects p ON p.id = a.project_id WHERE a.completed_by_id = {user_id} AND p.organization_id = {organization_id}"
-    );
-    let row = Row::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
-    Ok(row.map_or((0, 0), |r| (r.annotations, r.projects)))
+/// A member's work among the projects `viewer` sees: annotations made and distinct projects
+/// annotated.
+pub async fn member_contribution<C: ConnectionTrait>(conn: &C, viewer: super::projects::Viewer, user_id: i64) -> Result<(i64, i64), DbErr> {
+    use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+    use sea_orm::{QuerySelect, QueryTrait};
+    let visible = project::Entity::find().select_only().column(project::Column::Id).filter(viewer.condition()).into_query();
+    let row: Option<(i64, i64)> = annotation::Entity::find()
+        .select_only()
+        .column_as(SimpleExpr::from(Func::count(Expr::col(annotation::Column::Id))), "annotations")
+        .column_as(SimpleExpr::from(Func::count_distinct(Expr::col(annotation::Column::ProjectId))), "projects")
+        .filter(annotation::Column::CompletedById.eq(user_id))
+        .filter(annotation::Column::ProjectId.in_subquery(visible))
+        .into_tuple()
+        .one(conn)
+        .await?;
+    Ok(row.unwrap_or((0, 0)))
 }
 
 /// Projects a member created, and those they annotated, among those `viewer` sees:

@@ -128,6 +128,14 @@ pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, cha
     active.update(conn).await
 }
 
+/// The avatar addresses (`/data/avatars/<file>`) users show.
+pub async fn avatars<C: ConnectionTrait>(conn: &C) -> Result<Vec<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    let rows: Vec<Option<String>> =
+        user::Entity::find().select_only().column(user::Column::Avatar).filter(user::Column::Avatar.is_not_null()).into_tuple().all(conn).await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
 /// Sets (or clears) a user's avatar path.
 pub async fn set_avatar<C: ConnectionTrait>(conn: &C, user: user::Model, avatar: Option<String>) -> Result<user::Model, DbErr> {
     let mut active: user::ActiveModel = user.into();

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
         .fallback(web::fallback)
         .layer(DefaultBodyLimit::max(state.config.max_body_size.min(JSON_BODY_LIMIT)))
+        .layer(axum::middleware::from_fn(crate::payload::refuse_nul_in_uri))
         .layer(cors)
         // No page of Tessera is meant to be framed (clickjacking).
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(

@@ -256,7 +256,7 @@ async fn get_member(
     let conn = state.db.conn();
     let member = queries::organizations::member(conn, organization.id, user_id).await?.ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
     let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
-    let (annotations_count, contributed_projects_count) = queries::organizations::member_contribution(conn, organization.id, user_id).await?;
+    let (annotations_count, contributed_projects_count) = queries::organizations::member_contribution(conn, viewer, user_id).await?;
     let (created_projects, contributed_to_projects) = project_lists(&state, viewer, user_id, wanted).await?;
     Ok(Json(MemberDetail {
         user: member.user_id,

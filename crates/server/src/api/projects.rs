@@ -213,7 +213,8 @@ async fn update_project(
 }
 
 async fn delete_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
-    let txn = state.db.write().await?;
+    // Deleting a big project removes millions of rows in one statement.
+    let txn = state.db.write_unbounded().await?;
     let project = scope::project(&*txn, &caller, id).await?;
     queries::projects::delete(&*txn, project.id).await?;
     txn.commit().await?;

@@ -20,7 +20,6 @@ use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::render::{
     only_included, DmProject,     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
-use crate::services::import::{has_nul, NUL_IN_DATA};
 use crate::services::{dm, scope, tasks};
 use crate::state::AppState;
 
@@ -133,10 +132,6 @@ fn read_data_meta(fields: &mut Fields, required: bool) -> (Option<String>, Optio
             None
         }
         None => None,
-        Some(data) if has_nul(data) => {
-            fields.error("data", NUL_IN_DATA);
-            None
-        }
         Some(Value::Object(map)) => Some(Value::Object(map.clone()).to_string()),
         Some(Value::Array(list)) => Some(Value::Array(list.clone()).to_string()),
         Some(_) => {

@@ -35,6 +35,15 @@ struct NextParam {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_clients_are_throttled_by_their_64_network() {
+        let key = |address: &str| super::throttle_keys(address.parse().unwrap(), "A@Example.com ")[0].0.clone();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2::1"), "pair:2001:db8:1:2::/64|a@example.com");
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+    }
+
     use super::{safe_next, NextParam};
 
     #[test]
@@ -150,6 +159,14 @@ fn redirect(location: &str, cookie: Option<header::HeaderValue>) -> Response {
     response
 }
 
+/// The forms' answer to a NUL character, which no database stores in text.
+const NUL_REFUSED: &str = "Null characters are not allowed.";
+
+/// Whether any of the form's texts holds a NUL character.
+fn has_nul(texts: &[&str]) -> bool {
+    texts.iter().any(|text| text.contains('\0'))
+}
+
 /// Refuses form posts coming from another site (the forms' CSRF protection).
 fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
     if crate::auth::cross_site(headers) {
@@ -174,9 +191,17 @@ const ACCOUNT_FAILURES: i32 = 100;
 /// The window failures are counted in, and how long a lock lasts.
 const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
-/// The throttling counters a sign-in of `email` from `client` touches, with their limits.
+/// The throttling counters a sign-in of `email` from `client` touches, with their limits. An
+/// IPv6 client counts as its /64 network, which one subscriber usually holds whole.
 fn throttle_keys(client: IpAddr, email: &str) -> [(String, i32); 3] {
-    let (email, address) = (email.trim().to_lowercase(), client.to_string());
+    let address = match client {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => format!("{}/64", std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+    };
+    let email = email.trim().to_lowercase();
     [
         (format!("pair:{address}|{email}"), PAIR_FAILURES),
         (format!("address:{address}"), ADDRESS_FAILURES),
@@ -248,6 +273,9 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
+    if has_nul(&[&form.email, &form.password]) {
+        return Ok((StatusCode::BAD_REQUEST, login_page(&next, "", Some(NUL_REFUSED))).into_response());
+    }
     let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
     let account = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
     let (user, txn) = match try_password(&state, client, &form.email, account, &form.password).await? {
@@ -299,6 +327,9 @@ async fn signup(
     Form(form): Form<SignupForm>,
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
+    if has_nul(&[&form.email, &form.password]) {
+        return Ok((StatusCode::BAD_REQUEST, signup_page(&next, "", Some(NUL_REFUSED))).into_response());
+    }
     let organization_id = match check_invite(&state, next.token.as_deref()).await? {
         Ok(organization) => organization,
         Err(reason) => return Ok(refused(&next, &form.email, reason)),

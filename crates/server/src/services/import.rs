@@ -240,7 +240,7 @@ fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, ann
     Ok(checked)
 }
 
-pub use tessera_db::dialect::has_nul;
+use tessera_db::dialect::has_nul;
 
 /// Why stored task data must not hold the NUL character: PostgreSQL's `jsonb`, which the Data
 /// Manager reads task data through, refuses it. Refused on both databases alike.

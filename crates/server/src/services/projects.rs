@@ -363,7 +363,10 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
         next.is_draft = false;
     }
     if let Some(version) = model_version {
-        if !version.is_empty()
+        // Label Studio checks the version only when an existing project's changes; a new
+        // project takes whatever it is given (the seed's payload sends "string").
+        if !is_new
+            && !version.is_empty()
             && version != current.model_version
             && !queries::projects::has_prediction_version(&**txn, current.id, &version).await?
         {

@@ -9,7 +9,7 @@ fn seed_payload(workspace: i64) -> Value {
         "title": "Seed project", "description": "desc", "label_config": TEXT_CONFIG,
         "expert_instruction": "<b>Read</b><script>alert(1)</script>", "show_instruction": true, "show_skip_button": false,
         "enable_empty_annotation": false, "show_annotation_history": true, "organization": 999, "color": "#FF0000",
-        "maximum_annotations": 2, "is_published": true, "model_version": "", "is_draft": true,
+        "maximum_annotations": 2, "is_published": true, "model_version": "string", "is_draft": true,
         "created_by": {"id": 999, "first_name": "", "last_name": "", "email": "x@y.z"},
         "min_annotations_to_start_training": 5, "show_collab_predictions": true, "sampling": "Uniform sampling",
         "show_ground_truth_first": true, "show_overlap_first": true, "overlap_cohort_percentage": 50,
@@ -42,6 +42,7 @@ async fn create_accepts_every_seed_field_and_computes_the_rest() {
     assert_eq!(project["overlap_cohort_percentage"], 50);
     assert_eq!(project["task_data_login"], "login");
     assert_eq!(project["workspace"], workspace);
+    assert_eq!(project["model_version"], "string", "Label Studio checks the version only on updates");
     assert_eq!(project["control_weights"]["sentiment"], json!({"overall": 2.0, "type": "Choices", "labels": {"Positive": 1.0, "Negative": 1.0}}));
     assert_eq!(project["control_weights"]["ner"]["overall"], 1.0);
     assert_eq!(project["parsed_label_config"]["sentiment"]["labels"], json!(["Positive", "Negative"]));

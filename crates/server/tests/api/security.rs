@@ -114,14 +114,23 @@ async fn member_lists_show_only_projects_the_caller_may_see() {
     let titles = |list: &serde_json::Value| -> Vec<String> {
         list.as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap().to_string()).collect()
     };
+    // The owner annotated both projects.
+    for project in [hidden, shared] {
+        let task = app.import(project, json!([{"text": "a"}])).await["task_ids"][0].as_i64().unwrap();
+        app.post(&format!("/api/tasks/{task}/annotations/"), json!({"result": []})).await.expect(201);
+    }
     let page = app.call_as(&annotator, Method::GET, &format!("/api/organizations/{org}/memberships?contributed_to_projects=true"), None).await.expect(200).body;
     let admin = page["results"].as_array().unwrap().iter().find(|m| m["user"]["id"] == admin_id).unwrap();
     assert_eq!(titles(&admin["created_projects"]), ["Shared work"]);
+    assert_eq!(titles(&admin["contributed_to_projects"]), ["Shared work"]);
     let detail = app.call_as(&annotator, Method::GET, &format!("/api/organizations/{org}/memberships/{admin_id}/?contributed_to_projects=true"), None).await.expect(200).body;
     assert_eq!(titles(&detail["created_projects"]), ["Shared work"]);
+    assert_eq!(titles(&detail["contributed_to_projects"]), ["Shared work"]);
+    assert_eq!((detail["contributed_projects_count"].as_i64(), detail["annotations_count"].as_i64()), (Some(1), Some(1)), "counts too");
     // The owner sees every project.
     let detail = app.get(&format!("/api/organizations/{org}/memberships/{admin_id}/?contributed_to_projects=true")).await.expect(200).body;
     assert_eq!(titles(&detail["created_projects"]), ["Hidden plans", "Shared work"]);
+    assert_eq!(detail["contributed_projects_count"], 2);
     assert!(hidden < shared);
 }
 
@@ -140,7 +149,18 @@ async fn nul_characters_are_refused_everywhere_with_a_400() {
     let path = format!("/api/tasks/?project={project}&query={}", urlencode(&query.to_string()));
     app.get(&path).await.expect(400);
     app.get("/api/projects/?title=a%00b").await.expect(400);
+    app.get(&format!("/data/upload/{project}/a%00.csv")).await.expect(400);
+    let form = [("email", "a\u{0}@example.com"), ("password", "whatever-1")];
+    for page in ["/user/login/", "/user/signup/"] {
+        let reply = app.client.post(format!("{}{page}", app.base)).form(&form).send().await.unwrap();
+        assert_eq!(reply.status(), 400, "{page}");
+    }
+    let scim_token = app.post("/api/scim/token/", json!({})).await.expect(201).body["token"].as_str().unwrap().to_string();
+    let scim_user = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x\u{0}@example.com"});
+    let reply = app.client.post(format!("{}/scim/v2/Users", app.base)).bearer_auth(&scim_token).json(&scim_user).send().await.unwrap();
+    assert_eq!(reply.status(), 400);
     assert_eq!(app.get("/api/projects/").await.expect(200).body["count"], 1, "nothing was created");
+    assert_eq!(app.get("/api/users/").await.expect(200).body.as_array().unwrap().len(), 1, "nobody was created");
 }
 
 /// Percent-encodes a query parameter value.
@@ -148,16 +168,20 @@ fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("v", text)]).unwrap()[2..].to_string()
 }
 
+/// Data Manager filters: `data.text` matching `pattern`.
+fn query_filters(pattern: &str) -> serde_json::Value {
+    json!({"conjunction": "and", "items": [{"filter": "filter:tasks:data.text", "operator": "regex", "type": "String", "value": pattern}]})
+}
+
 #[tokio::test]
-async fn a_read_past_the_statement_timeout_is_cancelled_with_a_503() {
+async fn work_past_the_statement_timeout_is_cancelled_with_a_503() {
     let app = TestApp::spawn_with(|config| config.statement_timeout = 0.05).await;
     let project = app.create_project(TEXT_CONFIG).await;
     let text = "a".repeat(10_000);
     let tasks: Vec<serde_json::Value> = (0..2_000).map(|_| json!({"text": text})).collect();
     app.import(project, json!(tasks)).await;
     let regex_query = |pattern: &str| {
-        let query = json!({"filters": {"conjunction": "and", "items": [
-            {"filter": "filter:tasks:data.text", "operator": "regex", "type": "String", "value": pattern}]}});
+        let query = json!({"filters": query_filters(pattern)});
         format!("/api/tasks/?project={project}&query={}", urlencode(&query.to_string()))
     };
     // Repetitions that multiply into thousands of positions are refused before anything runs.
@@ -170,11 +194,18 @@ async fn a_read_past_the_statement_timeout_is_cancelled_with_a_503() {
     let cancelled = app.get(&path).await.expect(503);
     assert!(cancelled.body["detail"].as_str().unwrap().contains("--statement-timeout"), "{}", cancelled.text);
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "cancelled promptly: {:?}", started.elapsed());
-    // The connections stay usable, and writes are not limited.
+    // The same filter inside a write transaction (the labeling stream's Data Manager queue,
+    // which annotators may call) is held to the timeout too: on SQLite it would hold the writer.
+    let annotator = app.annotator_of("queue@example.com", project).await;
+    let body = json!({"filters": query_filters("(a{1,30}){1,30}[^a]")});
+    let queued = app.client.get(format!("{}/api/projects/{project}/next", app.base)).header("Authorization", format!("Token {annotator}")).json(&body).send().await.unwrap();
+    assert_eq!(queued.status(), 503);
+    // The connections stay usable, and bulk imports (unbounded) still run: 20 MB of text again.
     for _ in 0..8 {
         app.get(&format!("/api/projects/{project}/")).await.expect(200);
     }
-    app.post(&format!("/api/projects/{project}/import"), json!([{"text": "more"}])).await.expect(201);
+    app.import(project, json!(tasks)).await;
+    assert_eq!(app.project(project).await["task_number"], 4_000);
 }
 
 #[tokio::test]
@@ -287,10 +318,16 @@ async fn files_no_import_recorded_are_swept_at_start() {
     assert_eq!(reply.status(), 201);
     let folder = first.data_dir.path().join(format!("media/upload/{project}"));
     // What a process killed between storing a file and committing its import leaves behind.
-    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 3600);
+    let days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600);
+    let age = |path: &std::path::Path| std::fs::File::options().write(true).open(path).unwrap().set_modified(days_ago).unwrap();
     let orphan = folder.join("deadbeef-killed.csv");
     std::fs::write(&orphan, "text\nlost\n").unwrap();
-    std::fs::File::options().write(true).open(&orphan).unwrap().set_modified(hour_ago).unwrap();
+    age(&orphan);
+    let avatars = first.data_dir.path().join("media/avatars");
+    std::fs::create_dir_all(&avatars).unwrap();
+    let lost_avatar = avatars.join("1-00000000.png");
+    std::fs::write(&lost_avatar, b"\x89PNG\r\n\x1a\n").unwrap();
+    age(&lost_avatar);
     let fresh = folder.join("cafebabe-in-flight.csv");
     std::fs::write(&fresh, "text\nstill importing\n").unwrap();
     let (database_url, data_dir) = (first.database_url.clone(), first.data_dir.path().to_path_buf());
@@ -306,6 +343,7 @@ async fn files_no_import_recorded_are_swept_at_start() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(!orphan.exists(), "the old orphan is removed");
+    assert!(!lost_avatar.exists(), "so is an avatar no user shows");
     assert!(fresh.exists(), "a file an import may still record stays");
     let kept = std::fs::read_dir(&folder).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with("-kept.csv")).count();
     assert_eq!(kept, 1, "recorded uploads stay");
