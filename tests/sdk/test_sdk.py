@@ -193,9 +193,15 @@ def test_invite_and_workspace_flow(server):
     assert workspace.title == "Seed workspace"
     project = ls.projects.create(title="Workspace project", label_config=CONFIG, workspace=workspace.id)
     assert ls.projects.get(project.id).workspace == workspace.id
+    ls.workspaces.members.create(workspace.id, user=invited.id)
+    members = ls.workspaces.members.list(workspace.id)
+    assert invited.id in [m.user.id for m in members]
+    assert ls.workspaces.get(workspace.id).projects_count == 1
+    ls.projects.members.add(project.id, user=invited.id)
+    assert [m.id for m in ls.projects.members.paginated.list(project.id)] == [invited.id]
     # The seed's project payload, every field as the guide prints it but for the three Label
     # Studio itself validates (an XML config, a #RRGGBB color, an existing organization), and
-    # the new workspace.
+    # the workspace.
     seed = ls.projects.create(
         title="string", description="string", label_config=CONFIG, expert_instruction="string", show_instruction=True,
         show_skip_button=True, enable_empty_annotation=True, show_annotation_history=True, organization=organization,
@@ -207,12 +213,6 @@ def test_invite_and_workspace_flow(server):
         workspace=workspace.id)
     created = ls.projects.get(seed.id)
     assert (created.model_version, created.workspace, created.title) == ("string", workspace.id, "string")
-    ls.workspaces.members.create(workspace.id, user=invited.id)
-    members = ls.workspaces.members.list(workspace.id)
-    assert invited.id in [m.user.id for m in members]
-    assert ls.workspaces.get(workspace.id).projects_count == 1
-    ls.projects.members.add(project.id, user=invited.id)
-    assert [m.id for m in ls.projects.members.paginated.list(project.id)] == [invited.id]
 
 
 def test_people_through_the_sdk(server):

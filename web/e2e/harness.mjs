@@ -18,23 +18,20 @@ function freePort() {
 
 /**
  * Starts `binary` with the first admin `email`/`password` (and API `token`, when given) on an
- * empty SQLite data folder, or on `databaseUrl` (an empty PostgreSQL database); resolves when it
- * answers `/health`. `stop()` ends it and removes the data folder.
+ * empty SQLite data folder, or on `databaseUrl` (an empty PostgreSQL database); without `email`
+ * it starts as a newcomer's server does, with no account. Resolves when it answers `/health`.
+ * `stop()` ends it and removes the data folder.
  */
 export async function startTessera({ binary, webDir, email, password, token, databaseUrl = "" }) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const data = mkdtempSync(join(tmpdir(), "tessera-web-"));
+  const env = { ...process.env, DATABASE_URL: databaseUrl, TESSERA_QUIET: "true", TESSERA_WEB_DIR: webDir };
+  for (const name of ["LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"]) delete env[name];
+  if (email) Object.assign(env, { LABEL_STUDIO_USERNAME: email, LABEL_STUDIO_PASSWORD: password });
+  if (token) env.LABEL_STUDIO_USER_TOKEN = token;
   const server = spawn(binary, ["start", "--port", String(port), "--data-dir", data], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      LABEL_STUDIO_USERNAME: email,
-      LABEL_STUDIO_PASSWORD: password,
-      ...(token ? { LABEL_STUDIO_USER_TOKEN: token } : {}),
-      TESSERA_QUIET: "true",
-      TESSERA_WEB_DIR: webDir,
-    },
+    env,
     stdio: ["ignore", "ignore", "inherit"],
   });
   const stop = () => {

@@ -422,6 +422,27 @@ try {
 
   await page.click("text=Log out");
   await page.waitForURL(/\/user\/login\//);
+
+  if (!process.env.E2E_DATABASE_URL) {
+    // A newcomer's first run: no account at start; the first person to sign up owns the
+    // organization and creates a project.
+    const fresh = await startTessera({ binary, webDir: join(here, "../dist") });
+    try {
+      await page.goto(`${fresh.base}/user/signup/`);
+      await page.fill("input[name=email]", "founder@example.com");
+      await page.fill("input[name=password]", "a-founding-secret-42");
+      await Promise.all([page.waitForURL(`${fresh.base}/projects`), page.click("button[type=submit]")]);
+      await page.click("text=Create your first project");
+      await page.fill("input[name=title]", "Founder's project");
+      await page.click("button:has-text('Save')");
+      await page.waitForURL(/\/projects\/\d+\/data/);
+      await shot("21-first-run-owner-project");
+      await page.click("text=Log out");
+      await page.waitForURL(/\/user\/login\//);
+    } finally {
+      fresh.stop();
+    }
+  }
   console.log(`browser tests passed on ${process.env.E2E_DATABASE_URL ? "PostgreSQL" : "SQLite"}; screenshots in ${shots}`);
 } catch (error) {
   const pages = browser?.contexts().flatMap((c) => c.pages()) ?? [];

@@ -312,6 +312,15 @@ pub async fn lock_rows<C: ConnectionTrait>(conn: &C, table: &str, condition: &st
 /// Refreshes the planner's statistics after a bulk write, so the next queries on the grown
 /// tables pick their indexes: PostgreSQL plans a never-analyzed table as if it were tiny until
 /// autovacuum catches up. SQLite's planner needs no statistics for Tessera's indexed queries, and
+/// Serializes transactions that take the same `key` until they end: PostgreSQL's transaction
+/// advisory lock. A no-op on SQLite, whose writer gate lets one write transaction in at a time.
+pub async fn lock_for_transaction<C: ConnectionTrait>(conn: &C, key: i64) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})")).await?;
+    }
+    Ok(())
+}
+
 /// an `ANALYZE` there would hold the single writer for seconds, so it is skipped.
 pub async fn refresh_statistics<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
     if conn.get_database_backend() != DbBackend::Postgres {

@@ -21,9 +21,25 @@ use serde_json::{json, Map, Value};
 
 pub use results::validate_result;
 
-/// A validation failure, with Label Studio's message.
+/// A validation failure, with Label Studio's message and what kind of failure it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+pub struct ConfigError(pub String, pub ConfigProblem);
+
+/// Which check a config failed; Label Studio reports the two differently in places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigProblem {
+    /// The text is not well-formed XML.
+    Xml,
+    /// Well-formed, but it breaks a rule of label configs (or a bound on their size).
+    Rules,
+}
+
+impl ConfigError {
+    /// A broken rule, with its message.
+    pub fn rule(message: impl Into<String>) -> ConfigError {
+        ConfigError(message.into(), ConfigProblem::Rules)
+    }
+}
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -265,7 +281,7 @@ fn check_unique_names(config: &str) -> Result<(), ConfigError> {
     let mut seen = HashSet::new();
     for capture in NAME_ATTRIBUTE.captures_iter(config) {
         if !seen.insert(capture[1].to_string()) {
-            return Err(ConfigError("Label config contains non-unique names".into()));
+            return Err(ConfigError::rule("Label config contains non-unique names"));
         }
     }
     Ok(())
@@ -289,7 +305,7 @@ fn check_to_names(doc: &roxmltree::Document, names: &[String]) -> Result<(), Con
         };
         for name in to_name.split(',') {
             if !known.contains(name) {
-                return Err(ConfigError(format!(
+                return Err(ConfigError::rule(format!(
                     "toName=\"{name}\" not found in names: {}",
                     pyrepr::repr(&json!(names))
                 )));

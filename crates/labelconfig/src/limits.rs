@@ -25,7 +25,7 @@ pub const MAX_NODES: u32 = 100_000;
 /// Refuses a config that exceeds a bound, with a message saying which; linear in its length.
 pub fn check(config: &str) -> Result<(), ConfigError> {
     if config.len() > MAX_CONFIG_BYTES {
-        return Err(ConfigError(format!(
+        return Err(ConfigError::rule(format!(
             "Label config is too large: {} bytes, the limit is {MAX_CONFIG_BYTES} bytes",
             config.len()
         )));
@@ -49,14 +49,14 @@ pub fn check(config: &str) -> Result<(), ConfigError> {
         } else {
             let tag = start_tag(&rest[1..]);
             if tag.attributes > MAX_ATTRIBUTES {
-                return Err(ConfigError(format!(
+                return Err(ConfigError::rule(format!(
                     "Label config has a tag with too many attributes: more than {MAX_ATTRIBUTES}"
                 )));
             }
             if !tag.self_closing {
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    return Err(ConfigError(format!(
+                    return Err(ConfigError::rule(format!(
                         "Label config nests tags too deeply: more than {MAX_DEPTH} levels"
                     )));
                 }

@@ -168,7 +168,7 @@ pub fn check(doc: &Document) -> Result<(), ConfigError> {
             .then_with(|| ai.cmp(bi))
     });
     match best {
-        Some((_, failure)) => Err(ConfigError(format!(
+        Some((_, failure)) => Err(ConfigError::rule(format!(
             "Validation failed on {}: '{}' is a required property",
             failure.path, failure.missing
         ))),

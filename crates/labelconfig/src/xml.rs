@@ -4,7 +4,7 @@
 
 use roxmltree::{Document, Error, ParsingOptions};
 
-use crate::ConfigError;
+use crate::{ConfigError, ConfigProblem};
 
 /// Parses `config` (DTD forbidden, nodes limited). Run [`crate::limits::check`] first: the
 /// parser is quadratic in the attributes of one tag.
@@ -13,7 +13,7 @@ pub fn parse(config: &str) -> Result<Document<'_>, ConfigError> {
         allow_dtd: false,
         nodes_limit: crate::limits::MAX_NODES,
     };
-    Document::parse_with_options(config, options).map_err(|err| ConfigError(message(config, &err)))
+    Document::parse_with_options(config, options).map_err(|err| ConfigError(message(config, &err), ConfigProblem::Xml))
 }
 
 /// Expat's line (1-based) and column (0-based) of the end of the input.

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::auth::client_address::AddressRange;
+use crate::auth::roles::Role;
 
 /// Options of `tessera start` (and the parts of them other subcommands share).
 #[derive(Debug, Clone, Args)]
@@ -43,6 +44,12 @@ pub struct ServeArgs {
     /// Pool size.
     #[arg(long, env = "TESSERA_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
+    /// The role of people who sign up without an invitation, once the organization exists (its
+    /// founder, the first to sign up, owns it): `annotator`, `reviewer`, `manager`,
+    /// `administrator` or `not-activated` (Label Studio Enterprise's codes `AN`, `RE`, `MA`,
+    /// `AD`, `NO` work too).
+    #[arg(long, env = "TESSERA_SIGNUP_ROLE", default_value = "annotator")]
+    pub signup_role: String,
     /// Refuse sign-ups that do not come with the organization's invite link (`?token=`).
     #[arg(long, env = "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", default_value_t = false)]
     pub disable_signup_without_link: bool,
@@ -90,6 +97,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     pub db_max_connections: u32,
     pub disable_signup_without_link: bool,
+    /// The role of people who sign up without an invitation.
+    pub signup_role: Role,
     pub quiet: bool,
     pub task_lock_ttl: u64,
     pub smtp_url: Option<String>,
@@ -99,6 +108,15 @@ pub struct Config {
     pub trusted_proxies: Vec<AddressRange>,
     /// Seconds a request's database read may run (0: no limit).
     pub statement_timeout: f64,
+}
+
+/// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
+fn signup_role(text: &str) -> anyhow::Result<Role> {
+    let wanted = text.trim().to_ascii_lowercase().replace(['-', '_', ' '], "");
+    [Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator, Role::NotActivated]
+        .into_iter()
+        .find(|role| role.code().eq_ignore_ascii_case(&wanted) || role.title().to_ascii_lowercase().replace(' ', "") == wanted)
+        .ok_or_else(|| anyhow::anyhow!("--signup-role: {text:?} is not one of annotator, reviewer, manager, administrator, not-activated"))
 }
 
 impl Config {
@@ -126,6 +144,7 @@ impl Config {
             secret_key: args.secret_key.filter(|s| !s.is_empty()),
             db_max_connections: args.db_max_connections,
             disable_signup_without_link: args.disable_signup_without_link,
+            signup_role: signup_role(&args.signup_role)?,
             quiet: args.quiet,
             task_lock_ttl: args.task_lock_ttl,
             smtp_url: args.smtp_url.filter(|s| !s.is_empty()),
@@ -157,5 +176,20 @@ impl Config {
     /// Where uploaded files live (`<data dir>/media`).
     pub fn media_root(&self) -> PathBuf {
         self.data_dir.join("media")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signup_roles_by_name_or_code() {
+        assert_eq!(signup_role("annotator").unwrap(), Role::Annotator);
+        assert_eq!(signup_role("MA").unwrap(), Role::Manager);
+        assert_eq!(signup_role(" Not-Activated ").unwrap(), Role::NotActivated);
+        assert_eq!(signup_role("administrator").unwrap(), Role::Administrator);
+        assert!(signup_role("owner").is_err());
+        assert!(signup_role("DI").is_err());
     }
 }

@@ -26,10 +26,18 @@ impl Application {
         std::fs::create_dir_all(config.media_root())?;
         crate::services::orphan_uploads::spawn(db.clone(), config.media_root());
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
-        bootstrap::first_admin(&db, &config).await?;
+        let first_run = bootstrap::first_admin(&db, &config).await?;
         let state = AppState { db, config: Arc::new(config), jwt: Arc::new(JwtKeys::new(secret.as_bytes())) };
         let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
         let port = listener.local_addr()?.port();
+        if first_run == bootstrap::FirstRun::AwaitingFirstSignup && !state.config.quiet {
+            let host = match state.config.host.as_str() {
+                "0.0.0.0" | "::" | "[::]" => "localhost",
+                host => host,
+            };
+            println!("Tessera has no account yet. Open http://{host}:{port}/user/signup/ and sign up:");
+            println!("  the first account owns the organization (LABEL_STUDIO_USERNAME creates one instead).");
+        }
         let router = crate::api::router(state);
         Ok(Application { port, listener, router })
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tessera_db::entities::project;
 use tessera_db::{queries, time};
-use tessera_labelconfig::LabelConfig;
+use tessera_labelconfig::{ConfigError, ConfigProblem, LabelConfig};
 
 use crate::auth::access::Action;
 use crate::api::pagination::{page_window, Page, PageParams, Window};
@@ -251,15 +251,19 @@ async fn validate_project_config(
     let mut fields = Fields::new(&body)?;
     let config = fields.string("label_config").unwrap_or_default();
     fields.finish()?;
+    // Label Studio answers XML that does not parse in `detail`, and every other problem under
+    // `non_field_errors` (unlike project writes, which use `label_config`).
+    let refused = |message: String| ApiError::field("non_field_errors", message);
     if config.trim().is_empty() {
-        return Err(ApiError::BadRequest("Label config is not set or is empty".into()));
+        return Err(refused("Label config is not set or is empty".into()));
     }
-    let mut fields = Fields::new(&body)?;
-    let parsed = projects::parse_config(&mut fields, "label_config", &config);
-    fields.finish()?;
-    let parsed = parsed.ok_or_else(|| ApiError::BadRequest("Label config is not valid".into()))?;
+    let parsed = match LabelConfig::parse(&config) {
+        Ok(parsed) => parsed,
+        Err(ConfigError(message, ConfigProblem::Xml)) => return Err(ApiError::BadRequest(message)),
+        Err(ConfigError(message, ConfigProblem::Rules)) => return Err(refused(message)),
+    };
     let summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
-    summary.check_config(&parsed, true).map_err(|message| ApiError::field("non_field_errors", message))?;
+    summary.check_config(&parsed, true).map_err(refused)?;
     let changed = LabelConfig::parse(&project.label_config).map_or(true, |old| parsed.essential_change_from(&old));
     Ok(Json(ConfigChange { config_essential_data_has_changed: changed.then_some(true) }))
 }

@@ -365,6 +365,7 @@ async fn create_user(State(state): State<AppState>, Extension(client): Extension
                 allow_newsletters: None,
                 username_from_email: true,
                 organization_id: Some(client.organization_id),
+                role: Role::Annotator,
             };
             accounts::create(&txn, account).await?
         }

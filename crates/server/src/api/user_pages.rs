@@ -376,6 +376,9 @@ async fn signup(
         allow_newsletters: Some(form.allow_newsletters.is_some()),
         username_from_email: true,
         organization_id,
+        // Invited people join as annotators (their invitation may say more); open sign-ups
+        // get the operator's `--signup-role`.
+        role: if organization_id.is_some() { accounts::ROLE_MEMBER } else { state.config.signup_role },
     };
     let user = accounts::create(&txn, account).await?;
     if let (Some(organization_id), Some(secret)) = (organization_id, next.invite.as_deref()) {

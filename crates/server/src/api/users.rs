@@ -285,6 +285,7 @@ async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(bod
         allow_newsletters: None,
         username_from_email: true,
         organization_id: Some(caller.organization_id),
+        role: accounts::ROLE_MEMBER,
     };
     let user = accounts::create(&txn, account).await.map_err(ApiError::Internal)?;
     let user = queries::users::update_profile(&*txn, user, changes).await?;

@@ -11,8 +11,10 @@ use crate::auth::secrets::{hash_password, random_hex, sha256_hex};
 pub const DEFAULT_ORGANIZATION_TITLE: &str = "Label Studio";
 /// Role of an organization's founder.
 pub const ROLE_OWNER: Role = Role::Owner;
-/// Role of users who join an existing organization.
+/// Role of users who join an existing organization, unless told otherwise.
 pub const ROLE_MEMBER: Role = Role::Annotator;
+/// The transaction lock taken while an account may found the organization.
+const FOUNDING_LOCK: i64 = 0x7465_7373_6f72_67; // "tessorg"
 
 /// What a new account is made of.
 pub struct NewAccount<'a> {
@@ -26,12 +28,18 @@ pub struct NewAccount<'a> {
     pub username_from_email: bool,
     /// The organization an invite link names; without one, the first organization.
     pub organization_id: Option<i64>,
+    /// The role the account gets when it joins an existing organization (the first account
+    /// founds one and owns it).
+    pub role: Role,
 }
 
 /// Creates the user and its membership in the invited (or else the first) organization,
 /// founding one when there is none.
 pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<user::Model> {
     let now = time::now();
+    // Two first sign-ups at once must not found two organizations (PostgreSQL; SQLite's writer
+    // gate already serializes them).
+    tessera_db::dialect::lock_for_transaction(&**txn, FOUNDING_LOCK).await?;
     let email = account.email.trim().to_lowercase();
     let username = if account.username_from_email { email.split('@').next().unwrap_or("").to_string() } else { String::new() };
     let organization = match account.organization_id {
@@ -55,7 +63,7 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
     )
     .await?;
     let user = match organization {
-        Some(org) => queries::organizations::add_member(&**txn, org.id, user, ROLE_MEMBER.code(), now).await?,
+        Some(org) => queries::organizations::add_member(&**txn, org.id, user, account.role.code(), now).await?,
         None => {
             let org = queries::organizations::insert(&**txn, DEFAULT_ORGANIZATION_TITLE, random_hex(20), user.id, now).await?;
             queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER.code(), now).await?

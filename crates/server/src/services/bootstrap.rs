@@ -18,15 +18,24 @@ pub async fn secret_key(db: &Db, configured: Option<&str>) -> anyhow::Result<Str
     Ok(secret)
 }
 
-/// Creates the configured admin if missing (or a generated one when the database has no users),
-/// and prints how to log in.
-pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
+/// What the first start found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstRun {
+    /// Accounts exist (or the configured admin was just made).
+    Ready,
+    /// No account and none configured: the first person to sign up founds the organization
+    /// and owns it, as with Label Studio.
+    AwaitingFirstSignup,
+}
+
+/// Creates the configured admin (`LABEL_STUDIO_USERNAME`) if missing and prints how to log in.
+/// Without one, no account is made: the first sign-up owns the organization.
+pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<FirstRun> {
     let txn = db.write().await?;
-    let no_users = queries::users::count(&*txn).await? == 0;
-    let email = match (&config.admin_email, no_users) {
-        (Some(email), _) => email.clone(),
-        (None, true) => "admin@localhost".to_string(),
-        (None, false) => return Ok(txn.commit().await?),
+    let Some(email) = config.admin_email.clone() else {
+        let empty = queries::users::count(&*txn).await? == 0;
+        txn.commit().await?;
+        return Ok(if empty { FirstRun::AwaitingFirstSignup } else { FirstRun::Ready });
     };
     if let Some(existing) = queries::users::find_by_email(&*txn, &email).await? {
         if let Some(token) = config.admin_token.as_deref().filter(|token| *token != existing.api_token) {
@@ -35,7 +44,7 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
         // Ended explicitly: a dropped transaction's rollback waits for the connection's next use,
         // holding its locks (and blocking other instances' migrations) until then.
         txn.commit().await?;
-        return Ok(());
+        return Ok(FirstRun::Ready);
     }
     let generated_password = config.admin_password.is_none().then(|| random_hex(12));
     let password = config.admin_password.clone().or_else(|| generated_password.clone()).unwrap_or_default();
@@ -48,6 +57,7 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
             allow_newsletters: None,
             username_from_email: false,
             organization_id: None,
+            role: accounts::ROLE_MEMBER,
         },
     )
     .await?;
@@ -59,5 +69,5 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
         }
         println!("  API token: {}", user.api_token);
     }
-    Ok(())
+    Ok(FirstRun::Ready)
 }

@@ -89,6 +89,7 @@ impl TestApp {
             web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist").into(),
             trusted_proxies: Vec::new(),
             statement_timeout: 30.0,
+            signup_role: tessera_server::auth::roles::Role::Annotator,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

@@ -6,6 +6,7 @@ mod annotations;
 mod auth;
 mod data_manager;
 mod exports;
+mod first_run;
 mod helpers;
 mod imports;
 mod organizations;

@@ -196,6 +196,35 @@ async fn validate_endpoints() {
     assert_eq!(changed.body, json!({"config_essential_data_has_changed": true}));
 }
 
+/// The project's own validate route files its refusals as Label Studio 1.23.2 does (answers
+/// taken from the reference server): rule violations and an empty config under
+/// `non_field_errors`, XML that does not parse in `detail` alone.
+#[tokio::test]
+async fn project_validate_errors_have_label_studios_keys() {
+    let app = TestApp::spawn().await;
+    let id = app.create_project(TEXT_CONFIG).await;
+    let path = format!("/api/projects/{id}/validate/");
+    let validate = |config: &str| app.post(&path, json!({"label_config": config}));
+    let nowhere = r#"<View><Text name="t" value="$t"/><Choices name="c" toName="nope"><Choice value="a"/></Choices></View>"#;
+    let reply = validate(nowhere).await.expect(400);
+    assert_eq!(reply.body["validation_errors"], json!({"non_field_errors": ["toName=\"nope\" not found in names: ['c', 't']"]}));
+    let reply = validate(r#"<View><Text name="t"/></View>"#).await.expect(400);
+    assert_eq!(reply.body["validation_errors"], json!({"non_field_errors": ["Validation failed on : 'value' is a required property"]}));
+    let reply = validate(r#"<View><Text name="t" value="$t"/><Text name="t" value="$u"/></View>"#).await.expect(400);
+    assert_eq!(reply.body["validation_errors"], json!({"non_field_errors": ["Label config contains non-unique names"]}));
+    let reply = validate("").await.expect(400);
+    assert_eq!(reply.body["validation_errors"], json!({"non_field_errors": ["Label config is not set or is empty"]}));
+    let reply = app.post(&format!("/api/projects/{id}/validate/"), json!({})).await.expect(400);
+    assert_eq!(reply.body["validation_errors"], json!({"non_field_errors": ["Label config is not set or is empty"]}));
+    for broken in ["<View>", "<View></Vew>", "junk"] {
+        let reply = validate(broken).await.expect(400);
+        assert!(reply.body.get("validation_errors").is_none() && reply.body["detail"].is_string(), "{broken}: {}", reply.text);
+    }
+    // Project writes keep the field's name, as Label Studio's serializer does.
+    let reply = app.patch(&format!("/api/projects/{id}/"), json!({"label_config": nowhere})).await.expect(400);
+    assert_eq!(reply.body["validation_errors"], json!({"label_config": ["toName=\"nope\" not found in names: ['c', 't']"]}));
+}
+
 #[tokio::test]
 async fn config_changes_that_orphan_annotations_are_refused() {
     let app = TestApp::spawn().await;
