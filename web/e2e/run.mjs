@@ -436,6 +436,7 @@ try {
       await page.fill("input[name=title]", "Founder's project");
       await page.click("button:has-text('Save')");
       await page.waitForURL(/\/projects\/\d+\/data/);
+      await page.locator(".project-header h1", { hasText: "Founder's project" }).waitFor();
       await shot("21-first-run-owner-project");
       await page.click("text=Log out");
       await page.waitForURL(/\/user\/login\//);

@@ -14,19 +14,58 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, FieldErrors};
 
-/// A JSON request body, parsed into a `serde_json::Value`, with Label Studio's errors for
-/// malformed JSON and oversized bodies.
+/// A request body as a `serde_json::Value`, read the way Django REST framework reads one: JSON,
+/// or a form (`application/x-www-form-urlencoded` or `multipart/form-data`), whose fields become
+/// strings (a repeated field a list of them, JSON text of an object or list that object or list)
+/// that [`Fields`] coerces as DRF does (`"true"`, numbers as text). Malformed bodies and
+/// oversized ones get Label Studio's errors.
 pub struct JsonBody(pub Value);
 
 impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = read_body(req, state).await?;
-        let body = parse_json(&bytes)?;
+        let content_type = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let body = if content_type.starts_with("application/x-www-form-urlencoded") {
+            let bytes = read_body(req, state).await?;
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::BadRequest(format!("Form parse error - {e}")))?;
+            form_object(pairs)
+        } else if content_type.starts_with("multipart/form-data") {
+            let malformed = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(format!("Multipart form parse error - {}", e.body_text()));
+            let mut multipart = axum::extract::Multipart::from_request(req, state).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+            let mut pairs = Vec::new();
+            while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+                // Files belong to the routes that take them (imports, avatars).
+                let (Some(name), None) = (field.name().map(str::to_string), field.file_name()) else { continue };
+                pairs.push((name, field.text().await.map_err(malformed)?));
+            }
+            form_object(pairs)
+        } else {
+            parse_json(&read_body(req, state).await?)?
+        };
         refuse_nul(&body)?;
         Ok(JsonBody(body))
     }
+}
+
+/// A form's fields as a JSON object: each a string, a repeated one the list of its values.
+/// Text holding a JSON object or list is that object or list, as DRF's `JSONField` reads form
+/// input (`data`, `result`, `control_weights`, ...).
+fn form_object(pairs: Vec<(String, String)>) -> Value {
+    let mut fields: indexmap::IndexMap<String, Vec<Value>> = indexmap::IndexMap::new();
+    for (key, text) in pairs {
+        let structured = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        let value = match serde_json::from_str::<Value>(&text) {
+            Ok(parsed @ (Value::Object(_) | Value::Array(_))) if structured => parsed,
+            _ => Value::String(text),
+        };
+        fields.entry(key).or_default().push(value);
+    }
+    let object = fields.into_iter().map(|(key, mut values)| {
+        let value = if values.len() == 1 { values.remove(0) } else { Value::Array(values) };
+        (key, value)
+    });
+    Value::Object(object.collect())
 }
 
 /// DRF's `ProhibitNullCharactersValidator` for a whole body: no database stores the NUL

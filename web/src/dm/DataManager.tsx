@@ -13,7 +13,7 @@ import { Actions } from "./Actions";
 import { ColumnChooser } from "./ColumnChooser";
 import { FilterPanel } from "./Filters";
 import { Preview } from "./Preview";
-import { nextOrdering, NO_SELECTION, selectedCount, toggleColumn, visibleColumns, type Column, type View, type ViewData } from "./query";
+import { hiddenColumnKeys, nextOrdering, NO_SELECTION, selectedCount, toggleColumn, visibleColumns, type Column, type View, type ViewData } from "./query";
 import { Tabs } from "./Tabs";
 import { TaskTable, type Totals } from "./TaskTable";
 
@@ -151,6 +151,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
           projectId={projectId}
           view={view}
           columns={shown}
+          hidden={hiddenColumnKeys(allColumns, view.data)}
           users={userMap}
           selection={selection}
           onSelection={setSelection}

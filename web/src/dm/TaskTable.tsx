@@ -20,10 +20,12 @@ export interface Totals {
  * The task table: loads pages of 100 as the user scrolls and renders only the rows in view, so
  * it stays smooth however many tasks match. Arrow keys move, Enter opens, Space selects.
  */
-export function TaskTable({ projectId, view, columns, users, selection, onSelection, opened, onOpen, onOrder, onTotals }: {
+export function TaskTable({ projectId, view, columns, hidden, users, selection, onSelection, opened, onOpen, onOrder, onTotals }: {
   projectId: number;
   view: View;
   columns: Column[];
+  /** Keys of the columns the tab hides (the server leaves their computed fields out). */
+  hidden: string[];
   users: Map<number, Me>;
   selection: Selection;
   onSelection(selection: Selection): void;
@@ -32,10 +34,10 @@ export function TaskTable({ projectId, view, columns, users, selection, onSelect
   onOrder(column: Column): void;
   onTotals(totals: Totals | null): void;
 }) {
-  const shape = JSON.stringify([view.data.filters ?? null, view.data.ordering ?? null]);
+  const shape = JSON.stringify([view.data.filters ?? null, view.data.ordering ?? null, hidden]);
   const list = useInfiniteQuery({
     queryKey: ["tasks", String(projectId), view.id, shape],
-    queryFn: ({ pageParam }) => api<TaskList>(tasksUrl(projectId, view.data, pageParam, PAGE_SIZE)),
+    queryFn: ({ pageParam }) => api<TaskList>(tasksUrl(projectId, view.data, hidden, pageParam, PAGE_SIZE)),
     initialPageParam: 1,
     getNextPageParam: (last, pages) => (pages.length * PAGE_SIZE < last.total ? pages.length + 1 : undefined),
   });

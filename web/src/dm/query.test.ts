@@ -51,10 +51,14 @@ describe("filters and ordering", () => {
   });
 
   it("sends the tab's filters and ordering with each page", () => {
-    const url = new URL(tasksUrl(4, { title: "t", ordering: ["-tasks:id"] }, 2, 100), "http://x");
+    const url = new URL(tasksUrl(4, { title: "t", ordering: ["-tasks:id"] }, ["tasks:avg_lead_time"], 2, 100), "http://x");
     expect(url.searchParams.get("project")).toBe("4");
     expect(url.searchParams.get("page")).toBe("2");
-    expect(JSON.parse(url.searchParams.get("query")!)).toEqual({ filters: { conjunction: "and", items: [] }, ordering: ["-tasks:id"] });
+    expect(JSON.parse(url.searchParams.get("query")!)).toEqual({
+      filters: { conjunction: "and", items: [] },
+      ordering: ["-tasks:id"],
+      hiddenColumns: { explore: ["tasks:avg_lead_time"] },
+    });
   });
 });
 

@@ -55,10 +55,15 @@ export function leafColumns(columns: Column[]): Column[] {
   return [...leaves.filter((c) => c.parent !== "data"), ...leaves.filter((c) => c.parent === "data")];
 }
 
+/** The keys of the columns a tab hides from the table: its own list, or the defaults. */
+export function hiddenColumnKeys(columns: Column[], view: ViewData): string[] {
+  return view.hiddenColumns?.explore ?? leafColumns(columns).filter((c) => c.visibility_defaults?.explore === false).map(columnKey);
+}
+
 /** Hidden-column list after showing or hiding one column. */
 export function toggleColumn(columns: Column[], view: ViewData, column: Column): { explore: string[]; labeling: string[] } {
   const key = columnKey(column);
-  const hidden = view.hiddenColumns?.explore ?? leafColumns(columns).filter((c) => c.visibility_defaults?.explore === false).map(columnKey);
+  const hidden = hiddenColumnKeys(columns, view);
   const explore = hidden.includes(key) ? hidden.filter((k) => k !== key) : [...hidden, key];
   return { explore, labeling: view.hiddenColumns?.labeling ?? [] };
 }
@@ -129,11 +134,17 @@ export function orderOf(ordering: string[] | undefined, column: Column): "asc" |
 }
 
 /**
- * The `/api/tasks/` page of a tab's filters and ordering, sent with the request (not read from
- * the saved tab) so that the table never waits for, or races, the tab's save.
+ * The `/api/tasks/` page of a tab's filters, ordering and hidden columns, sent with the request
+ * (not read from the saved tab) so that the table never waits for, or races, the tab's save.
+ * The server computes the fields Label Studio evaluates per request (completion time, lead
+ * time, drafts, prediction score) only for the columns the tab shows.
  */
-export function tasksUrl(projectId: number, view: ViewData, page: number, pageSize: number): string {
-  const query = JSON.stringify({ filters: view.filters ?? { conjunction: "and", items: [] }, ordering: view.ordering ?? [] });
+export function tasksUrl(projectId: number, view: ViewData, hidden: string[], page: number, pageSize: number): string {
+  const query = JSON.stringify({
+    filters: view.filters ?? { conjunction: "and", items: [] },
+    ordering: view.ordering ?? [],
+    hiddenColumns: { explore: hidden },
+  });
   return `/api/tasks/?project=${projectId}&query=${encodeURIComponent(query)}&page=${page}&page_size=${pageSize}`;
 }
 

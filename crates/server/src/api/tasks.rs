@@ -83,12 +83,24 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
     }
     let batch = TaskBatch::load(conn, &tasks, caller.user.id).await?;
     let shown = DmProject::of(&project);
-    let nested = (params.fields.as_deref() == Some("all")).then_some(CompletedBy::Id);
+    let all = params.fields.as_deref() == Some("all");
+    let nested = all.then_some(CompletedBy::Id);
+    // Label Studio's default field set: the per-request fields only where the query asks.
+    let mut evaluated: Vec<&str> = match (all, view_id) {
+        (true, _) => dm::EVALUATED_FIELDS.to_vec(),
+        (false, Some(view_id)) => dm::evaluated_fields(&dm::view_as_query(&dm::view(conn, &caller, view_id).await?.0)),
+        (false, None) => query_text.and_then(|text| serde_json::from_str(text).ok()).map_or_else(Vec::new, |q| dm::evaluated_fields(&q)),
+    };
+    let included = params.include.as_deref().unwrap_or_default().split(',').map(str::trim);
+    evaluated.extend(dm::EVALUATED_FIELDS.into_iter().filter(|field| included.clone().any(|i| i == *field)));
     let now = time::now();
     let tasks = tasks
         .into_iter()
         .map(|t| {
-            let rendered = serde_json::to_value(dm_task(t, &batch, &shown, nested, &now)).map_err(anyhow::Error::from)?;
+            let mut rendered = serde_json::to_value(dm_task(t, &batch, &shown, nested, &now)).map_err(anyhow::Error::from)?;
+            if let Value::Object(fields) = &mut rendered {
+                fields.retain(|key, _| !dm::EVALUATED_FIELDS.contains(&key.as_str()) || evaluated.contains(&key.as_str()));
+            }
             Ok(only_included(rendered, params.include.as_deref()))
         })
         .collect::<ApiResult<Vec<Value>>>()?;

@@ -85,3 +85,54 @@ pub async fn resolve<C: ConnectionTrait>(
     let query = CompiledQuery::new(conn.get_database_backend(), project.id, &query)?;
     Ok(Selected { project, query })
 }
+
+/// Task fields Label Studio computes per request (`get_fields_for_evaluation`), so its task list
+/// carries them only when asked: `fields=all`, a filter or the ordering on them, or a view (or
+/// query) whose `hiddenColumns` leave them visible.
+pub const EVALUATED_FIELDS: [&str; 4] = ["completed_at", "avg_lead_time", "draft_exists", "predictions_score"];
+
+/// The [`EVALUATED_FIELDS`] a task list shows for a Data Manager query given as JSON
+/// (`filters`, `ordering`, `hiddenColumns`, as a view's data holds them).
+pub fn evaluated_fields(query: &Value) -> Vec<&'static str> {
+    let named = |prefix: &str, text: &str| text.trim_start_matches('-').strip_prefix(prefix).map(str::to_string);
+    let mut wanted: Vec<String> = query["filters"]["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["filter"].as_str().and_then(|f| named("filter:tasks:", f)))
+        .collect();
+    wanted.extend(query["ordering"].as_array().into_iter().flatten().filter_map(|o| o.as_str().and_then(|o| named("tasks:", o))));
+    let hidden = query["hiddenColumns"]["explore"].as_array();
+    EVALUATED_FIELDS
+        .into_iter()
+        .filter(|field| {
+            let visible = hidden.is_some_and(|hidden| !hidden.iter().any(|h| h.as_str() == Some(&format!("tasks:{field}"))));
+            visible || wanted.iter().any(|w| w == field)
+        })
+        .collect()
+}
+
+/// A saved view as the query JSON [`evaluated_fields`] reads.
+pub fn view_as_query(view: &view::Model) -> Value {
+    let mut query = Map::new();
+    query.insert("filters".into(), view.filters.as_deref().map_or(Value::Null, json_of));
+    query.insert("ordering".into(), json_of(&view.ordering));
+    query.insert("hiddenColumns".into(), json_of(&view.data).get("hiddenColumns").cloned().unwrap_or(Value::Null));
+    Value::Object(query)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::evaluated_fields;
+
+    #[test]
+    fn evaluated_fields_follow_filters_ordering_and_visible_columns() {
+        assert!(evaluated_fields(&json!({})).is_empty());
+        let filtered = json!({"filters": {"items": [{"filter": "filter:tasks:completed_at"}]}, "ordering": ["-tasks:predictions_score"]});
+        assert_eq!(evaluated_fields(&filtered), ["completed_at", "predictions_score"]);
+        let shown = json!({"hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists"]}});
+        assert_eq!(evaluated_fields(&shown), ["completed_at", "predictions_score"]);
+    }
+}

@@ -4,7 +4,7 @@
 //! fails, the request is refused with one message per item, aligned with the input (`{}` for good
 //! items, at most 100 entries), and nothing is written. Otherwise tasks, annotations and
 //! predictions are inserted with multi-row statements in the caller's transaction, with task
-//! counters computed in memory and the project's counters and summary moved once.
+//! counters computed in memory and the project's counters and data columns moved once.
 //!
 //! Items arrive as raw JSON text and are parsed one at a time: each is checked, then reduced to
 //! the text that will be stored, and its parsed tree dropped. A 100,000-task body never exists
@@ -27,7 +27,7 @@ use crate::services::projects::config_of;
 use crate::error::{ApiError, ApiResult, FieldErrors};
 use crate::services::predictions::normalize_result;
 use crate::services::overlap;
-use crate::services::summary::{DataColumns, Summary};
+use crate::services::summary::DataColumns;
 
 /// Most per-item messages a refusal lists (Label Studio's limit).
 const MAX_ERRORS: usize = 100;
@@ -254,9 +254,8 @@ fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {
     data
 }
 
-/// Reduces a checked item to the texts to store, counting its annotation results into the
-/// summary and its data keys into the columns.
-fn take(raw: Value, checked: Checked, first_key: Option<&str>, summary: &mut Summary, columns: &mut DataColumns) -> PreparedTask {
+/// Reduces a checked item to the texts to store, counting its data keys into the columns.
+fn take(raw: Value, checked: Checked, first_key: Option<&str>, columns: &mut DataColumns) -> PreparedTask {
     let Value::Object(mut item) = raw else { unreachable!("checked items are objects") };
     // The item's own key order does not matter (its data's does), so swap_remove is fine here.
     let (data, meta, results) = if checked.task_form {
@@ -292,7 +291,6 @@ fn take(raw: Value, checked: Checked, first_key: Option<&str>, summary: &mut Sum
         .into_iter()
         .zip(results)
         .map(|(meta, result)| {
-            summary.count_result(&result, 1);
             PreparedAnnotation {
                 result: result.to_string(),
                 completed_by: meta.completed_by,
@@ -346,7 +344,6 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     // project wait here instead of overwriting each other's summary.
     queries::projects::lock_summary(&**txn, project.id).await?;
     let project = queries::projects::find(&**txn, queries::projects::Viewer::organization(project.organization_id), project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
-    let mut summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
     let mut columns = DataColumns::load(&project.summary_all_data_columns, &project.summary_common_data_columns, project.task_number > 0);
     let mut prepared = Vec::with_capacity(items.len());
     let mut errors: Vec<Option<String>> = Vec::with_capacity(items.len());
@@ -357,7 +354,7 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
             Ok(checked) => {
                 errors.push(None);
                 if !failed {
-                    let task = take(item, checked, first_key.as_deref(), &mut summary, &mut columns);
+                    let task = take(item, checked, first_key.as_deref(), &mut columns);
                     prepared.push(PreparedTask { file_upload_id: raw.file_upload_id, ..task });
                 }
             }
@@ -371,18 +368,13 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     if failed {
         return Err(refusal(errors));
     }
-    write(txn, &project, prepared, Counted { summary, columns }, caller).await
+    write(txn, &project, prepared, columns).await
 }
 
-/// What the items add to the project's summary and data columns, counted while preparing them.
-struct Counted {
-    summary: Summary,
-    columns: DataColumns,
-}
 
 /// Inserts the prepared tasks, then their annotations and predictions; their texts are moved
 /// into the rows, not copied.
-async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<PreparedTask>, counted: Counted, caller: i64) -> ApiResult<Imported> {
+async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<PreparedTask>, columns: DataColumns) -> ApiResult<Imported> {
     let now = time::now();
     let overlap = project.maximum_annotations.max(1);
     let mut sums = ProjectSums::default();
@@ -434,7 +426,8 @@ async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<Prepared
                 unique_id: Some(uuid::Uuid::now_v7().to_string()),
                 draft_created_at: None,
                 last_action: None,
-                updated_by_id: Some(caller),
+                // Nobody has updated an imported annotation yet (Label Studio: null).
+                updated_by_id: None,
             });
         }
         for p in task.predictions {
@@ -447,9 +440,9 @@ async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<Prepared
     queries::predictions::insert_many(&**txn, project.id, predictions, now).await?;
     counters::apply_project_delta(&**txn, project.id, &sums).await?;
 
-    let (created_annotations, created_labels) = counted.summary.to_json();
-    queries::projects::set_summary(&**txn, project.id, &created_annotations, &created_labels).await?;
-    let (all, common) = counted.columns.to_json();
+    // Imported annotations stay out of `created_annotations`/`created_labels`: Label Studio
+    // counts only annotations made after the import there.
+    let (all, common) = columns.to_json();
     queries::projects::set_data_columns(&**txn, project.id, &all, &common).await?;
     if let (true, Some(version)) = (project.model_version.is_empty(), last_version) {
         queries::projects::set_model_version(&**txn, project.id, &version).await?;

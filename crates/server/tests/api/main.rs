@@ -4,6 +4,7 @@
 mod actions;
 mod annotations;
 mod auth;
+mod compatibility;
 mod data_manager;
 mod exports;
 mod first_run;

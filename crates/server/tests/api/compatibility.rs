@@ -1,0 +1,126 @@
+//! Label Studio compatibility (issue 12): answers that differed from Label Studio 1.23.2's on
+//! the same requests. Expected values come from the reference server
+//! (`../shared/tools/reference-server.sh`) given the same project, import and annotations.
+
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const CONFIG: &str = r#"<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>"#;
+
+fn choice(label: &str) -> Value {
+    json!([{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": [label]}}])
+}
+
+/// The reference scenario: a task imported with an annotation, a plain one annotated through
+/// the API, one skipped. Returns the project and task ids.
+async fn scenario(app: &TestApp) -> (i64, Vec<i64>) {
+    let project = app.create_project(CONFIG).await;
+    let imported = app.import(project, json!([{"data": {"text": "imported"}, "annotations": [{"result": choice("Positive")}]}, {"text": "plain"}, {"text": "skipped"}])).await;
+    let ids: Vec<i64> = imported["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    app.post(&format!("/api/tasks/{}/annotations/", ids[1]), json!({"result": choice("Negative")})).await.expect(201);
+    app.post(&format!("/api/tasks/{}/annotations/", ids[2]), json!({"result": [], "was_cancelled": true})).await.expect(201);
+    (project, ids)
+}
+
+fn keys(task: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = task.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn the_task_list_carries_label_studios_default_fields() {
+    let app = TestApp::spawn().await;
+    let (project, _) = scenario(&app).await;
+    let list = app.get(&format!("/api/tasks/?project={project}")).await.expect(200).body;
+    let expected = [
+        "annotations_ids", "annotations_results", "annotators", "cancelled_annotations", "comment_authors", "comment_count", "created_at", "data",
+        "drafts", "file_upload", "id", "inner_id", "is_labeled", "last_comment_updated_at", "meta", "overlap", "predictions_model_versions",
+        "predictions_results", "project", "storage_filename", "total_annotations", "total_predictions", "unresolved_comment_count", "updated_at",
+        "updated_by",
+    ];
+    assert_eq!(keys(&list["tasks"][0]), expected);
+    let all = app.get(&format!("/api/tasks/?project={project}&fields=all")).await.expect(200).body;
+    let mut with_all: Vec<&str> = expected.to_vec();
+    with_all.extend(["annotations", "avg_lead_time", "completed_at", "draft_exists", "predictions", "predictions_score"]);
+    with_all.sort();
+    assert_eq!(keys(&all["tasks"][0]), with_all);
+    // A filter or an ordering on a computed field, or a view showing it, brings it along.
+    let query = json!({"ordering": ["-tasks:completed_at"], "hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists", "tasks:predictions_score"]}});
+    let ordered = app.get(&format!("/api/tasks/?project={project}&query={}", serde_urlencoded::to_string([("q", query.to_string())]).unwrap()[2..].to_string())).await.expect(200).body;
+    assert!(ordered["tasks"][0].get("completed_at").is_some() && ordered["tasks"][0].get("avg_lead_time").is_none());
+    let view = app.post("/api/dm/views/", json!({"project": project, "data": {"hiddenColumns": {"explore": ["tasks:completed_at"], "labeling": []}}})).await.expect(201).body;
+    let through_view = app.get(&format!("/api/tasks/?view={}", view["id"])).await.expect(200).body;
+    let task = &through_view["tasks"][0];
+    assert!(task.get("completed_at").is_none() && task.get("avg_lead_time").is_some() && task.get("predictions_score").is_some());
+    let included = app.get(&format!("/api/tasks/?project={project}&include=id,completed_at")).await.expect(200).body;
+    assert_eq!(keys(&included["tasks"][0]), ["completed_at", "id"]);
+}
+
+#[tokio::test]
+async fn imported_annotations_have_no_updated_by_and_stay_out_of_the_summary() {
+    let app = TestApp::spawn().await;
+    let (project, ids) = scenario(&app).await;
+    let updated_by = |task: &Value| task["annotations"].as_array().unwrap().iter().map(|a| a["updated_by"].clone()).collect::<Vec<_>>();
+    let admin = app.get("/api/current-user/whoami").await.expect(200).body["id"].clone();
+    assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body), [Value::Null]);
+    assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[1])).await.expect(200).body), [admin.clone()]);
+    let export = app.get(&format!("/api/projects/{project}/export?exportType=JSON")).await.expect(200).body;
+    let exported: Vec<Value> = export.as_array().unwrap().iter().map(|t| t["annotations"][0]["updated_by"].clone()).collect();
+    assert_eq!(exported, [Value::Null, admin.clone(), admin]);
+    let summary = app.get(&format!("/api/projects/{project}/summary/")).await.expect(200).body;
+    assert_eq!(summary["created_labels"], json!({"sentiment": {"Negative": 1}}));
+    assert_eq!(summary["created_annotations"], json!({"sentiment|text|choices": 1}));
+}
+
+/// Sends a form body (`application/x-www-form-urlencoded`) with the admin token.
+async fn form(app: &TestApp, method: reqwest::Method, path: &str, fields: &[(&str, &str)]) -> crate::helpers::Reply {
+    let request = app.client.request(method, format!("{}{path}", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN));
+    crate::helpers::Reply::from(request.form(fields).send().await.unwrap()).await
+}
+
+/// Sends a `multipart/form-data` body of text fields with the admin token.
+async fn multipart(app: &TestApp, method: reqwest::Method, path: &str, fields: &[(&'static str, &'static str)]) -> crate::helpers::Reply {
+    let form = fields.iter().fold(reqwest::multipart::Form::new(), |form, (name, value)| form.text(*name, *value));
+    let request = app.client.request(method, format!("{}{path}", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN));
+    crate::helpers::Reply::from(request.multipart(form).send().await.unwrap()).await
+}
+
+/// Every route family takes form bodies as Label Studio's (DRF's) do, with its coercions:
+/// `"True"`/`"false"`, numbers as text, JSON objects and lists as text (answers compared with
+/// the reference server's on the same requests).
+#[tokio::test]
+async fn form_bodies_work_like_json_everywhere() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let created = form(&app, Method::POST, "/api/projects/", &[
+        ("title", "form project"), ("label_config", CONFIG), ("show_instruction", "True"), ("maximum_annotations", "2"),
+        ("control_weights", r#"{"sentiment": {"overall": 2.0}}"#),
+    ]).await.expect(201);
+    assert_eq!((created.body["show_instruction"].as_bool(), created.body["maximum_annotations"].as_i64()), (Some(true), Some(2)));
+    assert_eq!(created.body["control_weights"]["sentiment"]["overall"], 2.0);
+    let project = created.body["id"].as_i64().unwrap();
+    let other = multipart(&app, Method::POST, "/api/projects/", &[("title", "multipart project"), ("show_skip_button", "false")]).await.expect(201);
+    assert_eq!(other.body["show_skip_button"], false);
+    let patched = form(&app, Method::PATCH, &format!("/api/projects/{project}/"), &[("title", "renamed"), ("enable_empty_annotation", "false")]).await.expect(200);
+    assert_eq!((patched.body["title"].as_str(), patched.body["enable_empty_annotation"].as_bool()), (Some("renamed"), Some(false)));
+    let refused = form(&app, Method::POST, "/api/projects/", &[("title", "bad"), ("maximum_annotations", "abc")]).await.expect(400);
+    assert_eq!(refused.body["validation_errors"]["maximum_annotations"], json!(["A valid integer is required."]));
+
+    let task = form(&app, Method::POST, "/api/tasks/", &[("project", &project.to_string()), ("data", r#"{"text": "from form"}"#)]).await.expect(201);
+    assert_eq!(task.body["data"], json!({"text": "from form"}));
+    let task_id = task.body["id"].as_i64().unwrap();
+    let result = choice("Positive").to_string();
+    let annotation = form(&app, Method::POST, &format!("/api/tasks/{task_id}/annotations/"), &[("result", &result), ("lead_time", "1.5")]).await.expect(201);
+    assert_eq!((annotation.body["result"].clone(), annotation.body["lead_time"].as_f64()), (choice("Positive"), Some(1.5)));
+    let view = form(&app, Method::POST, "/api/dm/views/", &[("project", &project.to_string()), ("data", r#"{"title": "Form tab"}"#)]).await.expect(201);
+    assert_eq!(view.body["data"]["title"], "Form tab");
+    let workspace = multipart(&app, Method::POST, "/api/workspaces/", &[("title", "Form workspace"), ("is_personal", "false")]).await.expect(201);
+    assert_eq!(workspace.body["title"], "Form workspace");
+    let me = app.get("/api/current-user/whoami").await.expect(200).body["id"].as_i64().unwrap();
+    let user = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("first_name", "Formal")]).await.expect(200);
+    assert_eq!(user.body["first_name"], "Formal");
+    let nul = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("last_name", "a\u{0}")]).await.expect(400);
+    assert_eq!(nul.body["validation_errors"]["last_name"], json!(["Null characters are not allowed."]));
+}
