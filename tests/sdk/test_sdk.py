@@ -43,6 +43,12 @@ def test_auth_with_legacy_token_and_personal_access_token(server):
         LabelStudio(base_url=server.base_url, api_key="not-a-token").projects.create(title="nope")
     assert bad.value.status_code == 401
 
+    # The organization's token settings, through the SDK's Enterprise client.
+    settings = ls.jwt_settings.get()
+    assert (settings.api_tokens_enabled, settings.legacy_api_tokens_enabled) == (True, True)
+    updated = ls.jwt_settings.update(api_token_ttl_days=365, legacy_api_tokens_enabled=True)
+    assert updated.api_token_ttl_days == 365
+
 
 def test_projects_and_label_config(server):
     ls = LabelStudio(base_url=server.base_url, api_key=server.token)

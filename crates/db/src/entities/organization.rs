@@ -13,6 +13,12 @@ pub struct Model {
     pub contact_info: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Whether `Authorization: Token <key>` works for the members.
+    pub legacy_api_tokens_enabled: bool,
+    /// Whether personal access tokens (JWTs) can be made and used.
+    pub api_tokens_enabled: bool,
+    /// Days a new personal access token lives.
+    pub api_token_ttl_days: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261129_000003_task_search;
 mod m20261129_000004_access;
 mod m20261129_000005_invites;
 mod m20261204_000001_upload_names;
+pub mod m20261204_000002_token_settings;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_access::Migration),
             Box::new(m20261129_000005_invites::Migration),
             Box::new(m20261204_000001_upload_names::Migration),
+            Box::new(m20261204_000002_token_settings::Migration),
         ]
     }
 }

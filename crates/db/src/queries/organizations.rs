@@ -122,6 +122,28 @@ pub async fn of_user<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<Vec<o
         .await
 }
 
+/// Changes an organization's API-token settings (`None`: unchanged).
+pub async fn set_token_settings<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    legacy_enabled: Option<bool>,
+    api_enabled: Option<bool>,
+    ttl_days: Option<i32>,
+) -> Result<(), DbErr> {
+    use sea_orm::sea_query::Expr;
+    let mut update = organization::Entity::update_many().col_expr(organization::Column::UpdatedAt, Expr::value(crate::time::now()));
+    if let Some(value) = legacy_enabled {
+        update = update.col_expr(organization::Column::LegacyApiTokensEnabled, Expr::value(value));
+    }
+    if let Some(value) = api_enabled {
+        update = update.col_expr(organization::Column::ApiTokensEnabled, Expr::value(value));
+    }
+    if let Some(value) = ttl_days {
+        update = update.col_expr(organization::Column::ApiTokenTtlDays, Expr::value(value));
+    }
+    update.filter(organization::Column::Id.eq(organization_id)).exec(conn).await.map(|_| ())
+}
+
 /// Whether `organization_id` is the only organization the user is a live member of: such an
 /// account is that organization's to manage; a shared one is changed only by its user.
 pub async fn is_sole_organization<C: ConnectionTrait>(conn: &C, user_id: i64, organization_id: i64) -> Result<bool, DbErr> {

@@ -174,6 +174,9 @@ pub struct Member {
     #[sea_orm(nested)]
     pub user: user::Model,
     pub member_role: Option<String>,
+    /// The active organization's token settings (`None` without one).
+    pub legacy_tokens_enabled: Option<bool>,
+    pub api_tokens_enabled: Option<bool>,
 }
 
 /// How to find the authenticating user.
@@ -189,7 +192,13 @@ pub async fn find_member<C: ConnectionTrait>(conn: &C, lookup: Lookup<'_>) -> Re
         "(SELECT m.role FROM organization_members m WHERE m.user_id = users.id \
          AND m.organization_id = users.active_organization_id AND m.deleted_at IS NULL)",
     );
-    let query = user::Entity::find().column_as(role, "member_role");
+    let setting = |column: &str| {
+        Expr::cust(format!("(SELECT o.{column} FROM organizations o WHERE o.id = users.active_organization_id)"))
+    };
+    let query = user::Entity::find()
+        .column_as(role, "member_role")
+        .column_as(setting("legacy_api_tokens_enabled"), "legacy_tokens_enabled")
+        .column_as(setting("api_tokens_enabled"), "api_tokens_enabled");
     let query = match lookup {
         Lookup::Id(id) => query.filter(user::Column::Id.eq(id)),
         Lookup::Token(token) => query.filter(user::Column::ApiToken.eq(token)),

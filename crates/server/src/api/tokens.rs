@@ -1,4 +1,5 @@
-//! JWT personal access tokens: `/api/token/` (list, create), `/refresh/`, `/blacklist/`, `/rotate/`.
+//! JWT personal access tokens: `/api/token/` (list, create), `/refresh/`, `/blacklist/`, `/rotate/`,
+//! and the organization's token settings (`/api/jwt/settings`).
 //!
 //! Shapes and messages as observed on Label Studio 1.23.2: one live token per user (a second is
 //! 409), the list shows each token without its signature, refresh needs no authentication.
@@ -9,9 +10,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
+use tessera_db::entities::organization;
 use tessera_db::{queries, time, WriteTxn};
 
-use crate::api::slashed;
+use crate::api::{exact, slashed};
 use crate::auth::jwt::{without_signature, Claims};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -49,9 +51,20 @@ fn reissue(state: &AppState, user_id: i64, jti: &str, iat: i64, exp: i64) -> Api
     state.jwt.sign(&claims).map_err(ApiError::Internal)
 }
 
-/// Signs a new personal access token and records it in the caller's transaction.
-async fn issue_token(state: &AppState, txn: &WriteTxn, user_id: i64) -> ApiResult<String> {
-    let issued = state.jwt.issue_refresh(user_id, time::now()).map_err(ApiError::Internal)?;
+/// The caller's organization, refusing when it turned personal access tokens off.
+async fn token_organization(txn: &WriteTxn, caller: &Caller) -> ApiResult<organization::Model> {
+    let organization = queries::organizations::find(&**txn, caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    if !organization.api_tokens_enabled {
+        return Err(ApiError::Forbidden(crate::auth::PATS_DISABLED.to_string()));
+    }
+    Ok(organization)
+}
+
+/// Signs a new personal access token, living as long as the organization says, and records it
+/// in the caller's transaction.
+async fn issue_token(state: &AppState, txn: &WriteTxn, user_id: i64, organization: &organization::Model) -> ApiResult<String> {
+    let ttl_days = i64::from(organization.api_token_ttl_days);
+    let issued = state.jwt.issue_refresh(user_id, time::now(), ttl_days).map_err(ApiError::Internal)?;
     let created = Utc.timestamp_opt(issued.claims.iat, 0).single().unwrap_or_else(Utc::now);
     let expires = Utc.timestamp_opt(issued.claims.exp, 0).single().unwrap_or_else(Utc::now);
     queries::auth::insert_jwt(&**txn, user_id, &issued.claims.jti, created, expires).await?;
@@ -60,11 +73,12 @@ async fn issue_token(state: &AppState, txn: &WriteTxn, user_id: i64) -> ApiResul
 
 async fn create_token(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<TokenOut>)> {
     let txn = state.db.write().await?;
+    let organization = token_organization(&txn, &caller).await?;
     queries::users::lock(&*txn, caller.user.id).await?;
     if !queries::auth::live_jwts(&*txn, caller.user.id, time::now()).await?.is_empty() {
         return Err(ApiError::Conflict("You already have a valid token. Please revoke it before creating a new one.".into()));
     }
-    let token = issue_token(&state, &txn, caller.user.id).await?;
+    let token = issue_token(&state, &txn, caller.user.id, &organization).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(TokenOut { token })))
 }
@@ -132,15 +146,63 @@ async fn rotate_token(State(state): State<AppState>, caller: Caller, JsonBody(bo
         return Err(invalid());
     }
     let txn = state.db.write().await?;
+    let organization = token_organization(&txn, &caller).await?;
     if !queries::auth::blacklist_jwt(&*txn, &claims.jti, time::now()).await? {
         return Err(invalid());
     }
-    let refresh = issue_token(&state, &txn, caller.user.id).await?;
+    let refresh = issue_token(&state, &txn, caller.user.id, &organization).await?;
     txn.commit().await?;
     Ok(Json(RefreshOut { refresh }))
 }
 
+/// `/api/jwt/settings`: Label Studio Enterprise's per-organization token settings.
+#[derive(Serialize)]
+struct JwtSettingsOut {
+    api_tokens_enabled: bool,
+    legacy_api_tokens_enabled: bool,
+    api_token_ttl_days: i32,
+}
+
+impl From<organization::Model> for JwtSettingsOut {
+    fn from(organization: organization::Model) -> JwtSettingsOut {
+        JwtSettingsOut {
+            api_tokens_enabled: organization.api_tokens_enabled,
+            legacy_api_tokens_enabled: organization.legacy_api_tokens_enabled,
+            api_token_ttl_days: organization.api_token_ttl_days,
+        }
+    }
+}
+
+/// Longest lifetime of a personal access token, in days.
+const MAX_TOKEN_TTL_DAYS: i64 = crate::auth::jwt::REFRESH_TTL_DAYS;
+
+async fn get_jwt_settings(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<JwtSettingsOut>> {
+    let organization = queries::organizations::find(state.db.conn(), caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    Ok(Json(organization.into()))
+}
+
+/// `POST /api/jwt/settings`: turns legacy tokens and personal access tokens on or off (honoured
+/// on every request) and sets how many days new personal access tokens live.
+async fn update_jwt_settings(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<JwtSettingsOut>> {
+    let mut fields = Fields::new(&body)?;
+    let api_enabled = fields.boolean("api_tokens_enabled");
+    let legacy_enabled = fields.boolean("legacy_api_tokens_enabled");
+    let ttl_days = fields.integer("api_token_ttl_days");
+    if let Some(days) = ttl_days.filter(|days| !(1..=MAX_TOKEN_TTL_DAYS).contains(days)) {
+        let message = if days < 1 { "Ensure this value is greater than or equal to 1.".to_string() } else { format!("Ensure this value is less than or equal to {MAX_TOKEN_TTL_DAYS}.") };
+        fields.error("api_token_ttl_days", message);
+    }
+    fields.finish()?;
+    let txn = state.db.write().await?;
+    let ttl_days = ttl_days.map(|days| days as i32);
+    queries::organizations::set_token_settings(&*txn, caller.organization_id, legacy_enabled, api_enabled, ttl_days).await?;
+    let organization = queries::organizations::find(&*txn, caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    txn.commit().await?;
+    Ok(Json(organization.into()))
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = exact(router, "/api/jwt/settings", get(get_jwt_settings).post(update_jwt_settings));
     let router = slashed(router, "/api/token/", get(list_tokens).post(create_token));
     let router = slashed(router, "/api/token/refresh/", post(refresh_token));
     let router = slashed(router, "/api/token/blacklist/", post(blacklist_token));

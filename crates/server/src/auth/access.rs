@@ -216,6 +216,8 @@ pub const RULES: &[Rule] = &[
     rule("/user/login", &["GET", "POST"], Public),
     rule("/user/signup", &["GET", "POST"], Public),
     rule("/logout", &["GET", "POST"], Public),
+    rule("/api/jwt/settings", READ, Allowed(ViewOrganization)),
+    rule("/api/jwt/settings", &["POST"], Allowed(ManagePeople)),
     rule("/api/token/refresh", &["POST"], Public),
     rule("/api/token", &["GET", "POST"], Member),
     rule("/api/token/blacklist", &["POST"], Member),

@@ -66,8 +66,8 @@ impl JwtKeys {
     }
 
     /// A new personal access (refresh) token.
-    pub fn issue_refresh(&self, user_id: i64, now: DateTime<Utc>) -> anyhow::Result<Issued> {
-        self.issue("refresh", user_id, now, Duration::days(REFRESH_TTL_DAYS))
+    pub fn issue_refresh(&self, user_id: i64, now: DateTime<Utc>, ttl_days: i64) -> anyhow::Result<Issued> {
+        self.issue("refresh", user_id, now, Duration::days(ttl_days.clamp(1, REFRESH_TTL_DAYS)))
     }
 
     /// A new short-lived access token.
@@ -101,7 +101,7 @@ mod tests {
     fn issues_and_verifies_by_type() {
         let keys = JwtKeys::new(b"secret");
         let now = Utc::now();
-        let refresh = keys.issue_refresh(7, now).unwrap();
+        let refresh = keys.issue_refresh(7, now, 30).unwrap();
         assert_eq!(keys.verify(&refresh.token, "refresh").unwrap().user_id(), Some(7));
         assert!(keys.verify(&refresh.token, "access").is_none());
         let access = keys.issue_access(7, now).unwrap();

@@ -46,6 +46,10 @@ impl Caller {
 }
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
+/// The refusal of a legacy token when the organization turned them off (`/api/jwt/settings`).
+pub const LEGACY_DISABLED: &str = "Legacy API token authentication is disabled for this organization.";
+/// The refusal of a personal access token when the organization turned them off.
+pub const PATS_DISABLED: &str = "Personal access token authentication is disabled for this organization.";
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -54,7 +58,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let Member { user, member_role } = authenticate(parts, state).await?;
+        let Member { user, member_role, .. } = authenticate(parts, state).await?;
         if !user.is_active {
             return Err(ApiError::Unauthorized("User inactive or deleted.".to_string()));
         }
@@ -88,12 +92,21 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
                     Some(id) => queries::users::find_member(conn, Lookup::Id(id)).await?,
                     None => None,
                 };
-                return user.ok_or_else(|| ApiError::Bare(axum::http::StatusCode::UNAUTHORIZED, "User not found".into()));
+                let member = user.ok_or_else(|| ApiError::Bare(axum::http::StatusCode::UNAUTHORIZED, "User not found".into()))?;
+                if member.api_tokens_enabled == Some(false) {
+                    return Err(ApiError::Unauthorized(PATS_DISABLED.to_string()));
+                }
+                return Ok(member);
             }
         } else if keyword == "token" {
             let member = queries::users::find_member(conn, Lookup::Token(credential)).await?;
             return match member {
-                Some(member) if secrets::secrets_equal(&member.user.api_token, credential) => Ok(member),
+                Some(member) if secrets::secrets_equal(&member.user.api_token, credential) => {
+                    if member.legacy_tokens_enabled == Some(false) {
+                        return Err(ApiError::Unauthorized(LEGACY_DISABLED.to_string()));
+                    }
+                    Ok(member)
+                }
                 _ => Err(ApiError::Unauthorized("Invalid token.".to_string())),
             };
         }

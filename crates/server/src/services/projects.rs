@@ -232,6 +232,14 @@ fn choice(fields: &mut Fields, key: &str, allowed: &[&str]) -> Option<String> {
     }
 }
 
+/// Project instructions as they are stored: HTML with scripts, frames, event handlers, styles
+/// and `javascript:` links removed, as Label Studio sanitizes them on save (which keeps
+/// `<script>` and `<iframe>`; Tessera removes those too). Classes stay and links gain no `rel`,
+/// so other UIs reading the stored text see what Label Studio would give them.
+pub fn clean_instruction(html: &str) -> String {
+    ammonia::Builder::default().link_rel(None).add_generic_attributes(["class"]).clean(html).to_string()
+}
+
 /// Validates a label config for the API: the parse error becomes a field error.
 pub fn parse_config(fields: &mut Fields, key: &str, config: &str) -> Option<LabelConfig> {
     match LabelConfig::parse(config) {
@@ -276,7 +284,7 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
         }
     }
     if let Some(v) = fields.string("expert_instruction") {
-        next.expert_instruction = ammonia::clean(&v);
+        next.expert_instruction = clean_instruction(&v);
     }
     macro_rules! flags {
         ($($name:ident),*) => {$(

@@ -124,3 +124,52 @@ async fn form_bodies_work_like_json_everywhere() {
     let nul = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("last_name", "a\u{0}")]).await.expect(400);
     assert_eq!(nul.body["validation_errors"]["last_name"], json!(["Null characters are not allowed."]));
 }
+
+/// The organization's token settings (`/api/jwt/settings`, Label Studio Enterprise's shape, as
+/// the SDK's `jwt_settings` client reads it) are honoured on every request.
+#[tokio::test]
+async fn jwt_settings_turn_token_kinds_off_and_set_lifetimes() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let defaults = app.get("/api/jwt/settings").await.expect(200).body;
+    assert_eq!(defaults, json!({"api_tokens_enabled": true, "legacy_api_tokens_enabled": true, "api_token_ttl_days": 73000}));
+    let annotator = app.signup("plain@example.com").await;
+    app.call_as(&annotator, Method::POST, "/api/jwt/settings", Some(json!({"legacy_api_tokens_enabled": false}))).await.expect(403);
+
+    // Lifetimes: a new personal access token lives as many days as the setting says.
+    app.post("/api/jwt/settings", json!({"api_token_ttl_days": 30})).await.expect(200);
+    let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"].as_str().unwrap().to_string();
+    let payload = pat.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 30 * 86400);
+    app.post("/api/jwt/settings", json!({"api_token_ttl_days": 0})).await.expect(400);
+
+    // Legacy tokens off: Token is refused, a personal access token still works.
+    let access = app.post("/api/token/refresh/", json!({"refresh": pat})).await.expect(200).body["access"].as_str().unwrap().to_string();
+    app.post("/api/jwt/settings", json!({"legacy_api_tokens_enabled": false})).await.expect(200);
+    let refused = app.get("/api/projects/").await.expect(401);
+    assert_eq!(refused.body["detail"], "Legacy API token authentication is disabled for this organization.");
+    let bearer = app.client.get(format!("{}/api/projects/", app.base)).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(bearer.status(), 200);
+    // And personal access tokens off too: only browser sessions remain; turning tokens back on
+    // takes one.
+    let settings = app.client.post(format!("{}/api/jwt/settings", app.base)).bearer_auth(&access).json(&json!({"api_tokens_enabled": false, "legacy_api_tokens_enabled": true})).send().await.unwrap();
+    assert_eq!(settings.status(), 200);
+    let bearer = app.client.get(format!("{}/api/projects/", app.base)).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(bearer.status(), 401);
+    app.get("/api/projects/").await.expect(200);
+    let again = app.post("/api/token/", json!({})).await.expect(403);
+    assert_eq!(again.body["detail"], "Personal access token authentication is disabled for this organization.");
+}
+
+#[tokio::test]
+async fn instructions_are_sanitized_when_saved_as_label_studio_stores_them() {
+    let app = TestApp::spawn().await;
+    let html = r#"<h1 style="color:red">Title</h1><b>Read</b><script>alert(1)</script><img src="x.png" onerror="alert(2)"><a href="javascript:alert(3)" target="_blank">link</a><p class="c">para<br>line</p><iframe src="x"></iframe><table><tr><td>c</td></tr></table>"#;
+    let created = app.post("/api/projects/", json!({"title": "instructions", "expert_instruction": html})).await.expect(201).body;
+    // Label Studio 1.23.2 stores the same, but keeps `<script>alert(1)</script>` and the
+    // `<iframe>`; Tessera removes those as well.
+    let expected = r#"<h1>Title</h1><b>Read</b><img src="x.png"><a>link</a><p class="c">para<br>line</p><table><tbody><tr><td>c</td></tr></tbody></table>"#;
+    assert_eq!(created["expert_instruction"], expected);
+}

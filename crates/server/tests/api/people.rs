@@ -51,7 +51,7 @@ async fn owners_create_and_delete_users() {
     let duplicate = app.post("/api/users/", json!({"username": "again", "email": "newbie@example.com"})).await.expect(400);
     assert_eq!(duplicate.body["validation_errors"]["email"][0], "user with this email address already exists.");
     let weak = app.post("/api/users/", json!({"username": "weak", "email": "weak@example.com", "password": "12345678901"})).await.expect(400);
-    assert_eq!(weak.body["validation_errors"]["password"][0], "This password is entirely numeric.");
+    assert!(weak.body["validation_errors"]["password"][0].as_str().unwrap().starts_with("This password is entirely numeric."));
     let passwordless = app.post("/api/users/", json!({"username": "nopass", "email": "nopass@example.com"})).await.expect(201);
     assert_eq!(sign_in(&app, "nopass@example.com", "").await.0, StatusCode::OK, "no password, no sign-in");
     assert!(passwordless.body["id"].is_i64());
@@ -201,7 +201,7 @@ async fn sessions_end_when_role_or_password_changes() {
     let wrong = change(json!({"password": "granite-maple-41", "current_password": "guess-guess-1"})).await.expect(400);
     assert_eq!(wrong.body["validation_errors"]["current_password"][0], "The current password is wrong.");
     let weak = change(json!({"password": "shifty-shifty", "current_password": "blue-harbor-72"})).await.expect(400);
-    assert_eq!(weak.body["validation_errors"]["password"][0], "The password is too similar to the email.");
+    assert!(weak.body["validation_errors"]["password"][0].as_str().unwrap().starts_with("The password is too similar to the email."));
     change(json!({"password": "granite-maple-41", "current_password": "blue-harbor-72"})).await.expect(200);
     assert_eq!(whoami_status(&app, &session).await, StatusCode::UNAUTHORIZED, "a password change ends the session");
     assert_eq!(sign_in(&app, "shifty@example.com", "blue-harbor-72").await.0, StatusCode::OK, "the old password is refused");
