@@ -666,8 +666,24 @@ fn caseless_run(text: &str) -> Option<String> {
 }
 
 fn contains(sql: &mut Sql, expr: &str, text: &str) -> String {
+    if folds_beyond_ascii(sql.backend(), text) {
+        let pattern = sql.bind(caseless_regex(text));
+        return dialect::regex_match(sql.backend(), expr, &pattern);
+    }
     let pattern = sql.bind(like_pattern(text));
     format!("LOWER({expr}) LIKE {pattern} ESCAPE '\\'")
+}
+
+/// Whether a case-insensitive search for `text` needs Unicode case folding the database's
+/// `LOWER`/`LIKE` lack: SQLite folds ASCII only, so there a search holding other letters with
+/// case (`Ü`, `Ä`, `Σ`) goes through the Unicode-aware `REGEXP`, and both databases fold alike.
+fn folds_beyond_ascii(backend: DbBackend, text: &str) -> bool {
+    backend == DbBackend::Sqlite && text.chars().any(|c| !c.is_ascii() && c.to_lowercase().ne(c.to_uppercase()))
+}
+
+/// A case-insensitive regular expression matching `text` literally.
+fn caseless_regex(text: &str) -> String {
+    format!("(?i){}", regex::escape(text))
 }
 
 /// `NOT cond`, where rows with a null expression count as "not matching" (Django's `exclude`).
@@ -722,6 +738,12 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 // A cheap search of the raw text rules out most tasks before any parsing; the
                 // substring index, where the caller chose it, finds the few candidates first.
                 Column::Data(_) if is_raw_searchable(text) => {
+                    if folds_beyond_ascii(sql.backend(), text) {
+                        // The raw document is searched the same Unicode-aware way.
+                        let pattern = sql.bind(caseless_regex(text));
+                        let raw = dialect::regex_match(sql.backend(), "tasks.data", &pattern);
+                        return Ok(format!("{raw} AND {exact}"));
+                    }
                     let pattern = sql.bind(like_pattern(text));
                     let invariant = caseless_run(text)
                         .filter(|_| dialect::prefilters_caseless_part(sql.backend()))
@@ -843,7 +865,8 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
         }
         (Column::AnnotationsResults | Column::PredictionsResults, Operator::Empty, Operand::Bool(empty)) => {
             let table = if filter.column == Column::AnnotationsResults { "annotations" } else { "predictions" };
-            let any = exists(table, &format!("{table}.result IS NOT NULL"));
+            // An annotation whose result is `[]` shows nothing in the column, so it is empty too.
+            let any = exists(table, &format!("{table}.result IS NOT NULL AND {table}.result <> '[]'"));
             Ok(if *empty { format!("NOT {any}") } else { any })
         }
         (Column::PredictionsModelVersions, op @ (Operator::Contains | Operator::NotContains), Operand::Texts(versions)) => {
@@ -970,7 +993,8 @@ pub fn push_ordering(sql: &mut Sql, query: &TaskQuery) {
     }
     let scalar = scalar_of(sql, &ordering.column, ordering.numeric);
     let expr = if scalar.is_text() { dialect::byte_order(sql.backend(), &scalar.sql) } else { scalar.sql };
-    sql.push(&format!(" ORDER BY {expr} {direction} NULLS LAST, tasks.id {direction}"));
+    // Ties (nulls included) go by id ascending in either direction, as Label Studio orders them.
+    sql.push(&format!(" ORDER BY {expr} {direction} NULLS LAST, tasks.id"));
 }
 
 /// A Data Manager query validated for one project, rendering `SELECT`s over the tasks it selects.
@@ -1141,7 +1165,7 @@ mod tests {
         let mut sql = Sql::new(DbBackend::Sqlite);
         let query = parse_query(&json!({"ordering": ["-tasks:data.score"], "columnsDisplayType": {"score": "Number"}})).unwrap();
         push_ordering(&mut sql, &query);
-        assert!(sql.text.ends_with(" DESC NULLS LAST, tasks.id DESC"), "{}", sql.text);
+        assert!(sql.text.ends_with(" DESC NULLS LAST, tasks.id"), "{}", sql.text);
         assert!(!query.is_plain());
         assert!(parse_query(&json!({"ordering": ["tasks:id"]})).unwrap().is_plain());
     }

@@ -134,10 +134,10 @@ async fn ordering_selection_and_totals() {
     let ids = fixture(&app, project).await;
     let order = |column: &str| json!({"ordering": [column]});
     assert_eq!(listed(&app, project, order("-tasks:id")).await.1, pick(&ids, &[5, 4, 3, 2, 1, 0]));
-    // Ties broken by id in the same direction; nulls last either way.
-    assert_eq!(listed(&app, project, order("-tasks:total_annotations")).await.1, pick(&ids, &[5, 3, 0, 4, 2, 1]));
+    // Ties broken by id ascending in either direction, nulls last either way (as Label Studio).
+    assert_eq!(listed(&app, project, order("-tasks:total_annotations")).await.1, pick(&ids, &[0, 3, 5, 1, 2, 4]));
     assert_eq!(listed(&app, project, order("tasks:predictions_score")).await.1, pick(&ids, &[2, 0, 1, 3, 4, 5]));
-    assert_eq!(listed(&app, project, order("-tasks:predictions_score")).await.1, pick(&ids, &[2, 5, 4, 3, 1, 0]));
+    assert_eq!(listed(&app, project, order("-tasks:predictions_score")).await.1, pick(&ids, &[2, 0, 1, 3, 4, 5]));
     // Data columns order as text (code point order) unless displayed as numbers.
     assert_eq!(listed(&app, project, order("tasks:data.text")).await.1, pick(&ids, &[4, 0, 2, 5, 3, 1]));
     let numeric = json!({"ordering": ["tasks:data.num"], "columnsDisplayType": {"num": "Number"}});
