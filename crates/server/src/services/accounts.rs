@@ -14,7 +14,7 @@ pub const ROLE_OWNER: Role = Role::Owner;
 /// Role of users who join an existing organization, unless told otherwise.
 pub const ROLE_MEMBER: Role = Role::Annotator;
 /// The transaction lock taken while an account may found the organization.
-const FOUNDING_LOCK: i64 = 0x7465_7373_6f72_67; // "tessorg"
+const FOUNDING_LOCK: i64 = 0x0074_6573_736f_7267; // "tessorg"
 
 /// What a new account is made of.
 pub struct NewAccount<'a> {

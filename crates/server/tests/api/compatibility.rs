@@ -48,7 +48,7 @@ async fn the_task_list_carries_label_studios_default_fields() {
     assert_eq!(keys(&all["tasks"][0]), with_all);
     // A filter or an ordering on a computed field, or a view showing it, brings it along.
     let query = json!({"ordering": ["-tasks:completed_at"], "hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists", "tasks:predictions_score"]}});
-    let ordered = app.get(&format!("/api/tasks/?project={project}&query={}", serde_urlencoded::to_string([("q", query.to_string())]).unwrap()[2..].to_string())).await.expect(200).body;
+    let ordered = app.get(&crate::helpers::tasks_query(project, &query)).await.expect(200).body;
     assert!(ordered["tasks"][0].get("completed_at").is_some() && ordered["tasks"][0].get("avg_lead_time").is_none());
     let view = app.post("/api/dm/views/", json!({"project": project, "data": {"hiddenColumns": {"explore": ["tasks:completed_at"], "labeling": []}}})).await.expect(201).body;
     let through_view = app.get(&format!("/api/tasks/?view={}", view["id"])).await.expect(200).body;
@@ -65,7 +65,7 @@ async fn imported_annotations_have_no_updated_by_and_stay_out_of_the_summary() {
     let updated_by = |task: &Value| task["annotations"].as_array().unwrap().iter().map(|a| a["updated_by"].clone()).collect::<Vec<_>>();
     let admin = app.get("/api/current-user/whoami").await.expect(200).body["id"].clone();
     assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body), [Value::Null]);
-    assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[1])).await.expect(200).body), [admin.clone()]);
+    assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[1])).await.expect(200).body), std::slice::from_ref(&admin));
     let export = app.get(&format!("/api/projects/{project}/export?exportType=JSON")).await.expect(200).body;
     let exported: Vec<Value> = export.as_array().unwrap().iter().map(|t| t["annotations"][0]["updated_by"].clone()).collect();
     assert_eq!(exported, [Value::Null, admin.clone(), admin]);
@@ -197,8 +197,7 @@ async fn data_manager_filters_and_orderings_follow_label_studio() {
             continue;
         }
         let select = |filters: Value, ordering: Value| {
-            let query = json!({"filters": {"conjunction": "and", "items": filters}, "ordering": ordering}).to_string();
-            let path = format!("/api/tasks/?project={project}&query={}", serde_urlencoded::to_string([("q", query)]).unwrap()[2..].to_string());
+            let path = crate::helpers::tasks_query(project, &json!({"filters": {"conjunction": "and", "items": filters}, "ordering": ordering}));
             let ids = ids.clone();
             let app = &app;
             async move {

@@ -269,6 +269,16 @@ impl Drop for TestApp {
     }
 }
 
+/// Percent-encodes a query parameter's value.
+pub fn urlencoded(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)]).unwrap()[2..].to_string()
+}
+
+/// The task list of `project` for a Data Manager query.
+pub fn tasks_query(project: i64, query: &serde_json::Value) -> String {
+    format!("/api/tasks/?project={project}&query={}", urlencoded(&query.to_string()))
+}
+
 /// A text-classification + NER config used across tests.
 pub const TEXT_CONFIG: &str = r#"<View>
   <Text name="text" value="$text"/>

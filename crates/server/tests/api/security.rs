@@ -146,8 +146,7 @@ async fn nul_characters_are_refused_everywhere_with_a_400() {
     app.patch(&format!("/api/users/{me}/"), json!({"first_name": "\u{0}"})).await.expect(400);
     let query = json!({"filters": {"conjunction": "and", "items": [
         {"filter": "filter:tasks:data.text", "operator": "contains", "type": "String", "value": "x\u{0}"}]}});
-    let path = format!("/api/tasks/?project={project}&query={}", urlencode(&query.to_string()));
-    app.get(&path).await.expect(400);
+    app.get(&crate::helpers::tasks_query(project, &query)).await.expect(400);
     app.get("/api/projects/?title=a%00b").await.expect(400);
     app.get(&format!("/data/upload/{project}/a%00.csv")).await.expect(400);
     let form = [("email", "a\u{0}@example.com"), ("password", "whatever-1")];
@@ -163,11 +162,6 @@ async fn nul_characters_are_refused_everywhere_with_a_400() {
     assert_eq!(app.get("/api/users/").await.expect(200).body.as_array().unwrap().len(), 1, "nobody was created");
 }
 
-/// Percent-encodes a query parameter value.
-fn urlencode(text: &str) -> String {
-    serde_urlencoded::to_string([("v", text)]).unwrap()[2..].to_string()
-}
-
 /// Data Manager filters: `data.text` matching `pattern`.
 fn query_filters(pattern: &str) -> serde_json::Value {
     json!({"conjunction": "and", "items": [{"filter": "filter:tasks:data.text", "operator": "regex", "type": "String", "value": pattern}]})
@@ -180,10 +174,7 @@ async fn work_past_the_statement_timeout_is_cancelled_with_a_503() {
     let text = "a".repeat(10_000);
     let tasks: Vec<serde_json::Value> = (0..2_000).map(|_| json!({"text": text})).collect();
     app.import(project, json!(tasks)).await;
-    let regex_query = |pattern: &str| {
-        let query = json!({"filters": query_filters(pattern)});
-        format!("/api/tasks/?project={project}&query={}", urlencode(&query.to_string()))
-    };
+    let regex_query = |pattern: &str| crate::helpers::tasks_query(project, &json!({"filters": query_filters(pattern)}));
     // Repetitions that multiply into thousands of positions are refused before anything runs.
     let refused = app.get(&regex_query("(a{1,100}){1,100}(b{1,100}){1,100}")).await.expect(400);
     assert!(refused.body["detail"].as_str().unwrap().contains("too complex"), "{}", refused.text);
