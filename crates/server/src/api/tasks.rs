@@ -16,7 +16,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
+use crate::payload::{pk_of, ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::render::{
     only_included, DmProject,     annotation_out, dm_task, first_data_key, prediction_out, simple_task, CompletedBy, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
@@ -136,13 +136,9 @@ async fn simple_with_nested(state: &AppState, tasks: Vec<task::Model>, project: 
         .collect())
 }
 
-/// Reads `data` (an object) and `meta` for a task write.
-fn read_data_meta(fields: &mut Fields, required: bool) -> (Option<String>, Option<String>) {
+/// Reads `data` (an object) and `meta` for a task update.
+fn read_data_meta(fields: &mut Fields) -> (Option<String>, Option<String>) {
     let data = match fields.raw("data") {
-        None if required => {
-            fields.error("data", "This field is required.");
-            None
-        }
         None => None,
         Some(Value::Object(map)) => Some(Value::Object(map.clone()).to_string()),
         Some(Value::Array(list)) => Some(Value::Array(list.clone()).to_string()),
@@ -155,23 +151,26 @@ fn read_data_meta(fields: &mut Fields, required: bool) -> (Option<String>, Optio
     (data, meta)
 }
 
+/// `POST /api/tasks/`: one task, its data checked against the project's config as Label
+/// Studio's `TaskSerializer` does (`non_field_errors`); an unknown project is a 404.
 async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<SimpleTaskOut>)> {
     let mut fields = Fields::new(&body)?;
-    let project_id = fields.integer("project");
-    if !fields.has("project") {
-        fields.error("project", "This field is required.");
+    for required in ["project", "data"] {
+        if !fields.has(required) {
+            fields.error(required, "This field is required.");
+        }
     }
-    let (data, meta) = read_data_meta(&mut fields, true);
     fields.finish()?;
+    let project_id = pk_of(&body["project"]).ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
     let txn = state.db.write().await?;
-    let project = match project_id {
-        Some(id) => queries::projects::find(&*txn, caller.viewer(), id).await?,
-        None => None,
-    }
-    .ok_or_else(|| ApiError::field("project", format!("Invalid pk \"{}\" - object does not exist.", project_id.unwrap_or_default())))?;
+    let project = queries::projects::find(&*txn, caller.viewer(), project_id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
+    let (data, meta) = (&body["data"], body.get("meta"));
+    let config = crate::services::projects::config_of(&project);
+    crate::services::import::check_new_task(data, meta, config.as_ref(), first_data_key(&project).as_deref())
+        .map_err(|message| ApiError::field("non_field_errors", message))?;
     let new = NewTask {
-        data: data.unwrap_or_else(|| "{}".into()),
-        meta: meta.unwrap_or_else(|| "{}".into()),
+        data: data.to_string(),
+        meta: meta.filter(|m| !m.is_null()).map_or_else(|| "{}".into(), Value::to_string),
         overlap: project.maximum_annotations.max(1),
         tally: TaskTally::default(),
         file_upload_id: None,
@@ -186,7 +185,7 @@ async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(bod
 async fn update_task(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<SimpleTaskOut>> {
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let mut fields = Fields::new(&body)?;
-    let (data, meta) = read_data_meta(&mut fields, false);
+    let (data, meta) = read_data_meta(&mut fields);
     fields.finish()?;
     let txn = state.db.write().await?;
     queries::tasks::update_fields(&*txn, task.id, data, meta, caller.user.id, time::now()).await?;

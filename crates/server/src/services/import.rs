@@ -220,24 +220,38 @@ fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, ann
     } else {
         (item, Checked { task_form, annotations: Vec::new(), predictions: Vec::new() })
     };
+    check_data(data, config, first_key, task_form)?;
+    Ok(checked)
+}
+
+/// Checks one task's data against the config (`TaskValidator`), with Label Studio's messages;
+/// `task_form` says whether it came under a `data` key.
+fn check_data(data: &Map<String, Value>, config: Option<&LabelConfig>, first_key: Option<&str>, task_form: bool) -> Result<(), String> {
     if data.values().any(has_nul) || data.keys().any(|k| k.contains('\0')) {
         return Err(NUL_IN_DATA.to_string());
     }
-    if let Some(config) = config {
-        let assume = |message: String| {
-            let assume = if task_form {
-                " [assume: item[\"data\"] = task root with values]"
-            } else {
-                " [assume: item as is = task root with values] "
-            };
-            format!("{message}{assume}")
-        };
-        match first_key.filter(|_| data.contains_key(UNDEFINED_KEY)) {
-            Some(key) => config.validate_task_data(&Value::Object(renamed(data.clone(), key))).map_err(assume)?,
-            None => config.validate_task_data_map(data).map_err(assume)?,
-        }
+    let Some(config) = config else { return Ok(()) };
+    let assume = |message: String| {
+        let assume = if task_form { " [assume: item[\"data\"] = task root with values]" } else { " [assume: item as is = task root with values] " };
+        format!("{message}{assume}")
+    };
+    match first_key.filter(|_| data.contains_key(UNDEFINED_KEY)) {
+        Some(key) => config.validate_task_data(&Value::Object(renamed(data.clone(), key))).map_err(assume),
+        None => config.validate_task_data_map(data).map_err(assume),
     }
-    Ok(checked)
+}
+
+/// Checks the `data` and `meta` of one task created through `POST /api/tasks/` as Label Studio
+/// does (its `TaskSerializer`): the same rules, and messages, as an imported task's.
+pub fn check_new_task(data: &Value, meta: Option<&Value>, config: Option<&LabelConfig>, first_key: Option<&str>) -> Result<(), String> {
+    if !matches!(meta, None | Some(Value::Null | Value::Object(_) | Value::Array(_))) {
+        return Err("Task[meta] must be dict or list".to_string());
+    }
+    match data {
+        Value::Object(map) => check_data(map, config, first_key, true),
+        Value::Array(_) => check_data(&Map::new(), config, first_key, true),
+        _ => Err("Task[data] must be dict or list".to_string()),
+    }
 }
 
 use tessera_db::dialect::has_nul;

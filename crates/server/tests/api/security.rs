@@ -328,7 +328,7 @@ async fn files_no_import_recorded_are_swept_at_start() {
     })
     .await;
     for _ in 0..100 {
-        if !orphan.exists() {
+        if !orphan.exists() && !lost_avatar.exists() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;

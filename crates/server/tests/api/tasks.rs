@@ -43,8 +43,19 @@ async fn task_writes_validate_input() {
     assert_eq!(missing.body["validation_errors"]["project"], json!(["This field is required."]));
     let no_data = app.post("/api/tasks/", json!({"project": project})).await.expect(400);
     assert_eq!(no_data.body["validation_errors"]["data"], json!(["This field is required."]));
-    app.post("/api/tasks/", json!({"project": 99999, "data": {"text": "x"}})).await.expect(400);
-    app.post("/api/tasks/", json!({"project": project, "data": "text"})).await.expect(400);
+    // As the reference server answers: an unknown project is a 404, bad data a non-field error.
+    let unknown = app.post("/api/tasks/", json!({"project": 99999, "data": {"text": "x"}})).await.expect(404);
+    assert_eq!(unknown.body["detail"], "No Project matches the given query.");
+    app.post("/api/tasks/", json!({"project": "abc", "data": {"text": "x"}})).await.expect(404);
+    let scalar = app.post("/api/tasks/", json!({"project": project, "data": "text"})).await.expect(400);
+    assert_eq!(scalar.body["validation_errors"], json!({"non_field_errors": ["Task[data] must be dict or list"]}));
+    let wrong = app.post("/api/tasks/", json!({"project": project, "data": {"wrong": 1}})).await.expect(400);
+    assert_eq!(
+        wrong.body["validation_errors"],
+        json!({"non_field_errors": ["\"text\" key is expected in task data [assume: item[\"data\"] = task root with values]"]})
+    );
+    let meta = app.post("/api/tasks/", json!({"project": project, "data": {"text": "ok"}, "meta": "x"})).await.expect(400);
+    assert_eq!(meta.body["validation_errors"], json!({"non_field_errors": ["Task[meta] must be dict or list"]}));
     assert_eq!(app.project(project).await["task_number"], 0);
 }
 
