@@ -624,7 +624,8 @@ fn bind_operand(sql: &mut Sql, operand: &Operand) -> String {
 }
 
 /// `%text%` for a case-insensitive `LIKE ... ESCAPE '\'`.
-fn like_pattern(text: &str) -> String {
+/// A `LIKE` pattern (with `ESCAPE '\\'`) finding `text` anywhere, lower-cased.
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.to_lowercase().chars() {

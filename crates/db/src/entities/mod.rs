@@ -6,6 +6,8 @@ pub mod draft;
 pub mod file_upload;
 pub mod invite;
 pub mod jwt_token;
+pub mod label;
+pub mod label_link;
 pub mod login_attempt;
 pub mod organization;
 pub mod organization_member;

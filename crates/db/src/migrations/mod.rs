@@ -10,6 +10,7 @@ mod m20261129_000004_access;
 mod m20261129_000005_invites;
 mod m20261204_000001_upload_names;
 pub mod m20261204_000002_token_settings;
+mod m20261204_000003_labels;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_invites::Migration),
             Box::new(m20261204_000001_upload_names::Migration),
             Box::new(m20261204_000002_token_settings::Migration),
+            Box::new(m20261204_000003_labels::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod drafts;
 pub mod file_uploads;
 pub mod invites;
+pub mod labels;
 pub mod organizations;
 pub mod predictions;
 pub mod project_members;

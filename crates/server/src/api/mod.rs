@@ -12,6 +12,7 @@ mod drafts;
 mod exports;
 mod imports;
 mod invite_emails;
+mod labels;
 mod meta;
 pub(crate) mod organizations;
 mod pagination;
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
     router = imports::routes(router, state.config.max_body_size);
     router = annotations::routes(router);
     router = predictions::routes(router);
+    router = labels::routes(router);
     router = exports::routes(router);
     router = views::routes(router);
     router = dm::routes(router);

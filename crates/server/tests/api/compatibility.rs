@@ -223,3 +223,53 @@ async fn data_manager_filters_and_orderings_follow_label_studio() {
     assert_eq!(labeled_by_queue[0], [(false, false), (true, true), (false, false), (true, true)]);
     assert_eq!(labeled_by_queue[1], [(true, true), (true, true), (false, false), (true, true)]);
 }
+
+/// The labels manager, on the reference server's scenario: two tasks annotated "Positive", a
+/// label "Neutral" created for the `sentiment` control, "Positive" renamed to "Good".
+#[tokio::test]
+async fn the_labels_manager_creates_links_and_relabels_annotations() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let project = app.create_project(CONFIG).await;
+    let ids = app.import(project, json!([{"text": "a"}, {"text": "b"}])).await["task_ids"].clone();
+    for id in ids.as_array().unwrap() {
+        app.post(&format!("/api/tasks/{id}/annotations/"), json!({"result": choice("Positive")})).await.expect(201);
+    }
+    let created = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Neutral", "title": "Neutral"}])).await.expect(201).body;
+    let label = &created[0];
+    assert_eq!((label["project"].as_i64(), label["from_name"].as_str(), label["value"].as_str()), (Some(project), Some("sentiment"), Some("Neutral")));
+    assert_eq!((label["approved"].as_bool(), label["projects"].clone()), (Some(false), json!([project])));
+    let again = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Neutral", "title": "Neutral"}])).await.expect(201).body;
+    assert_eq!(again[0]["id"], label["id"], "a label exists once per organization");
+    let refused = app.post("/api/labels/", json!({"project": project, "from_name": "sentiment", "value": "Mixed", "title": "Mixed"})).await.expect(400);
+    assert_eq!(refused.body["validation_errors"], json!({"non_field_errors": ["Expected a list of items but got type \"dict\"."]}));
+    let partial = app.post("/api/labels/", json!([{"project": project, "value": "X"}])).await.expect(400);
+    assert_eq!(partial.body["validation_errors"], json!({"non_field_errors": [{"from_name": ["This field is required."], "title": ["This field is required."]}]}));
+
+    let listed = app.get("/api/labels/").await.expect(200).body;
+    assert_eq!(listed["count"], 1);
+    let link_id = listed["results"][0]["links"][0].as_i64().unwrap();
+    let links = app.get(&format!("/api/label_links/?project={project}")).await.expect(200).body;
+    assert_eq!(links["results"], json!([{"id": link_id, "annotations_count": 0, "from_name": "sentiment", "project": project, "label": label["id"]}]));
+    let positive = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Positive", "title": "Positive"}])).await.expect(201).body;
+    let positive_link = app.get(&format!("/api/label_links/?project={project}")).await.expect(200).body["results"][1].clone();
+    assert_eq!((positive_link["label"].clone(), positive_link["annotations_count"].as_u64()), (positive[0]["id"].clone(), Some(2)));
+
+    let renamed = app.post("/api/labels/bulk", json!({"project": project, "old_label": ["Positive"], "new_label": ["Good"]})).await.expect(200).body;
+    assert_eq!(renamed, json!({"annotations_updated": 2}));
+    let task = app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body;
+    assert_eq!(task["annotations"][0]["result"], choice("Good"));
+    assert_eq!(app.get(&format!("/api/projects/{project}/")).await.expect(200).body["label_config"], CONFIG, "the config is left alone");
+
+    let patched = app.patch(&format!("/api/labels/{}/", label["id"]), json!({"approved": true, "description": "calm"})).await.expect(200).body;
+    assert_eq!((patched["approved"].as_bool(), patched["description"].as_str()), (Some(true), Some("calm")));
+    // Another organization sees none of it; annotators may read but not change.
+    let stranger = app.other_organization().await;
+    app.call_as(&stranger, Method::GET, &format!("/api/labels/{}/", label["id"]), None).await.expect(404);
+    assert_eq!(app.call_as(&stranger, Method::GET, "/api/labels/", None).await.expect(200).body["count"], 0);
+    let annotator = app.annotator_of("labeler@example.com", project).await;
+    app.call_as(&annotator, Method::DELETE, &format!("/api/labels/{}/", label["id"]), None).await.expect(403);
+    app.delete(&format!("/api/label_links/{link_id}/")).await.expect(204);
+    app.delete(&format!("/api/labels/{}/", label["id"])).await.expect(204);
+    assert_eq!(app.get("/api/labels/").await.expect(200).body["count"], 1);
+}

@@ -1,0 +1,163 @@
+//! The labels manager: an organization's labels and their links to project controls.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use crate::entities::{annotation, label, label_link, project};
+
+/// What a new label is made of.
+pub struct NewLabel<'a> {
+    pub organization_id: i64,
+    /// JSON text of the value.
+    pub value: &'a str,
+    pub title: &'a str,
+    pub description: Option<String>,
+    pub approved: bool,
+    pub approved_by_id: Option<i64>,
+    pub created_by_id: i64,
+}
+
+/// The organization's label with this value, made if there is none (Label Studio's
+/// `get_or_create`): a label exists once per organization.
+pub async fn find_or_create<C: ConnectionTrait>(conn: &C, new: NewLabel<'_>, now: DateTime<Utc>) -> Result<label::Model, DbErr> {
+    let existing = label::Entity::find()
+        .filter(label::Column::OrganizationId.eq(new.organization_id))
+        .filter(label::Column::Value.eq(new.value))
+        .one(conn)
+        .await?;
+    if let Some(existing) = existing {
+        return Ok(existing);
+    }
+    label::ActiveModel {
+        organization_id: Set(new.organization_id),
+        value: Set(new.value.to_string()),
+        title: Set(new.title.to_string()),
+        description: Set(new.description),
+        approved: Set(new.approved),
+        created_by_id: Set(Some(new.created_by_id)),
+        approved_by_id: Set(new.approved_by_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await
+}
+
+/// One page of an organization's labels, by id, and their number.
+pub async fn page<C: ConnectionTrait>(conn: &C, organization_id: i64, offset: u64, limit: u64) -> Result<(Vec<label::Model>, u64), DbErr> {
+    let query = label::Entity::find().filter(label::Column::OrganizationId.eq(organization_id));
+    let count = query.clone().count(conn).await?;
+    Ok((query.order_by_asc(label::Column::Id).offset(offset).limit(limit).all(conn).await?, count))
+}
+
+/// A label of the organization.
+pub async fn find<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<label::Model>, DbErr> {
+    label::Entity::find_by_id(id).filter(label::Column::OrganizationId.eq(organization_id)).one(conn).await
+}
+
+/// Saves a changed label.
+pub async fn update<C: ConnectionTrait>(conn: &C, changed: label::ActiveModel) -> Result<label::Model, DbErr> {
+    changed.update(conn).await
+}
+
+/// Deletes a label with its links.
+pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
+    label::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+}
+
+/// The links of these labels, by id.
+pub async fn links_of<C: ConnectionTrait>(conn: &C, label_ids: &[i64]) -> Result<Vec<label_link::Model>, DbErr> {
+    label_link::Entity::find().filter(label_link::Column::LabelId.is_in(label_ids.iter().copied())).order_by_asc(label_link::Column::Id).all(conn).await
+}
+
+/// The link of a label to a project, made if there is none (one per project and label).
+pub async fn link<C: ConnectionTrait>(conn: &C, project_id: i64, label_id: i64, from_name: &str) -> Result<label_link::Model, DbErr> {
+    let existing = label_link::Entity::find()
+        .filter(label_link::Column::ProjectId.eq(project_id))
+        .filter(label_link::Column::LabelId.eq(label_id))
+        .one(conn)
+        .await?;
+    match existing {
+        Some(link) => Ok(link),
+        None => label_link::ActiveModel { project_id: Set(project_id), label_id: Set(label_id), from_name: Set(from_name.to_string()), ..Default::default() }.insert(conn).await,
+    }
+}
+
+/// The links whose label belongs to the organization (optionally of one project): a page by id
+/// and their number.
+pub async fn links_page<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    project_id: Option<i64>,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<label_link::Model>, u64), DbErr> {
+    let mut query = label_link::Entity::find()
+        .filter(Expr::cust(format!("label_links.label_id IN (SELECT id FROM labels WHERE organization_id = {organization_id})")));
+    if let Some(project_id) = project_id {
+        query = query.filter(label_link::Column::ProjectId.eq(project_id));
+    }
+    let count = query.clone().count(conn).await?;
+    Ok((query.order_by_asc(label_link::Column::Id).offset(offset).limit(limit).all(conn).await?, count))
+}
+
+/// A link whose label belongs to the organization.
+pub async fn find_link<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<label_link::Model>, DbErr> {
+    label_link::Entity::find_by_id(id)
+        .filter(Expr::cust(format!("label_links.label_id IN (SELECT id FROM labels WHERE organization_id = {organization_id})")))
+        .one(conn)
+        .await
+}
+
+/// Saves a changed link.
+pub async fn update_link<C: ConnectionTrait>(conn: &C, changed: label_link::ActiveModel) -> Result<label_link::Model, DbErr> {
+    changed.update(conn).await
+}
+
+/// Deletes a link.
+pub async fn delete_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
+    label_link::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+}
+
+/// How many annotations of `project_id` hold the label (its value's JSON text, ignoring case,
+/// as Label Studio's `annotations_count` looks for it).
+pub async fn annotations_holding<C: ConnectionTrait>(conn: &C, project_id: i64, value: &str) -> Result<u64, DbErr> {
+    let pattern = crate::filters::like_pattern(value);
+    annotation::Entity::find()
+        .filter(annotation::Column::ProjectId.eq(project_id))
+        .filter(Expr::expr(Func::lower(Expr::col((annotation::Entity, annotation::Column::Result)))).like(LikeExpr::new(pattern).escape('\\')))
+        .count(conn)
+        .await
+}
+
+/// The annotations of the organization's projects (or of one) whose result mentions `needle`
+/// (a JSON string), for a bulk label change to rewrite.
+pub async fn annotations_mentioning<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    project_id: Option<i64>,
+    needle: &str,
+) -> Result<Vec<annotation::Model>, DbErr> {
+    let mut query = annotation::Entity::find()
+        .filter(annotation::Column::ProjectId.in_subquery(
+            sea_orm::QueryTrait::into_query(project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrganizationId.eq(organization_id))),
+        ))
+        .filter(annotation::Column::Result.contains(needle));
+    if let Some(project_id) = project_id {
+        query = query.filter(annotation::Column::ProjectId.eq(project_id));
+    }
+    query.order_by_asc(annotation::Column::Id).all(conn).await
+}
+
+/// Replaces an annotation's result text (its `updated_at` stays, as Label Studio's bulk
+/// relabeling leaves it).
+pub async fn set_result<C: ConnectionTrait>(conn: &C, annotation_id: i64, result: &str) -> Result<(), DbErr> {
+    annotation::Entity::update_many()
+        .col_expr(annotation::Column::Result, Expr::value(result))
+        .filter(annotation::Column::Id.eq(annotation_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
