@@ -309,9 +309,6 @@ pub async fn lock_rows<C: ConnectionTrait>(conn: &C, table: &str, condition: &st
     conn.execute(Statement::from_string(DbBackend::Postgres, sql)).await.map(|_| ())
 }
 
-/// Refreshes the planner's statistics after a bulk write, so the next queries on the grown
-/// tables pick their indexes: PostgreSQL plans a never-analyzed table as if it were tiny until
-/// autovacuum catches up. SQLite's planner needs no statistics for Tessera's indexed queries, and
 /// Serializes transactions that take the same `key` until they end: PostgreSQL's transaction
 /// advisory lock. A no-op on SQLite, whose writer gate lets one write transaction in at a time.
 pub async fn lock_for_transaction<C: ConnectionTrait>(conn: &C, key: i64) -> Result<(), DbErr> {
@@ -321,6 +318,9 @@ pub async fn lock_for_transaction<C: ConnectionTrait>(conn: &C, key: i64) -> Res
     Ok(())
 }
 
+/// Refreshes the planner's statistics after a bulk write, so the next queries on the grown
+/// tables pick their indexes: PostgreSQL plans a never-analyzed table as if it were tiny until
+/// autovacuum catches up. SQLite's planner needs no statistics for Tessera's indexed queries, and
 /// an `ANALYZE` there would hold the single writer for seconds, so it is skipped.
 pub async fn refresh_statistics<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
     if conn.get_database_backend() != DbBackend::Postgres {

@@ -624,8 +624,7 @@ fn bind_operand(sql: &mut Sql, operand: &Operand) -> String {
 }
 
 /// `%text%` for a case-insensitive `LIKE ... ESCAPE '\'`.
-/// A `LIKE` pattern (with `ESCAPE '\\'`) finding `text` anywhere, lower-cased.
-pub(crate) fn like_pattern(text: &str) -> String {
+fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.to_lowercase().chars() {
@@ -666,7 +665,8 @@ fn caseless_run(text: &str) -> Option<String> {
     (best.chars().count() >= 2).then_some(best)
 }
 
-fn contains(sql: &mut Sql, expr: &str, text: &str) -> String {
+/// `expr` contains `text`, ignoring case the same way on both databases (Unicode folding).
+pub fn caseless_contains(sql: &mut Sql, expr: &str, text: &str) -> String {
     if folds_beyond_ascii(sql.backend(), text) {
         let pattern = sql.bind(caseless_regex(text));
         return dialect::regex_match(sql.backend(), expr, &pattern);
@@ -734,7 +734,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             }
         }
         (Operator::Contains, Operand::Text(text)) => {
-            let exact = contains(sql, &expr, text);
+            let exact = caseless_contains(sql, &expr, text);
             match &filter.column {
                 // A cheap search of the raw text rules out most tasks before any parsing; the
                 // substring index, where the caller chose it, finds the few candidates first.
@@ -761,7 +761,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             }
         }
         (Operator::NotContains, Operand::Text(text)) => {
-            let condition = contains(sql, &expr, text);
+            let condition = caseless_contains(sql, &expr, text);
             match filter.column {
                 // Tasks without an upload or storage file are not "not containing" it.
                 Column::FileUpload | Column::StorageFilename => format!("({expr} IS NOT NULL AND NOT ({condition}))"),
@@ -850,7 +850,7 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             let table = if filter.column == Column::AnnotationsResults { "annotations" } else { "predictions" };
             let column = format!("{table}.result");
             let inner = if matches!(op, Operator::Contains | Operator::NotContains) {
-                contains(sql, &column, text)
+                caseless_contains(sql, &column, text)
             } else {
                 match serde_json::from_str::<Value>(text) {
                     Ok(json) => {
@@ -874,7 +874,7 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             let any: Vec<String> = versions
                 .iter()
                 .map(|v| {
-                    let matched = contains(sql, "predictions.model_version", v);
+                    let matched = caseless_contains(sql, "predictions.model_version", v);
                     exists("predictions", &matched)
                 })
                 .collect();

@@ -133,23 +133,61 @@ pub struct DbOptions {
     pub statement_timeout: Option<Duration>,
 }
 
+/// A millisecond clock for SQLite's progress handlers, which run every few hundred virtual-
+/// machine steps: reading the system clock there doubled the cost of heavy reads on a machine
+/// whose clock read is a system call, so a thread advances this one every few milliseconds and
+/// the handlers read an atomic.
+mod coarse_clock {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{LazyLock, Once};
+    use std::time::{Duration, Instant};
+
+    static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+    static NOW_MS: AtomicU64 = AtomicU64::new(0);
+    static TICKER: Once = Once::new();
+    /// How often the clock advances (the deadlines' granularity).
+    const TICK: Duration = Duration::from_millis(5);
+
+    /// Starts the clock's thread, once per process.
+    pub fn start() {
+        TICKER.call_once(|| {
+            LazyLock::force(&START);
+            std::thread::Builder::new()
+                .name("tessera-clock".into())
+                .spawn(|| loop {
+                    NOW_MS.store(START.elapsed().as_millis() as u64, Ordering::Relaxed);
+                    std::thread::sleep(TICK);
+                })
+                .expect("start the deadline clock");
+        });
+    }
+
+    /// Milliseconds since the clock started, as of its last tick.
+    pub fn now_ms() -> u64 {
+        NOW_MS.load(Ordering::Relaxed)
+    }
+
+    /// The clock's reading `limit` from now.
+    pub fn deadline_ms(limit: Duration) -> u64 {
+        (START.elapsed() + limit).as_millis() as u64
+    }
+}
+
 /// The deadline of SQLite's one write transaction at a time, which the writer connections'
 /// progress handler enforces: the writer gate lets one transaction in at a time, so one value
-/// serves them all. Milliseconds since the database was opened; `u64::MAX` for none.
+/// serves them all. A [`coarse_clock`] reading; `u64::MAX` for none.
 #[derive(Clone)]
 struct WriteDeadline {
     at: Arc<AtomicU64>,
-    opened: Instant,
 }
 
 impl WriteDeadline {
     fn set(&self, limit: Option<Duration>) {
-        let at = limit.map_or(u64::MAX, |limit| (self.opened.elapsed() + limit).as_millis() as u64);
-        self.at.store(at, Ordering::Relaxed);
+        self.at.store(limit.map_or(u64::MAX, coarse_clock::deadline_ms), Ordering::Relaxed);
     }
 
     fn passed(&self) -> bool {
-        self.opened.elapsed().as_millis() as u64 >= self.at.load(Ordering::Relaxed)
+        coarse_clock::now_ms() >= self.at.load(Ordering::Relaxed)
     }
 }
 
@@ -157,7 +195,7 @@ impl WriteDeadline {
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// SQLite virtual-machine steps between two looks at a read's deadline: a few rows of a scan,
 /// since one step may be a slow function call (a `REGEXP` on a long text) that cannot be
-/// interrupted inside. A look costs one clock read.
+/// interrupted inside. A look is one atomic read of the [`coarse_clock`].
 const PROGRESS_STEPS: i32 = 100;
 
 impl Db {
@@ -174,7 +212,10 @@ impl Db {
     pub async fn connect_with(url: &str, options: DbOptions) -> Result<Db, DbErr> {
         check_url(url).map_err(DbErr::Custom)?;
         let opened = Instant::now();
-        let write_deadline = WriteDeadline { at: Arc::new(AtomicU64::new(u64::MAX)), opened };
+        let write_deadline = WriteDeadline { at: Arc::new(AtomicU64::new(u64::MAX)) };
+        if options.statement_timeout.is_some() {
+            coarse_clock::start();
+        }
         let sqlx_err = |err: sea_orm::sqlx::Error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(err));
         let (conn, writer) = if url.starts_with("sqlite:") {
             use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -400,8 +441,8 @@ impl Db {
 /// Gives a SQLite read connection, as it is handed out, a deadline `limit` from now: past it,
 /// the progress handler interrupts the running statement (`SQLITE_INTERRUPT`).
 async fn arm_read_deadline(conn: &mut sea_orm::sqlx::SqliteConnection, limit: Duration) -> Result<(), sea_orm::sqlx::Error> {
-    let deadline = Instant::now() + limit;
-    conn.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || Instant::now() < deadline);
+    let deadline = coarse_clock::deadline_ms(limit);
+    conn.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || coarse_clock::now_ms() < deadline);
     Ok(())
 }
 

@@ -28,6 +28,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         let content_type = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
         let body = if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = read_body(req, state).await?;
+            // `curl -d '{...}'` labels JSON as a form: JSON it is.
+            if let Ok(json @ (Value::Object(_) | Value::Array(_))) = serde_json::from_slice::<Value>(&bytes) {
+                refuse_nul(&json)?;
+                return Ok(JsonBody(json));
+            }
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::BadRequest(format!("Form parse error - {e}")))?;
             form_object(pairs)
         } else if content_type.starts_with("multipart/form-data") {

@@ -32,8 +32,9 @@ impl Application {
         let port = listener.local_addr()?.port();
         if first_run == bootstrap::FirstRun::AwaitingFirstSignup && !state.config.quiet {
             let host = match state.config.host.as_str() {
-                "0.0.0.0" | "::" | "[::]" => "localhost",
-                host => host,
+                "0.0.0.0" | "::" | "[::]" => "localhost".to_string(),
+                host if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
+                host => host.to_string(),
             };
             println!("Tessera has no account yet. Open http://{host}:{port}/user/signup/ and sign up:");
             println!("  the first account owns the organization (LABEL_STUDIO_USERNAME creates one instead).");

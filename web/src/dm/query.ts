@@ -136,7 +136,7 @@ export function orderOf(ordering: string[] | undefined, column: Column): "asc" |
 /**
  * The `/api/tasks/` page of a tab's filters, ordering and hidden columns, sent with the request
  * (not read from the saved tab) so that the table never waits for, or races, the tab's save.
- * The server computes the fields Label Studio evaluates per request (completion time, lead
+ * The server returns the fields Label Studio evaluates per request (completion time, lead
  * time, drafts, prediction score) only for the columns the tab shows.
  */
 export function tasksUrl(projectId: number, view: ViewData, hidden: string[], page: number, pageSize: number): string {

@@ -1,9 +1,11 @@
 //! The labels manager: an organization's labels and their links to project controls.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::FromQueryResult;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
+use super::projects::Viewer;
 use crate::entities::{annotation, label, label_link, project};
 
 /// What a new label is made of.
@@ -67,9 +69,19 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> 
     label::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
 }
 
-/// The links of these labels, by id.
-pub async fn links_of<C: ConnectionTrait>(conn: &C, label_ids: &[i64]) -> Result<Vec<label_link::Model>, DbErr> {
-    label_link::Entity::find().filter(label_link::Column::LabelId.is_in(label_ids.iter().copied())).order_by_asc(label_link::Column::Id).all(conn).await
+/// The ids of the projects `viewer` sees, as a subquery.
+fn visible_projects(viewer: Viewer) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::QueryTrait::into_query(project::Entity::find().select_only().column(project::Column::Id).filter(viewer.condition()))
+}
+
+/// The links of these labels to projects `viewer` sees, by id.
+pub async fn links_of<C: ConnectionTrait>(conn: &C, viewer: Viewer, label_ids: &[i64]) -> Result<Vec<label_link::Model>, DbErr> {
+    label_link::Entity::find()
+        .filter(label_link::Column::LabelId.is_in(label_ids.iter().copied()))
+        .filter(label_link::Column::ProjectId.in_subquery(visible_projects(viewer)))
+        .order_by_asc(label_link::Column::Id)
+        .all(conn)
+        .await
 }
 
 /// The link of a label to a project, made if there is none (one per project and label).
@@ -85,17 +97,16 @@ pub async fn link<C: ConnectionTrait>(conn: &C, project_id: i64, label_id: i64, 
     }
 }
 
-/// The links whose label belongs to the organization (optionally of one project): a page by id
-/// and their number.
+/// The links of the projects `viewer` sees (optionally of one of them): a page by id and their
+/// number.
 pub async fn links_page<C: ConnectionTrait>(
     conn: &C,
-    organization_id: i64,
+    viewer: Viewer,
     project_id: Option<i64>,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<label_link::Model>, u64), DbErr> {
-    let mut query = label_link::Entity::find()
-        .filter(Expr::cust(format!("label_links.label_id IN (SELECT id FROM labels WHERE organization_id = {organization_id})")));
+    let mut query = label_link::Entity::find().filter(label_link::Column::ProjectId.in_subquery(visible_projects(viewer)));
     if let Some(project_id) = project_id {
         query = query.filter(label_link::Column::ProjectId.eq(project_id));
     }
@@ -121,30 +132,32 @@ pub async fn delete_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), Db
     label_link::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
 }
 
-/// How many annotations of `project_id` hold the label (its value's JSON text, ignoring case,
-/// as Label Studio's `annotations_count` looks for it).
+/// How many annotations of `project_id` hold the label (its value's JSON text, ignoring case
+/// as the Data Manager's `contains` does, as Label Studio's `annotations_count` looks for it).
 pub async fn annotations_holding<C: ConnectionTrait>(conn: &C, project_id: i64, value: &str) -> Result<u64, DbErr> {
-    let pattern = crate::filters::like_pattern(value);
-    annotation::Entity::find()
-        .filter(annotation::Column::ProjectId.eq(project_id))
-        .filter(Expr::expr(Func::lower(Expr::col((annotation::Entity, annotation::Column::Result)))).like(LikeExpr::new(pattern).escape('\\')))
-        .count(conn)
-        .await
+    let backend = conn.get_database_backend();
+    let mut sql = crate::filters::Sql::new(backend);
+    let condition = crate::filters::caseless_contains(&mut sql, "annotations.result", value);
+    sql.push(&format!("SELECT COUNT(*) AS n FROM annotations WHERE annotations.project_id = {project_id} AND {condition}"));
+    #[derive(sea_orm::FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    Ok(Count::find_by_statement(sql.statement()).one(conn).await?.map_or(0, |c| c.n as u64))
 }
 
-/// The annotations of the organization's projects (or of one) whose result mentions `needle`
-/// (a JSON string), for a bulk label change to rewrite.
+/// The annotations of the projects `viewer` sees (or of one of them) whose result mentions
+/// `needle` (a JSON string), for a bulk label change to rewrite.
 pub async fn annotations_mentioning<C: ConnectionTrait>(
     conn: &C,
-    organization_id: i64,
+    viewer: Viewer,
     project_id: Option<i64>,
     needle: &str,
 ) -> Result<Vec<annotation::Model>, DbErr> {
+    let escaped: String = needle.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
     let mut query = annotation::Entity::find()
-        .filter(annotation::Column::ProjectId.in_subquery(
-            sea_orm::QueryTrait::into_query(project::Entity::find().select_only().column(project::Column::Id).filter(project::Column::OrganizationId.eq(organization_id))),
-        ))
-        .filter(annotation::Column::Result.contains(needle));
+        .filter(annotation::Column::ProjectId.in_subquery(visible_projects(viewer)))
+        .filter(Expr::col((annotation::Entity, annotation::Column::Result)).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
     if let Some(project_id) = project_id {
         query = query.filter(annotation::Column::ProjectId.eq(project_id));
     }

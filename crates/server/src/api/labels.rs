@@ -67,10 +67,10 @@ struct LinkOut {
     label: i64,
 }
 
-/// Renders labels with their links, loaded in one query.
-async fn render_labels<C: sea_orm::ConnectionTrait>(conn: &C, labels: Vec<label::Model>) -> ApiResult<Vec<LabelOut>> {
+/// Renders labels with their links to the projects `caller` sees, loaded in one query.
+async fn render_labels<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, labels: Vec<label::Model>) -> ApiResult<Vec<LabelOut>> {
     let ids: Vec<i64> = labels.iter().map(|l| l.id).collect();
-    let links = queries::labels::links_of(conn, &ids).await?;
+    let links = queries::labels::links_of(conn, caller.viewer(), &ids).await?;
     Ok(labels
         .into_iter()
         .map(|label| {
@@ -100,7 +100,7 @@ async fn list_labels(State(state): State<AppState>, caller: Caller, ApiQuery(pag
     if labels.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    Ok(Json(Page::new(&headers, &uri, window, count, render_labels(conn, labels).await?)))
+    Ok(Json(Page::new(&headers, &uri, window, count, render_labels(conn, &caller, labels).await?)))
 }
 
 /// One item of a bulk create: where it goes and what it is.
@@ -118,7 +118,7 @@ struct LabelItem {
 fn label_item(item: &Value) -> Result<LabelItem, FieldErrors> {
     let mut fields = Fields::new(item).map_err(|_| {
         let mut errors = FieldErrors::new();
-        errors.insert("non_field_errors".into(), json!(["Invalid data. Expected a dictionary, but got a list item."]));
+        errors.insert("non_field_errors".into(), json!([format!("Invalid data. Expected a dictionary, but got {}.", crate::payload::python_type(item))]));
         errors
     })?;
     let project = fields.integer("project");
@@ -174,6 +174,7 @@ async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResu
     let project = scope::project(&**txn, caller, item.project).await.map_err(|_| {
         ApiError::field("project", format!("Invalid pk \"{}\" - object does not exist.", item.project))
     })?;
+    check_approver(&**txn, caller, item.approved_by).await?;
     let value = item.value.to_string();
     let new = NewLabel {
         organization_id: caller.organization_id,
@@ -186,7 +187,7 @@ async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResu
     };
     let label = queries::labels::find_or_create(&**txn, new, time::now()).await?;
     queries::labels::link(&**txn, project.id, label.id, &item.from_name).await?;
-    let projects = queries::labels::links_of(&**txn, &[label.id]).await?.into_iter().map(|l| l.project_id).collect();
+    let projects = queries::labels::links_of(&**txn, caller.viewer(), &[label.id]).await?.into_iter().map(|l| l.project_id).collect();
     Ok(CreatedLabelOut {
         id: label.id,
         created_by: label.created_by_id,
@@ -204,6 +205,15 @@ async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResu
     })
 }
 
+/// `approved_by` must be a member of the caller's organization.
+async fn check_approver<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, approved_by: Option<i64>) -> ApiResult<()> {
+    let Some(id) = approved_by else { return Ok(()) };
+    match queries::organizations::membership(conn, caller.organization_id, id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::field("approved_by", format!("Invalid pk \"{id}\" - object does not exist."))),
+    }
+}
+
 async fn org_label<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<label::Model> {
     queries::labels::find(conn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Label"))
 }
@@ -211,7 +221,7 @@ async fn org_label<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i
 async fn get_label(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<LabelOut>> {
     let conn = state.db.conn();
     let label = org_label(conn, &caller, id).await?;
-    Ok(Json(render_labels(conn, vec![label]).await?.remove(0)))
+    Ok(Json(render_labels(conn, &caller, vec![label]).await?.remove(0)))
 }
 
 async fn update_label(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<LabelOut>> {
@@ -225,6 +235,7 @@ async fn update_label(State(state): State<AppState>, caller: Caller, ApiPath(id)
     fields.finish()?;
     let txn = state.db.write().await?;
     let label = org_label(&*txn, &caller, id).await?;
+    check_approver(&*txn, &caller, approved_by.flatten()).await?;
     let mut changed = label.into_active_model();
     if let Some(title) = title {
         changed.title = Set(title);
@@ -243,7 +254,7 @@ async fn update_label(State(state): State<AppState>, caller: Caller, ApiPath(id)
     }
     changed.updated_at = Set(time::now());
     let saved = queries::labels::update(&*txn, changed).await?;
-    let rendered = render_labels(&*txn, vec![saved]).await?.remove(0);
+    let rendered = render_labels(&*txn, &caller, vec![saved]).await?.remove(0);
     txn.commit().await?;
     Ok(Json(rendered))
 }
@@ -277,7 +288,7 @@ async fn list_links(State(state): State<AppState>, caller: Caller, ApiQuery(para
         None => None,
     };
     let conn = state.db.conn();
-    let (links, count) = queries::labels::links_page(conn, caller.organization_id, project, window.offset, window.limit).await?;
+    let (links, count) = queries::labels::links_page(conn, caller.viewer(), project, window.offset, window.limit).await?;
     if links.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
@@ -384,37 +395,53 @@ async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(bod
     }
     let needle = old_label.last().map(Value::to_string).unwrap_or_default();
     let mut updated = 0;
+    // Results before and after, per project, of the annotations its summary counts (those made
+    // after import): the summary's label counts follow the rename.
+    let mut counted: std::collections::BTreeMap<i64, Vec<(Value, Value)>> = Default::default();
     if !needle.is_empty() {
-        for annotation in queries::labels::annotations_mentioning(&*txn, caller.organization_id, project, &needle).await? {
+        for annotation in queries::labels::annotations_mentioning(&*txn, caller.viewer(), project, &needle).await? {
             let Some(mut result) = annotation.result.as_deref().map(json_of) else { continue };
+            let before = result.clone();
             if relabel(&mut result, &old_label, &new_label) {
                 queries::labels::set_result(&*txn, annotation.id, &result.to_string()).await?;
                 updated += 1;
+                if !annotation.bulk_created {
+                    counted.entry(annotation.project_id).or_default().push((before, result));
+                }
             }
         }
+    }
+    for (project_id, changes) in counted {
+        let (annotations, labels) = queries::projects::lock_summary(&*txn, project_id).await?;
+        let mut summary = crate::services::summary::Summary::load(&annotations, &labels);
+        for (before, after) in &changes {
+            summary.count_result(before, -1);
+            summary.count_result(after, 1);
+        }
+        let (annotations, labels) = summary.to_json();
+        queries::projects::set_summary(&*txn, project_id, &annotations, &labels).await?;
     }
     txn.commit().await?;
     Ok(Json(BulkOut { annotations_updated: updated }))
 }
 
-/// Replaces `old` by `new` in a result's region values: a label equal to `old`'s only item, or
-/// a taxonomy path equal to `old`. Whether anything changed.
+/// Replaces `old` by `new` in a result's regions, in each region's labels (`value[<type>]`:
+/// `choices`, `labels`, `taxonomy`, ...): a label equal to `old`'s only item, or a taxonomy path
+/// equal to `old`. Other values (a text area's text) are left alone. Whether anything changed.
 fn relabel(result: &mut Value, old: &[Value], new: &[Value]) -> bool {
     let mut changed = false;
     for region in result.as_array_mut().into_iter().flatten() {
-        let Some(value) = region.get_mut("value").and_then(Value::as_object_mut) else { continue };
-        for (_, entry) in value.iter_mut() {
-            let Some(items) = entry.as_array_mut() else { continue };
-            for item in items.iter_mut() {
-                let taxonomy_path = item.as_array().is_some_and(|path| path.as_slice() == old);
-                let single_label = old.len() == 1 && new.len() == 1 && *item == old[0];
-                if taxonomy_path {
-                    *item = Value::Array(new.to_vec());
-                    changed = true;
-                } else if single_label {
-                    *item = new[0].clone();
-                    changed = true;
-                }
+        let Some(kind) = region.get("type").and_then(Value::as_str).map(str::to_string) else { continue };
+        let Some(items) = region.get_mut("value").and_then(|value| value.get_mut(&kind)).and_then(Value::as_array_mut) else { continue };
+        for item in items.iter_mut() {
+            let taxonomy_path = item.as_array().is_some_and(|path| path.as_slice() == old);
+            let single_label = old.len() == 1 && new.len() == 1 && *item == old[0];
+            if taxonomy_path {
+                *item = Value::Array(new.to_vec());
+                changed = true;
+            } else if single_label {
+                *item = new[0].clone();
+                changed = true;
             }
         }
     }
@@ -438,14 +465,16 @@ mod tests {
     #[test]
     fn relabels_choices_labels_and_taxonomy_paths() {
         let mut result = json!([
-            {"value": {"choices": ["Positive", "Negative"]}},
-            {"value": {"start": 0, "end": 3, "labels": ["Positive"]}},
-            {"value": {"taxonomy": [["Positive"], ["Other", "Positive"]]}}
+            {"type": "choices", "value": {"choices": ["Positive", "Negative"]}},
+            {"type": "labels", "value": {"start": 0, "end": 3, "labels": ["Positive"]}},
+            {"type": "taxonomy", "value": {"taxonomy": [["Positive"], ["Other", "Positive"]]}},
+            {"type": "textarea", "value": {"text": ["Positive"]}}
         ]);
         assert!(relabel(&mut result, &[json!("Positive")], &[json!("Good")]));
         assert_eq!(result[0]["value"]["choices"], json!(["Good", "Negative"]));
         assert_eq!(result[1]["value"]["labels"], json!(["Good"]));
         assert_eq!(result[2]["value"]["taxonomy"], json!([["Good"], ["Other", "Positive"]]));
+        assert_eq!(result[3]["value"]["text"], json!(["Positive"]), "free text is not a label");
         assert!(!relabel(&mut result, &[json!("Missing")], &[json!("X")]));
     }
 }

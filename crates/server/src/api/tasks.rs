@@ -166,7 +166,7 @@ async fn create_task(State(state): State<AppState>, caller: Caller, JsonBody(bod
     let project = queries::projects::find(&*txn, caller.viewer(), project_id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
     let (data, meta) = (&body["data"], body.get("meta"));
     let config = crate::services::projects::config_of(&project);
-    crate::services::import::check_new_task(data, meta, config.as_ref(), first_data_key(&project).as_deref())
+    let data = crate::services::import::check_new_task(data, meta, config.as_ref(), first_data_key(&project).as_deref())
         .map_err(|message| ApiError::field("non_field_errors", message))?;
     let new = NewTask {
         data: data.to_string(),

@@ -103,6 +103,11 @@ async fn live_refresh(state: &AppState, body: &serde_json::Value) -> ApiResult<R
 async fn refresh_token(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiResult<Json<AccessOut>> {
     let claims = live_refresh(&state, &body).await?.map_err(|m| ApiError::Unauthorized(m.to_string()))?;
     let user_id = claims.user_id().ok_or_else(|| ApiError::Unauthorized("Token is invalid".into()))?;
+    // No access token is issued that the organization's settings would refuse anyway.
+    let member = queries::users::find_member(state.db.conn(), queries::users::Lookup::Id(user_id)).await?;
+    if member.is_some_and(|m| m.api_tokens_enabled == Some(false)) {
+        return Err(ApiError::Unauthorized(crate::auth::PATS_DISABLED.to_string()));
+    }
     let access = state.jwt.issue_access(user_id, time::now()).map_err(ApiError::Internal)?;
     Ok(Json(AccessOut { access: access.token }))
 }

@@ -293,7 +293,8 @@ async fn login(
 
 /// An invite token must be an organization's current one, and names the organization the new
 /// user joins; without a token, sign-up is open (to the first organization) unless
-/// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`). A refusal
+/// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`) and an
+/// organization exists already (a new server's founder signs up without one). A refusal
 /// is the reason, shown on the sign-up page with a 403.
 async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Result<Option<i64>, &'static str>> {
     Ok(match token {
@@ -301,7 +302,10 @@ async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Result
             Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(Some(org.id)),
             _ => Err("The invite link is invalid or has expired."),
         },
-        None if state.config.disable_signup_without_link => Err("Sign-up is only possible with an invite link."),
+        // The founder of a new server's organization has no link to follow yet.
+        None if state.config.disable_signup_without_link && queries::organizations::first(state.db.conn()).await?.is_some() => {
+            Err("Sign-up is only possible with an invite link.")
+        }
         None => Ok(None),
     })
 }

@@ -38,8 +38,10 @@ pub struct NewAccount<'a> {
 pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<user::Model> {
     let now = time::now();
     // Two first sign-ups at once must not found two organizations (PostgreSQL; SQLite's writer
-    // gate already serializes them).
-    tessera_db::dialect::lock_for_transaction(&**txn, FOUNDING_LOCK).await?;
+    // gate already serializes them). Joining a named organization founds nothing.
+    if account.organization_id.is_none() {
+        tessera_db::dialect::lock_for_transaction(&**txn, FOUNDING_LOCK).await?;
+    }
     let email = account.email.trim().to_lowercase();
     let username = if account.username_from_email { email.split('@').next().unwrap_or("").to_string() } else { String::new() };
     let organization = match account.organization_id {

@@ -242,14 +242,21 @@ fn check_data(data: &Map<String, Value>, config: Option<&LabelConfig>, first_key
 }
 
 /// Checks the `data` and `meta` of one task created through `POST /api/tasks/` as Label Studio
-/// does (its `TaskSerializer`): the same rules, and messages, as an imported task's.
-pub fn check_new_task(data: &Value, meta: Option<&Value>, config: Option<&LabelConfig>, first_key: Option<&str>) -> Result<(), String> {
+/// does (its `TaskSerializer`): the same rules, and messages, as an imported task's. Returns the
+/// data to store (`$undefined$` under the config's first data key, as imports store it).
+pub fn check_new_task(data: &Value, meta: Option<&Value>, config: Option<&LabelConfig>, first_key: Option<&str>) -> Result<Value, String> {
     if !matches!(meta, None | Some(Value::Null | Value::Object(_) | Value::Array(_))) {
         return Err("Task[meta] must be dict or list".to_string());
     }
     match data {
-        Value::Object(map) => check_data(map, config, first_key, true),
-        Value::Array(_) => check_data(&Map::new(), config, first_key, true),
+        Value::Object(map) => {
+            check_data(map, config, first_key, true)?;
+            Ok(Value::Object(match first_key {
+                Some(key) => renamed(map.clone(), key),
+                None => map.clone(),
+            }))
+        }
+        Value::Array(_) => check_data(&Map::new(), config, first_key, true).map(|()| data.clone()),
         _ => Err("Task[data] must be dict or list".to_string()),
     }
 }
@@ -355,7 +362,7 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     let first_key = config.as_ref().and_then(|c| c.data_keys().next().map(str::to_string));
     let annotators = Annotators::load(txn, organization_id, caller).await?;
     // Lock the project row first, then read it as it is now: concurrent writers to the same
-    // project wait here instead of overwriting each other's summary.
+    // project wait here instead of overwriting each other's data columns.
     queries::projects::lock_summary(&**txn, project.id).await?;
     let project = queries::projects::find(&**txn, queries::projects::Viewer::organization(project.organization_id), project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
     let mut columns = DataColumns::load(&project.summary_all_data_columns, &project.summary_common_data_columns, project.task_number > 0);

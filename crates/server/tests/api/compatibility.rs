@@ -121,6 +121,10 @@ async fn form_bodies_work_like_json_everywhere() {
     let me = app.get("/api/current-user/whoami").await.expect(200).body["id"].as_i64().unwrap();
     let user = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("first_name", "Formal")]).await.expect(200);
     assert_eq!(user.body["first_name"], "Formal");
+    // `curl -d '{...}'` sends JSON labelled as a form; it is read as JSON.
+    let curl = app.client.post(format!("{}/api/projects/", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .header("Content-Type", "application/x-www-form-urlencoded").body(r#"{"title": "curl project"}"#).send().await.unwrap();
+    assert_eq!(crate::helpers::Reply::from(curl).await.expect(201).body["title"], "curl project");
     let nul = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("last_name", "a\u{0}")]).await.expect(400);
     assert_eq!(nul.body["validation_errors"]["last_name"], json!(["Null characters are not allowed."]));
 }
@@ -161,6 +165,7 @@ async fn jwt_settings_turn_token_kinds_off_and_set_lifetimes() {
     app.get("/api/projects/").await.expect(200);
     let again = app.post("/api/token/", json!({})).await.expect(403);
     assert_eq!(again.body["detail"], "Personal access token authentication is disabled for this organization.");
+    app.post("/api/token/refresh/", json!({"refresh": pat})).await.expect(401);
 }
 
 #[tokio::test]
@@ -259,6 +264,10 @@ async fn the_labels_manager_creates_links_and_relabels_annotations() {
     assert_eq!(renamed, json!({"annotations_updated": 2}));
     let task = app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body;
     assert_eq!(task["annotations"][0]["result"], choice("Good"));
+    let summary = app.get(&format!("/api/projects/{project}/summary/")).await.expect(200).body;
+    assert_eq!(summary["created_labels"], json!({"sentiment": {"Good": 2}}), "the summary follows the rename");
+    let bad_approver = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Z", "title": "Z", "approved_by": 999999}])).await.expect(400);
+    assert!(bad_approver.text.contains("approved_by"), "{}", bad_approver.text);
     assert_eq!(app.get(&format!("/api/projects/{project}/")).await.expect(200).body["label_config"], CONFIG, "the config is left alone");
 
     let patched = app.patch(&format!("/api/labels/{}/", label["id"]), json!({"approved": true, "description": "calm"})).await.expect(200).body;
@@ -272,4 +281,19 @@ async fn the_labels_manager_creates_links_and_relabels_annotations() {
     app.delete(&format!("/api/label_links/{link_id}/")).await.expect(204);
     app.delete(&format!("/api/labels/{}/", label["id"])).await.expect(204);
     assert_eq!(app.get("/api/labels/").await.expect(200).body["count"], 1);
+
+    // A manager sees and relabels only the projects they see.
+    let manager = app.signup("lead@example.com").await;
+    let me = app.call_as(&manager, Method::GET, "/api/current-user/whoami", None).await.expect(200).body;
+    let org = me["active_organization"].as_i64().unwrap();
+    app.patch(&format!("/api/organizations/{org}/memberships"), json!({"user_id": me["id"], "role": "MA"})).await.expect(200);
+    let theirs = app.call_as(&manager, Method::POST, "/api/projects/", Some(json!({"title": "Managed", "label_config": CONFIG}))).await.expect(201).body["id"].as_i64().unwrap();
+    assert_eq!(app.call_as(&manager, Method::GET, "/api/label_links/", None).await.expect(200).body["count"], 0, "links of hidden projects stay hidden");
+    let listed = app.call_as(&manager, Method::GET, "/api/labels/", None).await.expect(200).body;
+    assert_eq!(listed["results"][0]["projects"], json!([]), "so do their ids");
+    let blanket = json!({"project": null, "old_label": ["Good"], "new_label": ["Bad"]});
+    let done = app.call_as(&manager, Method::POST, "/api/labels/bulk", Some(blanket)).await.expect(200).body;
+    assert_eq!(done, json!({"annotations_updated": 0}), "the owner's project is not the manager's to relabel");
+    assert_eq!(app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body["annotations"][0]["result"], choice("Good"));
+    assert!(theirs > project);
 }

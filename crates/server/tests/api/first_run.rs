@@ -59,3 +59,18 @@ async fn the_operator_chooses_the_role_of_later_sign_ups() {
     assert_eq!(status, 302);
     assert_eq!(role_of(&app, &founder, "invited@example.com").await, "AN");
 }
+
+#[tokio::test]
+async fn a_server_that_requires_invite_links_still_lets_its_founder_sign_up() {
+    let app = TestApp::spawn_with(|config| {
+        config.admin_email = None;
+        config.admin_password = None;
+        config.admin_token = None;
+        config.disable_signup_without_link = true;
+    })
+    .await;
+    let founder = app.signup("founder@example.com").await;
+    assert_eq!(role_of(&app, &founder, "founder@example.com").await, "OW");
+    let (status, _) = app.signup_through("/user/signup/", "walk-in@example.com").await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN, "after the founder, only invite links sign people up");
+}
