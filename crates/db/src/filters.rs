@@ -625,9 +625,14 @@ fn bind_operand(sql: &mut Sql, operand: &Operand) -> String {
 
 /// `%text%` for a case-insensitive `LIKE ... ESCAPE '\'`.
 fn like_pattern(text: &str) -> String {
+    like_anywhere(&text.to_lowercase())
+}
+
+/// `%text%` with `LIKE`'s wildcards in `text` escaped, for `LIKE ... ESCAPE '\'`.
+pub fn like_anywhere(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
-    for c in text.to_lowercase().chars() {
+    for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }

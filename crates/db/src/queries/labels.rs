@@ -154,23 +154,39 @@ pub async fn annotations_mentioning<C: ConnectionTrait>(
     project_id: Option<i64>,
     needle: &str,
 ) -> Result<Vec<annotation::Model>, DbErr> {
-    let escaped: String = needle.chars().flat_map(|c| if matches!(c, '%' | '_' | '\\') { vec!['\\', c] } else { vec![c] }).collect();
+    let pattern = crate::filters::like_anywhere(needle);
     let mut query = annotation::Entity::find()
         .filter(annotation::Column::ProjectId.in_subquery(visible_projects(viewer)))
-        .filter(Expr::col((annotation::Entity, annotation::Column::Result)).like(LikeExpr::new(format!("%{escaped}%")).escape('\\')));
+        .filter(Expr::col((annotation::Entity, annotation::Column::Result)).like(LikeExpr::new(pattern).escape('\\')));
     if let Some(project_id) = project_id {
         query = query.filter(annotation::Column::ProjectId.eq(project_id));
     }
     query.order_by_asc(annotation::Column::Id).all(conn).await
 }
 
-/// Replaces an annotation's result text (its `updated_at` stays, as Label Studio's bulk
-/// relabeling leaves it).
-pub async fn set_result<C: ConnectionTrait>(conn: &C, annotation_id: i64, result: &str) -> Result<(), DbErr> {
-    annotation::Entity::update_many()
-        .col_expr(annotation::Column::Result, Expr::value(result))
-        .filter(annotation::Column::Id.eq(annotation_id))
-        .exec(conn)
+/// Replaces annotations' result texts, a few hundred rows per statement (their `updated_at`
+/// stays, as Label Studio's bulk relabeling leaves it).
+pub async fn set_results<C: ConnectionTrait>(conn: &C, results: &[(i64, String)]) -> Result<(), DbErr> {
+    use sea_orm::sea_query::CaseStatement;
+    for chunk in results.chunks(200) {
+        let mut case = CaseStatement::new();
+        for (id, result) in chunk {
+            case = case.case(Expr::col(annotation::Column::Id).eq(*id), Expr::value(result.as_str()));
+        }
+        annotation::Entity::update_many()
+            .col_expr(annotation::Column::Result, case.into())
+            .filter(annotation::Column::Id.is_in(chunk.iter().map(|(id, _)| *id)))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Labels of the organization by id.
+pub async fn find_many<C: ConnectionTrait>(conn: &C, organization_id: i64, ids: &[i64]) -> Result<Vec<label::Model>, DbErr> {
+    label::Entity::find()
+        .filter(label::Column::OrganizationId.eq(organization_id))
+        .filter(label::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
         .await
-        .map(|_| ())
 }

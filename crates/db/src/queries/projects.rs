@@ -27,6 +27,12 @@ impl Viewer {
         Viewer { organization_id, user_id: None }
     }
 
+    /// What `user_id` sees in the organization: everything when `sees_all` (their role says
+    /// so), else their own projects.
+    pub fn member(organization_id: i64, user_id: i64, sees_all: bool) -> Viewer {
+        Viewer { organization_id, user_id: (!sees_all).then_some(user_id) }
+    }
+
     /// The condition on `projects` selecting what this viewer sees.
     pub fn condition(self) -> sea_orm::sea_query::SimpleExpr {
         let in_organization = Expr::col((project::Entity, project::Column::OrganizationId)).eq(self.organization_id);

@@ -171,9 +171,7 @@ async fn create_labels(State(state): State<AppState>, caller: Caller, JsonBody(b
 }
 
 async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResult<CreatedLabelOut> {
-    let project = scope::project(&**txn, caller, item.project).await.map_err(|_| {
-        ApiError::field("project", format!("Invalid pk \"{}\" - object does not exist.", item.project))
-    })?;
+    let project = named_project(&**txn, caller, item.project).await?;
     check_approver(&**txn, caller, item.approved_by).await?;
     let value = item.value.to_string();
     let new = NewLabel {
@@ -212,6 +210,11 @@ async fn check_approver<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, 
         Some(_) => Ok(()),
         None => Err(ApiError::field("approved_by", format!("Invalid pk \"{id}\" - object does not exist."))),
     }
+}
+
+/// A project the caller sees, named by a body field: another one is DRF's invalid-pk error.
+async fn named_project<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<tessera_db::entities::project::Model> {
+    scope::project(conn, caller, id).await.map_err(|_| ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist.")))
 }
 
 async fn org_label<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<label::Model> {
@@ -267,11 +270,23 @@ async fn delete_label(State(state): State<AppState>, caller: Caller, ApiPath(id)
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Renders a link with the number of the project's annotations holding its label.
+/// Renders links with the number of their project's annotations holding their label (one count
+/// per link; the labels load in one query).
+async fn render_links<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, links: Vec<label_link::Model>) -> ApiResult<Vec<LinkOut>> {
+    let ids: Vec<i64> = links.iter().map(|link| link.label_id).collect();
+    let labels = queries::labels::find_many(conn, caller.organization_id, &ids).await?;
+    let mut rendered = Vec::with_capacity(links.len());
+    for link in links {
+        let label = labels.iter().find(|label| label.id == link.label_id).ok_or_else(|| ApiError::no_match("Label"))?;
+        let annotations_count = queries::labels::annotations_holding(conn, link.project_id, &label.value).await?;
+        rendered.push(LinkOut { id: link.id, annotations_count, from_name: link.from_name, project: link.project_id, label: link.label_id });
+    }
+    Ok(rendered)
+}
+
+/// [`render_links`] of one link.
 async fn render_link<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, link: label_link::Model) -> ApiResult<LinkOut> {
-    let label = org_label(conn, caller, link.label_id).await?;
-    let annotations_count = queries::labels::annotations_holding(conn, link.project_id, &label.value).await?;
-    Ok(LinkOut { id: link.id, annotations_count, from_name: link.from_name, project: link.project_id, label: link.label_id })
+    Ok(render_links(conn, caller, vec![link]).await?.remove(0))
 }
 
 #[derive(Deserialize)]
@@ -292,11 +307,7 @@ async fn list_links(State(state): State<AppState>, caller: Caller, ApiQuery(para
     if links.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    let mut rendered = Vec::with_capacity(links.len());
-    for link in links {
-        rendered.push(render_link(conn, &caller, link).await?);
-    }
-    Ok(Json(Page::new(&headers, &uri, window, count, rendered)))
+    Ok(Json(Page::new(&headers, &uri, window, count, render_links(conn, &caller, links).await?)))
 }
 
 /// `POST /api/label_links/`: links an organization's label to a project's control.
@@ -313,7 +324,7 @@ async fn create_link(State(state): State<AppState>, caller: Caller, JsonBody(bod
     fields.finish()?;
     let (from_name, project, label) = (from_name.unwrap_or_default(), project.unwrap_or_default(), label.unwrap_or_default());
     let txn = state.db.write().await?;
-    let project = scope::project(&*txn, &caller, project).await.map_err(|_| ApiError::field("project", format!("Invalid pk \"{project}\" - object does not exist.")))?;
+    let project = named_project(&*txn, &caller, project).await?;
     let label = queries::labels::find(&*txn, caller.organization_id, label).await?.ok_or_else(|| ApiError::field("label", format!("Invalid pk \"{label}\" - object does not exist.")))?;
     let link = queries::labels::link(&*txn, project.id, label.id, &from_name).await?;
     let rendered = render_link(&*txn, &caller, link).await?;
@@ -391,10 +402,10 @@ async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(bod
     let (old_label, new_label) = (old_label.unwrap_or_default(), new_label.unwrap_or_default());
     let txn = state.db.write().await?;
     if let Some(project) = project {
-        scope::project(&*txn, &caller, project).await.map_err(|_| ApiError::field("project", format!("Invalid pk \"{project}\" - object does not exist.")))?;
+        named_project(&*txn, &caller, project).await?;
     }
     let needle = old_label.last().map(Value::to_string).unwrap_or_default();
-    let mut updated = 0;
+    let mut rewritten = Vec::new();
     // Results before and after, per project, of the annotations its summary counts (those made
     // after import): the summary's label counts follow the rename.
     let mut counted: std::collections::BTreeMap<i64, Vec<(Value, Value)>> = Default::default();
@@ -403,14 +414,15 @@ async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(bod
             let Some(mut result) = annotation.result.as_deref().map(json_of) else { continue };
             let before = result.clone();
             if relabel(&mut result, &old_label, &new_label) {
-                queries::labels::set_result(&*txn, annotation.id, &result.to_string()).await?;
-                updated += 1;
+                rewritten.push((annotation.id, result.to_string()));
                 if !annotation.bulk_created {
                     counted.entry(annotation.project_id).or_default().push((before, result));
                 }
             }
         }
     }
+    queries::labels::set_results(&*txn, &rewritten).await?;
+    let updated = rewritten.len() as u64;
     for (project_id, changes) in counted {
         let (annotations, labels) = queries::projects::lock_summary(&*txn, project_id).await?;
         let mut summary = crate::services::summary::Summary::load(&annotations, &labels);

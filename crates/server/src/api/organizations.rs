@@ -95,7 +95,7 @@ async fn caller_membership(state: &AppState, caller: &Caller, id: i64) -> ApiRes
     let member = queries::organizations::membership(conn, id, caller.user.id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
     let organization = queries::organizations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
     let sees_all = Role::from_code(&member.role).is_some_and(Role::sees_all_projects);
-    let viewer = queries::projects::Viewer { organization_id: organization.id, user_id: (!sees_all).then_some(caller.user.id) };
+    let viewer = queries::projects::Viewer::member(organization.id, caller.user.id, sees_all);
     Ok((organization, viewer))
 }
 

@@ -86,9 +86,9 @@ async fn list_tasks(State(state): State<AppState>, caller: Caller, ApiQuery(para
     let all = params.fields.as_deref() == Some("all");
     let nested = all.then_some(CompletedBy::Id);
     // Label Studio's default field set: the per-request fields only where the query asks.
-    let mut evaluated: Vec<&str> = match (all, view_id) {
+    let mut evaluated: Vec<&str> = match (all, &selected.view) {
         (true, _) => dm::EVALUATED_FIELDS.to_vec(),
-        (false, Some(view_id)) => dm::evaluated_fields(&dm::view_as_query(&dm::view(conn, &caller, view_id).await?.0)),
+        (false, Some(view)) => dm::evaluated_fields(&dm::view_as_query(view)),
         (false, None) => query_text.and_then(|text| serde_json::from_str(text).ok()).map_or_else(Vec::new, |q| dm::evaluated_fields(&q)),
     };
     let included = params.include.as_deref().unwrap_or_default().split(',').map(str::trim);

@@ -38,10 +38,7 @@ impl Caller {
 
     /// The projects this caller may see (see `Role::sees_all_projects`).
     pub fn viewer(&self) -> queries::projects::Viewer {
-        queries::projects::Viewer {
-            organization_id: self.organization_id,
-            user_id: (!self.role.sees_all_projects()).then_some(self.user.id),
-        }
+        queries::projects::Viewer::member(self.organization_id, self.user.id, self.role.sees_all_projects())
     }
 }
 

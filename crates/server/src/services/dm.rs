@@ -57,6 +57,8 @@ pub fn body_query(body: &Value) -> ApiResult<TaskQuery> {
 pub struct Selected {
     pub project: project::Model,
     pub query: CompiledQuery,
+    /// The saved view the selection came from, if any.
+    pub view: Option<view::Model>,
 }
 
 /// Resolves `project`/`view` parameters and the query into the selected tasks. With a view, its
@@ -68,22 +70,22 @@ pub async fn resolve<C: ConnectionTrait>(
     view_id: Option<i64>,
     query: impl FnOnce() -> ApiResult<TaskQuery>,
 ) -> ApiResult<Selected> {
-    let (project, query) = match view_id {
+    let (project, query, view) = match view_id {
         Some(view_id) => {
             let (view, project) = view(conn, caller, view_id).await?;
             if project_id.is_some_and(|p| p != project.id) {
                 return Err(ApiError::BadRequest("Project and View mismatch".into()));
             }
             let query = view_query(&view, true)?;
-            (project, query)
+            (project, query, Some(view))
         }
         None => {
             let project_id = project_id.ok_or_else(|| ApiError::BadRequest("Neither project nor view id specified".into()))?;
-            (scope::project(conn, caller, project_id).await?, query()?)
+            (scope::project(conn, caller, project_id).await?, query()?, None)
         }
     };
     let query = CompiledQuery::new(conn.get_database_backend(), project.id, &query)?;
-    Ok(Selected { project, query })
+    Ok(Selected { project, query, view })
 }
 
 /// Task fields Label Studio computes per request (`get_fields_for_evaluation`), so its task list

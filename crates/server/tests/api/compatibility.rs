@@ -295,5 +295,9 @@ async fn the_labels_manager_creates_links_and_relabels_annotations() {
     let done = app.call_as(&manager, Method::POST, "/api/labels/bulk", Some(blanket)).await.expect(200).body;
     assert_eq!(done, json!({"annotations_updated": 0}), "the owner's project is not the manager's to relabel");
     assert_eq!(app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body["annotations"][0]["result"], choice("Good"));
-    assert!(theirs > project);
+    // Their own project's links they do see.
+    let own = json!([{"project": theirs, "from_name": "sentiment", "value": "Good", "title": "Good"}]);
+    app.call_as(&manager, Method::POST, "/api/labels/", Some(own)).await.expect(201);
+    let links = app.call_as(&manager, Method::GET, "/api/label_links/", None).await.expect(200).body;
+    assert_eq!((links["count"].as_i64(), links["results"][0]["project"].as_i64()), (Some(1), Some(theirs)));
 }

@@ -131,7 +131,8 @@ async fn member_lists_show_only_projects_the_caller_may_see() {
     let detail = app.get(&format!("/api/organizations/{org}/memberships/{admin_id}/?contributed_to_projects=true")).await.expect(200).body;
     assert_eq!(titles(&detail["created_projects"]), ["Hidden plans", "Shared work"]);
     assert_eq!(detail["contributed_projects_count"], 2);
-    assert!(hidden < shared);
+    let ids: Vec<i64> = detail["created_projects"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [hidden, shared]);
 }
 
 #[tokio::test]
