@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and API tests on SQLite and on PostgreSQL, the official
+# Runs every test: formatting, Rust unit and API tests on SQLite and on PostgreSQL, the official
 # label-studio-sdk end-to-end tests against a running Tessera on both databases, then the web
 # app's unit tests (Vitest) and browser tests (playwright-core driving Debian's chromium).
 #
@@ -23,6 +23,8 @@ else
   run_tests() { cargo test --workspace --no-fail-fast "$@"; }
 fi
 
+echo "== formatting (cargo fmt --check)"
+cargo fmt --all --check
 cargo build --bins
 echo "== Rust tests on SQLite"
 run_tests

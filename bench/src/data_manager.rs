@@ -52,7 +52,10 @@ async fn filtered_pages(server: &Server, backend: &str, project: i64) -> Result<
             ]},
             "ordering": ["-tasks:total_annotations"]
         });
-        let path = format!("/api/tasks/?project={project}&page=1&page_size=100&query={}", urlencode(&query.to_string()));
+        let path = format!(
+            "/api/tasks/?project={project}&page=1&page_size=100&query={}",
+            urlencode(&query.to_string())
+        );
         let started = Instant::now();
         let page = server.json(reqwest::Method::GET, &path, None).await?;
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
@@ -71,14 +74,37 @@ async fn filtered_pages(server: &Server, backend: &str, project: i64) -> Result<
 /// An annotator of `project`: signs up through the form, reads their token, and is added to
 /// the project's members (annotators see only their projects).
 async fn annotator(server: &Server, project: i64, email: &str) -> Result<String> {
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build()?;
-    let reply = client.post(format!("{}/user/signup/", server.base)).form(&[("email", email), ("password", "annotator-pass-1")]).send().await?;
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let reply = client
+        .post(format!("{}/user/signup/", server.base))
+        .form(&[("email", email), ("password", "annotator-pass-1")])
+        .send()
+        .await?;
     if reply.status() != reqwest::StatusCode::FOUND {
         bail!("signup of {email} failed: {}", reply.status());
     }
-    let token: Value = client.get(format!("{}/api/current-user/token", server.base)).send().await?.json().await?;
-    let me: Value = client.get(format!("{}/api/current-user/whoami", server.base)).send().await?.json().await?;
-    server.json(reqwest::Method::POST, &format!("/api/projects/{project}/members/"), Some(&serde_json::json!({"user": me["id"]}))).await?;
+    let token: Value = client
+        .get(format!("{}/api/current-user/token", server.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let me: Value = client
+        .get(format!("{}/api/current-user/whoami", server.base))
+        .send()
+        .await?
+        .json()
+        .await?;
+    server
+        .json(
+            reqwest::Method::POST,
+            &format!("/api/projects/{project}/members/"),
+            Some(&serde_json::json!({"user": me["id"]})),
+        )
+        .await?;
     Ok(token["token"].as_str().context("token")?.to_string())
 }
 
@@ -87,12 +113,28 @@ async fn next_latency(server: &Server, backend: &str, project: i64) -> Result<()
     let mut samples = Vec::new();
     for _ in 0..200 {
         let started = Instant::now();
-        let task = server.json(reqwest::Method::GET, &format!("/api/projects/{project}/next"), None).await?;
+        let task = server
+            .json(
+                reqwest::Method::GET,
+                &format!("/api/projects/{project}/next"),
+                None,
+            )
+            .await?;
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
         let id = task["id"].as_i64().context("next task id")?;
-        server.json(reqwest::Method::POST, &format!("/api/tasks/{id}/annotations/"), Some(&choice("Positive"))).await?;
+        server
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/tasks/{id}/annotations/"),
+                Some(&choice("Positive")),
+            )
+            .await?;
     }
-    println!("[{backend}] /next at the big project (then submit, 200 times): p50 {:.2} ms, p95 {:.2} ms", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
+    println!(
+        "[{backend}] /next at the big project (then submit, 200 times): p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95)
+    );
     Ok(())
 }
 
@@ -110,9 +152,24 @@ struct Tally {
 async fn concurrent_annotators(server: &Server, backend: &str, project: i64) -> Result<()> {
     let mut tokens = Vec::new();
     for i in 0..ANNOTATORS {
-        tokens.push(annotator(server, project, &format!("annotator{i}-{}@example.com", uuid::Uuid::new_v4().simple())).await?);
+        tokens.push(
+            annotator(
+                server,
+                project,
+                &format!("annotator{i}-{}@example.com", uuid::Uuid::new_v4().simple()),
+            )
+            .await?,
+        );
     }
-    let before = server.json(reqwest::Method::GET, &format!("/api/projects/{project}/"), None).await?["total_annotations_number"].as_i64().unwrap_or(0);
+    let before = server
+        .json(
+            reqwest::Method::GET,
+            &format!("/api/projects/{project}/"),
+            None,
+        )
+        .await?["total_annotations_number"]
+        .as_i64()
+        .unwrap_or(0);
     let base = Arc::new(server.base.clone());
     let deadline = Instant::now() + Duration::from_secs(CONCURRENT_SECONDS);
     let mut handles = Vec::new();
@@ -123,7 +180,11 @@ async fn concurrent_annotators(server: &Server, backend: &str, project: i64) -> 
             let mut tally = Tally::default();
             while Instant::now() < deadline {
                 let started = Instant::now();
-                let reply = client.get(format!("{base}/api/projects/{project}/next")).header("Authorization", format!("Token {token}")).send().await?;
+                let reply = client
+                    .get(format!("{base}/api/projects/{project}/next"))
+                    .header("Authorization", format!("Token {token}"))
+                    .send()
+                    .await?;
                 tally.next_ms.push(started.elapsed().as_secs_f64() * 1000.0);
                 if reply.status().is_server_error() {
                     tally.server_errors += 1;
@@ -160,7 +221,15 @@ async fn concurrent_annotators(server: &Server, backend: &str, project: i64) -> 
         receivers.entry(*task).or_default().insert(*who);
     }
     let shared = receivers.values().filter(|users| users.len() > 1).count();
-    let after = server.json(reqwest::Method::GET, &format!("/api/projects/{project}/"), None).await?["total_annotations_number"].as_i64().unwrap_or(0);
+    let after = server
+        .json(
+            reqwest::Method::GET,
+            &format!("/api/projects/{project}/"),
+            None,
+        )
+        .await?["total_annotations_number"]
+        .as_i64()
+        .unwrap_or(0);
     let counted = (after - before) as u64;
     println!(
         "[{backend}] {ANNOTATORS} annotators for {CONCURRENT_SECONDS} s: {} annotations submitted ({:.0}/s), /next p50 {:.1} ms p95 {:.1} ms; tasks given to two annotators: {shared}; annotations counted by the project: {counted} (lost: {}); 5xx: {}",
@@ -185,8 +254,18 @@ async fn bulk_delete(server: &Server, backend: &str, project: i64) -> Result<()>
         "selectedItems": {"all": true, "excluded": []}
     });
     let started = Instant::now();
-    let reply = server.json(reqwest::Method::POST, &format!("/api/dm/actions/?project={project}&id=delete_tasks"), Some(&body)).await?;
-    println!("[{backend}] delete_tasks of {} selected tasks: {:.2} s", reply["processed_items"], started.elapsed().as_secs_f64());
+    let reply = server
+        .json(
+            reqwest::Method::POST,
+            &format!("/api/dm/actions/?project={project}&id=delete_tasks"),
+            Some(&body),
+        )
+        .await?;
+    println!(
+        "[{backend}] delete_tasks of {} selected tasks: {:.2} s",
+        reply["processed_items"],
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -36,7 +36,9 @@ impl Drop for Server {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// Resident and peak memory of a process in MiB, from `/proc`.
@@ -72,10 +74,24 @@ impl Server {
             command.env("DATABASE_URL", url);
         }
         let child = command.spawn().context("starting tessera")?;
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(1800)).build()?;
-        let server = Server { child, base: format!("http://127.0.0.1:{port}"), client, data, database_url };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(1800))
+            .build()?;
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+            data,
+            database_url,
+        };
         for _ in 0..600 {
-            if server.client.get(format!("{}/health", server.base)).send().await.is_ok() {
+            if server
+                .client
+                .get(format!("{}/health", server.base))
+                .send()
+                .await
+                .is_ok()
+            {
                 return Ok(server);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -87,16 +103,26 @@ impl Server {
     async fn database(&self) -> Result<tessera_db::sea_orm::DatabaseConnection> {
         let url = match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}/tessera.sqlite3?mode=ro", self.data.path().display()),
+            None => format!(
+                "sqlite://{}/tessera.sqlite3?mode=ro",
+                self.data.path().display()
+            ),
         };
         Ok(tessera_db::sea_orm::Database::connect(url).await?)
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, format!("{}{path}", self.base)).header("Authorization", format!("Token {TOKEN}"))
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", format!("Token {TOKEN}"))
     }
 
-    async fn json(&self, method: reqwest::Method, path: &str, body: Option<&Value>) -> Result<Value> {
+    async fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value> {
         let mut request = self.request(method, path);
         if let Some(body) = body {
             request = request.json(body);
@@ -130,7 +156,10 @@ async fn import(server: &Server, project: i64, start: usize, count: usize) -> Re
     let body = tasks(start, count);
     let started = Instant::now();
     let response = server
-        .request(reqwest::Method::POST, &format!("/api/projects/{project}/import"))
+        .request(
+            reqwest::Method::POST,
+            &format!("/api/projects/{project}/import"),
+        )
         .header("Content-Type", "application/json")
         .body(body)
         .send()
@@ -146,7 +175,13 @@ async fn import(server: &Server, project: i64, start: usize, count: usize) -> Re
 async fn export(server: &Server, project: i64) -> Result<(u64, f64, f64)> {
     let pid = server.child.id();
     let started = Instant::now();
-    let response = server.request(reqwest::Method::GET, &format!("/api/projects/{project}/export?exportType=JSON&download_all_tasks=true")).send().await?;
+    let response = server
+        .request(
+            reqwest::Method::GET,
+            &format!("/api/projects/{project}/export?exportType=JSON&download_all_tasks=true"),
+        )
+        .send()
+        .await?;
     let mut stream = response.bytes_stream();
     let mut bytes = 0u64;
     let mut peak = memory_mib(pid).0;
@@ -195,12 +230,22 @@ async fn time_gets(server: &Server, paths: &[String]) -> Result<Vec<f64>> {
 async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Result<()> {
     let server = Server::start(binary, database_url).await?;
     let config = r#"<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>"#;
-    let project = server.json(reqwest::Method::POST, "/api/projects/", Some(&json!({"title": "Benchmark", "label_config": config}))).await?["id"]
+    let project = server
+        .json(
+            reqwest::Method::POST,
+            "/api/projects/",
+            Some(&json!({"title": "Benchmark", "label_config": config})),
+        )
+        .await?["id"]
         .as_i64()
         .context("project id")?;
 
     let elapsed = import(&server, project, 0, BATCH).await?;
-    println!("[{backend}] import {BATCH} tasks (50% annotated): {:.2} s = {:.0} tasks/s", elapsed.as_secs_f64(), BATCH as f64 / elapsed.as_secs_f64());
+    println!(
+        "[{backend}] import {BATCH} tasks (50% annotated): {:.2} s = {:.0} tasks/s",
+        elapsed.as_secs_f64(),
+        BATCH as f64 / elapsed.as_secs_f64()
+    );
 
     report_export(&server, backend, project, BATCH).await?;
 
@@ -208,21 +253,52 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
     for start in (BATCH..TOTAL).step_by(BATCH) {
         import_seconds += import(&server, project, start, BATCH).await?.as_secs_f64();
     }
-    println!("[{backend}] {TOTAL} tasks imported in {import_seconds:.1} s overall ({:.0} tasks/s)", TOTAL as f64 / import_seconds);
+    println!(
+        "[{backend}] {TOTAL} tasks imported in {import_seconds:.1} s overall ({:.0} tasks/s)",
+        TOTAL as f64 / import_seconds
+    );
     data_manager::wait_for_search_index(&server, backend).await?;
 
-    let first_pages: Vec<String> = (0..200).map(|_| format!("/api/tasks/?project={project}&page=1&page_size=100")).collect();
+    let first_pages: Vec<String> = (0..200)
+        .map(|_| format!("/api/tasks/?project={project}&page=1&page_size=100"))
+        .collect();
     let mut samples = time_gets(&server, &first_pages).await?;
-    println!("[{backend}] /api/tasks/ first page of 100 at {TOTAL} tasks: p50 {:.2} ms, p95 {:.2} ms", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
+    println!(
+        "[{backend}] /api/tasks/ first page of 100 at {TOTAL} tasks: p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95)
+    );
     let pages = TOTAL / 100;
-    let spread: Vec<String> = (0..200).map(|i| format!("/api/tasks/?project={project}&page={}&page_size=100", 1 + (i * 7919) % pages)).collect();
+    let spread: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "/api/tasks/?project={project}&page={}&page_size=100",
+                1 + (i * 7919) % pages
+            )
+        })
+        .collect();
     let mut samples = time_gets(&server, &spread).await?;
-    println!("[{backend}] /api/tasks/ pages spread over all {pages}: p50 {:.2} ms, p95 {:.2} ms", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
-    let full: Vec<String> = (0..100).map(|_| format!("/api/tasks/?project={project}&page=1&page_size=100&fields=all")).collect();
+    println!(
+        "[{backend}] /api/tasks/ pages spread over all {pages}: p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95)
+    );
+    let full: Vec<String> = (0..100)
+        .map(|_| format!("/api/tasks/?project={project}&page=1&page_size=100&fields=all"))
+        .collect();
     let mut samples = time_gets(&server, &full).await?;
-    println!("[{backend}] /api/tasks/ first page with fields=all: p50 {:.2} ms", percentile(&mut samples, 0.5));
+    println!(
+        "[{backend}] /api/tasks/ first page with fields=all: p50 {:.2} ms",
+        percentile(&mut samples, 0.5)
+    );
 
-    let first_task = server.json(reqwest::Method::GET, &format!("/api/tasks/?project={project}&page=1&page_size=1"), None).await?["tasks"][0]["id"]
+    let first_task = server
+        .json(
+            reqwest::Method::GET,
+            &format!("/api/tasks/?project={project}&page=1&page_size=1"),
+            None,
+        )
+        .await?["tasks"][0]["id"]
         .as_i64()
         .context("task id")?;
     let mut samples = Vec::new();
@@ -230,10 +306,20 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
     for i in 0..500 {
         let task = first_task + 1 + 2 * i;
         let started = Instant::now();
-        server.json(reqwest::Method::POST, &format!("/api/tasks/{task}/annotations/"), Some(&body)).await?;
+        server
+            .json(
+                reqwest::Method::POST,
+                &format!("/api/tasks/{task}/annotations/"),
+                Some(&body),
+            )
+            .await?;
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    println!("[{backend}] annotation create (500 sequential): p50 {:.2} ms, p95 {:.2} ms", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95));
+    println!(
+        "[{backend}] annotation create (500 sequential): p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.95)
+    );
 
     report_export(&server, backend, project, TOTAL).await?;
     data_manager::report(&server, backend, project).await
@@ -242,11 +328,15 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let binary = args.get(1).context("usage: tessera-bench <tessera binary> [sqlite|postgres <admin url>]")?;
+    let binary = args
+        .get(1)
+        .context("usage: tessera-bench <tessera binary> [sqlite|postgres <admin url>]")?;
     match args.get(2).map(String::as_str).unwrap_or("sqlite") {
         "sqlite" => run(binary, "sqlite", None).await,
         "postgres" => {
-            let url = args.get(3).context("postgres needs the URL of an existing database")?;
+            let url = args
+                .get(3)
+                .context("postgres needs the URL of an existing database")?;
             run(binary, "postgres", Some(url.clone())).await
         }
         other => bail!("unknown backend {other}"),

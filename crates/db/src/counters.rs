@@ -62,12 +62,17 @@ impl ProjectSums {
         ProjectSums {
             task_number: self.task_number - other.task_number,
             finished_task_number: self.finished_task_number - other.finished_task_number,
-            total_annotations_number: self.total_annotations_number - other.total_annotations_number,
-            skipped_annotations_number: self.skipped_annotations_number - other.skipped_annotations_number,
+            total_annotations_number: self.total_annotations_number
+                - other.total_annotations_number,
+            skipped_annotations_number: self.skipped_annotations_number
+                - other.skipped_annotations_number,
             ground_truth_number: self.ground_truth_number - other.ground_truth_number,
-            useful_annotation_number: self.useful_annotation_number - other.useful_annotation_number,
-            num_tasks_with_annotations: self.num_tasks_with_annotations - other.num_tasks_with_annotations,
-            total_predictions_number: self.total_predictions_number - other.total_predictions_number,
+            useful_annotation_number: self.useful_annotation_number
+                - other.useful_annotation_number,
+            num_tasks_with_annotations: self.num_tasks_with_annotations
+                - other.num_tasks_with_annotations,
+            total_predictions_number: self.total_predictions_number
+                - other.total_predictions_number,
         }
     }
 
@@ -110,8 +115,16 @@ pub struct TaskTally {
 
 impl TaskTally {
     /// Counters of a new task with these annotations and `predictions` predictions.
-    pub fn of(annotations: &[AnnotationFacts], predictions: usize, overlap: i32, skip_queue: &str) -> TaskTally {
-        let mut tally = TaskTally { predictions: predictions as i32, ..TaskTally::default() };
+    pub fn of(
+        annotations: &[AnnotationFacts],
+        predictions: usize,
+        overlap: i32,
+        skip_queue: &str,
+    ) -> TaskTally {
+        let mut tally = TaskTally {
+            predictions: predictions as i32,
+            ..TaskTally::default()
+        };
         let mut completers: Vec<Option<i64>> = Vec::new();
         for a in annotations {
             if a.was_cancelled {
@@ -159,7 +172,11 @@ async fn sums<C: ConnectionTrait>(conn: &C, condition: &str) -> Result<ProjectSu
 }
 
 /// Moves the project's stored sums by `delta`.
-pub async fn apply_project_delta<C: ConnectionTrait>(conn: &C, project_id: i64, delta: &ProjectSums) -> Result<(), DbErr> {
+pub async fn apply_project_delta<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    delta: &ProjectSums,
+) -> Result<(), DbErr> {
     if delta.is_zero() {
         return Ok(());
     }
@@ -181,7 +198,8 @@ pub async fn apply_project_delta<C: ConnectionTrait>(conn: &C, project_id: i64, 
         delta.num_tasks_with_annotations,
         delta.total_predictions_number,
     );
-    conn.execute(Statement::from_string(conn.get_database_backend(), sql)).await?;
+    conn.execute(Statement::from_string(conn.get_database_backend(), sql))
+        .await?;
     Ok(())
 }
 
@@ -212,7 +230,9 @@ pub async fn recount_tasks<C: ConnectionTrait>(
         "NOT a.was_cancelled AND a.result IS NOT NULL"
     };
     let stamp = match (touch, conn.get_database_backend()) {
-        (Some((user, _)), sea_orm::DbBackend::Postgres) => format!(", updated_by_id = {user}, updated_at = $1"),
+        (Some((user, _)), sea_orm::DbBackend::Postgres) => {
+            format!(", updated_by_id = {user}, updated_at = $1")
+        }
         (Some((user, _)), _) => format!(", updated_by_id = {user}, updated_at = ?"),
         (None, _) => String::new(),
     };
@@ -235,7 +255,10 @@ pub async fn recount_tasks<C: ConnectionTrait>(
     let backend = conn.get_database_backend();
     match touch {
         // The timestamp is the only value not inlined; it is bound as the one parameter.
-        Some((_, at)) => conn.execute(Statement::from_sql_and_values(backend, sql, [at.into()])).await?,
+        Some((_, at)) => {
+            conn.execute(Statement::from_sql_and_values(backend, sql, [at.into()]))
+                .await?
+        }
         None => conn.execute(Statement::from_string(backend, sql)).await?,
     };
     let after = sums(conn, &condition).await?;
@@ -243,13 +266,21 @@ pub async fn recount_tasks<C: ConnectionTrait>(
 }
 
 /// Subtracts `tasks` from the project's sums; call right before deleting them.
-pub async fn forget_tasks<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSet<'_>) -> Result<(), DbErr> {
+pub async fn forget_tasks<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    tasks: TaskSet<'_>,
+) -> Result<(), DbErr> {
     let gone = sums(conn, &tasks.condition(project_id)).await?;
     apply_project_delta(conn, project_id, &ProjectSums::default().minus(&gone)).await
 }
 
 /// Recomputes every counter of a project from scratch (after settings that change `is_labeled`).
-pub async fn recount_project<C: ConnectionTrait>(conn: &C, project_id: i64, skip_queue: &str) -> Result<(), DbErr> {
+pub async fn recount_project<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    skip_queue: &str,
+) -> Result<(), DbErr> {
     recount_tasks(conn, project_id, skip_queue, TaskSet::All, None).await
 }
 

@@ -82,16 +82,31 @@ pub async fn insert_json_rows<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let same: Vec<sea_orm::Value> =
-        columns.iter().filter_map(|(_, source)| if let Source::Same(value) = source { Some(value.clone()) } else { None }).collect();
+    let same: Vec<sea_orm::Value> = columns
+        .iter()
+        .filter_map(|(_, source)| {
+            if let Source::Same(value) = source {
+                Some(value.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
     // PostgreSQL: jsonb, so each ->> is a lookup rather than a re-parse of the row's text.
     // SQLite: every mention of json_each's `value` re-renders the row as text, so the rows are
     // materialized once, as JSONB, before the columns are picked out of them.
     let (prefix, source) = match backend {
         DbBackend::Postgres => ("", "jsonb_array_elements($1::jsonb) AS r(v)"),
-        _ => ("WITH rows AS MATERIALIZED (SELECT jsonb(value) AS v FROM json_each(?1)) ", "rows AS r"),
+        _ => (
+            "WITH rows AS MATERIALIZED (SELECT jsonb(value) AS v FROM json_each(?1)) ",
+            "rows AS r",
+        ),
     };
-    let sql = format!("{prefix}INSERT INTO {table} ({}) SELECT {} FROM {source}", names.join(", "), select_list(backend, columns));
+    let sql = format!(
+        "{prefix}INSERT INTO {table} ({}) SELECT {} FROM {source}",
+        names.join(", "),
+        select_list(backend, columns)
+    );
     let mut start = 0;
     while start < count {
         let end = (start + ROWS_PER_STATEMENT).min(count);
@@ -106,7 +121,8 @@ pub async fn insert_json_rows<C: ConnectionTrait>(
         buffer.push(b']');
         let json = String::from_utf8(buffer).map_err(|e| DbErr::Custom(e.to_string()))?;
         let values = std::iter::once(json.into()).chain(same.iter().cloned());
-        conn.execute(Statement::from_sql_and_values(backend, &sql, values)).await?;
+        conn.execute(Statement::from_sql_and_values(backend, &sql, values))
+            .await?;
         start = end;
     }
     Ok(())
@@ -158,7 +174,10 @@ pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
         "',\"updated_at\":'".to_string(),
         ts("a.updated_at"),
         "',\"draft_created_at\":'".to_string(),
-        format!("CASE WHEN a.draft_created_at IS NULL THEN 'null' ELSE {} END", ts("a.draft_created_at")),
+        format!(
+            "CASE WHEN a.draft_created_at IS NULL THEN 'null' ELSE {} END",
+            ts("a.draft_created_at")
+        ),
         "',\"lead_time\":'".to_string(),
         json_number("a.lead_time"),
         "',\"prediction\":'".to_string(),
@@ -246,7 +265,10 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
     };
     let upload = format!(
         "CASE WHEN f.id IS NULL THEN '' ELSE concat(',\"file_upload\":', {}) END",
-        json_string(backend, &format!("substr(f.file, length('upload/' || CAST(t.project_id AS TEXT) || '/') + 1)"))
+        json_string(
+            backend,
+            &format!("substr(f.file, length('upload/' || CAST(t.project_id AS TEXT) || '/') + 1)")
+        )
     );
     // One concat() call instead of a chain of ||, which would copy the growing document once per
     // field.
@@ -283,12 +305,18 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
         "',\"comment_authors\":[]}'".to_string(),
     ];
     let doc = format!("concat({})", parts.join(", "));
-    let mut filters = format!("t.project_id = {} AND t.id > {}", batch.project_id, batch.after_id);
+    let mut filters = format!(
+        "t.project_id = {} AND t.id > {}",
+        batch.project_id, batch.after_id
+    );
     if batch.only_annotated {
         filters.push_str(" AND (t.total_annotations > 0 OR t.cancelled_annotations > 0)");
     }
     if let Some(ids) = batch.ids {
-        filters.push_str(&format!(" AND t.id IN ({})", crate::counters::join_ids(ids)));
+        filters.push_str(&format!(
+            " AND t.id IN ({})",
+            crate::counters::join_ids(ids)
+        ));
     }
     format!(
         "SELECT {aggregate} AS docs, MAX(id) AS last_id FROM (SELECT t.id AS id, {doc} AS doc FROM tasks t \
@@ -301,19 +329,26 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
 /// a no-op update (it takes the row lock writers need); on SQLite nothing is needed, since the
 /// process-wide writer gate (`Db::write`) already lets one write transaction run at a time.
 /// `condition` may only contain integers (it is inlined).
-pub async fn lock_rows<C: ConnectionTrait>(conn: &C, table: &str, condition: &str) -> Result<(), DbErr> {
+pub async fn lock_rows<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    condition: &str,
+) -> Result<(), DbErr> {
     if conn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
     let sql = format!("UPDATE {table} SET id = id WHERE {condition}");
-    conn.execute(Statement::from_string(DbBackend::Postgres, sql)).await.map(|_| ())
+    conn.execute(Statement::from_string(DbBackend::Postgres, sql))
+        .await
+        .map(|_| ())
 }
 
 /// Serializes transactions that take the same `key` until they end: PostgreSQL's transaction
 /// advisory lock. A no-op on SQLite, whose writer gate lets one write transaction in at a time.
 pub async fn lock_for_transaction<C: ConnectionTrait>(conn: &C, key: i64) -> Result<(), DbErr> {
     if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})")).await?;
+        conn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
+            .await?;
     }
     Ok(())
 }
@@ -326,7 +361,9 @@ pub async fn refresh_statistics<C: ConnectionTrait>(conn: &C) -> Result<(), DbEr
     if conn.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    conn.execute_unprepared("ANALYZE tasks, annotations, predictions").await.map(|_| ())
+    conn.execute_unprepared("ANALYZE tasks, annotations, predictions")
+        .await
+        .map(|_| ())
 }
 
 /// Appends JSON array elements for one row.
@@ -451,10 +488,17 @@ pub fn prefilters_caseless_part(backend: DbBackend) -> bool {
 /// [`substring_search`] says), looked for case-sensitively first: a cheap necessary condition.
 /// SQLite's `LIKE` already ignores ASCII case; PostgreSQL's `ILIKE` lower-cases every row, several
 /// times slower than its `LIKE`.
-pub fn raw_contains(backend: DbBackend, column: &str, pattern: &str, invariant: Option<&str>) -> String {
+pub fn raw_contains(
+    backend: DbBackend,
+    column: &str,
+    pattern: &str,
+    invariant: Option<&str>,
+) -> String {
     match (backend, invariant) {
         (DbBackend::Postgres, Some(invariant)) => {
-            format!("{column} LIKE {invariant} ESCAPE '\\' AND {column} ILIKE {pattern} ESCAPE '\\'")
+            format!(
+                "{column} LIKE {invariant} ESCAPE '\\' AND {column} ILIKE {pattern} ESCAPE '\\'"
+            )
         }
         (DbBackend::Postgres, None) => format!("{column} ILIKE {pattern} ESCAPE '\\'"),
         _ => format!("{column} LIKE {pattern} ESCAPE '\\'"),

@@ -98,7 +98,11 @@ impl Column {
     fn is_counter(&self) -> bool {
         matches!(
             self,
-            Column::TotalAnnotations | Column::CancelledAnnotations | Column::TotalPredictions | Column::Comments | Column::UnresolvedCommentCount
+            Column::TotalAnnotations
+                | Column::CancelledAnnotations
+                | Column::TotalPredictions
+                | Column::Comments
+                | Column::UnresolvedCommentCount
         )
     }
 }
@@ -121,9 +125,8 @@ impl ValueType {
             "Number" => ValueType::Number,
             "Datetime" => ValueType::Datetime,
             "Boolean" => ValueType::Boolean,
-            "String" | "Image" | "Audio" | "AudioPlus" | "Video" | "Text" | "HyperText" | "TimeSeries" | "Time" => {
-                ValueType::String
-            }
+            "String" | "Image" | "Audio" | "AudioPlus" | "Video" | "Text" | "HyperText"
+            | "TimeSeries" | "Time" => ValueType::String,
             "List" => ValueType::List,
             "Unknown" => ValueType::Unknown,
             _ => return Err(bad(format!("Unknown filter type \"{name}\""))),
@@ -252,7 +255,10 @@ impl TaskQuery {
     /// True when the query is "every task by id", which has an index-only fast path.
     pub fn is_plain(&self) -> bool {
         self.filters.as_ref().is_none_or(|f| f.items.is_empty())
-            && self.ordering.as_ref().is_none_or(|o| o.column == Column::Id && !o.descending)
+            && self
+                .ordering
+                .as_ref()
+                .is_none_or(|o| o.column == Column::Id && !o.descending)
             && matches!(&self.selection, Selection::AllExcept(ids) | Selection::Only(ids) if ids.is_empty())
     }
 }
@@ -262,7 +268,11 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.fZ")
         .map(|t| t.and_utc())
         .ok()
-        .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc)))
+        .or_else(|| {
+            DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        })
 }
 
 fn number_of(value: &Value) -> Option<f64> {
@@ -277,9 +287,13 @@ fn scalar(value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
     let wrong = || bad(format!("Wrong value {value} for a {value_type:?} filter"));
     Ok(match value_type {
         ValueType::Number => Operand::Number(number_of(value).ok_or_else(wrong)?),
-        ValueType::Datetime => Operand::Time(value.as_str().and_then(parse_time).ok_or_else(|| {
-            bad(format!("Wrong datetime {value}: expected the format %Y-%m-%dT%H:%M:%S.%fZ"))
-        })?),
+        ValueType::Datetime => {
+            Operand::Time(value.as_str().and_then(parse_time).ok_or_else(|| {
+                bad(format!(
+                    "Wrong datetime {value}: expected the format %Y-%m-%dT%H:%M:%S.%fZ"
+                ))
+            })?)
+        }
         ValueType::Boolean => Operand::Bool(match value {
             Value::Bool(b) => *b,
             Value::String(s) if s.eq_ignore_ascii_case("true") => true,
@@ -306,16 +320,25 @@ fn flag(value: &Value) -> Result<bool, QueryError> {
     match text.as_str() {
         "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
-        _ => Err(bad(format!("Incorrect bool value {value}. It should be one of [1, 0, true, false, yes, no]"))),
+        _ => Err(bad(format!(
+            "Incorrect bool value {value}. It should be one of [1, 0, true, false, yes, no]"
+        ))),
     }
 }
 
-fn operand(column: &Column, operator: Operator, value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
+fn operand(
+    column: &Column,
+    operator: Operator,
+    value_type: ValueType,
+    value: &Value,
+) -> Result<Operand, QueryError> {
     let operand = typed_operand(column, operator, value_type, value)?;
     // Dates inside task data are text: compare them as text in the Data Manager's format.
     Ok(match (column, operand) {
         (Column::Data(_), Operand::Time(t)) => Operand::Text(format_time(&t)),
-        (Column::Data(_), Operand::Range(low, high)) => Operand::Range(Box::new(as_text(*low)), Box::new(as_text(*high))),
+        (Column::Data(_), Operand::Range(low, high)) => {
+            Operand::Range(Box::new(as_text(*low)), Box::new(as_text(*high)))
+        }
         (_, operand) => operand,
     })
 }
@@ -331,7 +354,12 @@ fn as_text(operand: Operand) -> Operand {
     }
 }
 
-fn typed_operand(column: &Column, operator: Operator, value_type: ValueType, value: &Value) -> Result<Operand, QueryError> {
+fn typed_operand(
+    column: &Column,
+    operator: Operator,
+    value_type: ValueType,
+    value: &Value,
+) -> Result<Operand, QueryError> {
     match operator {
         Operator::Empty => Ok(Operand::Bool(flag(value)?)),
         Operator::In | Operator::NotIn => {
@@ -362,9 +390,14 @@ fn typed_operand(column: &Column, operator: Operator, value_type: ValueType, val
 /// Parses one filter item. `Ok(None)` for items Label Studio ignores: names outside
 /// `filter:tasks:` and null values.
 fn parse_filter(item: &Value) -> Result<Option<Filter>, QueryError> {
-    let object = item.as_object().ok_or_else(|| bad("A filter item must be an object"))?;
+    let object = item
+        .as_object()
+        .ok_or_else(|| bad("A filter item must be an object"))?;
     let text = |key: &str| -> Result<&str, QueryError> {
-        object.get(key).and_then(Value::as_str).ok_or_else(|| bad(format!("Filter item without \"{key}\"")))
+        object
+            .get(key)
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad(format!("Filter item without \"{key}\"")))
     };
     let name = text("filter")?;
     let Some(column) = name.strip_prefix("filter:tasks:") else {
@@ -382,7 +415,13 @@ fn parse_filter(item: &Value) -> Result<Option<Filter>, QueryError> {
         Some(child) if !child.is_null() => parse_filter(child)?.map(Box::new),
         _ => None,
     };
-    Ok(Some(Filter { column, operator, value_type, operand, child }))
+    Ok(Some(Filter {
+        column,
+        operator,
+        value_type,
+        operand,
+        child,
+    }))
 }
 
 /// Parses a view's `filters` object (`{"conjunction", "items"}`).
@@ -390,18 +429,33 @@ pub fn parse_filters(filters: &Value) -> Result<Option<FilterGroup>, QueryError>
     if filters.is_null() {
         return Ok(None);
     }
-    let object = filters.as_object().ok_or_else(|| bad("filters must be an object with conjunction and items"))?;
+    let object = filters
+        .as_object()
+        .ok_or_else(|| bad("filters must be an object with conjunction and items"))?;
     if crate::dialect::has_nul(filters) {
-        return Err(bad("Filter values may not contain the NUL character (\\u0000)"));
+        return Err(bad(
+            "Filter values may not contain the NUL character (\\u0000)",
+        ));
     }
-    let conjunction = match object.get("conjunction").and_then(Value::as_str).unwrap_or_default() {
+    let conjunction = match object
+        .get("conjunction")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+    {
         "and" => Conjunction::And,
         "or" => Conjunction::Or,
-        other => return Err(bad(format!("filters.conjunction must be \"and\" or \"or\", not \"{other}\""))),
+        other => {
+            return Err(bad(format!(
+                "filters.conjunction must be \"and\" or \"or\", not \"{other}\""
+            )))
+        }
     };
     let items = match object.get("items") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items.iter().filter_map(|i| parse_filter(i).transpose()).collect::<Result<_, _>>()?,
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|i| parse_filter(i).transpose())
+            .collect::<Result<_, _>>()?,
         Some(_) => return Err(bad("filters.items must be a list")),
     };
     Ok(Some(FilterGroup { conjunction, items }))
@@ -409,7 +463,10 @@ pub fn parse_filters(filters: &Value) -> Result<Option<FilterGroup>, QueryError>
 
 /// Parses `ordering` (only its first element counts). `display_types` is the view's
 /// `columnsDisplayType`, deciding whether a data column orders as a number.
-pub fn parse_ordering(ordering: &Value, display_types: Option<&Value>) -> Result<Option<Ordering>, QueryError> {
+pub fn parse_ordering(
+    ordering: &Value,
+    display_types: Option<&Value>,
+) -> Result<Option<Ordering>, QueryError> {
     let first = match ordering {
         Value::Null => return Ok(None),
         // Views saved without an ordering hold an empty object.
@@ -421,7 +478,9 @@ pub fn parse_ordering(ordering: &Value, display_types: Option<&Value>) -> Result
         Value::String(_) => ordering,
         _ => return Err(bad("ordering must be a list of column names")),
     };
-    let text = first.as_str().ok_or_else(|| bad("ordering must be a list of column names"))?;
+    let text = first
+        .as_str()
+        .ok_or_else(|| bad("ordering must be a list of column names"))?;
     let (descending, name) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -429,10 +488,19 @@ pub fn parse_ordering(ordering: &Value, display_types: Option<&Value>) -> Result
     let name = name.strip_prefix("tasks:").unwrap_or(name);
     let column = Column::parse(name)?;
     let numeric = match &column {
-        Column::Data(key) => display_types.and_then(|d| d.get(key)).and_then(Value::as_str) == Some("Number"),
+        Column::Data(key) => {
+            display_types
+                .and_then(|d| d.get(key))
+                .and_then(Value::as_str)
+                == Some("Number")
+        }
         _ => false,
     };
-    Ok(Some(Ordering { column, descending, numeric }))
+    Ok(Some(Ordering {
+        column,
+        descending,
+        numeric,
+    }))
 }
 
 /// Parses `selectedItems`.
@@ -442,10 +510,15 @@ pub fn parse_selection(selected: &Value) -> Result<Selection, QueryError> {
             None | Some(Value::Null) => Ok(Vec::new()),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                .map(|v| {
+                    v.as_i64()
+                        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                })
                 .collect::<Option<Vec<i64>>>()
                 .ok_or_else(|| bad(format!("selectedItems.{key} must be a list of task ids"))),
-            Some(_) => Err(bad(format!("selectedItems.{key} must be a list of task ids"))),
+            Some(_) => Err(bad(format!(
+                "selectedItems.{key} must be a list of task ids"
+            ))),
         }
     };
     match selected {
@@ -462,7 +535,9 @@ pub fn parse_selection(selected: &Value) -> Result<Selection, QueryError> {
 /// Parses a whole Data Manager query: an object with `filters`, `ordering`, `selectedItems` and
 /// optionally `columnsDisplayType`.
 pub fn parse_query(query: &Value) -> Result<TaskQuery, QueryError> {
-    let object = query.as_object().ok_or_else(|| bad("query must be a JSON object"))?;
+    let object = query
+        .as_object()
+        .ok_or_else(|| bad("query must be a JSON object"))?;
     let get = |key: &str| object.get(key).unwrap_or(&Value::Null);
     Ok(TaskQuery {
         filters: parse_filters(get("filters"))?,
@@ -484,7 +559,12 @@ pub struct Sql {
 impl Sql {
     /// An empty statement for this backend.
     pub fn new(backend: DbBackend) -> Sql {
-        Sql { backend, text: String::new(), values: Vec::new(), indexed: Vec::new() }
+        Sql {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+            indexed: Vec::new(),
+        }
     }
 
     /// Binds a value and returns its placeholder (`?3` on SQLite, `$3` on PostgreSQL).
@@ -536,15 +616,25 @@ impl Scalar {
     /// The operand as this column compares it: numbers and dates given as text are read, text
     /// columns compare text. What cannot be read is a 400.
     fn coerce(&self, operand: &Operand) -> Result<Operand, QueryError> {
-        let wrong = || bad(format!("Wrong value {operand:?} for a {:?} column", self.kind));
+        let wrong = || {
+            bad(format!(
+                "Wrong value {operand:?} for a {:?} column",
+                self.kind
+            ))
+        };
         Ok(match (self.kind, operand) {
-            (_, Operand::Range(low, high)) => Operand::Range(Box::new(self.coerce(low)?), Box::new(self.coerce(high)?)),
+            (_, Operand::Range(low, high)) => {
+                Operand::Range(Box::new(self.coerce(low)?), Box::new(self.coerce(high)?))
+            }
             (Kind::Text, Operand::Number(n)) => Operand::Text(n.to_string()),
             (Kind::Text, Operand::Bool(_)) => return Err(wrong()),
             (Kind::Text, Operand::Time(t)) => Operand::Text(format_time(t)),
-            (Kind::Number, Operand::Text(text)) => Operand::Number(text.trim().parse().map_err(|_| wrong())?),
+            (Kind::Number, Operand::Text(text)) => {
+                Operand::Number(text.trim().parse().map_err(|_| wrong())?)
+            }
             (Kind::Number, Operand::Bool(b)) => Operand::Number(if *b { 1.0 } else { 0.0 }),
-            (Kind::Number, Operand::Time(_)) | (Kind::Time, Operand::Number(_) | Operand::Bool(_)) => return Err(wrong()),
+            (Kind::Number, Operand::Time(_))
+            | (Kind::Time, Operand::Number(_) | Operand::Bool(_)) => return Err(wrong()),
             (Kind::Time, Operand::Text(text)) => Operand::Time(parse_time(text).ok_or_else(wrong)?),
             (_, other) => other.clone(),
         })
@@ -561,8 +651,14 @@ fn aggregate(function: &str, table: &str, column: &str) -> String {
 
 /// The scalar expression for a column (for comparisons and ordering).
 fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
-    let plain = |name: &str| Scalar { sql: format!("tasks.{name}"), kind: Kind::Number };
-    let time = |name: &str| Scalar { sql: format!("tasks.{name}"), kind: Kind::Time };
+    let plain = |name: &str| Scalar {
+        sql: format!("tasks.{name}"),
+        kind: Kind::Number,
+    };
+    let time = |name: &str| Scalar {
+        sql: format!("tasks.{name}"),
+        kind: Kind::Time,
+    };
     match column {
         Column::Id => plain("id"),
         Column::InnerId => plain("inner_id"),
@@ -619,7 +715,9 @@ fn bind_operand(sql: &mut Sql, operand: &Operand) -> String {
         Operand::Time(t) => sql.bind(*t),
         Operand::Bool(b) => sql.bind(*b),
         Operand::Text(s) => sql.bind(s.clone()),
-        Operand::Range(..) | Operand::Texts(_) => unreachable!("ranges and lists are expanded by the caller"),
+        Operand::Range(..) | Operand::Texts(_) => {
+            unreachable!("ranges and lists are expanded by the caller")
+        }
     }
 }
 
@@ -647,7 +745,10 @@ pub fn like_anywhere(text: &str) -> String {
 /// object or list, whose text the database may print differently (`{"a": 1}`) from the stored one
 /// (`{"a":1}`).
 fn is_raw_searchable(text: &str) -> bool {
-    !text.is_empty() && !text.chars().any(|c| matches!(c, '"' | '\\' | ':' | ',') || c.is_control())
+    !text.is_empty()
+        && !text
+            .chars()
+            .any(|c| matches!(c, '"' | '\\' | ':' | ',') || c.is_control())
 }
 
 /// The longest run of characters without case in `text` (digits, spaces, punctuation), when it
@@ -684,7 +785,10 @@ pub fn caseless_contains(sql: &mut Sql, expr: &str, text: &str) -> String {
 /// `LOWER`/`LIKE` lack: SQLite folds ASCII only, so there a search holding other letters with
 /// case (`Ü`, `Ä`, `Σ`) goes through the Unicode-aware `REGEXP`, and both databases fold alike.
 fn folds_beyond_ascii(backend: DbBackend, text: &str) -> bool {
-    backend == DbBackend::Sqlite && text.chars().any(|c| !c.is_ascii() && c.to_lowercase().ne(c.to_uppercase()))
+    backend == DbBackend::Sqlite
+        && text
+            .chars()
+            .any(|c| !c.is_ascii() && c.to_lowercase().ne(c.to_uppercase()))
 }
 
 /// A case-insensitive regular expression matching `text` literally.
@@ -715,11 +819,20 @@ fn regex_is_valid(pattern: &str) -> bool {
 fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError> {
     let numeric = filter.value_type == ValueType::Number;
     let scalar = scalar_of(sql, &filter.column, numeric);
-    let searched = matches!(filter.operator, Operator::Contains | Operator::NotContains | Operator::Regex);
-    let expr = if searched && !scalar.is_text() { format!("CAST({} AS TEXT)", scalar.sql) } else { scalar.sql.clone() };
+    let searched = matches!(
+        filter.operator,
+        Operator::Contains | Operator::NotContains | Operator::Regex
+    );
+    let expr = if searched && !scalar.is_text() {
+        format!("CAST({} AS TEXT)", scalar.sql)
+    } else {
+        scalar.sql.clone()
+    };
     let operand = match (filter.operator, &filter.operand) {
         (Operator::Empty, _) | (_, Operand::Texts(_)) => filter.operand.clone(),
-        (Operator::Equal | Operator::NotEqual, Operand::Bool(_)) if scalar.is_text() => filter.operand.clone(),
+        (Operator::Equal | Operator::NotEqual, Operand::Bool(_)) if scalar.is_text() => {
+            filter.operand.clone()
+        }
         _ if searched => filter.operand.clone(),
         (_, operand) => scalar.coerce(operand)?,
     };
@@ -727,7 +840,9 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
         (Operator::Empty, Operand::Bool(empty)) => {
             let is_empty = if filter.column.is_counter() {
                 format!("{expr} = 0")
-            } else if matches!(filter.value_type, ValueType::String | ValueType::Unknown) && scalar.is_text() {
+            } else if matches!(filter.value_type, ValueType::String | ValueType::Unknown)
+                && scalar.is_text()
+            {
                 format!("({expr} IS NULL OR {expr} = '')")
             } else {
                 format!("{expr} IS NULL")
@@ -754,10 +869,18 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                     let invariant = caseless_run(text)
                         .filter(|_| dialect::prefilters_caseless_part(sql.backend()))
                         .map(|run| sql.bind(like_pattern(&run)));
-                    let raw = dialect::raw_contains(sql.backend(), "tasks.data", &pattern, invariant.as_deref());
+                    let raw = dialect::raw_contains(
+                        sql.backend(),
+                        "tasks.data",
+                        &pattern,
+                        invariant.as_deref(),
+                    );
                     if sql.indexed.iter().any(|t| t == text) {
                         let terms = sql.bind(search::match_expression(text));
-                        format!("tasks.id IN ({}) AND {raw} AND {exact}", search::CANDIDATES_SQL.replace("{terms}", &terms))
+                        format!(
+                            "tasks.id IN ({}) AND {raw} AND {exact}",
+                            search::CANDIDATES_SQL.replace("{terms}", &terms)
+                        )
                     } else {
                         format!("{raw} AND {exact}")
                     }
@@ -769,7 +892,9 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             let condition = caseless_contains(sql, &expr, text);
             match filter.column {
                 // Tasks without an upload or storage file are not "not containing" it.
-                Column::FileUpload | Column::StorageFilename => format!("({expr} IS NOT NULL AND NOT ({condition}))"),
+                Column::FileUpload | Column::StorageFilename => {
+                    format!("({expr} IS NOT NULL AND NOT ({condition}))")
+                }
                 _ => negate(&expr, &condition),
             }
         }
@@ -783,7 +908,9 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 negate(&expr, &condition)
             }
         }
-        (operator @ (Operator::Equal | Operator::NotEqual), Operand::Bool(b)) if scalar.is_text() => {
+        (operator @ (Operator::Equal | Operator::NotEqual), Operand::Bool(b))
+            if scalar.is_text() =>
+        {
             // A boolean data field: compare its JSON text.
             let value = sql.bind(if *b { "true" } else { "false" });
             let raw = match &filter.column {
@@ -805,9 +932,12 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             negate(&expr, &format!("{expr} = {value}"))
         }
         (operator, operand) => {
-            let symbol = operator
-                .comparison()
-                .ok_or_else(|| bad(format!("Operator {operator:?} does not apply to {:?}", filter.value_type)))?;
+            let symbol = operator.comparison().ok_or_else(|| {
+                bad(format!(
+                    "Operator {operator:?} does not apply to {:?}",
+                    filter.value_type
+                ))
+            })?;
             if matches!(operand, Operand::Range(..) | Operand::Texts(_)) {
                 return Err(bad(format!("Operator {operator:?} takes a single value")));
             }
@@ -825,34 +955,71 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             Ok(if *empty { format!("NOT {any}") } else { any })
         }
         // `equal` on these list columns means "has", as in Label Studio.
-        (Column::Annotators, op @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual), operand) => {
+        (
+            Column::Annotators,
+            op
+            @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual),
+            operand,
+        ) => {
             let Some(user) = user_id(operand) else {
                 return Some(Err(bad("The annotators filter takes a user id")));
             };
             let user = sql.bind(user);
-            let found = exists("annotations", &format!("annotations.completed_by_id = {user}"));
+            let found = exists(
+                "annotations",
+                &format!("annotations.completed_by_id = {user}"),
+            );
             Ok(negated_for(found, op))
         }
-        (Column::UpdatedBy, op @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual), operand) => {
+        (
+            Column::UpdatedBy,
+            op
+            @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual),
+            operand,
+        ) => {
             let Some(user) = user_id(operand) else {
                 return Some(Err(bad("The updated_by filter takes a user id")));
             };
             let user = sql.bind(user);
             let found = format!("tasks.updated_by_id = {user}");
-            Ok(if matches!(op, Operator::Contains | Operator::Equal) { found } else { negate("tasks.updated_by_id", &found) })
+            Ok(if matches!(op, Operator::Contains | Operator::Equal) {
+                found
+            } else {
+                negate("tasks.updated_by_id", &found)
+            })
         }
-        (Column::UpdatedBy, Operator::Empty, Operand::Bool(empty)) => {
-            Ok(if *empty { "tasks.updated_by_id IS NULL".into() } else { "tasks.updated_by_id IS NOT NULL".into() })
-        }
-        (Column::AnnotationsIds, op @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual), Operand::Text(text)) => {
-            let ids: Vec<i64> = text.split(|c: char| !c.is_ascii_digit()).filter_map(|s| s.parse().ok()).collect();
-            let found = exists("annotations", &format!("annotations.id IN ({})", crate::counters::join_ids(&ids)));
+        (Column::UpdatedBy, Operator::Empty, Operand::Bool(empty)) => Ok(if *empty {
+            "tasks.updated_by_id IS NULL".into()
+        } else {
+            "tasks.updated_by_id IS NOT NULL".into()
+        }),
+        (
+            Column::AnnotationsIds,
+            op
+            @ (Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual),
+            Operand::Text(text),
+        ) => {
+            let ids: Vec<i64> = text
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|s| s.parse().ok())
+                .collect();
+            let found = exists(
+                "annotations",
+                &format!("annotations.id IN ({})", crate::counters::join_ids(&ids)),
+            );
             Ok(negated_for(found, op))
         }
         (Column::AnnotationsResults | Column::PredictionsResults, op, Operand::Text(text))
-            if matches!(op, Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual) =>
+            if matches!(
+                op,
+                Operator::Contains | Operator::NotContains | Operator::Equal | Operator::NotEqual
+            ) =>
         {
-            let table = if filter.column == Column::AnnotationsResults { "annotations" } else { "predictions" };
+            let table = if filter.column == Column::AnnotationsResults {
+                "annotations"
+            } else {
+                "predictions"
+            };
             let column = format!("{table}.result");
             let inner = if matches!(op, Operator::Contains | Operator::NotContains) {
                 caseless_contains(sql, &column, text)
@@ -869,13 +1036,28 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             let found = exists(table, &inner);
             Ok(negated_for(found, op))
         }
-        (Column::AnnotationsResults | Column::PredictionsResults, Operator::Empty, Operand::Bool(empty)) => {
-            let table = if filter.column == Column::AnnotationsResults { "annotations" } else { "predictions" };
+        (
+            Column::AnnotationsResults | Column::PredictionsResults,
+            Operator::Empty,
+            Operand::Bool(empty),
+        ) => {
+            let table = if filter.column == Column::AnnotationsResults {
+                "annotations"
+            } else {
+                "predictions"
+            };
             // An annotation whose result is `[]` shows nothing in the column, so it is empty too.
-            let any = exists(table, &format!("{table}.result IS NOT NULL AND {table}.result <> '[]'"));
+            let any = exists(
+                table,
+                &format!("{table}.result IS NOT NULL AND {table}.result <> '[]'"),
+            );
             Ok(if *empty { format!("NOT {any}") } else { any })
         }
-        (Column::PredictionsModelVersions, op @ (Operator::Contains | Operator::NotContains), Operand::Texts(versions)) => {
+        (
+            Column::PredictionsModelVersions,
+            op @ (Operator::Contains | Operator::NotContains),
+            Operand::Texts(versions),
+        ) => {
             let any: Vec<String> = versions
                 .iter()
                 .map(|v| {
@@ -883,26 +1065,48 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
                     exists("predictions", &matched)
                 })
                 .collect();
-            let found = if any.is_empty() { "1 = 0".to_string() } else { format!("({})", any.join(" OR ")) };
+            let found = if any.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                format!("({})", any.join(" OR "))
+            };
             Ok(negated_for(found, op))
         }
-        (Column::PredictionsModelVersions, op @ (Operator::Equal | Operator::NotEqual), Operand::Text(version)) => {
+        (
+            Column::PredictionsModelVersions,
+            op @ (Operator::Equal | Operator::NotEqual),
+            Operand::Text(version),
+        ) => {
             // Exactly this one version among the task's predictions.
             let version = sql.bind(version.clone());
             let only = format!(
                 "({} AND NOT {})",
-                exists("predictions", &format!("predictions.model_version = {version}")),
-                exists("predictions", &format!("predictions.model_version <> {version}"))
+                exists(
+                    "predictions",
+                    &format!("predictions.model_version = {version}")
+                ),
+                exists(
+                    "predictions",
+                    &format!("predictions.model_version <> {version}")
+                )
             );
             Ok(negated_for(only, op))
         }
-        (Column::GroundTruth | Column::DraftExists, Operator::Equal | Operator::NotEqual, Operand::Bool(wanted)) => {
+        (
+            Column::GroundTruth | Column::DraftExists,
+            Operator::Equal | Operator::NotEqual,
+            Operand::Bool(wanted),
+        ) => {
             let found = match filter.column {
                 Column::GroundTruth => exists("annotations", "annotations.ground_truth = TRUE"),
                 _ => exists("drafts", "1 = 1"),
             };
             let positive = *wanted == (filter.operator == Operator::Equal);
-            Ok(if positive { found } else { format!("NOT {found}") })
+            Ok(if positive {
+                found
+            } else {
+                format!("NOT {found}")
+            })
         }
         _ => return None,
     };
@@ -964,18 +1168,31 @@ pub fn push_conditions(sql: &mut Sql, query: &TaskQuery) -> Result<(), QueryErro
     match &query.selection {
         Selection::AllExcept(ids) if ids.is_empty() => {}
         Selection::AllExcept(ids) => {
-            sql.push(&format!(" AND tasks.id NOT IN ({})", crate::counters::join_ids(ids)));
+            sql.push(&format!(
+                " AND tasks.id NOT IN ({})",
+                crate::counters::join_ids(ids)
+            ));
         }
         // Nothing explicitly picked means every task, as in Label Studio.
         Selection::Only(ids) if ids.is_empty() => {}
         Selection::Only(ids) => {
-            sql.push(&format!(" AND tasks.id IN ({})", crate::counters::join_ids(ids)));
+            sql.push(&format!(
+                " AND tasks.id IN ({})",
+                crate::counters::join_ids(ids)
+            ));
         }
     }
     if let Some(group) = query.filters.as_ref().filter(|g| !g.items.is_empty()) {
         let mut items: Vec<&Filter> = group.items.iter().collect();
-        items.sort_by_key(|f| f.column.cost().max(f.child.as_ref().map_or(0, |c| c.column.cost())));
-        let parts = items.into_iter().map(|f| filter_condition(sql, f).map(|c| format!("({c})"))).collect::<Result<Vec<_>, _>>()?;
+        items.sort_by_key(|f| {
+            f.column
+                .cost()
+                .max(f.child.as_ref().map_or(0, |c| c.column.cost()))
+        });
+        let parts = items
+            .into_iter()
+            .map(|f| filter_condition(sql, f).map(|c| format!("({c})")))
+            .collect::<Result<Vec<_>, _>>()?;
         let joiner = match group.conjunction {
             Conjunction::And => " AND ",
             Conjunction::Or => " OR ",
@@ -998,9 +1215,15 @@ pub fn push_ordering(sql: &mut Sql, query: &TaskQuery) {
         return;
     }
     let scalar = scalar_of(sql, &ordering.column, ordering.numeric);
-    let expr = if scalar.is_text() { dialect::byte_order(sql.backend(), &scalar.sql) } else { scalar.sql };
+    let expr = if scalar.is_text() {
+        dialect::byte_order(sql.backend(), &scalar.sql)
+    } else {
+        scalar.sql
+    };
     // Ties (nulls included) go by id ascending in either direction, as Label Studio orders them.
-    sql.push(&format!(" ORDER BY {expr} {direction} NULLS LAST, tasks.id"));
+    sql.push(&format!(
+        " ORDER BY {expr} {direction} NULLS LAST, tasks.id"
+    ));
 }
 
 /// A Data Manager query validated for one project, rendering `SELECT`s over the tasks it selects.
@@ -1015,9 +1238,19 @@ pub struct CompiledQuery {
 
 impl CompiledQuery {
     /// Checks `query` for the tasks of `project_id`; this is where a query's errors surface.
-    pub fn new(backend: DbBackend, project_id: i64, query: &TaskQuery) -> Result<CompiledQuery, QueryError> {
+    pub fn new(
+        backend: DbBackend,
+        project_id: i64,
+        query: &TaskQuery,
+    ) -> Result<CompiledQuery, QueryError> {
         push_conditions(&mut Sql::new(backend), query)?;
-        Ok(CompiledQuery { backend, project_id, query: query.clone(), scan: false, searches: Vec::new() })
+        Ok(CompiledQuery {
+            backend,
+            project_id,
+            query: query.clone(),
+            scan: false,
+            searches: Vec::new(),
+        })
     }
 
     /// Reads the whole tasks table instead of the project's index: faster when the project
@@ -1030,7 +1263,9 @@ impl CompiledQuery {
     /// The `data.<key> contains` searches every selected task must satisfy and that the
     /// substring index can answer (long enough to hold a trigram, searchable in the raw text).
     pub fn indexable_searches(&self) -> Vec<String> {
-        let Some(group) = &self.query.filters else { return Vec::new() };
+        let Some(group) = &self.query.filters else {
+            return Vec::new();
+        };
         if group.conjunction == Conjunction::Or && group.items.len() > 1 {
             return Vec::new();
         }
@@ -1039,7 +1274,8 @@ impl CompiledQuery {
             .iter()
             .filter_map(|f| match (&f.column, f.operator, &f.operand) {
                 (Column::Data(_), Operator::Contains, Operand::Text(text))
-                    if is_raw_searchable(text) && text.chars().count() >= search::MIN_SEARCH_CHARS =>
+                    if is_raw_searchable(text)
+                        && text.chars().count() >= search::MIN_SEARCH_CHARS =>
                 {
                     Some(text.clone())
                 }
@@ -1075,7 +1311,13 @@ impl CompiledQuery {
         self.project_id
     }
 
-    fn build(&self, what: &str, extra: &dyn Fn(&mut Sql), ordered: bool, page: Option<(u64, u64)>) -> sea_orm::Statement {
+    fn build(
+        &self,
+        what: &str,
+        extra: &dyn Fn(&mut Sql),
+        ordered: bool,
+        page: Option<(u64, u64)>,
+    ) -> sea_orm::Statement {
         let mut sql = Sql::new(self.backend);
         sql.indexed = self.searches.clone();
         let project = dialect::project_tasks(self.backend, self.project_id, self.scan);
@@ -1103,12 +1345,22 @@ impl CompiledQuery {
 
     /// `SELECT <what>` over the selected tasks with more conditions (and any order) appended by
     /// `extra`, optionally one page of them.
-    pub fn select_where(&self, what: &str, extra: &dyn Fn(&mut Sql), page: Option<(u64, u64)>) -> sea_orm::Statement {
+    pub fn select_where(
+        &self,
+        what: &str,
+        extra: &dyn Fn(&mut Sql),
+        page: Option<(u64, u64)>,
+    ) -> sea_orm::Statement {
         self.build(what, extra, false, page)
     }
 
     /// Like [`Self::select_ordered`], with more conditions: `extra` appends ` AND ...` clauses.
-    pub fn select_ordered_where(&self, what: &str, extra: &dyn Fn(&mut Sql), page: Option<(u64, u64)>) -> sea_orm::Statement {
+    pub fn select_ordered_where(
+        &self,
+        what: &str,
+        extra: &dyn Fn(&mut Sql),
+        page: Option<(u64, u64)>,
+    ) -> sea_orm::Statement {
         self.build(what, extra, true, page)
     }
 }
@@ -1137,7 +1389,10 @@ mod tests {
             " AND (((tasks.total_annotations > $1) AND (tasks.id < $2)) OR (tasks.data LIKE $6 ESCAPE '\\' AND tasks.data ILIKE $5 ESCAPE '\\' AND LOWER((tasks.data::jsonb ->> $3)) LIKE $4 ESCAPE '\\'))"
         );
         assert_eq!(sql.values[3], SqlValue::from("%50\\%\\_%".to_string()));
-        assert_eq!(sql.values[4], sql.values[3], "the raw-text prefilter uses the same pattern");
+        assert_eq!(
+            sql.values[4], sql.values[3],
+            "the raw-text prefilter uses the same pattern"
+        );
         assert_eq!(sql.values[5], sql.values[3], "the whole search is caseless");
     }
 
@@ -1155,25 +1410,57 @@ mod tests {
     fn rejects_bad_items_with_a_reason() {
         let err = |q: Value| where_sql(q).unwrap_err().0;
         let item = |f: &str, op: &str, t: &str, v: Value| json!({"filters": {"conjunction": "and", "items": [{"filter": f, "operator": op, "type": t, "value": v}]}});
-        assert!(err(item("filter:tasks:nope", "equal", "Number", json!(1))).contains("Unknown filter column"));
-        assert!(err(item("filter:tasks:id", "bigger", "Number", json!(1))).contains("Unknown filter operator"));
-        assert!(err(item("filter:tasks:id", "equal", "Float", json!(1))).contains("Unknown filter type"));
-        assert!(err(item("filter:tasks:id", "equal", "Number", json!("abc"))).contains("Wrong value"));
-        assert!(err(item("filter:tasks:created_at", "less", "Datetime", json!("yesterday"))).contains("Wrong datetime"));
-        assert!(err(item("filter:tasks:project__title", "equal", "String", json!("x"))).contains("DATA_MANAGER_FILTER_ALLOWLIST"));
-        assert!(err(item("filter:tasks:id", "empty", "Number", json!("maybe"))).contains("Incorrect bool value"));
+        assert!(err(item("filter:tasks:nope", "equal", "Number", json!(1)))
+            .contains("Unknown filter column"));
+        assert!(err(item("filter:tasks:id", "bigger", "Number", json!(1)))
+            .contains("Unknown filter operator"));
+        assert!(err(item("filter:tasks:id", "equal", "Float", json!(1)))
+            .contains("Unknown filter type"));
+        assert!(
+            err(item("filter:tasks:id", "equal", "Number", json!("abc"))).contains("Wrong value")
+        );
+        assert!(err(item(
+            "filter:tasks:created_at",
+            "less",
+            "Datetime",
+            json!("yesterday")
+        ))
+        .contains("Wrong datetime"));
+        assert!(err(item(
+            "filter:tasks:project__title",
+            "equal",
+            "String",
+            json!("x")
+        ))
+        .contains("DATA_MANAGER_FILTER_ALLOWLIST"));
+        assert!(
+            err(item("filter:tasks:id", "empty", "Number", json!("maybe")))
+                .contains("Incorrect bool value")
+        );
         assert!(err(json!({"filters": {"items": []}})).contains("conjunction"));
-        assert!(err(json!({"selectedItems": {"all": false, "included": ["x"]}})).contains("selectedItems.included"));
+        assert!(
+            err(json!({"selectedItems": {"all": false, "included": ["x"]}}))
+                .contains("selectedItems.included")
+        );
     }
 
     #[test]
     fn orders_nulls_last_with_id_ties() {
         let mut sql = Sql::new(DbBackend::Sqlite);
-        let query = parse_query(&json!({"ordering": ["-tasks:data.score"], "columnsDisplayType": {"score": "Number"}})).unwrap();
+        let query = parse_query(
+            &json!({"ordering": ["-tasks:data.score"], "columnsDisplayType": {"score": "Number"}}),
+        )
+        .unwrap();
         push_ordering(&mut sql, &query);
-        assert!(sql.text.ends_with(" DESC NULLS LAST, tasks.id"), "{}", sql.text);
+        assert!(
+            sql.text.ends_with(" DESC NULLS LAST, tasks.id"),
+            "{}",
+            sql.text
+        );
         assert!(!query.is_plain());
-        assert!(parse_query(&json!({"ordering": ["tasks:id"]})).unwrap().is_plain());
+        assert!(parse_query(&json!({"ordering": ["tasks:id"]}))
+            .unwrap()
+            .is_plain());
     }
 
     #[test]

@@ -74,7 +74,8 @@ struct WriteStamp {
 
 impl WriteStamp {
     fn stamp(&self) {
-        self.last_write.store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
+        self.last_write
+            .store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 }
 
@@ -100,10 +101,16 @@ impl Deref for WriteTxn {
 
 /// Refuses URLs that are neither SQLite nor PostgreSQL instead of guessing.
 pub fn check_url(url: &str) -> Result<(), String> {
-    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
         Ok(())
     } else {
-        Err(format!("unsupported database URL (expected sqlite: or postgres://): {}", redact_url(url)))
+        Err(format!(
+            "unsupported database URL (expected sqlite: or postgres://): {}",
+            redact_url(url)
+        ))
     }
 }
 
@@ -113,7 +120,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
                 None => url.to_string(),
             }
         }
@@ -183,7 +195,10 @@ struct WriteDeadline {
 
 impl WriteDeadline {
     fn set(&self, limit: Option<Duration>) {
-        self.at.store(limit.map_or(u64::MAX, coarse_clock::deadline_ms), Ordering::Relaxed);
+        self.at.store(
+            limit.map_or(u64::MAX, coarse_clock::deadline_ms),
+            Ordering::Relaxed,
+        );
     }
 
     fn passed(&self) -> bool {
@@ -203,7 +218,14 @@ const PROGRESS_STEPS: i32 = 1_000;
 impl Db {
     /// Opens a pool without a statement timeout (tools, tests, migrations).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
-        Db::connect_with(url, DbOptions { max_connections, statement_timeout: None }).await
+        Db::connect_with(
+            url,
+            DbOptions {
+                max_connections,
+                statement_timeout: None,
+            },
+        )
+        .await
     }
 
     /// Opens the pools. SQLite gets WAL, `synchronous=NORMAL`, foreign keys, a busy timeout,
@@ -214,7 +236,9 @@ impl Db {
     pub async fn connect_with(url: &str, options: DbOptions) -> Result<Db, DbErr> {
         check_url(url).map_err(DbErr::Custom)?;
         let opened = Instant::now();
-        let write_deadline = WriteDeadline { at: Arc::new(AtomicU64::new(u64::MAX)) };
+        let write_deadline = WriteDeadline {
+            at: Arc::new(AtomicU64::new(u64::MAX)),
+        };
         if options.statement_timeout.is_some() {
             coarse_clock::start();
         }
@@ -236,14 +260,25 @@ impl Db {
                 .pragma("wal_autocheckpoint", "0")
                 .with_regexp()
                 .disable_statement_logging();
-            let pool = || SqlitePoolOptions::new().min_connections(1).acquire_timeout(ACQUIRE_TIMEOUT);
+            let pool = || {
+                SqlitePoolOptions::new()
+                    .min_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+            };
             let mut readers = pool().max_connections(options.max_connections);
             if let Some(limit) = options.statement_timeout {
                 readers = readers
-                    .after_connect(move |conn, _| Box::pin(async move { arm_read_deadline(conn, limit).await }))
-                    .before_acquire(move |conn, _| Box::pin(async move { arm_read_deadline(conn, limit).await.map(|()| true) }));
+                    .after_connect(move |conn, _| {
+                        Box::pin(async move { arm_read_deadline(conn, limit).await })
+                    })
+                    .before_acquire(move |conn, _| {
+                        Box::pin(async move { arm_read_deadline(conn, limit).await.map(|()| true) })
+                    });
             }
-            let readers = readers.connect_with(connect.clone()).await.map_err(sqlx_err)?;
+            let readers = readers
+                .connect_with(connect.clone())
+                .await
+                .map_err(sqlx_err)?;
             // Writers are serialized by the gate: one connection is all they use.
             let deadline = write_deadline.clone();
             let writers = pool()
@@ -251,7 +286,9 @@ impl Db {
                 .after_connect(move |conn, _| {
                     let deadline = deadline.clone();
                     Box::pin(async move {
-                        conn.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || !deadline.passed());
+                        conn.lock_handle()
+                            .await?
+                            .set_progress_handler(PROGRESS_STEPS, move || !deadline.passed());
                         Ok(())
                     })
                 })
@@ -265,9 +302,12 @@ impl Db {
         } else {
             use sea_orm::sqlx::postgres::{PgConnectOptions, PgPoolOptions};
             use sea_orm::sqlx::ConnectOptions as _;
-            let mut connect = PgConnectOptions::from_str(url).map_err(sqlx_err)?.disable_statement_logging();
+            let mut connect = PgConnectOptions::from_str(url)
+                .map_err(sqlx_err)?
+                .disable_statement_logging();
             if let Some(limit) = options.statement_timeout {
-                connect = connect.options([("statement_timeout", format!("{}ms", limit.as_millis()))]);
+                connect =
+                    connect.options([("statement_timeout", format!("{}ms", limit.as_millis()))]);
             }
             let pool = PgPoolOptions::new()
                 .max_connections(options.max_connections)
@@ -276,7 +316,10 @@ impl Db {
                 .connect_with(connect)
                 .await
                 .map_err(sqlx_err)?;
-            (sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool), None)
+            (
+                sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool),
+                None,
+            )
         };
         let write_gate = writer.is_some().then(|| Arc::new(Mutex::new(())));
         Ok(Db {
@@ -302,7 +345,10 @@ impl Db {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
                 tick.tick().await;
-                if let Err(err) = conn.execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)").await {
+                if let Err(err) = conn
+                    .execute_unprepared("PRAGMA wal_checkpoint(PASSIVE)")
+                    .await
+                {
                     tracing::warn!(error = %err, "WAL checkpoint failed");
                 }
             }
@@ -315,7 +361,8 @@ impl Db {
             // One transaction (PostgreSQL's DDL is transactional) without the sessions' limit:
             // building an index on a big table takes as long as it takes.
             let txn = self.writer.begin().await?;
-            txn.execute_unprepared("SET LOCAL statement_timeout = 0").await?;
+            txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+                .await?;
             migrations::Migrator::up(&txn, None).await?;
             return txn.commit().await;
         }
@@ -370,9 +417,18 @@ impl Db {
     /// gate), else a small one. Returns how many tasks it added and whether writes were quiet.
     async fn index_search_batch(&self) -> Result<(u64, bool), DbErr> {
         let txn = self.begin_write(None).await?;
-        let since_write = (self.opened.elapsed().as_millis() as u64).saturating_sub(self.last_write.load(Ordering::Relaxed));
+        let since_write = (self.opened.elapsed().as_millis() as u64)
+            .saturating_sub(self.last_write.load(Ordering::Relaxed));
         let quiet = since_write >= INDEXER_QUIET_MS;
-        let added = queries::search::index_batch(&*txn, if quiet { INDEXER_BATCH } else { INDEXER_BUSY_BATCH }).await?;
+        let added = queries::search::index_batch(
+            &*txn,
+            if quiet {
+                INDEXER_BATCH
+            } else {
+                INDEXER_BUSY_BATCH
+            },
+        )
+        .await?;
         txn.commit().await?;
         Ok((added, quiet))
     }
@@ -402,7 +458,10 @@ impl Db {
     }
 
     async fn stamped(&self, limit: Option<Duration>) -> Result<WriteTxn, DbErr> {
-        let stamp = WriteStamp { last_write: self.last_write.clone(), opened: self.opened };
+        let stamp = WriteStamp {
+            last_write: self.last_write.clone(),
+            opened: self.opened,
+        };
         stamp.stamp();
         let mut txn = self.begin_write(limit).await?;
         txn._stamp = Some(stamp);
@@ -426,9 +485,14 @@ impl Db {
         }
         let txn = self.writer.begin().await?;
         if gate.is_none() && limit.is_none() && self.statement_timeout.is_some() {
-            txn.execute_unprepared("SET LOCAL statement_timeout = 0").await?;
+            txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+                .await?;
         }
-        Ok(WriteTxn { txn, _stamp: None, _gate: gate })
+        Ok(WriteTxn {
+            txn,
+            _stamp: None,
+            _gate: gate,
+        })
     }
 
     /// Closes the pools.
@@ -442,9 +506,14 @@ impl Db {
 
 /// Gives a SQLite read connection, as it is handed out, a deadline `limit` from now: past it,
 /// the progress handler interrupts the running statement (`SQLITE_INTERRUPT`).
-async fn arm_read_deadline(conn: &mut sea_orm::sqlx::SqliteConnection, limit: Duration) -> Result<(), sea_orm::sqlx::Error> {
+async fn arm_read_deadline(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    limit: Duration,
+) -> Result<(), sea_orm::sqlx::Error> {
     let deadline = coarse_clock::deadline_ms(limit);
-    conn.lock_handle().await?.set_progress_handler(PROGRESS_STEPS, move || coarse_clock::now_ms() < deadline);
+    conn.lock_handle()
+        .await?
+        .set_progress_handler(PROGRESS_STEPS, move || coarse_clock::now_ms() < deadline);
     Ok(())
 }
 
@@ -458,7 +527,10 @@ pub async fn exec<C: ConnectionTrait, S: sea_orm::StatementBuilder>(
 
 /// True when the error is a unique-constraint violation.
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 /// Whether the database gave up on a statement: it ran past the statement timeout
@@ -486,7 +558,9 @@ pub fn is_invalid_regex(err: &DbErr) -> bool {
         _ => return false,
     };
     match runtime {
-        sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(db)) => db.code().as_deref() == Some("2201B"),
+        sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(db)) => {
+            db.code().as_deref() == Some("2201B")
+        }
         _ => false,
     }
 }

@@ -28,11 +28,16 @@ fn positions(hir: &Hir) -> u64 {
         HirKind::Literal(literal) => String::from_utf8_lossy(&literal.0).chars().count() as u64,
         HirKind::Class(_) => 1,
         HirKind::Repetition(repetition) => {
-            let times = repetition.max.map_or(u64::from(repetition.min) + 1, u64::from).max(1);
+            let times = repetition
+                .max
+                .map_or(u64::from(repetition.min) + 1, u64::from)
+                .max(1);
             positions(&repetition.sub).saturating_mul(times)
         }
         HirKind::Capture(capture) => positions(&capture.sub),
-        HirKind::Concat(items) | HirKind::Alternation(items) => items.iter().map(positions).fold(0, u64::saturating_add),
+        HirKind::Concat(items) | HirKind::Alternation(items) => {
+            items.iter().map(positions).fold(0, u64::saturating_add)
+        }
     }
 }
 
@@ -42,11 +47,25 @@ mod tests {
 
     #[test]
     fn nested_counted_repetitions_are_too_complex() {
-        assert_eq!(too_complex("(a{1,100}){1,100}(b{1,100}){1,100}"), Some(true));
+        assert_eq!(
+            too_complex("(a{1,100}){1,100}(b{1,100}){1,100}"),
+            Some(true)
+        );
         assert_eq!(too_complex("[a-z]{1,5000}"), Some(true));
-        assert_eq!(too_complex("((aaaaaaaaaa){1,10}){1,100}"), Some(true), "a literal counts each character");
+        assert_eq!(
+            too_complex("((aaaaaaaaaa){1,10}){1,100}"),
+            Some(true),
+            "a literal counts each character"
+        );
         assert_eq!(too_complex("(abcdefghij){1,100}"), Some(false));
-        for everyday in [r"^[A-Z][a-z]+ \d{1,4}$", r"\w+@\w+\.com", r"(?i)hello|world", r".{0,200}x", r"\w{2,30}", r"^.*(foo|bar).*$"] {
+        for everyday in [
+            r"^[A-Z][a-z]+ \d{1,4}$",
+            r"\w+@\w+\.com",
+            r"(?i)hello|world",
+            r".{0,200}x",
+            r"\w{2,30}",
+            r"^.*(foo|bar).*$",
+        ] {
             assert_eq!(too_complex(everyday), Some(false), "{everyday}");
         }
         assert_eq!(too_complex("(unclosed"), None);

@@ -34,7 +34,8 @@ mod tests {
 
     #[test]
     fn formats_like_label_studio() {
-        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap() + chrono::Duration::microseconds(6);
+        let at = chrono::Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()
+            + chrono::Duration::microseconds(6);
         assert_eq!(super::format(&at), "2026-01-02T03:04:05.000006Z");
     }
 }

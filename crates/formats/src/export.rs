@@ -64,16 +64,29 @@ pub struct RowAnnotation<'a> {
 /// each value carrying its control's tag as `type`.
 fn outputs(config: &LabelConfig, result: &Value) -> IndexMap<String, Vec<(String, Value)>> {
     let mut out: IndexMap<String, Vec<(String, Value)>> = IndexMap::new();
-    let Value::Array(regions) = result else { return out };
+    let Value::Array(regions) = result else {
+        return out;
+    };
     for region in regions {
-        let Some(from_name) = region.get("from_name").and_then(Value::as_str) else { continue };
+        let Some(from_name) = region.get("from_name").and_then(Value::as_str) else {
+            continue;
+        };
         let tag = match config.controls.get(from_name) {
             Some(control) => control.tag.clone(),
-            None if region.get("type").and_then(Value::as_str) == Some("chatmessage") => "chatmessage".to_string(),
-            None if config.controls.is_empty() => region.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
+            None if region.get("type").and_then(Value::as_str) == Some("chatmessage") => {
+                "chatmessage".to_string()
+            }
+            None if config.controls.is_empty() => region
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             None => continue,
         };
-        let mut value = region.get("value").cloned().unwrap_or(Value::Object(Map::new()));
+        let mut value = region
+            .get("value")
+            .cloned()
+            .unwrap_or(Value::Object(Map::new()));
         if let Value::Object(map) = &mut value {
             for key in ["original_width", "original_height"] {
                 if let Some(v) = region.get(key) {
@@ -81,7 +94,9 @@ fn outputs(config: &LabelConfig, result: &Value) -> IndexMap<String, Vec<(String
                 }
             }
         }
-        out.entry(from_name.to_string()).or_default().push((tag, value));
+        out.entry(from_name.to_string())
+            .or_default()
+            .push((tag, value));
     }
     out
 }
@@ -92,7 +107,13 @@ pub fn prettify(regions: Vec<(String, Value)>) -> Value {
     let mut out = Vec::new();
     let mut last_tag = String::new();
     for (tag, value) in regions {
-        let single = |key: &str| value.get(key).and_then(Value::as_array).filter(|l| l.len() == 1).map(|l| l[0].clone());
+        let single = |key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_array)
+                .filter(|l| l.len() == 1)
+                .map(|l| l[0].clone())
+        };
         let item = match tag.as_str() {
             "Choices" => single("choices").unwrap_or(value),
             "TextArea" => single("text").unwrap_or(value),
@@ -111,11 +132,22 @@ pub fn prettify(regions: Vec<(String, Value)>) -> Value {
 
 /// The flat rows of one task: one per non-skipped annotation (newest first), or one empty row
 /// for a task without annotations; a task whose annotations are all skipped has none.
-pub fn task_rows(config: &LabelConfig, task_id: i64, data: &Map<String, Value>, annotations: &[RowAnnotation]) -> Vec<Map<String, Value>> {
+pub fn task_rows(
+    config: &LabelConfig,
+    task_id: i64,
+    data: &Map<String, Value>,
+    annotations: &[RowAnnotation],
+) -> Vec<Map<String, Value>> {
     if annotations.is_empty() {
         let mut row = data.clone();
         row.insert("id".into(), task_id.into());
-        for key in ["annotator", "annotation_id", "created_at", "updated_at", "lead_time"] {
+        for key in [
+            "annotator",
+            "annotation_id",
+            "created_at",
+            "updated_at",
+            "lead_time",
+        ] {
             row.insert(key.into(), Value::Null);
         }
         return vec![row];
@@ -129,11 +161,17 @@ pub fn task_rows(config: &LabelConfig, task_id: i64, data: &Map<String, Value>, 
             for (from_name, regions) in outputs(config, a.result) {
                 row.insert(from_name, prettify(regions));
             }
-            row.insert("annotator".into(), a.completed_by.map_or(Value::Null, Value::from));
+            row.insert(
+                "annotator".into(),
+                a.completed_by.map_or(Value::Null, Value::from),
+            );
             row.insert("annotation_id".into(), a.id.into());
             row.insert("created_at".into(), a.created_at.clone().into());
             row.insert("updated_at".into(), a.updated_at.clone().into());
-            row.insert("lead_time".into(), a.lead_time.map_or(Value::Null, Value::from));
+            row.insert(
+                "lead_time".into(),
+                a.lead_time.map_or(Value::Null, Value::from),
+            );
             row
         })
         .collect()
@@ -144,7 +182,8 @@ pub fn json_min_record(row: &Map<String, Value>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"  ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    row.serialize(&mut serializer).expect("serializing a JSON map cannot fail");
+    row.serialize(&mut serializer)
+        .expect("serializing a JSON map cannot fail");
     out
 }
 
@@ -158,15 +197,30 @@ pub fn data_column(key: &str, control_names: &BTreeSet<String>) -> String {
 }
 
 /// Collects the CSV columns of a row set: fixed ones, `id`, data keys and control names.
-pub fn csv_columns(columns: &mut BTreeSet<String>, data: &Map<String, Value>, rows: &[Map<String, Value>], control_names: &BTreeSet<String>) {
-    for key in ["annotator", "annotation_id", "created_at", "updated_at", "lead_time", "id"] {
+pub fn csv_columns(
+    columns: &mut BTreeSet<String>,
+    data: &Map<String, Value>,
+    rows: &[Map<String, Value>],
+    control_names: &BTreeSet<String>,
+) {
+    for key in [
+        "annotator",
+        "annotation_id",
+        "created_at",
+        "updated_at",
+        "lead_time",
+        "id",
+    ] {
         columns.insert(key.to_string());
     }
     for key in data.keys() {
         columns.insert(data_column(key, control_names));
     }
     for row in rows {
-        for key in row.keys().filter(|k| !data.contains_key(*k) || control_names.contains(*k)) {
+        for key in row
+            .keys()
+            .filter(|k| !data.contains_key(*k) || control_names.contains(*k))
+        {
             columns.insert(key.clone());
         }
     }
@@ -221,16 +275,27 @@ pub fn csv_cell(value: Option<&Value>, style: CsvStyle, out: &mut String) {
 
 /// A CSV/TSV row for `columns`, CRLF-terminated. Data keys that collide with control names are
 /// looked up under their `_data_` column; `annotator` is written as a string.
-pub fn csv_line(columns: &[String], row: &Map<String, Value>, data: &Map<String, Value>, control_names: &BTreeSet<String>, style: CsvStyle) -> String {
+pub fn csv_line(
+    columns: &[String],
+    row: &Map<String, Value>,
+    data: &Map<String, Value>,
+    control_names: &BTreeSet<String>,
+    style: CsvStyle,
+) -> String {
     let mut line = String::with_capacity(columns.len() * 16);
     for (i, column) in columns.iter().enumerate() {
         if i > 0 {
             line.push(style.separator);
         }
-        let value = if let Some(key) = column.strip_prefix("_data_").filter(|k| control_names.contains(*k)) {
+        let value = if let Some(key) = column
+            .strip_prefix("_data_")
+            .filter(|k| control_names.contains(*k))
+        {
             data.get(key).cloned()
         } else if column == "annotator" {
-            row.get("annotator").filter(|v| !v.is_null()).map(|v| Value::String(v.to_string()))
+            row.get("annotator")
+                .filter(|v| !v.is_null())
+                .map(|v| Value::String(v.to_string()))
         } else if column == "id" {
             data.get("id").or(row.get("id")).cloned()
         } else {
@@ -321,18 +386,43 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const COMMA: CsvStyle = CsvStyle { separator: ',', escape_formulas: true };
+    const COMMA: CsvStyle = CsvStyle {
+        separator: ',',
+        escape_formulas: true,
+    };
 
     #[test]
     fn formulas_are_neutralized_unless_asked_not_to() {
         let cell = |text: &str, escape_formulas: bool| {
             let mut out = String::new();
-            csv_cell(Some(&json!(text)), CsvStyle { separator: ',', escape_formulas }, &mut out);
+            csv_cell(
+                Some(&json!(text)),
+                CsvStyle {
+                    separator: ',',
+                    escape_formulas,
+                },
+                &mut out,
+            );
             out
         };
-        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"] {
-            assert_eq!(cell(formula, true), format!("\"'{}\"", formula.replace('"', "\"\"")), "{formula:?}");
-            assert_eq!(cell(formula, false), format!("\"{}\"", formula.replace('"', "\"\"")));
+        for formula in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"http://x\")",
+        ] {
+            assert_eq!(
+                cell(formula, true),
+                format!("\"'{}\"", formula.replace('"', "\"\"")),
+                "{formula:?}"
+            );
+            assert_eq!(
+                cell(formula, false),
+                format!("\"{}\"", formula.replace('"', "\"\""))
+            );
         }
         assert_eq!(cell("plain = text", true), "\"plain = text\"");
         let mut number = String::new();
@@ -380,15 +470,35 @@ mod tests {
             "1,\"1\",\"2026-11-28T21:05:29.812701Z\",1,4.2,5,\"[{\"\"start\"\":0,\"\"end\"\":4,\"\"text\"\":\"\"John\"\",\"\"labels\"\":[\"\"PER\"\"]}]\",\"Positive\",\"John likes cats/dogs\",\"2026-11-28T21:05:29.812754Z\"\r\n"
         );
         let empty = task_rows(&config, 2, data, &[]);
-        assert_eq!(csv_line(&columns, &empty[0], data, &names, COMMA), "\"\",\"\",\"\",2,\"\",5,\"\",\"\",\"John likes cats/dogs\",\"\"\r\n");
+        assert_eq!(
+            csv_line(&columns, &empty[0], data, &names, COMMA),
+            "\"\",\"\",\"\",2,\"\",5,\"\",\"\",\"John likes cats/dogs\",\"\"\r\n"
+        );
     }
 
     #[test]
     fn prettifies_like_the_converter() {
-        assert_eq!(prettify(vec![("Choices".into(), json!({"choices": ["A", "B"]}))]), json!({"choices": ["A", "B"]}));
-        assert_eq!(prettify(vec![("TextArea".into(), json!({"text": ["hi"]}))]), json!("hi"));
-        assert_eq!(prettify(vec![("Rating".into(), json!({"rating": 4}))]), json!([{"rating": 4}]));
-        let skipped = RowAnnotation { id: 1, completed_by: None, result: &Value::Null, was_cancelled: true, created_at: String::new(), updated_at: String::new(), lead_time: None };
+        assert_eq!(
+            prettify(vec![("Choices".into(), json!({"choices": ["A", "B"]}))]),
+            json!({"choices": ["A", "B"]})
+        );
+        assert_eq!(
+            prettify(vec![("TextArea".into(), json!({"text": ["hi"]}))]),
+            json!("hi")
+        );
+        assert_eq!(
+            prettify(vec![("Rating".into(), json!({"rating": 4}))]),
+            json!([{"rating": 4}])
+        );
+        let skipped = RowAnnotation {
+            id: 1,
+            completed_by: None,
+            result: &Value::Null,
+            was_cancelled: true,
+            created_at: String::new(),
+            updated_at: String::new(),
+            lead_time: None,
+        };
         let config = LabelConfig::parse(CONFIG).unwrap();
         assert!(task_rows(&config, 1, &Map::new(), &[skipped]).is_empty());
     }
@@ -396,7 +506,10 @@ mod tests {
     #[test]
     fn lists_formats_enabled_first() {
         let formats = formats();
-        assert_eq!(formats.iter().take(4).map(|f| f.name).collect::<Vec<_>>(), vec!["JSON", "JSON_MIN", "CSV", "TSV"]);
+        assert_eq!(
+            formats.iter().take(4).map(|f| f.name).collect::<Vec<_>>(),
+            vec!["JSON", "JSON_MIN", "CSV", "TSV"]
+        );
         assert!(formats[4].disabled);
         let text = serde_json::to_string(&formats[0]).unwrap();
         assert!(text.starts_with("{\"title\":\"JSON\",\"description\""));

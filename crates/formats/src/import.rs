@@ -8,18 +8,20 @@ use serde_json::{Map, Value};
 pub const UNDEFINED_KEY: &str = "$undefined$";
 
 /// Extensions whose content becomes tasks.
-pub const TASK_FILE_EXTENSIONS: &[&str] = &[".json", ".jsonl", ".csv", ".tsv", ".txt", ".html", ".htm", ".xml"];
+pub const TASK_FILE_EXTENSIONS: &[&str] = &[
+    ".json", ".jsonl", ".csv", ".tsv", ".txt", ".html", ".htm", ".xml",
+];
 
 /// Extensions stored as media, one task per file pointing at the stored file.
 pub const MEDIA_EXTENSIONS: &[&str] = &[
-    ".bmp", ".flac", ".gif", ".jpg", ".jpeg", ".m4a", ".mp3", ".ogg", ".png", ".svg", ".wav", ".mp4", ".webm", ".webp",
-    ".pdf",
+    ".bmp", ".flac", ".gif", ".jpg", ".jpeg", ".m4a", ".mp3", ".ogg", ".png", ".svg", ".wav",
+    ".mp4", ".webm", ".webp", ".pdf",
 ];
 
 /// pandas' default missing-value tokens: such CSV cells become `""`.
 const NA_TOKENS: &[&str] = &[
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL",
-    "NaN", "None", "n/a", "nan", "null",
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ];
 
 /// What a file's bytes turned into.
@@ -51,18 +53,31 @@ pub fn is_tabular(ext: &str) -> bool {
 
 /// Parses one uploaded file; the error is the message after `Failed to parse input file <name>: `.
 pub fn parse_file(ext: &str, bytes: &[u8]) -> Result<Parsed, String> {
-    let text = || std::str::from_utf8(bytes).map(|t| t.trim_start_matches('\u{feff}')).map_err(|e| e.to_string());
+    let text = || {
+        std::str::from_utf8(bytes)
+            .map(|t| t.trim_start_matches('\u{feff}'))
+            .map_err(|e| e.to_string())
+    };
     match ext {
         ".json" => parse_json_items(text()?).map(Parsed::Items),
         ".jsonl" => parse_json_lines(text()?).map(Parsed::Items),
         ".csv" => {
             let text = text()?;
             let first = text.lines().next().unwrap_or("");
-            let sep = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
+            let sep = if first.matches(';').count() > first.matches(',').count() {
+                b';'
+            } else {
+                b','
+            };
             parse_table(text, sep).map(Parsed::Items)
         }
         ".tsv" => parse_table(text()?, b'\t').map(Parsed::Items),
-        ".txt" => Ok(Parsed::Items(text()?.lines().map(|line| undefined_task(line.trim_end_matches('\r'))).collect())),
+        ".txt" => Ok(Parsed::Items(
+            text()?
+                .lines()
+                .map(|line| undefined_task(line.trim_end_matches('\r')))
+                .collect(),
+        )),
         ".html" | ".htm" | ".xml" => Ok(Parsed::Items(vec![undefined_task(text()?)])),
         _ => Ok(Parsed::Media),
     }
@@ -78,7 +93,8 @@ fn undefined_task(value: &str) -> Value {
 
 /// A file's items: a dict is one task; items without a truthy `data` become `{"data": item}`.
 fn parse_json_items(text: &str) -> Result<Vec<Value>, String> {
-    let value: Value = serde_json::from_str(text).map_err(|_| "Expected object or value".to_string())?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|_| "Expected object or value".to_string())?;
     let items = match value {
         Value::Array(items) => items,
         other => vec![other],
@@ -91,7 +107,8 @@ fn parse_json_lines(text: &str) -> Result<Vec<Value>, String> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(number, line)| {
-            let value = serde_json::from_str(line).map_err(|err| format!("line {}: {err}", number + 1))?;
+            let value =
+                serde_json::from_str(line).map_err(|err| format!("line {}: {err}", number + 1))?;
             wrap_file_item(value)
         })
         .collect()
@@ -110,7 +127,10 @@ fn truthy(value: Option<&Value>) -> bool {
 
 fn wrap_file_item(item: Value) -> Result<Value, String> {
     let Value::Object(map) = item else {
-        return Err(format!("'{}' object has no attribute 'get'", tessera_labelconfig::python_type(&item)));
+        return Err(format!(
+            "'{}' object has no attribute 'get'",
+            tessera_labelconfig::python_type(&item)
+        ));
     };
     if truthy(map.get("data")) {
         if !matches!(map.get("data"), Some(Value::Object(_))) {
@@ -150,7 +170,11 @@ fn infer(cells: &[&str]) -> Column {
         return Column::Text;
     }
     if present.iter().all(|c| c.trim().parse::<i64>().is_ok()) {
-        return if present.len() == cells.len() { Column::Int } else { Column::Float };
+        return if present.len() == cells.len() {
+            Column::Int
+        } else {
+            Column::Float
+        };
     }
     if present.iter().all(|c| c.trim().parse::<f64>().is_ok()) {
         return Column::Float;
@@ -166,8 +190,17 @@ fn cell_value(kind: Column, cell: &str) -> Value {
         return Value::String(String::new());
     }
     match kind {
-        Column::Int => cell.trim().parse::<i64>().map(Value::from).unwrap_or(Value::Null),
-        Column::Float => cell.trim().parse::<f64>().ok().and_then(|f| serde_json::Number::from_f64(f).map(Value::Number)).unwrap_or(Value::Null),
+        Column::Int => cell
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or(Value::Null),
+        Column::Float => cell
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            .unwrap_or(Value::Null),
         Column::Bool => parse_bool(cell).map(Value::Bool).unwrap_or(Value::Null),
         Column::Text => Value::String(cell.to_string()),
     }
@@ -189,7 +222,10 @@ fn unique_headers(headers: &csv::StringRecord) -> Vec<String> {
 }
 
 fn parse_table(text: &str, sep: u8) -> Result<Vec<Value>, String> {
-    let mut reader = csv::ReaderBuilder::new().delimiter(sep).flexible(true).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let headers = unique_headers(reader.headers().map_err(|e| e.to_string())?);
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err("No columns to parse from file".to_string());
@@ -208,7 +244,14 @@ fn parse_table(text: &str, sep: u8) -> Result<Vec<Value>, String> {
         rows.push(record);
     }
     let kinds: Vec<Column> = (0..headers.len())
-        .map(|col| infer(&rows.iter().map(|r| r.get(col).unwrap_or("")).collect::<Vec<_>>()))
+        .map(|col| {
+            infer(
+                &rows
+                    .iter()
+                    .map(|r| r.get(col).unwrap_or(""))
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect();
     Ok(rows
         .iter()
@@ -216,7 +259,12 @@ fn parse_table(text: &str, sep: u8) -> Result<Vec<Value>, String> {
             let data: Map<String, Value> = headers
                 .iter()
                 .enumerate()
-                .map(|(col, name)| (name.clone(), cell_value(kinds[col], row.get(col).unwrap_or(""))))
+                .map(|(col, name)| {
+                    (
+                        name.clone(),
+                        cell_value(kinds[col], row.get(col).unwrap_or("")),
+                    )
+                })
                 .collect();
             let mut item = Map::new();
             item.insert("data".to_string(), Value::Object(data));
@@ -239,25 +287,52 @@ mod tests {
 
     #[test]
     fn csv_types_like_pandas() {
-        let rows = items(".csv", "text,score,flag,ratio,empty_int,s\nhello,1,true,0.5,3,x\nbye,2,False,1,,NA\n");
-        assert_eq!(rows[0], json!({"data": {"text": "hello", "score": 1, "flag": true, "ratio": 0.5, "empty_int": 3.0, "s": "x"}}));
-        assert_eq!(rows[1]["data"], json!({"text": "bye", "score": 2, "flag": false, "ratio": 1.0, "empty_int": "", "s": ""}));
+        let rows = items(
+            ".csv",
+            "text,score,flag,ratio,empty_int,s\nhello,1,true,0.5,3,x\nbye,2,False,1,,NA\n",
+        );
+        assert_eq!(
+            rows[0],
+            json!({"data": {"text": "hello", "score": 1, "flag": true, "ratio": 0.5, "empty_int": 3.0, "s": "x"}})
+        );
+        assert_eq!(
+            rows[1]["data"],
+            json!({"text": "bye", "score": 2, "flag": false, "ratio": 1.0, "empty_int": "", "s": ""})
+        );
         let semi = items(".csv", "a;b\n1;x,y\n");
         assert_eq!(semi[0]["data"], json!({"a": 1, "b": "x,y"}));
         let dup = items(".tsv", "a\ta\n1\t2\n");
         assert_eq!(dup[0]["data"], json!({"a": 1, "a.1": 2}));
         assert!(parse_file(".csv", b"a,b\n1,2\n1,2,3\n").is_err());
-        assert_eq!(parse_file(".csv", b"").unwrap_err(), "No columns to parse from file");
+        assert_eq!(
+            parse_file(".csv", b"").unwrap_err(),
+            "No columns to parse from file"
+        );
     }
 
     #[test]
     fn json_txt_and_lines() {
-        assert_eq!(items(".json", r#"{"text": "one"}"#), vec![json!({"data": {"text": "one"}})]);
-        assert_eq!(items(".json", r#"[{"data": {"text": "a"}, "annotations": []}]"#)[0]["annotations"], json!([]));
-        assert_eq!(items(".jsonl", "{\"text\": \"a\"}\n\n{\"text\": \"b\"}\n").len(), 2);
+        assert_eq!(
+            items(".json", r#"{"text": "one"}"#),
+            vec![json!({"data": {"text": "one"}})]
+        );
+        assert_eq!(
+            items(".json", r#"[{"data": {"text": "a"}, "annotations": []}]"#)[0]["annotations"],
+            json!([])
+        );
+        assert_eq!(
+            items(".jsonl", "{\"text\": \"a\"}\n\n{\"text\": \"b\"}\n").len(),
+            2
+        );
         assert_eq!(items(".txt", "one\r\ntwo\n\nfour\n").len(), 4);
-        assert_eq!(items(".txt", "one\n")[0], json!({"data": {"$undefined$": "one"}}));
-        assert_eq!(parse_file(".json", b"{oops").unwrap_err(), "Expected object or value");
+        assert_eq!(
+            items(".txt", "one\n")[0],
+            json!({"data": {"$undefined$": "one"}})
+        );
+        assert_eq!(
+            parse_file(".json", b"{oops").unwrap_err(),
+            "Expected object or value"
+        );
         assert_eq!(parse_file(".png", b"\x89PNG").unwrap(), Parsed::Media);
         assert_eq!(extension("photo.JPG"), ".jpg");
         assert!(!is_supported(".exe"));

@@ -13,7 +13,8 @@ pub fn parse(config: &str) -> Result<Document<'_>, ConfigError> {
         allow_dtd: false,
         nodes_limit: crate::limits::MAX_NODES,
     };
-    Document::parse_with_options(config, options).map_err(|err| ConfigError(message(config, &err), ConfigProblem::Xml))
+    Document::parse_with_options(config, options)
+        .map_err(|err| ConfigError(message(config, &err), ConfigProblem::Xml))
 }
 
 /// Expat's line (1-based) and column (0-based) of the end of the input.
@@ -43,11 +44,18 @@ fn byte_offset(config: &str, pos: roxmltree::TextPos) -> Option<usize> {
     let line_start = if pos.row <= 1 {
         0
     } else {
-        config.match_indices('\n').nth(pos.row as usize - 2).map(|(at, _)| at + 1)?
+        config
+            .match_indices('\n')
+            .nth(pos.row as usize - 2)
+            .map(|(at, _)| at + 1)?
     };
     let column = (pos.col as usize).checked_sub(1)?;
     let line = &config[line_start..];
-    let within = line.char_indices().map(|(at, _)| at).chain(std::iter::once(line.len())).nth(column)?;
+    let within = line
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain(std::iter::once(line.len()))
+        .nth(column)?;
     Some(line_start + within)
 }
 
@@ -176,10 +184,21 @@ mod tests {
 
     #[test]
     fn positions_after_multibyte_characters_and_crlf_do_not_panic() {
-        assert_eq!(parse("<View/>\u{2039}!--\u{e9}\u{e9}\u{e9}\u{e9}-->x").unwrap_err().0, "junk after document element: line 1, column 7");
+        assert_eq!(
+            parse("<View/>\u{2039}!--\u{e9}\u{e9}\u{e9}\u{e9}-->x")
+                .unwrap_err()
+                .0,
+            "junk after document element: line 1, column 7"
+        );
         assert!(parse("<View>\r\n\u{e9}\u{e9}<\u{e9}</View>").is_err());
-        assert_eq!(byte_offset("\u{e9}\u{e9}x", roxmltree::TextPos::new(1, 3)), Some(4));
-        assert_eq!(byte_offset("a\r\nb", roxmltree::TextPos::new(2, 2)), Some(4));
+        assert_eq!(
+            byte_offset("\u{e9}\u{e9}x", roxmltree::TextPos::new(1, 3)),
+            Some(4)
+        );
+        assert_eq!(
+            byte_offset("a\r\nb", roxmltree::TextPos::new(2, 2)),
+            Some(4)
+        );
         assert_eq!(byte_offset("a", roxmltree::TextPos::new(5, 1)), None);
     }
 }

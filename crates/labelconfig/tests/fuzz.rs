@@ -16,7 +16,10 @@ const DEFAULT_ITERATIONS: usize = 2_000;
 const MAX_TIME: Duration = Duration::from_secs(5);
 
 fn iterations() -> usize {
-    std::env::var("BOLERO_RANDOM_ITERATIONS").ok().and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_ITERATIONS)
+    std::env::var("BOLERO_RANDOM_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(DEFAULT_ITERATIONS)
 }
 
 /// Parses `config` and, when it is valid, uses everything the server derives from it.
@@ -27,23 +30,73 @@ fn exercise(config: &str) {
         let _ = parsed.control_weights(&json!({}));
         let _ = parsed.suitable_for_bulk_annotation();
         let _ = parsed.validate_task_data(&json!({"text": "x", "image": "/a.png"}));
-        let _ = tessera_labelconfig::validate_result(&parsed, &json!([{"from_name": "c", "to_name": "t", "type": "choices"}]));
+        let _ = tessera_labelconfig::validate_result(
+            &parsed,
+            &json!([{"from_name": "c", "to_name": "t", "type": "choices"}]),
+        );
     }
-    assert!(started.elapsed() < MAX_TIME, "{} bytes took {:?}", config.len(), started.elapsed());
+    assert!(
+        started.elapsed() < MAX_TIME,
+        "{} bytes took {:?}",
+        config.len(),
+        started.elapsed()
+    );
 }
 
 #[test]
 fn raw_configs() {
     // Random bytes are rarely UTF-8 (a request body must be): their lossy reading is parsed.
-    check!().with_iterations(iterations()).for_each(|bytes: &[u8]| exercise(&String::from_utf8_lossy(bytes)));
+    check!()
+        .with_iterations(iterations())
+        .for_each(|bytes: &[u8]| exercise(&String::from_utf8_lossy(bytes)));
 }
 
 const TAGS: &[&str] = &[
-    "View", "Text", "Choices", "Choice", "Labels", "Label", "Image", "RectangleLabels", "Header", "TextArea", "Number",
-    "Relations", "Relation", "Filter", "HyperText", "Video", "a:View",
+    "View",
+    "Text",
+    "Choices",
+    "Choice",
+    "Labels",
+    "Label",
+    "Image",
+    "RectangleLabels",
+    "Header",
+    "TextArea",
+    "Number",
+    "Relations",
+    "Relation",
+    "Filter",
+    "HyperText",
+    "Video",
+    "a:View",
 ];
-const NAMES: &[&str] = &["name", "toName", "value", "valueList", "perRegion", "whenTagName", "alias", "choice", "apiUrl", "x"];
-const VALUES: &[&str] = &["$text", "t", "c", "t,c", "ch_{{idx}}", "true", "", "<", "&amp;", "$a.b", "$image", "\u{0}", "é"];
+const NAMES: &[&str] = &[
+    "name",
+    "toName",
+    "value",
+    "valueList",
+    "perRegion",
+    "whenTagName",
+    "alias",
+    "choice",
+    "apiUrl",
+    "x",
+];
+const VALUES: &[&str] = &[
+    "$text",
+    "t",
+    "c",
+    "t,c",
+    "ch_{{idx}}",
+    "true",
+    "",
+    "<",
+    "&amp;",
+    "$a.b",
+    "$image",
+    "\u{0}",
+    "é",
+];
 
 /// One step of building a config; deep nesting and long attribute lists take one step each,
 /// so random inputs reach the bounds.
@@ -64,7 +117,11 @@ fn pick<'a>(list: &[&'a str], index: u8) -> &'a str {
 
 fn attributes(out: &mut String, list: &[(u8, u8)]) {
     for (name, value) in list {
-        out.push_str(&format!(" {}=\"{}\"", pick(NAMES, *name), pick(VALUES, *value)));
+        out.push_str(&format!(
+            " {}=\"{}\"",
+            pick(NAMES, *name),
+            pick(VALUES, *value)
+        ));
     }
 }
 
@@ -116,5 +173,8 @@ fn render(pieces: &[Piece]) -> String {
 
 #[test]
 fn structured_configs() {
-    check!().with_type::<Vec<Piece>>().with_iterations(iterations()).for_each(|pieces| exercise(&render(pieces)));
+    check!()
+        .with_type::<Vec<Piece>>()
+        .with_iterations(iterations())
+        .for_each(|pieces| exercise(&render(pieces)));
 }

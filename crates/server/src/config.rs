@@ -30,10 +30,18 @@ pub struct ServeArgs {
     #[arg(long = "username", env = "LABEL_STUDIO_USERNAME")]
     pub admin_email: Option<String>,
     /// Password of the first admin (generated and printed when not given).
-    #[arg(long = "password", env = "LABEL_STUDIO_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long = "password",
+        env = "LABEL_STUDIO_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
     /// Legacy API token of the first admin (generated and printed when not given).
-    #[arg(long = "user-token", env = "LABEL_STUDIO_USER_TOKEN", hide_env_values = true)]
+    #[arg(
+        long = "user-token",
+        env = "LABEL_STUDIO_USER_TOKEN",
+        hide_env_values = true
+    )]
     pub admin_token: Option<String>,
     /// Largest accepted request body in bytes (uploads included); bigger gives 413.
     #[arg(long, env = "TESSERA_MAX_BODY_SIZE", default_value_t = 250 * 1024 * 1024)]
@@ -51,7 +59,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TESSERA_SIGNUP_ROLE", default_value = "annotator")]
     pub signup_role: String,
     /// Refuse sign-ups that do not come with the organization's invite link (`?token=`).
-    #[arg(long, env = "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", default_value_t = false)]
+    #[arg(
+        long,
+        env = "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK",
+        default_value_t = false
+    )]
     pub disable_signup_without_link: bool,
     /// Quiet startup: do not print the admin credentials banner.
     #[arg(long, env = "TESSERA_QUIET", default_value_t = false)]
@@ -64,7 +76,11 @@ pub struct ServeArgs {
     #[arg(long, env = "TESSERA_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// Sender of Tessera's emails.
-    #[arg(long, env = "FROM_EMAIL", default_value = "Tessera <noreply@localhost>")]
+    #[arg(
+        long,
+        env = "FROM_EMAIL",
+        default_value = "Tessera <noreply@localhost>"
+    )]
     pub from_email: String,
     /// The address people reach Tessera at, for links in emails (`https://label.example.com`);
     /// by default the address the request came to.
@@ -112,7 +128,10 @@ pub struct Config {
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
 fn signup_role(text: &str) -> anyhow::Result<Role> {
-    let wanted = text.trim().to_ascii_lowercase().replace(['-', '_', ' '], "");
+    let wanted = text
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['-', '_', ' '], "");
     [Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator, Role::NotActivated]
         .into_iter()
         .find(|role| role.code().eq_ignore_ascii_case(&wanted) || role.title().to_ascii_lowercase().replace(' ', "") == wanted)
@@ -124,12 +143,17 @@ impl Config {
     pub fn from_args(args: ServeArgs) -> anyhow::Result<Config> {
         let data_dir = match args.data_dir {
             Some(dir) => dir,
-            None => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("tessera"),
+            None => dirs::data_dir()
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("tessera"),
         };
         std::fs::create_dir_all(&data_dir)?;
         let database_url = match args.database_url.filter(|url| !url.is_empty()) {
             Some(url) => url,
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("tessera.sqlite3").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("tessera.sqlite3").display()
+            ),
         };
         tessera_db::check_url(&database_url).map_err(anyhow::Error::msg)?;
         Ok(Config {
@@ -169,7 +193,8 @@ impl Config {
     pub fn db_options(&self) -> tessera_db::DbOptions {
         tessera_db::DbOptions {
             max_connections: self.db_max_connections,
-            statement_timeout: (self.statement_timeout > 0.0).then(|| std::time::Duration::from_secs_f64(self.statement_timeout)),
+            statement_timeout: (self.statement_timeout > 0.0)
+                .then(|| std::time::Duration::from_secs_f64(self.statement_timeout)),
         }
     }
 

@@ -11,7 +11,11 @@ use tessera_server::startup::Application;
 static GLOBAL: MiMalloc = MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "Tessera: a Label Studio-compatible data-labeling server")]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: a Label Studio-compatible data-labeling server"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -36,7 +40,10 @@ async fn main() -> anyhow::Result<()> {
             let config = Config::from_args(args)?;
             let db = tessera_db::Db::connect(&config.database_url, 2).await?;
             db.migrate().await?;
-            println!("migrations applied to {}", tessera_db::redact_url(&config.database_url));
+            println!(
+                "migrations applied to {}",
+                tessera_db::redact_url(&config.database_url)
+            );
             Ok(())
         }
         Some(Command::Start(args)) => serve(args).await,

@@ -25,23 +25,38 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let content_type = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+        let content_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let body = if content_type.starts_with("application/x-www-form-urlencoded") {
             let bytes = read_body(req, state).await?;
             // `curl -d '{...}'` labels JSON as a form: JSON it is.
-            if let Ok(json @ (Value::Object(_) | Value::Array(_))) = serde_json::from_slice::<Value>(&bytes) {
+            if let Ok(json @ (Value::Object(_) | Value::Array(_))) =
+                serde_json::from_slice::<Value>(&bytes)
+            {
                 refuse_nul(&json)?;
                 return Ok(JsonBody(json));
             }
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::BadRequest(format!("Form parse error - {e}")))?;
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+                .map_err(|e| ApiError::BadRequest(format!("Form parse error - {e}")))?;
             form_object(pairs)
         } else if content_type.starts_with("multipart/form-data") {
-            let malformed = |e: axum::extract::multipart::MultipartError| ApiError::BadRequest(format!("Multipart form parse error - {}", e.body_text()));
-            let mut multipart = axum::extract::Multipart::from_request(req, state).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+            let malformed = |e: axum::extract::multipart::MultipartError| {
+                ApiError::BadRequest(format!("Multipart form parse error - {}", e.body_text()))
+            };
+            let mut multipart = axum::extract::Multipart::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::BadRequest(e.body_text()))?;
             let mut pairs = Vec::new();
             while let Some(field) = multipart.next_field().await.map_err(malformed)? {
                 // Files belong to the routes that take them (imports, avatars).
-                let (Some(name), None) = (field.name().map(str::to_string), field.file_name()) else { continue };
+                let (Some(name), None) = (field.name().map(str::to_string), field.file_name())
+                else {
+                    continue;
+                };
                 pairs.push((name, field.text().await.map_err(malformed)?));
             }
             form_object(pairs)
@@ -67,7 +82,11 @@ fn form_object(pairs: Vec<(String, String)>) -> Value {
         fields.entry(key).or_default().push(value);
     }
     let object = fields.into_iter().map(|(key, mut values)| {
-        let value = if values.len() == 1 { values.remove(0) } else { Value::Array(values) };
+        let value = if values.len() == 1 {
+            values.remove(0)
+        } else {
+            Value::Array(values)
+        };
         (key, value)
     });
     Value::Object(object.collect())
@@ -84,7 +103,10 @@ fn refuse_nul(body: &Value) -> Result<(), ApiError> {
     let mut errors = FieldErrors::new();
     match body {
         Value::Object(map) => {
-            for (key, _) in map.iter().filter(|(k, v)| k.contains('\0') || tessera_db::dialect::has_nul(v)) {
+            for (key, _) in map
+                .iter()
+                .filter(|(k, v)| k.contains('\0') || tessera_db::dialect::has_nul(v))
+            {
                 errors.insert(key.replace('\0', ""), message());
             }
         }
@@ -136,9 +158,14 @@ where
 /// no database stores one in text, so no parameter may hold one. A middleware on every route.
 pub async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -> Response {
     let uri = request.uri();
-    let encoded_nul = |text: &str| text.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    let encoded_nul = |text: &str| {
+        text.as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    };
     if encoded_nul(uri.path()) || uri.query().is_some_and(encoded_nul) {
-        return ApiError::BadRequest("Null characters are not allowed.".to_string()).into_response();
+        return ApiError::BadRequest("Null characters are not allowed.".to_string())
+            .into_response();
     }
     next.run(request).await
 }
@@ -147,7 +174,9 @@ pub async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -
 pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge("Request body is larger than the configured limit".to_string())
+            ApiError::PayloadTooLarge(
+                "Request body is larger than the configured limit".to_string(),
+            )
         } else {
             ApiError::BadRequest(rejection.body_text())
         }
@@ -159,7 +188,8 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    serde_json::from_slice(bytes).map_err(|err| ApiError::BadRequest(format!("JSON parse error - {err}")))
+    serde_json::from_slice(bytes)
+        .map_err(|err| ApiError::BadRequest(format!("JSON parse error - {err}")))
 }
 
 pub use tessera_labelconfig::python_type;
@@ -178,7 +208,9 @@ pub fn is_falsy(value: &Value) -> bool {
 
 /// A primary key as DRF reads one: a JSON integer or a string of digits.
 pub fn pk_of(value: &Value) -> Option<i64> {
-    value.as_i64().or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
+    value
+        .as_i64()
+        .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
 /// DRF's boolean spellings (`true`, `1`, `yes`, `on`, `t`, `y` and their negations), any case.
@@ -194,7 +226,9 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 pub fn query_bool(name: &str, value: Option<&str>, default: bool) -> Result<bool, ApiError> {
     match value {
         None | Some("") => Ok(default),
-        Some(text) => parse_bool(text).ok_or_else(|| ApiError::field(name, "Must be a valid boolean.")),
+        Some(text) => {
+            parse_bool(text).ok_or_else(|| ApiError::field(name, "Must be a valid boolean."))
+        }
     }
 }
 
@@ -208,12 +242,18 @@ impl<'a> Fields<'a> {
     /// Starts reading `body`, which must be a JSON object.
     pub fn new(body: &'a Value) -> Result<Fields<'a>, ApiError> {
         match body {
-            Value::Object(map) => Ok(Fields { map, errors: FieldErrors::new() }),
+            Value::Object(map) => Ok(Fields {
+                map,
+                errors: FieldErrors::new(),
+            }),
             other => {
                 let mut errors = FieldErrors::new();
                 errors.insert(
                     "non_field_errors".to_string(),
-                    Value::from(vec![format!("Invalid data. Expected a dictionary, but got {}.", python_type(other))]),
+                    Value::from(vec![format!(
+                        "Invalid data. Expected a dictionary, but got {}.",
+                        python_type(other)
+                    )]),
                 );
                 Err(ApiError::Validation(errors))
             }
@@ -232,7 +272,9 @@ impl<'a> Fields<'a> {
 
     /// Records a message for `key`.
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
-        self.errors.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+        self.errors
+            .entry(key.to_string())
+            .or_insert_with(|| Value::Array(Vec::new()));
         if let Some(Value::Array(list)) = self.errors.get_mut(key) {
             list.push(Value::String(message.into()));
         }
@@ -302,7 +344,9 @@ impl<'a> Fields<'a> {
     pub fn integer(&mut self, key: &str) -> Option<i64> {
         let value = self.non_null(key)?;
         let parsed = match value {
-            Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+            Value::Number(n) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
@@ -316,11 +360,20 @@ impl<'a> Fields<'a> {
     pub fn int32(&mut self, key: &str) -> Option<i32> {
         let value = self.integer(key)?;
         if value < i64::from(i32::MIN) {
-            self.error(key, format!("Ensure this value is greater than or equal to {}.", i32::MIN));
+            self.error(
+                key,
+                format!(
+                    "Ensure this value is greater than or equal to {}.",
+                    i32::MIN
+                ),
+            );
             return None;
         }
         if value > i64::from(i32::MAX) {
-            self.error(key, format!("Ensure this value is less than or equal to {}.", i32::MAX));
+            self.error(
+                key,
+                format!("Ensure this value is less than or equal to {}.", i32::MAX),
+            );
             return None;
         }
         Some(value as i32)
@@ -331,7 +384,9 @@ impl<'a> Fields<'a> {
         match self.map.get(key)? {
             Value::Null => Some(None),
             Value::Number(n) => n.as_f64().map(Some),
-            Value::String(s) if s.trim().parse::<f64>().is_ok() => s.trim().parse::<f64>().ok().map(Some),
+            Value::String(s) if s.trim().parse::<f64>().is_ok() => {
+                s.trim().parse::<f64>().ok().map(Some)
+            }
             _ => {
                 self.error(key, "A valid number is required.");
                 None
@@ -352,7 +407,10 @@ impl<'a> Fields<'a> {
         match self.non_null(key)? {
             Value::Object(map) => Some(map.clone()),
             other => {
-                let message = format!("Expected a dictionary of items but got type \"{}\".", python_type(other));
+                let message = format!(
+                    "Expected a dictionary of items but got type \"{}\".",
+                    python_type(other)
+                );
                 self.error(key, message);
                 None
             }
@@ -364,7 +422,10 @@ impl<'a> Fields<'a> {
         match self.non_null(key)? {
             Value::Array(list) => Some(list.clone()),
             other => {
-                let message = format!("Expected a list of items but got type \"{}\".", python_type(other));
+                let message = format!(
+                    "Expected a list of items but got type \"{}\".",
+                    python_type(other)
+                );
                 self.error(key, message);
                 None
             }
@@ -395,10 +456,15 @@ mod tests {
         assert_eq!(fields.boolean("c"), Some(true));
         assert_eq!(fields.integer("d"), Some(5));
         assert_eq!(fields.object("e"), None);
-        let Err(ApiError::Validation(errors)) = fields.finish() else { panic!("expected errors") };
+        let Err(ApiError::Validation(errors)) = fields.finish() else {
+            panic!("expected errors")
+        };
         assert_eq!(errors["a"], json!(["A valid integer is required."]));
         assert_eq!(errors["b"], json!(["This field may not be null."]));
-        assert_eq!(errors["e"], json!(["Expected a dictionary of items but got type \"list\"."]));
+        assert_eq!(
+            errors["e"],
+            json!(["Expected a dictionary of items but got type \"list\"."])
+        );
         assert_eq!(errors.len(), 3);
     }
 

@@ -27,7 +27,11 @@ impl Application {
         crate::services::orphan_uploads::spawn(db.clone(), config.media_root());
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         let first_run = bootstrap::first_admin(&db, &config).await?;
-        let state = AppState { db, config: Arc::new(config), jwt: Arc::new(JwtKeys::new(secret.as_bytes())) };
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
+        };
         let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
         let port = listener.local_addr()?.port();
         if first_run == bootstrap::FirstRun::AwaitingFirstSignup && !state.config.quiet {
@@ -36,11 +40,17 @@ impl Application {
                 host if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
                 host => host.to_string(),
             };
-            println!("Tessera has no account yet. Open http://{host}:{port}/user/signup/ and sign up:");
+            println!(
+                "Tessera has no account yet. Open http://{host}:{port}/user/signup/ and sign up:"
+            );
             println!("  the first account owns the organization (LABEL_STUDIO_USERNAME creates one instead).");
         }
         let router = crate::api::router(state);
-        Ok(Application { port, listener, router })
+        Ok(Application {
+            port,
+            listener,
+            router,
+        })
     }
 
     /// The bound port (useful when configured with port 0).
@@ -50,9 +60,16 @@ impl Application {
 
     /// Serves until the process is stopped (Ctrl-C or SIGTERM).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tracing::info!("Tessera listening on http://{}", self.listener.local_addr()?);
-        let service = self.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown_signal()).await?;
+        tracing::info!(
+            "Tessera listening on http://{}",
+            self.listener.local_addr()?
+        );
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         Ok(())
     }
 }
@@ -63,7 +80,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

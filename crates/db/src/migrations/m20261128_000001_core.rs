@@ -43,7 +43,9 @@ impl MigrationTrait for Migration {
             .col(string_uniq(Alias::new("token")))
             .col(big_integer_null(Alias::new("created_by_id")))
             .col(string_null(Alias::new("contact_info")));
-        manager.create_table(created_updated(&mut organizations).take()).await?;
+        manager
+            .create_table(created_updated(&mut organizations).take())
+            .await?;
 
         manager
             .create_table(
@@ -60,12 +62,21 @@ impl MigrationTrait for Migration {
                     .col(boolean(Alias::new("is_active")))
                     .col(boolean(Alias::new("is_superuser")))
                     .col(big_integer_null(Alias::new("active_organization_id")))
-                    .col(ColumnDef::new(Alias::new("allow_newsletters")).boolean().null())
+                    .col(
+                        ColumnDef::new(Alias::new("allow_newsletters"))
+                            .boolean()
+                            .null(),
+                    )
                     .col(text(Alias::new("custom_hotkeys")))
                     .col(string_uniq(Alias::new("api_token")))
                     .col(timestamp_with_time_zone(Alias::new("date_joined")))
                     .col(timestamp_with_time_zone(Alias::new("last_activity")))
-                    .foreign_key(&mut fk("users", "active_organization_id", "organizations", SetNull))
+                    .foreign_key(&mut fk(
+                        "users",
+                        "active_organization_id",
+                        "organizations",
+                        SetNull,
+                    ))
                     .take(),
             )
             .await?;
@@ -78,11 +89,22 @@ impl MigrationTrait for Migration {
             .col(big_integer(Alias::new("user_id")))
             .col(string(Alias::new("role")))
             .col(timestamp_with_time_zone_null(Alias::new("deleted_at")))
-            .foreign_key(&mut fk("organization_members", "organization_id", "organizations", Cascade))
+            .foreign_key(&mut fk(
+                "organization_members",
+                "organization_id",
+                "organizations",
+                Cascade,
+            ))
             .foreign_key(&mut fk("organization_members", "user_id", "users", Cascade));
-        manager.create_table(created_updated(&mut members).take()).await?;
         manager
-            .create_index(index("organization_members", &["organization_id", "user_id"]).unique().take())
+            .create_table(created_updated(&mut members).take())
+            .await?;
+        manager
+            .create_index(
+                index("organization_members", &["organization_id", "user_id"])
+                    .unique()
+                    .take(),
+            )
             .await?;
 
         manager
@@ -112,7 +134,9 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("jwt_tokens", &["user_id"]).take()).await?;
+        manager
+            .create_index(index("jwt_tokens", &["user_id"]).take())
+            .await?;
 
         let mut projects = Table::create();
         projects
@@ -162,10 +186,19 @@ impl MigrationTrait for Migration {
             .col(text(Alias::new("summary_common_data_columns")))
             .col(text(Alias::new("summary_created_annotations")))
             .col(text(Alias::new("summary_created_labels")))
-            .foreign_key(&mut fk("projects", "organization_id", "organizations", Cascade))
+            .foreign_key(&mut fk(
+                "projects",
+                "organization_id",
+                "organizations",
+                Cascade,
+            ))
             .foreign_key(&mut fk("projects", "created_by_id", "users", SetNull));
-        manager.create_table(created_updated(&mut projects).take()).await?;
-        manager.create_index(index("projects", &["organization_id", "created_at"]).take()).await?;
+        manager
+            .create_table(created_updated(&mut projects).take())
+            .await?;
+        manager
+            .create_index(index("projects", &["organization_id", "created_at"]).take())
+            .await?;
 
         manager
             .create_table(
@@ -182,7 +215,9 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("file_uploads", &["project_id"]).take()).await?;
+        manager
+            .create_index(index("file_uploads", &["project_id"]).take())
+            .await?;
 
         let mut tasks = Table::create();
         tasks
@@ -206,10 +241,18 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("tasks", "project_id", "projects", Cascade))
             .foreign_key(&mut fk("tasks", "file_upload_id", "file_uploads", SetNull))
             .foreign_key(&mut fk("tasks", "updated_by_id", "users", SetNull));
-        manager.create_table(created_updated(&mut tasks).take()).await?;
-        manager.create_index(index("tasks", &["project_id", "inner_id"]).unique().take()).await?;
-        manager.create_index(index("tasks", &["project_id", "id"]).take()).await?;
-        manager.create_index(index("tasks", &["file_upload_id"]).take()).await?;
+        manager
+            .create_table(created_updated(&mut tasks).take())
+            .await?;
+        manager
+            .create_index(index("tasks", &["project_id", "inner_id"]).unique().take())
+            .await?;
+        manager
+            .create_index(index("tasks", &["project_id", "id"]).take())
+            .await?;
+        manager
+            .create_index(index("tasks", &["file_upload_id"]).take())
+            .await?;
 
         let mut annotations = Table::create();
         annotations
@@ -221,7 +264,9 @@ impl MigrationTrait for Migration {
             .col(text_null(Alias::new("result")))
             .col(boolean(Alias::new("was_cancelled")))
             .col(boolean(Alias::new("ground_truth")))
-            .col(timestamp_with_time_zone_null(Alias::new("draft_created_at")))
+            .col(timestamp_with_time_zone_null(Alias::new(
+                "draft_created_at",
+            )))
             .col(double_null(Alias::new("lead_time")))
             .col(big_integer_null(Alias::new("import_id")))
             .col(string_null(Alias::new("last_action")))
@@ -237,10 +282,18 @@ impl MigrationTrait for Migration {
             .foreign_key(&mut fk("annotations", "project_id", "projects", Cascade))
             .foreign_key(&mut fk("annotations", "completed_by_id", "users", SetNull))
             .foreign_key(&mut fk("annotations", "updated_by_id", "users", SetNull));
-        manager.create_table(created_updated(&mut annotations).take()).await?;
-        manager.create_index(index("annotations", &["task_id"]).take()).await?;
-        manager.create_index(index("annotations", &["project_id", "id"]).take()).await?;
-        manager.create_index(index("annotations", &["completed_by_id"]).take()).await?;
+        manager
+            .create_table(created_updated(&mut annotations).take())
+            .await?;
+        manager
+            .create_index(index("annotations", &["task_id"]).take())
+            .await?;
+        manager
+            .create_index(index("annotations", &["project_id", "id"]).take())
+            .await?;
+        manager
+            .create_index(index("annotations", &["completed_by_id"]).take())
+            .await?;
 
         let mut predictions = Table::create();
         predictions
@@ -258,9 +311,15 @@ impl MigrationTrait for Migration {
             .col(big_integer_null(Alias::new("model_run_id")))
             .foreign_key(&mut fk("predictions", "task_id", "tasks", Cascade))
             .foreign_key(&mut fk("predictions", "project_id", "projects", Cascade));
-        manager.create_table(created_updated(&mut predictions).take()).await?;
-        manager.create_index(index("predictions", &["task_id"]).take()).await?;
-        manager.create_index(index("predictions", &["project_id", "id"]).take()).await?;
+        manager
+            .create_table(created_updated(&mut predictions).take())
+            .await?;
+        manager
+            .create_index(index("predictions", &["task_id"]).take())
+            .await?;
+        manager
+            .create_index(index("predictions", &["project_id", "id"]).take())
+            .await?;
         Ok(())
     }
 
@@ -278,7 +337,9 @@ impl MigrationTrait for Migration {
             "organizations",
             "instance_settings",
         ] {
-            manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -3,7 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, big_integer_null, boolean, double_null, integer, string, text, text_null, timestamp_with_time_zone,
+    big_integer, big_integer_null, boolean, double_null, integer, string, text, text_null,
+    timestamp_with_time_zone,
 };
 
 use super::schema::{created_updated, fk, id, index};
@@ -24,9 +25,20 @@ impl MigrationTrait for Migration {
         // `/next` walks a project's unlabeled tasks in id order, asking of each whether the
         // user annotated it: without the pair index SQLite answers that from the user's
         // annotations, which at a million imported annotations is a scan per task.
-        manager.create_index(index("tasks", &["project_id", "is_labeled", "id"]).take()).await?;
-        manager.drop_index(Index::drop().name("idx_annotations_task_id").table(Alias::new("annotations")).to_owned()).await?;
-        manager.create_index(index("annotations", &["task_id", "completed_by_id"]).take()).await?;
+        manager
+            .create_index(index("tasks", &["project_id", "is_labeled", "id"]).take())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_annotations_task_id")
+                    .table(Alias::new("annotations"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index("annotations", &["task_id", "completed_by_id"]).take())
+            .await?;
 
         let mut views = Table::create();
         views
@@ -41,8 +53,12 @@ impl MigrationTrait for Migration {
             .col(text_null(Alias::new("selected_items")))
             .foreign_key(&mut fk("views", "project_id", "projects", Cascade))
             .foreign_key(&mut fk("views", "user_id", "users", SetNull));
-        manager.create_table(created_updated(&mut views).take()).await?;
-        manager.create_index(index("views", &["project_id", "order"]).take()).await?;
+        manager
+            .create_table(created_updated(&mut views).take())
+            .await?;
+        manager
+            .create_index(index("views", &["project_id", "order"]).take())
+            .await?;
 
         let mut drafts = Table::create();
         drafts
@@ -62,10 +78,18 @@ impl MigrationTrait for Migration {
             // `queries::annotations`); the project key still cascades.
             .foreign_key(&mut fk("drafts", "project_id", "projects", Cascade))
             .foreign_key(&mut fk("drafts", "user_id", "users", Cascade));
-        manager.create_table(created_updated(&mut drafts).take()).await?;
-        manager.create_index(index("drafts", &["task_id"]).take()).await?;
-        manager.create_index(index("drafts", &["annotation_id"]).take()).await?;
-        manager.create_index(index("drafts", &["user_id", "project_id"]).take()).await?;
+        manager
+            .create_table(created_updated(&mut drafts).take())
+            .await?;
+        manager
+            .create_index(index("drafts", &["task_id"]).take())
+            .await?;
+        manager
+            .create_index(index("drafts", &["annotation_id"]).take())
+            .await?;
+        manager
+            .create_index(index("drafts", &["user_id", "project_id"]).take())
+            .await?;
 
         manager
             .create_table(
@@ -83,8 +107,12 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("task_locks", &["task_id"]).take()).await?;
-        manager.create_index(index("task_locks", &["user_id", "project_id"]).take()).await?;
+        manager
+            .create_index(index("task_locks", &["task_id"]).take())
+            .await?;
+        manager
+            .create_index(index("task_locks", &["user_id", "project_id"]).take())
+            .await?;
 
         manager
             .create_table(
@@ -97,21 +125,52 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Alias::new("task_id")))
                     .col(big_integer_null(Alias::new("annotation_id")))
                     .col(timestamp_with_time_zone(Alias::new("created_at")))
-                    .foreign_key(&mut fk("label_stream_history", "project_id", "projects", Cascade))
+                    .foreign_key(&mut fk(
+                        "label_stream_history",
+                        "project_id",
+                        "projects",
+                        Cascade,
+                    ))
                     .foreign_key(&mut fk("label_stream_history", "user_id", "users", Cascade))
                     .take(),
             )
             .await?;
-        manager.create_index(index("label_stream_history", &["user_id", "project_id", "task_id"]).take()).await?;
+        manager
+            .create_index(
+                index(
+                    "label_stream_history",
+                    &["user_id", "project_id", "task_id"],
+                )
+                .take(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name("idx_tasks_project_id_is_labeled_id").table(Alias::new("tasks")).to_owned()).await?;
-        manager.drop_index(Index::drop().name("idx_annotations_task_id_completed_by_id").table(Alias::new("annotations")).to_owned()).await?;
-        manager.create_index(index("annotations", &["task_id"]).take()).await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_tasks_project_id_is_labeled_id")
+                    .table(Alias::new("tasks"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_annotations_task_id_completed_by_id")
+                    .table(Alias::new("annotations"))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index("annotations", &["task_id"]).take())
+            .await?;
         for table in ["label_stream_history", "task_locks", "drafts", "views"] {
-            manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).to_owned())
+                .await?;
         }
         Ok(())
     }

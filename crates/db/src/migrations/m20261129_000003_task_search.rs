@@ -53,18 +53,31 @@ async fn trigram_schema(conn: &SchemaManagerConnection<'_>) -> Result<Option<Str
     }
     let installed = || async {
         let query = "SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'";
-        let statement = sea_orm_migration::sea_orm::Statement::from_string(DbBackend::Postgres, query);
-        Ok::<_, DbErr>(Installed::find_by_statement(statement).one(conn).await?.map(|i| i.schema))
+        let statement =
+            sea_orm_migration::sea_orm::Statement::from_string(DbBackend::Postgres, query);
+        Ok::<_, DbErr>(
+            Installed::find_by_statement(statement)
+                .one(conn)
+                .await?
+                .map(|i| i.schema),
+        )
     };
     if let Some(schema) = installed().await? {
         return Ok(Some(schema));
     }
     conn.execute_unprepared("SAVEPOINT task_search").await?;
-    match conn.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public").await {
-        Ok(_) => conn.execute_unprepared("RELEASE SAVEPOINT task_search").await?,
+    match conn
+        .execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public")
+        .await
+    {
+        Ok(_) => {
+            conn.execute_unprepared("RELEASE SAVEPOINT task_search")
+                .await?
+        }
         Err(err) => {
             tracing::warn!(error = %err, "installing pg_trgm failed");
-            conn.execute_unprepared("ROLLBACK TO SAVEPOINT task_search").await?
+            conn.execute_unprepared("ROLLBACK TO SAVEPOINT task_search")
+                .await?
         }
     };
     installed().await
@@ -80,7 +93,9 @@ impl MigrationTrait for Migration {
                     let index = format!("CREATE INDEX idx_tasks_data_trgm ON tasks USING gin (data \"{schema}\".gin_trgm_ops)");
                     conn.execute_unprepared(&index).await?;
                 }
-                None => tracing::warn!("pg_trgm cannot be installed: Data Manager text searches will read every task"),
+                None => tracing::warn!(
+                    "pg_trgm cannot be installed: Data Manager text searches will read every task"
+                ),
             },
             _ => {
                 for statement in SQLITE_UP {
@@ -95,7 +110,8 @@ impl MigrationTrait for Migration {
         let conn = manager.get_connection();
         match manager.get_database_backend() {
             DbBackend::Postgres => {
-                conn.execute_unprepared("DROP INDEX IF EXISTS idx_tasks_data_trgm").await?;
+                conn.execute_unprepared("DROP INDEX IF EXISTS idx_tasks_data_trgm")
+                    .await?;
             }
             _ => {
                 for statement in SQLITE_DOWN {

@@ -1,7 +1,10 @@
 //! Access hardening: failed sign-in counters (login throttling) and SCIM provisioning tokens.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, integer, string, string_uniq, timestamp_with_time_zone, timestamp_with_time_zone_null};
+use sea_orm_migration::schema::{
+    big_integer, integer, string, string_uniq, timestamp_with_time_zone,
+    timestamp_with_time_zone_null,
+};
 
 use super::schema::{fk, id, index};
 
@@ -35,16 +38,25 @@ impl MigrationTrait for Migration {
                     .col(big_integer(Alias::new("organization_id")))
                     .col(string_uniq(Alias::new("token_hash")))
                     .col(timestamp_with_time_zone(Alias::new("created_at")))
-                    .foreign_key(&mut fk("scim_tokens", "organization_id", "organizations", ForeignKeyAction::Cascade))
+                    .foreign_key(&mut fk(
+                        "scim_tokens",
+                        "organization_id",
+                        "organizations",
+                        ForeignKeyAction::Cascade,
+                    ))
                     .take(),
             )
             .await?;
-        manager.create_index(index("scim_tokens", &["organization_id"]).take()).await
+        manager
+            .create_index(index("scim_tokens", &["organization_id"]).take())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["scim_tokens", "login_attempts"] {
-            manager.drop_table(Table::drop().table(Alias::new(table)).to_owned()).await?;
+            manager
+                .drop_table(Table::drop().table(Alias::new(table)).to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -2,7 +2,9 @@
 //! workspaces, under which secret (its SHA-256) and until when.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer, big_integer_null, string, text, timestamp_with_time_zone};
+use sea_orm_migration::schema::{
+    big_integer, big_integer_null, string, text, timestamp_with_time_zone,
+};
 
 use super::schema::{fk, id};
 
@@ -32,19 +34,32 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null(Alias::new("invited_by_id")))
                     .col(timestamp_with_time_zone(Alias::new("created_at")))
                     .col(timestamp_with_time_zone(Alias::new("expires_at")))
-                    .foreign_key(&mut fk("invites", "organization_id", "organizations", Cascade))
+                    .foreign_key(&mut fk(
+                        "invites",
+                        "organization_id",
+                        "organizations",
+                        Cascade,
+                    ))
                     .foreign_key(&mut fk("invites", "invited_by_id", "users", SetNull))
                     .take(),
             )
             .await?;
         manager
             .create_index(
-                Index::create().name("idx_invites_organization_id_email").table(Alias::new("invites")).col(Alias::new("organization_id")).col(Alias::new("email")).unique().take(),
+                Index::create()
+                    .name("idx_invites_organization_id_email")
+                    .table(Alias::new("invites"))
+                    .col(Alias::new("organization_id"))
+                    .col(Alias::new("email"))
+                    .unique()
+                    .take(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("invites")).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Alias::new("invites")).to_owned())
+            .await
     }
 }

@@ -16,11 +16,23 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .alter_table(Table::alter().table(Alias::new("file_uploads")).add_column(text_null(Alias::new("original_name"))).take())
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("file_uploads"))
+                    .add_column(text_null(Alias::new("original_name")))
+                    .take(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(Alias::new("file_uploads")).drop_column(Alias::new("original_name")).take()).await
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Alias::new("file_uploads"))
+                    .drop_column(Alias::new("original_name"))
+                    .take(),
+            )
+            .await
     }
 }

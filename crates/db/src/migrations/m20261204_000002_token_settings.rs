@@ -21,14 +21,45 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // One column per statement: SQLite adds one at a time.
         let organizations = || Table::alter().table(Alias::new("organizations")).to_owned();
-        manager.alter_table(organizations().add_column(boolean(Alias::new("legacy_api_tokens_enabled")).default(true)).take()).await?;
-        manager.alter_table(organizations().add_column(boolean(Alias::new("api_tokens_enabled")).default(true)).take()).await?;
-        manager.alter_table(organizations().add_column(integer(Alias::new("api_token_ttl_days")).default(DEFAULT_TOKEN_TTL_DAYS)).take()).await
+        manager
+            .alter_table(
+                organizations()
+                    .add_column(boolean(Alias::new("legacy_api_tokens_enabled")).default(true))
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                organizations()
+                    .add_column(boolean(Alias::new("api_tokens_enabled")).default(true))
+                    .take(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                organizations()
+                    .add_column(
+                        integer(Alias::new("api_token_ttl_days")).default(DEFAULT_TOKEN_TTL_DAYS),
+                    )
+                    .take(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for column in ["legacy_api_tokens_enabled", "api_tokens_enabled", "api_token_ttl_days"] {
-            manager.alter_table(Table::alter().table(Alias::new("organizations")).drop_column(Alias::new(column)).take()).await?;
+        for column in [
+            "legacy_api_tokens_enabled",
+            "api_tokens_enabled",
+            "api_token_ttl_days",
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Alias::new("organizations"))
+                        .drop_column(Alias::new(column))
+                        .take(),
+                )
+                .await?;
         }
         Ok(())
     }

@@ -30,11 +30,24 @@ impl MigrationTrait for Migration {
             .col(boolean(Alias::new("approved")).default(false))
             .col(big_integer_null(Alias::new("created_by_id")))
             .col(big_integer_null(Alias::new("approved_by_id")))
-            .foreign_key(&mut fk("labels", "organization_id", "organizations", Cascade))
+            .foreign_key(&mut fk(
+                "labels",
+                "organization_id",
+                "organizations",
+                Cascade,
+            ))
             .foreign_key(&mut fk("labels", "created_by_id", "users", SetNull))
             .foreign_key(&mut fk("labels", "approved_by_id", "users", SetNull));
-        manager.create_table(created_updated(&mut labels).take()).await?;
-        manager.create_index(index("labels", &["organization_id", "value"]).unique().take()).await?;
+        manager
+            .create_table(created_updated(&mut labels).take())
+            .await?;
+        manager
+            .create_index(
+                index("labels", &["organization_id", "value"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -48,12 +61,24 @@ impl MigrationTrait for Migration {
                     .take(),
             )
             .await?;
-        manager.create_index(index("label_links", &["project_id", "label_id"]).unique().take()).await?;
-        manager.create_index(index("label_links", &["label_id"]).take()).await
+        manager
+            .create_index(
+                index("label_links", &["project_id", "label_id"])
+                    .unique()
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index("label_links", &["label_id"]).take())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Alias::new("label_links")).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Alias::new("labels")).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Alias::new("label_links")).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Alias::new("labels")).to_owned())
+            .await
     }
 }

@@ -5,11 +5,21 @@ use sea_orm_migration::schema::timestamp_with_time_zone;
 
 /// The `id` primary key: a 64-bit auto-increment integer.
 pub fn id() -> ColumnDef {
-    ColumnDef::new(Alias::new("id")).big_integer().not_null().auto_increment().primary_key().take()
+    ColumnDef::new(Alias::new("id"))
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .take()
 }
 
 /// A named foreign key from `table.column` to `to.id`.
-pub fn fk(table: &str, column: &str, to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
+pub fn fk(
+    table: &str,
+    column: &str,
+    to: &str,
+    on_delete: ForeignKeyAction,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(Alias::new(table), Alias::new(column))
@@ -21,7 +31,8 @@ pub fn fk(table: &str, column: &str, to: &str, on_delete: ForeignKeyAction) -> F
 /// An index named `idx_<table>_<columns>`.
 pub fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("idx_{table}_{}", columns.join("_"))).table(Alias::new(table));
+    stmt.name(format!("idx_{table}_{}", columns.join("_")))
+        .table(Alias::new(table));
     for column in columns {
         stmt.col(Alias::new(*column));
     }
@@ -30,6 +41,7 @@ pub fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
 
 /// Adds `created_at` and `updated_at`.
 pub fn created_updated(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
-    table.col(timestamp_with_time_zone(Alias::new("created_at")))
+    table
+        .col(timestamp_with_time_zone(Alias::new("created_at")))
         .col(timestamp_with_time_zone(Alias::new("updated_at")))
 }

@@ -1,7 +1,9 @@
 //! Annotations: bulk creation for imports, CRUD, and batch loading for task views and exports.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::entities::annotation;
@@ -29,7 +31,12 @@ pub struct NewAnnotation {
 }
 
 /// Inserts many annotations (no ids returned).
-pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewAnnotation>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_many<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    rows: Vec<NewAnnotation>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let columns = [
         ("task_id", Source::Row(Kind::Int)),
         ("project_id", Source::Same(project_id.into())),
@@ -76,7 +83,12 @@ pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Ve
 }
 
 /// Inserts one annotation and returns it.
-pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewAnnotation, now: DateTime<Utc>) -> Result<annotation::Model, DbErr> {
+pub async fn insert_one<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    new: NewAnnotation,
+    now: DateTime<Utc>,
+) -> Result<annotation::Model, DbErr> {
     use sea_orm::Set;
     annotation::ActiveModel {
         task_id: Set(new.task_id),
@@ -106,12 +118,18 @@ pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewA
 }
 
 /// An annotation by id.
-pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<annotation::Model>, DbErr> {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<annotation::Model>, DbErr> {
     annotation::Entity::find_by_id(id).one(conn).await
 }
 
 /// Annotations of these tasks, ordered by id.
-pub async fn of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<Vec<annotation::Model>, DbErr> {
+pub async fn of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+) -> Result<Vec<annotation::Model>, DbErr> {
     if task_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -123,14 +141,24 @@ pub async fn of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<
 }
 
 /// Saves a changed annotation.
-pub async fn update<C: ConnectionTrait>(conn: &C, model: annotation::ActiveModel) -> Result<annotation::Model, DbErr> {
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    model: annotation::ActiveModel,
+) -> Result<annotation::Model, DbErr> {
     model.update(conn).await
 }
 
 /// Clears `ground_truth` on the task's other annotations.
-pub async fn unset_ground_truth<C: ConnectionTrait>(conn: &C, task_id: i64, except: i64) -> Result<(), DbErr> {
+pub async fn unset_ground_truth<C: ConnectionTrait>(
+    conn: &C,
+    task_id: i64,
+    except: i64,
+) -> Result<(), DbErr> {
     annotation::Entity::update_many()
-        .col_expr(annotation::Column::GroundTruth, sea_orm::sea_query::Expr::value(false))
+        .col_expr(
+            annotation::Column::GroundTruth,
+            sea_orm::sea_query::Expr::value(false),
+        )
         .filter(annotation::Column::TaskId.eq(task_id))
         .filter(annotation::Column::Id.ne(except))
         .exec(conn)
@@ -141,12 +169,19 @@ pub async fn unset_ground_truth<C: ConnectionTrait>(conn: &C, task_id: i64, exce
 /// Deletes an annotation.
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
     crate::queries::drafts::delete_of_annotation(conn, id).await?;
-    annotation::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+    annotation::Entity::delete_by_id(id)
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// `(task_id, annotation JSON)` of these tasks, ordered by id: the export's annotations, rendered
 /// by the database (see [`crate::dialect::export_annotation_json`]).
-pub async fn export_json_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64], only_id: bool) -> Result<Vec<(i64, String)>, DbErr> {
+pub async fn export_json_of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+    only_id: bool,
+) -> Result<Vec<(i64, String)>, DbErr> {
     use sea_orm::{FromQueryResult, Statement};
     #[derive(FromQueryResult)]
     struct Row {
@@ -163,16 +198,25 @@ pub async fn export_json_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]
         crate::dialect::export_annotation_json(backend, only_id),
         crate::counters::join_ids(task_ids)
     );
-    let rows = Row::find_by_statement(Statement::from_string(backend, sql)).all(conn).await?;
+    let rows = Row::find_by_statement(Statement::from_string(backend, sql))
+        .all(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| (r.task_id, r.doc)).collect())
 }
 
 /// The annotations of these tasks (any number of them), optionally only one user's.
-pub async fn of_tasks_by<C: ConnectionTrait>(conn: &C, task_ids: &[i64], completed_by: Option<i64>) -> Result<Vec<annotation::Model>, DbErr> {
+pub async fn of_tasks_by<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+    completed_by: Option<i64>,
+) -> Result<Vec<annotation::Model>, DbErr> {
     use sea_orm::sea_query::Expr;
     let mut out = Vec::new();
     for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
-        let mut query = annotation::Entity::find().filter(Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk))));
+        let mut query = annotation::Entity::find().filter(Expr::cust(format!(
+            "task_id IN ({})",
+            crate::counters::join_ids(chunk)
+        )));
         if let Some(user) = completed_by {
             query = query.filter(annotation::Column::CompletedById.eq(user));
         }
@@ -188,20 +232,34 @@ pub async fn delete_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<u6
     for chunk in ids.chunks(crate::counters::ID_CHUNK) {
         let listed = crate::counters::join_ids(chunk);
         let drafts = format!("DELETE FROM drafts WHERE annotation_id IN ({listed})");
-        conn.execute(sea_orm::Statement::from_string(conn.get_database_backend(), drafts)).await?;
-        deleted += annotation::Entity::delete_many().filter(Expr::cust(format!("id IN ({listed})"))).exec(conn).await?.rows_affected;
+        conn.execute(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            drafts,
+        ))
+        .await?;
+        deleted += annotation::Entity::delete_many()
+            .filter(Expr::cust(format!("id IN ({listed})")))
+            .exec(conn)
+            .await?
+            .rows_affected;
     }
     Ok(deleted)
 }
 
 /// Clears the ground-truth mark of every annotation of these tasks; returns how many had it.
-pub async fn clear_ground_truth<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<u64, DbErr> {
+pub async fn clear_ground_truth<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+) -> Result<u64, DbErr> {
     use sea_orm::sea_query::Expr;
     let mut changed = 0;
     for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
         changed += annotation::Entity::update_many()
             .col_expr(annotation::Column::GroundTruth, Expr::value(false))
-            .filter(Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk))))
+            .filter(Expr::cust(format!(
+                "task_id IN ({})",
+                crate::counters::join_ids(chunk)
+            )))
             .filter(annotation::Column::GroundTruth.eq(true))
             .exec(conn)
             .await?

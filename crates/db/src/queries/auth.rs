@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::entities::{auth_session, jwt_token, login_attempt};
 
@@ -14,14 +17,23 @@ pub async fn insert_session<C: ConnectionTrait>(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    auth_session::ActiveModel { key_hash: Set(key_hash), user_id: Set(user_id), created_at: Set(now), expires_at: Set(expires_at) }
-        .insert(conn)
-        .await
-        .map(|_| ())
+    auth_session::ActiveModel {
+        key_hash: Set(key_hash),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
 }
 
 /// The user id of a live session.
-pub async fn session_user<C: ConnectionTrait>(conn: &C, key_hash: &str, now: DateTime<Utc>) -> Result<Option<i64>, DbErr> {
+pub async fn session_user<C: ConnectionTrait>(
+    conn: &C,
+    key_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
     Ok(auth_session::Entity::find_by_id(key_hash.to_string())
         .filter(auth_session::Column::ExpiresAt.gt(now))
         .one(conn)
@@ -31,15 +43,28 @@ pub async fn session_user<C: ConnectionTrait>(conn: &C, key_hash: &str, now: Dat
 
 /// Ends a session.
 pub async fn delete_session<C: ConnectionTrait>(conn: &C, key_hash: &str) -> Result<(), DbErr> {
-    auth_session::Entity::delete_by_id(key_hash.to_string()).exec(conn).await.map(|_| ())
+    auth_session::Entity::delete_by_id(key_hash.to_string())
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Ends every session of a user and blacklists their live personal access tokens (role
 /// changes, deactivation, password changes).
-pub async fn sign_out_everywhere<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
-    auth_session::Entity::delete_many().filter(auth_session::Column::UserId.eq(user_id)).exec(conn).await?;
+pub async fn sign_out_everywhere<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    auth_session::Entity::delete_many()
+        .filter(auth_session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
     jwt_token::Entity::update_many()
-        .col_expr(jwt_token::Column::BlacklistedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            jwt_token::Column::BlacklistedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(jwt_token::Column::UserId.eq(user_id))
         .filter(jwt_token::Column::BlacklistedAt.is_null())
         .exec(conn)
@@ -68,12 +93,22 @@ pub async fn insert_jwt<C: ConnectionTrait>(
 }
 
 /// An issued token by its `jti`.
-pub async fn find_jwt<C: ConnectionTrait>(conn: &C, jti: &str) -> Result<Option<jwt_token::Model>, DbErr> {
-    jwt_token::Entity::find().filter(jwt_token::Column::Jti.eq(jti)).one(conn).await
+pub async fn find_jwt<C: ConnectionTrait>(
+    conn: &C,
+    jti: &str,
+) -> Result<Option<jwt_token::Model>, DbErr> {
+    jwt_token::Entity::find()
+        .filter(jwt_token::Column::Jti.eq(jti))
+        .one(conn)
+        .await
 }
 
 /// The user's tokens that are neither blacklisted nor expired, oldest first.
-pub async fn live_jwts<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime<Utc>) -> Result<Vec<jwt_token::Model>, DbErr> {
+pub async fn live_jwts<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<Vec<jwt_token::Model>, DbErr> {
     jwt_token::Entity::find()
         .filter(jwt_token::Column::UserId.eq(user_id))
         .filter(jwt_token::Column::BlacklistedAt.is_null())
@@ -84,9 +119,16 @@ pub async fn live_jwts<C: ConnectionTrait>(conn: &C, user_id: i64, now: DateTime
 }
 
 /// Blacklists a token; returns false if it was unknown or already blacklisted.
-pub async fn blacklist_jwt<C: ConnectionTrait>(conn: &C, jti: &str, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn blacklist_jwt<C: ConnectionTrait>(
+    conn: &C,
+    jti: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let result = jwt_token::Entity::update_many()
-        .col_expr(jwt_token::Column::BlacklistedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            jwt_token::Column::BlacklistedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(jwt_token::Column::Jti.eq(jti))
         .filter(jwt_token::Column::BlacklistedAt.is_null())
         .exec(conn)
@@ -95,13 +137,21 @@ pub async fn blacklist_jwt<C: ConnectionTrait>(conn: &C, jti: &str, now: DateTim
 }
 
 /// Reads an instance setting, inserting `default` first if it is missing (race-free across instances).
-pub async fn setting_or_insert<C: ConnectionTrait>(conn: &C, key: &str, default: &str) -> Result<String, DbErr> {
+pub async fn setting_or_insert<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    default: &str,
+) -> Result<String, DbErr> {
     use sea_orm::sea_query::{Alias, Expr, Query};
     let insert = Query::insert()
         .into_table(Alias::new("instance_settings"))
         .columns([Alias::new("key"), Alias::new("value")])
         .values_panic([key.into(), default.into()])
-        .on_conflict(OnConflict::column(Alias::new("key")).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(Alias::new("key"))
+                .do_nothing()
+                .to_owned(),
+        )
         .to_owned();
     crate::exec(conn, &insert).await?;
     let select = Query::select()
@@ -109,7 +159,9 @@ pub async fn setting_or_insert<C: ConnectionTrait>(conn: &C, key: &str, default:
         .from(Alias::new("instance_settings"))
         .and_where(Expr::col(Alias::new("key")).eq(key))
         .to_owned();
-    let row = conn.query_one(conn.get_database_backend().build(&select)).await?;
+    let row = conn
+        .query_one(conn.get_database_backend().build(&select))
+        .await?;
     match row {
         Some(row) => row.try_get("", "value"),
         None => Err(DbErr::RecordNotFound(format!("setting {key}"))),
@@ -117,7 +169,11 @@ pub async fn setting_or_insert<C: ConnectionTrait>(conn: &C, key: &str, default:
 }
 
 /// When sign-ins are refused for any of these keys, if they are now.
-pub async fn locked_until<C: ConnectionTrait>(conn: &C, keys: &[String], now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, DbErr> {
+pub async fn locked_until<C: ConnectionTrait>(
+    conn: &C,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
     let rows = login_attempt::Entity::find()
         .filter(login_attempt::Column::Key.is_in(keys.iter().cloned()))
         .filter(login_attempt::Column::LockedUntil.gt(now))
@@ -138,11 +194,29 @@ pub async fn record_login_failure<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     // The row is created if missing and then locked (PostgreSQL; SQLite has one writer), so
     // that concurrent failures each count.
-    let blank = login_attempt::ActiveModel { key: Set(key.to_string()), failures: Set(0), window_started_at: Set(now), locked_until: Set(None) };
-    login_attempt::Entity::insert(blank).on_conflict(OnConflict::column(login_attempt::Column::Key).do_nothing().to_owned()).do_nothing().exec(conn).await?;
-    let current = login_attempt::Entity::find_by_id(key.to_string()).lock_exclusive().one(conn).await?;
+    let blank = login_attempt::ActiveModel {
+        key: Set(key.to_string()),
+        failures: Set(0),
+        window_started_at: Set(now),
+        locked_until: Set(None),
+    };
+    login_attempt::Entity::insert(blank)
+        .on_conflict(
+            OnConflict::column(login_attempt::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .do_nothing()
+        .exec(conn)
+        .await?;
+    let current = login_attempt::Entity::find_by_id(key.to_string())
+        .lock_exclusive()
+        .one(conn)
+        .await?;
     let (failures, started) = match current {
-        Some(row) if row.window_started_at + window > now => (row.failures + 1, row.window_started_at),
+        Some(row) if row.window_started_at + window > now => {
+            (row.failures + 1, row.window_started_at)
+        }
         _ => (1, now),
     };
     let row = login_attempt::ActiveModel {
@@ -154,7 +228,11 @@ pub async fn record_login_failure<C: ConnectionTrait>(
     login_attempt::Entity::insert(row)
         .on_conflict(
             OnConflict::column(login_attempt::Column::Key)
-                .update_columns([login_attempt::Column::Failures, login_attempt::Column::WindowStartedAt, login_attempt::Column::LockedUntil])
+                .update_columns([
+                    login_attempt::Column::Failures,
+                    login_attempt::Column::WindowStartedAt,
+                    login_attempt::Column::LockedUntil,
+                ])
                 .to_owned(),
         )
         .exec(conn)
@@ -164,5 +242,8 @@ pub async fn record_login_failure<C: ConnectionTrait>(
 
 /// Forgets the failed sign-ins of `key` (after a successful one).
 pub async fn clear_login_failures<C: ConnectionTrait>(conn: &C, key: &str) -> Result<(), DbErr> {
-    login_attempt::Entity::delete_by_id(key.to_string()).exec(conn).await.map(|_| ())
+    login_attempt::Entity::delete_by_id(key.to_string())
+        .exec(conn)
+        .await
+        .map(|_| ())
 }

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::entities::draft;
 
@@ -20,7 +23,11 @@ pub struct NewDraft {
 }
 
 /// Inserts a draft.
-pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewDraft, now: DateTime<Utc>) -> Result<draft::Model, DbErr> {
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    new: NewDraft,
+    now: DateTime<Utc>,
+) -> Result<draft::Model, DbErr> {
     draft::ActiveModel {
         task_id: Set(new.task_id),
         project_id: Set(new.project_id),
@@ -44,12 +51,23 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<draft:
 }
 
 /// Every draft of a task, oldest first.
-pub async fn of_task<C: ConnectionTrait>(conn: &C, task_id: i64) -> Result<Vec<draft::Model>, DbErr> {
-    draft::Entity::find().filter(draft::Column::TaskId.eq(task_id)).order_by_asc(draft::Column::Id).all(conn).await
+pub async fn of_task<C: ConnectionTrait>(
+    conn: &C,
+    task_id: i64,
+) -> Result<Vec<draft::Model>, DbErr> {
+    draft::Entity::find()
+        .filter(draft::Column::TaskId.eq(task_id))
+        .order_by_asc(draft::Column::Id)
+        .all(conn)
+        .await
 }
 
 /// One user's drafts on these tasks, oldest first.
-pub async fn of_tasks_by_user<C: ConnectionTrait>(conn: &C, task_ids: &[i64], user_id: i64) -> Result<Vec<draft::Model>, DbErr> {
+pub async fn of_tasks_by_user<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+    user_id: i64,
+) -> Result<Vec<draft::Model>, DbErr> {
     draft::Entity::find()
         .filter(draft::Column::TaskId.is_in(task_ids.iter().copied()))
         .filter(draft::Column::UserId.eq(user_id))
@@ -59,7 +77,10 @@ pub async fn of_tasks_by_user<C: ConnectionTrait>(conn: &C, task_ids: &[i64], us
 }
 
 /// Which of these tasks have a draft by anyone.
-pub async fn tasks_with_drafts<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<Vec<i64>, DbErr> {
+pub async fn tasks_with_drafts<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
     draft::Entity::find()
         .select_only()
         .column(draft::Column::TaskId)
@@ -79,8 +100,15 @@ pub struct DraftChanges {
 }
 
 /// Applies `changes` to a draft.
-pub async fn update<C: ConnectionTrait>(conn: &C, id: i64, changes: DraftChanges, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let mut update = draft::Entity::update_many().col_expr(draft::Column::UpdatedAt, Expr::value(now)).filter(draft::Column::Id.eq(id));
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    changes: DraftChanges,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = draft::Entity::update_many()
+        .col_expr(draft::Column::UpdatedAt, Expr::value(now))
+        .filter(draft::Column::Id.eq(id));
     if let Some(result) = changes.result {
         update = update.col_expr(draft::Column::Result, Expr::value(result));
     }
@@ -99,13 +127,25 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> 
 }
 
 /// Deletes the drafts made on an annotation (it was saved).
-pub async fn delete_of_annotation<C: ConnectionTrait>(conn: &C, annotation_id: i64) -> Result<(), DbErr> {
-    draft::Entity::delete_many().filter(draft::Column::AnnotationId.eq(annotation_id)).exec(conn).await.map(|_| ())
+pub async fn delete_of_annotation<C: ConnectionTrait>(
+    conn: &C,
+    annotation_id: i64,
+) -> Result<(), DbErr> {
+    draft::Entity::delete_many()
+        .filter(draft::Column::AnnotationId.eq(annotation_id))
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Deletes the drafts on these tasks, all users' or one user's.
-pub async fn delete_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64], user_id: Option<i64>) -> Result<u64, DbErr> {
-    let mut query = draft::Entity::delete_many().filter(draft::Column::TaskId.is_in(task_ids.iter().copied()));
+pub async fn delete_of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+    user_id: Option<i64>,
+) -> Result<u64, DbErr> {
+    let mut query =
+        draft::Entity::delete_many().filter(draft::Column::TaskId.is_in(task_ids.iter().copied()));
     if let Some(user_id) = user_id {
         query = query.filter(draft::Column::UserId.eq(user_id));
     }

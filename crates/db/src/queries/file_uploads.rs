@@ -1,7 +1,10 @@
 //! Uploaded files of a project.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 use crate::entities::file_upload;
 
@@ -16,7 +19,11 @@ pub struct NewUpload<'a> {
 }
 
 /// Records an uploaded file.
-pub async fn insert<C: ConnectionTrait>(conn: &C, upload: NewUpload<'_>, now: DateTime<Utc>) -> Result<file_upload::Model, DbErr> {
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    upload: NewUpload<'_>,
+    now: DateTime<Utc>,
+) -> Result<file_upload::Model, DbErr> {
     file_upload::ActiveModel {
         project_id: Set(upload.project_id),
         user_id: Set(Some(upload.user_id)),
@@ -31,18 +38,33 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, upload: NewUpload<'_>, now: Da
 }
 
 /// An upload by id.
-pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<file_upload::Model>, DbErr> {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<file_upload::Model>, DbErr> {
     file_upload::Entity::find_by_id(id).one(conn).await
 }
 
 /// An upload by stored path (`upload/<project>/<name>`).
-pub async fn find_by_file<C: ConnectionTrait>(conn: &C, file: &str) -> Result<Option<file_upload::Model>, DbErr> {
-    file_upload::Entity::find().filter(file_upload::Column::File.eq(file)).order_by_desc(file_upload::Column::Id).one(conn).await
+pub async fn find_by_file<C: ConnectionTrait>(
+    conn: &C,
+    file: &str,
+) -> Result<Option<file_upload::Model>, DbErr> {
+    file_upload::Entity::find()
+        .filter(file_upload::Column::File.eq(file))
+        .order_by_desc(file_upload::Column::Id)
+        .one(conn)
+        .await
 }
 
 /// Uploads of a project, optionally only these ids, oldest first.
-pub async fn of_project<C: ConnectionTrait>(conn: &C, project_id: i64, ids: Option<&[i64]>) -> Result<Vec<file_upload::Model>, DbErr> {
-    let mut query = file_upload::Entity::find().filter(file_upload::Column::ProjectId.eq(project_id));
+pub async fn of_project<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    ids: Option<&[i64]>,
+) -> Result<Vec<file_upload::Model>, DbErr> {
+    let mut query =
+        file_upload::Entity::find().filter(file_upload::Column::ProjectId.eq(project_id));
     if let Some(ids) = ids {
         query = query.filter(file_upload::Column::Id.is_in(ids.iter().copied()));
     }
@@ -50,7 +72,10 @@ pub async fn of_project<C: ConnectionTrait>(conn: &C, project_id: i64, ids: Opti
 }
 
 /// The stored paths of a project's uploads.
-pub async fn stored_files<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Vec<String>, DbErr> {
+pub async fn stored_files<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Vec<String>, DbErr> {
     use sea_orm::QuerySelect;
     file_upload::Entity::find()
         .select_only()
@@ -62,14 +87,24 @@ pub async fn stored_files<C: ConnectionTrait>(conn: &C, project_id: i64) -> Resu
 }
 
 /// Uploads by id (any project; callers scope them).
-pub async fn find_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<Vec<file_upload::Model>, DbErr> {
+pub async fn find_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<Vec<file_upload::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    file_upload::Entity::find().filter(file_upload::Column::Id.is_in(ids.iter().copied())).all(conn).await
+    file_upload::Entity::find()
+        .filter(file_upload::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
 }
 
 /// Deletes uploads by id; returns how many.
 pub async fn delete<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<u64, DbErr> {
-    Ok(file_upload::Entity::delete_many().filter(file_upload::Column::Id.is_in(ids.iter().copied())).exec(conn).await?.rows_affected)
+    Ok(file_upload::Entity::delete_many()
+        .filter(file_upload::Column::Id.is_in(ids.iter().copied()))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }

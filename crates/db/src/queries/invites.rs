@@ -19,7 +19,11 @@ pub struct NewInvite<'a> {
 }
 
 /// Records an invitation, replacing an earlier one for the same email.
-pub async fn upsert<C: ConnectionTrait>(conn: &C, new: NewInvite<'_>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn upsert<C: ConnectionTrait>(
+    conn: &C,
+    new: NewInvite<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let row = invite::ActiveModel {
         organization_id: Set(new.organization_id),
         email: Set(new.email.to_string()),
@@ -75,7 +79,11 @@ pub async fn take<C: ConnectionTrait>(
 }
 
 /// Withdraws the pending invitation of `email`; false when there was none.
-pub async fn revoke<C: ConnectionTrait>(conn: &C, organization_id: i64, email: &str) -> Result<bool, DbErr> {
+pub async fn revoke<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    email: &str,
+) -> Result<bool, DbErr> {
     let result = invite::Entity::delete_many()
         .filter(invite::Column::OrganizationId.eq(organization_id))
         .filter(invite::Column::Email.eq(email))

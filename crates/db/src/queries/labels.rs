@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::FromQueryResult;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::projects::Viewer;
 use crate::entities::{annotation, label, label_link, project};
@@ -22,7 +25,11 @@ pub struct NewLabel<'a> {
 
 /// The organization's label with this value, made if there is none (Label Studio's
 /// `get_or_create`): a label exists once per organization.
-pub async fn find_or_create<C: ConnectionTrait>(conn: &C, new: NewLabel<'_>, now: DateTime<Utc>) -> Result<label::Model, DbErr> {
+pub async fn find_or_create<C: ConnectionTrait>(
+    conn: &C,
+    new: NewLabel<'_>,
+    now: DateTime<Utc>,
+) -> Result<label::Model, DbErr> {
     let existing = label::Entity::find()
         .filter(label::Column::OrganizationId.eq(new.organization_id))
         .filter(label::Column::Value.eq(new.value))
@@ -48,19 +55,42 @@ pub async fn find_or_create<C: ConnectionTrait>(conn: &C, new: NewLabel<'_>, now
 }
 
 /// One page of an organization's labels, by id, and their number.
-pub async fn page<C: ConnectionTrait>(conn: &C, organization_id: i64, offset: u64, limit: u64) -> Result<(Vec<label::Model>, u64), DbErr> {
+pub async fn page<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<label::Model>, u64), DbErr> {
     let query = label::Entity::find().filter(label::Column::OrganizationId.eq(organization_id));
     let count = query.clone().count(conn).await?;
-    Ok((query.order_by_asc(label::Column::Id).offset(offset).limit(limit).all(conn).await?, count))
+    Ok((
+        query
+            .order_by_asc(label::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(conn)
+            .await?,
+        count,
+    ))
 }
 
 /// A label of the organization.
-pub async fn find<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<label::Model>, DbErr> {
-    label::Entity::find_by_id(id).filter(label::Column::OrganizationId.eq(organization_id)).one(conn).await
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    id: i64,
+) -> Result<Option<label::Model>, DbErr> {
+    label::Entity::find_by_id(id)
+        .filter(label::Column::OrganizationId.eq(organization_id))
+        .one(conn)
+        .await
 }
 
 /// Saves a changed label.
-pub async fn update<C: ConnectionTrait>(conn: &C, changed: label::ActiveModel) -> Result<label::Model, DbErr> {
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    changed: label::ActiveModel,
+) -> Result<label::Model, DbErr> {
     changed.update(conn).await
 }
 
@@ -71,11 +101,20 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> 
 
 /// The ids of the projects `viewer` sees, as a subquery.
 fn visible_projects(viewer: Viewer) -> sea_orm::sea_query::SelectStatement {
-    sea_orm::QueryTrait::into_query(project::Entity::find().select_only().column(project::Column::Id).filter(viewer.condition()))
+    sea_orm::QueryTrait::into_query(
+        project::Entity::find()
+            .select_only()
+            .column(project::Column::Id)
+            .filter(viewer.condition()),
+    )
 }
 
 /// The links of these labels to projects `viewer` sees, by id.
-pub async fn links_of<C: ConnectionTrait>(conn: &C, viewer: Viewer, label_ids: &[i64]) -> Result<Vec<label_link::Model>, DbErr> {
+pub async fn links_of<C: ConnectionTrait>(
+    conn: &C,
+    viewer: Viewer,
+    label_ids: &[i64],
+) -> Result<Vec<label_link::Model>, DbErr> {
     label_link::Entity::find()
         .filter(label_link::Column::LabelId.is_in(label_ids.iter().copied()))
         .filter(label_link::Column::ProjectId.in_subquery(visible_projects(viewer)))
@@ -85,7 +124,12 @@ pub async fn links_of<C: ConnectionTrait>(conn: &C, viewer: Viewer, label_ids: &
 }
 
 /// The link of a label to a project, made if there is none (one per project and label).
-pub async fn link<C: ConnectionTrait>(conn: &C, project_id: i64, label_id: i64, from_name: &str) -> Result<label_link::Model, DbErr> {
+pub async fn link<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    label_id: i64,
+    from_name: &str,
+) -> Result<label_link::Model, DbErr> {
     let existing = label_link::Entity::find()
         .filter(label_link::Column::ProjectId.eq(project_id))
         .filter(label_link::Column::LabelId.eq(label_id))
@@ -93,7 +137,16 @@ pub async fn link<C: ConnectionTrait>(conn: &C, project_id: i64, label_id: i64, 
         .await?;
     match existing {
         Some(link) => Ok(link),
-        None => label_link::ActiveModel { project_id: Set(project_id), label_id: Set(label_id), from_name: Set(from_name.to_string()), ..Default::default() }.insert(conn).await,
+        None => {
+            label_link::ActiveModel {
+                project_id: Set(project_id),
+                label_id: Set(label_id),
+                from_name: Set(from_name.to_string()),
+                ..Default::default()
+            }
+            .insert(conn)
+            .await
+        }
     }
 }
 
@@ -106,16 +159,29 @@ pub async fn links_page<C: ConnectionTrait>(
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<label_link::Model>, u64), DbErr> {
-    let mut query = label_link::Entity::find().filter(label_link::Column::ProjectId.in_subquery(visible_projects(viewer)));
+    let mut query = label_link::Entity::find()
+        .filter(label_link::Column::ProjectId.in_subquery(visible_projects(viewer)));
     if let Some(project_id) = project_id {
         query = query.filter(label_link::Column::ProjectId.eq(project_id));
     }
     let count = query.clone().count(conn).await?;
-    Ok((query.order_by_asc(label_link::Column::Id).offset(offset).limit(limit).all(conn).await?, count))
+    Ok((
+        query
+            .order_by_asc(label_link::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(conn)
+            .await?,
+        count,
+    ))
 }
 
 /// A link whose label belongs to the organization.
-pub async fn find_link<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<label_link::Model>, DbErr> {
+pub async fn find_link<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    id: i64,
+) -> Result<Option<label_link::Model>, DbErr> {
     label_link::Entity::find_by_id(id)
         .filter(Expr::cust(format!("label_links.label_id IN (SELECT id FROM labels WHERE organization_id = {organization_id})")))
         .one(conn)
@@ -123,18 +189,28 @@ pub async fn find_link<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i
 }
 
 /// Saves a changed link.
-pub async fn update_link<C: ConnectionTrait>(conn: &C, changed: label_link::ActiveModel) -> Result<label_link::Model, DbErr> {
+pub async fn update_link<C: ConnectionTrait>(
+    conn: &C,
+    changed: label_link::ActiveModel,
+) -> Result<label_link::Model, DbErr> {
     changed.update(conn).await
 }
 
 /// Deletes a link.
 pub async fn delete_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
-    label_link::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+    label_link::Entity::delete_by_id(id)
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// How many annotations of `project_id` hold the label (its value's JSON text, ignoring case
 /// as the Data Manager's `contains` does, as Label Studio's `annotations_count` looks for it).
-pub async fn annotations_holding<C: ConnectionTrait>(conn: &C, project_id: i64, value: &str) -> Result<u64, DbErr> {
+pub async fn annotations_holding<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    value: &str,
+) -> Result<u64, DbErr> {
     let backend = conn.get_database_backend();
     let mut sql = crate::filters::Sql::new(backend);
     let condition = crate::filters::caseless_contains(&mut sql, "annotations.result", value);
@@ -143,7 +219,10 @@ pub async fn annotations_holding<C: ConnectionTrait>(conn: &C, project_id: i64, 
     struct Count {
         n: i64,
     }
-    Ok(Count::find_by_statement(sql.statement()).one(conn).await?.map_or(0, |c| c.n as u64))
+    Ok(Count::find_by_statement(sql.statement())
+        .one(conn)
+        .await?
+        .map_or(0, |c| c.n as u64))
 }
 
 /// The annotations of the projects `viewer` sees (or of one of them) whose result mentions
@@ -157,7 +236,10 @@ pub async fn annotations_mentioning<C: ConnectionTrait>(
     let pattern = crate::filters::like_anywhere(needle);
     let mut query = annotation::Entity::find()
         .filter(annotation::Column::ProjectId.in_subquery(visible_projects(viewer)))
-        .filter(Expr::col((annotation::Entity, annotation::Column::Result)).like(LikeExpr::new(pattern).escape('\\')));
+        .filter(
+            Expr::col((annotation::Entity, annotation::Column::Result))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
     if let Some(project_id) = project_id {
         query = query.filter(annotation::Column::ProjectId.eq(project_id));
     }
@@ -166,12 +248,18 @@ pub async fn annotations_mentioning<C: ConnectionTrait>(
 
 /// Replaces annotations' result texts, a few hundred rows per statement (their `updated_at`
 /// stays, as Label Studio's bulk relabeling leaves it).
-pub async fn set_results<C: ConnectionTrait>(conn: &C, results: &[(i64, String)]) -> Result<(), DbErr> {
+pub async fn set_results<C: ConnectionTrait>(
+    conn: &C,
+    results: &[(i64, String)],
+) -> Result<(), DbErr> {
     use sea_orm::sea_query::CaseStatement;
     for chunk in results.chunks(200) {
         let mut case = CaseStatement::new();
         for (id, result) in chunk {
-            case = case.case(Expr::col(annotation::Column::Id).eq(*id), Expr::value(result.as_str()));
+            case = case.case(
+                Expr::col(annotation::Column::Id).eq(*id),
+                Expr::value(result.as_str()),
+            );
         }
         annotation::Entity::update_many()
             .col_expr(annotation::Column::Result, case.into())
@@ -183,7 +271,11 @@ pub async fn set_results<C: ConnectionTrait>(conn: &C, results: &[(i64, String)]
 }
 
 /// Labels of the organization by id.
-pub async fn find_many<C: ConnectionTrait>(conn: &C, organization_id: i64, ids: &[i64]) -> Result<Vec<label::Model>, DbErr> {
+pub async fn find_many<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    ids: &[i64],
+) -> Result<Vec<label::Model>, DbErr> {
     label::Entity::find()
         .filter(label::Column::OrganizationId.eq(organization_id))
         .filter(label::Column::Id.is_in(ids.iter().copied()))

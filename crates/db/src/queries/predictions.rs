@@ -1,7 +1,9 @@
 //! Predictions: bulk creation for imports, CRUD, and batch loading.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
 
 use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::entities::prediction;
@@ -17,7 +19,12 @@ pub struct NewPrediction {
 }
 
 /// Inserts many predictions.
-pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Vec<NewPrediction>, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_many<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    rows: Vec<NewPrediction>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let columns = [
         ("task_id", Source::Row(Kind::Int)),
         ("project_id", Source::Same(project_id.into())),
@@ -30,13 +37,23 @@ pub async fn insert_many<C: ConnectionTrait>(conn: &C, project_id: i64, rows: Ve
     ];
     insert_json_rows(conn, "predictions", &columns, rows.len(), |i, out| {
         let p = &rows[i];
-        RowWriter::new(out).value(&p.task_id).value(&p.result).value(&p.model_version).value(&p.score).end();
+        RowWriter::new(out)
+            .value(&p.task_id)
+            .value(&p.result)
+            .value(&p.model_version)
+            .value(&p.score)
+            .end();
     })
     .await
 }
 
 /// Inserts one prediction and returns it.
-pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewPrediction, now: DateTime<Utc>) -> Result<prediction::Model, DbErr> {
+pub async fn insert_one<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    new: NewPrediction,
+    now: DateTime<Utc>,
+) -> Result<prediction::Model, DbErr> {
     use sea_orm::Set;
     prediction::ActiveModel {
         task_id: Set(new.task_id),
@@ -58,12 +75,18 @@ pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewP
 }
 
 /// A prediction by id.
-pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<prediction::Model>, DbErr> {
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<prediction::Model>, DbErr> {
     prediction::Entity::find_by_id(id).one(conn).await
 }
 
 /// Predictions of these tasks, ordered by id.
-pub async fn of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<Vec<prediction::Model>, DbErr> {
+pub async fn of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+) -> Result<Vec<prediction::Model>, DbErr> {
     if task_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -81,7 +104,8 @@ pub async fn list<C: ConnectionTrait>(
     task: Option<i64>,
     project: Option<i64>,
 ) -> Result<Vec<prediction::Model>, DbErr> {
-    let mut query = prediction::Entity::find().filter(prediction::Column::ProjectId.is_in(project_ids.iter().copied()));
+    let mut query = prediction::Entity::find()
+        .filter(prediction::Column::ProjectId.is_in(project_ids.iter().copied()));
     if let Some(task) = task {
         query = query.filter(prediction::Column::TaskId.eq(task));
     }
@@ -92,17 +116,26 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Saves a changed prediction.
-pub async fn update<C: ConnectionTrait>(conn: &C, model: prediction::ActiveModel) -> Result<prediction::Model, DbErr> {
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    model: prediction::ActiveModel,
+) -> Result<prediction::Model, DbErr> {
     model.update(conn).await
 }
 
 /// Deletes a prediction.
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
-    prediction::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+    prediction::Entity::delete_by_id(id)
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// `(task_id, prediction_id)` pairs of these tasks, ordered by id (exports list ids only).
-pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<Vec<(i64, i64)>, DbErr> {
+pub async fn ids_of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+) -> Result<Vec<(i64, i64)>, DbErr> {
     use sea_orm::QuerySelect;
     if task_ids.is_empty() {
         return Ok(Vec::new());
@@ -119,7 +152,10 @@ pub async fn ids_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Res
 }
 
 /// The model versions of a project's predictions, most recently used first.
-pub async fn model_versions<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Vec<String>, DbErr> {
+pub async fn model_versions<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Vec<String>, DbErr> {
     use sea_orm::sea_query::{Expr, Func, Order, SimpleExpr};
     use sea_orm::QuerySelect;
     let latest: SimpleExpr = Func::max(Expr::col(prediction::Column::Id)).into();
@@ -140,14 +176,22 @@ pub async fn delete_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> 
     let mut deleted = 0;
     for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {
         let condition = Expr::cust(format!("task_id IN ({})", crate::counters::join_ids(chunk)));
-        deleted += prediction::Entity::delete_many().filter(condition).exec(conn).await?.rows_affected;
+        deleted += prediction::Entity::delete_many()
+            .filter(condition)
+            .exec(conn)
+            .await?
+            .rows_affected;
     }
     Ok(deleted)
 }
 
 /// Predictions of these tasks that no annotation was made from yet, optionally only of some
 /// model versions, oldest first.
-pub async fn without_annotations<C: ConnectionTrait>(conn: &C, task_ids: &[i64], versions: Option<&[String]>) -> Result<Vec<prediction::Model>, DbErr> {
+pub async fn without_annotations<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+    versions: Option<&[String]>,
+) -> Result<Vec<prediction::Model>, DbErr> {
     use sea_orm::sea_query::Expr;
     let mut out = Vec::new();
     for chunk in task_ids.chunks(crate::counters::ID_CHUNK) {

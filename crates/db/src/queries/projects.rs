@@ -2,15 +2,22 @@
 
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
 use crate::entities::{prediction, project};
 
 /// A project of `organization_id`, or `None` (another organization's project is "not found").
-pub async fn find<C: ConnectionTrait>(conn: &C, viewer: Viewer, id: i64) -> Result<Option<project::Model>, DbErr> {
-    project::Entity::find_by_id(id).filter(viewer.condition()).one(conn).await
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    viewer: Viewer,
+    id: i64,
+) -> Result<Option<project::Model>, DbErr> {
+    project::Entity::find_by_id(id)
+        .filter(viewer.condition())
+        .one(conn)
+        .await
 }
 
 /// Whose projects a lookup may return: an organization's, and, for roles that do not see all
@@ -24,18 +31,25 @@ pub struct Viewer {
 impl Viewer {
     /// Every project of the organization.
     pub fn organization(organization_id: i64) -> Viewer {
-        Viewer { organization_id, user_id: None }
+        Viewer {
+            organization_id,
+            user_id: None,
+        }
     }
 
     /// What `user_id` sees in the organization: everything when `sees_all` (their role says
     /// so), else their own projects.
     pub fn member(organization_id: i64, user_id: i64, sees_all: bool) -> Viewer {
-        Viewer { organization_id, user_id: (!sees_all).then_some(user_id) }
+        Viewer {
+            organization_id,
+            user_id: (!sees_all).then_some(user_id),
+        }
     }
 
     /// The condition on `projects` selecting what this viewer sees.
     pub fn condition(self) -> sea_orm::sea_query::SimpleExpr {
-        let in_organization = Expr::col((project::Entity, project::Column::OrganizationId)).eq(self.organization_id);
+        let in_organization =
+            Expr::col((project::Entity, project::Column::OrganizationId)).eq(self.organization_id);
         match self.user_id {
             None => in_organization,
             // An integer, written into the SQL (sea-query's `?` values stay `?` on PostgreSQL).
@@ -74,9 +88,18 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(project::Column::Id.is_in(ids.iter().copied()));
     }
     if let Some(title) = &filter.title {
-        let escaped = title.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let escaped = title
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let pattern = LikeExpr::new(format!("%{escaped}%")).escape('\\');
-        query = query.filter(Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(project::Column::Title))).like(pattern));
+        query = query.filter(
+            Expr::expr(sea_orm::sea_query::Func::lower(Expr::col(
+                project::Column::Title,
+            )))
+            .like(pattern),
+        );
     }
     match filter.pinned.as_deref() {
         Some("pinned_only") => query = query.filter(project::Column::PinnedAt.is_not_null()),
@@ -92,12 +115,20 @@ pub async fn list<C: ConnectionTrait>(
             .order_by_desc(project::Column::PinnedAt)
             .order_by_desc(project::Column::CreatedAt),
     };
-    let rows = query.order_by_desc(project::Column::Id).offset(offset).limit(limit).all(conn).await?;
+    let rows = query
+        .order_by_desc(project::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(conn)
+        .await?;
     Ok((total, rows))
 }
 
 /// Inserts or updates a project from an active model.
-pub async fn save<C: ConnectionTrait>(conn: &C, model: project::ActiveModel) -> Result<project::Model, DbErr> {
+pub async fn save<C: ConnectionTrait>(
+    conn: &C,
+    model: project::ActiveModel,
+) -> Result<project::Model, DbErr> {
     if model.id.is_set() {
         model.update(conn).await
     } else {
@@ -107,16 +138,25 @@ pub async fn save<C: ConnectionTrait>(conn: &C, model: project::ActiveModel) -> 
 
 /// Deletes a project and, by cascade, everything in it.
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
-    project::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+    project::Entity::delete_by_id(id)
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// Allocates `count` consecutive `inner_id`s; returns the first. Takes the project row lock on
 /// PostgreSQL, so concurrent imports into one project serialize here.
-pub async fn allocate_inner_ids<C: ConnectionTrait>(conn: &C, project_id: i64, count: i64) -> Result<i64, DbErr> {
+pub async fn allocate_inner_ids<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    count: i64,
+) -> Result<i64, DbErr> {
     let backend = conn.get_database_backend();
     let sql = format!("UPDATE projects SET last_inner_id = last_inner_id + {count} WHERE id = {project_id} RETURNING last_inner_id");
     let row = conn.query_one(Statement::from_string(backend, sql)).await?;
-    let last: i64 = row.ok_or_else(|| DbErr::RecordNotFound("project".into()))?.try_get("", "last_inner_id")?;
+    let last: i64 = row
+        .ok_or_else(|| DbErr::RecordNotFound("project".into()))?
+        .try_get("", "last_inner_id")?;
     Ok(last - count + 1)
 }
 
@@ -149,8 +189,12 @@ pub async fn queue_counts<C: ConnectionTrait>(
          WHERE a.project_id IN ({}) AND a.completed_by_id = {user_id} GROUP BY a.project_id",
         crate::counters::join_ids(&ids)
     );
-    let rows = QueueRow::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await?;
-    let rows: std::collections::HashMap<i64, QueueRow> = rows.into_iter().map(|r| (r.project_id, r)).collect();
+    let rows =
+        QueueRow::find_by_statement(Statement::from_string(conn.get_database_backend(), sql))
+            .all(conn)
+            .await?;
+    let rows: std::collections::HashMap<i64, QueueRow> =
+        rows.into_iter().map(|r| (r.project_id, r)).collect();
     Ok(projects
         .iter()
         .map(|project| {
@@ -158,7 +202,11 @@ pub async fn queue_counts<C: ConnectionTrait>(
             let counts = match rows.get(&project.id) {
                 None => (unlabeled, 0),
                 Some(row) => {
-                    let done = if project.skip_queue == "REQUEUE_FOR_ME" { row.done_not_skipped } else { row.done };
+                    let done = if project.skip_queue == "REQUEUE_FOR_ME" {
+                        row.done_not_skipped
+                    } else {
+                        row.done
+                    };
                     (unlabeled + row.labeled_mine, done)
                 }
             };
@@ -168,7 +216,11 @@ pub async fn queue_counts<C: ConnectionTrait>(
 }
 
 /// Whether any prediction of the project has this model version.
-pub async fn has_prediction_version<C: ConnectionTrait>(conn: &C, project_id: i64, version: &str) -> Result<bool, DbErr> {
+pub async fn has_prediction_version<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    version: &str,
+) -> Result<bool, DbErr> {
     Ok(prediction::Entity::find()
         .filter(prediction::Column::ProjectId.eq(project_id))
         .filter(prediction::Column::ModelVersion.eq(version))
@@ -178,16 +230,33 @@ pub async fn has_prediction_version<C: ConnectionTrait>(conn: &C, project_id: i6
 }
 
 /// Sets every task's overlap (or only those already above 1) to `maximum_annotations`.
-pub async fn set_task_overlap<C: ConnectionTrait>(conn: &C, project_id: i64, overlap: i32, only_above_one: bool) -> Result<(), DbErr> {
-    let extra = if only_above_one { " AND overlap > 1" } else { "" };
-    let sql = format!("UPDATE tasks SET overlap = {overlap} WHERE project_id = {project_id}{extra}");
-    conn.execute(Statement::from_string(conn.get_database_backend(), sql)).await.map(|_| ())
+pub async fn set_task_overlap<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    overlap: i32,
+    only_above_one: bool,
+) -> Result<(), DbErr> {
+    let extra = if only_above_one {
+        " AND overlap > 1"
+    } else {
+        ""
+    };
+    let sql =
+        format!("UPDATE tasks SET overlap = {overlap} WHERE project_id = {project_id}{extra}");
+    conn.execute(Statement::from_string(conn.get_database_backend(), sql))
+        .await
+        .map(|_| ())
 }
 
 /// Whether some task of the project has overlap above 1.
-pub async fn any_overlap_above_one<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<bool, DbErr> {
+pub async fn any_overlap_above_one<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<bool, DbErr> {
     let sql = format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM tasks WHERE project_id = {project_id} AND overlap > 1 LIMIT 1) x");
-    let n = Count::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    let n = Count::find_by_statement(Statement::from_string(conn.get_database_backend(), sql))
+        .one(conn)
+        .await?;
     Ok(n.is_some_and(|c| c.n > 0))
 }
 
@@ -204,13 +273,19 @@ pub async fn lock<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(), D
 
 /// Locks the project row and reads the summary maps `(created_annotations, created_labels)` as
 /// they are now.
-pub async fn lock_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(String, String), DbErr> {
+pub async fn lock_summary<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<(String, String), DbErr> {
     lock(conn, project_id).await?;
     summary(conn, project_id).await
 }
 
 /// The summary maps `(created_annotations, created_labels)`; read them under the project lock.
-pub async fn summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(String, String), DbErr> {
+pub async fn summary<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<(String, String), DbErr> {
     let backend = conn.get_database_backend();
     let sql = format!("SELECT summary_created_annotations, summary_created_labels FROM projects WHERE id = {project_id}");
     let row = SummaryRow::find_by_statement(Statement::from_string(backend, sql))
@@ -221,10 +296,21 @@ pub async fn summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<(S
 }
 
 /// Stores the summary maps.
-pub async fn set_summary<C: ConnectionTrait>(conn: &C, project_id: i64, created_annotations: &str, created_labels: &str) -> Result<(), DbErr> {
+pub async fn set_summary<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    created_annotations: &str,
+    created_labels: &str,
+) -> Result<(), DbErr> {
     project::Entity::update_many()
-        .col_expr(project::Column::SummaryCreatedAnnotations, Expr::value(created_annotations))
-        .col_expr(project::Column::SummaryCreatedLabels, Expr::value(created_labels))
+        .col_expr(
+            project::Column::SummaryCreatedAnnotations,
+            Expr::value(created_annotations),
+        )
+        .col_expr(
+            project::Column::SummaryCreatedLabels,
+            Expr::value(created_labels),
+        )
         .filter(project::Column::Id.eq(project_id))
         .exec(conn)
         .await
@@ -232,10 +318,18 @@ pub async fn set_summary<C: ConnectionTrait>(conn: &C, project_id: i64, created_
 }
 
 /// Stores the data-column summary after an import.
-pub async fn set_data_columns<C: ConnectionTrait>(conn: &C, project_id: i64, all: &str, common: &str) -> Result<(), DbErr> {
+pub async fn set_data_columns<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    all: &str,
+    common: &str,
+) -> Result<(), DbErr> {
     project::Entity::update_many()
         .col_expr(project::Column::SummaryAllDataColumns, Expr::value(all))
-        .col_expr(project::Column::SummaryCommonDataColumns, Expr::value(common))
+        .col_expr(
+            project::Column::SummaryCommonDataColumns,
+            Expr::value(common),
+        )
         .filter(project::Column::Id.eq(project_id))
         .exec(conn)
         .await
@@ -243,7 +337,11 @@ pub async fn set_data_columns<C: ConnectionTrait>(conn: &C, project_id: i64, all
 }
 
 /// Sets the project's model version (after importing predictions into a project without one).
-pub async fn set_model_version<C: ConnectionTrait>(conn: &C, project_id: i64, version: &str) -> Result<(), DbErr> {
+pub async fn set_model_version<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    version: &str,
+) -> Result<(), DbErr> {
     project::Entity::update_many()
         .col_expr(project::Column::ModelVersion, Expr::value(version))
         .filter(project::Column::Id.eq(project_id))
@@ -254,7 +352,13 @@ pub async fn set_model_version<C: ConnectionTrait>(conn: &C, project_id: i64, ve
 
 /// Ids of the projects `viewer` sees.
 pub async fn visible_ids<C: ConnectionTrait>(conn: &C, viewer: Viewer) -> Result<Vec<i64>, DbErr> {
-    project::Entity::find().select_only().column(project::Column::Id).filter(viewer.condition()).into_tuple().all(conn).await
+    project::Entity::find()
+        .select_only()
+        .column(project::Column::Id)
+        .filter(viewer.condition())
+        .into_tuple()
+        .all(conn)
+        .await
 }
 
 /// Forgets the summary (after all tasks are gone, as Label Studio resets it at zero tasks).
@@ -262,7 +366,10 @@ pub async fn reset_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Res
     project::Entity::update_many()
         .col_expr(project::Column::SummaryAllDataColumns, Expr::value("{}"))
         .col_expr(project::Column::SummaryCommonDataColumns, Expr::value("[]"))
-        .col_expr(project::Column::SummaryCreatedAnnotations, Expr::value("{}"))
+        .col_expr(
+            project::Column::SummaryCreatedAnnotations,
+            Expr::value("{}"),
+        )
         .col_expr(project::Column::SummaryCreatedLabels, Expr::value("{}"))
         .filter(project::Column::Id.eq(project_id))
         .exec(conn)
@@ -271,7 +378,10 @@ pub async fn reset_summary<C: ConnectionTrait>(conn: &C, project_id: i64) -> Res
 }
 
 /// A project by id, whatever its organization (for internal bookkeeping after a scoped lookup).
-pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<project::Model>, DbErr> {
+pub async fn find_by_id<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<Option<project::Model>, DbErr> {
     project::Entity::find_by_id(id).one(conn).await
 }
 
@@ -279,14 +389,25 @@ pub async fn find_by_id<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<
 /// `percentage`% of its tasks (at least every task already finished `maximum` times, then the
 /// most annotated, then by id) gets overlap `maximum`, every other task overlap 1. The caller
 /// recounts the tasks afterwards.
-pub async fn rearrange_overlap_cohort<C: ConnectionTrait>(conn: &C, project_id: i64, maximum: i32, percentage: i32) -> Result<(), DbErr> {
+pub async fn rearrange_overlap_cohort<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    maximum: i32,
+    percentage: i32,
+) -> Result<(), DbErr> {
     let backend = conn.get_database_backend();
     let sql = format!(
         "SELECT COUNT(*) AS n FROM tasks WHERE project_id = {project_id} AND useful_annotations >= {maximum}"
     );
-    let finished = Count::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?.map_or(0, |c| c.n);
+    let finished = Count::find_by_statement(Statement::from_string(backend, sql))
+        .one(conn)
+        .await?
+        .map_or(0, |c| c.n);
     let sql = format!("SELECT COUNT(*) AS n FROM tasks WHERE project_id = {project_id}");
-    let total = Count::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?.map_or(0, |c| c.n);
+    let total = Count::find_by_statement(Statement::from_string(backend, sql))
+        .one(conn)
+        .await?
+        .map_or(0, |c| c.n);
     let must = (total as f64 * f64::from(percentage) / 100.0 + 0.5) as i64;
     let cohort = must.max(finished);
     let sql = format!(
@@ -294,5 +415,7 @@ pub async fn rearrange_overlap_cohort<C: ConnectionTrait>(conn: &C, project_id: 
          ORDER BY CASE WHEN t.useful_annotations >= {maximum} THEN 0 ELSE 1 END, t.total_annotations + t.cancelled_annotations DESC, t.id \
          LIMIT {cohort}) AS cohort) THEN {maximum} ELSE 1 END WHERE project_id = {project_id}"
     );
-    conn.execute(Statement::from_string(backend, sql)).await.map(|_| ())
+    conn.execute(Statement::from_string(backend, sql))
+        .await
+        .map(|_| ())
 }

@@ -30,10 +30,18 @@ pub fn match_expression(text: &str) -> String {
     // a matching document holds.
     let chars: Vec<char> = text.to_lowercase().chars().collect();
     let mut seen = HashSet::new();
-    let trigrams: Vec<String> =
-        chars.windows(3).map(|w| w.iter().collect::<String>()).filter(|t| seen.insert(t.to_lowercase())).collect();
+    let trigrams: Vec<String> = chars
+        .windows(3)
+        .map(|w| w.iter().collect::<String>())
+        .filter(|t| seen.insert(t.to_lowercase()))
+        .collect();
     let step = trigrams.len().div_ceil(MAX_TERMS).max(1);
-    trigrams.iter().step_by(step).map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" AND ")
+    trigrams
+        .iter()
+        .step_by(step)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
 }
 
 #[derive(FromQueryResult)]
@@ -44,7 +52,11 @@ struct Count {
 /// The searches of `query` (see [`CompiledQuery::indexable_searches`]) that few enough tasks
 /// may contain for the index to beat reading the project's `task_number` tasks. Empty on
 /// PostgreSQL, whose planner makes that choice itself.
-pub async fn selective<C: ConnectionTrait>(conn: &C, query: &CompiledQuery, task_number: i64) -> Result<Vec<String>, DbErr> {
+pub async fn selective<C: ConnectionTrait>(
+    conn: &C,
+    query: &CompiledQuery,
+    task_number: i64,
+) -> Result<Vec<String>, DbErr> {
     if conn.get_database_backend() != DbBackend::Sqlite {
         return Ok(Vec::new());
     }
@@ -52,9 +64,19 @@ pub async fn selective<C: ConnectionTrait>(conn: &C, query: &CompiledQuery, task
     let cap = (task_number / 5).clamp(1_000, 50_000);
     let mut chosen = Vec::new();
     for text in query.indexable_searches() {
-        let sql = format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({}) LIMIT {cap})", CANDIDATES_SQL.replace("{terms}", "?1"));
-        let statement = Statement::from_sql_and_values(DbBackend::Sqlite, sql, [match_expression(&text).into()]);
-        let count = Count::find_by_statement(statement).one(conn).await?.map_or(0, |c| c.n);
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM ({}) LIMIT {cap})",
+            CANDIDATES_SQL.replace("{terms}", "?1")
+        );
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            sql,
+            [match_expression(&text).into()],
+        );
+        let count = Count::find_by_statement(statement)
+            .one(conn)
+            .await?
+            .map_or(0, |c| c.n);
         if count < cap {
             chosen.push(text);
         }
@@ -78,7 +100,11 @@ pub async fn index_batch<C: ConnectionTrait>(txn: &C, limit: u64) -> Result<u64,
          FROM task_search_state s",
         [(limit as i64).into()],
     );
-    let Some(Batch { through, last: Some(last) }) = Batch::find_by_statement(statement).one(txn).await? else {
+    let Some(Batch {
+        through,
+        last: Some(last),
+    }) = Batch::find_by_statement(statement).one(txn).await?
+    else {
         return Ok(0);
     };
     let added = txn
@@ -116,7 +142,9 @@ pub async fn rebuild_if_stale<C: ConnectionTrait>(txn: &C) -> Result<bool, DbErr
         "SELECT s.indexed_rows AS indexed, (SELECT COUNT(*) FROM tasks WHERE id <= s.indexed_through) AS live, \
          (SELECT COUNT(*) FROM task_search_dirty) AS dirty FROM task_search_state s",
     );
-    let Some(state) = Staleness::find_by_statement(statement).one(txn).await? else { return Ok(false) };
+    let Some(state) = Staleness::find_by_statement(statement).one(txn).await? else {
+        return Ok(false);
+    };
     let stale = state.indexed - state.live + state.dirty;
     if stale < REBUILD_MIN_STALE.max(state.indexed / 4) {
         return Ok(false);
@@ -126,7 +154,8 @@ pub async fn rebuild_if_stale<C: ConnectionTrait>(txn: &C) -> Result<bool, DbErr
         "DELETE FROM task_search_dirty",
         "UPDATE task_search_state SET indexed_through = 0, indexed_rows = 0",
     ] {
-        txn.execute(Statement::from_string(DbBackend::Sqlite, statement)).await?;
+        txn.execute(Statement::from_string(DbBackend::Sqlite, statement))
+            .await?;
     }
     Ok(true)
 }
@@ -140,7 +169,10 @@ pub async fn pending<C: ConnectionTrait>(conn: &C) -> Result<i64, DbErr> {
         DbBackend::Sqlite,
         "SELECT COUNT(*) AS n FROM tasks WHERE id > (SELECT indexed_through FROM task_search_state)",
     );
-    Ok(Count::find_by_statement(statement).one(conn).await?.map_or(0, |c| c.n))
+    Ok(Count::find_by_statement(statement)
+        .one(conn)
+        .await?
+        .map_or(0, |c| c.n))
 }
 
 #[cfg(test)]
@@ -149,8 +181,15 @@ mod tests {
 
     #[test]
     fn matches_every_distinct_trigram() {
-        assert_eq!(match_expression("Number 10"), r#""num" AND "umb" AND "mbe" AND "ber" AND "er " AND "r 1" AND " 10""#);
-        assert_eq!(match_expression("aaaaA"), r#""aaa""#, "repeated trigrams are asked once, ignoring case");
+        assert_eq!(
+            match_expression("Number 10"),
+            r#""num" AND "umb" AND "mbe" AND "ber" AND "er " AND "r 1" AND " 10""#
+        );
+        assert_eq!(
+            match_expression("aaaaA"),
+            r#""aaa""#,
+            "repeated trigrams are asked once, ignoring case"
+        );
         assert_eq!(match_expression("é\"x"), r#""é""x""#, "quotes are doubled");
     }
 
@@ -159,6 +198,10 @@ mod tests {
         let expression = match_expression(&"abcdefghijklmnopqrstuvwxyz0123456789".repeat(2));
         assert!(expression.matches(" AND ").count() < MAX_TERMS);
         assert!(expression.starts_with("\"abc\""));
-        assert_eq!(match_expression("İst"), r#""i̇s" AND "̇st""#, "trigrams of the lower-cased search");
+        assert_eq!(
+            match_expression("İst"),
+            r#""i̇s" AND "̇st""#,
+            "trigrams of the lower-cased search"
+        );
     }
 }

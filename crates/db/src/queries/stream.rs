@@ -3,7 +3,10 @@
 //! `tasks/models.py` `has_lock`/`set_lock`/`release_lock`, `projects/functions/stream_history.py`).
 
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, ColumnTrait, Set, ActiveModelTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, Set,
+};
 
 use crate::entities::{stream_history, task, task_lock};
 use crate::filters::{CompiledQuery, Sql};
@@ -49,7 +52,9 @@ impl Annotator {
         let now = sql.bind(self.now);
         let excluded = match self.skip_queue {
             SkipQueue::IgnoreSkipped => "1 = 0".to_string(),
-            SkipQueue::RequeueForMe => format!("annotations.was_cancelled = TRUE AND annotations.completed_by_id = {user}"),
+            SkipQueue::RequeueForMe => {
+                format!("annotations.was_cancelled = TRUE AND annotations.completed_by_id = {user}")
+            }
             SkipQueue::RequeueForOthers => {
                 format!("annotations.was_cancelled = TRUE AND COALESCE(annotations.completed_by_id, 0) <> {user}")
             }
@@ -92,7 +97,10 @@ pub enum Pick<'a> {
     GroundTruth,
     /// An unlocked task at or after this id (wrapping around), with exactly this many
     /// annotations by others when given: random picks without scanning the pool.
-    FromId { start: i64, annotations: Option<i64> },
+    FromId {
+        start: i64,
+        annotations: Option<i64>,
+    },
     /// The unlocked task whose prediction of this model version scores lowest.
     LeastConfident(&'a str),
 }
@@ -114,21 +122,40 @@ impl Pool<'_> {
 
     /// Whether any candidate has overlap > 1 (for `show_overlap_first`).
     pub async fn has_overlapping<C: ConnectionTrait>(&self, conn: &C) -> Result<bool, DbErr> {
-        let pool = Pool { overlapping: Some(true), ..*self };
-        let statement = self.query.select_where("tasks.id AS id", &|sql| pool.push_pool(sql), Some((0, 1)));
-        Ok(IdRow::find_by_statement(statement).one(conn).await?.is_some())
+        let pool = Pool {
+            overlapping: Some(true),
+            ..*self
+        };
+        let statement =
+            self.query
+                .select_where("tasks.id AS id", &|sql| pool.push_pool(sql), Some((0, 1)));
+        Ok(IdRow::find_by_statement(statement)
+            .one(conn)
+            .await?
+            .is_some())
     }
 
     /// The largest number of annotations (skips and ground truth included) any candidate has;
     /// they are all by other users, since the user's own tasks are not candidates.
     pub async fn most_annotations<C: ConnectionTrait>(&self, conn: &C) -> Result<i64, DbErr> {
-        let statement =
-            self.query.select_where("CAST(MAX(tasks.total_annotations + tasks.cancelled_annotations) AS BIGINT) AS id", &|sql| self.push_pool(sql), None);
-        Ok(MaybeId::find_by_statement(statement).one(conn).await?.and_then(|r| r.id).unwrap_or(0))
+        let statement = self.query.select_where(
+            "CAST(MAX(tasks.total_annotations + tasks.cancelled_annotations) AS BIGINT) AS id",
+            &|sql| self.push_pool(sql),
+            None,
+        );
+        Ok(MaybeId::find_by_statement(statement)
+            .one(conn)
+            .await?
+            .and_then(|r| r.id)
+            .unwrap_or(0))
     }
 
     /// Picks one task, or `None`.
-    pub async fn pick<C: ConnectionTrait>(&self, conn: &C, pick: Pick<'_>) -> Result<Option<task::Model>, DbErr> {
+    pub async fn pick<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        pick: Pick<'_>,
+    ) -> Result<Option<task::Model>, DbErr> {
         let annotator = self.annotator;
         let user = annotator.user_id;
         let conditions = |sql: &mut Sql, from: Option<i64>| {
@@ -152,7 +179,9 @@ impl Pool<'_> {
                 }
                 Pick::FromId { annotations, .. } => {
                     if let Some(count) = annotations {
-                        sql.push(&format!(" AND tasks.total_annotations + tasks.cancelled_annotations = {count}"));
+                        sql.push(&format!(
+                            " AND tasks.total_annotations + tasks.cancelled_annotations = {count}"
+                        ));
                     }
                     if let Some(from) = from {
                         sql.push(&format!(" AND tasks.id >= {from}"));
@@ -164,14 +193,23 @@ impl Pool<'_> {
                     let score = format!(
                         "(SELECT MIN(predictions.score) FROM predictions WHERE predictions.task_id = tasks.id AND predictions.model_version = {version})"
                     );
-                    sql.push(&format!(" AND {score} IS NOT NULL ORDER BY {score}, tasks.id"));
+                    sql.push(&format!(
+                        " AND {score} IS NOT NULL ORDER BY {score}, tasks.id"
+                    ));
                 }
                 _ => {}
             }
         };
         let statement = |from: Option<i64>| match pick {
-            Pick::FromId { .. } | Pick::LeastConfident(_) => self.query.select_where("tasks.*", &|sql| conditions(sql, from), Some((0, 1))),
-            _ => self.query.select_ordered_where("tasks.*", &|sql| conditions(sql, from), Some((0, 1))),
+            Pick::FromId { .. } | Pick::LeastConfident(_) => {
+                self.query
+                    .select_where("tasks.*", &|sql| conditions(sql, from), Some((0, 1)))
+            }
+            _ => self.query.select_ordered_where(
+                "tasks.*",
+                &|sql| conditions(sql, from),
+                Some((0, 1)),
+            ),
         };
         let first = task::Model::find_by_statement(statement(match pick {
             Pick::FromId { start, .. } => Some(start),
@@ -180,7 +218,11 @@ impl Pool<'_> {
         .one(conn)
         .await?;
         match (first, pick) {
-            (None, Pick::FromId { .. }) => task::Model::find_by_statement(statement(None)).one(conn).await,
+            (None, Pick::FromId { .. }) => {
+                task::Model::find_by_statement(statement(None))
+                    .one(conn)
+                    .await
+            }
             (found, _) => Ok(found),
         }
     }
@@ -189,17 +231,38 @@ impl Pool<'_> {
 impl Pool<'_> {
     /// Tasks of the selection the user postponed (a `was_postponed` draft) that are still
     /// unlabeled and not locked for them, oldest draft first.
-    pub async fn postponed<C: ConnectionTrait>(&self, conn: &C) -> Result<Option<task::Model>, DbErr> {
-        self.requeued(conn, "drafts", "drafts.user_id = {user} AND drafts.was_postponed = TRUE").await
+    pub async fn postponed<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<Option<task::Model>, DbErr> {
+        self.requeued(
+            conn,
+            "drafts",
+            "drafts.user_id = {user} AND drafts.was_postponed = TRUE",
+        )
+        .await
     }
 
     /// Tasks of the selection the user skipped that are still unlabeled and not locked for
     /// them, oldest skip first (the `REQUEUE_FOR_ME` queue).
-    pub async fn skipped<C: ConnectionTrait>(&self, conn: &C) -> Result<Option<task::Model>, DbErr> {
-        self.requeued(conn, "annotations", "annotations.completed_by_id = {user} AND annotations.was_cancelled = TRUE").await
+    pub async fn skipped<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<Option<task::Model>, DbErr> {
+        self.requeued(
+            conn,
+            "annotations",
+            "annotations.completed_by_id = {user} AND annotations.was_cancelled = TRUE",
+        )
+        .await
     }
 
-    async fn requeued<C: ConnectionTrait>(&self, conn: &C, table: &str, condition: &str) -> Result<Option<task::Model>, DbErr> {
+    async fn requeued<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+        table: &str,
+        condition: &str,
+    ) -> Result<Option<task::Model>, DbErr> {
         let annotator = self.annotator;
         let project = self.query.project_id();
         let condition = condition.replace("{user}", &annotator.user_id.to_string());
@@ -213,7 +276,9 @@ impl Pool<'_> {
                 " ORDER BY (SELECT MIN({table}.updated_at) FROM {table} WHERE {table}.task_id = tasks.id AND {condition}), tasks.id"
             ));
         };
-        task::Model::find_by_statement(self.query.select_where("tasks.*", &extra, Some((0, 1)))).one(conn).await
+        task::Model::find_by_statement(self.query.select_where("tasks.*", &extra, Some((0, 1))))
+            .one(conn)
+            .await
     }
 }
 
@@ -228,12 +293,20 @@ struct MaybeId {
     id: Option<i64>,
 }
 
-
 /// Reserves `task` for `user` unless its live locks already reach `overlap`: an existing lock of
 /// theirs is extended (keeping its id), else a new one is made. Expired locks of the task are
 /// then removed. Returns the user's lock id on the task, if they have one.
-pub async fn set_lock<C: ConnectionTrait>(conn: &C, task: &task::Model, user_id: i64, now: DateTime<Utc>, ttl: Duration) -> Result<Option<String>, DbErr> {
-    let locks = task_lock::Entity::find().filter(task_lock::Column::TaskId.eq(task.id)).all(conn).await?;
+pub async fn set_lock<C: ConnectionTrait>(
+    conn: &C,
+    task: &task::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+    ttl: Duration,
+) -> Result<Option<String>, DbErr> {
+    let locks = task_lock::Entity::find()
+        .filter(task_lock::Column::TaskId.eq(task.id))
+        .all(conn)
+        .await?;
     let live = locks.iter().filter(|l| l.expire_at > now).count() as i32;
     let mine = locks.iter().find(|l| l.user_id == user_id).cloned();
     let mine = if live < task.overlap {
@@ -264,7 +337,11 @@ pub async fn set_lock<C: ConnectionTrait>(conn: &C, task: &task::Model, user_id:
     Ok(mine.map(|l| l.unique_id))
 }
 
-async fn drop_expired<C: ConnectionTrait>(conn: &C, task_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+async fn drop_expired<C: ConnectionTrait>(
+    conn: &C,
+    task_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     task_lock::Entity::delete_many()
         .filter(task_lock::Column::TaskId.eq(task_id))
         .filter(task_lock::Column::ExpireAt.lte(now))
@@ -274,7 +351,12 @@ async fn drop_expired<C: ConnectionTrait>(conn: &C, task_id: i64, now: DateTime<
 }
 
 /// Releases the user's lock on a task (they annotated or skipped it) and expired locks of it.
-pub async fn release_lock<C: ConnectionTrait>(conn: &C, task_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn release_lock<C: ConnectionTrait>(
+    conn: &C,
+    task_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     task_lock::Entity::delete_many()
         .filter(task_lock::Column::TaskId.eq(task_id))
         .filter(task_lock::Column::UserId.eq(user_id))
@@ -285,7 +367,13 @@ pub async fn release_lock<C: ConnectionTrait>(conn: &C, task_id: i64, user_id: i
 
 /// Records that `/next` served `task_id` to the user (once per task), keeping the newest
 /// [`HISTORY_LIMIT`] entries.
-pub async fn remember<C: ConnectionTrait>(conn: &C, project_id: i64, user_id: i64, task_id: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn remember<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    user_id: i64,
+    task_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let known = stream_history::Entity::find()
         .filter(stream_history::Column::ProjectId.eq(project_id))
         .filter(stream_history::Column::UserId.eq(user_id))
@@ -309,14 +397,28 @@ pub async fn remember<C: ConnectionTrait>(conn: &C, project_id: i64, user_id: i6
         "DELETE FROM label_stream_history WHERE project_id = {project_id} AND user_id = {user_id} AND id NOT IN \
          (SELECT id FROM (SELECT id FROM label_stream_history WHERE project_id = {project_id} AND user_id = {user_id} ORDER BY id DESC LIMIT {HISTORY_LIMIT}) AS newest)"
     );
-    conn.execute(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).await.map(|_| ())
+    conn.execute(sea_orm::Statement::from_string(
+        conn.get_database_backend(),
+        sql,
+    ))
+    .await
+    .map(|_| ())
 }
 
 /// Points the user's history entry for a task at the annotation they just made on it.
-pub async fn record_annotation<C: ConnectionTrait>(conn: &C, project_id: i64, user_id: i64, task_id: i64, annotation_id: i64) -> Result<(), DbErr> {
+pub async fn record_annotation<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    user_id: i64,
+    task_id: i64,
+    annotation_id: i64,
+) -> Result<(), DbErr> {
     use sea_orm::sea_query::Expr;
     stream_history::Entity::update_many()
-        .col_expr(stream_history::Column::AnnotationId, Expr::value(annotation_id))
+        .col_expr(
+            stream_history::Column::AnnotationId,
+            Expr::value(annotation_id),
+        )
         .filter(stream_history::Column::ProjectId.eq(project_id))
         .filter(stream_history::Column::UserId.eq(user_id))
         .filter(stream_history::Column::TaskId.eq(task_id))
@@ -334,17 +436,30 @@ pub struct HistoryEntry {
 
 /// The user's history in a project, oldest first, without deleted tasks and with deleted
 /// annotations shown as none.
-pub async fn history<C: ConnectionTrait>(conn: &C, project_id: i64, user_id: i64) -> Result<Vec<HistoryEntry>, DbErr> {
+pub async fn history<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    user_id: i64,
+) -> Result<Vec<HistoryEntry>, DbErr> {
     let sql = format!(
         "SELECT h.task_id AS task_id, (SELECT a.id FROM annotations a WHERE a.id = h.annotation_id) AS annotation_id \
          FROM label_stream_history h WHERE h.project_id = {project_id} AND h.user_id = {user_id} \
          AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = h.task_id) ORDER BY h.id"
     );
-    HistoryEntry::find_by_statement(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).all(conn).await
+    HistoryEntry::find_by_statement(sea_orm::Statement::from_string(
+        conn.get_database_backend(),
+        sql,
+    ))
+    .all(conn)
+    .await
 }
 
 /// The user's lock id on a task, expired or not.
-pub async fn lock_id<C: ConnectionTrait>(conn: &C, task_id: i64, user_id: i64) -> Result<Option<String>, DbErr> {
+pub async fn lock_id<C: ConnectionTrait>(
+    conn: &C,
+    task_id: i64,
+    user_id: i64,
+) -> Result<Option<String>, DbErr> {
     Ok(task_lock::Entity::find()
         .filter(task_lock::Column::TaskId.eq(task_id))
         .filter(task_lock::Column::UserId.eq(user_id))

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
 };
 
-use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::counters::{self, TaskSet, TaskTally};
+use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
 use crate::entities::{project, task};
 use crate::filters::CompiledQuery;
 
@@ -79,21 +79,36 @@ pub async fn insert_many<C: ConnectionTrait>(
     })
     .await?;
     let backend = conn.get_database_backend();
-    let range = format!("project_id = {project_id} AND inner_id >= {first_inner_id} AND inner_id < {}", first_inner_id + count);
+    let range = format!(
+        "project_id = {project_id} AND inner_id >= {first_inner_id} AND inner_id < {}",
+        first_inner_id + count
+    );
     // The rows were inserted in inner_id order by one statement, so their ids are normally
     // consecutive too. Prove it with two one-row queries (reading 100,000 ids back costs far
     // more through the driver), and fall back to reading them when it does not hold.
-    let first = format!("SELECT id FROM tasks WHERE project_id = {project_id} AND inner_id = {first_inner_id}");
-    if let Some(first_id) = IdRow::find_by_statement(Statement::from_string(backend, first)).one(conn).await?.map(|r| r.id) {
+    let first = format!(
+        "SELECT id FROM tasks WHERE project_id = {project_id} AND inner_id = {first_inner_id}"
+    );
+    if let Some(first_id) = IdRow::find_by_statement(Statement::from_string(backend, first))
+        .one(conn)
+        .await?
+        .map(|r| r.id)
+    {
         let offset = first_id - first_inner_id;
-        let linear = format!("SELECT COUNT(*) AS id FROM tasks WHERE {range} AND id - inner_id = {offset}");
-        let matching = IdRow::find_by_statement(Statement::from_string(backend, linear)).one(conn).await?.map_or(0, |r| r.id);
+        let linear =
+            format!("SELECT COUNT(*) AS id FROM tasks WHERE {range} AND id - inner_id = {offset}");
+        let matching = IdRow::find_by_statement(Statement::from_string(backend, linear))
+            .one(conn)
+            .await?
+            .map_or(0, |r| r.id);
         if matching == count {
             return Ok((0..count).map(|i| first_id + i).collect());
         }
     }
     let sql = format!("SELECT id FROM tasks WHERE {range} ORDER BY inner_id");
-    let ids = IdRow::find_by_statement(Statement::from_string(backend, sql)).all(conn).await?;
+    let ids = IdRow::find_by_statement(Statement::from_string(backend, sql))
+        .all(conn)
+        .await?;
     Ok(ids.into_iter().map(|r| r.id).collect())
 }
 
@@ -108,8 +123,15 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<task::
 /// is its `inner_id` order. While no task was ever deleted (`last_inner_id == task_number`), the
 /// page is therefore an `inner_id` range read straight from the unique index, however deep; after
 /// deletions it falls back to `OFFSET`.
-pub async fn page_by_id<C: ConnectionTrait>(conn: &C, project: &project::Model, offset: u64, limit: u64) -> Result<Vec<task::Model>, DbErr> {
-    let query = task::Entity::find().filter(task::Column::ProjectId.eq(project.id)).order_by_asc(task::Column::Id);
+pub async fn page_by_id<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<task::Model>, DbErr> {
+    let query = task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project.id))
+        .order_by_asc(task::Column::Id);
     if project.last_inner_id == project.task_number {
         let first = offset as i64 + 1;
         query
@@ -160,17 +182,28 @@ pub async fn batch_after<C: ConnectionTrait>(
     if let Some(ids) = ids {
         query = query.filter(task::Column::Id.is_in(ids.iter().copied()));
     }
-    query.order_by_asc(task::Column::Id).limit(limit).all(conn).await
+    query
+        .order_by_asc(task::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
 }
 
 /// Inserts one task (allocating its `inner_id` from the project) and counts it in the project.
-pub async fn insert_one<C: ConnectionTrait>(conn: &C, project_id: i64, new: NewTask, now: DateTime<Utc>) -> Result<task::Model, DbErr> {
+pub async fn insert_one<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    new: NewTask,
+    now: DateTime<Utc>,
+) -> Result<task::Model, DbErr> {
     let inner_id = crate::queries::projects::allocate_inner_ids(conn, project_id, 1).await?;
     let mut sums = counters::ProjectSums::default();
     sums.add_task(&new.tally);
     let ids = insert_many(conn, project_id, inner_id, vec![new], now).await?;
     counters::apply_project_delta(conn, project_id, &sums).await?;
-    find(conn, ids[0]).await?.ok_or_else(|| DbErr::RecordNotFound("task".into()))
+    find(conn, ids[0])
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("task".into()))
 }
 
 /// Replaces a task's data/meta (PATCH) and bumps `updated_at`.
@@ -198,7 +231,11 @@ pub async fn update_fields<C: ConnectionTrait>(
 /// Deletes tasks of a project (all of them for `TaskSet::All`), keeping project counters right.
 /// Any number of ids: they are inlined in chunks, below both backends' statement limits. The
 /// tasks' drafts and locks go too (they have no foreign key to cascade).
-pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSet<'_>) -> Result<u64, DbErr> {
+pub async fn delete<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    tasks: TaskSet<'_>,
+) -> Result<u64, DbErr> {
     let chunks: Vec<TaskSet> = match tasks {
         TaskSet::All => vec![TaskSet::All],
         TaskSet::Ids(ids) => ids.chunks(counters::ID_CHUNK).map(TaskSet::Ids).collect(),
@@ -211,7 +248,11 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSe
             TaskSet::Ids(ids) => format!("task_id IN ({})", counters::join_ids(ids)),
         };
         for table in ["drafts", "task_locks"] {
-            conn.execute(Statement::from_string(conn.get_database_backend(), format!("DELETE FROM {table} WHERE {owned}"))).await?;
+            conn.execute(Statement::from_string(
+                conn.get_database_backend(),
+                format!("DELETE FROM {table} WHERE {owned}"),
+            ))
+            .await?;
         }
         let mut query = task::Entity::delete_many().filter(task::Column::ProjectId.eq(project_id));
         if let TaskSet::Ids(ids) = chunk {
@@ -224,7 +265,10 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, project_id: i64, tasks: TaskSe
 
 /// One batch of the JSON export, rendered by the database: `(documents joined by commas, last
 /// task id)`, or `None` past the last task. See [`crate::dialect::export_batch_sql`].
-pub async fn export_json_batch<C: ConnectionTrait>(conn: &C, batch: &crate::dialect::ExportBatch<'_>) -> Result<Option<(String, i64)>, DbErr> {
+pub async fn export_json_batch<C: ConnectionTrait>(
+    conn: &C,
+    batch: &crate::dialect::ExportBatch<'_>,
+) -> Result<Option<(String, i64)>, DbErr> {
     #[derive(FromQueryResult)]
     struct Row {
         docs: Option<String>,
@@ -232,7 +276,9 @@ pub async fn export_json_batch<C: ConnectionTrait>(conn: &C, batch: &crate::dial
     }
     let backend = conn.get_database_backend();
     let sql = crate::dialect::export_batch_sql(backend, batch);
-    let row = Row::find_by_statement(Statement::from_string(backend, sql)).one(conn).await?;
+    let row = Row::find_by_statement(Statement::from_string(backend, sql))
+        .one(conn)
+        .await?;
     Ok(row.and_then(|r| r.docs.zip(r.last_id)))
 }
 
@@ -246,13 +292,18 @@ pub struct FilteredTotals {
 
 /// Whether a project holds at least half of all tasks ever created (ids are never reused),
 /// so that reading the whole table beats walking the project's index.
-async fn is_most_of_table<C: ConnectionTrait>(conn: &C, project: &project::Model) -> Result<bool, DbErr> {
+async fn is_most_of_table<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+) -> Result<bool, DbErr> {
     #[derive(FromQueryResult)]
     struct Top {
         id: Option<i64>,
     }
     let sql = "SELECT MAX(id) AS id FROM tasks";
-    let top = Top::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    let top = Top::find_by_statement(Statement::from_string(conn.get_database_backend(), sql))
+        .one(conn)
+        .await?;
     Ok(project.task_number * 2 >= top.and_then(|t| t.id).unwrap_or(0))
 }
 
@@ -277,7 +328,9 @@ pub async fn filtered_page<C: ConnectionTrait>(
     }
     let searches = super::search::selective(conn, query, project.task_number).await?;
     let query = &if searches.is_empty() {
-        query.clone().scanning_table(is_most_of_table(conn, project).await?)
+        query
+            .clone()
+            .scanning_table(is_most_of_table(conn, project).await?)
     } else {
         query.clone().using_search_index(searches)
     };
@@ -286,8 +339,13 @@ pub async fn filtered_page<C: ConnectionTrait>(
                 CAST(COALESCE(SUM(tasks.total_predictions) OVER (), 0) AS BIGINT) AS total_predictions";
     let parts = scan_parts(conn, project.id, query, offset + limit).await?;
     let (ids, totals) = if parts.len() < 2 {
-        let rows = PageRow::find_by_statement(query.select_ordered(what, Some((offset, limit)))).all(conn).await?;
-        (rows.iter().map(|r| r.id).collect::<Vec<_>>(), rows.first().map(PageRow::totals).unwrap_or_default())
+        let rows = PageRow::find_by_statement(query.select_ordered(what, Some((offset, limit))))
+            .all(conn)
+            .await?;
+        (
+            rows.iter().map(|r| r.id).collect::<Vec<_>>(),
+            rows.first().map(PageRow::totals).unwrap_or_default(),
+        )
     } else {
         // Each id range yields its totals and its own first `offset + limit` tasks; the page is
         // among their union, which one small ordered query over those ids settles.
@@ -297,7 +355,10 @@ pub async fn filtered_page<C: ConnectionTrait>(
             };
             query.select_ordered_where(what, &range, Some((0, offset + limit)))
         });
-        let results = futures_util::future::try_join_all(statements.map(|s| PageRow::find_by_statement(s).all(conn))).await?;
+        let results = futures_util::future::try_join_all(
+            statements.map(|s| PageRow::find_by_statement(s).all(conn)),
+        )
+        .await?;
         let mut totals = FilteredTotals::default();
         let mut candidates = Vec::new();
         for rows in &results {
@@ -310,12 +371,24 @@ pub async fn filtered_page<C: ConnectionTrait>(
             candidates.extend(rows.iter().map(|r| r.id));
         }
         let among = |sql: &mut crate::filters::Sql| {
-            sql.push(&format!(" AND tasks.id IN ({})", counters::join_ids(&candidates)));
+            sql.push(&format!(
+                " AND tasks.id IN ({})",
+                counters::join_ids(&candidates)
+            ));
         };
-        let rows = IdRow::find_by_statement(query.select_ordered_where("tasks.id AS id", &among, Some((offset, limit)))).all(conn).await?;
+        let rows = IdRow::find_by_statement(query.select_ordered_where(
+            "tasks.id AS id",
+            &among,
+            Some((offset, limit)),
+        ))
+        .all(conn)
+        .await?;
         (rows.into_iter().map(|r| r.id).collect(), totals)
     };
-    let mut tasks = task::Entity::find().filter(task::Column::Id.is_in(ids.iter().copied())).all(conn).await?;
+    let mut tasks = task::Entity::find()
+        .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
     tasks.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
     Ok((tasks, totals))
 }
@@ -331,7 +404,11 @@ struct PageRow {
 
 impl PageRow {
     fn totals(&self) -> FilteredTotals {
-        FilteredTotals { total: self.total, total_annotations: self.total_annotations, total_predictions: self.total_predictions }
+        FilteredTotals {
+            total: self.total,
+            total_annotations: self.total_annotations,
+            total_predictions: self.total_predictions,
+        }
     }
 }
 
@@ -340,24 +417,46 @@ const SPLIT_MAX_ROWS: u64 = 10_000;
 
 /// Id ranges to scan concurrently, one per core, when the query reads the whole table for a
 /// page that is not too deep; otherwise none.
-async fn scan_parts<C: ConnectionTrait>(conn: &C, project_id: i64, query: &CompiledQuery, rows: u64) -> Result<Vec<(i64, i64)>, DbErr> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(4) as i64;
+async fn scan_parts<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    query: &CompiledQuery,
+    rows: u64,
+) -> Result<Vec<(i64, i64)>, DbErr> {
+    let cores = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4) as i64;
     if !query.is_scanning_table() || rows > SPLIT_MAX_ROWS || cores < 2 {
         return Ok(Vec::new());
     }
-    let Some((low, high)) = id_range(conn, project_id).await? else { return Ok(Vec::new()) };
+    let Some((low, high)) = id_range(conn, project_id).await? else {
+        return Ok(Vec::new());
+    };
     let step = (high - low) / cores + 1;
-    Ok((0..cores).map(|i| (low + i * step, (low + (i + 1) * step - 1).min(high))).filter(|(a, b)| a <= b).collect())
+    Ok((0..cores)
+        .map(|i| (low + i * step, (low + (i + 1) * step - 1).min(high)))
+        .filter(|(a, b)| a <= b)
+        .collect())
 }
 
 /// Ids of every task the query selects, in the query's order (bulk actions).
-pub async fn filtered_ids<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> Result<Vec<i64>, DbErr> {
-    let rows = IdRow::find_by_statement(query.select_ordered("tasks.id AS id", None)).all(conn).await?;
+pub async fn filtered_ids<C: ConnectionTrait>(
+    conn: &C,
+    query: &CompiledQuery,
+) -> Result<Vec<i64>, DbErr> {
+    let rows = IdRow::find_by_statement(query.select_ordered("tasks.id AS id", None))
+        .all(conn)
+        .await?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Marks a task as changed by `user` now (`updated_at`, `updated_by`).
-pub async fn touch<C: ConnectionTrait>(conn: &C, id: i64, user: i64, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn touch<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    user: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     update_fields(conn, id, None, None, user, now).await
 }
 
@@ -372,7 +471,10 @@ pub struct Duplicate {
 
 /// The selected tasks whose `data` (as stored) equals another task's of the project, by id;
 /// callers group them and ignore groups of one.
-pub async fn duplicates<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> Result<Vec<Duplicate>, DbErr> {
+pub async fn duplicates<C: ConnectionTrait>(
+    conn: &C,
+    query: &CompiledQuery,
+) -> Result<Vec<Duplicate>, DbErr> {
     let statement = query.select_where(
         "tasks.id AS id, tasks.data AS data, CAST(tasks.total_annotations + tasks.cancelled_annotations AS BIGINT) AS annotations",
         &|sql| {
@@ -384,7 +486,10 @@ pub async fn duplicates<C: ConnectionTrait>(conn: &C, query: &CompiledQuery) -> 
 }
 
 /// The smallest and largest task id of a project (random picks, id-range scans).
-pub async fn id_range<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Option<(i64, i64)>, DbErr> {
+pub async fn id_range<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Option<(i64, i64)>, DbErr> {
     #[derive(FromQueryResult)]
     struct Range {
         low: Option<i64>,
@@ -395,6 +500,11 @@ pub async fn id_range<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<O
         "SELECT (SELECT MIN(id) FROM tasks WHERE project_id = {project_id}) AS low, \
          (SELECT MAX(id) FROM tasks WHERE project_id = {project_id}) AS high"
     );
-    let row = Range::find_by_statement(sea_orm::Statement::from_string(conn.get_database_backend(), sql)).one(conn).await?;
+    let row = Range::find_by_statement(sea_orm::Statement::from_string(
+        conn.get_database_backend(),
+        sql,
+    ))
+    .one(conn)
+    .await?;
     Ok(row.and_then(|r| r.low.zip(r.high)))
 }

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::entities::{organization_member, user};
@@ -52,8 +52,14 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<user::
 }
 
 /// A user by email, case-insensitively as Django's auth backend normalizes it.
-pub async fn find_by_email<C: ConnectionTrait>(conn: &C, email: &str) -> Result<Option<user::Model>, DbErr> {
-    user::Entity::find().filter(user::Column::Email.eq(email.to_lowercase())).one(conn).await
+pub async fn find_by_email<C: ConnectionTrait>(
+    conn: &C,
+    email: &str,
+) -> Result<Option<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.to_lowercase()))
+        .one(conn)
+        .await
 }
 
 /// Number of users.
@@ -62,7 +68,10 @@ pub async fn count<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
 }
 
 /// Active members of an organization, ordered by id.
-pub async fn list_in_organization<C: ConnectionTrait>(conn: &C, organization_id: i64) -> Result<Vec<user::Model>, DbErr> {
+pub async fn list_in_organization<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+) -> Result<Vec<user::Model>, DbErr> {
     let ids: Vec<i64> = organization_member::Entity::find()
         .select_only()
         .column(organization_member::Column::UserId)
@@ -71,21 +80,38 @@ pub async fn list_in_organization<C: ConnectionTrait>(conn: &C, organization_id:
         .into_tuple()
         .all(conn)
         .await?;
-    user::Entity::find().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::Id).all(conn).await
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .order_by_asc(user::Column::Id)
+        .all(conn)
+        .await
 }
 
 /// Users by id (any organization), for rendering `completed_by` objects.
-pub async fn find_many<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<Vec<user::Model>, DbErr> {
+pub async fn find_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<Vec<user::Model>, DbErr> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    user::Entity::find().filter(user::Column::Id.is_in(ids.iter().copied())).all(conn).await
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
 }
 
 /// Replaces a user's legacy API token.
-pub async fn set_token<C: ConnectionTrait>(conn: &C, user_id: i64, token: &str) -> Result<(), DbErr> {
+pub async fn set_token<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    token: &str,
+) -> Result<(), DbErr> {
     user::Entity::update_many()
-        .col_expr(user::Column::ApiToken, sea_orm::sea_query::Expr::value(token))
+        .col_expr(
+            user::Column::ApiToken,
+            sea_orm::sea_query::Expr::value(token),
+        )
         .filter(user::Column::Id.eq(user_id))
         .exec(conn)
         .await
@@ -105,7 +131,11 @@ pub struct ProfileChanges {
 }
 
 /// Applies profile changes and returns the updated user.
-pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, changes: ProfileChanges) -> Result<user::Model, DbErr> {
+pub async fn update_profile<C: ConnectionTrait>(
+    conn: &C,
+    user: user::Model,
+    changes: ProfileChanges,
+) -> Result<user::Model, DbErr> {
     let mut active: user::ActiveModel = user.into();
     if let Some(v) = changes.first_name {
         active.first_name = Set(v);
@@ -131,26 +161,47 @@ pub async fn update_profile<C: ConnectionTrait>(conn: &C, user: user::Model, cha
 /// The avatar addresses (`/data/avatars/<file>`) users show.
 pub async fn avatars<C: ConnectionTrait>(conn: &C) -> Result<Vec<String>, DbErr> {
     use sea_orm::QuerySelect;
-    let rows: Vec<Option<String>> =
-        user::Entity::find().select_only().column(user::Column::Avatar).filter(user::Column::Avatar.is_not_null()).into_tuple().all(conn).await?;
+    let rows: Vec<Option<String>> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Avatar)
+        .filter(user::Column::Avatar.is_not_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
     Ok(rows.into_iter().flatten().collect())
 }
 
 /// Sets (or clears) a user's avatar path.
-pub async fn set_avatar<C: ConnectionTrait>(conn: &C, user: user::Model, avatar: Option<String>) -> Result<user::Model, DbErr> {
+pub async fn set_avatar<C: ConnectionTrait>(
+    conn: &C,
+    user: user::Model,
+    avatar: Option<String>,
+) -> Result<user::Model, DbErr> {
     let mut active: user::ActiveModel = user.into();
     active.avatar = Set(avatar);
     active.update(conn).await
 }
 
 /// Replaces a user's password hash.
-pub async fn set_password<C: ConnectionTrait>(conn: &C, user_id: i64, password_hash: String) -> Result<(), DbErr> {
-    user::Entity::update_many().col_expr(user::Column::Password, Expr::value(password_hash)).filter(user::Column::Id.eq(user_id)).exec(conn).await?;
+pub async fn set_password<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    password_hash: String,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Password, Expr::value(password_hash))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
 /// Makes `organization_id` the user's active organization.
-pub async fn set_active_organization<C: ConnectionTrait>(conn: &C, user: user::Model, organization_id: i64) -> Result<user::Model, DbErr> {
+pub async fn set_active_organization<C: ConnectionTrait>(
+    conn: &C,
+    user: user::Model,
+    organization_id: i64,
+) -> Result<user::Model, DbErr> {
     let mut active: user::ActiveModel = user.into();
     active.active_organization_id = Set(Some(organization_id));
     active.update(conn).await
@@ -158,8 +209,16 @@ pub async fn set_active_organization<C: ConnectionTrait>(conn: &C, user: user::M
 
 /// Deactivates an account (it can no longer sign in or call the API; its work stays), or
 /// activates it again.
-pub async fn set_active<C: ConnectionTrait>(conn: &C, user_id: i64, active: bool) -> Result<(), DbErr> {
-    user::Entity::update_many().col_expr(user::Column::IsActive, Expr::value(active)).filter(user::Column::Id.eq(user_id)).exec(conn).await?;
+pub async fn set_active<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    active: bool,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::IsActive, Expr::value(active))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
@@ -186,18 +245,26 @@ pub enum Lookup<'a> {
 }
 
 /// The user and their active-organization role in one query (every request authenticates).
-pub async fn find_member<C: ConnectionTrait>(conn: &C, lookup: Lookup<'_>) -> Result<Option<Member>, DbErr> {
+pub async fn find_member<C: ConnectionTrait>(
+    conn: &C,
+    lookup: Lookup<'_>,
+) -> Result<Option<Member>, DbErr> {
     use sea_orm::sea_query::Expr;
     let role = Expr::cust(
         "(SELECT m.role FROM organization_members m WHERE m.user_id = users.id \
          AND m.organization_id = users.active_organization_id AND m.deleted_at IS NULL)",
     );
     let setting = |column: &str| {
-        Expr::cust(format!("(SELECT o.{column} FROM organizations o WHERE o.id = users.active_organization_id)"))
+        Expr::cust(format!(
+            "(SELECT o.{column} FROM organizations o WHERE o.id = users.active_organization_id)"
+        ))
     };
     let query = user::Entity::find()
         .column_as(role, "member_role")
-        .column_as(setting("legacy_api_tokens_enabled"), "legacy_tokens_enabled")
+        .column_as(
+            setting("legacy_api_tokens_enabled"),
+            "legacy_tokens_enabled",
+        )
         .column_as(setting("api_tokens_enabled"), "api_tokens_enabled");
     let query = match lookup {
         Lookup::Id(id) => query.filter(user::Column::Id.eq(id)),
@@ -207,7 +274,10 @@ pub async fn find_member<C: ConnectionTrait>(conn: &C, lookup: Lookup<'_>) -> Re
 }
 
 /// Users who annotated or drafted in a project, by id.
-pub async fn annotators_of_project<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<Vec<user::Model>, DbErr> {
+pub async fn annotators_of_project<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Vec<user::Model>, DbErr> {
     use sea_orm::sea_query::Expr;
     user::Entity::find()
         .filter(Expr::cust(format!(

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
+};
 
 use crate::entities::view;
 
@@ -21,7 +24,11 @@ pub struct NewView {
 }
 
 /// Inserts a view.
-pub async fn insert<C: ConnectionTrait>(conn: &C, new: NewView, now: DateTime<Utc>) -> Result<view::Model, DbErr> {
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    new: NewView,
+    now: DateTime<Utc>,
+) -> Result<view::Model, DbErr> {
     view::ActiveModel {
         project_id: Set(new.project_id),
         user_id: Set(new.user_id),
@@ -44,7 +51,10 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<view::
 }
 
 /// The views of a project (or of every project in `project_ids`), by `order`, then id.
-pub async fn list<C: ConnectionTrait>(conn: &C, project_ids: &[i64]) -> Result<Vec<view::Model>, DbErr> {
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    project_ids: &[i64],
+) -> Result<Vec<view::Model>, DbErr> {
     view::Entity::find()
         .filter(view::Column::ProjectId.is_in(project_ids.iter().copied()))
         .order_by_asc(view::Column::Order)
@@ -63,8 +73,15 @@ pub struct ViewChanges {
 }
 
 /// Applies `changes` to a view.
-pub async fn update<C: ConnectionTrait>(conn: &C, id: i64, changes: ViewChanges, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let mut update = view::Entity::update_many().col_expr(view::Column::UpdatedAt, Expr::value(now)).filter(view::Column::Id.eq(id));
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    changes: ViewChanges,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let mut update = view::Entity::update_many()
+        .col_expr(view::Column::UpdatedAt, Expr::value(now))
+        .filter(view::Column::Id.eq(id));
     if let Some(project_id) = changes.project_id {
         update = update.col_expr(view::Column::ProjectId, Expr::value(project_id));
     }
@@ -87,11 +104,19 @@ pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> 
 
 /// Deletes every view of a project.
 pub async fn delete_all<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<u64, DbErr> {
-    Ok(view::Entity::delete_many().filter(view::Column::ProjectId.eq(project_id)).exec(conn).await?.rows_affected)
+    Ok(view::Entity::delete_many()
+        .filter(view::Column::ProjectId.eq(project_id))
+        .exec(conn)
+        .await?
+        .rows_affected)
 }
 
 /// Sets `order` of the project's views to their position in `ids` (other ids are ignored).
-pub async fn set_order<C: ConnectionTrait>(conn: &C, project_id: i64, ids: &[i64]) -> Result<(), DbErr> {
+pub async fn set_order<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    ids: &[i64],
+) -> Result<(), DbErr> {
     for (position, id) in ids.iter().enumerate() {
         view::Entity::update_many()
             .col_expr(view::Column::Order, Expr::value(position as i32))

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 
 use crate::entities::{project, workspace, workspace_member};
@@ -45,8 +46,15 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// A workspace of an organization.
-pub async fn find<C: ConnectionTrait>(conn: &C, organization_id: i64, id: i64) -> Result<Option<workspace::Model>, DbErr> {
-    workspace::Entity::find_by_id(id).filter(workspace::Column::OrganizationId.eq(organization_id)).one(conn).await
+pub async fn find<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    id: i64,
+) -> Result<Option<workspace::Model>, DbErr> {
+    workspace::Entity::find_by_id(id)
+        .filter(workspace::Column::OrganizationId.eq(organization_id))
+        .one(conn)
+        .await
 }
 
 /// Which workspaces a listing shows.
@@ -61,10 +69,18 @@ pub struct ListFilter {
 }
 
 /// The organization's workspaces the viewer may list: shared ones, their own personal ones.
-pub async fn list<C: ConnectionTrait>(conn: &C, organization_id: i64, viewer: i64, filter: &ListFilter) -> Result<Vec<workspace::Model>, DbErr> {
-    let mut query = workspace::Entity::find().filter(workspace::Column::OrganizationId.eq(organization_id));
+pub async fn list<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    viewer: i64,
+    filter: &ListFilter,
+) -> Result<Vec<workspace::Model>, DbErr> {
+    let mut query =
+        workspace::Entity::find().filter(workspace::Column::OrganizationId.eq(organization_id));
     if !filter.everyone {
-        query = query.filter(Expr::cust(format!("(is_personal = FALSE OR created_by_id = {viewer})")));
+        query = query.filter(Expr::cust(format!(
+            "(is_personal = FALSE OR created_by_id = {viewer})"
+        )));
     }
     if filter.member_only {
         query = query.filter(Expr::cust(format!(
@@ -81,13 +97,27 @@ pub async fn list<C: ConnectionTrait>(conn: &C, organization_id: i64, viewer: i6
 }
 
 /// Saves changed fields.
-pub async fn update<C: ConnectionTrait>(conn: &C, id: i64, fields: WorkspaceFields, now: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    fields: WorkspaceFields,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
     workspace::Entity::update_many()
         .col_expr(workspace::Column::Title, Expr::value(fields.title))
-        .col_expr(workspace::Column::Description, Expr::value(fields.description))
+        .col_expr(
+            workspace::Column::Description,
+            Expr::value(fields.description),
+        )
         .col_expr(workspace::Column::Color, Expr::value(fields.color))
-        .col_expr(workspace::Column::IsPersonal, Expr::value(fields.is_personal))
-        .col_expr(workspace::Column::IsArchived, Expr::value(fields.is_archived))
+        .col_expr(
+            workspace::Column::IsPersonal,
+            Expr::value(fields.is_personal),
+        )
+        .col_expr(
+            workspace::Column::IsArchived,
+            Expr::value(fields.is_archived),
+        )
         .col_expr(workspace::Column::UpdatedAt, Expr::value(now))
         .filter(workspace::Column::Id.eq(id))
         .exec(conn)
@@ -97,16 +127,26 @@ pub async fn update<C: ConnectionTrait>(conn: &C, id: i64, fields: WorkspaceFiel
 
 /// Deletes a workspace (its memberships go with it).
 pub async fn delete<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
-    workspace::Entity::delete_by_id(id).exec(conn).await.map(|_| ())
+    workspace::Entity::delete_by_id(id)
+        .exec(conn)
+        .await
+        .map(|_| ())
 }
 
 /// How many projects a workspace holds.
 pub async fn project_count<C: ConnectionTrait>(conn: &C, id: i64) -> Result<u64, DbErr> {
-    Ok(project_counts(conn, &[id]).await?.get(&id).copied().unwrap_or(0))
+    Ok(project_counts(conn, &[id])
+        .await?
+        .get(&id)
+        .copied()
+        .unwrap_or(0))
 }
 
 /// How many projects each of these workspaces holds (absent: none), in one query.
-pub async fn project_counts<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result<std::collections::HashMap<i64, u64>, DbErr> {
+pub async fn project_counts<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, u64>, DbErr> {
     use sea_orm::QuerySelect;
     let rows: Vec<(Option<i64>, i64)> = project::Entity::find()
         .select_only()
@@ -117,16 +157,27 @@ pub async fn project_counts<C: ConnectionTrait>(conn: &C, ids: &[i64]) -> Result
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(rows.into_iter().filter_map(|(id, n)| id.map(|id| (id, n as u64))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, n)| id.map(|id| (id, n as u64)))
+        .collect())
 }
 
 /// The workspace's projects, by id.
 pub async fn projects<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<project::Model>, DbErr> {
-    project::Entity::find().filter(project::Column::WorkspaceId.eq(id)).order_by_asc(project::Column::Id).all(conn).await
+    project::Entity::find()
+        .filter(project::Column::WorkspaceId.eq(id))
+        .order_by_asc(project::Column::Id)
+        .all(conn)
+        .await
 }
 
 /// Puts a project into a workspace (or takes it out with `None`).
-pub async fn set_project_workspace<C: ConnectionTrait>(conn: &C, project_id: i64, workspace_id: Option<i64>) -> Result<(), DbErr> {
+pub async fn set_project_workspace<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    workspace_id: Option<i64>,
+) -> Result<(), DbErr> {
     project::Entity::update_many()
         .col_expr(project::Column::WorkspaceId, Expr::value(workspace_id))
         .filter(project::Column::Id.eq(project_id))
@@ -148,7 +199,12 @@ pub async fn member_ids<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<i64
 }
 
 /// Adds a member unless they already are one; true when added.
-pub async fn add_member<C: ConnectionTrait>(conn: &C, workspace_id: i64, user_id: i64, now: DateTime<Utc>) -> Result<bool, DbErr> {
+pub async fn add_member<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let existing = workspace_member::Entity::find()
         .filter(workspace_member::Column::WorkspaceId.eq(workspace_id))
         .filter(workspace_member::Column::UserId.eq(user_id))
@@ -157,14 +213,23 @@ pub async fn add_member<C: ConnectionTrait>(conn: &C, workspace_id: i64, user_id
     if existing.is_some() {
         return Ok(false);
     }
-    workspace_member::ActiveModel { workspace_id: Set(workspace_id), user_id: Set(user_id), created_at: Set(now), ..Default::default() }
-        .insert(conn)
-        .await?;
+    workspace_member::ActiveModel {
+        workspace_id: Set(workspace_id),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
     Ok(true)
 }
 
 /// Removes a member; true when they were one.
-pub async fn remove_member<C: ConnectionTrait>(conn: &C, workspace_id: i64, user_id: i64) -> Result<bool, DbErr> {
+pub async fn remove_member<C: ConnectionTrait>(
+    conn: &C,
+    workspace_id: i64,
+    user_id: i64,
+) -> Result<bool, DbErr> {
     let deleted = workspace_member::Entity::delete_many()
         .filter(workspace_member::Column::WorkspaceId.eq(workspace_id))
         .filter(workspace_member::Column::UserId.eq(user_id))

@@ -50,7 +50,12 @@ fn action_out(action: &Action) -> ActionOut {
         order: action.order,
         permission,
         reload: action.reload.then_some(true),
-        dialog: DialogOut { title: action.title, text: action.dialog, kind: "confirm", form: action.has_form.then_some(Value::Null) },
+        dialog: DialogOut {
+            title: action.title,
+            text: action.dialog,
+            kind: "confirm",
+            form: action.has_form.then_some(Value::Null),
+        },
     }
 }
 
@@ -66,8 +71,14 @@ struct RunParams {
     query: Option<String>,
 }
 
-async fn project_of(state: &AppState, caller: &Caller, param: Option<&str>) -> ApiResult<tessera_db::entities::project::Model> {
-    let id = param.and_then(|p| p.parse::<i64>().ok()).ok_or_else(|| ApiError::no_match("Project"))?;
+async fn project_of(
+    state: &AppState,
+    caller: &Caller,
+    param: Option<&str>,
+) -> ApiResult<tessera_db::entities::project::Model> {
+    let id = param
+        .and_then(|p| p.parse::<i64>().ok())
+        .ok_or_else(|| ApiError::no_match("Project"))?;
     scope::project(state.db.conn(), caller, id).await
 }
 
@@ -78,22 +89,37 @@ async fn run_action(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Outcome>> {
     let Some(id) = params.id.as_deref().filter(|id| !id.is_empty()) else {
-        return Err(ApiError::Bare(StatusCode::UNPROCESSABLE_ENTITY, "No action id \"None\", use ?id=<action-id>".into()));
+        return Err(ApiError::Bare(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "No action id \"None\", use ?id=<action-id>".into(),
+        ));
     };
     let project = project_of(&state, &caller, params.project.as_deref()).await?;
     let action = actions::find(id)?;
     let view = params.view.as_deref().and_then(|v| v.parse::<i64>().ok());
-    let selected = dm::resolve(state.db.conn(), &caller, Some(project.id), view, || {
-        match params.query.as_deref().filter(|q| !q.is_empty()) {
+    let selected = dm::resolve(
+        state.db.conn(),
+        &caller,
+        Some(project.id),
+        view,
+        || match params.query.as_deref().filter(|q| !q.is_empty()) {
             Some(text) => dm::parse_query_param(text),
             None => dm::body_query(&body),
-        }
-    })
+        },
+    )
     .await?;
     let txn = state.db.write().await?;
     // Counters may have moved since the project was read; the action works on fresh ones.
-    let project = queries::projects::find_by_id(&*txn, project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
-    let run = Run { txn: &txn, project: &project, user_id: caller.user.id, selection: &selected.query, body: &body };
+    let project = queries::projects::find_by_id(&*txn, project.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Project"))?;
+    let run = Run {
+        txn: &txn,
+        project: &project,
+        user_id: caller.user.id,
+        selection: &selected.query,
+        body: &body,
+    };
     let outcome = actions::perform(action, run).await?;
     txn.commit().await?;
     Ok(Json(outcome))
@@ -120,8 +146,13 @@ async fn action_form(
             let options: Vec<Value> = users
                 .iter()
                 .map(|u| {
-                    let full = format!("{} {}", u.first_name, u.last_name).trim().to_string();
-                    let label = [full.as_str(), u.username.as_str(), u.email.as_str()].into_iter().find(|s| !s.is_empty()).unwrap_or_default();
+                    let full = format!("{} {}", u.first_name, u.last_name)
+                        .trim()
+                        .to_string();
+                    let label = [full.as_str(), u.username.as_str(), u.email.as_str()]
+                        .into_iter()
+                        .find(|s| !s.is_empty())
+                        .unwrap_or_default();
                     json!({"value": u.id.to_string(), "label": label})
                 })
                 .collect();
@@ -142,6 +173,10 @@ async fn action_form(
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = slashed(router, "/api/dm/actions/", get(list_actions).post(run_action));
+    let router = slashed(
+        router,
+        "/api/dm/actions/",
+        get(list_actions).post(run_action),
+    );
     slashed(router, "/api/dm/actions/{id}/form/", get(action_form))
 }

@@ -23,7 +23,10 @@ use crate::state::AppState;
 async fn render(state: &AppState, drafts: Vec<draft::Model>) -> ApiResult<Vec<DraftOut>> {
     let users = Users::load(state.db.conn(), drafts.iter().map(|d| Some(d.user_id))).await?;
     let now = time::now();
-    Ok(drafts.into_iter().map(|d| draft_out(d, &users, &now)).collect())
+    Ok(drafts
+        .into_iter()
+        .map(|d| draft_out(d, &users, &now))
+        .collect())
 }
 
 async fn render_one(state: &AppState, draft: draft::Model) -> ApiResult<DraftOut> {
@@ -31,7 +34,11 @@ async fn render_one(state: &AppState, draft: draft::Model) -> ApiResult<DraftOut
 }
 
 /// A draft of a project the caller sees (an annotator's own drafts only).
-async fn find_draft(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(draft::Model, project::Model)> {
+async fn find_draft(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(draft::Model, project::Model)> {
     let conn = state.db.conn();
     let draft = queries::drafts::find(conn, id)
         .await?
@@ -45,7 +52,11 @@ async fn find_draft(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(dr
 
 /// Every user's drafts of a task, an annotator's own only (none for an unknown task, as in
 /// Label Studio).
-async fn list_task_drafts(State(state): State<AppState>, caller: Caller, ApiPath(task_id): ApiPath<i64>) -> ApiResult<Json<Vec<DraftOut>>> {
+async fn list_task_drafts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(task_id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<DraftOut>>> {
     let mut drafts = match scope::task(state.db.conn(), &caller, task_id).await {
         Ok((task, _)) => queries::drafts::of_task(state.db.conn(), task.id).await?,
         Err(ApiError::NotFound(_)) => Vec::new(),
@@ -55,7 +66,11 @@ async fn list_task_drafts(State(state): State<AppState>, caller: Caller, ApiPath
     Ok(Json(render(&state, drafts).await?))
 }
 
-async fn list_annotation_drafts(State(state): State<AppState>, caller: Caller, ApiPath((task_id, _)): ApiPath<(i64, i64)>) -> ApiResult<Json<Vec<DraftOut>>> {
+async fn list_annotation_drafts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((task_id, _)): ApiPath<(i64, i64)>,
+) -> ApiResult<Json<Vec<DraftOut>>> {
     list_task_drafts(State(state), caller, ApiPath(task_id)).await
 }
 
@@ -87,10 +102,20 @@ fn read_fields(body: &Value, partial: bool) -> ApiResult<DraftFields> {
     let lead_time = fields.nullable_float("lead_time");
     let was_postponed = fields.boolean("was_postponed");
     fields.finish()?;
-    Ok(DraftFields { result, lead_time, was_postponed })
+    Ok(DraftFields {
+        result,
+        lead_time,
+        was_postponed,
+    })
 }
 
-async fn create(state: &AppState, caller: &Caller, task: task::Model, annotation: Option<i64>, body: &Value) -> ApiResult<DraftOut> {
+async fn create(
+    state: &AppState,
+    caller: &Caller,
+    task: task::Model,
+    annotation: Option<i64>,
+    body: &Value,
+) -> ApiResult<DraftOut> {
     let fields = read_fields(body, false)?;
     let txn = state.db.write().await?;
     let new = NewDraft {
@@ -98,7 +123,10 @@ async fn create(state: &AppState, caller: &Caller, task: task::Model, annotation
         project_id: task.project_id,
         annotation_id: annotation,
         user_id: caller.user.id,
-        result: fields.result.unwrap_or_else(|| Value::Array(Vec::new())).to_string(),
+        result: fields
+            .result
+            .unwrap_or_else(|| Value::Array(Vec::new()))
+            .to_string(),
         lead_time: fields.lead_time.flatten(),
         was_postponed: fields.was_postponed.unwrap_or(false),
     };
@@ -114,7 +142,10 @@ async fn create_task_draft(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<DraftOut>)> {
     let (task, _) = scope::task(state.db.conn(), &caller, task_id).await?;
-    Ok((StatusCode::CREATED, Json(create(&state, &caller, task, None, &body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(create(&state, &caller, task, None, &body).await?),
+    ))
 }
 
 async fn create_annotation_draft(
@@ -128,15 +159,27 @@ async fn create_annotation_draft(
     if annotation.task_id != task.id {
         return Err(ApiError::no_match("Annotation"));
     }
-    Ok((StatusCode::CREATED, Json(create(&state, &caller, task, Some(annotation.id), &body).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(create(&state, &caller, task, Some(annotation.id), &body).await?),
+    ))
 }
 
-async fn get_draft(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<DraftOut>> {
+async fn get_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<DraftOut>> {
     let (draft, _) = find_draft(&state, &caller, id).await?;
     Ok(Json(render_one(&state, draft).await?))
 }
 
-async fn update_draft(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<DraftOut>> {
+async fn update_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<DraftOut>> {
     let (draft, _) = find_draft(&state, &caller, id).await?;
     let fields = read_fields(&body, true)?;
     let changes = DraftChanges {
@@ -146,12 +189,18 @@ async fn update_draft(State(state): State<AppState>, caller: Caller, ApiPath(id)
     };
     let txn = state.db.write().await?;
     queries::drafts::update(&*txn, draft.id, changes, time::now()).await?;
-    let draft = queries::drafts::find(&*txn, draft.id).await?.ok_or_else(|| ApiError::no_match("AnnotationDraft"))?;
+    let draft = queries::drafts::find(&*txn, draft.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("AnnotationDraft"))?;
     txn.commit().await?;
     Ok(Json(render_one(&state, draft).await?))
 }
 
-async fn delete_draft(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let (draft, _) = find_draft(&state, &caller, id).await?;
     let txn = state.db.write().await?;
     queries::drafts::delete(&*txn, draft.id).await?;
@@ -161,7 +210,11 @@ async fn delete_draft(State(state): State<AppState>, caller: Caller, ApiPath(id)
 
 /// Deletes the annotation (counters follow) and gives its result to a new task-level draft of
 /// the caller.
-async fn convert_to_draft(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<(StatusCode, Json<DraftOut>)> {
+async fn convert_to_draft(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<(StatusCode, Json<DraftOut>)> {
     let txn = state.db.write().await?;
     let (annotation, _) = scope::annotation(&*txn, &caller, id).await?;
     annotations::delete(&txn, &caller, annotation.id).await?;
@@ -182,8 +235,27 @@ async fn convert_to_draft(State(state): State<AppState>, caller: Caller, ApiPath
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = exact(router, "/api/tasks/{id}/drafts", get(list_task_drafts).post(create_task_draft));
-    let router = exact(router, "/api/tasks/{id}/annotations/{aid}/drafts", get(list_annotation_drafts).post(create_annotation_draft));
-    let router = slashed(router, "/api/drafts/{id}/", get(get_draft).put(update_draft).patch(update_draft).delete(delete_draft));
-    exact(router, "/api/annotations/{id}/convert-to-draft", post(convert_to_draft))
+    let router = exact(
+        router,
+        "/api/tasks/{id}/drafts",
+        get(list_task_drafts).post(create_task_draft),
+    );
+    let router = exact(
+        router,
+        "/api/tasks/{id}/annotations/{aid}/drafts",
+        get(list_annotation_drafts).post(create_annotation_draft),
+    );
+    let router = slashed(
+        router,
+        "/api/drafts/{id}/",
+        get(get_draft)
+            .put(update_draft)
+            .patch(update_draft)
+            .delete(delete_draft),
+    );
+    exact(
+        router,
+        "/api/annotations/{id}/convert-to-draft",
+        post(convert_to_draft),
+    )
 }

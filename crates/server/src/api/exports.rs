@@ -13,7 +13,7 @@ use tessera_formats::export::{formats, Format, FormatInfo};
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, query_bool};
+use crate::payload::{query_bool, ApiPath};
 use crate::services::export::{stream, ExportRequest};
 use crate::services::scope;
 use crate::state::AppState;
@@ -22,19 +22,31 @@ use crate::state::AppState;
 /// repeated `ids[]` (or `ids`), `annotations__completed_by__only_id` (bare `completed_by` ids) and
 /// `escape_formulas` (CSV/TSV, default true).
 fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let type_name = get("exportType").or(get("export_type")).unwrap_or("JSON");
-    let format = Format::parse(type_name)
-        .ok_or_else(|| ApiError::BadRequest(format!("{type_name} is not supported export format")))?;
+    let format = Format::parse(type_name).ok_or_else(|| {
+        ApiError::BadRequest(format!("{type_name} is not supported export format"))
+    })?;
     // Label Studio reads `ids[]`; the official SDK sends repeated `ids`, so both are honoured.
     // An id that is not a number is refused: ignoring it would export the whole project.
     let ids = pairs
         .iter()
         .filter(|(k, _)| k == "ids[]" || k == "ids")
-        .map(|(key, v)| v.trim().parse::<i64>().map_err(|_| ApiError::field(key, format!("\"{v}\" is not a valid task id."))))
+        .map(|(key, v)| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::field(key, format!("\"{v}\" is not a valid task id.")))
+        })
         .collect::<ApiResult<Vec<i64>>>()?;
-    let only_id = get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
+    let only_id =
+        get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
     query_bool("download_resources", get("download_resources"), true)?;
     Ok(ExportRequest {
         format,
@@ -45,24 +57,47 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     })
 }
 
-async fn export_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, RawQuery(query): RawQuery) -> ApiResult<Response> {
+async fn export_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Response> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let request = parse_request(query.as_deref())?;
     let now = time::now();
-    let digest = hex::encode(Md5::digest(format!("{}:{}:{}", project.id, now.timestamp_micros(), query.unwrap_or_default())));
-    let name = format!("project-{}-at-{}-{}.{}", project.id, now.format("%Y-%m-%d-%H-%M"), &digest[..8], request.format.extension());
+    let digest = hex::encode(Md5::digest(format!(
+        "{}:{}:{}",
+        project.id,
+        now.timestamp_micros(),
+        query.unwrap_or_default()
+    )));
+    let name = format!(
+        "project-{}-at-{}-{}.{}",
+        project.id,
+        now.format("%Y-%m-%d-%H-%M"),
+        &digest[..8],
+        request.format.extension()
+    );
     let content_type = request.format.content_type();
     let body = Body::from_stream(stream(state.db.clone(), project, request));
     let mut response = body.into_response();
     let headers = response.headers_mut();
     let value = |text: &str| HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.into()));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CONTENT_DISPOSITION, value(&format!("attachment; filename=\"{name}\""))?);
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        value(&format!("attachment; filename=\"{name}\""))?,
+    );
     headers.insert("filename", value(&name)?);
     Ok(response)
 }
 
-async fn export_formats(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<FormatInfo>>> {
+async fn export_formats(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<FormatInfo>>> {
     scope::project(state.db.conn(), &caller, id).await?;
     Ok(Json(formats()))
 }
@@ -74,7 +109,15 @@ async fn removed_export(ApiPath(id): ApiPath<i64>) -> ApiError {
 
 pub(crate) fn routes(router: axum::Router<AppState>) -> Router<AppState> {
     let router = exact(router, "/api/projects/{id}/export", get(export_project));
-    let router = exact(router, "/api/projects/{id}/export/formats", get(export_formats));
+    let router = exact(
+        router,
+        "/api/projects/{id}/export/formats",
+        get(export_formats),
+    );
     let router = slashed(router, "/api/projects/{id}/results/", get(removed_export));
-    slashed(router, "/api/projects/{id}/completions/", get(removed_export))
+    slashed(
+        router,
+        "/api/projects/{id}/completions/",
+        get(removed_export),
+    )
 }

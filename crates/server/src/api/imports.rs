@@ -21,13 +21,13 @@ use tessera_db::{queries, time};
 use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
 use tessera_labelconfig::pyrepr;
 
-use crate::services::projects::config_of;
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, ApiQuery, JsonBody, parse_json, query_bool, read_body};
+use crate::payload::{parse_json, query_bool, read_body, ApiPath, ApiQuery, JsonBody};
 use crate::services::import::{self, refuse, ItemJson, RawItem};
 use crate::services::predictions::normalize_result;
+use crate::services::projects::config_of;
 use crate::services::scope;
 use crate::state::AppState;
 
@@ -46,7 +46,10 @@ struct ImportParams {
 
 /// `preannotated_from_fields=a,b`: moves those data fields of every item into predictions
 /// (Label Studio's `reformat_predictions`), e.g. a CSV column holding a model's label.
-fn predictions_from_fields(items: &mut [(ItemJson, Option<usize>)], fields: &[&str]) -> ApiResult<()> {
+fn predictions_from_fields(
+    items: &mut [(ItemJson, Option<usize>)],
+    fields: &[&str],
+) -> ApiResult<()> {
     for (index, (json, _)) in items.iter_mut().enumerate() {
         let item = std::mem::replace(json, ItemJson::Parsed(Value::Null)).into_value();
         let mut data = match item.get("data").cloned().unwrap_or_else(|| item.clone()) {
@@ -55,9 +58,11 @@ fn predictions_from_fields(items: &mut [(ItemJson, Option<usize>)], fields: &[&s
         };
         let mut predictions = Vec::new();
         for field in fields {
-            let result = data
-                .shift_remove(*field)
-                .ok_or_else(|| refuse(format!("Error at item {index}: field \"{field}\" is not in task data")))?;
+            let result = data.shift_remove(*field).ok_or_else(|| {
+                refuse(format!(
+                    "Error at item {index}: field \"{field}\" is not in task data"
+                ))
+            })?;
             predictions.push(json!({"result": result}));
         }
         *json = ItemJson::Parsed(json!({"data": data, "predictions": predictions}));
@@ -118,15 +123,31 @@ const MAX_STORED_NAME: usize = 100;
 /// uploaded is recorded beside it.
 fn safe_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if cleaned.is_empty() {
         return "file".to_string();
     }
     if cleaned.len() <= MAX_STORED_NAME {
         return cleaned;
     }
-    let extension = cleaned.rfind('.').map(|dot| &cleaned[dot..]).filter(|ext| ext.len() <= 16).unwrap_or("");
-    format!("{}{extension}", &cleaned[..MAX_STORED_NAME - extension.len()])
+    let extension = cleaned
+        .rfind('.')
+        .map(|dot| &cleaned[dot..])
+        .filter(|ext| ext.len() <= 16)
+        .unwrap_or("");
+    format!(
+        "{}{extension}",
+        &cleaned[..MAX_STORED_NAME - extension.len()]
+    )
 }
 
 fn json_items(body: Value) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
@@ -135,17 +156,24 @@ fn json_items(body: Value) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
         Value::Object(map) => vec![Value::Object(map)],
         _ => return Err(refuse("load_tasks: No data found in DATA or in FILES")),
     };
-    Ok(items.into_iter().map(|item| (ItemJson::Parsed(item), None)).collect())
+    Ok(items
+        .into_iter()
+        .map(|item| (ItemJson::Parsed(item), None))
+        .collect())
 }
 
 /// A JSON request body split into its items, each kept as text until the import parses it:
 /// a list of tasks or a single task. Anything else goes through [`json_items`].
 fn raw_json_items(bytes: &[u8]) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
-    let malformed = |err: serde_json::Error| ApiError::BadRequest(format!("JSON parse error - {err}"));
+    let malformed =
+        |err: serde_json::Error| ApiError::BadRequest(format!("JSON parse error - {err}"));
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') => {
             let items: Vec<Box<RawValue>> = serde_json::from_slice(bytes).map_err(malformed)?;
-            Ok(items.into_iter().map(|item| (ItemJson::Raw(item), None)).collect())
+            Ok(items
+                .into_iter()
+                .map(|item| (ItemJson::Raw(item), None))
+                .collect())
         }
         Some(b'{') => {
             let item: Box<RawValue> = serde_json::from_slice(bytes).map_err(malformed)?;
@@ -173,14 +201,23 @@ async fn collect_files(
         could_be_tasks_list: false,
     };
     let mut common_keys: Option<Vec<String>> = None;
-    let dir = state.media_root().join("upload").join(project.id.to_string());
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| ApiError::Internal(e.into()))?;
+    let dir = state
+        .media_root()
+        .join("upload")
+        .join(project.id.to_string());
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let mut files = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        let Some(original) = field.file_name().map(str::to_string) else { continue };
+        let Some(original) = field.file_name().map(str::to_string) else {
+            continue;
+        };
         files += 1;
         if files > MAX_FILES {
-            return Err(refuse("The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES."));
+            return Err(refuse(
+                "The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES.",
+            ));
         }
         let ext = formats::extension(&original);
         if !formats::is_supported(&ext) {
@@ -188,19 +225,33 @@ async fn collect_files(
             return Err(refuse(format!("{shown} extension is not supported")));
         }
         let bytes = field.bytes().await.map_err(multipart_error)?;
-        let stored_name = format!("{}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8], safe_name(&original));
+        let stored_name = format!(
+            "{}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8],
+            safe_name(&original)
+        );
         let relative = format!("upload/{}/{stored_name}", project.id);
         let path = dir.join(&stored_name);
-        tokio::fs::write(&path, &bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
+        tokio::fs::write(&path, &bytes)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
         saved.0.push(path);
         let file_index = collected.files.len();
-        collected.files.push(StoredFile { relative: relative.clone(), original: original.clone(), size: bytes.len() as i64 });
+        collected.files.push(StoredFile {
+            relative: relative.clone(),
+            original: original.clone(),
+            size: bytes.len() as i64,
+        });
         if let Value::Object(found) = &mut collected.found_formats {
             let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
             found.insert(ext.clone(), json!(count));
         }
         collected.could_be_tasks_list |= formats::is_tabular(&ext);
-        let failed = |message: String| refuse(format!("Failed to parse input file {stored_name}: {message}"));
+        let failed = |message: String| {
+            refuse(format!(
+                "Failed to parse input file {stored_name}: {message}"
+            ))
+        };
         let items = match formats::parse_file(&ext, &bytes).map_err(failed)? {
             Parsed::Items(items) => items,
             Parsed::Media => {
@@ -214,11 +265,17 @@ async fn collect_files(
                 vec![json!({"data": {UNDEFINED_KEY: format!("/data/{relative}")}})]
             }
         };
-        let keys: Vec<String> = items.first().and_then(|i| i.get("data")).and_then(Value::as_object).map(|d| d.keys().cloned().collect()).unwrap_or_default();
+        let keys: Vec<String> = items
+            .first()
+            .and_then(|i| i.get("data"))
+            .and_then(Value::as_object)
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default();
         common_keys = Some(match common_keys {
             None => keys,
             Some(old) => {
-                let shared: Vec<String> = old.iter().filter(|k| keys.contains(k)).cloned().collect();
+                let shared: Vec<String> =
+                    old.iter().filter(|k| keys.contains(k)).cloned().collect();
                 if shared.is_empty() {
                     return Err(refuse(format!(
                         "You're trying to import inconsistent data:\nuploading tabular data from \"{relative}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
@@ -229,7 +286,11 @@ async fn collect_files(
                 shared
             }
         });
-        collected.items.extend(items.into_iter().map(|item| (ItemJson::Parsed(item), Some(file_index))));
+        collected.items.extend(
+            items
+                .into_iter()
+                .map(|item| (ItemJson::Parsed(item), Some(file_index))),
+        );
     }
     if files == 0 {
         return Err(refuse("load_tasks: No data found in DATA or in FILES"));
@@ -247,23 +308,49 @@ fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 /// Parses the body into items according to its content type.
-async fn collect(state: &AppState, project: &project::Model, request: Request, saved: &mut SavedFiles) -> ApiResult<Collected> {
-    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+async fn collect(
+    state: &AppState,
+    project: &project::Model,
+    request: Request,
+    saved: &mut SavedFiles,
+) -> ApiResult<Collected> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if content_type.starts_with("multipart/form-data") {
-        let multipart = Multipart::from_request(request, &()).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
         return collect_files(state, project, multipart, saved).await;
     }
     let bytes = read_body(request, &()).await?;
     let items = if content_type.starts_with("application/x-www-form-urlencoded") {
-        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let url = form.into_iter().find(|(k, _)| k == "url").map(|(_, v)| v).ok_or_else(|| refuse("\"url\" is not found in request data"))?;
-        let inline: Value = serde_json::from_str(&url.replace('\'', "\""))
-            .map_err(|_| refuse("Importing from a URL is not supported; upload the file or send its tasks as JSON"))?;
+        let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let url = form
+            .into_iter()
+            .find(|(k, _)| k == "url")
+            .map(|(_, v)| v)
+            .ok_or_else(|| refuse("\"url\" is not found in request data"))?;
+        let inline: Value = serde_json::from_str(&url.replace('\'', "\"")).map_err(|_| {
+            refuse(
+                "Importing from a URL is not supported; upload the file or send its tasks as JSON",
+            )
+        })?;
         json_items(inline)?
     } else {
         raw_json_items(&bytes)?
     };
-    Ok(Collected { items, files: Vec::new(), found_formats: json!([]), data_columns: Vec::new(), could_be_tasks_list: false })
+    Ok(Collected {
+        items,
+        files: Vec::new(),
+        found_formats: json!([]),
+        data_columns: Vec::new(),
+        could_be_tasks_list: false,
+    })
 }
 
 async fn import_tasks(
@@ -278,7 +365,13 @@ async fn import_tasks(
     let mut saved = SavedFiles::default();
     let outcome = run_import(&state, &caller, &project, &params, request, &mut saved).await;
     match outcome {
-        Ok(response) => Ok((StatusCode::CREATED, Json(ImportResponse { duration: started.elapsed().as_secs_f64(), ..response }))),
+        Ok(response) => Ok((
+            StatusCode::CREATED,
+            Json(ImportResponse {
+                duration: started.elapsed().as_secs_f64(),
+                ..response
+            }),
+        )),
         Err(err) => {
             saved.remove_all().await;
             Err(err)
@@ -295,7 +388,11 @@ async fn run_import(
     saved: &mut SavedFiles,
 ) -> ApiResult<ImportResponse> {
     let mut collected = collect(state, project, request, saved).await?;
-    if let Some(fields) = params.preannotated_from_fields.as_deref().filter(|f| !f.is_empty()) {
+    if let Some(fields) = params
+        .preannotated_from_fields
+        .as_deref()
+        .filter(|f| !f.is_empty())
+    {
         let fields: Vec<&str> = fields.split(',').map(str::trim).collect();
         predictions_from_fields(&mut collected.items, &fields)?;
     }
@@ -303,14 +400,23 @@ async fn run_import(
     let txn = state.db.write_unbounded().await?;
     let mut file_upload_ids = Vec::with_capacity(collected.files.len());
     for file in &collected.files {
-        let upload = NewUpload { project_id: project.id, user_id: caller.user.id, file: &file.relative, original_name: &file.original, size: file.size };
+        let upload = NewUpload {
+            project_id: project.id,
+            user_id: caller.user.id,
+            file: &file.relative,
+            original_name: &file.original,
+            size: file.size,
+        };
         let upload = queries::file_uploads::insert(&*txn, upload, time::now()).await?;
         file_upload_ids.push(upload.id);
     }
     let items: Vec<RawItem> = collected
         .items
         .into_iter()
-        .map(|(item, file)| RawItem { item, file_upload_id: file.map(|index| file_upload_ids[index]) })
+        .map(|(item, file)| RawItem {
+            item,
+            file_upload_id: file.map(|index| file_upload_ids[index]),
+        })
         .collect();
     let mut response = ImportResponse {
         task_count: items.len(),
@@ -323,11 +429,16 @@ async fn run_import(
         data_columns: collected.data_columns,
         task_ids: None,
     };
-    if !query_bool("commit_to_project", params.commit_to_project.as_deref(), true)? {
+    if !query_bool(
+        "commit_to_project",
+        params.commit_to_project.as_deref(),
+        true,
+    )? {
         txn.commit().await?;
         return Ok(response);
     }
-    let imported = import::import(&txn, project, caller.organization_id, caller.user.id, items).await?;
+    let imported =
+        import::import(&txn, project, caller.organization_id, caller.user.id, items).await?;
     response.annotation_count = Some(imported.annotation_count);
     response.prediction_count = Some(imported.prediction_count);
     if query_bool("return_task_ids", params.return_task_ids.as_deref(), false)? {
@@ -351,7 +462,12 @@ struct Created {
 }
 
 /// `POST /api/projects/{id}/import/predictions`: `[{"task", "result", "score", "model_version"}]`.
-async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Created>)> {
+async fn import_predictions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Created>)> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let Value::Array(items) = body else {
         return Err(refuse("Expected a list of predictions"));
@@ -361,7 +477,9 @@ async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPa
     let mut rows = Vec::new();
     for item in &items {
         let task = match item.get("task").and_then(Value::as_i64) {
-            Some(task_id) => queries::tasks::find(&*txn, task_id).await?.filter(|t| t.project_id == project.id),
+            Some(task_id) => queries::tasks::find(&*txn, task_id)
+                .await?
+                .filter(|t| t.project_id == project.id),
             None => None,
         };
         let Some(task) = task else {
@@ -372,11 +490,19 @@ async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPa
                 project.id
             )));
         };
-        let Ok(Some(result)) = normalize_result(config.as_ref(), item.get("result").unwrap_or(&Value::Null)) else { continue };
+        let Ok(Some(result)) =
+            normalize_result(config.as_ref(), item.get("result").unwrap_or(&Value::Null))
+        else {
+            continue;
+        };
         rows.push(NewPrediction {
             task_id: task.id,
             result: result.to_string(),
-            model_version: item.get("model_version").and_then(Value::as_str).unwrap_or("undefined").to_string(),
+            model_version: item
+                .get("model_version")
+                .and_then(Value::as_str)
+                .unwrap_or("undefined")
+                .to_string(),
             score: item.get("score").and_then(Value::as_f64),
         });
     }
@@ -386,7 +512,14 @@ async fn import_predictions(State(state): State<AppState>, caller: Caller, ApiPa
     task_ids.dedup();
     queries::projects::lock(&*txn, project.id).await?;
     queries::predictions::insert_many(&*txn, project.id, rows, time::now()).await?;
-    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&task_ids), None).await?;
+    counters::recount_tasks(
+        &*txn,
+        project.id,
+        &project.skip_queue,
+        TaskSet::Ids(&task_ids),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { created })))
 }
@@ -402,7 +535,12 @@ struct UploadOut {
 
 impl From<file_upload::Model> for UploadOut {
     fn from(upload: file_upload::Model) -> UploadOut {
-        UploadOut { id: upload.id, file: upload.file, size: Some(upload.size), original_name: upload.original_name }
+        UploadOut {
+            id: upload.id,
+            file: upload.file,
+            size: Some(upload.size),
+            original_name: upload.original_name,
+        }
     }
 }
 
@@ -412,17 +550,32 @@ struct UploadListParams {
     all: Option<String>,
 }
 
-async fn list_uploads(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, ApiQuery(params): ApiQuery<UploadListParams>) -> ApiResult<Json<Vec<UploadOut>>> {
+async fn list_uploads(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<UploadListParams>,
+) -> ApiResult<Json<Vec<UploadOut>>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let ids: Option<Vec<i64>> = match params.ids.as_deref() {
-        Some(text) => Some(serde_json::from_str(text).map_err(|_| ApiError::field("ids", "Expected a JSON list of ids, e.g. [1,2]"))?),
+        Some(text) => Some(
+            serde_json::from_str(text)
+                .map_err(|_| ApiError::field("ids", "Expected a JSON list of ids, e.g. [1,2]"))?,
+        ),
         None => None,
     };
     if ids.is_none() && !query_bool("all", params.all.as_deref(), false)? && !project.is_draft {
         return Ok(Json(Vec::new()));
     }
-    let uploads = queries::file_uploads::of_project(state.db.conn(), project.id, ids.as_deref()).await?;
-    Ok(Json(uploads.into_iter().filter(|u| u.user_id == Some(caller.user.id)).map(UploadOut::from).collect()))
+    let uploads =
+        queries::file_uploads::of_project(state.db.conn(), project.id, ids.as_deref()).await?;
+    Ok(Json(
+        uploads
+            .into_iter()
+            .filter(|u| u.user_id == Some(caller.user.id))
+            .map(UploadOut::from)
+            .collect(),
+    ))
 }
 
 #[derive(Serialize)]
@@ -430,11 +583,19 @@ struct Deleted {
     deleted: u64,
 }
 
-async fn delete_uploads(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<Deleted>> {
+async fn delete_uploads(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Deleted>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let wanted: Option<Vec<i64>> = match body.get("file_upload_ids") {
         None | Some(Value::Null) => None,
-        Some(value) => Some(serde_json::from_value(value.clone()).map_err(|_| ApiError::field("file_upload_ids", "Expected a list of ids."))?),
+        Some(value) => Some(
+            serde_json::from_value(value.clone())
+                .map_err(|_| ApiError::field("file_upload_ids", "Expected a list of ids."))?,
+        ),
     };
     let txn = state.db.write().await?;
     let uploads = queries::file_uploads::of_project(&*txn, project.id, wanted.as_deref()).await?;
@@ -447,11 +608,21 @@ async fn delete_uploads(State(state): State<AppState>, caller: Caller, ApiPath(i
     Ok(Json(Deleted { deleted }))
 }
 
-async fn get_upload(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UploadOut>> {
-    Ok(Json(scope::upload(state.db.conn(), &caller, id).await?.into()))
+async fn get_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<UploadOut>> {
+    Ok(Json(
+        scope::upload(state.db.conn(), &caller, id).await?.into(),
+    ))
 }
 
-async fn delete_upload(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let upload = scope::upload(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     queries::file_uploads::delete(&*txn, &[upload.id]).await?;
@@ -461,15 +632,26 @@ async fn delete_upload(State(state): State<AppState>, caller: Caller, ApiPath(id
 }
 
 /// `GET /data/upload/{project}/{file}`: an uploaded file, for members of its organization.
-async fn serve_upload(State(state): State<AppState>, caller: Caller, ApiPath((project_id, name)): ApiPath<(i64, String)>) -> ApiResult<Response> {
+async fn serve_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((project_id, name)): ApiPath<(i64, String)>,
+) -> ApiResult<Response> {
     scope::project(state.db.conn(), &caller, project_id).await?;
     let relative = format!("upload/{project_id}/{name}");
-    let upload = queries::file_uploads::find_by_file(state.db.conn(), &relative).await?.ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
-    let file = tokio::fs::File::open(state.media_root().join(&upload.file)).await.map_err(|_| ApiError::NotFound("Not found.".into()))?;
+    let upload = queries::file_uploads::find_by_file(state.db.conn(), &relative)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
+    let file = tokio::fs::File::open(state.media_root().join(&upload.file))
+        .await
+        .map_err(|_| ApiError::NotFound("Not found.".into()))?;
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
     Ok((
-        [(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_SECURITY_POLICY, "sandbox".to_string())],
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
+        ],
         body,
     )
         .into_response())
@@ -478,10 +660,30 @@ async fn serve_upload(State(state): State<AppState>, caller: Caller, ApiPath((pr
 /// The import routes; they accept bodies up to `max_body` (uploads), unlike the rest of the API.
 pub(crate) fn routes(router: Router<AppState>, max_body: usize) -> Router<AppState> {
     let big = || DefaultBodyLimit::max(max_body);
-    let router = exact(router, "/api/projects/{id}/import", post(import_tasks).layer(big()));
-    let router = slashed(router, "/api/projects/{id}/tasks/bulk/", post(import_tasks).layer(big()));
-    let router = exact(router, "/api/projects/{id}/import/predictions", post(import_predictions).layer(big()));
-    let router = exact(router, "/api/projects/{id}/file-uploads", get(list_uploads).delete(delete_uploads));
-    let router = exact(router, "/api/import/file-upload/{id}", get(get_upload).delete(delete_upload));
+    let router = exact(
+        router,
+        "/api/projects/{id}/import",
+        post(import_tasks).layer(big()),
+    );
+    let router = slashed(
+        router,
+        "/api/projects/{id}/tasks/bulk/",
+        post(import_tasks).layer(big()),
+    );
+    let router = exact(
+        router,
+        "/api/projects/{id}/import/predictions",
+        post(import_predictions).layer(big()),
+    );
+    let router = exact(
+        router,
+        "/api/projects/{id}/file-uploads",
+        get(list_uploads).delete(delete_uploads),
+    );
+    let router = exact(
+        router,
+        "/api/import/file-upload/{id}",
+        get(get_upload).delete(delete_upload),
+    );
     exact(router, "/data/upload/{project}/{name}", get(serve_upload))
 }

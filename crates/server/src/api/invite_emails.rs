@@ -27,7 +27,12 @@ use crate::state::AppState;
 const INVITE_DAYS: i64 = 7;
 
 /// Roles an invitation may carry.
-const INVITABLE: [Role; 4] = [Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator];
+const INVITABLE: [Role; 4] = [
+    Role::Administrator,
+    Role::Manager,
+    Role::Reviewer,
+    Role::Annotator,
+];
 
 /// Ids in a body list that must all name objects of the organization; DRF's messages otherwise.
 fn id_list(fields: &mut Fields, key: &str) -> Vec<i64> {
@@ -51,15 +56,30 @@ fn id_list(fields: &mut Fields, key: &str) -> Vec<i64> {
 fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     match &state.config.public_url {
         Some(url) => url.clone(),
-        None => format!("http://{}", headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost")),
+        None => format!(
+            "http://{}",
+            headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost")
+        ),
     }
 }
 
-async fn send_email(State(state): State<AppState>, caller: Caller, headers: HeaderMap, JsonBody(body): JsonBody) -> ApiResult<Json<Value>> {
+async fn send_email(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
     let mut fields = Fields::new(&body)?;
     let emails: Vec<String> = match fields.raw("emails") {
         Some(Value::Array(items)) if !items.is_empty() => {
-            let emails: Vec<String> = items.iter().filter_map(Value::as_str).map(|e| e.trim().to_lowercase()).collect();
+            let emails: Vec<String> = items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|e| e.trim().to_lowercase())
+                .collect();
             if emails.len() != items.len() || !emails.iter().all(|e| accounts::is_email(e)) {
                 fields.error("emails", "Enter a valid email address.");
             }
@@ -93,13 +113,25 @@ async fn send_email(State(state): State<AppState>, caller: Caller, headers: Head
     fields.finish()?;
     let conn = state.db.conn();
     for &project in &projects {
-        if queries::projects::find(conn, caller.viewer(), project).await?.is_none() {
-            return Err(ApiError::field("projects", format!("Invalid pk \"{project}\" - object does not exist.")));
+        if queries::projects::find(conn, caller.viewer(), project)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::field(
+                "projects",
+                format!("Invalid pk \"{project}\" - object does not exist."),
+            ));
         }
     }
     for &workspace in &workspaces {
-        if queries::workspaces::find(conn, caller.organization_id, workspace).await?.is_none() {
-            return Err(ApiError::field("workspaces", format!("Invalid pk \"{workspace}\" - object does not exist.")));
+        if queries::workspaces::find(conn, caller.organization_id, workspace)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::field(
+                "workspaces",
+                format!("Invalid pk \"{workspace}\" - object does not exist."),
+            ));
         }
     }
     if !mail::is_configured(&state.config) {
@@ -107,7 +139,9 @@ async fn send_email(State(state): State<AppState>, caller: Caller, headers: Head
     }
 
     let txn = state.db.write().await?;
-    let organization = queries::organizations::find(&*txn, caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    let organization = queries::organizations::find(&*txn, caller.organization_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Organization"))?;
     let now = time::now();
     let mut secrets = Vec::with_capacity(emails.len());
     for email in &emails {
@@ -125,7 +159,11 @@ async fn send_email(State(state): State<AppState>, caller: Caller, headers: Head
         queries::invites::upsert(&*txn, invite, now).await?;
         secrets.push(secret);
     }
-    let link = format!("{}{}", base_url(&state, &headers), invite_of(organization.clone()).invite_url);
+    let link = format!(
+        "{}{}",
+        base_url(&state, &headers),
+        invite_of(organization.clone()).invite_url
+    );
     let mails = emails
         .iter()
         .zip(&secrets)
@@ -150,12 +188,21 @@ async fn send_email(State(state): State<AppState>, caller: Caller, headers: Head
             queries::invites::revoke(&*txn, caller.organization_id, email).await?;
         }
         txn.commit().await?;
-        return Err(ApiError::Bare(StatusCode::BAD_GATEWAY, format!("Could not send the invitations: {reason}")));
+        return Err(ApiError::Bare(
+            StatusCode::BAD_GATEWAY,
+            format!("Could not send the invitations: {reason}"),
+        ));
     }
-    Ok(Json(json!({"detail": "Invitations sent", "emails": emails})))
+    Ok(Json(
+        json!({"detail": "Invitations sent", "emails": emails}),
+    ))
 }
 
-async fn revoke(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+async fn revoke(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let mut fields = Fields::new(&body)?;
     let email = fields.string("email").map(|e| e.trim().to_lowercase());
     if email.is_none() {
@@ -163,10 +210,13 @@ async fn revoke(State(state): State<AppState>, caller: Caller, JsonBody(body): J
     }
     fields.finish()?;
     let txn = state.db.write().await?;
-    let revoked = queries::invites::revoke(&*txn, caller.organization_id, &email.expect("validated")).await?;
+    let revoked =
+        queries::invites::revoke(&*txn, caller.organization_id, &email.expect("validated")).await?;
     txn.commit().await?;
     if !revoked {
-        return Err(ApiError::NotFound("No pending invitation for this email.".into()));
+        return Err(ApiError::NotFound(
+            "No pending invitation for this email.".into(),
+        ));
     }
     Ok(StatusCode::NO_CONTENT)
 }

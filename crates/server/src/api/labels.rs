@@ -68,13 +68,20 @@ struct LinkOut {
 }
 
 /// Renders labels with their links to the projects `caller` sees, loaded in one query.
-async fn render_labels<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, labels: Vec<label::Model>) -> ApiResult<Vec<LabelOut>> {
+async fn render_labels<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    labels: Vec<label::Model>,
+) -> ApiResult<Vec<LabelOut>> {
     let ids: Vec<i64> = labels.iter().map(|l| l.id).collect();
     let links = queries::labels::links_of(conn, caller.viewer(), &ids).await?;
     Ok(labels
         .into_iter()
         .map(|label| {
-            let own: Vec<&label_link::Model> = links.iter().filter(|link| link.label_id == label.id).collect();
+            let own: Vec<&label_link::Model> = links
+                .iter()
+                .filter(|link| link.label_id == label.id)
+                .collect();
             LabelOut {
                 id: label.id,
                 links: own.iter().map(|link| link.id).collect(),
@@ -93,14 +100,27 @@ async fn render_labels<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, l
         .collect())
 }
 
-async fn list_labels(State(state): State<AppState>, caller: Caller, ApiQuery(page): ApiQuery<PageParams>, headers: HeaderMap, uri: Uri) -> ApiResult<Json<Page<LabelOut>>> {
+async fn list_labels(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(page): ApiQuery<PageParams>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> ApiResult<Json<Page<LabelOut>>> {
     let window = page_window(&page, 100, 1000)?;
     let conn = state.db.conn();
-    let (labels, count) = queries::labels::page(conn, caller.organization_id, window.offset, window.limit).await?;
+    let (labels, count) =
+        queries::labels::page(conn, caller.organization_id, window.offset, window.limit).await?;
     if labels.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    Ok(Json(Page::new(&headers, &uri, window, count, render_labels(conn, &caller, labels).await?)))
+    Ok(Json(Page::new(
+        &headers,
+        &uri,
+        window,
+        count,
+        render_labels(conn, &caller, labels).await?,
+    )))
 }
 
 /// One item of a bulk create: where it goes and what it is.
@@ -118,7 +138,13 @@ struct LabelItem {
 fn label_item(item: &Value) -> Result<LabelItem, FieldErrors> {
     let mut fields = Fields::new(item).map_err(|_| {
         let mut errors = FieldErrors::new();
-        errors.insert("non_field_errors".into(), json!([format!("Invalid data. Expected a dictionary, but got {}.", crate::payload::python_type(item))]));
+        errors.insert(
+            "non_field_errors".into(),
+            json!([format!(
+                "Invalid data. Expected a dictionary, but got {}.",
+                crate::payload::python_type(item)
+            )]),
+        );
         errors
     })?;
     let project = fields.integer("project");
@@ -149,14 +175,24 @@ fn label_item(item: &Value) -> Result<LabelItem, FieldErrors> {
 
 /// `POST /api/labels/`: a list of labels, each linked to a project's control; a label that
 /// exists in the organization already is reused (and linked).
-async fn create_labels(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<Vec<CreatedLabelOut>>)> {
+async fn create_labels(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<Vec<CreatedLabelOut>>)> {
     let Value::Array(items) = &body else {
         let kind = crate::payload::python_type(&body);
-        return Err(ApiError::field("non_field_errors", format!("Expected a list of items but got type \"{kind}\".")));
+        return Err(ApiError::field(
+            "non_field_errors",
+            format!("Expected a list of items but got type \"{kind}\"."),
+        ));
     };
     let parsed: Vec<Result<LabelItem, FieldErrors>> = items.iter().map(label_item).collect();
     if parsed.iter().any(Result::is_err) {
-        let errors: Vec<Value> = parsed.iter().map(|p| p.as_ref().err().map_or(json!({}), |e| json!(e))).collect();
+        let errors: Vec<Value> = parsed
+            .iter()
+            .map(|p| p.as_ref().err().map_or(json!({}), |e| json!(e)))
+            .collect();
         let mut all = FieldErrors::new();
         all.insert("non_field_errors".into(), Value::Array(errors));
         return Err(ApiError::Validation(all));
@@ -170,7 +206,11 @@ async fn create_labels(State(state): State<AppState>, caller: Caller, JsonBody(b
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResult<CreatedLabelOut> {
+async fn create_one(
+    txn: &WriteTxn,
+    caller: &Caller,
+    item: LabelItem,
+) -> ApiResult<CreatedLabelOut> {
     let project = named_project(&**txn, caller, item.project).await?;
     check_approver(&**txn, caller, item.approved_by).await?;
     let value = item.value.to_string();
@@ -185,7 +225,11 @@ async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResu
     };
     let label = queries::labels::find_or_create(&**txn, new, time::now()).await?;
     queries::labels::link(&**txn, project.id, label.id, &item.from_name).await?;
-    let projects = queries::labels::links_of(&**txn, caller.viewer(), &[label.id]).await?.into_iter().map(|l| l.project_id).collect();
+    let projects = queries::labels::links_of(&**txn, caller.viewer(), &[label.id])
+        .await?
+        .into_iter()
+        .map(|l| l.project_id)
+        .collect();
     Ok(CreatedLabelOut {
         id: label.id,
         created_by: label.created_by_id,
@@ -204,30 +248,63 @@ async fn create_one(txn: &WriteTxn, caller: &Caller, item: LabelItem) -> ApiResu
 }
 
 /// `approved_by` must be a member of the caller's organization.
-async fn check_approver<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, approved_by: Option<i64>) -> ApiResult<()> {
+async fn check_approver<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    approved_by: Option<i64>,
+) -> ApiResult<()> {
     let Some(id) = approved_by else { return Ok(()) };
     match queries::organizations::membership(conn, caller.organization_id, id).await? {
         Some(_) => Ok(()),
-        None => Err(ApiError::field("approved_by", format!("Invalid pk \"{id}\" - object does not exist."))),
+        None => Err(ApiError::field(
+            "approved_by",
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        )),
     }
 }
 
 /// A project the caller sees, named by a body field: another one is DRF's invalid-pk error.
-async fn named_project<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<tessera_db::entities::project::Model> {
-    scope::project(conn, caller, id).await.map_err(|_| ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist.")))
+async fn named_project<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<tessera_db::entities::project::Model> {
+    scope::project(conn, caller, id).await.map_err(|_| {
+        ApiError::field(
+            "project",
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        )
+    })
 }
 
-async fn org_label<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<label::Model> {
-    queries::labels::find(conn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("Label"))
+async fn org_label<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<label::Model> {
+    queries::labels::find(conn, caller.organization_id, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Label"))
 }
 
-async fn get_label(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<LabelOut>> {
+async fn get_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<LabelOut>> {
     let conn = state.db.conn();
     let label = org_label(conn, &caller, id).await?;
-    Ok(Json(render_labels(conn, &caller, vec![label]).await?.remove(0)))
+    Ok(Json(
+        render_labels(conn, &caller, vec![label]).await?.remove(0),
+    ))
 }
 
-async fn update_label(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<LabelOut>> {
+async fn update_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<LabelOut>> {
     use sea_orm::{IntoActiveModel, Set};
     let mut fields = Fields::new(&body)?;
     let title = fields.string("title");
@@ -262,7 +339,11 @@ async fn update_label(State(state): State<AppState>, caller: Caller, ApiPath(id)
     Ok(Json(rendered))
 }
 
-async fn delete_label(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_label(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let label = org_label(&*txn, &caller, id).await?;
     queries::labels::delete(&*txn, label.id).await?;
@@ -272,20 +353,38 @@ async fn delete_label(State(state): State<AppState>, caller: Caller, ApiPath(id)
 
 /// Renders links with the number of their project's annotations holding their label (one count
 /// per link; the labels load in one query).
-async fn render_links<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, links: Vec<label_link::Model>) -> ApiResult<Vec<LinkOut>> {
+async fn render_links<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    links: Vec<label_link::Model>,
+) -> ApiResult<Vec<LinkOut>> {
     let ids: Vec<i64> = links.iter().map(|link| link.label_id).collect();
     let labels = queries::labels::find_many(conn, caller.organization_id, &ids).await?;
     let mut rendered = Vec::with_capacity(links.len());
     for link in links {
-        let label = labels.iter().find(|label| label.id == link.label_id).ok_or_else(|| ApiError::no_match("Label"))?;
-        let annotations_count = queries::labels::annotations_holding(conn, link.project_id, &label.value).await?;
-        rendered.push(LinkOut { id: link.id, annotations_count, from_name: link.from_name, project: link.project_id, label: link.label_id });
+        let label = labels
+            .iter()
+            .find(|label| label.id == link.label_id)
+            .ok_or_else(|| ApiError::no_match("Label"))?;
+        let annotations_count =
+            queries::labels::annotations_holding(conn, link.project_id, &label.value).await?;
+        rendered.push(LinkOut {
+            id: link.id,
+            annotations_count,
+            from_name: link.from_name,
+            project: link.project_id,
+            label: link.label_id,
+        });
     }
     Ok(rendered)
 }
 
 /// [`render_links`] of one link.
-async fn render_link<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, link: label_link::Model) -> ApiResult<LinkOut> {
+async fn render_link<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    link: label_link::Model,
+) -> ApiResult<LinkOut> {
     Ok(render_links(conn, caller, vec![link]).await?.remove(0))
 }
 
@@ -296,22 +395,45 @@ struct LinkParams {
     project: Option<String>,
 }
 
-async fn list_links(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<LinkParams>, headers: HeaderMap, uri: Uri) -> ApiResult<Json<Page<LinkOut>>> {
+async fn list_links(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<LinkParams>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> ApiResult<Json<Page<LinkOut>>> {
     let window = page_window(&params.page, 100, 1000)?;
     let project = match params.project.as_deref().filter(|p| !p.is_empty()) {
-        Some(text) => Some(text.parse::<i64>().map_err(|_| ApiError::field("project", "Select a valid choice. That choice is not one of the available choices."))?),
+        Some(text) => Some(text.parse::<i64>().map_err(|_| {
+            ApiError::field(
+                "project",
+                "Select a valid choice. That choice is not one of the available choices.",
+            )
+        })?),
         None => None,
     };
     let conn = state.db.conn();
-    let (links, count) = queries::labels::links_page(conn, caller.viewer(), project, window.offset, window.limit).await?;
+    let (links, count) =
+        queries::labels::links_page(conn, caller.viewer(), project, window.offset, window.limit)
+            .await?;
     if links.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    Ok(Json(Page::new(&headers, &uri, window, count, render_links(conn, &caller, links).await?)))
+    Ok(Json(Page::new(
+        &headers,
+        &uri,
+        window,
+        count,
+        render_links(conn, &caller, links).await?,
+    )))
 }
 
 /// `POST /api/label_links/`: links an organization's label to a project's control.
-async fn create_link(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<LinkOut>)> {
+async fn create_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<LinkOut>)> {
     let mut fields = Fields::new(&body)?;
     let from_name = fields.string("from_name");
     let project = fields.integer("project");
@@ -322,30 +444,58 @@ async fn create_link(State(state): State<AppState>, caller: Caller, JsonBody(bod
         }
     }
     fields.finish()?;
-    let (from_name, project, label) = (from_name.unwrap_or_default(), project.unwrap_or_default(), label.unwrap_or_default());
+    let (from_name, project, label) = (
+        from_name.unwrap_or_default(),
+        project.unwrap_or_default(),
+        label.unwrap_or_default(),
+    );
     let txn = state.db.write().await?;
     let project = named_project(&*txn, &caller, project).await?;
-    let label = queries::labels::find(&*txn, caller.organization_id, label).await?.ok_or_else(|| ApiError::field("label", format!("Invalid pk \"{label}\" - object does not exist.")))?;
+    let label = queries::labels::find(&*txn, caller.organization_id, label)
+        .await?
+        .ok_or_else(|| {
+            ApiError::field(
+                "label",
+                format!("Invalid pk \"{label}\" - object does not exist."),
+            )
+        })?;
     let link = queries::labels::link(&*txn, project.id, label.id, &from_name).await?;
     let rendered = render_link(&*txn, &caller, link).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(rendered)))
 }
 
-async fn org_link<C: sea_orm::ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<label_link::Model> {
-    let link = queries::labels::find_link(conn, caller.organization_id, id).await?.ok_or_else(|| ApiError::no_match("LabelLink"))?;
+async fn org_link<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<label_link::Model> {
+    let link = queries::labels::find_link(conn, caller.organization_id, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("LabelLink"))?;
     // The link's project must be one the caller sees, too.
-    scope::project(conn, caller, link.project_id).await.map_err(|_| ApiError::no_match("LabelLink"))?;
+    scope::project(conn, caller, link.project_id)
+        .await
+        .map_err(|_| ApiError::no_match("LabelLink"))?;
     Ok(link)
 }
 
-async fn get_link(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<LinkOut>> {
+async fn get_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<LinkOut>> {
     let conn = state.db.conn();
     let link = org_link(conn, &caller, id).await?;
     Ok(Json(render_link(conn, &caller, link).await?))
 }
 
-async fn update_link(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<Json<LinkOut>> {
+async fn update_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<LinkOut>> {
     use sea_orm::{IntoActiveModel, Set};
     let mut fields = Fields::new(&body)?;
     let from_name = fields.string("from_name");
@@ -362,7 +512,11 @@ async fn update_link(State(state): State<AppState>, caller: Caller, ApiPath(id):
     Ok(Json(rendered))
 }
 
-async fn delete_link(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let link = org_link(&*txn, &caller, id).await?;
     queries::labels::delete_link(&*txn, link.id).await?;
@@ -379,7 +533,11 @@ struct BulkOut {
 /// annotations of a project (or of every project of the organization, with `project: null`):
 /// a choice or label equal to `old_label` (a one-item list), or a taxonomy path equal to it,
 /// becomes `new_label`.
-async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<BulkOut>> {
+async fn bulk_update(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<BulkOut>> {
     let mut fields = Fields::new(&body)?;
     let old_label = fields.list("old_label");
     let new_label = fields.list("new_label");
@@ -410,13 +568,21 @@ async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(bod
     // after import): the summary's label counts follow the rename.
     let mut counted: std::collections::BTreeMap<i64, Vec<(Value, Value)>> = Default::default();
     if !needle.is_empty() {
-        for annotation in queries::labels::annotations_mentioning(&*txn, caller.viewer(), project, &needle).await? {
-            let Some(mut result) = annotation.result.as_deref().map(json_of) else { continue };
+        for annotation in
+            queries::labels::annotations_mentioning(&*txn, caller.viewer(), project, &needle)
+                .await?
+        {
+            let Some(mut result) = annotation.result.as_deref().map(json_of) else {
+                continue;
+            };
             let before = result.clone();
             if relabel(&mut result, &old_label, &new_label) {
                 rewritten.push((annotation.id, result.to_string()));
                 if !annotation.bulk_created {
-                    counted.entry(annotation.project_id).or_default().push((before, result));
+                    counted
+                        .entry(annotation.project_id)
+                        .or_default()
+                        .push((before, result));
                 }
             }
         }
@@ -434,7 +600,9 @@ async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(bod
         queries::projects::set_summary(&*txn, project_id, &annotations, &labels).await?;
     }
     txn.commit().await?;
-    Ok(Json(BulkOut { annotations_updated: updated }))
+    Ok(Json(BulkOut {
+        annotations_updated: updated,
+    }))
 }
 
 /// Replaces `old` by `new` in a result's regions, in each region's labels (`value[<type>]`:
@@ -443,8 +611,20 @@ async fn bulk_update(State(state): State<AppState>, caller: Caller, JsonBody(bod
 fn relabel(result: &mut Value, old: &[Value], new: &[Value]) -> bool {
     let mut changed = false;
     for region in result.as_array_mut().into_iter().flatten() {
-        let Some(kind) = region.get("type").and_then(Value::as_str).map(str::to_string) else { continue };
-        let Some(items) = region.get_mut("value").and_then(|value| value.get_mut(&kind)).and_then(Value::as_array_mut) else { continue };
+        let Some(kind) = region
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let Some(items) = region
+            .get_mut("value")
+            .and_then(|value| value.get_mut(&kind))
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
         for item in items.iter_mut() {
             let taxonomy_path = item.as_array().is_some_and(|path| path.as_slice() == old);
             let single_label = old.len() == 1 && new.len() == 1 && *item == old[0];
@@ -463,9 +643,21 @@ fn relabel(result: &mut Value, old: &[Value], new: &[Value]) -> bool {
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/labels/", get(list_labels).post(create_labels));
     let router = crate::api::exact(router, "/api/labels/bulk", post(bulk_update));
-    let router = slashed(router, "/api/labels/{id}/", get(get_label).patch(update_label).delete(delete_label));
-    let router = slashed(router, "/api/label_links/", get(list_links).post(create_link));
-    slashed(router, "/api/label_links/{id}/", get(get_link).patch(update_link).delete(delete_link))
+    let router = slashed(
+        router,
+        "/api/labels/{id}/",
+        get(get_label).patch(update_label).delete(delete_label),
+    );
+    let router = slashed(
+        router,
+        "/api/label_links/",
+        get(list_links).post(create_link),
+    );
+    slashed(
+        router,
+        "/api/label_links/{id}/",
+        get(get_link).patch(update_link).delete(delete_link),
+    )
 }
 
 #[cfg(test)]
@@ -485,8 +677,15 @@ mod tests {
         assert!(relabel(&mut result, &[json!("Positive")], &[json!("Good")]));
         assert_eq!(result[0]["value"]["choices"], json!(["Good", "Negative"]));
         assert_eq!(result[1]["value"]["labels"], json!(["Good"]));
-        assert_eq!(result[2]["value"]["taxonomy"], json!([["Good"], ["Other", "Positive"]]));
-        assert_eq!(result[3]["value"]["text"], json!(["Positive"]), "free text is not a label");
+        assert_eq!(
+            result[2]["value"]["taxonomy"],
+            json!([["Good"], ["Other", "Positive"]])
+        );
+        assert_eq!(
+            result[3]["value"]["text"],
+            json!(["Positive"]),
+            "free text is not a label"
+        );
         assert!(!relabel(&mut result, &[json!("Missing")], &[json!("X")]));
     }
 }

@@ -25,7 +25,11 @@ async fn health() -> Json<Health> {
 }
 
 async fn version() -> Json<Version> {
-    Json(Version { release: LS_VERSION, edition: "Community", tessera: env!("CARGO_PKG_VERSION") })
+    Json(Version {
+        release: LS_VERSION,
+        edition: "Community",
+        tessera: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 pub(crate) fn routes(router: axum::Router<AppState>) -> Router<AppState> {

@@ -44,22 +44,35 @@ use crate::state::AppState;
 const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// Registers `path` (written with a trailing slash) with and without the slash.
-pub(crate) fn slashed(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+pub(crate) fn slashed(
+    router: Router<AppState>,
+    path: &str,
+    methods: MethodRouter<AppState>,
+) -> Router<AppState> {
     require_rules(path);
     let methods = methods.fallback(method_not_allowed);
     let bare = path.trim_end_matches('/');
-    router.route(&format!("{bare}/"), methods.clone()).route(bare, methods)
+    router
+        .route(&format!("{bare}/"), methods.clone())
+        .route(bare, methods)
 }
 
 /// Registers `path` exactly (Label Studio's slash-less routes).
-pub(crate) fn exact(router: Router<AppState>, path: &str, methods: MethodRouter<AppState>) -> Router<AppState> {
+pub(crate) fn exact(
+    router: Router<AppState>,
+    path: &str,
+    methods: MethodRouter<AppState>,
+) -> Router<AppState> {
     require_rules(path);
     router.route(path, methods.fallback(method_not_allowed))
 }
 
 /// Refuses to serve a route nobody decided who may call (`auth::access::RULES`).
 fn require_rules(path: &str) {
-    assert!(access::has_rules(path), "route {path} has no rule in auth::access::RULES");
+    assert!(
+        access::has_rules(path),
+        "route {path} has no rule in auth::access::RULES"
+    );
 }
 
 async fn method_not_allowed(method: Method) -> ApiError {
@@ -90,18 +103,29 @@ pub fn router(state: AppState) -> Router {
     router = workspaces::routes(router);
     router = project_members::routes(router);
     router = scim::routes(router);
-    let cors = CorsLayer::new().allow_origin(Any).allow_methods(Any).allow_headers(Any).max_age(std::time::Duration::from_secs(86400));
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .max_age(std::time::Duration::from_secs(86400));
     router
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), access::authorize))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::authorize,
+        ))
         .fallback(web::fallback)
-        .layer(DefaultBodyLimit::max(state.config.max_body_size.min(JSON_BODY_LIMIT)))
+        .layer(DefaultBodyLimit::max(
+            state.config.max_body_size.min(JSON_BODY_LIMIT),
+        ))
         .layer(axum::middleware::from_fn(crate::payload::refuse_nul_in_uri))
         .layer(cors)
         // No page of Tessera is meant to be framed (clickjacking).
-        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-            axum::http::header::X_FRAME_OPTIONS,
-            axum::http::HeaderValue::from_static("DENY"),
-        ))
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::X_FRAME_OPTIONS,
+                axum::http::HeaderValue::from_static("DENY"),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -19,8 +19,8 @@ use crate::auth::secrets::random_hex;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::scope;
 use crate::services::accounts;
+use crate::services::scope;
 use crate::state::AppState;
 
 /// `{token, invite_url}`: the link that signs people up into the caller's organization.
@@ -32,11 +32,16 @@ pub(crate) struct Invite {
 
 pub(crate) fn invite_of(organization: organization::Model) -> Invite {
     let invite_url = format!("/user/signup/?token={}", organization.token);
-    Invite { token: organization.token, invite_url }
+    Invite {
+        token: organization.token,
+        invite_url,
+    }
 }
 
 async fn active_organization(state: &AppState, caller: &Caller) -> ApiResult<organization::Model> {
-    queries::organizations::find(state.db.conn(), caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))
+    queries::organizations::find(state.db.conn(), caller.organization_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Organization"))
 }
 
 async fn get_invite(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Invite>> {
@@ -44,10 +49,16 @@ async fn get_invite(State(state): State<AppState>, caller: Caller) -> ApiResult<
 }
 
 /// A new token: links with the old one stop working.
-async fn reset_invite(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<Invite>)> {
+async fn reset_invite(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Invite>)> {
     let txn = state.db.write().await?;
-    queries::organizations::set_token(&*txn, caller.organization_id, &random_hex(20), time::now()).await?;
-    let organization = queries::organizations::find(&*txn, caller.organization_id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    queries::organizations::set_token(&*txn, caller.organization_id, &random_hex(20), time::now())
+        .await?;
+    let organization = queries::organizations::find(&*txn, caller.organization_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Organization"))?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(invite_of(organization))))
 }
@@ -61,12 +72,20 @@ struct OrganizationBrief {
     created_at: String,
 }
 
-async fn list_organizations(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<OrganizationBrief>>> {
+async fn list_organizations(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<OrganizationBrief>>> {
     let organizations = queries::organizations::of_user(state.db.conn(), caller.user.id).await?;
     Ok(Json(
         organizations
             .into_iter()
-            .map(|o| OrganizationBrief { id: o.id, title: o.title, contact_info: o.contact_info, created_at: time::format(&o.created_at) })
+            .map(|o| OrganizationBrief {
+                id: o.id,
+                title: o.title,
+                contact_info: o.contact_info,
+                created_at: time::format(&o.created_at),
+            })
             .collect(),
     ))
 }
@@ -85,21 +104,36 @@ struct OrganizationDetail {
 }
 
 /// An organization the caller is a member of (another's is a 404).
-async fn member_organization(state: &AppState, caller: &Caller, id: i64) -> ApiResult<organization::Model> {
+async fn member_organization(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<organization::Model> {
     Ok(caller_membership(state, caller, id).await?.0)
 }
 
 /// An organization the caller belongs to, and the projects they see in it (by their role there).
-async fn caller_membership(state: &AppState, caller: &Caller, id: i64) -> ApiResult<(organization::Model, queries::projects::Viewer)> {
+async fn caller_membership(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(organization::Model, queries::projects::Viewer)> {
     let conn = state.db.conn();
-    let member = queries::organizations::membership(conn, id, caller.user.id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
-    let organization = queries::organizations::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    let member = queries::organizations::membership(conn, id, caller.user.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Organization"))?;
+    let organization = queries::organizations::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Organization"))?;
     let sees_all = Role::from_code(&member.role).is_some_and(Role::sees_all_projects);
     let viewer = queries::projects::Viewer::member(organization.id, caller.user.id, sees_all);
     Ok((organization, viewer))
 }
 
-async fn detail(state: &AppState, organization: organization::Model) -> ApiResult<OrganizationDetail> {
+async fn detail(
+    state: &AppState,
+    organization: organization::Model,
+) -> ApiResult<OrganizationDetail> {
     let users = queries::organizations::member_ids(state.db.conn(), organization.id).await?;
     Ok(OrganizationDetail {
         id: organization.id,
@@ -113,7 +147,11 @@ async fn detail(state: &AppState, organization: organization::Model) -> ApiResul
     })
 }
 
-async fn get_organization(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<OrganizationDetail>> {
+async fn get_organization(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<OrganizationDetail>> {
     let organization = member_organization(&state, &caller, id).await?;
     Ok(Json(detail(&state, organization).await?))
 }
@@ -128,7 +166,9 @@ async fn patch_organization(
     let organization = member_organization(&state, &caller, id).await?;
     if organization.id != caller.organization_id {
         // The caller's role was checked in their active organization, not in this one.
-        return Err(ApiError::Forbidden("You can change only your current active organization".into()));
+        return Err(ApiError::Forbidden(
+            "You can change only your current active organization".into(),
+        ));
     }
     let mut fields = Fields::new(&body)?;
     let title = fields.string("title");
@@ -136,13 +176,19 @@ async fn patch_organization(
         fields.error("title", "This field may not be blank.");
     }
     if title.as_deref().is_some_and(|t| t.chars().count() > 1000) {
-        fields.error("title", "Ensure this field has no more than 1000 characters.");
+        fields.error(
+            "title",
+            "Ensure this field has no more than 1000 characters.",
+        );
     }
     let contact_info = fields.nullable_string("contact_info");
     fields.finish()?;
     let txn = state.db.write().await?;
-    queries::organizations::update(&*txn, organization.id, title, contact_info, time::now()).await?;
-    let organization = queries::organizations::find(&*txn, organization.id).await?.ok_or_else(|| ApiError::no_match("Organization"))?;
+    queries::organizations::update(&*txn, organization.id, title, contact_info, time::now())
+        .await?;
+    let organization = queries::organizations::find(&*txn, organization.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Organization"))?;
     txn.commit().await?;
     Ok(Json(detail(&state, organization).await?))
 }
@@ -155,7 +201,10 @@ struct ProjectInfo {
 }
 
 fn project_infos(projects: Vec<(i64, String)>) -> Vec<ProjectInfo> {
-    projects.into_iter().map(|(id, title)| ProjectInfo { id, title }).collect()
+    projects
+        .into_iter()
+        .map(|(id, title)| ProjectInfo { id, title })
+        .collect()
 }
 
 /// A membership in the list (`OrganizationMemberListSerializer`); the project lists are filled
@@ -183,12 +232,21 @@ struct MemberParams {
 }
 
 /// A member's created and contributed projects, among those `viewer` sees, when `wanted`.
-async fn project_lists(state: &AppState, viewer: queries::projects::Viewer, user_id: i64, wanted: bool) -> ApiResult<(Option<Vec<ProjectInfo>>, Option<Vec<ProjectInfo>>)> {
+async fn project_lists(
+    state: &AppState,
+    viewer: queries::projects::Viewer,
+    user_id: i64,
+    wanted: bool,
+) -> ApiResult<(Option<Vec<ProjectInfo>>, Option<Vec<ProjectInfo>>)> {
     if !wanted {
         return Ok((None, None));
     }
-    let (created, contributed) = queries::organizations::member_projects(state.db.conn(), viewer, user_id).await?;
-    Ok((Some(project_infos(created)), Some(project_infos(contributed))))
+    let (created, contributed) =
+        queries::organizations::member_projects(state.db.conn(), viewer, user_id).await?;
+    Ok((
+        Some(project_infos(created)),
+        Some(project_infos(contributed)),
+    ))
 }
 
 /// The organization's live members, by username, 20 a page (`page_size=-1`: all of them).
@@ -201,18 +259,40 @@ async fn list_members(
     uri: Uri,
 ) -> ApiResult<Json<Page<MemberOut>>> {
     let (organization, viewer) = caller_membership(&state, &caller, id).await?;
-    let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
+    let wanted = query_bool(
+        "contributed_to_projects",
+        params.contributed_to_projects.as_deref(),
+        false,
+    )?;
     let mut page_params = params.page;
     if page_params.page_size.as_deref() == Some("-1") {
         page_params.page_size = Some(ALL_MEMBERS.to_string());
     }
     let window = page_window(&page_params, 20, ALL_MEMBERS)?;
-    let mut filter = queries::organizations::MemberFilter { search: params.search.clone(), roles: Vec::new() };
-    for code in params.role.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        let role = Role::from_code(&code.to_uppercase()).ok_or_else(|| ApiError::field("role", format!("\"{code}\" is not a valid choice.")))?;
+    let mut filter = queries::organizations::MemberFilter {
+        search: params.search.clone(),
+        roles: Vec::new(),
+    };
+    for code in params
+        .role
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let role = Role::from_code(&code.to_uppercase())
+            .ok_or_else(|| ApiError::field("role", format!("\"{code}\" is not a valid choice.")))?;
         filter.roles.push(role.code().to_string());
     }
-    let (members, count) = queries::organizations::members_page(state.db.conn(), organization.id, &filter, window.offset, window.limit).await?;
+    let (members, count) = queries::organizations::members_page(
+        state.db.conn(),
+        organization.id,
+        &filter,
+        window.offset,
+        window.limit,
+    )
+    .await?;
     if members.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
@@ -220,8 +300,16 @@ async fn list_members(
     let users = user_responses(&state, users).await?;
     let mut results = Vec::with_capacity(members.len());
     for (member, user) in members.into_iter().zip(users) {
-        let (created_projects, contributed_to_projects) = project_lists(&state, viewer, user.id, wanted).await?;
-        results.push(MemberOut { id: member.id, organization: organization.id, user, created_projects, contributed_to_projects, role: member.role });
+        let (created_projects, contributed_to_projects) =
+            project_lists(&state, viewer, user.id, wanted).await?;
+        results.push(MemberOut {
+            id: member.id,
+            organization: organization.id,
+            user,
+            created_projects,
+            contributed_to_projects,
+            role: member.role,
+        });
     }
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
@@ -254,10 +342,18 @@ async fn get_member(
 ) -> ApiResult<Json<MemberDetail>> {
     let (organization, viewer) = caller_membership(&state, &caller, id).await?;
     let conn = state.db.conn();
-    let member = queries::organizations::member(conn, organization.id, user_id).await?.ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
-    let wanted = query_bool("contributed_to_projects", params.contributed_to_projects.as_deref(), false)?;
-    let (annotations_count, contributed_projects_count) = queries::organizations::member_contribution(conn, viewer, user_id).await?;
-    let (created_projects, contributed_to_projects) = project_lists(&state, viewer, user_id, wanted).await?;
+    let member = queries::organizations::member(conn, organization.id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
+    let wanted = query_bool(
+        "contributed_to_projects",
+        params.contributed_to_projects.as_deref(),
+        false,
+    )?;
+    let (annotations_count, contributed_projects_count) =
+        queries::organizations::member_contribution(conn, viewer, user_id).await?;
+    let (created_projects, contributed_to_projects) =
+        project_lists(&state, viewer, user_id, wanted).await?;
     Ok(Json(MemberDetail {
         user: member.user_id,
         organization: organization.id,
@@ -270,22 +366,37 @@ async fn get_member(
 }
 
 /// Soft-deletes a member of the caller's active organization (never the caller).
-async fn delete_member(State(state): State<AppState>, caller: Caller, ApiPath((id, user_id)): ApiPath<(i64, i64)>) -> ApiResult<StatusCode> {
+async fn delete_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, user_id)): ApiPath<(i64, i64)>,
+) -> ApiResult<StatusCode> {
     let organization = member_organization(&state, &caller, id).await?;
     if organization.id != caller.organization_id {
-        return Err(ApiError::Forbidden("You can delete members only for your current active organization".into()));
+        return Err(ApiError::Forbidden(
+            "You can delete members only for your current active organization".into(),
+        ));
     }
     let txn = state.db.write().await?;
     let member = queries::organizations::member(&*txn, organization.id, user_id).await?;
-    let member = member.filter(|m| m.deleted_at.is_none()).ok_or_else(|| ApiError::NotFound("Member not found".into()))?;
+    let member = member
+        .filter(|m| m.deleted_at.is_none())
+        .ok_or_else(|| ApiError::NotFound("Member not found".into()))?;
     if member.user_id == caller.user.id {
-        return Err(ApiError::Bare(StatusCode::METHOD_NOT_ALLOWED, "User cannot soft delete self".into()));
+        return Err(ApiError::Bare(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "User cannot soft delete self".into(),
+        ));
     }
     let owner = Role::from_code(&member.role) == Some(Role::Owner);
     if Some(member.user_id) == organization.created_by_id || (owner && caller.role != Role::Owner) {
-        return Err(ApiError::Forbidden("Only an owner removes an owner, and nobody removes the organization's founder.".into()));
+        return Err(ApiError::Forbidden(
+            "Only an owner removes an owner, and nobody removes the organization's founder.".into(),
+        ));
     }
-    accounts::remove_member(&txn, &member, accounts::Orphaned::Kept).await.map_err(ApiError::Internal)?;
+    accounts::remove_member(&txn, &member, accounts::Orphaned::Kept)
+        .await
+        .map_err(ApiError::Internal)?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -301,7 +412,9 @@ async fn change_role(
 ) -> ApiResult<Json<MemberOut>> {
     let organization = member_organization(&state, &caller, id).await?;
     if organization.id != caller.organization_id {
-        return Err(ApiError::Forbidden("You can change roles only in your current active organization".into()));
+        return Err(ApiError::Forbidden(
+            "You can change roles only in your current active organization".into(),
+        ));
     }
     let mut fields = Fields::new(&body)?;
     let code = fields.string("role");
@@ -319,23 +432,32 @@ async fn change_role(
         fields.error("role", "This field is required.");
     }
     fields.finish()?;
-    let user_id = scope::member_user(state.db.conn(), &caller, body.get("user_id"), "user_id").await?;
+    let user_id =
+        scope::member_user(state.db.conn(), &caller, body.get("user_id"), "user_id").await?;
     let role = role.expect("validated");
     if user_id == caller.user.id || Some(user_id) == organization.created_by_id {
-        return Err(ApiError::Forbidden("This member's role cannot be changed here.".into()));
+        return Err(ApiError::Forbidden(
+            "This member's role cannot be changed here.".into(),
+        ));
     }
     let txn = state.db.write().await?;
-    let member = queries::organizations::membership(&*txn, organization.id, user_id).await?.ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
+    let member = queries::organizations::membership(&*txn, organization.id, user_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("OrganizationMember"))?;
     let touches_owner = role == Role::Owner || Role::from_code(&member.role) == Some(Role::Owner);
     if touches_owner && caller.role != Role::Owner {
-        return Err(ApiError::Forbidden("Only an owner grants or removes the owner role.".into()));
+        return Err(ApiError::Forbidden(
+            "Only an owner grants or removes the owner role.".into(),
+        ));
     }
     queries::organizations::set_role(&*txn, member.id, role.code(), time::now()).await?;
     if Role::from_code(&member.role) != Some(role) {
         accounts::sign_out_everywhere(&txn, user_id).await?;
     }
     txn.commit().await?;
-    let user = queries::users::find(state.db.conn(), user_id).await?.ok_or_else(|| ApiError::no_match("User"))?;
+    let user = queries::users::find(state.db.conn(), user_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("User"))?;
     Ok(Json(MemberOut {
         id: member.id,
         organization: organization.id,
@@ -347,10 +469,22 @@ async fn change_role(
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = exact(router, "/api/organizations/{id}/memberships", get(list_members).patch(change_role));
-    let router = slashed(router, "/api/organizations/{id}/memberships/{user_id}/", get(get_member).delete(delete_member));
+    let router = exact(
+        router,
+        "/api/organizations/{id}/memberships",
+        get(list_members).patch(change_role),
+    );
+    let router = slashed(
+        router,
+        "/api/organizations/{id}/memberships/{user_id}/",
+        get(get_member).delete(delete_member),
+    );
     let router = exact(router, "/api/invite", get(get_invite));
     let router = exact(router, "/api/invite/reset-token", post(reset_invite));
     let router = slashed(router, "/api/organizations/", get(list_organizations));
-    exact(router, "/api/organizations/{id}", get(get_organization).patch(patch_organization))
+    exact(
+        router,
+        "/api/organizations/{id}",
+        get(get_organization).patch(patch_organization),
+    )
 }

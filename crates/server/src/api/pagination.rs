@@ -27,7 +27,11 @@ pub fn page_window(params: &PageParams, default_size: u64, max_size: u64) -> Api
     let invalid = || ApiError::NotFound("Invalid page.".into());
     let page = match params.page.as_deref() {
         None | Some("") => 1,
-        Some(text) => text.parse::<u64>().ok().filter(|p| *p >= 1).ok_or_else(invalid)?,
+        Some(text) => text
+            .parse::<u64>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(invalid)?,
     };
     let size = params
         .page_size
@@ -35,8 +39,16 @@ pub fn page_window(params: &PageParams, default_size: u64, max_size: u64) -> Api
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|s| *s > 0)
         .map_or(default_size, |s| s.min(max_size));
-    let offset = (page - 1).checked_mul(size).filter(|offset| i64::try_from(*offset).is_ok()).ok_or_else(invalid)?;
-    Ok(Window { page, size, offset, limit: size })
+    let offset = (page - 1)
+        .checked_mul(size)
+        .filter(|offset| i64::try_from(*offset).is_ok())
+        .ok_or_else(invalid)?;
+    Ok(Window {
+        page,
+        size,
+        offset,
+        limit: size,
+    })
 }
 
 #[cfg(test)]
@@ -44,13 +56,29 @@ mod tests {
     use super::*;
 
     fn window(page: &str, size: &str) -> ApiResult<Window> {
-        page_window(&PageParams { page: Some(page.into()), page_size: Some(size.into()) }, 30, 100)
+        page_window(
+            &PageParams {
+                page: Some(page.into()),
+                page_size: Some(size.into()),
+            },
+            30,
+            100,
+        )
     }
 
     #[test]
     fn pages_beyond_any_table_are_invalid_not_a_panic() {
-        for page in ["18446744073709551615", "9223372036854775807", "0", "-1", "x"] {
-            assert!(matches!(window(page, "100"), Err(ApiError::NotFound(_))), "{page}");
+        for page in [
+            "18446744073709551615",
+            "9223372036854775807",
+            "0",
+            "-1",
+            "x",
+        ] {
+            assert!(
+                matches!(window(page, "100"), Err(ApiError::NotFound(_))),
+                "{page}"
+            );
         }
         let last = window("92233720368547759", "100").unwrap();
         assert_eq!(last.offset, 9_223_372_036_854_775_800);
@@ -70,13 +98,21 @@ pub struct Page<T> {
 impl<T> Page<T> {
     /// Builds the page with DRF's `next`/`previous` links: the request's own URL with `page`
     /// replaced (and dropped for the first page), on the request's host.
-    pub fn new(headers: &HeaderMap, uri: &Uri, window: Window, count: u64, results: Vec<T>) -> Page<T> {
+    pub fn new(
+        headers: &HeaderMap,
+        uri: &Uri,
+        window: Window,
+        count: u64,
+        results: Vec<T>,
+    ) -> Page<T> {
         let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
         let host = header(header::HOST.as_str()).unwrap_or("localhost");
         let scheme = header("x-forwarded-proto").unwrap_or("http");
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
+        let pairs: Vec<(String, String)> =
+            serde_urlencoded::from_str(uri.query().unwrap_or("")).unwrap_or_default();
         let link = |page: u64| {
-            let mut query: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
+            let mut query: Vec<(String, String)> =
+                pairs.iter().filter(|(k, _)| k != "page").cloned().collect();
             if page > 1 {
                 query.push(("page".to_string(), page.to_string()));
             }
@@ -86,6 +122,11 @@ impl<T> Page<T> {
         };
         let next = (window.offset + window.size < count).then(|| link(window.page + 1));
         let previous = (window.page > 1).then(|| link(window.page - 1));
-        Page { count, next, previous, results }
+        Page {
+            count,
+            next,
+            previous,
+            results,
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/predictions/`: model predictions attached to tasks.
 
-use axum::extract::{State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -12,12 +12,12 @@ use tessera_db::entities::project;
 use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, time};
 
-use crate::services::projects::config_of;
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
 use crate::services::predictions::normalize_result;
+use crate::services::projects::config_of;
 use crate::services::render::{prediction_out, PredictionOut};
 use crate::services::scope;
 use crate::state::AppState;
@@ -30,12 +30,24 @@ struct ListParams {
     task_project: Option<i64>,
 }
 
-async fn list_predictions(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ListParams>) -> ApiResult<Json<Vec<PredictionOut>>> {
+async fn list_predictions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Vec<PredictionOut>>> {
     let conn = state.db.conn();
     let projects = queries::projects::visible_ids(conn, caller.viewer()).await?;
-    let rows = queries::predictions::list(conn, &projects, params.task, params.project.or(params.task_project)).await?;
+    let rows = queries::predictions::list(
+        conn,
+        &projects,
+        params.task,
+        params.project.or(params.task_project),
+    )
+    .await?;
     let now = time::now();
-    Ok(Json(rows.into_iter().map(|p| prediction_out(p, &now)).collect()))
+    Ok(Json(
+        rows.into_iter().map(|p| prediction_out(p, &now)).collect(),
+    ))
 }
 
 /// Reads and normalizes `result` against the project's config.
@@ -51,7 +63,11 @@ fn read_result(fields: &mut Fields, project: &project::Model) -> Option<Value> {
     }
 }
 
-async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<PredictionOut>)> {
+async fn create_prediction(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<PredictionOut>)> {
     let txn = state.db.write().await?;
     let mut fields = Fields::new(&body)?;
     let task_id = fields.integer("task");
@@ -68,7 +84,10 @@ async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBo
     };
     let (Some(task), Some(project)) = (task, project) else {
         if let Some(id) = task_id {
-            fields.error("task", format!("Invalid pk \"{id}\" - object does not exist."));
+            fields.error(
+                "task",
+                format!("Invalid pk \"{id}\" - object does not exist."),
+            );
         }
         fields.finish()?;
         return Err(ApiError::field("task", "This field is required."));
@@ -88,12 +107,26 @@ async fn create_prediction(State(state): State<AppState>, caller: Caller, JsonBo
     };
     queries::projects::lock(&*txn, project.id).await?;
     let saved = queries::predictions::insert_one(&*txn, project.id, new, time::now()).await?;
-    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[task.id]), None).await?;
+    counters::recount_tasks(
+        &*txn,
+        project.id,
+        &project.skip_queue,
+        TaskSet::Ids(&[task.id]),
+        None,
+    )
+    .await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(prediction_out(saved, &time::now()))))
+    Ok((
+        StatusCode::CREATED,
+        Json(prediction_out(saved, &time::now())),
+    ))
 }
 
-async fn get_prediction(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<PredictionOut>> {
+async fn get_prediction(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<PredictionOut>> {
     let (prediction, _) = scope::prediction(state.db.conn(), &caller, id).await?;
     Ok(Json(prediction_out(prediction, &time::now())))
 }
@@ -127,21 +160,39 @@ async fn update_prediction(
     Ok(Json(prediction_out(saved, &time::now())))
 }
 
-async fn delete_prediction(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_prediction(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let (current, project) = scope::prediction(&*txn, &caller, id).await?;
     queries::projects::lock(&*txn, project.id).await?;
     queries::predictions::delete(&*txn, current.id).await?;
-    counters::recount_tasks(&*txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id]), None).await?;
+    counters::recount_tasks(
+        &*txn,
+        project.id,
+        &project.skip_queue,
+        TaskSet::Ids(&[current.task_id]),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = slashed(router, "/api/predictions/", get(list_predictions).post(create_prediction));
+    let router = slashed(
+        router,
+        "/api/predictions/",
+        get(list_predictions).post(create_prediction),
+    );
     slashed(
         router,
         "/api/predictions/{id}/",
-        get(get_prediction).patch(update_prediction).put(update_prediction).delete(delete_prediction),
+        get(get_prediction)
+            .patch(update_prediction)
+            .put(update_prediction)
+            .delete(delete_prediction),
     )
 }

@@ -23,13 +23,24 @@ struct MemberRef {
     user: i64,
 }
 
-async fn list_members(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<MemberRef>>> {
+async fn list_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<MemberRef>>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let (users, _) = queries::project_members::page(state.db.conn(), project.id, 0, None).await?;
-    Ok(Json(users.into_iter().map(|user| MemberRef { user }).collect()))
+    Ok(Json(
+        users.into_iter().map(|user| MemberRef { user }).collect(),
+    ))
 }
 
-async fn add_member(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<MemberRef>)> {
+async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<MemberRef>)> {
     Fields::new(&body)?;
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let user = scope::member_user(state.db.conn(), &caller, body.get("user"), "user").await?;
@@ -53,14 +64,24 @@ async fn remove_member(
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
-    let user = scope::named_member(state.db.conn(), &caller, params.user, &body, &["user"], "user").await?;
+    let user = scope::named_member(
+        state.db.conn(),
+        &caller,
+        params.user,
+        &body,
+        &["user"],
+        "user",
+    )
+    .await?;
     let txn = state.db.write().await?;
     let removed = queries::project_members::remove(&*txn, project.id, user).await?;
     txn.commit().await?;
     if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::NotFound("The user is not a member of this project.".into()))
+        Err(ApiError::NotFound(
+            "The user is not a member of this project.".into(),
+        ))
     }
 }
 
@@ -85,14 +106,35 @@ async fn paginated_members(
     let window = page_window(&params, 100, 1000)?;
     // A page past the end is empty rather than a 404: the SDK's pager for this route asks for
     // pages until one comes back empty.
-    let (ids, count) = queries::project_members::page(state.db.conn(), project.id, window.offset, Some(window.limit)).await?;
+    let (ids, count) = queries::project_members::page(
+        state.db.conn(),
+        project.id,
+        window.offset,
+        Some(window.limit),
+    )
+    .await?;
     let mut users = queries::users::find_many(state.db.conn(), &ids).await?;
     users.sort_by_key(|u| u.id);
-    let results = user_responses(&state, users).await?.into_iter().map(|user| PagedMember { user, implicit_member: false }).collect();
+    let results = user_responses(&state, users)
+        .await?
+        .into_iter()
+        .map(|user| PagedMember {
+            user,
+            implicit_member: false,
+        })
+        .collect();
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = slashed(router, "/api/projects/{id}/members/", get(list_members).post(add_member).delete(remove_member));
-    slashed(router, "/api/projects/{id}/members/paginated/", get(paginated_members))
+    let router = slashed(
+        router,
+        "/api/projects/{id}/members/",
+        get(list_members).post(add_member).delete(remove_member),
+    );
+    slashed(
+        router,
+        "/api/projects/{id}/members/paginated/",
+        get(paginated_members),
+    )
 }

@@ -1,6 +1,6 @@
 //! `/api/projects/`: list, create, get, update, delete, config validation and summary.
 
-use axum::extract::{State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -11,9 +11,9 @@ use tessera_db::entities::project;
 use tessera_db::{queries, time};
 use tessera_labelconfig::{ConfigError, ConfigProblem, LabelConfig};
 
-use crate::auth::access::Action;
 use crate::api::pagination::{page_window, Page, PageParams, Window};
 use crate::api::slashed;
+use crate::auth::access::Action;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
@@ -28,7 +28,11 @@ const QUEUE_FIELDS: [&str; 2] = ["queue_total", "queue_done"];
 
 /// Whether an `include` list (every field when absent) names one of `fields`.
 fn includes_any(include: Option<&str>, fields: &[&str]) -> bool {
-    include.is_none_or(|list| list.split(',').map(str::trim).any(|field| fields.contains(&field)))
+    include.is_none_or(|list| {
+        list.split(',')
+            .map(str::trim)
+            .any(|field| fields.contains(&field))
+    })
 }
 
 /// Renders projects for the caller, loading their creators (and queues) in one query each; the
@@ -43,7 +47,11 @@ pub(crate) async fn respond_all(
 ) -> ApiResult<Vec<ProjectResponse>> {
     let conn = state.db.conn();
     let creators = Users::load(conn, list.iter().map(|p| p.created_by_id)).await?;
-    let queues = if queues { queries::projects::queue_counts(conn, &list, caller.user.id).await? } else { Default::default() };
+    let queues = if queues {
+        queries::projects::queue_counts(conn, &list, caller.user.id).await?
+    } else {
+        Default::default()
+    };
     // The password for task media is a setting: only those who may change settings read it.
     let sees_secrets = Action::ManageProjects.allows(caller.role);
     Ok(list
@@ -60,7 +68,12 @@ pub(crate) async fn respond_all(
         .collect())
 }
 
-pub(crate) async fn respond(state: &AppState, caller: &Caller, project: project::Model, counters: Counters) -> ApiResult<ProjectResponse> {
+pub(crate) async fn respond(
+    state: &AppState,
+    caller: &Caller,
+    project: project::Model,
+    counters: Counters,
+) -> ApiResult<ProjectResponse> {
     let mut rendered = respond_all(state, caller, vec![project], counters, true).await?;
     Ok(rendered.remove(0))
 }
@@ -80,17 +93,23 @@ fn ordering(spec: &str) -> Option<(project::Column, bool)> {
         Some(name) => (name, false),
         None => (spec, true),
     };
-    project::Column::iter().find(|c| sea_orm::IdenStatic::as_str(c) == name).map(|c| (c, ascending))
+    project::Column::iter()
+        .find(|c| sea_orm::IdenStatic::as_str(c) == name)
+        .map(|c| (c, ascending))
 }
 
 /// Renders items, keeping only the `include`d keys of each.
 fn restricted<T: Serialize>(items: Vec<T>, include: Option<&str>) -> ApiResult<Vec<Value>> {
     items
         .into_iter()
-        .map(|item| Ok(only_included(serde_json::to_value(item).map_err(|e| ApiError::Internal(e.into()))?, include)))
+        .map(|item| {
+            Ok(only_included(
+                serde_json::to_value(item).map_err(|e| ApiError::Internal(e.into()))?,
+                include,
+            ))
+        })
         .collect()
 }
-
 
 /// One page of the caller's projects under the list filters (shared by the list and `counts`).
 async fn page_of_projects(
@@ -101,12 +120,23 @@ async fn page_of_projects(
 ) -> ApiResult<(Window, u64, Vec<project::Model>)> {
     let window = page_window(page, 30, 100)?;
     let filter = queries::projects::ListFilter {
-        ids: params.ids.as_deref().map(|ids| ids.split(',').filter_map(|id| id.trim().parse().ok()).collect()),
+        ids: params.ids.as_deref().map(|ids| {
+            ids.split(',')
+                .filter_map(|id| id.trim().parse().ok())
+                .collect()
+        }),
         title: params.title.clone().filter(|t| !t.is_empty()),
         pinned: params.filter.clone(),
         ordering: params.ordering.as_deref().and_then(ordering),
     };
-    let (count, rows) = queries::projects::list(state.db.conn(), caller.viewer(), &filter, window.offset, window.limit).await?;
+    let (count, rows) = queries::projects::list(
+        state.db.conn(),
+        caller.viewer(),
+        &filter,
+        window.offset,
+        window.limit,
+    )
+    .await?;
     if rows.is_empty() && window.page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
@@ -123,7 +153,17 @@ async fn list_projects(
 ) -> ApiResult<Json<Page<Value>>> {
     let (window, count, rows) = page_of_projects(&state, &caller, &page, &params).await?;
     let include = params.include.as_deref();
-    let results = restricted(respond_all(&state, &caller, rows, Counters::Shown, includes_any(include, &QUEUE_FIELDS)).await?, include)?;
+    let results = restricted(
+        respond_all(
+            &state,
+            &caller,
+            rows,
+            Counters::Shown,
+            includes_any(include, &QUEUE_FIELDS),
+        )
+        .await?,
+        include,
+    )?;
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
@@ -169,13 +209,20 @@ async fn project_counts(
     Ok(Json(Page::new(&headers, &uri, window, count, results)))
 }
 
-async fn create_project(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<ProjectResponse>)> {
+async fn create_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<ProjectResponse>)> {
     let txn = state.db.write().await?;
     let fresh = projects::defaults(caller.organization_id, caller.user.id, time::now());
     let applied = projects::apply(&txn, fresh, &body, true).await?;
     let saved = projects::save(&txn, applied, true).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(respond(&state, &caller, saved, Counters::Hidden).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(respond(&state, &caller, saved, Counters::Hidden).await?),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -185,15 +232,34 @@ struct IncludeParam {
 
 /// A project; `include=` narrows the fields as on the list (a Tessera extension, also on PATCH:
 /// the web app skips the per-user queue counts, which cost a count over the caller's annotations).
-async fn get_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, ApiQuery(params): ApiQuery<IncludeParam>) -> ApiResult<Json<Value>> {
+async fn get_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<IncludeParam>,
+) -> ApiResult<Json<Value>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     respond_included(&state, &caller, project, params.include.as_deref()).await
 }
 
 /// One project with only the `include`d fields (all when absent).
-async fn respond_included(state: &AppState, caller: &Caller, project: project::Model, include: Option<&str>) -> ApiResult<Json<Value>> {
-    let mut rendered = respond_all(state, caller, vec![project], Counters::Shown, includes_any(include, &QUEUE_FIELDS)).await?;
-    Ok(Json(restricted(vec![rendered.remove(0)], include)?.remove(0)))
+async fn respond_included(
+    state: &AppState,
+    caller: &Caller,
+    project: project::Model,
+    include: Option<&str>,
+) -> ApiResult<Json<Value>> {
+    let mut rendered = respond_all(
+        state,
+        caller,
+        vec![project],
+        Counters::Shown,
+        includes_any(include, &QUEUE_FIELDS),
+    )
+    .await?;
+    Ok(Json(
+        restricted(vec![rendered.remove(0)], include)?.remove(0),
+    ))
 }
 
 async fn update_project(
@@ -212,7 +278,11 @@ async fn update_project(
     respond_included(&state, &caller, saved, params.include.as_deref()).await
 }
 
-async fn delete_project(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     // Deleting a big project removes millions of rows in one statement.
     let txn = state.db.write_unbounded().await?;
     let project = scope::project(&*txn, &caller, id).await?;
@@ -226,12 +296,22 @@ async fn validate_config(JsonBody(body): JsonBody) -> ApiResult<Response> {
     let mut fields = Fields::new(&body)?;
     let config = fields.string("label_config").unwrap_or_default();
     if config.trim().is_empty() {
-        let message = if fields.has("label_config") { "This field may not be blank." } else { "This field is required." };
-        return Err(ApiError::Raw(StatusCode::BAD_REQUEST, json!({"label_config": [message]})));
+        let message = if fields.has("label_config") {
+            "This field may not be blank."
+        } else {
+            "This field is required."
+        };
+        return Err(ApiError::Raw(
+            StatusCode::BAD_REQUEST,
+            json!({"label_config": [message]}),
+        ));
     }
     match LabelConfig::parse(&config) {
         Ok(_) => Ok(StatusCode::NO_CONTENT.into_response()),
-        Err(err) => Err(ApiError::Raw(StatusCode::BAD_REQUEST, json!({"label_config": [err.0]}))),
+        Err(err) => Err(ApiError::Raw(
+            StatusCode::BAD_REQUEST,
+            json!({"label_config": [err.0]}),
+        )),
     }
 }
 
@@ -262,10 +342,16 @@ async fn validate_project_config(
         Err(ConfigError(message, ConfigProblem::Xml)) => return Err(ApiError::BadRequest(message)),
         Err(ConfigError(message, ConfigProblem::Rules)) => return Err(refused(message)),
     };
-    let summary = Summary::load(&project.summary_created_annotations, &project.summary_created_labels);
+    let summary = Summary::load(
+        &project.summary_created_annotations,
+        &project.summary_created_labels,
+    );
     summary.check_config(&parsed, true).map_err(refused)?;
-    let changed = LabelConfig::parse(&project.label_config).map_or(true, |old| parsed.essential_change_from(&old));
-    Ok(Json(ConfigChange { config_essential_data_has_changed: changed.then_some(true) }))
+    let changed = LabelConfig::parse(&project.label_config)
+        .map_or(true, |old| parsed.essential_change_from(&old));
+    Ok(Json(ConfigChange {
+        config_essential_data_has_changed: changed.then_some(true),
+    }))
 }
 
 #[derive(Serialize)]
@@ -279,7 +365,11 @@ struct SummaryResponse {
     created_labels_drafts: Value,
 }
 
-async fn project_summary(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<SummaryResponse>> {
+async fn project_summary(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<SummaryResponse>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let parse = |text: &str| serde_json::from_str(text).unwrap_or(Value::Null);
     Ok(Json(SummaryResponse {
@@ -294,14 +384,25 @@ async fn project_summary(State(state): State<AppState>, caller: Caller, ApiPath(
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = slashed(router, "/api/projects/", get(list_projects).post(create_project));
+    let router = slashed(
+        router,
+        "/api/projects/",
+        get(list_projects).post(create_project),
+    );
     let router = slashed(router, "/api/projects/validate/", post(validate_config));
     let router = slashed(router, "/api/projects/counts/", get(project_counts));
     let router = slashed(
         router,
         "/api/projects/{id}/",
-        get(get_project).patch(update_project).put(update_project).delete(delete_project),
+        get(get_project)
+            .patch(update_project)
+            .put(update_project)
+            .delete(delete_project),
     );
-    let router = slashed(router, "/api/projects/{id}/validate/", post(validate_project_config));
+    let router = slashed(
+        router,
+        "/api/projects/{id}/validate/",
+        post(validate_project_config),
+    );
     slashed(router, "/api/projects/{id}/summary/", get(project_summary))
 }

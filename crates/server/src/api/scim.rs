@@ -46,9 +46,16 @@ pub struct ScimClient {
 }
 
 /// The organization a SCIM bearer token belongs to, if it is a live token.
-pub async fn client_of(state: &AppState, authorization: Option<&str>) -> Result<Option<ScimClient>, ApiError> {
-    let token = authorization.and_then(|value| value.trim().split_once(' ')).filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
-    let Some((_, token)) = token.map(|(scheme, token)| (scheme, token.trim())) else { return Ok(None) };
+pub async fn client_of(
+    state: &AppState,
+    authorization: Option<&str>,
+) -> Result<Option<ScimClient>, ApiError> {
+    let token = authorization
+        .and_then(|value| value.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"));
+    let Some((_, token)) = token.map(|(scheme, token)| (scheme, token.trim())) else {
+        return Ok(None);
+    };
     let organization = queries::scim::organization_of(state.db.conn(), &sha256_hex(token)).await?;
     Ok(organization.map(|organization_id| ScimClient { organization_id }))
 }
@@ -62,8 +69,16 @@ pub struct ScimError {
 }
 
 impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> ScimError {
-        ScimError { status, scim_type, detail: detail.into() }
+    pub fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> ScimError {
+        ScimError {
+            status,
+            scim_type,
+            detail: detail.into(),
+        }
     }
 
     fn bad(scim_type: &'static str, detail: impl Into<String>) -> ScimError {
@@ -71,7 +86,11 @@ impl ScimError {
     }
 
     fn not_found(what: &str, id: &str) -> ScimError {
-        ScimError::new(StatusCode::NOT_FOUND, None, format!("{what} {id} not found"))
+        ScimError::new(
+            StatusCode::NOT_FOUND,
+            None,
+            format!("{what} {id} not found"),
+        )
     }
 }
 
@@ -88,21 +107,34 @@ impl IntoResponse for ScimError {
 impl From<sea_orm::DbErr> for ScimError {
     fn from(err: sea_orm::DbErr) -> ScimError {
         tracing::error!(error = %err, "SCIM database error");
-        ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "Internal server error")
+        ScimError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Internal server error",
+        )
     }
 }
 
 impl From<anyhow::Error> for ScimError {
     fn from(err: anyhow::Error) -> ScimError {
         tracing::error!(error = %err, "SCIM error");
-        ScimError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "Internal server error")
+        ScimError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "Internal server error",
+        )
     }
 }
 
 type ScimResult = Result<Response, ScimError>;
 
 fn scim_response(status: StatusCode, body: Value) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/scim+json")], Json(body)).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/scim+json")],
+        Json(body),
+    )
+        .into_response()
 }
 
 fn ok(body: Value) -> ScimResult {
@@ -111,7 +143,9 @@ fn ok(body: Value) -> ScimResult {
 
 fn list(resources: Vec<Value>, total: u64, start_index: u64) -> ScimResult {
     let items = resources.len();
-    ok(json!({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start_index, "itemsPerPage": items, "Resources": resources}))
+    ok(
+        json!({"schemas": [LIST_SCHEMA], "totalResults": total, "startIndex": start_index, "itemsPerPage": items, "Resources": resources}),
+    )
 }
 
 /// `startIndex` (1-based), `count` and `filter` of a list request.
@@ -133,14 +167,31 @@ impl ListParams {
     /// The value of an `<attribute> eq "<value>"` filter on one of `attributes`; other filters
     /// are refused as SCIM says.
     fn equality(&self, attributes: &[&str]) -> Result<Option<String>, ScimError> {
-        let Some(filter) = self.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) else { return Ok(None) };
+        let Some(filter) = self
+            .filter
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+        else {
+            return Ok(None);
+        };
         let invalid = || ScimError::bad("invalidFilter", format!("Unsupported filter: {filter}"));
         let mut parts = filter.splitn(3, ' ');
-        let (attribute, operator, value) = (parts.next().ok_or_else(invalid)?, parts.next().ok_or_else(invalid)?, parts.next().ok_or_else(invalid)?);
-        if !operator.eq_ignore_ascii_case("eq") || !attributes.iter().any(|a| a.eq_ignore_ascii_case(attribute)) {
+        let (attribute, operator, value) = (
+            parts.next().ok_or_else(invalid)?,
+            parts.next().ok_or_else(invalid)?,
+            parts.next().ok_or_else(invalid)?,
+        );
+        if !operator.eq_ignore_ascii_case("eq")
+            || !attributes.iter().any(|a| a.eq_ignore_ascii_case(attribute))
+        {
             return Err(invalid());
         }
-        let value = value.trim().strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(invalid)?;
+        let value = value
+            .trim()
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .ok_or_else(invalid)?;
         Ok(Some(value.replace("\\\"", "\"")))
     }
 }
@@ -218,7 +269,9 @@ async fn list_schemas() -> ScimResult {
 
 fn render_user(user: &user::Model, member: &organization_member::Model) -> Value {
     let active = Role::from_code(&member.role).is_some_and(Role::is_active);
-    let formatted = format!("{} {}", user.first_name, user.last_name).trim().to_string();
+    let formatted = format!("{} {}", user.first_name, user.last_name)
+        .trim()
+        .to_string();
     let created = time::format(&user.date_joined);
     json!({
         "schemas": [USER_SCHEMA],
@@ -234,30 +287,68 @@ fn render_user(user: &user::Model, member: &organization_member::Model) -> Value
 }
 
 /// A live member of the client's organization, by SCIM id.
-async fn member_user<C: sea_orm::ConnectionTrait>(conn: &C, client: ScimClient, id: &str) -> Result<(user::Model, organization_member::Model), ScimError> {
+async fn member_user<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    client: ScimClient,
+    id: &str,
+) -> Result<(user::Model, organization_member::Model), ScimError> {
     let not_found = || ScimError::not_found("User", id);
     let user_id: i64 = id.parse().map_err(|_| not_found())?;
-    let member = queries::organizations::membership(conn, client.organization_id, user_id).await?.ok_or_else(not_found)?;
-    let user = queries::users::find(conn, user_id).await?.ok_or_else(not_found)?;
+    let member = queries::organizations::membership(conn, client.organization_id, user_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let user = queries::users::find(conn, user_id)
+        .await?
+        .ok_or_else(not_found)?;
     Ok((user, member))
 }
 
-async fn list_users(State(state): State<AppState>, Extension(client): Extension<ScimClient>, Query(params): Query<ListParams>) -> ScimResult {
+async fn list_users(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    Query(params): Query<ListParams>,
+) -> ScimResult {
     let conn = state.db.conn();
     let (start, count) = params.window();
     if let Some(email) = params.equality(&["userName", "emails.value", "emails"])? {
         let found = match queries::users::find_by_email(conn, &email.to_lowercase()).await? {
-            Some(user) => queries::organizations::membership(conn, client.organization_id, user.id).await?.map(|m| render_user(&user, &m)),
+            Some(user) => queries::organizations::membership(conn, client.organization_id, user.id)
+                .await?
+                .map(|m| render_user(&user, &m)),
             None => None,
         };
         let total = u64::from(found.is_some());
-        return list(found.into_iter().filter(|_| start == 1 && count > 0).collect(), total, start);
+        return list(
+            found
+                .into_iter()
+                .filter(|_| start == 1 && count > 0)
+                .collect(),
+            total,
+            start,
+        );
     }
-    let (page, total) = queries::organizations::members_page(conn, client.organization_id, &Default::default(), start - 1, count).await?;
-    list(page.iter().map(|(member, user)| render_user(user, member)).collect(), total, start)
+    let (page, total) = queries::organizations::members_page(
+        conn,
+        client.organization_id,
+        &Default::default(),
+        start - 1,
+        count,
+    )
+    .await?;
+    list(
+        page.iter()
+            .map(|(member, user)| render_user(user, member))
+            .collect(),
+        total,
+        start,
+    )
 }
 
-async fn get_user(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>) -> ScimResult {
+async fn get_user(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+) -> ScimResult {
     let (user, member) = member_user(state.db.conn(), client, &id).await?;
     ok(render_user(&user, &member))
 }
@@ -281,12 +372,22 @@ impl UserChanges {
     }
 
     fn set(&mut self, path: &str, value: &Value) -> Result<(), ScimError> {
-        let text = |value: &Value| value.as_str().map(str::to_string).ok_or_else(|| ScimError::bad("invalidValue", format!("{path} must be a string")));
+        let text = |value: &Value| {
+            value
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| ScimError::bad("invalidValue", format!("{path} must be a string")))
+        };
         match path.to_ascii_lowercase().as_str() {
             "active" => {
                 // Entra ID sends "True" / "False" as strings.
-                let active = value.as_bool().or_else(|| value.as_str().and_then(|s| crate::payload::parse_bool(s)));
-                self.active = Some(active.ok_or_else(|| ScimError::bad("invalidValue", "active must be a boolean"))?);
+                let active = value
+                    .as_bool()
+                    .or_else(|| value.as_str().and_then(|s| crate::payload::parse_bool(s)));
+                self.active =
+                    Some(active.ok_or_else(|| {
+                        ScimError::bad("invalidValue", "active must be a boolean")
+                    })?);
             }
             "name" => {
                 for (key, part) in value.as_object().into_iter().flatten() {
@@ -302,11 +403,26 @@ impl UserChanges {
     }
 
     /// Applies the changes to a member: names, and `active` as Deactivated / Annotator.
-    async fn apply(self, txn: &WriteTxn, user: user::Model, member: organization_member::Model) -> Result<(user::Model, organization_member::Model), ScimError> {
+    async fn apply(
+        self,
+        txn: &WriteTxn,
+        user: user::Model,
+        member: organization_member::Model,
+    ) -> Result<(user::Model, organization_member::Model), ScimError> {
         // Names belong to the account, which other organizations may share: one identity
         // provider renames only accounts that are in its organization alone.
-        let user = if queries::organizations::is_sole_organization(&**txn, user.id, member.organization_id).await? {
-            let profile = queries::users::ProfileChanges { first_name: self.given_name, last_name: self.family_name, ..Default::default() };
+        let user = if queries::organizations::is_sole_organization(
+            &**txn,
+            user.id,
+            member.organization_id,
+        )
+        .await?
+        {
+            let profile = queries::users::ProfileChanges {
+                first_name: self.given_name,
+                last_name: self.family_name,
+                ..Default::default()
+            };
             queries::users::update_profile(&**txn, user, profile).await?
         } else {
             user
@@ -321,13 +437,19 @@ impl UserChanges {
         if let Some(new_role) = new_role {
             set_role(txn, &member, new_role).await?;
         }
-        let member = queries::organizations::member(&**txn, member.organization_id, member.user_id).await?.unwrap_or(member);
+        let member = queries::organizations::member(&**txn, member.organization_id, member.user_id)
+            .await?
+            .unwrap_or(member);
         Ok((user, member))
     }
 }
 
 /// Gives a member a role (never an owner's), signing them out when it changes.
-async fn set_role(txn: &WriteTxn, member: &organization_member::Model, role: Role) -> Result<(), ScimError> {
+async fn set_role(
+    txn: &WriteTxn,
+    member: &organization_member::Model,
+    role: Role,
+) -> Result<(), ScimError> {
     let current = Role::from_code(&member.role);
     if current == Some(role) || current == Some(Role::Owner) {
         return Ok(());
@@ -337,26 +459,51 @@ async fn set_role(txn: &WriteTxn, member: &organization_member::Model, role: Rol
     Ok(())
 }
 
-async fn create_user(State(state): State<AppState>, Extension(client): Extension<ScimClient>, JsonBody(body): JsonBody) -> ScimResult {
-    let email = body.get("userName").and_then(Value::as_str).map(|e| e.trim().to_lowercase()).unwrap_or_default();
+async fn create_user(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    JsonBody(body): JsonBody,
+) -> ScimResult {
+    let email = body
+        .get("userName")
+        .and_then(Value::as_str)
+        .map(|e| e.trim().to_lowercase())
+        .unwrap_or_default();
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-        return Err(ScimError::bad("invalidValue", "userName must be the user's email address"));
+        return Err(ScimError::bad(
+            "invalidValue",
+            "userName must be the user's email address",
+        ));
     }
     let changes = UserChanges::from_resource(&body)?;
     let txn = state.db.write().await?;
     // An identity provider provisions only its organization's accounts: new ones, and former
     // members coming back. An account of another organization is not its to enroll (see
     // docs/SECURITY.md), and is answered as any existing account, so nothing more is revealed.
-    let exists = || ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), format!("User {email} already exists"));
+    let exists = || {
+        ScimError::new(
+            StatusCode::CONFLICT,
+            Some("uniqueness"),
+            format!("User {email} already exists"),
+        )
+    };
     let user = match queries::users::find_by_email(&*txn, &email).await? {
-        Some(user) => match queries::organizations::member(&*txn, client.organization_id, user.id).await? {
-            Some(member) if member.deleted_at.is_none() => return Err(exists()),
-            Some(member) => {
-                queries::organizations::restore_member(&*txn, member.id, Role::Annotator.code(), time::now()).await?;
-                accounts::settle_active_organization(&txn, user, client.organization_id).await?
+        Some(user) => {
+            match queries::organizations::member(&*txn, client.organization_id, user.id).await? {
+                Some(member) if member.deleted_at.is_none() => return Err(exists()),
+                Some(member) => {
+                    queries::organizations::restore_member(
+                        &*txn,
+                        member.id,
+                        Role::Annotator.code(),
+                        time::now(),
+                    )
+                    .await?;
+                    accounts::settle_active_organization(&txn, user, client.organization_id).await?
+                }
+                None => return Err(exists()),
             }
-            None => return Err(exists()),
-        },
+        }
         None => {
             let account = NewAccount {
                 email: &email,
@@ -375,20 +522,36 @@ async fn create_user(State(state): State<AppState>, Extension(client): Extension
         user
     } else {
         queries::users::set_active(&*txn, user.id, true).await?;
-        tessera_db::entities::user::Model { is_active: true, ..user }
+        tessera_db::entities::user::Model {
+            is_active: true,
+            ..user
+        }
     };
-    let member = queries::organizations::membership(&*txn, client.organization_id, user.id).await?.expect("just added");
+    let member = queries::organizations::membership(&*txn, client.organization_id, user.id)
+        .await?
+        .expect("just added");
     let (user, member) = changes.apply(&txn, user, member).await?;
     txn.commit().await?;
-    Ok(scim_response(StatusCode::CREATED, render_user(&user, &member)))
+    Ok(scim_response(
+        StatusCode::CREATED,
+        render_user(&user, &member),
+    ))
 }
 
-async fn replace_user(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>, JsonBody(body): JsonBody) -> ScimResult {
+async fn replace_user(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ScimResult {
     let txn = state.db.write().await?;
     let (user, member) = member_user(&*txn, client, &id).await?;
     if let Some(name) = body.get("userName").and_then(Value::as_str) {
         if !name.trim().eq_ignore_ascii_case(&user.email) {
-            return Err(ScimError::bad("mutability", "userName (the email) cannot be changed"));
+            return Err(ScimError::bad(
+                "mutability",
+                "userName (the email) cannot be changed",
+            ));
         }
     }
     let changes = UserChanges::from_resource(&body)?;
@@ -401,16 +564,26 @@ async fn replace_user(State(state): State<AppState>, Extension(client): Extensio
 fn operations(body: &Value) -> Result<Vec<(String, Option<String>, Value)>, ScimError> {
     let schemas = body.get("schemas").and_then(Value::as_array);
     if !schemas.is_some_and(|s| s.iter().any(|v| v == PATCH_SCHEMA)) {
-        return Err(ScimError::bad("invalidSyntax", format!("A PATCH body carries the schema {PATCH_SCHEMA}")));
+        return Err(ScimError::bad(
+            "invalidSyntax",
+            format!("A PATCH body carries the schema {PATCH_SCHEMA}"),
+        ));
     }
     let Some(list) = body.get("Operations").and_then(Value::as_array) else {
         return Err(ScimError::bad("invalidSyntax", "Operations is required"));
     };
     list.iter()
         .map(|op| {
-            let kind = op.get("op").and_then(Value::as_str).map(str::to_ascii_lowercase).unwrap_or_default();
+            let kind = op
+                .get("op")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
             if !["add", "replace", "remove"].contains(&kind.as_str()) {
-                return Err(ScimError::bad("invalidSyntax", format!("Unknown operation {kind:?}")));
+                return Err(ScimError::bad(
+                    "invalidSyntax",
+                    format!("Unknown operation {kind:?}"),
+                ));
             }
             let path = op.get("path").and_then(Value::as_str).map(str::to_string);
             Ok((kind, path, op.get("value").cloned().unwrap_or(Value::Null)))
@@ -418,7 +591,12 @@ fn operations(body: &Value) -> Result<Vec<(String, Option<String>, Value)>, Scim
         .collect()
 }
 
-async fn patch_user(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>, JsonBody(body): JsonBody) -> ScimResult {
+async fn patch_user(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ScimResult {
     let mut changes = UserChanges::default();
     for (kind, path, value) in operations(&body)? {
         match (kind.as_str(), path) {
@@ -439,11 +617,18 @@ async fn patch_user(State(state): State<AppState>, Extension(client): Extension<
     ok(render_user(&user, &member))
 }
 
-async fn delete_user(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ScimError> {
+async fn delete_user(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ScimError> {
     let txn = state.db.write().await?;
     let (_, member) = member_user(&*txn, client, &id).await?;
     if Role::from_code(&member.role) == Some(Role::Owner) {
-        return Err(ScimError::bad("mutability", "The organization owner cannot be removed"));
+        return Err(ScimError::bad(
+            "mutability",
+            "The organization owner cannot be removed",
+        ));
     }
     accounts::remove_member(&txn, &member, accounts::Orphaned::Deactivated).await?;
     txn.commit().await?;
@@ -453,8 +638,12 @@ async fn delete_user(State(state): State<AppState>, Extension(client): Extension
 // ----- groups -----
 
 /// The roles SCIM groups hand out, with the groups' names.
-const ROLE_GROUPS: [(Role, &str); 4] =
-    [(Role::Administrator, "Administrators"), (Role::Manager, "Managers"), (Role::Reviewer, "Reviewers"), (Role::Annotator, "Annotators")];
+const ROLE_GROUPS: [(Role, &str); 4] = [
+    (Role::Administrator, "Administrators"),
+    (Role::Manager, "Managers"),
+    (Role::Reviewer, "Reviewers"),
+    (Role::Annotator, "Annotators"),
+];
 
 /// A group: a role or a workspace.
 #[derive(Debug, Clone)]
@@ -478,14 +667,28 @@ impl Group {
         }
     }
 
-    async fn members<C: sea_orm::ConnectionTrait>(&self, conn: &C, organization_id: i64) -> Result<Vec<user::Model>, ScimError> {
+    async fn members<C: sea_orm::ConnectionTrait>(
+        &self,
+        conn: &C,
+        organization_id: i64,
+    ) -> Result<Vec<user::Model>, ScimError> {
         Ok(match self {
-            Group::Role(role, _) => queries::organizations::members_with_role(conn, organization_id, role.code()).await?,
-            Group::Workspace(w) => queries::users::find_many(conn, &queries::workspaces::member_ids(conn, w.id).await?).await?,
+            Group::Role(role, _) => {
+                queries::organizations::members_with_role(conn, organization_id, role.code())
+                    .await?
+            }
+            Group::Workspace(w) => {
+                queries::users::find_many(conn, &queries::workspaces::member_ids(conn, w.id).await?)
+                    .await?
+            }
         })
     }
 
-    async fn render<C: sea_orm::ConnectionTrait>(&self, conn: &C, organization_id: i64) -> Result<Value, ScimError> {
+    async fn render<C: sea_orm::ConnectionTrait>(
+        &self,
+        conn: &C,
+        organization_id: i64,
+    ) -> Result<Value, ScimError> {
         let members: Vec<Value> = self
             .members(conn, organization_id)
             .await?
@@ -493,30 +696,69 @@ impl Group {
             .map(|u| json!({"value": u.id.to_string(), "display": u.email, "$ref": format!("/scim/v2/Users/{}", u.id)}))
             .collect();
         let id = self.id();
-        Ok(json!({"schemas": [GROUP_SCHEMA], "id": id, "displayName": self.display_name(), "members": members,
-                  "meta": {"resourceType": "Group", "location": format!("/scim/v2/Groups/{id}")}}))
+        Ok(
+            json!({"schemas": [GROUP_SCHEMA], "id": id, "displayName": self.display_name(), "members": members,
+                  "meta": {"resourceType": "Group", "location": format!("/scim/v2/Groups/{id}")}}),
+        )
     }
 
     /// Makes exactly `wanted` the group's members.
-    async fn replace_members(&self, txn: &WriteTxn, organization_id: i64, wanted: &[i64]) -> Result<(), ScimError> {
-        let current: Vec<i64> = self.members(&**txn, organization_id).await?.iter().map(|u| u.id).collect();
-        let add: Vec<i64> = wanted.iter().copied().filter(|id| !current.contains(id)).collect();
-        let remove: Vec<i64> = current.iter().copied().filter(|id| !wanted.contains(id)).collect();
+    async fn replace_members(
+        &self,
+        txn: &WriteTxn,
+        organization_id: i64,
+        wanted: &[i64],
+    ) -> Result<(), ScimError> {
+        let current: Vec<i64> = self
+            .members(&**txn, organization_id)
+            .await?
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let add: Vec<i64> = wanted
+            .iter()
+            .copied()
+            .filter(|id| !current.contains(id))
+            .collect();
+        let remove: Vec<i64> = current
+            .iter()
+            .copied()
+            .filter(|id| !wanted.contains(id))
+            .collect();
         self.set_members(txn, organization_id, &add, &remove).await
     }
 
     /// Adds and removes members: a role for them (Annotator for those who leave a
     /// role group), or the workspace's membership.
-    async fn set_members(&self, txn: &WriteTxn, organization_id: i64, add: &[i64], remove: &[i64]) -> Result<(), ScimError> {
+    async fn set_members(
+        &self,
+        txn: &WriteTxn,
+        organization_id: i64,
+        add: &[i64],
+        remove: &[i64],
+    ) -> Result<(), ScimError> {
         for &user_id in add.iter().chain(remove) {
-            if queries::organizations::membership(&**txn, organization_id, user_id).await?.is_none() {
-                return Err(ScimError::bad("invalidValue", format!("User {user_id} is not a member of the organization")));
+            if queries::organizations::membership(&**txn, organization_id, user_id)
+                .await?
+                .is_none()
+            {
+                return Err(ScimError::bad(
+                    "invalidValue",
+                    format!("User {user_id} is not a member of the organization"),
+                ));
             }
         }
         match self {
             Group::Role(role, _) => {
-                for (&user_id, role) in add.iter().map(|id| (id, *role)).chain(remove.iter().map(|id| (id, Role::Annotator))) {
-                    let member = queries::organizations::membership(&**txn, organization_id, user_id).await?.expect("checked");
+                for (&user_id, role) in add
+                    .iter()
+                    .map(|id| (id, *role))
+                    .chain(remove.iter().map(|id| (id, Role::Annotator)))
+                {
+                    let member =
+                        queries::organizations::membership(&**txn, organization_id, user_id)
+                            .await?
+                            .expect("checked");
                     set_role(txn, &member, role).await?;
                 }
             }
@@ -534,24 +776,51 @@ impl Group {
 }
 
 /// Every group of an organization: the role groups, then its shared workspaces by id.
-async fn groups<C: sea_orm::ConnectionTrait>(conn: &C, organization_id: i64) -> Result<Vec<Group>, ScimError> {
-    let mut all: Vec<Group> = ROLE_GROUPS.iter().map(|(role, name)| Group::Role(*role, name)).collect();
-    let filter = queries::workspaces::ListFilter { is_personal: Some(false), is_archived: None, everyone: true, member_only: false };
+async fn groups<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+) -> Result<Vec<Group>, ScimError> {
+    let mut all: Vec<Group> = ROLE_GROUPS
+        .iter()
+        .map(|(role, name)| Group::Role(*role, name))
+        .collect();
+    let filter = queries::workspaces::ListFilter {
+        is_personal: Some(false),
+        is_archived: None,
+        everyone: true,
+        member_only: false,
+    };
     let mut workspaces = queries::workspaces::list(conn, organization_id, 0, &filter).await?;
     workspaces.sort_by_key(|w| w.id);
     all.extend(workspaces.into_iter().map(Group::Workspace));
     Ok(all)
 }
 
-async fn find_group<C: sea_orm::ConnectionTrait>(conn: &C, organization_id: i64, id: &str) -> Result<Group, ScimError> {
-    groups(conn, organization_id).await?.into_iter().find(|g| g.id() == id).ok_or_else(|| ScimError::not_found("Group", id))
+async fn find_group<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    id: &str,
+) -> Result<Group, ScimError> {
+    groups(conn, organization_id)
+        .await?
+        .into_iter()
+        .find(|g| g.id() == id)
+        .ok_or_else(|| ScimError::not_found("Group", id))
 }
 
-async fn list_groups(State(state): State<AppState>, Extension(client): Extension<ScimClient>, Query(params): Query<ListParams>) -> ScimResult {
+async fn list_groups(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    Query(params): Query<ListParams>,
+) -> ScimResult {
     let conn = state.db.conn();
     let (start, count) = params.window();
     let wanted = params.equality(&["displayName"])?;
-    let all: Vec<Group> = groups(conn, client.organization_id).await?.into_iter().filter(|g| wanted.as_ref().is_none_or(|w| *w == g.display_name())).collect();
+    let all: Vec<Group> = groups(conn, client.organization_id)
+        .await?
+        .into_iter()
+        .filter(|g| wanted.as_ref().is_none_or(|w| *w == g.display_name()))
+        .collect();
     let total = all.len() as u64;
     let mut page = Vec::new();
     for group in all.iter().skip((start - 1) as usize).take(count as usize) {
@@ -560,9 +829,15 @@ async fn list_groups(State(state): State<AppState>, Extension(client): Extension
     list(page, total, start)
 }
 
-async fn get_group(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>) -> ScimResult {
+async fn get_group(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+) -> ScimResult {
     let group = find_group(state.db.conn(), client.organization_id, &id).await?;
-    ok(group.render(state.db.conn(), client.organization_id).await?)
+    ok(group
+        .render(state.db.conn(), client.organization_id)
+        .await?)
 }
 
 /// User ids of a `members` value (`[{"value": "12"}, ...]`).
@@ -571,13 +846,24 @@ fn member_ids(value: &Value) -> Result<Vec<i64>, ScimError> {
         Value::Array(items) => items.clone(),
         Value::Object(_) => vec![value.clone()],
         Value::Null => Vec::new(),
-        _ => return Err(ScimError::bad("invalidValue", "members must be a list of {\"value\": <user id>}")),
+        _ => {
+            return Err(ScimError::bad(
+                "invalidValue",
+                "members must be a list of {\"value\": <user id>}",
+            ))
+        }
     };
     items
         .iter()
         .map(|item| {
-            let raw = item.get("value").and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|n| n.to_string())));
-            raw.and_then(|v| v.parse().ok()).ok_or_else(|| ScimError::bad("invalidValue", format!("Not a member reference: {item}")))
+            let raw = item.get("value").and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_i64().map(|n| n.to_string()))
+            });
+            raw.and_then(|v| v.parse().ok()).ok_or_else(|| {
+                ScimError::bad("invalidValue", format!("Not a member reference: {item}"))
+            })
         })
         .collect()
 }
@@ -595,28 +881,58 @@ fn workspace_fields(title: String, workspace: Option<&workspace::Model>) -> Work
     WorkspaceFields {
         title,
         description: workspace.map(|w| w.description.clone()).unwrap_or_default(),
-        color: workspace.map(|w| w.color.clone()).unwrap_or_else(|| "#FFFFFF".to_string()),
+        color: workspace
+            .map(|w| w.color.clone())
+            .unwrap_or_else(|| "#FFFFFF".to_string()),
         is_personal: false,
         is_archived: workspace.is_some_and(|w| w.is_archived),
     }
 }
 
-async fn create_group(State(state): State<AppState>, Extension(client): Extension<ScimClient>, JsonBody(body): JsonBody) -> ScimResult {
+async fn create_group(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    JsonBody(body): JsonBody,
+) -> ScimResult {
     let name = display_name_of(&body)?;
     let members = member_ids(body.get("members").unwrap_or(&Value::Null))?;
     let txn = state.db.write().await?;
-    if groups(&*txn, client.organization_id).await?.iter().any(|g| g.display_name() == name) {
-        return Err(ScimError::new(StatusCode::CONFLICT, Some("uniqueness"), format!("Group {name} already exists")));
+    if groups(&*txn, client.organization_id)
+        .await?
+        .iter()
+        .any(|g| g.display_name() == name)
+    {
+        return Err(ScimError::new(
+            StatusCode::CONFLICT,
+            Some("uniqueness"),
+            format!("Group {name} already exists"),
+        ));
     }
-    let organization = queries::organizations::find(&*txn, client.organization_id).await?.ok_or_else(|| ScimError::not_found("Organization", "of this token"))?;
-    let creator = organization.created_by_id.ok_or_else(|| ScimError::bad("invalidValue", "The organization has no owner to create workspaces"))?;
-    let created = queries::workspaces::insert(&*txn, client.organization_id, creator, workspace_fields(name, None), time::now()).await?;
+    let organization = queries::organizations::find(&*txn, client.organization_id)
+        .await?
+        .ok_or_else(|| ScimError::not_found("Organization", "of this token"))?;
+    let creator = organization.created_by_id.ok_or_else(|| {
+        ScimError::bad(
+            "invalidValue",
+            "The organization has no owner to create workspaces",
+        )
+    })?;
+    let created = queries::workspaces::insert(
+        &*txn,
+        client.organization_id,
+        creator,
+        workspace_fields(name, None),
+        time::now(),
+    )
+    .await?;
     // The workspace starts with its creator as a member; the group has exactly its members.
     if !members.contains(&creator) {
         queries::workspaces::remove_member(&*txn, created.id, creator).await?;
     }
     let group = Group::Workspace(created);
-    group.set_members(&txn, client.organization_id, &members, &[]).await?;
+    group
+        .set_members(&txn, client.organization_id, &members, &[])
+        .await?;
     let rendered = group.render(&*txn, client.organization_id).await?;
     txn.commit().await?;
     Ok(scim_response(StatusCode::CREATED, rendered))
@@ -626,21 +942,32 @@ async fn create_group(State(state): State<AppState>, Extension(client): Extensio
 async fn rename(txn: &WriteTxn, group: &Group, name: String) -> Result<(), ScimError> {
     match group {
         Group::Workspace(w) if w.title != name => {
-            queries::workspaces::update(&**txn, w.id, workspace_fields(name, Some(w)), time::now()).await?;
+            queries::workspaces::update(&**txn, w.id, workspace_fields(name, Some(w)), time::now())
+                .await?;
             Ok(())
         }
-        Group::Role(_, current) if *current != name => Err(ScimError::bad("mutability", "Role groups cannot be renamed")),
+        Group::Role(_, current) if *current != name => Err(ScimError::bad(
+            "mutability",
+            "Role groups cannot be renamed",
+        )),
         _ => Ok(()),
     }
 }
 
-async fn replace_group(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>, JsonBody(body): JsonBody) -> ScimResult {
+async fn replace_group(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ScimResult {
     let name = display_name_of(&body)?;
     let wanted = member_ids(body.get("members").unwrap_or(&Value::Null))?;
     let txn = state.db.write().await?;
     let group = find_group(&*txn, client.organization_id, &id).await?;
     rename(&txn, &group, name).await?;
-    group.replace_members(&txn, client.organization_id, &wanted).await?;
+    group
+        .replace_members(&txn, client.organization_id, &wanted)
+        .await?;
     let group = find_group(&*txn, client.organization_id, &id).await?;
     let rendered = group.render(&*txn, client.organization_id).await?;
     txn.commit().await?;
@@ -650,11 +977,21 @@ async fn replace_group(State(state): State<AppState>, Extension(client): Extensi
 /// The user id in a `members[value eq "12"]` path.
 fn member_in_path(path: &str) -> Option<i64> {
     let inner = path.strip_prefix("members[")?.strip_suffix(']')?;
-    let value = inner.trim().strip_prefix("value")?.trim().strip_prefix("eq")?.trim();
+    let value = inner
+        .trim()
+        .strip_prefix("value")?
+        .trim()
+        .strip_prefix("eq")?
+        .trim();
     value.trim_matches('"').parse().ok()
 }
 
-async fn patch_group(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>, JsonBody(body): JsonBody) -> ScimResult {
+async fn patch_group(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ScimResult {
     let operations = operations(&body)?;
     let txn = state.db.write().await?;
     let group = find_group(&*txn, client.organization_id, &id).await?;
@@ -662,24 +999,50 @@ async fn patch_group(State(state): State<AppState>, Extension(client): Extension
         let path = path.unwrap_or_default();
         let lower = path.to_ascii_lowercase();
         match (kind.as_str(), lower.as_str()) {
-            ("add", "members") => group.set_members(&txn, client.organization_id, &member_ids(&value)?, &[]).await?,
-            ("remove", "members") => group.set_members(&txn, client.organization_id, &[], &member_ids(&value)?).await?,
+            ("add", "members") => {
+                group
+                    .set_members(&txn, client.organization_id, &member_ids(&value)?, &[])
+                    .await?
+            }
+            ("remove", "members") => {
+                group
+                    .set_members(&txn, client.organization_id, &[], &member_ids(&value)?)
+                    .await?
+            }
             ("remove", _) if member_in_path(&path).is_some() => {
-                group.set_members(&txn, client.organization_id, &[], &[member_in_path(&path).expect("checked")]).await?
+                group
+                    .set_members(
+                        &txn,
+                        client.organization_id,
+                        &[],
+                        &[member_in_path(&path).expect("checked")],
+                    )
+                    .await?
             }
             ("replace", "members") => {
-                group.replace_members(&txn, client.organization_id, &member_ids(&value)?).await?;
+                group
+                    .replace_members(&txn, client.organization_id, &member_ids(&value)?)
+                    .await?;
             }
-            ("replace", "displayname") => rename(&txn, &group, value.as_str().unwrap_or_default().to_string()).await?,
+            ("replace", "displayname") => {
+                rename(&txn, &group, value.as_str().unwrap_or_default().to_string()).await?
+            }
             ("replace" | "add", "") => {
                 if let Some(name) = value.get("displayName").and_then(Value::as_str) {
                     rename(&txn, &group, name.to_string()).await?;
                 }
                 if let Some(members) = value.get("members") {
-                    group.set_members(&txn, client.organization_id, &member_ids(members)?, &[]).await?;
+                    group
+                        .set_members(&txn, client.organization_id, &member_ids(members)?, &[])
+                        .await?;
                 }
             }
-            _ => return Err(ScimError::bad("invalidPath", format!("Unsupported {kind} of {path:?}"))),
+            _ => {
+                return Err(ScimError::bad(
+                    "invalidPath",
+                    format!("Unsupported {kind} of {path:?}"),
+                ))
+            }
         }
     }
     let group = find_group(&*txn, client.organization_id, &id).await?;
@@ -688,13 +1051,24 @@ async fn patch_group(State(state): State<AppState>, Extension(client): Extension
     ok(rendered)
 }
 
-async fn delete_group(State(state): State<AppState>, Extension(client): Extension<ScimClient>, ApiPath(id): ApiPath<String>) -> Result<StatusCode, ScimError> {
+async fn delete_group(
+    State(state): State<AppState>,
+    Extension(client): Extension<ScimClient>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ScimError> {
     let txn = state.db.write().await?;
     match find_group(&*txn, client.organization_id, &id).await? {
-        Group::Role(..) => Err(ScimError::bad("mutability", "Role groups cannot be deleted")),
+        Group::Role(..) => Err(ScimError::bad(
+            "mutability",
+            "Role groups cannot be deleted",
+        )),
         Group::Workspace(w) => {
             if queries::workspaces::project_count(&*txn, w.id).await? > 0 {
-                return Err(ScimError::new(StatusCode::CONFLICT, None, "The workspace still holds projects; move them out first"));
+                return Err(ScimError::new(
+                    StatusCode::CONFLICT,
+                    None,
+                    "The workspace still holds projects; move them out first",
+                ));
             }
             queries::workspaces::delete(&*txn, w.id).await?;
             txn.commit().await?;
@@ -706,10 +1080,19 @@ async fn delete_group(State(state): State<AppState>, Extension(client): Extensio
 // ----- tokens -----
 
 /// `POST /api/scim/token`: a new SCIM token for the caller's organization, shown once.
-async fn create_token(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let token = random_hex(32);
     let txn = state.db.write().await?;
-    queries::scim::insert_token(&*txn, caller.organization_id, sha256_hex(&token), time::now()).await?;
+    queries::scim::insert_token(
+        &*txn,
+        caller.organization_id,
+        sha256_hex(&token),
+        time::now(),
+    )
+    .await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(json!({"token": token}))))
 }
@@ -723,12 +1106,38 @@ async fn revoke_tokens(State(state): State<AppState>, caller: Caller) -> ApiResu
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
-    let router = slashed(router, "/api/scim/token/", post(create_token).delete(revoke_tokens));
-    let router = exact(router, "/scim/v2/ServiceProviderConfig", get(service_provider_config));
+    let router = slashed(
+        router,
+        "/api/scim/token/",
+        post(create_token).delete(revoke_tokens),
+    );
+    let router = exact(
+        router,
+        "/scim/v2/ServiceProviderConfig",
+        get(service_provider_config),
+    );
     let router = exact(router, "/scim/v2/ResourceTypes", get(list_resource_types));
     let router = exact(router, "/scim/v2/Schemas", get(list_schemas));
     let router = exact(router, "/scim/v2/Users", get(list_users).post(create_user));
-    let router = exact(router, "/scim/v2/Users/{id}", get(get_user).put(replace_user).patch(patch_user).delete(delete_user));
-    let router = exact(router, "/scim/v2/Groups", get(list_groups).post(create_group));
-    exact(router, "/scim/v2/Groups/{id}", get(get_group).put(replace_group).patch(patch_group).delete(delete_group))
+    let router = exact(
+        router,
+        "/scim/v2/Users/{id}",
+        get(get_user)
+            .put(replace_user)
+            .patch(patch_user)
+            .delete(delete_user),
+    );
+    let router = exact(
+        router,
+        "/scim/v2/Groups",
+        get(list_groups).post(create_group),
+    );
+    exact(
+        router,
+        "/scim/v2/Groups/{id}",
+        get(get_group)
+            .put(replace_group)
+            .patch(patch_group)
+            .delete(delete_group),
+    )
 }

@@ -15,7 +15,10 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{is_falsy, parse_json, ApiPath, ApiQuery};
 use crate::services::next_task;
-use crate::services::render::{draft_out, first_data_key, json_of, prediction_out, task_data, DraftOut, PredictionOut, UpdatedBy, Users};
+use crate::services::render::{
+    draft_out, first_data_key, json_of, prediction_out, task_data, DraftOut, PredictionOut,
+    UpdatedBy, Users,
+};
 use crate::services::{dm, scope};
 use crate::state::AppState;
 
@@ -67,7 +70,9 @@ async fn next(
     let project = scope::project(conn, &caller, id).await?;
     let body = parse_json(&body)?;
     // Truthy, as Label Studio tests them.
-    let dm_queue = DM_KEYS.iter().any(|key| body.get(key).is_some_and(|v| !is_falsy(v)));
+    let dm_queue = DM_KEYS
+        .iter()
+        .any(|key| body.get(key).is_some_and(|v| !is_falsy(v)));
     let view_id = params.view.as_deref().and_then(|v| v.parse::<i64>().ok());
     let selected = dm::resolve(conn, &caller, Some(project.id), view_id, || {
         if dm_queue {
@@ -82,15 +87,28 @@ async fn next(
     .await?;
     let ttl = chrono::Duration::seconds(state.config.task_lock_ttl as i64);
     let txn = state.db.write().await?;
-    let request = next_task::Request { project: &project, user_id: caller.user.id, query: &selected.query, dm_queue, lock_ttl: ttl };
+    let request = next_task::Request {
+        project: &project,
+        user_id: caller.user.id,
+        query: &selected.query,
+        dm_queue,
+        lock_ttl: ttl,
+    };
     let served = next_task::serve(&txn, request).await?;
     txn.commit().await?;
     let Some(served) = served else {
-        return Err(ApiError::NotFound(format!("There are no tasks for {}", caller.user.email)));
+        return Err(ApiError::NotFound(format!(
+            "There are no tasks for {}",
+            caller.user.email
+        )));
     };
     let task = served.task;
     let predictions = if project.show_collab_predictions {
-        queries::predictions::of_tasks(conn, &[task.id]).await?.into_iter().filter(|p| p.model_version == project.model_version).collect()
+        queries::predictions::of_tasks(conn, &[task.id])
+            .await?
+            .into_iter()
+            .filter(|p| p.model_version == project.model_version)
+            .collect()
     } else {
         Vec::new()
     };
@@ -100,10 +118,19 @@ async fn next(
     let first_key = first_data_key(&project);
     Ok(Json(NextTaskOut {
         id: task.id,
-        predictions: predictions.into_iter().map(|p| prediction_out(p, &now)).collect(),
+        predictions: predictions
+            .into_iter()
+            .map(|p| prediction_out(p, &now))
+            .collect(),
         annotations: Vec::new(),
-        drafts: drafts.into_iter().map(|d| draft_out(d, &users, &now)).collect(),
-        updated_by: task.updated_by_id.map(|user_id| vec![UpdatedBy { user_id }]).unwrap_or_default(),
+        drafts: drafts
+            .into_iter()
+            .map(|d| draft_out(d, &users, &now))
+            .collect(),
+        updated_by: task
+            .updated_by_id
+            .map(|user_id| vec![UpdatedBy { user_id }])
+            .unwrap_or_default(),
         unique_lock_id: served.lock_id,
         data: task_data(&task.data, first_key.as_deref()),
         meta: json_of(&task.meta),
@@ -134,13 +161,29 @@ struct HistoryOut {
     annotation_id: Option<i64>,
 }
 
-async fn history(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<Vec<HistoryOut>>> {
+async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<HistoryOut>>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let entries = stream::history(state.db.conn(), project.id, caller.user.id).await?;
-    Ok(Json(entries.into_iter().map(|e| HistoryOut { task_id: e.task_id, annotation_id: e.annotation_id }).collect()))
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| HistoryOut {
+                task_id: e.task_id,
+                annotation_id: e.annotation_id,
+            })
+            .collect(),
+    ))
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/projects/{id}/next/", get(next));
-    slashed(router, "/api/projects/{id}/label-stream-history/", get(history))
+    slashed(
+        router,
+        "/api/projects/{id}/label-stream-history/",
+        get(history),
+    )
 }

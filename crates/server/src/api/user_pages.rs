@@ -18,8 +18,8 @@ use crate::auth::client_address::client_address;
 use crate::auth::session::CookieOptions;
 use crate::auth::{secrets, session};
 use crate::error::{ApiError, ApiResult};
+use crate::payload::ApiQuery;
 use crate::services::accounts::{self, NewAccount};
-use crate::payload::{ApiQuery};
 use crate::state::AppState;
 
 #[derive(Deserialize, Default)]
@@ -37,10 +37,17 @@ struct NextParam {
 mod tests {
     #[test]
     fn ipv6_clients_are_throttled_by_their_64_network() {
-        let key = |address: &str| super::throttle_keys(address.parse().unwrap(), "A@Example.com ")[0].0.clone();
+        let key = |address: &str| {
+            super::throttle_keys(address.parse().unwrap(), "A@Example.com ")[0]
+                .0
+                .clone()
+        };
         assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
-        assert_eq!(key("2001:db8:1:2::1"), "pair:2001:db8:1:2::/64|a@example.com");
+        assert_eq!(
+            key("2001:db8:1:2::1"),
+            "pair:2001:db8:1:2::/64|a@example.com"
+        );
         assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
     }
 
@@ -49,7 +56,13 @@ mod tests {
     #[test]
     fn next_stays_on_this_host() {
         assert_eq!(safe_next(Some("/projects/")), "/projects/");
-        for hostile in ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example", "evil"] {
+        for hostile in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "evil",
+        ] {
             assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
         }
         assert_eq!(safe_next(None), "/");
@@ -58,8 +71,16 @@ mod tests {
     #[test]
     fn links_between_sign_in_pages_keep_next_and_the_invitation() {
         assert_eq!(NextParam::default().carried(), "");
-        let params = NextParam { next: Some("/projects/4/data?tab=2".into()), token: Some("t0k".into()), email: Some("a@b.c".into()), invite: None };
-        assert_eq!(params.carried(), "?next=%2Fprojects%2F4%2Fdata%3Ftab%3D2&token=t0k");
+        let params = NextParam {
+            next: Some("/projects/4/data?tab=2".into()),
+            token: Some("t0k".into()),
+            email: Some("a@b.c".into()),
+            invite: None,
+        };
+        assert_eq!(
+            params.carried(),
+            "?next=%2Fprojects%2F4%2Fdata%3Ftab%3D2&token=t0k"
+        );
     }
 }
 
@@ -98,7 +119,10 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The sign-in pages' look, matching the web app's.
@@ -111,8 +135,17 @@ input[type=email],input[type=password]{font:inherit;padding:8px 10px;border:1px 
 button{font:inherit;padding:9px 14px;border-radius:6px;border:1px solid #2563eb;background:#2563eb;color:#fff;cursor:pointer}\
 .error{color:#b42318;margin:0 0 8px}a{color:#2563eb}p{margin:0}";
 
-fn page(title: &str, action: &str, email: &str, error: Option<&str>, extra: &str, password_purpose: &str) -> Html<String> {
-    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
+fn page(
+    title: &str,
+    action: &str,
+    email: &str,
+    error: Option<&str>,
+    extra: &str,
+    password_purpose: &str,
+) -> Html<String> {
+    let error = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{title} · Tessera</title><style>{PAGE_STYLE}</style></head>\
@@ -128,12 +161,20 @@ impl NextParam {
     /// The query that the link to the other sign-in page carries: where to go afterwards and the
     /// invitation, so that switching between logging in and signing up loses neither.
     fn carried(&self) -> String {
-        let pairs: Vec<(&str, &str)> = [("next", &self.next), ("token", &self.token), ("invite", &self.invite)]
-            .into_iter()
-            .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
-            .collect();
+        let pairs: Vec<(&str, &str)> = [
+            ("next", &self.next),
+            ("token", &self.token),
+            ("invite", &self.invite),
+        ]
+        .into_iter()
+        .filter_map(|(key, value)| value.as_deref().map(|v| (key, v)))
+        .collect();
         let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-        if query.is_empty() { query } else { format!("?{query}") }
+        if query.is_empty() {
+            query
+        } else {
+            format!("?{query}")
+        }
     }
 }
 
@@ -147,12 +188,19 @@ fn login_page(params: &NextParam, email: &str, error: Option<&str>) -> Html<Stri
 }
 
 fn signup_page(params: &NextParam, email: &str, error: Option<&str>) -> Html<String> {
-    let extra = format!("<p><a href=\"/user/login/{}\">Log in</a></p>", escape(&params.carried()));
+    let extra = format!(
+        "<p><a href=\"/user/login/{}\">Log in</a></p>",
+        escape(&params.carried())
+    );
     page("Sign up", "", email, error, &extra, "new-password")
 }
 
 fn redirect(location: &str, cookie: Option<header::HeaderValue>) -> Response {
-    let mut response = (StatusCode::FOUND, [(header::LOCATION, location.to_string())]).into_response();
+    let mut response = (
+        StatusCode::FOUND,
+        [(header::LOCATION, location.to_string())],
+    )
+        .into_response();
     if let Some(cookie) = cookie {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
@@ -170,7 +218,9 @@ fn has_nul(texts: &[&str]) -> bool {
 /// Refuses form posts coming from another site (the forms' CSRF protection).
 fn same_origin(headers: &HeaderMap) -> ApiResult<()> {
     if crate::auth::cross_site(headers) {
-        return Err(ApiError::Forbidden("CSRF verification failed. Request aborted.".to_string()));
+        return Err(ApiError::Forbidden(
+            "CSRF verification failed. Request aborted.".to_string(),
+        ));
     }
     Ok(())
 }
@@ -198,7 +248,10 @@ fn throttle_keys(client: IpAddr, email: &str) -> [(String, i32); 3] {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
-            None => format!("{}/64", std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+            None => format!(
+                "{}/64",
+                std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))
+            ),
         },
     };
     let email = email.trim().to_lowercase();
@@ -211,27 +264,44 @@ fn throttle_keys(client: IpAddr, email: &str) -> [(String, i32); 3] {
 
 /// Whether someone at `client` may try a password for `email` now: `Err` with the lockout message
 /// when the address is locked out of the account, the address is locked, or the account is.
-async fn sign_in_allowed(state: &AppState, client: IpAddr, email: &str) -> ApiResult<Result<(), String>> {
+async fn sign_in_allowed(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+) -> ApiResult<Result<(), String>> {
     let now = time::now();
     let keys = throttle_keys(client, email).map(|(key, _)| key);
-    Ok(match queries::auth::locked_until(state.db.conn(), &keys, now).await? {
-        Some(until) => {
-            let minutes = ((until - now).num_seconds() + 59) / 60;
-            Err(format!("Too many failed sign-in attempts. Try again in {minutes} minute{}.", if minutes == 1 { "" } else { "s" }))
-        }
-        None => Ok(()),
-    })
+    Ok(
+        match queries::auth::locked_until(state.db.conn(), &keys, now).await? {
+            Some(until) => {
+                let minutes = ((until - now).num_seconds() + 59) / 60;
+                Err(format!(
+                    "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
+                    if minutes == 1 { "" } else { "s" }
+                ))
+            }
+            None => Ok(()),
+        },
+    )
 }
 
 /// Counts a wrong password for `email` from `client` (or forgets that address's failures for
 /// the account after a right one), in the caller's transaction.
-async fn count_sign_in(txn: &WriteTxn, client: IpAddr, email: &str, succeeded: bool) -> ApiResult<()> {
+async fn count_sign_in(
+    txn: &WriteTxn,
+    client: IpAddr,
+    email: &str,
+    succeeded: bool,
+) -> ApiResult<()> {
     let keys = throttle_keys(client, email);
     if succeeded {
         queries::auth::clear_login_failures(&**txn, &keys[0].0).await?;
         return Ok(());
     }
-    let (now, window) = (time::now(), chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES));
+    let (now, window) = (
+        time::now(),
+        chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES),
+    );
     for (key, limit) in &keys {
         queries::auth::record_login_failure(&**txn, key, *limit, window, window, now).await?;
     }
@@ -251,12 +321,19 @@ enum Attempt {
 /// Checks `password` against `account` (the account `email` names, if any) for someone at
 /// `client`: refused while locked out; hashed even without a usable account, so that timing does
 /// not tell which accounts exist or are deactivated; the outcome counted for throttling.
-async fn try_password(state: &AppState, client: IpAddr, email: &str, account: Option<tessera_db::entities::user::Model>, password: &str) -> ApiResult<Attempt> {
+async fn try_password(
+    state: &AppState,
+    client: IpAddr,
+    email: &str,
+    account: Option<tessera_db::entities::user::Model>,
+    password: &str,
+) -> ApiResult<Attempt> {
     if let Err(message) = sign_in_allowed(state, client, email).await? {
         return Ok(Attempt::Locked(message));
     }
     let account = account.filter(|u| u.is_active);
-    let proven = secrets::verify_password_of(password, account.as_ref().map(|u| u.password.as_str()));
+    let proven =
+        secrets::verify_password_of(password, account.as_ref().map(|u| u.password.as_str()));
     let txn = state.db.write().await?;
     count_sign_in(&txn, client, email, proven).await?;
     Ok(match account.filter(|_| proven) {
@@ -274,19 +351,40 @@ async fn login(
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
     if has_nul(&[&form.email, &form.password]) {
-        return Ok((StatusCode::BAD_REQUEST, login_page(&next, "", Some(NUL_REFUSED))).into_response());
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            login_page(&next, "", Some(NUL_REFUSED)),
+        )
+            .into_response());
     }
     let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
     let account = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
-    let (user, txn) = match try_password(&state, client, &form.email, account, &form.password).await? {
-        Attempt::Locked(message) => return Ok((StatusCode::TOO_MANY_REQUESTS, login_page(&next, &form.email, Some(&message))).into_response()),
-        Attempt::Wrong(txn) => {
-            txn.commit().await?;
-            return Ok(login_page(&next, &form.email, Some("The email and password you entered don't match.")).into_response());
-        }
-        Attempt::Proven(user, txn) => (user, txn),
-    };
-    let cookie = session::start(&txn, user.id, CookieOptions::for_request(&state, peer.ip(), &headers, form.persist_session.is_some())).await?;
+    let (user, txn) =
+        match try_password(&state, client, &form.email, account, &form.password).await? {
+            Attempt::Locked(message) => {
+                return Ok((
+                    StatusCode::TOO_MANY_REQUESTS,
+                    login_page(&next, &form.email, Some(&message)),
+                )
+                    .into_response())
+            }
+            Attempt::Wrong(txn) => {
+                txn.commit().await?;
+                return Ok(login_page(
+                    &next,
+                    &form.email,
+                    Some("The email and password you entered don't match."),
+                )
+                .into_response());
+            }
+            Attempt::Proven(user, txn) => (user, txn),
+        };
+    let cookie = session::start(
+        &txn,
+        user.id,
+        CookieOptions::for_request(&state, peer.ip(), &headers, form.persist_session.is_some()),
+    )
+    .await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }
@@ -296,14 +394,21 @@ async fn login(
 /// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`) and an
 /// organization exists already (a new server's founder signs up without one). A refusal
 /// is the reason, shown on the sign-up page with a 403.
-async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Result<Option<i64>, &'static str>> {
+async fn check_invite(
+    state: &AppState,
+    token: Option<&str>,
+) -> ApiResult<Result<Option<i64>, &'static str>> {
     Ok(match token {
         Some(token) => match queries::organizations::by_token(state.db.conn(), token).await? {
             Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(Some(org.id)),
             _ => Err("The invite link is invalid or has expired."),
         },
         // The founder of a new server's organization has no link to follow yet.
-        None if state.config.disable_signup_without_link && queries::organizations::first(state.db.conn()).await?.is_some() => {
+        None if state.config.disable_signup_without_link
+            && queries::organizations::first(state.db.conn())
+                .await?
+                .is_some() =>
+        {
             Err("Sign-up is only possible with an invite link.")
         }
         None => Ok(None),
@@ -312,10 +417,17 @@ async fn check_invite(state: &AppState, token: Option<&str>) -> ApiResult<Result
 
 /// The sign-up page saying why sign-up is refused.
 fn refused(params: &NextParam, email: &str, reason: &str) -> Response {
-    (StatusCode::FORBIDDEN, signup_page(params, email, Some(reason))).into_response()
+    (
+        StatusCode::FORBIDDEN,
+        signup_page(params, email, Some(reason)),
+    )
+        .into_response()
 }
 
-async fn show_signup(State(state): State<AppState>, ApiQuery(next): ApiQuery<NextParam>) -> ApiResult<Response> {
+async fn show_signup(
+    State(state): State<AppState>,
+    ApiQuery(next): ApiQuery<NextParam>,
+) -> ApiResult<Response> {
     let email = next.email.as_deref().unwrap_or_default();
     Ok(match check_invite(&state, next.token.as_deref()).await? {
         Ok(_) => signup_page(&next, email, None).into_response(),
@@ -332,14 +444,19 @@ async fn signup(
 ) -> ApiResult<Response> {
     same_origin(&headers)?;
     if has_nul(&[&form.email, &form.password]) {
-        return Ok((StatusCode::BAD_REQUEST, signup_page(&next, "", Some(NUL_REFUSED))).into_response());
+        return Ok((
+            StatusCode::BAD_REQUEST,
+            signup_page(&next, "", Some(NUL_REFUSED)),
+        )
+            .into_response());
     }
     let organization_id = match check_invite(&state, next.token.as_deref()).await? {
         Ok(organization) => organization,
         Err(reason) => return Ok(refused(&next, &form.email, reason)),
     };
     let email = form.email.trim().to_lowercase();
-    let invalid = |message: &str| Ok(signup_page(&next, &form.email, Some(message)).into_response());
+    let invalid =
+        |message: &str| Ok(signup_page(&next, &form.email, Some(message)).into_response());
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
         return invalid("Enter a valid email address.");
     }
@@ -350,22 +467,36 @@ async fn signup(
             return invalid("User with this email already exists");
         };
         let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
-        let (existing, txn) = match try_password(&state, client, &email, Some(existing), &form.password).await? {
-            Attempt::Locked(message) => return Ok((StatusCode::TOO_MANY_REQUESTS, signup_page(&next, &form.email, Some(&message))).into_response()),
-            Attempt::Wrong(txn) => {
-                txn.commit().await?;
-                return invalid("User with this email already exists");
-            }
-            Attempt::Proven(user, txn) => (*user, txn),
-        };
+        let (existing, txn) =
+            match try_password(&state, client, &email, Some(existing), &form.password).await? {
+                Attempt::Locked(message) => {
+                    return Ok((
+                        StatusCode::TOO_MANY_REQUESTS,
+                        signup_page(&next, &form.email, Some(&message)),
+                    )
+                        .into_response())
+                }
+                Attempt::Wrong(txn) => {
+                    txn.commit().await?;
+                    return invalid("User with this email already exists");
+                }
+                Attempt::Proven(user, txn) => (*user, txn),
+            };
         let user_id = existing.id;
         if !accounts::join(&txn, existing, organization_id).await? {
-            return invalid("This account was removed from that organization; ask one of its administrators.");
+            return invalid(
+                "This account was removed from that organization; ask one of its administrators.",
+            );
         }
         if let Some(secret) = next.invite.as_deref() {
             accounts::accept_invite(&txn, organization_id, user_id, &email, secret).await?;
         }
-        let cookie = session::start(&txn, user_id, CookieOptions::for_request(&state, peer.ip(), &headers, true)).await?;
+        let cookie = session::start(
+            &txn,
+            user_id,
+            CookieOptions::for_request(&state, peer.ip(), &headers, true),
+        )
+        .await?;
         txn.commit().await?;
         return Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)));
     }
@@ -382,13 +513,22 @@ async fn signup(
         organization_id,
         // Invited people join as annotators (their invitation may say more); open sign-ups
         // get the operator's `--signup-role`.
-        role: if organization_id.is_some() { accounts::ROLE_MEMBER } else { state.config.signup_role },
+        role: if organization_id.is_some() {
+            accounts::ROLE_MEMBER
+        } else {
+            state.config.signup_role
+        },
     };
     let user = accounts::create(&txn, account).await?;
     if let (Some(organization_id), Some(secret)) = (organization_id, next.invite.as_deref()) {
         accounts::accept_invite(&txn, organization_id, user.id, &email, secret).await?;
     }
-    let cookie = session::start(&txn, user.id, CookieOptions::for_request(&state, peer.ip(), &headers, true)).await?;
+    let cookie = session::start(
+        &txn,
+        user.id,
+        CookieOptions::for_request(&state, peer.ip(), &headers, true),
+    )
+    .await?;
     txn.commit().await?;
     Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
 }

@@ -13,9 +13,9 @@ use tessera_db::entities::user;
 use tessera_db::{queries, time};
 
 use crate::api::{exact, slashed};
+use crate::auth::access::{self, Action};
 use crate::auth::roles::Role;
 use crate::auth::secrets::{hash_password, random_hex, verify_password};
-use crate::auth::access::{self, Action};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
@@ -63,7 +63,10 @@ pub async fn user_response(state: &AppState, user: user::Model) -> ApiResult<Use
 }
 
 /// Renders users, loading each distinct active organization and its owner once.
-pub async fn user_responses(state: &AppState, users: Vec<user::Model>) -> ApiResult<Vec<UserResponse>> {
+pub async fn user_responses(
+    state: &AppState,
+    users: Vec<user::Model>,
+) -> ApiResult<Vec<UserResponse>> {
     let conn = state.db.conn();
     let mut metas: HashMap<i64, Option<OrganizationMeta>> = HashMap::new();
     for id in users.iter().filter_map(|u| u.active_organization_id) {
@@ -76,7 +79,10 @@ pub async fn user_responses(state: &AppState, users: Vec<user::Model>) -> ApiRes
                     Some(owner) => queries::users::find(conn, owner).await?.map(|u| u.email),
                     None => None,
                 };
-                Some(OrganizationMeta { title: org.title, email: owner.unwrap_or_default() })
+                Some(OrganizationMeta {
+                    title: org.title,
+                    email: owner.unwrap_or_default(),
+                })
             }
             None => None,
         };
@@ -87,13 +93,16 @@ pub async fn user_responses(state: &AppState, users: Vec<user::Model>) -> ApiRes
         .map(|user| UserResponse {
             id: user.id,
             initials: initials(&user),
-            active_organization_meta: user.active_organization_id.and_then(|id| metas.get(&id).cloned().flatten()),
+            active_organization_meta: user
+                .active_organization_id
+                .and_then(|id| metas.get(&id).cloned().flatten()),
             first_name: user.first_name,
             last_name: user.last_name,
             username: user.username,
             email: user.email,
             last_activity: time::format(&user.last_activity),
-            custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Object(Default::default())),
+            custom_hotkeys: serde_json::from_str(&user.custom_hotkeys)
+                .unwrap_or(Value::Object(Default::default())),
             avatar: user.avatar,
             phone: user.phone,
             active_organization: user.active_organization_id,
@@ -110,17 +119,31 @@ struct UserFilter {
     search: Option<String>,
 }
 
-async fn list_users(State(state): State<AppState>, caller: Caller, ApiQuery(filter): ApiQuery<UserFilter>) -> ApiResult<Json<Vec<UserResponse>>> {
-    let mut users = queries::users::list_in_organization(state.db.conn(), caller.organization_id).await?;
-    if let Some(search) = filter.search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty()) {
-        users.retain(|u| [&u.email, &u.username, &u.first_name, &u.last_name].iter().any(|field| field.to_lowercase().contains(&search)));
+async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(filter): ApiQuery<UserFilter>,
+) -> ApiResult<Json<Vec<UserResponse>>> {
+    let mut users =
+        queries::users::list_in_organization(state.db.conn(), caller.organization_id).await?;
+    if let Some(search) = filter
+        .search
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+    {
+        users.retain(|u| {
+            [&u.email, &u.username, &u.first_name, &u.last_name]
+                .iter()
+                .any(|field| field.to_lowercase().contains(&search))
+        });
     }
     Ok(Json(user_responses(&state, users).await?))
 }
 
 /// A user of the caller's organization, or 404.
 async fn org_user(state: &AppState, caller: &Caller, id: i64) -> ApiResult<user::Model> {
-    let member = queries::organizations::membership(state.db.conn(), caller.organization_id, id).await?;
+    let member =
+        queries::organizations::membership(state.db.conn(), caller.organization_id, id).await?;
     let user = match member {
         Some(_) => queries::users::find(state.db.conn(), id).await?,
         None => None,
@@ -128,7 +151,11 @@ async fn org_user(state: &AppState, caller: &Caller, id: i64) -> ApiResult<user:
     user.ok_or_else(|| ApiError::no_match("User"))
 }
 
-async fn get_user(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<UserResponse>> {
+async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<UserResponse>> {
     let user = org_user(&state, &caller, id).await?;
     Ok(Json(user_response(&state, user).await?))
 }
@@ -159,30 +186,51 @@ async fn update_user(
     let user = own_or_managed_user(&state, &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let changes = queries::users::ProfileChanges {
-        custom_hotkeys: fields.object("custom_hotkeys").map(|map| Value::Object(map).to_string()),
+        custom_hotkeys: fields
+            .object("custom_hotkeys")
+            .map(|map| Value::Object(map).to_string()),
         ..profile_fields(&mut fields)
     };
     let email_change = fields.string("email").filter(|email| *email != user.email);
-    let switch_to = fields.integer("active_organization").filter(|id| Some(*id) != user.active_organization_id);
+    let switch_to = fields
+        .integer("active_organization")
+        .filter(|id| Some(*id) != user.active_organization_id);
     let new_password = fields.string("password");
     let current_password = fields.string("current_password");
     fields.finish()?;
     let own = user.id == caller.user.id;
     if let Some(organization) = switch_to {
-        let member = queries::organizations::membership(state.db.conn(), organization, user.id).await?;
-        let active = member.as_ref().and_then(|m| Role::from_code(&m.role)).is_some_and(Role::is_active);
+        let member =
+            queries::organizations::membership(state.db.conn(), organization, user.id).await?;
+        let active = member
+            .as_ref()
+            .and_then(|m| Role::from_code(&m.role))
+            .is_some_and(Role::is_active);
         if !own || !active {
-            return Err(ApiError::field("active_organization", format!("Invalid pk \"{organization}\" - object does not exist.")));
+            return Err(ApiError::field(
+                "active_organization",
+                format!("Invalid pk \"{organization}\" - object does not exist."),
+            ));
         }
     }
     if let Some(password) = &new_password {
         if !own {
-            return Err(ApiError::Forbidden("Only the account's owner changes its password.".into()));
+            return Err(ApiError::Forbidden(
+                "Only the account's owner changes its password.".into(),
+            ));
         }
         match current_password.as_deref() {
-            None => return Err(ApiError::field("current_password", "This field is required.")),
+            None => {
+                return Err(ApiError::field(
+                    "current_password",
+                    "This field is required.",
+                ))
+            }
             Some(current) if !verify_password(current, &user.password) => {
-                return Err(ApiError::field("current_password", "The current password is wrong."));
+                return Err(ApiError::field(
+                    "current_password",
+                    "The current password is wrong.",
+                ));
             }
             Some(_) => {}
         }
@@ -196,14 +244,21 @@ async fn update_user(
         user = queries::users::set_active_organization(&*txn, user, organization).await?;
     }
     if let Some(password) = &new_password {
-        queries::users::set_password(&*txn, user.id, hash_password(password).map_err(ApiError::Internal)?).await?;
+        queries::users::set_password(
+            &*txn,
+            user.id,
+            hash_password(password).map_err(ApiError::Internal)?,
+        )
+        .await?;
         // A new password ends every way in that the old one may have handed out.
         queries::users::set_token(&*txn, user.id, &random_hex(20)).await?;
         accounts::sign_out_everywhere(&txn, user.id).await?;
     }
     txn.commit().await?;
     if email_change.is_some() {
-        return Err(ApiError::MethodNotAllowed("Cannot update read-only field: email".to_string()));
+        return Err(ApiError::MethodNotAllowed(
+            "Cannot update read-only field: email".to_string(),
+        ));
     }
     Ok(Json(user_response(&state, user).await?))
 }
@@ -211,7 +266,10 @@ async fn update_user(
 async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<WhoAmI>> {
     let caller_role = caller.role;
     let user = user_response(&state, caller.user).await?;
-    Ok(Json(WhoAmI { user, permissions: access::permission_names(caller_role) }))
+    Ok(Json(WhoAmI {
+        user,
+        permissions: access::permission_names(caller_role),
+    }))
 }
 
 #[derive(Serialize)]
@@ -220,10 +278,15 @@ struct TokenResponse {
 }
 
 async fn get_token(caller: Caller) -> Json<TokenResponse> {
-    Json(TokenResponse { token: caller.user.api_token })
+    Json(TokenResponse {
+        token: caller.user.api_token,
+    })
 }
 
-async fn reset_token(State(state): State<AppState>, caller: Caller) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+async fn reset_token(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
     let token = random_hex(20);
     let txn = state.db.write().await?;
     queries::users::set_token(&*txn, caller.user.id, &token).await?;
@@ -237,25 +300,41 @@ struct Hotkeys {
 }
 
 async fn get_hotkeys(caller: Caller) -> Json<Hotkeys> {
-    Json(Hotkeys { custom_hotkeys: serde_json::from_str(&caller.user.custom_hotkeys).unwrap_or(Value::Object(Default::default())) })
+    Json(Hotkeys {
+        custom_hotkeys: serde_json::from_str(&caller.user.custom_hotkeys)
+            .unwrap_or(Value::Object(Default::default())),
+    })
 }
 
-async fn update_hotkeys(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<Json<Hotkeys>> {
+async fn update_hotkeys(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Hotkeys>> {
     let mut fields = Fields::new(&body)?;
     let hotkeys = fields.object("custom_hotkeys");
     fields.finish()?;
-    let changes = queries::users::ProfileChanges { custom_hotkeys: hotkeys.map(|map| Value::Object(map).to_string()), ..Default::default() };
+    let changes = queries::users::ProfileChanges {
+        custom_hotkeys: hotkeys.map(|map| Value::Object(map).to_string()),
+        ..Default::default()
+    };
     let txn = state.db.write().await?;
     let user = queries::users::update_profile(&*txn, caller.user, changes).await?;
     txn.commit().await?;
-    Ok(Json(Hotkeys { custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Null) }))
+    Ok(Json(Hotkeys {
+        custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Null),
+    }))
 }
 
 /// `POST /api/users/`: creates a user in the caller's organization (an annotator until given
 /// another role). Label Studio requires `username`; Tessera also requires `email` (accounts sign
 /// in with it). An optional `password` follows the sign-up rules; without one the account cannot
 /// sign in with a password.
-async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<UserResponse>)> {
+async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<UserResponse>)> {
     let mut fields = Fields::new(&body)?;
     let email = fields.string("email").map(|e| e.trim().to_lowercase());
     let password = fields.string("password");
@@ -267,7 +346,10 @@ async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(bod
         None => fields.error("email", "This field is required."),
         Some(e) if !accounts::is_email(e) => fields.error("email", "Enter a valid email address."),
         Some(e) => {
-            if let Some(problem) = password.as_deref().and_then(|p| accounts::password_problem(p, e)) {
+            if let Some(problem) = password
+                .as_deref()
+                .and_then(|p| accounts::password_problem(p, e))
+            {
                 fields.error("password", problem);
             }
         }
@@ -275,8 +357,14 @@ async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(bod
     fields.finish()?;
     let email = email.expect("validated");
     let txn = state.db.write().await?;
-    if queries::users::find_by_email(&*txn, &email).await?.is_some() {
-        return Err(ApiError::field("email", "user with this email address already exists."));
+    if queries::users::find_by_email(&*txn, &email)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::field(
+            "email",
+            "user with this email address already exists.",
+        ));
     }
     let account = NewAccount {
         email: &email,
@@ -287,23 +375,38 @@ async fn create_user(State(state): State<AppState>, caller: Caller, JsonBody(bod
         organization_id: Some(caller.organization_id),
         role: accounts::ROLE_MEMBER,
     };
-    let user = accounts::create(&txn, account).await.map_err(ApiError::Internal)?;
+    let user = accounts::create(&txn, account)
+        .await
+        .map_err(ApiError::Internal)?;
     let user = queries::users::update_profile(&*txn, user, changes).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(user_response(&state, user).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(user_response(&state, user).await?),
+    ))
 }
 
 /// `DELETE /api/users/{id}/`: removes the user from the caller's organization and signs them
 /// out; an account left in no organization is deactivated. Their annotations stay (Label Studio
 /// deletes the account; see docs/COMPATIBILITY.md). Owners may; nobody deletes an owner.
-async fn delete_user(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let user = org_user(&state, &caller, id).await?;
     let txn = state.db.write().await?;
-    let member = queries::organizations::membership(&*txn, caller.organization_id, user.id).await?.ok_or_else(|| ApiError::no_match("User"))?;
+    let member = queries::organizations::membership(&*txn, caller.organization_id, user.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("User"))?;
     if user.id == caller.user.id || Role::from_code(&member.role) == Some(Role::Owner) {
-        return Err(ApiError::Forbidden("The organization owner cannot be deleted".into()));
+        return Err(ApiError::Forbidden(
+            "The organization owner cannot be deleted".into(),
+        ));
     }
-    accounts::remove_member(&txn, &member, accounts::Orphaned::Deactivated).await.map_err(ApiError::Internal)?;
+    accounts::remove_member(&txn, &member, accounts::Orphaned::Deactivated)
+        .await
+        .map_err(ApiError::Internal)?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -313,33 +416,62 @@ const AVATAR_MAX_BYTES: usize = 1024 * 1024;
 
 /// `POST /api/users/{id}/avatar` (multipart field `avatar`: PNG, JPEG or GIF up to 1 MiB)
 /// and `DELETE`: the caller's own avatar, or anyone's for those who manage people.
-async fn upload_avatar(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, request: Request) -> ApiResult<Json<Value>> {
+async fn upload_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    request: Request,
+) -> ApiResult<Json<Value>> {
     let user = own_or_managed_user(&state, &caller, id).await?;
-    let mut multipart = Multipart::from_request(request, &state).await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let mut image = None;
-    while let Some(field) = multipart.next_field().await.map_err(|e| ApiError::BadRequest(e.body_text()))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| ApiError::BadRequest(e.body_text()))?
+    {
         if field.name() != Some("avatar") {
             continue;
         }
         let name = field.file_name().unwrap_or_default().to_lowercase();
-        let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
         image = Some((name, bytes));
     }
-    let (name, bytes) = image.ok_or_else(|| ApiError::BadRequest("No avatar file in the request (field \"avatar\").".into()))?;
-    let extension = name.rsplit_once('.').map(|(_, ext)| ext).filter(|ext| ["png", "jpg", "jpeg", "gif"].contains(ext));
+    let (name, bytes) = image.ok_or_else(|| {
+        ApiError::BadRequest("No avatar file in the request (field \"avatar\").".into())
+    })?;
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext)
+        .filter(|ext| ["png", "jpg", "jpeg", "gif"].contains(ext));
     let Some(extension) = extension else {
-        return Err(ApiError::BadRequest("Please upload a valid image file with extensions: JPEG, JPG, GIF, or PNG.".into()));
+        return Err(ApiError::BadRequest(
+            "Please upload a valid image file with extensions: JPEG, JPG, GIF, or PNG.".into(),
+        ));
     };
     if !looks_like_image(&bytes) {
-        return Err(ApiError::BadRequest("Can't read image, try another one".into()));
+        return Err(ApiError::BadRequest(
+            "Can't read image, try another one".into(),
+        ));
     }
     if bytes.len() > AVATAR_MAX_BYTES {
-        return Err(ApiError::BadRequest("Avatar file size may not exceed 1024.0 kb".into()));
+        return Err(ApiError::BadRequest(
+            "Avatar file size may not exceed 1024.0 kb".into(),
+        ));
     }
     let file = format!("avatars/{}-{}.{extension}", user.id, random_hex(8));
     let path = state.config.media_root().join(&file);
-    tokio::fs::create_dir_all(path.parent().expect("avatars dir")).await.map_err(|e| ApiError::Internal(e.into()))?;
-    tokio::fs::write(&path, &bytes).await.map_err(|e| ApiError::Internal(e.into()))?;
+    tokio::fs::create_dir_all(path.parent().expect("avatars dir"))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    tokio::fs::write(&path, &bytes)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let txn = state.db.write().await?;
     let old = user.avatar.clone();
     queries::users::set_avatar(&*txn, user, Some(format!("/data/{file}"))).await?;
@@ -348,7 +480,11 @@ async fn upload_avatar(State(state): State<AppState>, caller: Caller, ApiPath(id
     Ok(Json(serde_json::json!({"detail": "avatar saved"})))
 }
 
-async fn delete_avatar(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_avatar(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let user = own_or_managed_user(&state, &caller, id).await?;
     let txn = state.db.write().await?;
     let old = user.avatar.clone();
@@ -360,24 +496,42 @@ async fn delete_avatar(State(state): State<AppState>, caller: Caller, ApiPath(id
 
 /// Whether the bytes start like a PNG, JPEG or GIF file.
 fn looks_like_image(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) || bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a")
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"GIF87a")
+        || bytes.starts_with(b"GIF89a")
 }
 
 /// Removes a replaced avatar's file (best effort: a leftover file harms nothing).
 async fn remove_avatar_file(state: &AppState, url: Option<&str>) {
-    if let Some(file) = url.and_then(|u| u.strip_prefix("/data/")).filter(|f| f.starts_with("avatars/") && !f.contains("..")) {
+    if let Some(file) = url
+        .and_then(|u| u.strip_prefix("/data/"))
+        .filter(|f| f.starts_with("avatars/") && !f.contains(".."))
+    {
         let _ = tokio::fs::remove_file(state.config.media_root().join(file)).await;
     }
 }
 
 /// `GET /data/avatars/{name}`: an avatar, for any signed-in member.
-async fn serve_avatar(State(state): State<AppState>, ApiPath(name): ApiPath<String>) -> ApiResult<Response> {
+async fn serve_avatar(
+    State(state): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<Response> {
     if name.contains('/') || name.contains("..") {
         return Err(ApiError::NotFound("Not found.".into()));
     }
-    let file = tokio::fs::read(state.config.media_root().join("avatars").join(&name)).await.map_err(|_| ApiError::NotFound("Not found.".into()))?;
+    let file = tokio::fs::read(state.config.media_root().join("avatars").join(&name))
+        .await
+        .map_err(|_| ApiError::NotFound("Not found.".into()))?;
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
-    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string())], file).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        file,
+    )
+        .into_response())
 }
 
 /// A user of the caller's organization whom the caller may change: themselves, or, for those
@@ -395,18 +549,36 @@ async fn own_or_managed_user(state: &AppState, caller: &Caller, id: i64) -> ApiR
         return Err(ApiError::Forbidden(access::FORBIDDEN.to_string()));
     }
     if !queries::organizations::is_sole_organization(conn, user.id, caller.organization_id).await? {
-        return Err(ApiError::Forbidden("This account also belongs to another organization: only its user can change it.".into()));
+        return Err(ApiError::Forbidden(
+            "This account also belongs to another organization: only its user can change it."
+                .into(),
+        ));
     }
     Ok(user)
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/users/", get(list_users).post(create_user));
-    let router = slashed(router, "/api/users/{id}/", get(get_user).patch(update_user).put(update_user).delete(delete_user));
-    let router = slashed(router, "/api/users/{id}/avatar/", post(upload_avatar).delete(delete_avatar));
+    let router = slashed(
+        router,
+        "/api/users/{id}/",
+        get(get_user)
+            .patch(update_user)
+            .put(update_user)
+            .delete(delete_user),
+    );
+    let router = slashed(
+        router,
+        "/api/users/{id}/avatar/",
+        post(upload_avatar).delete(delete_avatar),
+    );
     let router = exact(router, "/data/avatars/{name}", get(serve_avatar));
     let router = exact(router, "/api/current-user/whoami", get(whoami));
     let router = exact(router, "/api/current-user/token", get(get_token));
-    let router = slashed(router, "/api/current-user/hotkeys/", get(get_hotkeys).patch(update_hotkeys));
+    let router = slashed(
+        router,
+        "/api/current-user/hotkeys/",
+        get(get_hotkeys).patch(update_hotkeys),
+    );
     slashed(router, "/api/current-user/reset-token/", post(reset_token))
 }

@@ -38,28 +38,50 @@ fn view_out(view: view::Model) -> ViewOut {
     if let Some(filters) = view.filters.as_deref().map(json_of) {
         data.insert("filters".into(), filters);
     }
-    if let Some(selected) = view.selected_items.as_deref().map(json_of).filter(|v| !is_falsy(v)) {
+    if let Some(selected) = view
+        .selected_items
+        .as_deref()
+        .map(json_of)
+        .filter(|v| !is_falsy(v))
+    {
         data.insert("selectedItems".into(), selected);
     }
     let ordering = json_of(&view.ordering);
     if !is_falsy(&ordering) {
         data.insert("ordering".into(), ordering);
     }
-    ViewOut { id: view.id, data: Value::Object(data), order: view.order, user: view.user_id, project: view.project_id }
+    ViewOut {
+        id: view.id,
+        data: Value::Object(data),
+        order: view.order,
+        user: view.user_id,
+        project: view.project_id,
+    }
 }
-
 
 /// One filter item as Label Studio stores it: `filter`, `operator`, `type`, `value`, and one
 /// level of `child_filter`; with DRF's messages for what the serializer refuses.
 fn normalize_item(item: &Value, nested: bool) -> (Value, Map<String, Value>) {
-    let text = |key: &str| item.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
+    let text = |key: &str| {
+        item.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     let message = |text: String| Value::from(vec![text]);
     let column = text("filter");
     let mut problems = Map::new();
     if !column.starts_with("filter:tasks:") {
-        problems.insert("column".into(), message(format!("Filter \"{column}\" should start with \"filter:tasks:\"")));
+        problems.insert(
+            "column".into(),
+            message(format!(
+                "Filter \"{column}\" should start with \"filter:tasks:\""
+            )),
+        );
     } else {
-        let name = column.trim_start_matches("filter:tasks:").trim_start_matches('-');
+        let name = column
+            .trim_start_matches("filter:tasks:")
+            .trim_start_matches('-');
         if !name.starts_with("data.") && name.contains("__") {
             problems.insert(
                 "column".into(),
@@ -78,7 +100,12 @@ fn normalize_item(item: &Value, nested: bool) -> (Value, Map<String, Value>) {
     out.insert("filter".into(), Value::from(column));
     out.insert("operator".into(), Value::from(text("operator")));
     out.insert("type".into(), Value::from(text("type")));
-    out.insert("value".into(), item.get("value").cloned().unwrap_or_else(|| Value::Object(Map::new())));
+    out.insert(
+        "value".into(),
+        item.get("value")
+            .cloned()
+            .unwrap_or_else(|| Value::Object(Map::new())),
+    );
     if !nested {
         if let Some(child) = item.get("child_filter").filter(|c| c.is_object()) {
             let (child, child_problems) = normalize_item(child, true);
@@ -100,16 +127,31 @@ fn split_data(data: &Value) -> ApiResult<(Map<String, Value>, Option<String>, Op
     };
     let filters = rest.remove("filters");
     let ordering = rest.remove("ordering");
-    let filters = match filters.as_ref().and_then(|f| f.get("conjunction")).filter(|c| !is_falsy(c)) {
+    let filters = match filters
+        .as_ref()
+        .and_then(|f| f.get("conjunction"))
+        .filter(|c| !is_falsy(c))
+    {
         None => None,
         Some(conjunction) => {
-            let (items, errors): (Vec<Value>, Vec<Value>) = match filters.as_ref().and_then(|f| f.get("items")) {
-                Some(Value::Array(items)) => items.iter().map(|i| normalize_item(i, false)).map(|(item, problems)| (item, Value::Object(problems))).unzip(),
-                _ => (Vec::new(), Vec::new()),
-            };
-            if errors.iter().any(|e| e.as_object().is_some_and(|o| !o.is_empty())) {
+            let (items, errors): (Vec<Value>, Vec<Value>) =
+                match filters.as_ref().and_then(|f| f.get("items")) {
+                    Some(Value::Array(items)) => items
+                        .iter()
+                        .map(|i| normalize_item(i, false))
+                        .map(|(item, problems)| (item, Value::Object(problems)))
+                        .unzip(),
+                    _ => (Vec::new(), Vec::new()),
+                };
+            if errors
+                .iter()
+                .any(|e| e.as_object().is_some_and(|o| !o.is_empty()))
+            {
                 let mut fields = FieldErrors::new();
-                fields.insert("filter_group".into(), serde_json::json!({ "filters": errors }));
+                fields.insert(
+                    "filter_group".into(),
+                    serde_json::json!({ "filters": errors }),
+                );
                 return Err(ApiError::Validation(fields));
             }
             Some(serde_json::json!({"conjunction": conjunction, "items": items}).to_string())
@@ -127,17 +169,29 @@ fn project_param(value: Option<&str>) -> ApiResult<Option<i64>> {
     match value {
         None | Some("") => Ok(None),
         Some(text) => text.parse::<i64>().map(Some).map_err(|_| {
-            ApiError::field("project", "Select a valid choice. That choice is not one of the available choices.")
+            ApiError::field(
+                "project",
+                "Select a valid choice. That choice is not one of the available choices.",
+            )
         }),
     }
 }
 
-async fn list_views(State(state): State<AppState>, caller: Caller, ApiQuery(params): ApiQuery<ProjectParam>) -> ApiResult<Json<Vec<ViewOut>>> {
+async fn list_views(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<ProjectParam>,
+) -> ApiResult<Json<Vec<ViewOut>>> {
     let conn = state.db.conn();
     let projects = match project_param(params.project.as_deref())? {
         Some(id) => match queries::projects::find(conn, caller.viewer(), id).await? {
             Some(project) => vec![project.id],
-            None => return Err(ApiError::field("project", "Select a valid choice. That choice is not one of the available choices.")),
+            None => {
+                return Err(ApiError::field(
+                    "project",
+                    "Select a valid choice. That choice is not one of the available choices.",
+                ))
+            }
         },
         None => queries::projects::visible_ids(conn, caller.viewer()).await?,
     };
@@ -146,19 +200,37 @@ async fn list_views(State(state): State<AppState>, caller: Caller, ApiQuery(para
 }
 
 /// Reads `project` of a create/update body: required on create.
-async fn body_project(state: &AppState, caller: &Caller, body: &Value, required: bool) -> ApiResult<Option<i64>> {
+async fn body_project(
+    state: &AppState,
+    caller: &Caller,
+    body: &Value,
+    required: bool,
+) -> ApiResult<Option<i64>> {
     match body.get("project") {
-        None | Some(Value::Null) if required => Err(ApiError::field("project", "This field is required.")),
+        None | Some(Value::Null) if required => {
+            Err(ApiError::field("project", "This field is required."))
+        }
         None | Some(Value::Null) => Ok(None),
-        Some(value) => scope::project_pk(state.db.conn(), caller, value).await.map(Some),
+        Some(value) => scope::project_pk(state.db.conn(), caller, value)
+            .await
+            .map(Some),
     }
 }
 
-async fn create_view(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<(StatusCode, Json<ViewOut>)> {
+async fn create_view(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<ViewOut>)> {
     crate::payload::Fields::new(&body)?;
-    let project_id = body_project(&state, &caller, &body, true).await?.expect("required");
+    let project_id = body_project(&state, &caller, &body, true)
+        .await?
+        .expect("required");
     let (rest, filters, ordering) = split_data(body.get("data").unwrap_or(&Value::Null))?;
-    let selected = body.get("selected_items").filter(|v| !v.is_null()).map(Value::to_string);
+    let selected = body
+        .get("selected_items")
+        .filter(|v| !v.is_null())
+        .map(Value::to_string);
     let txn = state.db.write().await?;
     // Label Studio places a view with filters last; otherwise it keeps the `order` given.
     let order = match filters {
@@ -171,7 +243,9 @@ async fn create_view(State(state): State<AppState>, caller: Caller, JsonBody(bod
         order,
         data: Value::Object(rest).to_string(),
         filters,
-        ordering: ordering.unwrap_or_else(|| Value::Array(Vec::new())).to_string(),
+        ordering: ordering
+            .unwrap_or_else(|| Value::Array(Vec::new()))
+            .to_string(),
         selected_items: selected,
     };
     let view = queries::views::insert(&*txn, new, time::now()).await?;
@@ -179,27 +253,50 @@ async fn create_view(State(state): State<AppState>, caller: Caller, JsonBody(bod
     Ok((StatusCode::CREATED, Json(view_out(view))))
 }
 
-async fn get_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<Json<ViewOut>> {
+async fn get_view(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ViewOut>> {
     let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
     Ok(Json(view_out(view)))
 }
 
-async fn put_view(state: State<AppState>, caller: Caller, id: ApiPath<i64>, body: JsonBody) -> ApiResult<Json<ViewOut>> {
+async fn put_view(
+    state: State<AppState>,
+    caller: Caller,
+    id: ApiPath<i64>,
+    body: JsonBody,
+) -> ApiResult<Json<ViewOut>> {
     update_view(state, caller, id, body, true).await
 }
 
-async fn patch_view(state: State<AppState>, caller: Caller, id: ApiPath<i64>, body: JsonBody) -> ApiResult<Json<ViewOut>> {
+async fn patch_view(
+    state: State<AppState>,
+    caller: Caller,
+    id: ApiPath<i64>,
+    body: JsonBody,
+) -> ApiResult<Json<ViewOut>> {
     update_view(state, caller, id, body, false).await
 }
 
 /// PUT (which needs `project`) and PATCH: `filters` are replaced only when
 /// `data.filters.conjunction` is given, `ordering` only when non-empty, the rest of `data`
 /// always; `selectedItems` is set at creation only.
-async fn update_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>, JsonBody(body): JsonBody, put: bool) -> ApiResult<Json<ViewOut>> {
+async fn update_view(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+    put: bool,
+) -> ApiResult<Json<ViewOut>> {
     crate::payload::Fields::new(&body)?;
     let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
     let project_id = body_project(&state, &caller, &body, put).await?;
-    let mut changes = ViewChanges { project_id, ..ViewChanges::default() };
+    let mut changes = ViewChanges {
+        project_id,
+        ..ViewChanges::default()
+    };
     if let Some(data) = body.get("data") {
         let (rest, filters, ordering) = split_data(data)?;
         changes.data = Some(Value::Object(rest).to_string());
@@ -208,12 +305,18 @@ async fn update_view(State(state): State<AppState>, caller: Caller, ApiPath(id):
     }
     let txn = state.db.write().await?;
     queries::views::update(&*txn, view.id, changes, time::now()).await?;
-    let view = queries::views::find(&*txn, view.id).await?.ok_or_else(|| ApiError::no_match("View"))?;
+    let view = queries::views::find(&*txn, view.id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("View"))?;
     txn.commit().await?;
     Ok(Json(view_out(view)))
 }
 
-async fn delete_view(State(state): State<AppState>, caller: Caller, ApiPath(id): ApiPath<i64>) -> ApiResult<StatusCode> {
+async fn delete_view(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
     let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
     let txn = state.db.write().await?;
     queries::views::delete(&*txn, view.id).await?;
@@ -223,7 +326,12 @@ async fn delete_view(State(state): State<AppState>, caller: Caller, ApiPath(id):
 
 /// The project a reset request names (body first, then `?project=`), as a DRF primary-key
 /// field: missing, mistyped and unknown (or another organization's) ids are 400s.
-async fn named_project(state: &AppState, caller: &Caller, body: &Value, query: Option<&str>) -> ApiResult<i64> {
+async fn named_project(
+    state: &AppState,
+    caller: &Caller,
+    body: &Value,
+    query: Option<&str>,
+) -> ApiResult<i64> {
     let value = match (body.get("project").filter(|v| !v.is_null()), query) {
         (Some(value), _) => value.clone(),
         (None, Some(text)) => Value::from(text),
@@ -245,7 +353,11 @@ async fn reset_views(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn order_views(State(state): State<AppState>, caller: Caller, JsonBody(body): JsonBody) -> ApiResult<StatusCode> {
+async fn order_views(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> ApiResult<StatusCode> {
     let mut fields = crate::payload::Fields::new(&body)?;
     let ids = fields.list("ids");
     match &ids {
@@ -264,7 +376,8 @@ async fn order_views(State(state): State<AppState>, caller: Caller, JsonBody(bod
         .collect::<Option<_>>()
         .ok_or_else(|| ApiError::field("ids", "A valid integer is required."))?;
     let project = body.get("project").and_then(pk_of);
-    let project = project.ok_or_else(|| ApiError::field("project", "A valid integer is required."))?;
+    let project =
+        project.ok_or_else(|| ApiError::field("project", "A valid integer is required."))?;
     let project_id = scope::project(state.db.conn(), &caller, project).await?.id;
     let txn = state.db.write().await?;
     queries::views::set_order(&*txn, project_id, &ids).await?;
@@ -276,5 +389,12 @@ pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = slashed(router, "/api/dm/views/", get(list_views).post(create_view));
     let router = slashed(router, "/api/dm/views/reset/", delete(reset_views));
     let router = slashed(router, "/api/dm/views/order/", post(order_views));
-    slashed(router, "/api/dm/views/{id}/", get(get_view).put(put_view).patch(patch_view).delete(delete_view))
+    slashed(
+        router,
+        "/api/dm/views/{id}/",
+        get(get_view)
+            .put(put_view)
+            .patch(patch_view)
+            .delete(delete_view),
+    )
 }

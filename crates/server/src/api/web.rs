@@ -27,7 +27,12 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| coding.split(';').next().is_some_and(|name| name.trim().eq_ignore_ascii_case("gzip")))
+        .any(|coding| {
+            coding
+                .split(';')
+                .next()
+                .is_some_and(|name| name.trim().eq_ignore_ascii_case("gzip"))
+        })
 }
 
 /// Reads a file of the app: its gzip copy (written by the build next to big assets) when the
@@ -38,19 +43,29 @@ async fn read_asset(root: &std::path::Path, relative: &str, gzip: bool) -> Optio
             return Some((bytes, true));
         }
     }
-    tokio::fs::read(root.join(relative)).await.ok().map(|bytes| (bytes, false))
+    tokio::fs::read(root.join(relative))
+        .await
+        .ok()
+        .map(|bytes| (bytes, false))
 }
 
 /// The file of the app a path names, relative to the app's folder; `None` for the folder itself
 /// and for any path with a `..` or hidden (dot) segment, which could leave the folder.
 fn app_file(path: &str) -> Option<&str> {
     let relative = path.trim_start_matches('/');
-    let safe = !relative.split('/').any(|part| part == ".." || part.starts_with('.'));
+    let safe = !relative
+        .split('/')
+        .any(|part| part == ".." || part.starts_with('.'));
     (safe && !relative.is_empty()).then_some(relative)
 }
 
 /// Answers what no route did: a file of the web app, its `index.html`, or Label Studio's 404.
-pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, request_headers: HeaderMap) -> Response {
+pub async fn fallback(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    request_headers: HeaderMap,
+) -> Response {
     let path = uri.path();
     let is_get = method == Method::GET || method == Method::HEAD;
     if !is_get || SERVER_PREFIXES.iter().any(|p| path.starts_with(p)) {
@@ -59,16 +74,38 @@ pub async fn fallback(State(state): State<AppState>, method: Method, uri: Uri, r
     }
     let root = &state.config.web_dir;
     if let Some(relative) = app_file(path) {
-        if let Some((bytes, gzipped)) = read_asset(root, relative, accepts_gzip(&request_headers)).await {
+        if let Some((bytes, gzipped)) =
+            read_asset(root, relative, accepts_gzip(&request_headers)).await
+        {
             let mime = mime_guess::from_path(relative).first_or_octet_stream();
             // Vite names built assets by their content: they never change.
-            let cache = if relative.starts_with("assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
-            let mut response = ([(header::CONTENT_TYPE, mime.to_string()), (header::CACHE_CONTROL, cache.to_string())], bytes).into_response();
+            let cache = if relative.starts_with("assets/") {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            let mut response = (
+                [
+                    (header::CONTENT_TYPE, mime.to_string()),
+                    (header::CACHE_CONTROL, cache.to_string()),
+                ],
+                bytes,
+            )
+                .into_response();
             let headers = response.headers_mut();
-            headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
-            headers.insert(header::VARY, header::HeaderValue::from_static("Accept-Encoding"));
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                header::HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::VARY,
+                header::HeaderValue::from_static("Accept-Encoding"),
+            );
             if gzipped {
-                headers.insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+                headers.insert(
+                    header::CONTENT_ENCODING,
+                    header::HeaderValue::from_static("gzip"),
+                );
             }
             return response;
         }
@@ -97,9 +134,20 @@ mod tests {
 
     #[test]
     fn app_files_stay_inside_the_app_folder() {
-        assert_eq!(app_file("/assets/index-1234.js"), Some("assets/index-1234.js"));
+        assert_eq!(
+            app_file("/assets/index-1234.js"),
+            Some("assets/index-1234.js")
+        );
         assert_eq!(app_file("/samples/image.svg"), Some("samples/image.svg"));
-        for outside in ["/", "", "/assets/../../secret.txt", "/../etc/passwd", "/.env", "/assets/.hidden", "/a/../b"] {
+        for outside in [
+            "/",
+            "",
+            "/assets/../../secret.txt",
+            "/../etc/passwd",
+            "/.env",
+            "/assets/.hidden",
+            "/a/../b",
+        ] {
             assert_eq!(app_file(outside), None, "{outside}");
         }
     }

@@ -75,7 +75,10 @@ impl Action {
     pub fn allows(self, role: Role) -> bool {
         use Role::*;
         match self {
-            Action::ViewProjects | Action::Label | Action::ViewWorkspaces | Action::ViewOrganization => {
+            Action::ViewProjects
+            | Action::Label
+            | Action::ViewWorkspaces
+            | Action::ViewOrganization => {
                 matches!(role, Owner | Administrator | Manager | Reviewer | Annotator)
             }
             Action::BrowseTasks => matches!(role, Owner | Administrator | Manager | Reviewer),
@@ -94,7 +97,9 @@ impl Action {
     pub fn title(self) -> &'static str {
         match self {
             Action::ViewProjects => "View projects (own access), settings, summary, members",
-            Action::ManageProjects => "Create, change and delete projects; labeling config; project members",
+            Action::ManageProjects => {
+                "Create, change and delete projects; labeling config; project members"
+            }
             Action::ImportData => "Import tasks and predictions; uploaded files",
             Action::ExportData => "Export annotations",
             Action::BrowseTasks => "Data Manager: task list, filters, views, predictions list",
@@ -102,9 +107,13 @@ impl Action {
             Action::ManagePredictions => "Create, change and delete predictions",
             Action::Label => "Label: next task, task by id, own annotations and drafts, media",
             Action::ViewWorkspaces => "View own workspaces",
-            Action::ManageWorkspaces => "Create, change and delete workspaces; their members and projects",
+            Action::ManageWorkspaces => {
+                "Create, change and delete workspaces; their members and projects"
+            }
             Action::ViewOrganization => "View the organization and its members",
-            Action::ManagePeople => "Change the organization; invite link; roles; remove members; create users",
+            Action::ManagePeople => {
+                "Change the organization; invite link; roles; remove members; create users"
+            }
             Action::DeleteUsers => "Delete users",
         }
     }
@@ -157,12 +166,24 @@ const PERMISSION_NAMES: &[(&str, Action)] = &[
 
 /// The Label Studio permission names a role holds, from the matrix.
 pub fn permission_names(role: Role) -> Vec<&'static str> {
-    PERMISSION_NAMES.iter().filter(|(_, action)| action.allows(role)).map(|(name, _)| *name).collect()
+    PERMISSION_NAMES
+        .iter()
+        .filter(|(_, action)| action.allows(role))
+        .map(|(name, _)| *name)
+        .collect()
 }
 
 /// The permission matrix as a Markdown table (the one in `docs/PERMISSIONS.md`).
 pub fn matrix_markdown() -> String {
-    let roles = [Role::Owner, Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator, Role::Deactivated, Role::NotActivated];
+    let roles = [
+        Role::Owner,
+        Role::Administrator,
+        Role::Manager,
+        Role::Reviewer,
+        Role::Annotator,
+        Role::Deactivated,
+        Role::NotActivated,
+    ];
     let mut table = String::from("| Action |");
     for role in roles {
         table.push_str(&format!(" {} ({}) |", role.title(), role.code()));
@@ -172,7 +193,11 @@ pub fn matrix_markdown() -> String {
     for action in Action::ALL {
         table.push_str(&format!("\n| {} |", action.title()));
         for role in roles {
-            table.push_str(if action.allows(role) { " ✓ |" } else { " — |" });
+            table.push_str(if action.allows(role) {
+                " ✓ |"
+            } else {
+                " — |"
+            });
         }
     }
     table.push('\n');
@@ -201,7 +226,11 @@ pub struct Rule {
 }
 
 const fn rule(path: &'static str, methods: &'static [&'static str], access: Access) -> Rule {
-    Rule { path, methods, access }
+    Rule {
+        path,
+        methods,
+        access,
+    }
 }
 
 use Access::{Allowed, Member, Public, Scim};
@@ -230,17 +259,41 @@ pub const RULES: &[Rule] = &[
     // (checked by the handler, which knows whose they are).
     rule("/api/users", READ, Allowed(ViewOrganization)),
     rule("/api/users", &["POST"], Allowed(ManagePeople)),
-    rule("/api/users/{id}", &["GET", "PUT", "PATCH"], Allowed(ViewOrganization)),
+    rule(
+        "/api/users/{id}",
+        &["GET", "PUT", "PATCH"],
+        Allowed(ViewOrganization),
+    ),
     rule("/api/users/{id}", &["DELETE"], Allowed(DeleteUsers)),
-    rule("/api/users/{id}/avatar", &["POST", "DELETE"], Allowed(ViewOrganization)),
+    rule(
+        "/api/users/{id}/avatar",
+        &["POST", "DELETE"],
+        Allowed(ViewOrganization),
+    ),
     rule("/data/avatars/{name}", READ, Member),
     rule("/api/organizations", READ, Allowed(ViewOrganization)),
     rule("/api/organizations/{id}", READ, Allowed(ViewOrganization)),
     rule("/api/organizations/{id}", &["PATCH"], Allowed(ManagePeople)),
-    rule("/api/organizations/{id}/memberships", READ, Allowed(ViewOrganization)),
-    rule("/api/organizations/{id}/memberships", &["PATCH"], Allowed(ManagePeople)),
-    rule("/api/organizations/{id}/memberships/{user_id}", READ, Allowed(ViewOrganization)),
-    rule("/api/organizations/{id}/memberships/{user_id}", &["DELETE"], Allowed(ManagePeople)),
+    rule(
+        "/api/organizations/{id}/memberships",
+        READ,
+        Allowed(ViewOrganization),
+    ),
+    rule(
+        "/api/organizations/{id}/memberships",
+        &["PATCH"],
+        Allowed(ManagePeople),
+    ),
+    rule(
+        "/api/organizations/{id}/memberships/{user_id}",
+        READ,
+        Allowed(ViewOrganization),
+    ),
+    rule(
+        "/api/organizations/{id}/memberships/{user_id}",
+        &["DELETE"],
+        Allowed(ManagePeople),
+    ),
     rule("/api/invite", READ, Allowed(ManagePeople)),
     rule("/api/invite/reset-token", &["POST"], Allowed(ManagePeople)),
     rule("/api/invite/send-email", &["POST"], Allowed(ManagePeople)),
@@ -248,61 +301,161 @@ pub const RULES: &[Rule] = &[
     rule("/api/workspaces", READ, Allowed(ViewWorkspaces)),
     rule("/api/workspaces", &["POST"], Allowed(ManageWorkspaces)),
     rule("/api/workspaces/{id}", READ, Allowed(ViewWorkspaces)),
-    rule("/api/workspaces/{id}", &["PATCH", "DELETE"], Allowed(ManageWorkspaces)),
-    rule("/api/workspaces/{id}/memberships", READ, Allowed(ViewWorkspaces)),
-    rule("/api/workspaces/{id}/memberships", &["POST", "DELETE"], Allowed(ManageWorkspaces)),
-    rule("/api/workspaces/{id}/projects", READ, Allowed(ViewWorkspaces)),
-    rule("/api/workspaces/{id}/projects", &["POST", "DELETE"], Allowed(ManageWorkspaces)),
+    rule(
+        "/api/workspaces/{id}",
+        &["PATCH", "DELETE"],
+        Allowed(ManageWorkspaces),
+    ),
+    rule(
+        "/api/workspaces/{id}/memberships",
+        READ,
+        Allowed(ViewWorkspaces),
+    ),
+    rule(
+        "/api/workspaces/{id}/memberships",
+        &["POST", "DELETE"],
+        Allowed(ManageWorkspaces),
+    ),
+    rule(
+        "/api/workspaces/{id}/projects",
+        READ,
+        Allowed(ViewWorkspaces),
+    ),
+    rule(
+        "/api/workspaces/{id}/projects",
+        &["POST", "DELETE"],
+        Allowed(ManageWorkspaces),
+    ),
     rule("/api/projects", READ, Allowed(ViewProjects)),
     rule("/api/projects", &["POST"], Allowed(ManageProjects)),
     // Label Studio checks a config here without asking who is calling.
     rule("/api/projects/validate", &["POST"], Public),
     rule("/api/projects/counts", READ, Allowed(ViewProjects)),
     rule("/api/projects/{id}", READ, Allowed(ViewProjects)),
-    rule("/api/projects/{id}", &["PUT", "PATCH", "DELETE"], Allowed(ManageProjects)),
-    rule("/api/projects/{id}/validate", &["POST"], Allowed(ManageProjects)),
+    rule(
+        "/api/projects/{id}",
+        &["PUT", "PATCH", "DELETE"],
+        Allowed(ManageProjects),
+    ),
+    rule(
+        "/api/projects/{id}/validate",
+        &["POST"],
+        Allowed(ManageProjects),
+    ),
     rule("/api/projects/{id}/summary", READ, Allowed(ViewProjects)),
     rule("/api/projects/{id}/members", READ, Allowed(ViewProjects)),
-    rule("/api/projects/{id}/members", &["POST", "DELETE"], Allowed(ManageProjects)),
-    rule("/api/projects/{id}/members/paginated", READ, Allowed(ViewProjects)),
+    rule(
+        "/api/projects/{id}/members",
+        &["POST", "DELETE"],
+        Allowed(ManageProjects),
+    ),
+    rule(
+        "/api/projects/{id}/members/paginated",
+        READ,
+        Allowed(ViewProjects),
+    ),
     rule("/api/projects/{id}/import", &["POST"], Allowed(ImportData)),
-    rule("/api/projects/{id}/tasks/bulk", &["POST"], Allowed(ImportData)),
-    rule("/api/projects/{id}/import/predictions", &["POST"], Allowed(ImportData)),
-    rule("/api/projects/{id}/file-uploads", &["GET", "DELETE"], Allowed(ImportData)),
-    rule("/api/import/file-upload/{id}", &["GET", "DELETE"], Allowed(ImportData)),
+    rule(
+        "/api/projects/{id}/tasks/bulk",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/projects/{id}/import/predictions",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/projects/{id}/file-uploads",
+        &["GET", "DELETE"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/import/file-upload/{id}",
+        &["GET", "DELETE"],
+        Allowed(ImportData),
+    ),
     rule("/data/upload/{project}/{name}", READ, Allowed(Label)),
     rule("/api/projects/{id}/export", READ, Allowed(ExportData)),
-    rule("/api/projects/{id}/export/formats", READ, Allowed(ExportData)),
+    rule(
+        "/api/projects/{id}/export/formats",
+        READ,
+        Allowed(ExportData),
+    ),
     rule("/api/projects/{id}/results", READ, Allowed(ExportData)),
     rule("/api/projects/{id}/completions", READ, Allowed(ExportData)),
     rule("/api/projects/{id}/tasks", READ, Allowed(BrowseTasks)),
-    rule("/api/projects/{id}/tasks", &["DELETE"], Allowed(ChangeTasks)),
+    rule(
+        "/api/projects/{id}/tasks",
+        &["DELETE"],
+        Allowed(ChangeTasks),
+    ),
     rule("/api/projects/{id}/next", READ, Allowed(Label)),
-    rule("/api/projects/{id}/label-stream-history", READ, Allowed(Label)),
+    rule(
+        "/api/projects/{id}/label-stream-history",
+        READ,
+        Allowed(Label),
+    ),
     rule("/api/tasks", READ, Allowed(BrowseTasks)),
     rule("/api/tasks", &["POST"], Allowed(ImportData)),
     rule("/api/tasks/{id}", READ, Allowed(Label)),
-    rule("/api/tasks/{id}", &["PUT", "PATCH", "DELETE"], Allowed(ChangeTasks)),
-    rule("/api/tasks/{id}/annotations", &["GET", "POST"], Allowed(Label)),
-    rule("/api/annotations/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(Label)),
-    rule("/api/annotations/{id}/convert-to-draft", &["POST"], Allowed(Label)),
+    rule(
+        "/api/tasks/{id}",
+        &["PUT", "PATCH", "DELETE"],
+        Allowed(ChangeTasks),
+    ),
+    rule(
+        "/api/tasks/{id}/annotations",
+        &["GET", "POST"],
+        Allowed(Label),
+    ),
+    rule(
+        "/api/annotations/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Allowed(Label),
+    ),
+    rule(
+        "/api/annotations/{id}/convert-to-draft",
+        &["POST"],
+        Allowed(Label),
+    ),
     rule("/api/tasks/{id}/drafts", &["GET", "POST"], Allowed(Label)),
-    rule("/api/tasks/{id}/annotations/{aid}/drafts", &["GET", "POST"], Allowed(Label)),
-    rule("/api/drafts/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(Label)),
+    rule(
+        "/api/tasks/{id}/annotations/{aid}/drafts",
+        &["GET", "POST"],
+        Allowed(Label),
+    ),
+    rule(
+        "/api/drafts/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Allowed(Label),
+    ),
     rule("/api/predictions", READ, Allowed(BrowseTasks)),
     rule("/api/predictions", &["POST"], Allowed(ManagePredictions)),
     rule("/api/predictions/{id}", READ, Allowed(BrowseTasks)),
-    rule("/api/predictions/{id}", &["PUT", "PATCH", "DELETE"], Allowed(ManagePredictions)),
+    rule(
+        "/api/predictions/{id}",
+        &["PUT", "PATCH", "DELETE"],
+        Allowed(ManagePredictions),
+    ),
     // The labels manager: reading follows the projects, changing labels is managing projects.
     rule("/api/labels", READ, Allowed(ViewProjects)),
     rule("/api/labels", &["POST"], Allowed(ManageProjects)),
     rule("/api/labels/bulk", &["POST"], Allowed(ManageProjects)),
     rule("/api/labels/{id}", READ, Allowed(ViewProjects)),
-    rule("/api/labels/{id}", &["PATCH", "DELETE"], Allowed(ManageProjects)),
+    rule(
+        "/api/labels/{id}",
+        &["PATCH", "DELETE"],
+        Allowed(ManageProjects),
+    ),
     rule("/api/label_links", READ, Allowed(ViewProjects)),
     rule("/api/label_links", &["POST"], Allowed(ManageProjects)),
     rule("/api/label_links/{id}", READ, Allowed(ViewProjects)),
-    rule("/api/label_links/{id}", &["PATCH", "DELETE"], Allowed(ManageProjects)),
+    rule(
+        "/api/label_links/{id}",
+        &["PATCH", "DELETE"],
+        Allowed(ManageProjects),
+    ),
     rule("/api/dm/columns", READ, Allowed(BrowseTasks)),
     rule("/api/dm/project", READ, Allowed(BrowseTasks)),
     rule("/api/dm/actions", READ, Allowed(BrowseTasks)),
@@ -311,15 +464,31 @@ pub const RULES: &[Rule] = &[
     rule("/api/dm/views", &["GET", "POST"], Allowed(BrowseTasks)),
     rule("/api/dm/views/reset", &["DELETE"], Allowed(BrowseTasks)),
     rule("/api/dm/views/order", &["POST"], Allowed(BrowseTasks)),
-    rule("/api/dm/views/{id}", &["GET", "PUT", "PATCH", "DELETE"], Allowed(BrowseTasks)),
-    rule("/api/scim/token", &["POST", "DELETE"], Allowed(ManagePeople)),
+    rule(
+        "/api/dm/views/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Allowed(BrowseTasks),
+    ),
+    rule(
+        "/api/scim/token",
+        &["POST", "DELETE"],
+        Allowed(ManagePeople),
+    ),
     rule("/scim/v2/ServiceProviderConfig", READ, Scim),
     rule("/scim/v2/ResourceTypes", READ, Scim),
     rule("/scim/v2/Schemas", READ, Scim),
     rule("/scim/v2/Users", &["GET", "POST"], Scim),
-    rule("/scim/v2/Users/{id}", &["GET", "PUT", "PATCH", "DELETE"], Scim),
+    rule(
+        "/scim/v2/Users/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Scim,
+    ),
     rule("/scim/v2/Groups", &["GET", "POST"], Scim),
-    rule("/scim/v2/Groups/{id}", &["GET", "PUT", "PATCH", "DELETE"], Scim),
+    rule(
+        "/scim/v2/Groups/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Scim,
+    ),
 ];
 
 /// A route as the rules name it: without the trailing slash Label Studio's routes may have.
@@ -339,14 +508,24 @@ pub fn has_rules(path: &str) -> bool {
 /// The access to `method` of the registered route `path`, if it has a rule.
 pub fn access(method: &Method, path: &str) -> Option<Access> {
     let path = canonical(path);
-    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
-    RULES.iter().find(|r| r.path == path && r.methods.contains(&method)).map(|r| r.access)
+    let method = if method == Method::HEAD {
+        "GET"
+    } else {
+        method.as_str()
+    };
+    RULES
+        .iter()
+        .find(|r| r.path == path && r.methods.contains(&method))
+        .map(|r| r.access)
 }
 
 /// Refuses the request unless the caller's role allows the matched route and method. Methods
 /// without a rule reach the route's own 405.
 pub async fn authorize(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string());
+    let path = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string());
     let Some(access) = path.and_then(|path| access(request.method(), &path)) else {
         return next.run(request).await;
     };
@@ -354,14 +533,23 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
         return next.run(request).await;
     }
     if access == Scim {
-        let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let authorization = request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         return match scim::client_of(&state, authorization.as_deref()).await {
             Ok(Some(client)) => {
                 let mut request = request;
                 request.extensions_mut().insert(client);
                 next.run(request).await
             }
-            Ok(None) => scim::ScimError::new(StatusCode::UNAUTHORIZED, None, "A valid SCIM bearer token is required").into_response(),
+            Ok(None) => scim::ScimError::new(
+                StatusCode::UNAUTHORIZED,
+                None,
+                "A valid SCIM bearer token is required",
+            )
+            .into_response(),
             Err(err) => err.into_response(),
         };
     }
@@ -387,10 +575,23 @@ mod tests {
 
     #[test]
     fn looks_routes_up_with_or_without_the_slash() {
-        assert_eq!(access(&Method::GET, "/api/projects/{id}/"), Some(Allowed(ViewProjects)));
-        assert_eq!(access(&Method::HEAD, "/api/projects/{id}"), Some(Allowed(ViewProjects)));
-        assert_eq!(access(&Method::DELETE, "/api/projects/{id}/"), Some(Allowed(ManageProjects)));
-        assert_eq!(access(&Method::POST, "/api/version/"), None, "no rule: the route's 405 answers");
+        assert_eq!(
+            access(&Method::GET, "/api/projects/{id}/"),
+            Some(Allowed(ViewProjects))
+        );
+        assert_eq!(
+            access(&Method::HEAD, "/api/projects/{id}"),
+            Some(Allowed(ViewProjects))
+        );
+        assert_eq!(
+            access(&Method::DELETE, "/api/projects/{id}/"),
+            Some(Allowed(ManageProjects))
+        );
+        assert_eq!(
+            access(&Method::POST, "/api/version/"),
+            None,
+            "no rule: the route's 405 answers"
+        );
     }
 
     #[test]
@@ -398,7 +599,9 @@ mod tests {
         assert!(permission_names(Role::Owner).contains(&"organizations.change"));
         assert_eq!(permission_names(Role::Owner).len(), PERMISSION_NAMES.len());
         let annotator = permission_names(Role::Annotator);
-        assert!(annotator.contains(&"annotations.create") && !annotator.contains(&"projects.create"));
+        assert!(
+            annotator.contains(&"annotations.create") && !annotator.contains(&"projects.create")
+        );
         assert!(permission_names(Role::Deactivated).is_empty());
     }
 
@@ -406,14 +609,26 @@ mod tests {
     fn each_route_and_method_has_one_rule() {
         for (i, a) in RULES.iter().enumerate() {
             for b in &RULES[i + 1..] {
-                assert!(!(a.path == b.path && a.methods.iter().any(|m| b.methods.contains(m))), "{} has two rules", a.path);
+                assert!(
+                    !(a.path == b.path && a.methods.iter().any(|m| b.methods.contains(m))),
+                    "{} has two rules",
+                    a.path
+                );
             }
         }
     }
 
     #[test]
     fn the_documented_matrix_is_the_enforced_one() {
-        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PERMISSIONS.md")).expect("docs/PERMISSIONS.md");
-        assert!(doc.contains(&matrix_markdown()), "docs/PERMISSIONS.md must hold the table of `matrix_markdown()`:\n{}", matrix_markdown());
+        let doc = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/PERMISSIONS.md"
+        ))
+        .expect("docs/PERMISSIONS.md");
+        assert!(
+            doc.contains(&matrix_markdown()),
+            "docs/PERMISSIONS.md must hold the table of `matrix_markdown()`:\n{}",
+            matrix_markdown()
+        );
     }
 }

@@ -24,10 +24,16 @@ impl FromStr for AddressRange {
             Some((address, prefix)) => (address, Some(prefix)),
             None => (text, None),
         };
-        let network: IpAddr = address.parse().map_err(|_| format!("`{text}` is not an IP address or CIDR range"))?;
+        let network: IpAddr = address
+            .parse()
+            .map_err(|_| format!("`{text}` is not an IP address or CIDR range"))?;
         let bits = if network.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= bits).ok_or_else(|| format!("`{text}` has a bad prefix length"))?,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= bits)
+                .ok_or_else(|| format!("`{text}` has a bad prefix length"))?,
             None => bits,
         };
         Ok(AddressRange { network, prefix })
@@ -42,8 +48,14 @@ impl AddressRange {
             v4 => v4,
         };
         match (self.network, address) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => masked(u32::from(net).into(), self.prefix, 32) == masked(u32::from(ip).into(), self.prefix, 32),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => masked(u128::from(net), self.prefix, 128) == masked(u128::from(ip), self.prefix, 128),
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                masked(u32::from(net).into(), self.prefix, 32)
+                    == masked(u32::from(ip).into(), self.prefix, 32)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                masked(u128::from(net), self.prefix, 128)
+                    == masked(u128::from(ip), self.prefix, 128)
+            }
             _ => false,
         }
     }
@@ -66,7 +78,9 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[AddressRange
     }
     let mut hops = Vec::new();
     for value in headers.get_all("x-forwarded-for") {
-        let Ok(value) = value.to_str() else { return peer };
+        let Ok(value) = value.to_str() else {
+            return peer;
+        };
         for hop in value.split(',') {
             match hop.trim().parse::<IpAddr>() {
                 Ok(address) => hops.push(address),
@@ -74,7 +88,12 @@ pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[AddressRange
             }
         }
     }
-    hops.iter().rev().copied().find(|address| !is_trusted(*address)).or(hops.first().copied()).unwrap_or(peer)
+    hops.iter()
+        .rev()
+        .copied()
+        .find(|address| !is_trusted(*address))
+        .or(hops.first().copied())
+        .unwrap_or(peer)
 }
 
 /// Whether the client reached us over HTTPS: through a trusted proxy that says so with
@@ -104,11 +123,26 @@ mod tests {
 
     #[test]
     fn parses_addresses_and_ranges() {
-        assert!("10.0.0.0/8".parse::<AddressRange>().unwrap().contains("10.9.8.7".parse().unwrap()));
-        assert!(!"10.0.0.0/8".parse::<AddressRange>().unwrap().contains("11.0.0.1".parse().unwrap()));
-        assert!("::1".parse::<AddressRange>().unwrap().contains("::1".parse().unwrap()));
-        assert!("127.0.0.1".parse::<AddressRange>().unwrap().contains("::ffff:127.0.0.1".parse().unwrap()));
-        assert!("0.0.0.0/0".parse::<AddressRange>().unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!("10.0.0.0/8"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains("10.9.8.7".parse().unwrap()));
+        assert!(!"10.0.0.0/8"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains("11.0.0.1".parse().unwrap()));
+        assert!("::1"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains("::1".parse().unwrap()));
+        assert!("127.0.0.1"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!("0.0.0.0/0"
+            .parse::<AddressRange>()
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
         assert!("10.0.0.0/33".parse::<AddressRange>().is_err());
         assert!("proxy.local".parse::<AddressRange>().is_err());
     }
@@ -118,12 +152,30 @@ mod tests {
         let peer: IpAddr = "10.0.0.2".parse().unwrap();
         let trusted = ranges(&["10.0.0.0/24"]);
         let headers = forwarded("198.51.100.7, 203.0.113.9, 10.0.0.1");
-        assert_eq!(client_address(peer, &headers, &trusted), "203.0.113.9".parse::<IpAddr>().unwrap(), "the nearest untrusted hop");
-        assert_eq!(client_address(peer, &headers, &[]), peer, "no trusted proxies: the header is ignored");
+        assert_eq!(
+            client_address(peer, &headers, &trusted),
+            "203.0.113.9".parse::<IpAddr>().unwrap(),
+            "the nearest untrusted hop"
+        );
+        assert_eq!(
+            client_address(peer, &headers, &[]),
+            peer,
+            "no trusted proxies: the header is ignored"
+        );
         let outsider: IpAddr = "192.0.2.1".parse().unwrap();
-        assert_eq!(client_address(outsider, &headers, &trusted), outsider, "a client cannot choose its address");
-        assert_eq!(client_address(peer, &forwarded("10.0.0.5, 10.0.0.1"), &trusted), "10.0.0.5".parse::<IpAddr>().unwrap());
-        assert_eq!(client_address(peer, &forwarded("not-an-ip"), &trusted), peer);
+        assert_eq!(
+            client_address(outsider, &headers, &trusted),
+            outsider,
+            "a client cannot choose its address"
+        );
+        assert_eq!(
+            client_address(peer, &forwarded("10.0.0.5, 10.0.0.1"), &trusted),
+            "10.0.0.5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(peer, &forwarded("not-an-ip"), &trusted),
+            peer
+        );
         assert_eq!(client_address(peer, &HeaderMap::new(), &trusted), peer);
     }
 }

@@ -45,10 +45,19 @@ pub struct Issued {
 impl JwtKeys {
     /// Keys for HS256 with `secret`.
     pub fn new(secret: &[u8]) -> JwtKeys {
-        JwtKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
-    fn issue(&self, token_type: &str, user_id: i64, now: DateTime<Utc>, ttl: Duration) -> anyhow::Result<Issued> {
+    fn issue(
+        &self,
+        token_type: &str,
+        user_id: i64,
+        now: DateTime<Utc>,
+        ttl: Duration,
+    ) -> anyhow::Result<Issued> {
         let claims = Claims {
             token_type: token_type.to_string(),
             exp: (now + ttl).timestamp(),
@@ -62,17 +71,36 @@ impl JwtKeys {
 
     /// Signs `claims` as they are.
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        Ok(encode(&Header::new(Algorithm::HS256), claims, &self.encoding)?)
+        Ok(encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
     }
 
     /// A new personal access (refresh) token.
-    pub fn issue_refresh(&self, user_id: i64, now: DateTime<Utc>, ttl_days: i64) -> anyhow::Result<Issued> {
-        self.issue("refresh", user_id, now, Duration::days(ttl_days.clamp(1, REFRESH_TTL_DAYS)))
+    pub fn issue_refresh(
+        &self,
+        user_id: i64,
+        now: DateTime<Utc>,
+        ttl_days: i64,
+    ) -> anyhow::Result<Issued> {
+        self.issue(
+            "refresh",
+            user_id,
+            now,
+            Duration::days(ttl_days.clamp(1, REFRESH_TTL_DAYS)),
+        )
     }
 
     /// A new short-lived access token.
     pub fn issue_access(&self, user_id: i64, now: DateTime<Utc>) -> anyhow::Result<Issued> {
-        self.issue("access", user_id, now, Duration::seconds(ACCESS_TTL_SECONDS))
+        self.issue(
+            "access",
+            user_id,
+            now,
+            Duration::seconds(ACCESS_TTL_SECONDS),
+        )
     }
 
     /// Verifies signature and expiry and that the token has the expected type.
@@ -80,7 +108,9 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.validate_aud = false;
-        let claims = decode::<Claims>(token, &self.decoding, &validation).ok()?.claims;
+        let claims = decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
+            .claims;
         (claims.token_type == token_type).then_some(claims)
     }
 }
@@ -102,12 +132,19 @@ mod tests {
         let keys = JwtKeys::new(b"secret");
         let now = Utc::now();
         let refresh = keys.issue_refresh(7, now, 30).unwrap();
-        assert_eq!(keys.verify(&refresh.token, "refresh").unwrap().user_id(), Some(7));
+        assert_eq!(
+            keys.verify(&refresh.token, "refresh").unwrap().user_id(),
+            Some(7)
+        );
         assert!(keys.verify(&refresh.token, "access").is_none());
         let access = keys.issue_access(7, now).unwrap();
         assert!(keys.verify(&access.token, "access").is_some());
-        assert!(JwtKeys::new(b"other").verify(&access.token, "access").is_none());
-        let expired = keys.issue_access(7, now - Duration::seconds(ACCESS_TTL_SECONDS + 5)).unwrap();
+        assert!(JwtKeys::new(b"other")
+            .verify(&access.token, "access")
+            .is_none());
+        let expired = keys
+            .issue_access(7, now - Duration::seconds(ACCESS_TTL_SECONDS + 5))
+            .unwrap();
         assert!(keys.verify(&expired.token, "access").is_none());
         assert_eq!(without_signature("a.b.c"), "a.b");
     }

@@ -38,36 +38,57 @@ impl Caller {
 
     /// The projects this caller may see (see `Role::sees_all_projects`).
     pub fn viewer(&self) -> queries::projects::Viewer {
-        queries::projects::Viewer::member(self.organization_id, self.user.id, self.role.sees_all_projects())
+        queries::projects::Viewer::member(
+            self.organization_id,
+            self.user.id,
+            self.role.sees_all_projects(),
+        )
     }
 }
 
 const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
 /// The refusal of a legacy token when the organization turned them off (`/api/jwt/settings`).
-pub const LEGACY_DISABLED: &str = "Legacy API token authentication is disabled for this organization.";
+pub const LEGACY_DISABLED: &str =
+    "Legacy API token authentication is disabled for this organization.";
 /// The refusal of a personal access token when the organization turned them off.
-pub const PATS_DISABLED: &str = "Personal access token authentication is disabled for this organization.";
+pub const PATS_DISABLED: &str =
+    "Personal access token authentication is disabled for this organization.";
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        let Member { user, member_role, .. } = authenticate(parts, state).await?;
+        let Member {
+            user, member_role, ..
+        } = authenticate(parts, state).await?;
         if !user.is_active {
-            return Err(ApiError::Unauthorized("User inactive or deleted.".to_string()));
+            return Err(ApiError::Unauthorized(
+                "User inactive or deleted.".to_string(),
+            ));
         }
-        let organization_id = user
-            .active_organization_id
-            .ok_or_else(|| ApiError::Forbidden("You are not a member of any organization.".to_string()))?;
+        let organization_id = user.active_organization_id.ok_or_else(|| {
+            ApiError::Forbidden("You are not a member of any organization.".to_string())
+        })?;
         let role = member_role
             .as_deref()
             .and_then(roles::Role::from_code)
             .filter(|role| role.is_active())
-            .ok_or_else(|| ApiError::Forbidden("You do not have permission to perform this action.".to_string()))?;
-        let caller = Caller { user, organization_id, role };
+            .ok_or_else(|| {
+                ApiError::Forbidden(
+                    "You do not have permission to perform this action.".to_string(),
+                )
+            })?;
+        let caller = Caller {
+            user,
+            organization_id,
+            role,
+        };
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -75,7 +96,10 @@ impl FromRequestParts<AppState> for Caller {
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiError> {
     let conn = state.db.conn();
-    let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
     let credentials = authorization
         .and_then(|value| value.trim().split_once(' '))
@@ -89,7 +113,12 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
                     Some(id) => queries::users::find_member(conn, Lookup::Id(id)).await?,
                     None => None,
                 };
-                let member = user.ok_or_else(|| ApiError::Bare(axum::http::StatusCode::UNAUTHORIZED, "User not found".into()))?;
+                let member = user.ok_or_else(|| {
+                    ApiError::Bare(
+                        axum::http::StatusCode::UNAUTHORIZED,
+                        "User not found".into(),
+                    )
+                })?;
                 if member.api_tokens_enabled == Some(false) {
                     return Err(ApiError::Unauthorized(PATS_DISABLED.to_string()));
                 }
@@ -112,7 +141,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
     if let Some(user_id) = session::user_id(parts, state).await? {
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe && cross_site(&parts.headers) {
-            return Err(ApiError::Forbidden("CSRF Failed: cross-site request refused.".to_string()));
+            return Err(ApiError::Forbidden(
+                "CSRF Failed: cross-site request refused.".to_string(),
+            ));
         }
         if let Some(member) = queries::users::find_member(conn, Lookup::Id(user_id)).await? {
             return Ok(member);

@@ -15,8 +15,15 @@ pub enum Role {
 
 impl Role {
     /// Every role, as the API accepts them.
-    pub const ALL: [Role; 7] =
-        [Role::Owner, Role::Administrator, Role::Manager, Role::Reviewer, Role::Annotator, Role::Deactivated, Role::NotActivated];
+    pub const ALL: [Role; 7] = [
+        Role::Owner,
+        Role::Administrator,
+        Role::Manager,
+        Role::Reviewer,
+        Role::Annotator,
+        Role::Deactivated,
+        Role::NotActivated,
+    ];
 
     /// The stored and shown code (`OW`, `AD`, `MA`, `RE`, `AN`, `DI`, `NO`).
     pub fn code(self) -> &'static str {

@@ -25,7 +25,9 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// Whether `password` matches the stored PHC string (false for an empty or corrupt hash).
 pub fn verify_password(password: &str, stored: &str) -> bool {
     match PasswordHash::new(stored) {
-        Ok(hash) => Argon2::default().verify_password(password.as_bytes(), &hash).is_ok(),
+        Ok(hash) => Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -33,7 +35,8 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 /// Like [`verify_password`] for an account that may not exist: without one, the same work is
 /// spent on a stand-in hash, so that timing does not tell which emails have accounts.
 pub fn verify_password_of(password: &str, stored: Option<&str>) -> bool {
-    static STAND_IN: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| hash_password("stand-in").unwrap_or_default());
+    static STAND_IN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| hash_password("stand-in").unwrap_or_default());
     match stored {
         Some(stored) => verify_password(password, stored),
         None => {

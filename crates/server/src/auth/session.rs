@@ -30,7 +30,9 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The user of the request's live session, if any.
 pub async fn user_id(parts: &Parts, state: &AppState) -> Result<Option<i64>, ApiError> {
-    let Some(key) = cookie(&parts.headers, COOKIE) else { return Ok(None) };
+    let Some(key) = cookie(&parts.headers, COOKIE) else {
+        return Ok(None);
+    };
     Ok(queries::auth::session_user(state.db.conn(), &sha256_hex(key), time::now()).await?)
 }
 
@@ -46,21 +48,38 @@ pub struct CookieOptions {
 
 impl CookieOptions {
     /// The options for a sign-in from `peer` with these headers.
-    pub fn for_request(state: &AppState, peer: IpAddr, headers: &HeaderMap, persist: bool) -> CookieOptions {
+    pub fn for_request(
+        state: &AppState,
+        peer: IpAddr,
+        headers: &HeaderMap,
+        persist: bool,
+    ) -> CookieOptions {
         let config = &state.config;
-        let public_https = config.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
-        let secure = public_https || crate::auth::client_address::forwarded_https(peer, headers, &config.trusted_proxies);
+        let public_https = config
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"));
+        let secure = public_https
+            || crate::auth::client_address::forwarded_https(peer, headers, &config.trusted_proxies);
         CookieOptions { persist, secure }
     }
 }
 
 /// Starts a session and returns the `Set-Cookie` header for it.
-pub async fn start(txn: &WriteTxn, user_id: i64, options: CookieOptions) -> Result<HeaderValue, ApiError> {
+pub async fn start(
+    txn: &WriteTxn,
+    user_id: i64,
+    options: CookieOptions,
+) -> Result<HeaderValue, ApiError> {
     let key = random_hex(32);
     let now = time::now();
     let expires = now + Duration::days(TTL_DAYS);
     queries::auth::insert_session(&**txn, sha256_hex(&key), user_id, now, expires).await?;
-    let max_age = if options.persist { format!("; Max-Age={}", TTL_DAYS * 86400) } else { String::new() };
+    let max_age = if options.persist {
+        format!("; Max-Age={}", TTL_DAYS * 86400)
+    } else {
+        String::new()
+    };
     let secure = if options.secure { "; Secure" } else { "" };
     let value = format!("{COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax{secure}{max_age}");
     HeaderValue::from_str(&value).map_err(|err| ApiError::Internal(err.into()))
@@ -73,5 +92,7 @@ pub async fn end(headers: &HeaderMap, state: &AppState) -> Result<HeaderValue, A
         queries::auth::delete_session(&*txn, &sha256_hex(key)).await?;
         txn.commit().await?;
     }
-    Ok(HeaderValue::from_static("sessionid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+    Ok(HeaderValue::from_static(
+        "sessionid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
+    ))
 }

@@ -43,7 +43,11 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
         tessera_db::dialect::lock_for_transaction(&**txn, FOUNDING_LOCK).await?;
     }
     let email = account.email.trim().to_lowercase();
-    let username = if account.username_from_email { email.split('@').next().unwrap_or("").to_string() } else { String::new() };
+    let username = if account.username_from_email {
+        email.split('@').next().unwrap_or("").to_string()
+    } else {
+        String::new()
+    };
     let organization = match account.organization_id {
         Some(id) => queries::organizations::find(&**txn, id).await?,
         None => queries::organizations::first(&**txn).await?,
@@ -54,8 +58,15 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
             email: &email,
             username: &username,
             // No password: an empty hash, which no password matches.
-            password_hash: if account.password.is_empty() { String::new() } else { hash_password(account.password)? },
-            api_token: account.api_token.map(str::to_string).unwrap_or_else(|| random_hex(20)),
+            password_hash: if account.password.is_empty() {
+                String::new()
+            } else {
+                hash_password(account.password)?
+            },
+            api_token: account
+                .api_token
+                .map(str::to_string)
+                .unwrap_or_else(|| random_hex(20)),
             first_name: "",
             last_name: "",
             allow_newsletters: account.allow_newsletters,
@@ -65,9 +76,19 @@ pub async fn create(txn: &WriteTxn, account: NewAccount<'_>) -> anyhow::Result<u
     )
     .await?;
     let user = match organization {
-        Some(org) => queries::organizations::add_member(&**txn, org.id, user, account.role.code(), now).await?,
+        Some(org) => {
+            queries::organizations::add_member(&**txn, org.id, user, account.role.code(), now)
+                .await?
+        }
         None => {
-            let org = queries::organizations::insert(&**txn, DEFAULT_ORGANIZATION_TITLE, random_hex(20), user.id, now).await?;
+            let org = queries::organizations::insert(
+                &**txn,
+                DEFAULT_ORGANIZATION_TITLE,
+                random_hex(20),
+                user.id,
+                now,
+            )
+            .await?;
             queries::organizations::add_member(&**txn, org.id, user, ROLE_OWNER.code(), now).await?
         }
     };
@@ -84,7 +105,14 @@ pub async fn join(txn: &WriteTxn, user: user::Model, organization_id: i64) -> an
             Ok(true)
         }
         None => {
-            queries::organizations::add_member(&**txn, organization_id, user, ROLE_MEMBER.code(), time::now()).await?;
+            queries::organizations::add_member(
+                &**txn,
+                organization_id,
+                user,
+                ROLE_MEMBER.code(),
+                time::now(),
+            )
+            .await?;
             Ok(true)
         }
     }
@@ -92,7 +120,11 @@ pub async fn join(txn: &WriteTxn, user: user::Model, organization_id: i64) -> an
 
 /// Gives a user whose active organization is gone (none, or one they left) `organization_id`
 /// instead; a user active in a live organization keeps it, since only the user moves it.
-pub async fn settle_active_organization(txn: &WriteTxn, user: user::Model, organization_id: i64) -> anyhow::Result<user::Model> {
+pub async fn settle_active_organization(
+    txn: &WriteTxn,
+    user: user::Model,
+    organization_id: i64,
+) -> anyhow::Result<user::Model> {
     let current = match user.active_organization_id {
         Some(active) => queries::organizations::membership(&**txn, active, user.id).await?,
         None => None,
@@ -106,23 +138,45 @@ pub async fn settle_active_organization(txn: &WriteTxn, user: user::Model, organ
 /// Gives a member who signed up through an email invitation's link (its `secret`) what the
 /// invitation promised (role, projects and workspaces of that organization) and retires it. A
 /// wrong secret, another address or an expired invitation grants nothing.
-pub async fn accept_invite(txn: &WriteTxn, organization_id: i64, user_id: i64, email: &str, secret: &str) -> anyhow::Result<()> {
-    let found = queries::invites::take(&**txn, organization_id, email, &sha256_hex(secret), time::now()).await?;
+pub async fn accept_invite(
+    txn: &WriteTxn,
+    organization_id: i64,
+    user_id: i64,
+    email: &str,
+    secret: &str,
+) -> anyhow::Result<()> {
+    let found = queries::invites::take(
+        &**txn,
+        organization_id,
+        email,
+        &sha256_hex(secret),
+        time::now(),
+    )
+    .await?;
     let Some(invite) = found else { return Ok(()) };
     let now = time::now();
-    if let (Some(role), Some(member)) = (Role::from_code(&invite.role), queries::organizations::membership(&**txn, organization_id, user_id).await?) {
+    if let (Some(role), Some(member)) = (
+        Role::from_code(&invite.role),
+        queries::organizations::membership(&**txn, organization_id, user_id).await?,
+    ) {
         queries::organizations::set_role(&**txn, member.id, role.code(), now).await?;
     }
     let ids = |text: &str| serde_json::from_str::<Vec<i64>>(text).unwrap_or_default();
     let viewer = queries::projects::Viewer::organization(organization_id);
     for project in ids(&invite.project_ids) {
         // Projects or workspaces deleted since the invitation are skipped.
-        if queries::projects::find(&**txn, viewer, project).await?.is_some() {
+        if queries::projects::find(&**txn, viewer, project)
+            .await?
+            .is_some()
+        {
             queries::project_members::add(&**txn, project, user_id, now).await?;
         }
     }
     for workspace in ids(&invite.workspace_ids) {
-        if queries::workspaces::find(&**txn, organization_id, workspace).await?.is_some() {
+        if queries::workspaces::find(&**txn, organization_id, workspace)
+            .await?
+            .is_some()
+        {
             queries::workspaces::add_member(&**txn, workspace, user_id, now).await?;
         }
     }
@@ -140,13 +194,21 @@ pub enum Orphaned {
 
 /// Takes a member out of an organization: their work stays, they are signed out, and their
 /// active organization moves to another they belong to.
-pub async fn remove_member(txn: &WriteTxn, member: &organization_member::Model, orphaned: Orphaned) -> anyhow::Result<()> {
+pub async fn remove_member(
+    txn: &WriteTxn,
+    member: &organization_member::Model,
+    orphaned: Orphaned,
+) -> anyhow::Result<()> {
     queries::organizations::soft_delete_member(&**txn, member.id, time::now()).await?;
     let remaining = queries::organizations::of_user(&**txn, member.user_id).await?;
     let user = queries::users::find(&**txn, member.user_id).await?;
     match (remaining.first(), user) {
-        (None, _) if orphaned == Orphaned::Deactivated => queries::users::set_active(&**txn, member.user_id, false).await?,
-        (Some(other), Some(user)) if user.active_organization_id == Some(member.organization_id) => {
+        (None, _) if orphaned == Orphaned::Deactivated => {
+            queries::users::set_active(&**txn, member.user_id, false).await?
+        }
+        (Some(other), Some(user))
+            if user.active_organization_id == Some(member.organization_id) =>
+        {
             queries::users::set_active_organization(&**txn, user, other.id).await?;
         }
         _ => {}
@@ -162,9 +224,31 @@ pub fn is_email(text: &str) -> bool {
 
 /// Passwords refused as too common (the head of the usual leaked-password lists).
 const COMMON_PASSWORDS: &[&str] = &[
-    "password", "password1", "password12", "password123", "12345678", "123456789", "1234567890", "qwertyui",
-    "qwerty123", "iloveyou", "abc12345", "11111111", "00000000", "sunshine", "princess", "football", "baseball",
-    "welcome1", "admin123", "letmein1", "trustno1", "superman", "passw0rd", "changeme", "labelstudio",
+    "password",
+    "password1",
+    "password12",
+    "password123",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "qwertyui",
+    "qwerty123",
+    "iloveyou",
+    "abc12345",
+    "11111111",
+    "00000000",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "welcome1",
+    "admin123",
+    "letmein1",
+    "trustno1",
+    "superman",
+    "passw0rd",
+    "changeme",
+    "labelstudio",
 ];
 
 /// Why `password` is not acceptable for the account `email`, if it is not: Label Studio's
@@ -199,10 +283,19 @@ mod tests {
 
     #[test]
     fn password_rules() {
-        assert_eq!(password_problem("short", "a@b.c"), Some("Please enter a password 8-128 characters long"));
-        assert!(password_problem("1234567890123", "a@b.c").unwrap().starts_with("This password is entirely numeric."));
-        assert!(password_problem("xx-maria.k-xx", "maria.k@example.com").unwrap().starts_with("The password is too similar to the email."));
-        assert!(password_problem("Password123", "a@b.c").unwrap().starts_with("This password is too common."));
+        assert_eq!(
+            password_problem("short", "a@b.c"),
+            Some("Please enter a password 8-128 characters long")
+        );
+        assert!(password_problem("1234567890123", "a@b.c")
+            .unwrap()
+            .starts_with("This password is entirely numeric."));
+        assert!(password_problem("xx-maria.k-xx", "maria.k@example.com")
+            .unwrap()
+            .starts_with("The password is too similar to the email."));
+        assert!(password_problem("Password123", "a@b.c")
+            .unwrap()
+            .starts_with("This password is too common."));
         assert_eq!(password_problem("long-enough-1", "a@b.c"), None);
     }
 }

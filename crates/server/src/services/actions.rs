@@ -101,7 +101,10 @@ pub const ACTIONS: &[Action] = &[
 
 /// An action by id.
 pub fn find(id: &str) -> ApiResult<&'static Action> {
-    ACTIONS.iter().find(|a| a.id == id).ok_or_else(|| ApiError::BadRequest(format!("Can't find '{id}' in registered actions")))
+    ACTIONS
+        .iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| ApiError::BadRequest(format!("Can't find '{id}' in registered actions")))
 }
 
 /// What an action reports. Absent fields are left out of the response.
@@ -134,21 +137,34 @@ pub async fn perform(action: &Action, run: Run<'_>) -> ApiResult<Outcome> {
         "delete_tasks_predictions" => {
             let deleted = queries::predictions::delete_of_tasks(&**run.txn, &ids).await?;
             recount(&run, &ids, false).await?;
-            Ok(Outcome { processed_items: Some(deleted), detail: Some(format!("Deleted {deleted} predictions")), ..Outcome::default() })
+            Ok(Outcome {
+                processed_items: Some(deleted),
+                detail: Some(format!("Deleted {deleted} predictions")),
+                ..Outcome::default()
+            })
         }
         "delete_ground_truths" => {
             let changed = queries::annotations::clear_ground_truth(&**run.txn, &ids).await?;
             recount(&run, &ids, true).await?;
-            Ok(Outcome { processed_items: Some(changed), detail: Some(format!("Deleted {changed} ground truths")), ..Outcome::default() })
+            Ok(Outcome {
+                processed_items: Some(changed),
+                detail: Some(format!("Deleted {changed} ground truths")),
+                ..Outcome::default()
+            })
         }
         "predictions_to_annotations" => predictions_to_annotations(&run, &ids).await,
         "remove_duplicates" => remove_duplicates(&run).await,
         "retrieve_tasks_predictions" => Ok(Outcome {
             processed_items: Some(0),
-            detail: Some("No ML backend is connected to this project, so no predictions were retrieved".into()),
+            detail: Some(
+                "No ML backend is connected to this project, so no predictions were retrieved"
+                    .into(),
+            ),
             ..Outcome::default()
         }),
-        other => Err(ApiError::BadRequest(format!("Can't find '{other}' in registered actions"))),
+        other => Err(ApiError::BadRequest(format!(
+            "Can't find '{other}' in registered actions"
+        ))),
     }
 }
 
@@ -156,7 +172,14 @@ pub async fn perform(action: &Action, run: Run<'_>) -> ApiResult<Outcome> {
 async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> ApiResult<()> {
     let touch = touch.then(|| (run.user_id, time::now()));
     for chunk in ids.chunks(counters::ID_CHUNK) {
-        counters::recount_tasks(&**run.txn, run.project.id, &run.project.skip_queue, TaskSet::Ids(chunk), touch).await?;
+        counters::recount_tasks(
+            &**run.txn,
+            run.project.id,
+            &run.project.skip_queue,
+            TaskSet::Ids(chunk),
+            touch,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -164,17 +187,29 @@ async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> ApiResult<()> {
 async fn delete_tasks(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
     // Counted under the project lock `perform` took, so a concurrent import cannot make a
     // partial selection look like every task.
-    let current = queries::projects::find_by_id(&**run.txn, run.project.id).await?.map_or(0, |p| p.task_number);
+    let current = queries::projects::find_by_id(&**run.txn, run.project.id)
+        .await?
+        .map_or(0, |p| p.task_number);
     let everything = ids.len() as i64 == current;
-    let selected = if everything { TaskSet::All } else { TaskSet::Ids(ids) };
+    let selected = if everything {
+        TaskSet::All
+    } else {
+        TaskSet::Ids(ids)
+    };
     tasks::delete(run.txn, run.project.id, selected).await?;
-    let left = queries::projects::find_by_id(&**run.txn, run.project.id).await?.map_or(0, |p| p.task_number);
+    let left = queries::projects::find_by_id(&**run.txn, run.project.id)
+        .await?
+        .map_or(0, |p| p.task_number);
     // An emptied project loses its tabs, and the Data Manager reloads.
     if left == 0 {
         queries::views::delete_all(&**run.txn, run.project.id).await?;
     }
     let count = ids.len();
-    Ok(Outcome { processed_items: Some(count as u64), reload: Some(left == 0), detail: Some(format!("Deleted {count} tasks")) })
+    Ok(Outcome {
+        processed_items: Some(count as u64),
+        reload: Some(left == 0),
+        detail: Some(format!("Deleted {count} tasks")),
+    })
 }
 
 /// Reads an optional user id from the body (`"annotator": "2"` or `2`).
@@ -191,7 +226,11 @@ fn annotator(body: &Value) -> ApiResult<Option<i64>> {
 }
 
 /// Removes annotation results from the project summary.
-async fn forget_results(run: &Run<'_>, results: impl Iterator<Item = Value>, sign: i64) -> ApiResult<()> {
+async fn forget_results(
+    run: &Run<'_>,
+    results: impl Iterator<Item = Value>,
+    sign: i64,
+) -> ApiResult<()> {
     let (annotations, labels) = queries::projects::summary(&**run.txn, run.project.id).await?;
     let mut summary = Summary::load(&annotations, &labels);
     for result in results {
@@ -205,8 +244,17 @@ async fn forget_results(run: &Run<'_>, results: impl Iterator<Item = Value>, sig
 async fn delete_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
     let annotator = annotator(run.body)?;
     let annotations = queries::annotations::of_tasks_by(&**run.txn, ids, annotator).await?;
-    let touched: Vec<i64> = annotations.iter().map(|a| a.task_id).collect::<HashSet<_>>().into_iter().collect();
-    let results = annotations.iter().filter_map(|a| a.result.as_deref().and_then(|t| serde_json::from_str(t).ok()));
+    let touched: Vec<i64> = annotations
+        .iter()
+        .map(|a| a.task_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let results = annotations.iter().filter_map(|a| {
+        a.result
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+    });
     forget_results(run, results, -1).await?;
     let annotation_ids: Vec<i64> = annotations.iter().map(|a| a.id).collect();
     let deleted = queries::annotations::delete_many(&**run.txn, &annotation_ids).await?;
@@ -214,26 +262,50 @@ async fn delete_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
         queries::drafts::delete_of_tasks(&**run.txn, chunk, annotator).await?;
     }
     recount(run, &touched, true).await?;
-    Ok(Outcome { processed_items: Some(deleted), detail: Some(format!("Deleted {deleted} annotations")), ..Outcome::default() })
+    Ok(Outcome {
+        processed_items: Some(deleted),
+        detail: Some(format!("Deleted {deleted} annotations")),
+        ..Outcome::default()
+    })
 }
 
 async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
     let versions: Option<Vec<String>> = match run.body.get("model_version") {
         None | Some(Value::Null) => None,
         Some(Value::String(v)) => Some(vec![v.clone()]),
-        Some(Value::Array(items)) => Some(items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect()),
-        Some(_) => return Err(ApiError::field("model_version", "Expected a model version or a list of them.")),
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect(),
+        ),
+        Some(_) => {
+            return Err(ApiError::field(
+                "model_version",
+                "Expected a model version or a list of them.",
+            ))
+        }
     };
-    let predictions = queries::predictions::without_annotations(&**run.txn, ids, versions.as_deref()).await?;
+    let predictions =
+        queries::predictions::without_annotations(&**run.txn, ids, versions.as_deref()).await?;
     let count = predictions.len();
-    let touched: Vec<i64> = predictions.iter().map(|p| p.task_id).collect::<HashSet<_>>().into_iter().collect();
-    let results: Vec<Value> = predictions.iter().filter_map(|p| serde_json::from_str(&p.result).ok()).collect();
+    let touched: Vec<i64> = predictions
+        .iter()
+        .map(|p| p.task_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let results: Vec<Value> = predictions
+        .iter()
+        .filter_map(|p| serde_json::from_str(&p.result).ok())
+        .collect();
     let rows = predictions
         .into_iter()
         .map(|p| NewAnnotation {
             task_id: p.task_id,
             completed_by_id: Some(run.user_id),
-            result_count: serde_json::from_str::<Value>(&p.result).map_or(0, |r| crate::services::annotations::result_count(&r)),
+            result_count: serde_json::from_str::<Value>(&p.result)
+                .map_or(0, |r| crate::services::annotations::result_count(&r)),
             result: Some(p.result),
             was_cancelled: false,
             ground_truth: false,
@@ -252,7 +324,10 @@ async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Out
     queries::annotations::insert_many(&**run.txn, run.project.id, rows, time::now()).await?;
     forget_results(run, results.into_iter(), 1).await?;
     recount(run, &touched, true).await?;
-    Ok(Outcome { detail: Some(format!("Created {count} annotations")), ..Outcome::default() })
+    Ok(Outcome {
+        detail: Some(format!("Created {count} annotations")),
+        ..Outcome::default()
+    })
 }
 
 /// Per group of tasks with equal data: keep the first task that has annotations (or the first
@@ -265,7 +340,11 @@ async fn remove_duplicates(run: &Run<'_>) -> ApiResult<Outcome> {
     let mut removing = Vec::new();
     let mut keeping = Vec::new();
     for group in groups.values().filter(|g| g.len() > 1) {
-        let kept = group.iter().find(|t| t.annotations > 0).unwrap_or(&group[0]).id;
+        let kept = group
+            .iter()
+            .find(|t| t.annotations > 0)
+            .unwrap_or(&group[0])
+            .id;
         for task in group.iter().filter(|t| t.id != kept) {
             if task.annotations > 0 {
                 queries::annotations::move_to_task(&**run.txn, task.id, kept).await?;

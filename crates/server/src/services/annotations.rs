@@ -10,18 +10,23 @@ use tessera_db::{queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
 use crate::auth::access::Action;
-use crate::services::projects::config_of;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::Fields;
+use crate::services::projects::config_of;
 use crate::services::render::prediction_out;
 use crate::services::scope;
 use crate::services::summary::Summary;
 
 /// Number of distinct region ids in a result (Label Studio's `result_count`).
 pub fn result_count(result: &Value) -> i32 {
-    let Value::Array(items) = result else { return 0 };
-    let mut ids: Vec<Option<&str>> = items.iter().map(|r| r.get("id").and_then(Value::as_str)).collect();
+    let Value::Array(items) = result else {
+        return 0;
+    };
+    let mut ids: Vec<Option<&str>> = items
+        .iter()
+        .map(|r| r.get("id").and_then(Value::as_str))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     ids.len() as i32
@@ -39,14 +44,20 @@ fn read_result(fields: &mut Fields, config: Option<&LabelConfig>) -> Option<Opti
         Value::String(text) => match serde_json::from_str(&text) {
             Ok(value) => value,
             Err(_) => {
-                fields.error("result", "annotation \"result\" can't be parse from str to JSON");
+                fields.error(
+                    "result",
+                    "annotation \"result\" can't be parse from str to JSON",
+                );
                 return None;
             }
         },
         other => other,
     };
     if !value.is_array() {
-        fields.error("result", "annotation \"result\" field in annotation must be list");
+        fields.error(
+            "result",
+            "annotation \"result\" field in annotation must be list",
+        );
         return None;
     }
     if let Some(config) = config {
@@ -58,13 +69,25 @@ fn read_result(fields: &mut Fields, config: Option<&LabelConfig>) -> Option<Opti
     Some(Some(value))
 }
 
-async fn check_member(txn: &WriteTxn, caller: &Caller, fields: &mut Fields<'_>, key: &str) -> ApiResult<Option<i64>> {
-    let Some(id) = fields.integer(key) else { return Ok(None) };
+async fn check_member(
+    txn: &WriteTxn,
+    caller: &Caller,
+    fields: &mut Fields<'_>,
+    key: &str,
+) -> ApiResult<Option<i64>> {
+    let Some(id) = fields.integer(key) else {
+        return Ok(None);
+    };
     if id != caller.user.id && !caller.sees_others_work() {
         // Annotators work under their own name only.
-        return Err(ApiError::Forbidden(crate::auth::access::FORBIDDEN.to_string()));
+        return Err(ApiError::Forbidden(
+            crate::auth::access::FORBIDDEN.to_string(),
+        ));
     }
-    if queries::organizations::membership(&**txn, caller.organization_id, id).await?.is_none() {
+    if queries::organizations::membership(&**txn, caller.organization_id, id)
+        .await?
+        .is_none()
+    {
         fields.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
         return Ok(None);
     }
@@ -73,7 +96,12 @@ async fn check_member(txn: &WriteTxn, caller: &Caller, fields: &mut Fields<'_>, 
 
 /// Updates the project summary by removing `old` and adding `new` results (under the project
 /// lock the caller holds).
-async fn update_summary(txn: &WriteTxn, project_id: i64, old: Option<&Value>, new: Option<&Value>) -> ApiResult<()> {
+async fn update_summary(
+    txn: &WriteTxn,
+    project_id: i64,
+    old: Option<&Value>,
+    new: Option<&Value>,
+) -> ApiResult<()> {
     if old.is_none() && new.is_none() {
         return Ok(());
     }
@@ -91,12 +119,24 @@ async fn update_summary(txn: &WriteTxn, project_id: i64, old: Option<&Value>, ne
 }
 
 /// Recounts the task, bumps its `updated_at`, and keeps ground truth unique per task.
-async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &annotation::Model, user: i64) -> ApiResult<()> {
+async fn after_change(
+    txn: &WriteTxn,
+    project: &project::Model,
+    annotation: &annotation::Model,
+    user: i64,
+) -> ApiResult<()> {
     if annotation.ground_truth {
         queries::annotations::unset_ground_truth(&**txn, annotation.task_id, annotation.id).await?;
     }
     let touch = Some((user, time::now()));
-    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[annotation.task_id]), touch).await?;
+    counters::recount_tasks(
+        &**txn,
+        project.id,
+        &project.skip_queue,
+        TaskSet::Ids(&[annotation.task_id]),
+        touch,
+    )
+    .await?;
     Ok(())
 }
 
@@ -104,13 +144,21 @@ async fn after_change(txn: &WriteTxn, project: &project::Model, annotation: &ann
 /// who does not manage projects: annotators do not grade their own work.
 fn check_ground_truth(caller: &Caller, wanted: bool, current: bool) -> ApiResult<()> {
     if wanted != current && !Action::ManageProjects.allows(caller.role) {
-        return Err(ApiError::Forbidden("Only managers, administrators and owners mark ground truth.".into()));
+        return Err(ApiError::Forbidden(
+            "Only managers, administrators and owners mark ground truth.".into(),
+        ));
     }
     Ok(())
 }
 
 /// `POST /api/tasks/{id}/annotations/`.
-pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value, cancelled_param: bool) -> ApiResult<annotation::Model> {
+pub async fn create(
+    txn: &WriteTxn,
+    caller: &Caller,
+    task_id: i64,
+    body: &Value,
+    cancelled_param: bool,
+) -> ApiResult<annotation::Model> {
     let (task, project) = scope::task(&**txn, caller, task_id).await?;
     queries::projects::lock(&**txn, project.id).await?;
     let config = config_of(&project);
@@ -120,22 +168,34 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     let ground_truth = fields.boolean("ground_truth").unwrap_or(false);
     check_ground_truth(caller, ground_truth, false)?;
     let lead_time = fields.nullable_float("lead_time").flatten();
-    let completed_by = check_member(txn, caller, &mut fields, "completed_by").await?.unwrap_or(caller.user.id);
+    let completed_by = check_member(txn, caller, &mut fields, "completed_by")
+        .await?
+        .unwrap_or(caller.user.id);
     let unique_id = fields.nullable_string("unique_id").flatten();
     let import_id = fields.nullable_integer("import_id").flatten();
     let last_action = fields.nullable_string("last_action").flatten();
     let parent_prediction = fields.nullable_integer("parent_prediction").flatten();
     let parent_annotation = fields.nullable_integer("parent_annotation").flatten();
     if let Some(id) = parent_prediction {
-        let found = queries::predictions::find(&**txn, id).await?.is_some_and(|p| p.project_id == project.id);
+        let found = queries::predictions::find(&**txn, id)
+            .await?
+            .is_some_and(|p| p.project_id == project.id);
         if !found {
-            fields.error("parent_prediction", format!("Invalid pk \"{id}\" - object does not exist."));
+            fields.error(
+                "parent_prediction",
+                format!("Invalid pk \"{id}\" - object does not exist."),
+            );
         }
     }
     if let Some(id) = parent_annotation {
-        let found = queries::annotations::find(&**txn, id).await?.is_some_and(|a| a.project_id == project.id);
+        let found = queries::annotations::find(&**txn, id)
+            .await?
+            .is_some_and(|a| a.project_id == project.id);
         if !found {
-            fields.error("parent_annotation", format!("Invalid pk \"{id}\" - object does not exist."));
+            fields.error(
+                "parent_annotation",
+                format!("Invalid pk \"{id}\" - object does not exist."),
+            );
         }
     }
     let draft = match fields.raw("draft_id") {
@@ -148,7 +208,10 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     fields.finish()?;
     if let Some(draft) = &draft {
         if draft.user_id != caller.user.id || draft.task_id != task.id {
-            return Err(ApiError::Forbidden(format!("You have no permission to draft id:{}", draft.id)));
+            return Err(ApiError::Forbidden(format!(
+                "You have no permission to draft id:{}",
+                draft.id
+            )));
         }
     }
 
@@ -158,7 +221,10 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
             .into_iter()
             .rev()
             .find(|p| p.model_version == project.model_version)
-            .map(|p| serde_json::to_string(&prediction_out(p, &time::now())).unwrap_or_else(|_| "{}".into())),
+            .map(|p| {
+                serde_json::to_string(&prediction_out(p, &time::now()))
+                    .unwrap_or_else(|_| "{}".into())
+            }),
         None => None,
     };
     let new = NewAnnotation {
@@ -179,13 +245,15 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
         last_action,
         updated_by_id: Some(caller.user.id),
     };
-    let saved = queries::annotations::insert_one(&**txn, project.id, new, time::now()).await.map_err(|err| {
-        if tessera_db::is_unique_violation(&err) {
-            ApiError::Conflict("Annotation with this unique id already exists".into())
-        } else {
-            err.into()
-        }
-    })?;
+    let saved = queries::annotations::insert_one(&**txn, project.id, new, time::now())
+        .await
+        .map_err(|err| {
+            if tessera_db::is_unique_violation(&err) {
+                ApiError::Conflict("Annotation with this unique id already exists".into())
+            } else {
+                err.into()
+            }
+        })?;
     after_change(txn, &project, &saved, caller.user.id).await?;
     update_summary(txn, project.id, None, result.as_ref()).await?;
     if let Some(draft) = draft {
@@ -194,12 +262,18 @@ pub async fn create(txn: &WriteTxn, caller: &Caller, task_id: i64, body: &Value,
     // The annotator is done with the task: their lock goes, their stream history points here.
     let now = time::now();
     queries::stream::release_lock(&**txn, task.id, caller.user.id, now).await?;
-    queries::stream::record_annotation(&**txn, project.id, caller.user.id, task.id, saved.id).await?;
+    queries::stream::record_annotation(&**txn, project.id, caller.user.id, task.id, saved.id)
+        .await?;
     Ok(saved)
 }
 
 /// `PATCH /api/annotations/{id}/`: a partial update; `result` is replaced wholesale.
-pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> ApiResult<annotation::Model> {
+pub async fn update(
+    txn: &WriteTxn,
+    caller: &Caller,
+    id: i64,
+    body: &Value,
+) -> ApiResult<annotation::Model> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::projects::lock(&**txn, project.id).await?;
     let config = config_of(&project);
@@ -215,7 +289,10 @@ pub async fn update(txn: &WriteTxn, caller: &Caller, id: i64, body: &Value) -> A
     let last_action = fields.nullable_string("last_action");
     fields.finish()?;
 
-    let old_result = current.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    let old_result = current
+        .result
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
     let mut active = current.clone().into_active_model();
     if let Some(result) = &result {
         active.result = Set(result.as_ref().map(Value::to_string));
@@ -253,8 +330,18 @@ pub async fn delete(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<()> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::projects::lock(&**txn, project.id).await?;
     queries::annotations::delete(&**txn, current.id).await?;
-    counters::recount_tasks(&**txn, project.id, &project.skip_queue, TaskSet::Ids(&[current.task_id]), None).await?;
-    let old_result = current.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    counters::recount_tasks(
+        &**txn,
+        project.id,
+        &project.skip_queue,
+        TaskSet::Ids(&[current.task_id]),
+        None,
+    )
+    .await?;
+    let old_result = current
+        .result
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
     update_summary(txn, project.id, old_result.as_ref(), None).await?;
     Ok(())
 }
@@ -266,7 +353,10 @@ mod tests {
 
     #[test]
     fn counts_distinct_region_ids() {
-        assert_eq!(result_count(&json!([{"id": "a"}, {"id": "a"}, {"id": "b"}])), 2);
+        assert_eq!(
+            result_count(&json!([{"id": "a"}, {"id": "a"}, {"id": "b"}])),
+            2
+        );
         assert_eq!(result_count(&json!([{"x": 1}, {"y": 2}])), 1);
         assert_eq!(result_count(&json!([])), 0);
     }

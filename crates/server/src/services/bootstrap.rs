@@ -35,10 +35,18 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<FirstRun> {
     let Some(email) = config.admin_email.clone() else {
         let empty = queries::users::count(&*txn).await? == 0;
         txn.commit().await?;
-        return Ok(if empty { FirstRun::AwaitingFirstSignup } else { FirstRun::Ready });
+        return Ok(if empty {
+            FirstRun::AwaitingFirstSignup
+        } else {
+            FirstRun::Ready
+        });
     };
     if let Some(existing) = queries::users::find_by_email(&*txn, &email).await? {
-        if let Some(token) = config.admin_token.as_deref().filter(|token| *token != existing.api_token) {
+        if let Some(token) = config
+            .admin_token
+            .as_deref()
+            .filter(|token| *token != existing.api_token)
+        {
             queries::users::set_token(&*txn, existing.id, token).await?;
         }
         // Ended explicitly: a dropped transaction's rollback waits for the connection's next use,
@@ -47,7 +55,11 @@ pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<FirstRun> {
         return Ok(FirstRun::Ready);
     }
     let generated_password = config.admin_password.is_none().then(|| random_hex(12));
-    let password = config.admin_password.clone().or_else(|| generated_password.clone()).unwrap_or_default();
+    let password = config
+        .admin_password
+        .clone()
+        .or_else(|| generated_password.clone())
+        .unwrap_or_default();
     let user = accounts::create(
         &txn,
         NewAccount {

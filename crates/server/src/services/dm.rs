@@ -13,8 +13,14 @@ use crate::services::render::json_of;
 use crate::services::scope;
 
 /// A view of the caller's organization and its project.
-pub async fn view<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(view::Model, project::Model)> {
-    let view = queries::views::find(conn, id).await?.ok_or_else(|| ApiError::no_match("View"))?;
+pub async fn view<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(view::Model, project::Model)> {
+    let view = queries::views::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("View"))?;
     let project = queries::projects::find(conn, caller.viewer(), view.project_id)
         .await?
         .ok_or_else(|| ApiError::no_match("View"))?;
@@ -26,24 +32,34 @@ pub async fn view<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> Api
 pub fn view_query(view: &view::Model, with_selection: bool) -> ApiResult<TaskQuery> {
     let stored = |text: Option<&str>| text.map_or(Value::Null, json_of);
     let data = json_of(&view.data);
-    let selection = if with_selection { stored(view.selected_items.as_deref()) } else { Value::Null };
+    let selection = if with_selection {
+        stored(view.selected_items.as_deref())
+    } else {
+        Value::Null
+    };
     Ok(TaskQuery {
         filters: filters::parse_filters(&stored(view.filters.as_deref()))?,
-        ordering: filters::parse_ordering(&json_of(&view.ordering), data.get("columnsDisplayType"))?,
+        ordering: filters::parse_ordering(
+            &json_of(&view.ordering),
+            data.get("columnsDisplayType"),
+        )?,
         selection: filters::parse_selection(&selection)?,
     })
 }
 
 /// Parses a `query` parameter: URL-decoded JSON with `filters`, `ordering`, `selectedItems`.
 pub fn parse_query_param(text: &str) -> ApiResult<TaskQuery> {
-    let value: Value = serde_json::from_str(text).map_err(|err| ApiError::BadRequest(format!("query is not valid JSON: {err}")))?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|err| ApiError::BadRequest(format!("query is not valid JSON: {err}")))?;
     Ok(filters::parse_query(&value)?)
 }
 
 /// Reads the Data Manager keys of an action or `/next` body (`filters`, `ordering`,
 /// `selectedItems`, `columnsDisplayType`), as Label Studio's `get_prepare_params` does.
 pub fn body_query(body: &Value) -> ApiResult<TaskQuery> {
-    let Value::Object(source) = body else { return Ok(TaskQuery::default()) };
+    let Value::Object(source) = body else {
+        return Ok(TaskQuery::default());
+    };
     let mut picked = Map::new();
     for key in ["filters", "ordering", "selectedItems", "columnsDisplayType"] {
         if let Some(value) = source.get(key) {
@@ -80,35 +96,68 @@ pub async fn resolve<C: ConnectionTrait>(
             (project, query, Some(view))
         }
         None => {
-            let project_id = project_id.ok_or_else(|| ApiError::BadRequest("Neither project nor view id specified".into()))?;
-            (scope::project(conn, caller, project_id).await?, query()?, None)
+            let project_id = project_id.ok_or_else(|| {
+                ApiError::BadRequest("Neither project nor view id specified".into())
+            })?;
+            (
+                scope::project(conn, caller, project_id).await?,
+                query()?,
+                None,
+            )
         }
     };
     let query = CompiledQuery::new(conn.get_database_backend(), project.id, &query)?;
-    Ok(Selected { project, query, view })
+    Ok(Selected {
+        project,
+        query,
+        view,
+    })
 }
 
 /// Task fields Label Studio computes per request (`get_fields_for_evaluation`), so its task list
 /// carries them only when asked: `fields=all`, a filter or the ordering on them, or a view (or
 /// query) whose `hiddenColumns` leave them visible.
-pub const EVALUATED_FIELDS: [&str; 4] = ["completed_at", "avg_lead_time", "draft_exists", "predictions_score"];
+pub const EVALUATED_FIELDS: [&str; 4] = [
+    "completed_at",
+    "avg_lead_time",
+    "draft_exists",
+    "predictions_score",
+];
 
 /// The [`EVALUATED_FIELDS`] a task list shows for a Data Manager query given as JSON
 /// (`filters`, `ordering`, `hiddenColumns`, as a view's data holds them).
 pub fn evaluated_fields(query: &Value) -> Vec<&'static str> {
-    let named = |prefix: &str, text: &str| text.trim_start_matches('-').strip_prefix(prefix).map(str::to_string);
+    let named = |prefix: &str, text: &str| {
+        text.trim_start_matches('-')
+            .strip_prefix(prefix)
+            .map(str::to_string)
+    };
     let mut wanted: Vec<String> = query["filters"]["items"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|item| item["filter"].as_str().and_then(|f| named("filter:tasks:", f)))
+        .filter_map(|item| {
+            item["filter"]
+                .as_str()
+                .and_then(|f| named("filter:tasks:", f))
+        })
         .collect();
-    wanted.extend(query["ordering"].as_array().into_iter().flatten().filter_map(|o| o.as_str().and_then(|o| named("tasks:", o))));
+    wanted.extend(
+        query["ordering"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.as_str().and_then(|o| named("tasks:", o))),
+    );
     let hidden = query["hiddenColumns"]["explore"].as_array();
     EVALUATED_FIELDS
         .into_iter()
         .filter(|field| {
-            let visible = hidden.is_some_and(|hidden| !hidden.iter().any(|h| h.as_str() == Some(&format!("tasks:{field}"))));
+            let visible = hidden.is_some_and(|hidden| {
+                !hidden
+                    .iter()
+                    .any(|h| h.as_str() == Some(&format!("tasks:{field}")))
+            });
             visible || wanted.iter().any(|w| w == field)
         })
         .collect()
@@ -117,9 +166,18 @@ pub fn evaluated_fields(query: &Value) -> Vec<&'static str> {
 /// A saved view as the query JSON [`evaluated_fields`] reads.
 pub fn view_as_query(view: &view::Model) -> Value {
     let mut query = Map::new();
-    query.insert("filters".into(), view.filters.as_deref().map_or(Value::Null, json_of));
+    query.insert(
+        "filters".into(),
+        view.filters.as_deref().map_or(Value::Null, json_of),
+    );
     query.insert("ordering".into(), json_of(&view.ordering));
-    query.insert("hiddenColumns".into(), json_of(&view.data).get("hiddenColumns").cloned().unwrap_or(Value::Null));
+    query.insert(
+        "hiddenColumns".into(),
+        json_of(&view.data)
+            .get("hiddenColumns")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
     Value::Object(query)
 }
 
@@ -133,8 +191,15 @@ mod tests {
     fn evaluated_fields_follow_filters_ordering_and_visible_columns() {
         assert!(evaluated_fields(&json!({})).is_empty());
         let filtered = json!({"filters": {"items": [{"filter": "filter:tasks:completed_at"}]}, "ordering": ["-tasks:predictions_score"]});
-        assert_eq!(evaluated_fields(&filtered), ["completed_at", "predictions_score"]);
-        let shown = json!({"hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists"]}});
-        assert_eq!(evaluated_fields(&shown), ["completed_at", "predictions_score"]);
+        assert_eq!(
+            evaluated_fields(&filtered),
+            ["completed_at", "predictions_score"]
+        );
+        let shown =
+            json!({"hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists"]}});
+        assert_eq!(
+            evaluated_fields(&shown),
+            ["completed_at", "predictions_score"]
+        );
     }
 }

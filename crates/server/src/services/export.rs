@@ -13,8 +13,8 @@ use bytes::Bytes;
 use futures_util::Stream;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tessera_db::entities::{annotation, file_upload, project, task};
 use tessera_db::dialect::ExportBatch;
+use tessera_db::entities::{annotation, file_upload, project, task};
 use tessera_db::{queries, time, Db};
 use tessera_formats::export::{self as convert, Format, RowAnnotation};
 use tessera_formats::import::UNDEFINED_KEY;
@@ -96,7 +96,9 @@ fn needs_renaming(project: &project::Model) -> bool {
 /// Stored data text with `$undefined$` renamed (only parsed when the key is present).
 fn data_text<'a>(text: &'a str, first_key: Option<&str>) -> Cow<'a, str> {
     match first_key {
-        Some(key) if text.contains(UNDEFINED_KEY) => Cow::Owned(crate::services::render::task_data(text, Some(key)).to_string()),
+        Some(key) if text.contains(UNDEFINED_KEY) => {
+            Cow::Owned(crate::services::render::task_data(text, Some(key)).to_string())
+        }
         _ => Cow::Borrowed(text),
     }
 }
@@ -111,14 +113,30 @@ struct Batch {
     uploads: HashMap<i64, String>,
 }
 
-async fn next_batch(db: Db, project_id: i64, after: i64, request: ExportRequest) -> Result<Batch, sea_orm::DbErr> {
+async fn next_batch(
+    db: Db,
+    project_id: i64,
+    after: i64,
+    request: ExportRequest,
+) -> Result<Batch, sea_orm::DbErr> {
     let conn = db.conn();
-    let tasks = queries::tasks::batch_after(conn, project_id, after, BATCH, !request.all_tasks, request.ids.as_deref()).await?;
+    let tasks = queries::tasks::batch_after(
+        conn,
+        project_id,
+        after,
+        BATCH,
+        !request.all_tasks,
+        request.ids.as_deref(),
+    )
+    .await?;
     let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
     let mut annotations: HashMap<i64, Vec<annotation::Model>> = HashMap::new();
     let mut annotation_docs: HashMap<i64, Vec<String>> = HashMap::new();
     if request.format == Format::Json {
-        for (task_id, doc) in queries::annotations::export_json_of_tasks(conn, &ids, request.completed_by_only_id).await? {
+        for (task_id, doc) in
+            queries::annotations::export_json_of_tasks(conn, &ids, request.completed_by_only_id)
+                .await?
+        {
             annotation_docs.entry(task_id).or_default().push(doc);
         }
     } else {
@@ -136,7 +154,13 @@ async fn next_batch(db: Db, project_id: i64, after: i64, request: ExportRequest)
         .into_iter()
         .map(|u: file_upload::Model| (u.id, basename(&u.file)))
         .collect();
-    Ok(Batch { tasks, annotations, annotation_docs, predictions, uploads })
+    Ok(Batch {
+        tasks,
+        annotations,
+        annotation_docs,
+        predictions,
+        uploads,
+    })
 }
 
 /// Batches in id order; the next batch is read while the caller converts the current one, so the
@@ -151,14 +175,28 @@ struct Batches {
 impl Batches {
     fn start(db: &Db, project_id: i64, request: &ExportRequest) -> Batches {
         let pending = tokio::spawn(next_batch(db.clone(), project_id, 0, request.clone()));
-        Batches { db: db.clone(), project_id, request: request.clone(), pending: Some(pending) }
+        Batches {
+            db: db.clone(),
+            project_id,
+            request: request.clone(),
+            pending: Some(pending),
+        }
     }
 
     async fn next(&mut self) -> Result<Option<Batch>, std::io::Error> {
-        let Some(pending) = self.pending.take() else { return Ok(None) };
+        let Some(pending) = self.pending.take() else {
+            return Ok(None);
+        };
         let batch = pending.await.map_err(io_error)?.map_err(io_error)?;
-        let Some(last) = batch.tasks.last() else { return Ok(None) };
-        self.pending = Some(tokio::spawn(next_batch(self.db.clone(), self.project_id, last.id, self.request.clone())));
+        let Some(last) = batch.tasks.last() else {
+            return Ok(None);
+        };
+        self.pending = Some(tokio::spawn(next_batch(
+            self.db.clone(),
+            self.project_id,
+            last.id,
+            self.request.clone(),
+        )));
         Ok(Some(batch))
     }
 }
@@ -173,7 +211,14 @@ fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, first_key: Opti
     object.value("id", &t.id);
     let list = object.key("annotations");
     list.push(b'[');
-    for (i, doc) in batch.annotation_docs.get(&t.id).map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+    for (i, doc) in batch
+        .annotation_docs
+        .get(&t.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         if i > 0 {
             list.push(b',');
         }
@@ -185,7 +230,14 @@ fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, first_key: Opti
     }
     object
         .json("drafts", Some("[]"))
-        .value("predictions", batch.predictions.get(&t.id).map(Vec::as_slice).unwrap_or_default())
+        .value(
+            "predictions",
+            batch
+                .predictions
+                .get(&t.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )
         .json("data", Some(&data_text(&t.data, first_key)))
         .json("meta", Some(&t.meta))
         .time("created_at", Some(&t.created_at))
@@ -205,13 +257,25 @@ fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, first_key: Opti
 }
 
 /// The flat rows of one task for JSON_MIN/CSV/TSV, with its (renamed) data.
-fn flat_rows(config: &LabelConfig, t: &task::Model, annotations: &[annotation::Model], first_key: Option<&str>) -> (Map<String, Value>, Vec<Map<String, Value>>) {
+fn flat_rows(
+    config: &LabelConfig,
+    t: &task::Model,
+    annotations: &[annotation::Model],
+    first_key: Option<&str>,
+) -> (Map<String, Value>, Vec<Map<String, Value>>) {
     let data = match crate::services::render::task_data(&t.data, first_key) {
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    let results: Vec<Value> =
-        annotations.iter().map(|a| a.result.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or(Value::Null)).collect();
+    let results: Vec<Value> = annotations
+        .iter()
+        .map(|a| {
+            a.result
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .unwrap_or(Value::Null)
+        })
+        .collect();
     let row_annotations: Vec<RowAnnotation> = annotations
         .iter()
         .zip(&results)
@@ -230,7 +294,11 @@ fn flat_rows(config: &LabelConfig, t: &task::Model, annotations: &[annotation::M
 }
 
 /// The export as a byte stream.
-pub fn stream(db: Db, project: project::Model, request: ExportRequest) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+pub fn stream(
+    db: Db,
+    project: project::Model,
+    request: ExportRequest,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
     async_stream::try_stream! {
         let config = LabelConfig::parse(&project.label_config).unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
         let first_key = first_data_key(&project);

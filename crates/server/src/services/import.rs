@@ -23,10 +23,10 @@ use tessera_db::{queries, time, WriteTxn};
 use tessera_formats::import::UNDEFINED_KEY;
 use tessera_labelconfig::{pyrepr, LabelConfig};
 
-use crate::services::projects::config_of;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::services::predictions::normalize_result;
 use crate::services::overlap;
+use crate::services::predictions::normalize_result;
+use crate::services::projects::config_of;
 use crate::services::summary::DataColumns;
 
 /// Most per-item messages a refusal lists (Label Studio's limit).
@@ -122,7 +122,10 @@ impl Annotators {
     }
 
     fn by_email(&self, email: &str) -> Result<i64, String> {
-        self.by_email.get(&email.to_lowercase()).copied().ok_or_else(|| format!("Unknown annotator's email {email}"))
+        self.by_email
+            .get(&email.to_lowercase())
+            .copied()
+            .ok_or_else(|| format!("Unknown annotator's email {email}"))
     }
 }
 
@@ -154,7 +157,10 @@ struct Checked {
 /// The keys whose lists hold annotations (`completions` is the pre-v2 name).
 const ANNOTATION_KEYS: [&str; 2] = ["annotations", "completions"];
 
-fn check_annotations(item: &Map<String, Value>, annotators: &Annotators) -> Result<Vec<AnnotationMeta>, String> {
+fn check_annotations(
+    item: &Map<String, Value>,
+    annotators: &Annotators,
+) -> Result<Vec<AnnotationMeta>, String> {
     let mut out = Vec::new();
     for key in ANNOTATION_KEYS {
         for annotation in list_of(item, key)?.iter().filter_map(Value::as_object) {
@@ -166,8 +172,14 @@ fn check_annotations(item: &Map<String, Value>, annotators: &Annotators) -> Resu
             }
             out.push(AnnotationMeta {
                 completed_by: annotators.resolve(annotation.get("completed_by"))?,
-                ground_truth: annotation.get("ground_truth").and_then(Value::as_bool).unwrap_or(true),
-                was_cancelled: annotation.get("was_cancelled").and_then(Value::as_bool).unwrap_or(false),
+                ground_truth: annotation
+                    .get("ground_truth")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(true),
+                was_cancelled: annotation
+                    .get("was_cancelled")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
                 lead_time: float(annotation.get("lead_time")),
                 import_id: annotation.get("id").and_then(Value::as_i64),
             });
@@ -176,9 +188,15 @@ fn check_annotations(item: &Map<String, Value>, annotators: &Annotators) -> Resu
     Ok(out)
 }
 
-fn check_predictions(item: &Map<String, Value>, config: Option<&LabelConfig>) -> Result<Vec<PreparedPrediction>, String> {
+fn check_predictions(
+    item: &Map<String, Value>,
+    config: Option<&LabelConfig>,
+) -> Result<Vec<PreparedPrediction>, String> {
     let mut out = Vec::new();
-    for prediction in list_of(item, "predictions")?.iter().filter_map(Value::as_object) {
+    for prediction in list_of(item, "predictions")?
+        .iter()
+        .filter_map(Value::as_object)
+    {
         let Some(result) = prediction.get("result") else {
             return Err("Prediction must have \"result\" fields".to_string());
         };
@@ -188,7 +206,11 @@ fn check_predictions(item: &Map<String, Value>, config: Option<&LabelConfig>) ->
             Some(Value::Null) | None => "undefined".to_string(),
             Some(other) => other.to_string(),
         };
-        out.push(PreparedPrediction { result: result.to_string(), score: float(prediction.get("score")), model_version });
+        out.push(PreparedPrediction {
+            result: result.to_string(),
+            score: float(prediction.get("score")),
+            model_version,
+        });
     }
     Ok(out)
 }
@@ -203,7 +225,12 @@ fn list_of<'a>(item: &'a Map<String, Value>, key: &str) -> Result<&'a [Value], S
 }
 
 /// Checks one item; the error is the message after `Error at item N: `.
-fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, annotators: &Annotators) -> Result<Checked, String> {
+fn check(
+    raw: &Value,
+    config: Option<&LabelConfig>,
+    first_key: Option<&str>,
+    annotators: &Annotators,
+) -> Result<Checked, String> {
     let Value::Object(item) = raw else {
         return Err("Task root must be dict with \"data\", \"meta\", \"annotations\", \"predictions\" fields".to_string());
     };
@@ -212,13 +239,27 @@ fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, ann
         let Some(Value::Object(data)) = item.get("data") else {
             return Err("Task[data] must be dict or list".to_string());
         };
-        if !matches!(item.get("meta"), None | Some(Value::Null | Value::Object(_) | Value::Array(_))) {
+        if !matches!(
+            item.get("meta"),
+            None | Some(Value::Null | Value::Object(_) | Value::Array(_))
+        ) {
             return Err("Task[meta] must be dict or list".to_string());
         }
-        let checked = Checked { task_form, annotations: check_annotations(item, annotators)?, predictions: check_predictions(item, config)? };
+        let checked = Checked {
+            task_form,
+            annotations: check_annotations(item, annotators)?,
+            predictions: check_predictions(item, config)?,
+        };
         (data, checked)
     } else {
-        (item, Checked { task_form, annotations: Vec::new(), predictions: Vec::new() })
+        (
+            item,
+            Checked {
+                task_form,
+                annotations: Vec::new(),
+                predictions: Vec::new(),
+            },
+        )
     };
     check_data(data, config, first_key, task_form)?;
     Ok(checked)
@@ -226,17 +267,28 @@ fn check(raw: &Value, config: Option<&LabelConfig>, first_key: Option<&str>, ann
 
 /// Checks one task's data against the config (`TaskValidator`), with Label Studio's messages;
 /// `task_form` says whether it came under a `data` key.
-fn check_data(data: &Map<String, Value>, config: Option<&LabelConfig>, first_key: Option<&str>, task_form: bool) -> Result<(), String> {
+fn check_data(
+    data: &Map<String, Value>,
+    config: Option<&LabelConfig>,
+    first_key: Option<&str>,
+    task_form: bool,
+) -> Result<(), String> {
     if data.values().any(has_nul) || data.keys().any(|k| k.contains('\0')) {
         return Err(NUL_IN_DATA.to_string());
     }
     let Some(config) = config else { return Ok(()) };
     let assume = |message: String| {
-        let assume = if task_form { " [assume: item[\"data\"] = task root with values]" } else { " [assume: item as is = task root with values] " };
+        let assume = if task_form {
+            " [assume: item[\"data\"] = task root with values]"
+        } else {
+            " [assume: item as is = task root with values] "
+        };
         format!("{message}{assume}")
     };
     match first_key.filter(|_| data.contains_key(UNDEFINED_KEY)) {
-        Some(key) => config.validate_task_data(&Value::Object(renamed(data.clone(), key))).map_err(assume),
+        Some(key) => config
+            .validate_task_data(&Value::Object(renamed(data.clone(), key)))
+            .map_err(assume),
         None => config.validate_task_data_map(data).map_err(assume),
     }
 }
@@ -244,8 +296,16 @@ fn check_data(data: &Map<String, Value>, config: Option<&LabelConfig>, first_key
 /// Checks the `data` and `meta` of one task created through `POST /api/tasks/` as Label Studio
 /// does (its `TaskSerializer`): the same rules, and messages, as an imported task's. Returns the
 /// data to store (`$undefined$` under the config's first data key, as imports store it).
-pub fn check_new_task(data: &Value, meta: Option<&Value>, config: Option<&LabelConfig>, first_key: Option<&str>) -> Result<Value, String> {
-    if !matches!(meta, None | Some(Value::Null | Value::Object(_) | Value::Array(_))) {
+pub fn check_new_task(
+    data: &Value,
+    meta: Option<&Value>,
+    config: Option<&LabelConfig>,
+    first_key: Option<&str>,
+) -> Result<Value, String> {
+    if !matches!(
+        meta,
+        None | Some(Value::Null | Value::Object(_) | Value::Array(_))
+    ) {
         return Err("Task[meta] must be dict or list".to_string());
     }
     match data {
@@ -265,7 +325,8 @@ use tessera_db::dialect::has_nul;
 
 /// Why stored task data must not hold the NUL character: PostgreSQL's `jsonb`, which the Data
 /// Manager reads task data through, refuses it. Refused on both databases alike.
-pub const NUL_IN_DATA: &str = "Task data contains a NUL character (\\u0000), which cannot be stored";
+pub const NUL_IN_DATA: &str =
+    "Task data contains a NUL character (\\u0000), which cannot be stored";
 
 /// `data` with `$undefined$` stored under `key`.
 fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {
@@ -276,8 +337,15 @@ fn renamed(mut data: Map<String, Value>, key: &str) -> Map<String, Value> {
 }
 
 /// Reduces a checked item to the texts to store, counting its data keys into the columns.
-fn take(raw: Value, checked: Checked, first_key: Option<&str>, columns: &mut DataColumns) -> PreparedTask {
-    let Value::Object(mut item) = raw else { unreachable!("checked items are objects") };
+fn take(
+    raw: Value,
+    checked: Checked,
+    first_key: Option<&str>,
+    columns: &mut DataColumns,
+) -> PreparedTask {
+    let Value::Object(mut item) = raw else {
+        unreachable!("checked items are objects")
+    };
     // The item's own key order does not matter (its data's does), so swap_remove is fine here.
     let (data, meta, results) = if checked.task_form {
         let data = match item.swap_remove("data") {
@@ -311,15 +379,13 @@ fn take(raw: Value, checked: Checked, first_key: Option<&str>, columns: &mut Dat
         .annotations
         .into_iter()
         .zip(results)
-        .map(|(meta, result)| {
-            PreparedAnnotation {
-                result: result.to_string(),
-                completed_by: meta.completed_by,
-                ground_truth: meta.ground_truth,
-                was_cancelled: meta.was_cancelled,
-                lead_time: meta.lead_time,
-                import_id: meta.import_id,
-            }
+        .map(|(meta, result)| PreparedAnnotation {
+            result: result.to_string(),
+            completed_by: meta.completed_by,
+            ground_truth: meta.ground_truth,
+            was_cancelled: meta.was_cancelled,
+            lead_time: meta.lead_time,
+            import_id: meta.import_id,
         })
         .collect();
     PreparedTask {
@@ -349,23 +415,44 @@ fn refusal(errors: Vec<Option<String>>) -> ApiError {
 /// A refusal with one message (`load_tasks: ...`, file problems).
 pub fn refuse(message: impl Into<String>) -> ApiError {
     let mut fields = FieldErrors::new();
-    fields.insert("non_field_errors".into(), Value::Array(vec![Value::String(message.into())]));
+    fields.insert(
+        "non_field_errors".into(),
+        Value::Array(vec![Value::String(message.into())]),
+    );
     ApiError::Validation(fields)
 }
 
 /// Validates every item and, only if all pass, writes them.
-pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i64, caller: i64, items: Vec<RawItem>) -> ApiResult<Imported> {
+pub async fn import(
+    txn: &WriteTxn,
+    project: &project::Model,
+    organization_id: i64,
+    caller: i64,
+    items: Vec<RawItem>,
+) -> ApiResult<Imported> {
     if items.is_empty() {
         return Err(refuse("load_tasks: No tasks added"));
     }
     let config = config_of(project);
-    let first_key = config.as_ref().and_then(|c| c.data_keys().next().map(str::to_string));
+    let first_key = config
+        .as_ref()
+        .and_then(|c| c.data_keys().next().map(str::to_string));
     let annotators = Annotators::load(txn, organization_id, caller).await?;
     // Lock the project row first, then read it as it is now: concurrent writers to the same
     // project wait here instead of overwriting each other's data columns.
     queries::projects::lock_summary(&**txn, project.id).await?;
-    let project = queries::projects::find(&**txn, queries::projects::Viewer::organization(project.organization_id), project.id).await?.ok_or_else(|| ApiError::no_match("Project"))?;
-    let mut columns = DataColumns::load(&project.summary_all_data_columns, &project.summary_common_data_columns, project.task_number > 0);
+    let project = queries::projects::find(
+        &**txn,
+        queries::projects::Viewer::organization(project.organization_id),
+        project.id,
+    )
+    .await?
+    .ok_or_else(|| ApiError::no_match("Project"))?;
+    let mut columns = DataColumns::load(
+        &project.summary_all_data_columns,
+        &project.summary_common_data_columns,
+        project.task_number > 0,
+    );
     let mut prepared = Vec::with_capacity(items.len());
     let mut errors: Vec<Option<String>> = Vec::with_capacity(items.len());
     let mut failed = false;
@@ -376,13 +463,19 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
                 errors.push(None);
                 if !failed {
                     let task = take(item, checked, first_key.as_deref(), &mut columns);
-                    prepared.push(PreparedTask { file_upload_id: raw.file_upload_id, ..task });
+                    prepared.push(PreparedTask {
+                        file_upload_id: raw.file_upload_id,
+                        ..task
+                    });
                 }
             }
             Err(message) => {
                 failed = true;
                 prepared = Vec::new();
-                errors.push(Some(format!("Error at item {index}: {message} :: {}", pyrepr::str(&item))));
+                errors.push(Some(format!(
+                    "Error at item {index}: {message} :: {}",
+                    pyrepr::str(&item)
+                )));
             }
         }
     }
@@ -392,10 +485,14 @@ pub async fn import(txn: &WriteTxn, project: &project::Model, organization_id: i
     write(txn, &project, prepared, columns).await
 }
 
-
 /// Inserts the prepared tasks, then their annotations and predictions; their texts are moved
 /// into the rows, not copied.
-async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<PreparedTask>, columns: DataColumns) -> ApiResult<Imported> {
+async fn write(
+    txn: &WriteTxn,
+    project: &project::Model,
+    mut tasks: Vec<PreparedTask>,
+    columns: DataColumns,
+) -> ApiResult<Imported> {
     let now = time::now();
     let overlap = project.maximum_annotations.max(1);
     let mut sums = ProjectSums::default();
@@ -422,8 +519,10 @@ async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<Prepared
             updated_by_id: None,
         });
     }
-    let first_inner_id = queries::projects::allocate_inner_ids(&**txn, project.id, tasks.len() as i64).await?;
-    let task_ids = queries::tasks::insert_many(&**txn, project.id, first_inner_id, new_tasks, now).await?;
+    let first_inner_id =
+        queries::projects::allocate_inner_ids(&**txn, project.id, tasks.len() as i64).await?;
+    let task_ids =
+        queries::tasks::insert_many(&**txn, project.id, first_inner_id, new_tasks, now).await?;
 
     let mut annotations = Vec::new();
     let mut predictions = Vec::new();
@@ -453,10 +552,19 @@ async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<Prepared
         }
         for p in task.predictions {
             last_version = Some(p.model_version.clone());
-            predictions.push(NewPrediction { task_id: *task_id, result: p.result, model_version: p.model_version, score: p.score });
+            predictions.push(NewPrediction {
+                task_id: *task_id,
+                result: p.result,
+                model_version: p.model_version,
+                score: p.score,
+            });
         }
     }
-    let imported = Imported { annotation_count: annotations.len(), prediction_count: predictions.len(), task_ids };
+    let imported = Imported {
+        annotation_count: annotations.len(),
+        prediction_count: predictions.len(),
+        task_ids,
+    };
     queries::annotations::insert_many(&**txn, project.id, annotations, now).await?;
     queries::predictions::insert_many(&**txn, project.id, predictions, now).await?;
     counters::apply_project_delta(&**txn, project.id, &sums).await?;
@@ -468,7 +576,10 @@ async fn write(txn: &WriteTxn, project: &project::Model, mut tasks: Vec<Prepared
     if let (true, Some(version)) = (project.model_version.is_empty(), last_version) {
         queries::projects::set_model_version(&**txn, project.id, &version).await?;
     }
-    let changed = overlap::Changed { task_number: true, ..overlap::Changed::default() };
+    let changed = overlap::Changed {
+        task_number: true,
+        ..overlap::Changed::default()
+    };
     overlap::update(txn, project, changed).await?;
     Ok(imported)
 }

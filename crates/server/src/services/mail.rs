@@ -21,9 +21,17 @@ pub fn is_configured(config: &Config) -> bool {
 
 /// Sends every mail over one SMTP connection; the error names the first one that failed.
 pub async fn send(config: &Config, mails: Vec<Mail>) -> Result<(), String> {
-    let url = config.smtp_url.as_deref().ok_or("no SMTP server is configured")?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| format!("the SMTP URL is not usable: {e}"))?.build();
-    let from: Mailbox = config.from_email.parse().map_err(|e| format!("FROM_EMAIL is not an address: {e}"))?;
+    let url = config
+        .smtp_url
+        .as_deref()
+        .ok_or("no SMTP server is configured")?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+        .map_err(|e| format!("the SMTP URL is not usable: {e}"))?
+        .build();
+    let from: Mailbox = config
+        .from_email
+        .parse()
+        .map_err(|e| format!("FROM_EMAIL is not an address: {e}"))?;
     for mail in mails {
         let to: Mailbox = mail.to.parse().map_err(|e| format!("{}: {e}", mail.to))?;
         let message = Message::builder()
@@ -33,7 +41,10 @@ pub async fn send(config: &Config, mails: Vec<Mail>) -> Result<(), String> {
             .header(ContentType::TEXT_PLAIN)
             .body(mail.body)
             .map_err(|e| format!("{}: {e}", mail.to))?;
-        transport.send(message).await.map_err(|e| format!("sending to {} failed: {e}", mail.to))?;
+        transport
+            .send(message)
+            .await
+            .map_err(|e| format!("sending to {} failed: {e}", mail.to))?;
     }
     Ok(())
 }

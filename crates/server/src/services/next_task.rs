@@ -51,7 +51,11 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Ser
         skip_queue: SkipQueue::parse(&project.skip_queue),
         evaluation: project.annotator_evaluation_enabled,
     };
-    let mut pool = Pool { query: request.query, annotator, overlapping: None };
+    let mut pool = Pool {
+        query: request.query,
+        annotator,
+        overlapping: None,
+    };
     if project.show_overlap_first {
         pool.overlapping = Some(pool.has_overlapping(&**txn).await?);
     }
@@ -61,25 +65,44 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Ser
         if let Some(task) = pool.pick(&**txn, Pick::HeldByMe).await? {
             found = Some((task, "Task lock"));
         } else if project.annotator_evaluation_enabled {
-            found = pool.pick(&**txn, Pick::GroundTruth).await?.map(|t| (t, "Onboarding ground truth queue"));
+            found = pool
+                .pick(&**txn, Pick::GroundTruth)
+                .await?
+                .map(|t| (t, "Onboarding ground truth queue"));
         }
         if found.is_none() && project.maximum_annotations > 1 {
             let most = pool.most_annotations(&**txn).await?;
             if most > 0 {
                 let start = random_start(txn, project.id).await?;
-                let pick = Pick::FromId { start, annotations: Some(most) };
-                found = pool.pick(&**txn, pick).await?.map(|t| (t, "Breadth first queue"));
+                let pick = Pick::FromId {
+                    start,
+                    annotations: Some(most),
+                };
+                found = pool
+                    .pick(&**txn, pick)
+                    .await?
+                    .map(|t| (t, "Breadth first queue"));
             }
         }
     }
     if found.is_none() {
         found = if request.dm_queue {
-            pool.pick(&**txn, Pick::FirstIgnoringLocks).await?.map(|t| (t, "Data manager queue"))
+            pool.pick(&**txn, Pick::FirstIgnoringLocks)
+                .await?
+                .map(|t| (t, "Data manager queue"))
         } else {
             match project.sampling.as_str() {
                 "Uniform sampling" => {
                     let start = random_start(txn, project.id).await?;
-                    pool.pick(&**txn, Pick::FromId { start, annotations: None }).await?.map(|t| (t, "Uniform random queue"))
+                    pool.pick(
+                        &**txn,
+                        Pick::FromId {
+                            start,
+                            annotations: None,
+                        },
+                    )
+                    .await?
+                    .map(|t| (t, "Uniform random queue"))
                 }
                 "Uncertainty sampling" => {
                     let least = match project.model_version.as_str() {
@@ -90,27 +113,46 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Ser
                         Some(task) => Some(task),
                         None => {
                             let start = random_start(txn, project.id).await?;
-                            pool.pick(&**txn, Pick::FromId { start, annotations: None }).await?
+                            pool.pick(
+                                &**txn,
+                                Pick::FromId {
+                                    start,
+                                    annotations: None,
+                                },
+                            )
+                            .await?
                         }
                     };
                     task.map(|t| (t, "Active learning or random queue"))
                 }
-                _ => pool.pick(&**txn, Pick::First).await?.map(|t| (t, "Sequence queue")),
+                _ => pool
+                    .pick(&**txn, Pick::First)
+                    .await?
+                    .map(|t| (t, "Sequence queue")),
             }
         };
     }
     if found.is_none() {
-        found = pool.postponed(&**txn).await?.map(|t| (t, "Postponed draft queue"));
+        found = pool
+            .postponed(&**txn)
+            .await?
+            .map(|t| (t, "Postponed draft queue"));
     }
     if found.is_none() && annotator.skip_queue == SkipQueue::RequeueForMe {
         found = pool.skipped(&**txn).await?.map(|t| (t, "Skipped queue"));
     }
-    let Some((task, queue)) = found else { return Ok(None) };
+    let Some((task, queue)) = found else {
+        return Ok(None);
+    };
     let lock_id = if queue == "Task lock" {
         stream::lock_id(&**txn, task.id, request.user_id).await?
     } else {
         stream::set_lock(&**txn, &task, request.user_id, now, request.lock_ttl).await?
     };
     stream::remember(&**txn, project.id, request.user_id, task.id, now).await?;
-    Ok(Some(Served { task, queue, lock_id }))
+    Ok(Some(Served {
+        task,
+        queue,
+        lock_id,
+    }))
 }

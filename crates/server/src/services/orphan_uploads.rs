@@ -38,26 +38,58 @@ pub async fn sweep(db: &Db, media_root: &Path, min_age: Duration) -> anyhow::Res
     let mut removed = 0;
     if let Ok(mut projects) = tokio::fs::read_dir(media_root.join("upload")).await {
         while let Ok(Some(dir)) = projects.next_entry().await {
-            let Some(project_id) = dir.file_name().to_str().and_then(|name| name.parse::<i64>().ok()) else { continue };
-            let known: HashSet<String> = queries::file_uploads::stored_files(db.conn(), project_id).await?.into_iter().collect();
-            removed += remove_unknown(&dir.path(), &format!("upload/{project_id}/"), &known, cutoff).await;
+            let Some(project_id) = dir
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<i64>().ok())
+            else {
+                continue;
+            };
+            let known: HashSet<String> = queries::file_uploads::stored_files(db.conn(), project_id)
+                .await?
+                .into_iter()
+                .collect();
+            removed += remove_unknown(
+                &dir.path(),
+                &format!("upload/{project_id}/"),
+                &known,
+                cutoff,
+            )
+            .await;
         }
     }
-    let avatars: HashSet<String> = queries::users::avatars(db.conn()).await?.into_iter().filter_map(|url| url.strip_prefix("/data/").map(str::to_string)).collect();
+    let avatars: HashSet<String> = queries::users::avatars(db.conn())
+        .await?
+        .into_iter()
+        .filter_map(|url| url.strip_prefix("/data/").map(str::to_string))
+        .collect();
     removed += remove_unknown(&media_root.join("avatars"), "avatars/", &avatars, cutoff).await;
     Ok(removed)
 }
 
 /// Removes the files of `dir` modified before `cutoff` whose path (`prefix` + name) is not in
 /// `known`; returns how many.
-async fn remove_unknown(dir: &Path, prefix: &str, known: &HashSet<String>, cutoff: SystemTime) -> usize {
-    let Ok(mut files) = tokio::fs::read_dir(dir).await else { return 0 };
+async fn remove_unknown(
+    dir: &Path,
+    prefix: &str,
+    known: &HashSet<String>,
+    cutoff: SystemTime,
+) -> usize {
+    let Ok(mut files) = tokio::fs::read_dir(dir).await else {
+        return 0;
+    };
     let mut removed = 0;
     while let Ok(Some(file)) = files.next_entry().await {
-        let Ok(metadata) = file.metadata().await else { continue };
+        let Ok(metadata) = file.metadata().await else {
+            continue;
+        };
         let old = metadata.modified().is_ok_and(|modified| modified <= cutoff);
         let relative = format!("{prefix}{}", file.file_name().to_string_lossy());
-        if metadata.is_file() && old && !known.contains(&relative) && tokio::fs::remove_file(file.path()).await.is_ok() {
+        if metadata.is_file()
+            && old
+            && !known.contains(&relative)
+            && tokio::fs::remove_file(file.path()).await.is_ok()
+        {
             removed += 1;
         }
     }

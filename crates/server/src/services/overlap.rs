@@ -19,7 +19,11 @@ pub struct Changed {
 /// Rewrites task overlap for `project` (as saved) and recounts what that affects. The caller
 /// holds the project lock.
 pub async fn update(txn: &WriteTxn, project: &project::Model, changed: Changed) -> ApiResult<()> {
-    let (id, maximum, percentage) = (project.id, project.maximum_annotations, project.overlap_cohort_percentage);
+    let (id, maximum, percentage) = (
+        project.id,
+        project.maximum_annotations,
+        project.overlap_cohort_percentage,
+    );
     let conn = &**txn;
     let rearranged = if changed.maximum_annotations && !changed.cohort_percentage {
         // Only the overlapping cohort follows a new maximum, unless the maximum drops to 1.

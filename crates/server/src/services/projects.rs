@@ -15,7 +15,11 @@ use crate::services::overlap;
 use crate::services::summary::Summary;
 
 /// The sampling modes Label Studio offers.
-pub const SAMPLING: &[&str] = &["Sequential sampling", "Uniform sampling", "Uncertainty sampling"];
+pub const SAMPLING: &[&str] = &[
+    "Sequential sampling",
+    "Uniform sampling",
+    "Uncertainty sampling",
+];
 /// The skip-queue modes.
 pub const SKIP_QUEUE: &[&str] = &["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"];
 /// The default label config of a new project.
@@ -116,7 +120,10 @@ pub fn render(
     counters: Counters,
 ) -> ProjectResponse {
     let config = config_of(&project);
-    let parsed = config.as_ref().map_or(Value::Object(Default::default()), LabelConfig::parsed_label_config);
+    let parsed = config.as_ref().map_or(
+        Value::Object(Default::default()),
+        LabelConfig::parsed_label_config,
+    );
     let shown = |n: i64| (counters == Counters::Shown).then_some(n);
     ProjectResponse {
         id: project.id,
@@ -153,7 +160,8 @@ pub fn render(
         overlap_cohort_percentage: project.overlap_cohort_percentage,
         task_data_login: project.task_data_login,
         task_data_password: project.task_data_password,
-        control_weights: serde_json::from_str(&project.control_weights).unwrap_or(Value::Object(Default::default())),
+        control_weights: serde_json::from_str(&project.control_weights)
+            .unwrap_or(Value::Object(Default::default())),
         config_has_control_tags: parsed.as_object().is_some_and(|m| !m.is_empty()),
         parsed_label_config: parsed,
         evaluate_predictions_automatically: project.evaluate_predictions_automatically,
@@ -163,7 +171,9 @@ pub fn render(
         finished_task_number: shown(project.finished_task_number),
         queue_total: queue.0,
         queue_done: queue.1,
-        config_suitable_for_bulk_annotation: config.as_ref().is_none_or(LabelConfig::suitable_for_bulk_annotation),
+        config_suitable_for_bulk_annotation: config
+            .as_ref()
+            .is_none_or(LabelConfig::suitable_for_bulk_annotation),
         workspace: project.workspace_id,
         state: None,
     }
@@ -237,7 +247,11 @@ fn choice(fields: &mut Fields, key: &str, allowed: &[&str]) -> Option<String> {
 /// `<script>` and `<iframe>`; Tessera removes those too). Classes stay and links gain no `rel`,
 /// so other UIs reading the stored text see what Label Studio would give them.
 pub fn clean_instruction(html: &str) -> String {
-    ammonia::Builder::default().link_rel(None).add_generic_attributes(["class"]).clean(html).to_string()
+    ammonia::Builder::default()
+        .link_rel(None)
+        .add_generic_attributes(["class"])
+        .clean(html)
+        .to_string()
 }
 
 /// Validates a label config for the API: the parse error becomes a field error.
@@ -261,7 +275,12 @@ pub struct Applied {
 
 /// Applies a create/update body to `current` (all fields optional, as in Label Studio's PATCH),
 /// validating every field and the new config against existing annotations.
-pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new: bool) -> ApiResult<Applied> {
+pub async fn apply(
+    txn: &WriteTxn,
+    current: project::Model,
+    body: &Value,
+    is_new: bool,
+) -> ApiResult<Applied> {
     let mut fields = Fields::new(body)?;
     let mut next = current.clone();
     if let Some(title) = fields.nullable_string("title") {
@@ -306,7 +325,9 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
         annotator_evaluation_enabled
     );
     if let Some(color) = fields.string("color") {
-        let valid = color.len() == 7 && color.starts_with('#') && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+        let valid = color.len() == 7
+            && color.starts_with('#')
+            && color[1..].chars().all(|c| c.is_ascii_hexdigit());
         if valid {
             next.color = color;
         } else {
@@ -339,13 +360,21 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
     }
     if let Some(v) = fields.nullable_integer("workspace") {
         let known = match v {
-            Some(id) => queries::workspaces::find(&**txn, current.organization_id, id).await?.is_some(),
+            Some(id) => queries::workspaces::find(&**txn, current.organization_id, id)
+                .await?
+                .is_some(),
             None => true,
         };
         if known {
             next.workspace_id = v;
         } else {
-            fields.error("workspace", format!("Invalid pk \"{}\" - object does not exist.", v.unwrap_or_default()));
+            fields.error(
+                "workspace",
+                format!(
+                    "Invalid pk \"{}\" - object does not exist.",
+                    v.unwrap_or_default()
+                ),
+            );
         }
     }
     if let Some(pinned) = fields.nullable_string("pinned_at") {
@@ -378,7 +407,10 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
             && version != current.model_version
             && !queries::projects::has_prediction_version(&**txn, current.id, &version).await?
         {
-            return Err(ApiError::field("model_version", "Model version doesn't exist either as live model or as static predictions."));
+            return Err(ApiError::field(
+                "model_version",
+                "Model version doesn't exist either as live model or as static predictions.",
+            ));
         }
         next.model_version = version;
     }
@@ -388,26 +420,38 @@ pub async fn apply(txn: &WriteTxn, current: project::Model, body: &Value, is_new
     let config = match new_config {
         Some(config) => {
             if !is_new {
-                let summary = Summary::load(&current.summary_created_annotations, &current.summary_created_labels);
-                summary.check_config(&config, false).map_err(|message| ApiError::field("label_config", message))?;
+                let summary = Summary::load(
+                    &current.summary_created_annotations,
+                    &current.summary_created_labels,
+                );
+                summary
+                    .check_config(&config, false)
+                    .map_err(|message| ApiError::field("label_config", message))?;
             }
-            next.data_types = serde_json::to_string(&config.data_types).unwrap_or_else(|_| "{}".into());
+            next.data_types =
+                serde_json::to_string(&config.data_types).unwrap_or_else(|_| "{}".into());
             Some(config)
         }
         None => LabelConfig::parse(&next.label_config).ok(),
     };
     if let Some(config) = config {
-        let existing = weights.unwrap_or_else(|| serde_json::from_str(&current.control_weights).unwrap_or_default());
+        let existing = weights
+            .unwrap_or_else(|| serde_json::from_str(&current.control_weights).unwrap_or_default());
         next.control_weights = config.control_weights(&existing).to_string();
     }
     next.updated_at = time::now();
     let overlap = overlap::Changed {
         maximum_annotations: !is_new && next.maximum_annotations != current.maximum_annotations,
-        cohort_percentage: !is_new && next.overlap_cohort_percentage != current.overlap_cohort_percentage,
+        cohort_percentage: !is_new
+            && next.overlap_cohort_percentage != current.overlap_cohort_percentage,
         task_number: false,
     };
     let skip_queue_changed = !is_new && next.skip_queue != current.skip_queue;
-    Ok(Applied { model: next, overlap, skip_queue_changed })
+    Ok(Applied {
+        model: next,
+        overlap,
+        skip_queue_changed,
+    })
 }
 
 /// Saves an applied change and runs its side effects (task overlap, `is_labeled`, counters).

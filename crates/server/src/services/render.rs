@@ -16,8 +16,14 @@ use crate::error::ApiResult;
 /// Django's `timesince`: the largest unit and the next one when it is not zero, with a
 /// non-breaking space before each unit: `"0\u{a0}minutes"`, `"1\u{a0}hour, 5\u{a0}minutes"`.
 pub fn created_ago(at: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
-    const UNITS: [(i64, &str); 6] =
-        [(365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"), (86400, "day"), (3600, "hour"), (60, "minute")];
+    const UNITS: [(i64, &str); 6] = [
+        (365 * 86400, "year"),
+        (30 * 86400, "month"),
+        (7 * 86400, "week"),
+        (86400, "day"),
+        (3600, "hour"),
+        (60, "minute"),
+    ];
     let plural = |n: i64, name: &str| format!("{n}\u{a0}{name}{}", if n == 1 { "" } else { "s" });
     let seconds = (*now - *at).num_seconds().max(0);
     let Some(index) = UNITS.iter().position(|(size, _)| seconds >= *size) else {
@@ -27,7 +33,10 @@ pub fn created_ago(at: &DateTime<Utc>, now: &DateTime<Utc>) -> String {
     let first = plural(seconds / size, name);
     match UNITS.get(index + 1) {
         Some((next_size, next_name)) if (seconds % size) / next_size > 0 => {
-            format!("{first}, {}", plural((seconds % size) / next_size, next_name))
+            format!(
+                "{first}, {}",
+                plural((seconds % size) / next_size, next_name)
+            )
         }
         _ => first,
     }
@@ -62,7 +71,11 @@ pub fn only_included(value: Value, include: Option<&str>) -> Value {
     match (value, include) {
         (Value::Object(map), Some(include)) => {
             let keys: Vec<&str> = include.split(',').map(str::trim).collect();
-            Value::Object(map.into_iter().filter(|(k, _)| keys.contains(&k.as_str())).collect())
+            Value::Object(
+                map.into_iter()
+                    .filter(|(k, _)| keys.contains(&k.as_str()))
+                    .collect(),
+            )
         }
         (value, _) => value,
     }
@@ -74,7 +87,11 @@ pub fn initials(user: &user::Model) -> String {
     let last = user.last_name.chars().next();
     match (first, last) {
         (None, None) => {
-            let name = if user.username.is_empty() { &user.email } else { &user.username };
+            let name = if user.username.is_empty() {
+                &user.email
+            } else {
+                &user.username
+            };
             name.chars().take(2).collect()
         }
         (Some(f), None) => f.to_string(),
@@ -88,7 +105,10 @@ pub struct Users(HashMap<i64, user::Model>);
 
 impl Users {
     /// Loads the users referenced by these ids.
-    pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, ids: impl IntoIterator<Item = Option<i64>>) -> ApiResult<Users> {
+    pub async fn load<C: sea_orm::ConnectionTrait>(
+        conn: &C,
+        ids: impl IntoIterator<Item = Option<i64>>,
+    ) -> ApiResult<Users> {
         let mut wanted: Vec<i64> = ids.into_iter().flatten().collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -105,7 +125,12 @@ impl Users {
     /// leading space).
     pub fn created_username(&self, id: Option<i64>) -> String {
         match id.and_then(|id| self.0.get(&id)) {
-            Some(u) => format!("{} {}, {}", format!("{} {}", u.first_name, u.last_name).trim(), u.email, u.id),
+            Some(u) => format!(
+                "{} {}, {}",
+                format!("{} {}", u.first_name, u.last_name).trim(),
+                u.email,
+                u.id
+            ),
             None => String::new(),
         }
     }
@@ -131,7 +156,6 @@ impl Users {
             None => id.map_or(Value::Null, Value::from),
         }
     }
-
 }
 
 /// A user as the task detail view nests it.
@@ -184,7 +208,12 @@ pub struct AnnotationOut {
 }
 
 /// Renders an annotation.
-pub fn annotation_out(a: annotation::Model, users: &Users, completed_by: CompletedBy, now: &DateTime<Utc>) -> AnnotationOut {
+pub fn annotation_out(
+    a: annotation::Model,
+    users: &Users,
+    completed_by: CompletedBy,
+    now: &DateTime<Utc>,
+) -> AnnotationOut {
     AnnotationOut {
         id: a.id,
         result: a.result.as_deref().map_or(Value::Null, json_of),
@@ -279,7 +308,11 @@ pub struct SimpleTaskOut {
 }
 
 /// Renders a task in the simple shape; `nested` adds annotations and predictions.
-pub fn simple_task(t: task::Model, first_key: Option<&str>, nested: Option<(Vec<AnnotationOut>, Vec<PredictionOut>)>) -> SimpleTaskOut {
+pub fn simple_task(
+    t: task::Model,
+    first_key: Option<&str>,
+    nested: Option<(Vec<AnnotationOut>, Vec<PredictionOut>)>,
+) -> SimpleTaskOut {
     let (annotations, predictions) = match nested {
         Some((a, p)) => (Some(a), Some(p)),
         None => (None, None),
@@ -368,7 +401,10 @@ pub fn draft_out(d: draft::Model, users: &Users, now: &DateTime<Utc>) -> DraftOu
     DraftOut {
         id: d.id,
         user: users.email(d.user_id),
-        created_username: users.created_username(Some(d.user_id)).trim_start().to_string(),
+        created_username: users
+            .created_username(Some(d.user_id))
+            .trim_start()
+            .to_string(),
         created_ago: created_ago(&d.created_at, now),
         result: json_of(&d.result),
         lead_time: d.lead_time,
@@ -391,7 +427,10 @@ pub struct DmProject {
 impl DmProject {
     /// Reads it off the project.
     pub fn of(project: &project::Model) -> DmProject {
-        DmProject { first_key: first_data_key(project), model_version: project.model_version.clone() }
+        DmProject {
+            first_key: first_data_key(project),
+            model_version: project.model_version.clone(),
+        }
     }
 }
 
@@ -417,7 +456,11 @@ impl TaskBatch {
 
     /// Loads annotations, predictions, upload names, users and drafts of these tasks; `viewer`'s
     /// own drafts are kept for display.
-    pub async fn load<C: sea_orm::ConnectionTrait>(conn: &C, tasks: &[task::Model], viewer: i64) -> ApiResult<TaskBatch> {
+    pub async fn load<C: sea_orm::ConnectionTrait>(
+        conn: &C,
+        tasks: &[task::Model],
+        viewer: i64,
+    ) -> ApiResult<TaskBatch> {
         let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
         let mut annotations: HashMap<i64, Vec<annotation::Model>> = HashMap::new();
         for a in queries::annotations::of_tasks(conn, &ids).await? {
@@ -429,15 +472,28 @@ impl TaskBatch {
         }
         let upload_ids: Vec<i64> = tasks.iter().filter_map(|t| t.file_upload_id).collect();
         let uploads = queries::file_uploads::find_many(conn, &upload_ids).await?;
-        let uploads = uploads.into_iter().map(|u: file_upload::Model| (u.id, basename(&u.file))).collect();
+        let uploads = uploads
+            .into_iter()
+            .map(|u: file_upload::Model| (u.id, basename(&u.file)))
+            .collect();
         let mut drafts: HashMap<i64, Vec<draft::Model>> = HashMap::new();
         for d in queries::drafts::of_tasks_by_user(conn, &ids, viewer).await? {
             drafts.entry(d.task_id).or_default().push(d);
         }
-        let with_drafts = queries::drafts::tasks_with_drafts(conn, &ids).await?.into_iter().collect();
+        let with_drafts = queries::drafts::tasks_with_drafts(conn, &ids)
+            .await?
+            .into_iter()
+            .collect();
         let completers = annotations.values().flatten().map(|a| a.completed_by_id);
         let users = Users::load(conn, completers.chain(std::iter::once(Some(viewer)))).await?;
-        Ok(TaskBatch { annotations, predictions, uploads, users, drafts, with_drafts })
+        Ok(TaskBatch {
+            annotations,
+            predictions,
+            uploads,
+            users,
+            drafts,
+            with_drafts,
+        })
     }
 }
 
@@ -461,15 +517,23 @@ pub fn basename(path: &str) -> String {
 /// each result as Python's `json.dumps` writes it, joined by commas, cut at 500 characters, then
 /// with quotes dropped, as Label Studio's `_pretty_results` shows them.
 fn stacked_results<'a>(results: impl Iterator<Item = &'a str>) -> String {
-    let joined: Vec<String> = results.map(|text| pyrepr::json_dumps(&json_of(text))).collect();
+    let joined: Vec<String> = results
+        .map(|text| pyrepr::json_dumps(&json_of(text)))
+        .collect();
     let cut: String = joined.join(",").chars().take(500).collect();
-    cut.replace(",\"", ", \"").replace("],[", "] [").replace('"', "")
+    cut.replace(",\"", ", \"")
+        .replace("],[", "] [")
+        .replace('"', "")
 }
 
 /// How a project scores its tasks in the Data Manager: the average score of the predictions of
 /// its current model version (`predictions_score`).
 pub fn predictions_score(predictions: &[prediction::Model], model_version: &str) -> Option<f64> {
-    let scores: Vec<f64> = predictions.iter().filter(|p| p.model_version == model_version).filter_map(|p| p.score).collect();
+    let scores: Vec<f64> = predictions
+        .iter()
+        .filter(|p| p.model_version == model_version)
+        .filter_map(|p| p.score)
+        .collect();
     (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
 }
 
@@ -491,10 +555,30 @@ pub fn dm_task(
     let versions = distinct(predictions.iter().map(|p| p.model_version.as_str()));
     DmTaskOut {
         id: t.id,
-        predictions: nested.map(|_| predictions.iter().cloned().map(|p| prediction_out(p, now)).collect()),
-        annotations: nested.map(|how| annotations.iter().cloned().map(|a| annotation_out(a, &batch.users, how, now)).collect()),
+        predictions: nested.map(|_| {
+            predictions
+                .iter()
+                .cloned()
+                .map(|p| prediction_out(p, now))
+                .collect()
+        }),
+        annotations: nested.map(|how| {
+            annotations
+                .iter()
+                .cloned()
+                .map(|a| annotation_out(a, &batch.users, how, now))
+                .collect()
+        }),
         drafts: match nested {
-            Some(_) => batch.drafts.get(&t.id).map(|ds| ds.iter().map(|d| draft_out(d.clone(), &batch.users, now)).collect()).unwrap_or_default(),
+            Some(_) => batch
+                .drafts
+                .get(&t.id)
+                .map(|ds| {
+                    ds.iter()
+                        .map(|d| draft_out(d.clone(), &batch.users, now))
+                        .collect()
+                })
+                .unwrap_or_default(),
             None => Vec::new(),
         },
         annotators,
@@ -503,16 +587,28 @@ pub fn dm_task(
         total_annotations: t.total_annotations,
         total_predictions: t.total_predictions,
         completed_at: t.completed_at.as_ref().map(time::format),
-        annotations_results: stacked_results(annotations.iter().filter_map(|a| a.result.as_deref())),
+        annotations_results: stacked_results(
+            annotations.iter().filter_map(|a| a.result.as_deref()),
+        ),
         predictions_results: stacked_results(predictions.iter().map(|p| p.result.as_str())),
         predictions_score: predictions_score(predictions, &project.model_version),
-        file_upload: t.file_upload_id.and_then(|id| batch.uploads.get(&id).cloned()),
+        file_upload: t
+            .file_upload_id
+            .and_then(|id| batch.uploads.get(&id).cloned()),
         storage_filename: None,
-        annotations_ids: annotations.iter().map(|a| a.id.to_string()).collect::<Vec<_>>().join(","),
+        annotations_ids: annotations
+            .iter()
+            .map(|a| a.id.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
         predictions_model_versions: versions.join(","),
-        avg_lead_time: (!lead_times.is_empty()).then(|| lead_times.iter().sum::<f64>() / lead_times.len() as f64),
+        avg_lead_time: (!lead_times.is_empty())
+            .then(|| lead_times.iter().sum::<f64>() / lead_times.len() as f64),
         draft_exists: batch.with_drafts.contains(&t.id),
-        updated_by: t.updated_by_id.map(|user_id| vec![UpdatedBy { user_id }]).unwrap_or_default(),
+        updated_by: t
+            .updated_by_id
+            .map(|user_id| vec![UpdatedBy { user_id }])
+            .unwrap_or_default(),
         data: task_data(&t.data, first_key),
         meta: json_of(&t.meta),
         created_at: time::format(&t.created_at),
@@ -537,14 +633,29 @@ mod tests {
     fn humanizes_like_django() {
         let now = Utc::now();
         assert_eq!(created_ago(&now, &now), "0\u{a0}minutes");
-        assert_eq!(created_ago(&(now - Duration::minutes(1)), &now), "1\u{a0}minute");
-        assert_eq!(created_ago(&(now - Duration::hours(5)), &now), "5\u{a0}hours");
-        assert_eq!(created_ago(&(now - Duration::minutes(63)), &now), "1\u{a0}hour, 3\u{a0}minutes");
+        assert_eq!(
+            created_ago(&(now - Duration::minutes(1)), &now),
+            "1\u{a0}minute"
+        );
+        assert_eq!(
+            created_ago(&(now - Duration::hours(5)), &now),
+            "5\u{a0}hours"
+        );
+        assert_eq!(
+            created_ago(&(now - Duration::minutes(63)), &now),
+            "1\u{a0}hour, 3\u{a0}minutes"
+        );
     }
 
     #[test]
     fn renames_undefined_key() {
-        assert_eq!(task_data(r#"{"$undefined$": "x", "a": 1}"#, Some("text")), json!({"a": 1, "text": "x"}));
-        assert_eq!(task_data(r#"{"$undefined$": "x"}"#, None), json!({"$undefined$": "x"}));
+        assert_eq!(
+            task_data(r#"{"$undefined$": "x", "a": 1}"#, Some("text")),
+            json!({"a": 1, "text": "x"})
+        );
+        assert_eq!(
+            task_data(r#"{"$undefined$": "x"}"#, None),
+            json!({"$undefined$": "x"})
+        );
     }
 }

@@ -12,24 +12,47 @@ use crate::error::{ApiError, ApiResult};
 use crate::payload::pk_of;
 
 /// A project of the caller's organization.
-pub async fn project<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<project::Model> {
-    queries::projects::find(conn, caller.viewer(), id).await?.ok_or_else(|| ApiError::no_match("Project"))
+pub async fn project<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<project::Model> {
+    queries::projects::find(conn, caller.viewer(), id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Project"))
 }
 
 /// The project of an object, reported as that object's 404 when it is another organization's.
-async fn owning_project<C: ConnectionTrait>(conn: &C, caller: &Caller, project_id: i64, model: &str) -> ApiResult<project::Model> {
-    queries::projects::find(conn, caller.viewer(), project_id).await?.ok_or_else(|| ApiError::no_match(model))
+async fn owning_project<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    project_id: i64,
+    model: &str,
+) -> ApiResult<project::Model> {
+    queries::projects::find(conn, caller.viewer(), project_id)
+        .await?
+        .ok_or_else(|| ApiError::no_match(model))
 }
 
 /// A task of the caller's organization and its project.
-pub async fn task<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(task::Model, project::Model)> {
-    let task = queries::tasks::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Task"))?;
+pub async fn task<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(task::Model, project::Model)> {
+    let task = queries::tasks::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Task"))?;
     let project = owning_project(conn, caller, task.project_id, "Task").await?;
     Ok((task, project))
 }
 
 /// An annotation of the caller's organization and its project.
-pub async fn annotation<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(annotation::Model, project::Model)> {
+pub async fn annotation<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(annotation::Model, project::Model)> {
     let annotation = queries::annotations::find(conn, id)
         .await?
         .filter(|a| caller.sees_others_work() || a.completed_by_id == Some(caller.user.id))
@@ -39,27 +62,49 @@ pub async fn annotation<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) 
 }
 
 /// A prediction of the caller's organization and its project.
-pub async fn prediction<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<(prediction::Model, project::Model)> {
-    let prediction = queries::predictions::find(conn, id).await?.ok_or_else(|| ApiError::no_match("Prediction"))?;
+pub async fn prediction<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(prediction::Model, project::Model)> {
+    let prediction = queries::predictions::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("Prediction"))?;
     let project = owning_project(conn, caller, prediction.project_id, "Prediction").await?;
     Ok((prediction, project))
 }
 
 /// An uploaded file of the caller's organization.
-pub async fn upload<C: ConnectionTrait>(conn: &C, caller: &Caller, id: i64) -> ApiResult<file_upload::Model> {
-    let upload = queries::file_uploads::find(conn, id).await?.ok_or_else(|| ApiError::no_match("FileUpload"))?;
+pub async fn upload<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<file_upload::Model> {
+    let upload = queries::file_uploads::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::no_match("FileUpload"))?;
     owning_project(conn, caller, upload.project_id, "FileUpload").await?;
     Ok(upload)
 }
 
 /// A user id read from `key` of a request (a number or digits) that must name a live member of
 /// the caller's organization; DRF's messages otherwise.
-pub async fn member_user<C: ConnectionTrait>(conn: &C, caller: &Caller, value: Option<&serde_json::Value>, key: &str) -> ApiResult<i64> {
-    let value = value.filter(|v| !v.is_null()).ok_or_else(|| ApiError::field(key, "This field is required."))?;
+pub async fn member_user<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    value: Option<&serde_json::Value>,
+    key: &str,
+) -> ApiResult<i64> {
+    let value = value
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| ApiError::field(key, "This field is required."))?;
     let id = pk_of(value).ok_or_else(|| ApiError::field(key, "A valid integer is required."))?;
     match queries::organizations::membership(conn, caller.organization_id, id).await? {
         Some(_) => Ok(id),
-        None => Err(ApiError::field(key, format!("Invalid pk \"{id}\" - object does not exist."))),
+        None => Err(ApiError::field(
+            key,
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        )),
     }
 }
 
@@ -74,18 +119,33 @@ pub async fn named_member<C: ConnectionTrait>(
     key: &str,
 ) -> ApiResult<i64> {
     let from_query = query.map(serde_json::Value::from);
-    let named = from_query.as_ref().or_else(|| body_keys.iter().find_map(|k| body.get(*k)));
+    let named = from_query
+        .as_ref()
+        .or_else(|| body_keys.iter().find_map(|k| body.get(*k)));
     member_user(conn, caller, named, key).await
 }
 
 /// A project named by a DRF primary-key field of a body: a mistyped value and an unknown (or
 /// another organization's) project are 400s on `project`.
-pub async fn project_pk<C: ConnectionTrait>(conn: &C, caller: &Caller, value: &serde_json::Value) -> ApiResult<i64> {
+pub async fn project_pk<C: ConnectionTrait>(
+    conn: &C,
+    caller: &Caller,
+    value: &serde_json::Value,
+) -> ApiResult<i64> {
     let Some(id) = pk_of(value) else {
-        return Err(ApiError::field("project", format!("Incorrect type. Expected pk value, received {}.", crate::payload::python_type(value))));
+        return Err(ApiError::field(
+            "project",
+            format!(
+                "Incorrect type. Expected pk value, received {}.",
+                crate::payload::python_type(value)
+            ),
+        ));
     };
     match queries::projects::find(conn, caller.viewer(), id).await? {
         Some(project) => Ok(project.id),
-        None => Err(ApiError::field("project", format!("Invalid pk \"{id}\" - object does not exist."))),
+        None => Err(ApiError::field(
+            "project",
+            format!("Invalid pk \"{id}\" - object does not exist."),
+        )),
     }
 }

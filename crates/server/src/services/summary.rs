@@ -24,7 +24,9 @@ impl Summary {
 
     /// Adds (`sign = 1`) or removes (`sign = -1`) one annotation's result regions.
     pub fn count_result(&mut self, result: &Value, sign: i64) {
-        let Value::Array(regions) = result else { return };
+        let Value::Array(regions) = result else {
+            return;
+        };
         for region in regions {
             let (Some(from), Some(to), Some(kind)) = (
                 region.get("from_name").and_then(Value::as_str),
@@ -33,7 +35,10 @@ impl Summary {
             ) else {
                 continue;
             };
-            *self.created_annotations.entry(format!("{from}|{to}|{}", kind.to_lowercase())).or_default() += sign;
+            *self
+                .created_annotations
+                .entry(format!("{from}|{to}|{}", kind.to_lowercase()))
+                .or_default() += sign;
             if let Some(Value::Array(labels)) = region.get("value").and_then(|v| v.get(kind)) {
                 let per_control = self.created_labels.entry(from.to_string()).or_default();
                 for label in labels.iter().filter_map(Value::as_str) {
@@ -62,16 +67,20 @@ impl Summary {
         let mut missing = Vec::new();
         for (key, count) in &self.created_annotations {
             let mut parts = key.splitn(3, '|');
-            let (Some(from), Some(to), Some(kind)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(from), Some(to), Some(kind)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
             if kind == "textarea" || kind == "chatmessage" {
                 continue;
             }
-            let present = config
-                .controls
-                .get(from)
-                .is_some_and(|c| c.result_type() == kind && (c.to_name.iter().any(|t| t == to) || c.regex.is_some()));
+            let present = config.controls.get(from).is_some_and(|c| {
+                c.result_type() == kind && (c.to_name.iter().any(|t| t == to) || c.regex.is_some())
+            });
             if !present {
-                missing.push(format!("{count} with from_name={from}, to_name={to}, type={kind}"));
+                missing.push(format!(
+                    "{count} with from_name={from}, to_name={to}, type={kind}"
+                ));
             }
         }
         if !missing.is_empty() {
@@ -83,13 +92,21 @@ impl Summary {
         if strict {
             let mut lines = Vec::new();
             for (control_name, labels) in &self.created_labels {
-                let Some(control) = config.controls.get(control_name) else { continue };
+                let Some(control) = config.controls.get(control_name) else {
+                    continue;
+                };
                 if control.dynamic_labels {
                     continue;
                 }
                 for (label, count) in labels {
                     if !control.labels.contains(label) {
-                        lines.push((control_name.clone(), format!("{label} ({count} annotation{})", if *count == 1 { "" } else { "s" })));
+                        lines.push((
+                            control_name.clone(),
+                            format!(
+                                "{label} ({count} annotation{})",
+                                if *count == 1 { "" } else { "s" }
+                            ),
+                        ));
                     }
                 }
             }
@@ -118,7 +135,11 @@ impl DataColumns {
     pub fn load(all_json: &str, common_json: &str, had_tasks: bool) -> DataColumns {
         DataColumns {
             all: serde_json::from_str(all_json).unwrap_or_default(),
-            common: if had_tasks { serde_json::from_str(common_json).ok() } else { None },
+            common: if had_tasks {
+                serde_json::from_str(common_json).ok()
+            } else {
+                None
+            },
         }
     }
 
@@ -137,7 +158,10 @@ impl DataColumns {
     pub fn to_json(&self) -> (String, String) {
         let mut common = self.common.clone().unwrap_or_default();
         common.sort();
-        (serde_json::to_string(&self.all).unwrap_or_default(), serde_json::to_string(&common).unwrap_or_default())
+        (
+            serde_json::to_string(&self.all).unwrap_or_default(),
+            serde_json::to_string(&common).unwrap_or_default(),
+        )
     }
 }
 

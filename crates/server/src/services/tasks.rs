@@ -12,11 +12,16 @@ use crate::services::summary::Summary;
 
 /// Deletes `tasks` of a project; returns how many went.
 pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> ApiResult<u64> {
-    let (created_annotations, created_labels) = queries::projects::lock_summary(&**txn, project_id).await?;
+    let (created_annotations, created_labels) =
+        queries::projects::lock_summary(&**txn, project_id).await?;
     if let TaskSet::Ids(ids) = tasks {
         let mut summary = Summary::load(&created_annotations, &created_labels);
         for annotation in queries::annotations::of_tasks_by(&**txn, ids, None).await? {
-            if let Some(result) = annotation.result.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok()) {
+            if let Some(result) = annotation
+                .result
+                .as_deref()
+                .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            {
                 summary.count_result(&result, -1);
             }
         }
@@ -24,11 +29,16 @@ pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> ApiR
         queries::projects::set_summary(&**txn, project_id, &annotations, &labels).await?;
     }
     let deleted = queries::tasks::delete(&**txn, project_id, tasks).await?;
-    let Some(project) = queries::projects::find_by_id(&**txn, project_id).await? else { return Ok(deleted) };
+    let Some(project) = queries::projects::find_by_id(&**txn, project_id).await? else {
+        return Ok(deleted);
+    };
     if project.task_number == 0 {
         queries::projects::reset_summary(&**txn, project_id).await?;
     }
-    let changed = overlap::Changed { task_number: true, ..overlap::Changed::default() };
+    let changed = overlap::Changed {
+        task_number: true,
+        ..overlap::Changed::default()
+    };
     overlap::update(txn, &project, changed).await?;
     Ok(deleted)
 }

@@ -17,9 +17,24 @@ fn choice(label: &str) -> Value {
 async fn scenario(app: &TestApp) -> (i64, Vec<i64>) {
     let project = app.create_project(CONFIG).await;
     let imported = app.import(project, json!([{"data": {"text": "imported"}, "annotations": [{"result": choice("Positive")}]}, {"text": "plain"}, {"text": "skipped"}])).await;
-    let ids: Vec<i64> = imported["task_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-    app.post(&format!("/api/tasks/{}/annotations/", ids[1]), json!({"result": choice("Negative")})).await.expect(201);
-    app.post(&format!("/api/tasks/{}/annotations/", ids[2]), json!({"result": [], "was_cancelled": true})).await.expect(201);
+    let ids: Vec<i64> = imported["task_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    app.post(
+        &format!("/api/tasks/{}/annotations/", ids[1]),
+        json!({"result": choice("Negative")}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        &format!("/api/tasks/{}/annotations/", ids[2]),
+        json!({"result": [], "was_cancelled": true}),
+    )
+    .await
+    .expect(201);
     (project, ids)
 }
 
@@ -33,28 +48,85 @@ fn keys(task: &Value) -> Vec<String> {
 async fn the_task_list_carries_label_studios_default_fields() {
     let app = TestApp::spawn().await;
     let (project, _) = scenario(&app).await;
-    let list = app.get(&format!("/api/tasks/?project={project}")).await.expect(200).body;
+    let list = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200)
+        .body;
     let expected = [
-        "annotations_ids", "annotations_results", "annotators", "cancelled_annotations", "comment_authors", "comment_count", "created_at", "data",
-        "drafts", "file_upload", "id", "inner_id", "is_labeled", "last_comment_updated_at", "meta", "overlap", "predictions_model_versions",
-        "predictions_results", "project", "storage_filename", "total_annotations", "total_predictions", "unresolved_comment_count", "updated_at",
+        "annotations_ids",
+        "annotations_results",
+        "annotators",
+        "cancelled_annotations",
+        "comment_authors",
+        "comment_count",
+        "created_at",
+        "data",
+        "drafts",
+        "file_upload",
+        "id",
+        "inner_id",
+        "is_labeled",
+        "last_comment_updated_at",
+        "meta",
+        "overlap",
+        "predictions_model_versions",
+        "predictions_results",
+        "project",
+        "storage_filename",
+        "total_annotations",
+        "total_predictions",
+        "unresolved_comment_count",
+        "updated_at",
         "updated_by",
     ];
     assert_eq!(keys(&list["tasks"][0]), expected);
-    let all = app.get(&format!("/api/tasks/?project={project}&fields=all")).await.expect(200).body;
+    let all = app
+        .get(&format!("/api/tasks/?project={project}&fields=all"))
+        .await
+        .expect(200)
+        .body;
     let mut with_all: Vec<&str> = expected.to_vec();
-    with_all.extend(["annotations", "avg_lead_time", "completed_at", "draft_exists", "predictions", "predictions_score"]);
+    with_all.extend([
+        "annotations",
+        "avg_lead_time",
+        "completed_at",
+        "draft_exists",
+        "predictions",
+        "predictions_score",
+    ]);
     with_all.sort();
     assert_eq!(keys(&all["tasks"][0]), with_all);
     // A filter or an ordering on a computed field, or a view showing it, brings it along.
     let query = json!({"ordering": ["-tasks:completed_at"], "hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists", "tasks:predictions_score"]}});
-    let ordered = app.get(&crate::helpers::tasks_query(project, &query)).await.expect(200).body;
-    assert!(ordered["tasks"][0].get("completed_at").is_some() && ordered["tasks"][0].get("avg_lead_time").is_none());
+    let ordered = app
+        .get(&crate::helpers::tasks_query(project, &query))
+        .await
+        .expect(200)
+        .body;
+    assert!(
+        ordered["tasks"][0].get("completed_at").is_some()
+            && ordered["tasks"][0].get("avg_lead_time").is_none()
+    );
     let view = app.post("/api/dm/views/", json!({"project": project, "data": {"hiddenColumns": {"explore": ["tasks:completed_at"], "labeling": []}}})).await.expect(201).body;
-    let through_view = app.get(&format!("/api/tasks/?view={}", view["id"])).await.expect(200).body;
+    let through_view = app
+        .get(&format!("/api/tasks/?view={}", view["id"]))
+        .await
+        .expect(200)
+        .body;
     let task = &through_view["tasks"][0];
-    assert!(task.get("completed_at").is_none() && task.get("avg_lead_time").is_some() && task.get("predictions_score").is_some());
-    let included = app.get(&format!("/api/tasks/?project={project}&include=id,completed_at")).await.expect(200).body;
+    assert!(
+        task.get("completed_at").is_none()
+            && task.get("avg_lead_time").is_some()
+            && task.get("predictions_score").is_some()
+    );
+    let included = app
+        .get(&format!(
+            "/api/tasks/?project={project}&include=id,completed_at"
+        ))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(keys(&included["tasks"][0]), ["completed_at", "id"]);
 }
 
@@ -62,28 +134,90 @@ async fn the_task_list_carries_label_studios_default_fields() {
 async fn imported_annotations_have_no_updated_by_and_stay_out_of_the_summary() {
     let app = TestApp::spawn().await;
     let (project, ids) = scenario(&app).await;
-    let updated_by = |task: &Value| task["annotations"].as_array().unwrap().iter().map(|a| a["updated_by"].clone()).collect::<Vec<_>>();
+    let updated_by = |task: &Value| {
+        task["annotations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["updated_by"].clone())
+            .collect::<Vec<_>>()
+    };
     let admin = app.get("/api/current-user/whoami").await.expect(200).body["id"].clone();
-    assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body), [Value::Null]);
-    assert_eq!(updated_by(&app.get(&format!("/api/tasks/{}/", ids[1])).await.expect(200).body), std::slice::from_ref(&admin));
-    let export = app.get(&format!("/api/projects/{project}/export?exportType=JSON")).await.expect(200).body;
-    let exported: Vec<Value> = export.as_array().unwrap().iter().map(|t| t["annotations"][0]["updated_by"].clone()).collect();
+    assert_eq!(
+        updated_by(
+            &app.get(&format!("/api/tasks/{}/", ids[0]))
+                .await
+                .expect(200)
+                .body
+        ),
+        [Value::Null]
+    );
+    assert_eq!(
+        updated_by(
+            &app.get(&format!("/api/tasks/{}/", ids[1]))
+                .await
+                .expect(200)
+                .body
+        ),
+        std::slice::from_ref(&admin)
+    );
+    let export = app
+        .get(&format!("/api/projects/{project}/export?exportType=JSON"))
+        .await
+        .expect(200)
+        .body;
+    let exported: Vec<Value> = export
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["annotations"][0]["updated_by"].clone())
+        .collect();
     assert_eq!(exported, [Value::Null, admin.clone(), admin]);
-    let summary = app.get(&format!("/api/projects/{project}/summary/")).await.expect(200).body;
-    assert_eq!(summary["created_labels"], json!({"sentiment": {"Negative": 1}}));
-    assert_eq!(summary["created_annotations"], json!({"sentiment|text|choices": 1}));
+    let summary = app
+        .get(&format!("/api/projects/{project}/summary/"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        summary["created_labels"],
+        json!({"sentiment": {"Negative": 1}})
+    );
+    assert_eq!(
+        summary["created_annotations"],
+        json!({"sentiment|text|choices": 1})
+    );
 }
 
 /// Sends a form body (`application/x-www-form-urlencoded`) with the admin token.
-async fn form(app: &TestApp, method: reqwest::Method, path: &str, fields: &[(&str, &str)]) -> crate::helpers::Reply {
-    let request = app.client.request(method, format!("{}{path}", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN));
+async fn form(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> crate::helpers::Reply {
+    let request = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN));
     crate::helpers::Reply::from(request.form(fields).send().await.unwrap()).await
 }
 
 /// Sends a `multipart/form-data` body of text fields with the admin token.
-async fn multipart(app: &TestApp, method: reqwest::Method, path: &str, fields: &[(&'static str, &'static str)]) -> crate::helpers::Reply {
-    let form = fields.iter().fold(reqwest::multipart::Form::new(), |form, (name, value)| form.text(*name, *value));
-    let request = app.client.request(method, format!("{}{path}", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN));
+async fn multipart(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    fields: &[(&'static str, &'static str)],
+) -> crate::helpers::Reply {
+    let form = fields
+        .iter()
+        .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+            form.text(*name, *value)
+        });
+    let request = app
+        .client
+        .request(method, format!("{}{path}", app.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN));
     crate::helpers::Reply::from(request.multipart(form).send().await.unwrap()).await
 }
 
@@ -94,39 +228,157 @@ async fn multipart(app: &TestApp, method: reqwest::Method, path: &str, fields: &
 async fn form_bodies_work_like_json_everywhere() {
     use reqwest::Method;
     let app = TestApp::spawn().await;
-    let created = form(&app, Method::POST, "/api/projects/", &[
-        ("title", "form project"), ("label_config", CONFIG), ("show_instruction", "True"), ("maximum_annotations", "2"),
-        ("control_weights", r#"{"sentiment": {"overall": 2.0}}"#),
-    ]).await.expect(201);
-    assert_eq!((created.body["show_instruction"].as_bool(), created.body["maximum_annotations"].as_i64()), (Some(true), Some(2)));
+    let created = form(
+        &app,
+        Method::POST,
+        "/api/projects/",
+        &[
+            ("title", "form project"),
+            ("label_config", CONFIG),
+            ("show_instruction", "True"),
+            ("maximum_annotations", "2"),
+            ("control_weights", r#"{"sentiment": {"overall": 2.0}}"#),
+        ],
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        (
+            created.body["show_instruction"].as_bool(),
+            created.body["maximum_annotations"].as_i64()
+        ),
+        (Some(true), Some(2))
+    );
     assert_eq!(created.body["control_weights"]["sentiment"]["overall"], 2.0);
     let project = created.body["id"].as_i64().unwrap();
-    let other = multipart(&app, Method::POST, "/api/projects/", &[("title", "multipart project"), ("show_skip_button", "false")]).await.expect(201);
+    let other = multipart(
+        &app,
+        Method::POST,
+        "/api/projects/",
+        &[
+            ("title", "multipart project"),
+            ("show_skip_button", "false"),
+        ],
+    )
+    .await
+    .expect(201);
     assert_eq!(other.body["show_skip_button"], false);
-    let patched = form(&app, Method::PATCH, &format!("/api/projects/{project}/"), &[("title", "renamed"), ("enable_empty_annotation", "false")]).await.expect(200);
-    assert_eq!((patched.body["title"].as_str(), patched.body["enable_empty_annotation"].as_bool()), (Some("renamed"), Some(false)));
-    let refused = form(&app, Method::POST, "/api/projects/", &[("title", "bad"), ("maximum_annotations", "abc")]).await.expect(400);
-    assert_eq!(refused.body["validation_errors"]["maximum_annotations"], json!(["A valid integer is required."]));
+    let patched = form(
+        &app,
+        Method::PATCH,
+        &format!("/api/projects/{project}/"),
+        &[("title", "renamed"), ("enable_empty_annotation", "false")],
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        (
+            patched.body["title"].as_str(),
+            patched.body["enable_empty_annotation"].as_bool()
+        ),
+        (Some("renamed"), Some(false))
+    );
+    let refused = form(
+        &app,
+        Method::POST,
+        "/api/projects/",
+        &[("title", "bad"), ("maximum_annotations", "abc")],
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        refused.body["validation_errors"]["maximum_annotations"],
+        json!(["A valid integer is required."])
+    );
 
-    let task = form(&app, Method::POST, "/api/tasks/", &[("project", &project.to_string()), ("data", r#"{"text": "from form"}"#)]).await.expect(201);
+    let task = form(
+        &app,
+        Method::POST,
+        "/api/tasks/",
+        &[
+            ("project", &project.to_string()),
+            ("data", r#"{"text": "from form"}"#),
+        ],
+    )
+    .await
+    .expect(201);
     assert_eq!(task.body["data"], json!({"text": "from form"}));
     let task_id = task.body["id"].as_i64().unwrap();
     let result = choice("Positive").to_string();
-    let annotation = form(&app, Method::POST, &format!("/api/tasks/{task_id}/annotations/"), &[("result", &result), ("lead_time", "1.5")]).await.expect(201);
-    assert_eq!((annotation.body["result"].clone(), annotation.body["lead_time"].as_f64()), (choice("Positive"), Some(1.5)));
-    let view = form(&app, Method::POST, "/api/dm/views/", &[("project", &project.to_string()), ("data", r#"{"title": "Form tab"}"#)]).await.expect(201);
+    let annotation = form(
+        &app,
+        Method::POST,
+        &format!("/api/tasks/{task_id}/annotations/"),
+        &[("result", &result), ("lead_time", "1.5")],
+    )
+    .await
+    .expect(201);
+    assert_eq!(
+        (
+            annotation.body["result"].clone(),
+            annotation.body["lead_time"].as_f64()
+        ),
+        (choice("Positive"), Some(1.5))
+    );
+    let view = form(
+        &app,
+        Method::POST,
+        "/api/dm/views/",
+        &[
+            ("project", &project.to_string()),
+            ("data", r#"{"title": "Form tab"}"#),
+        ],
+    )
+    .await
+    .expect(201);
     assert_eq!(view.body["data"]["title"], "Form tab");
-    let workspace = multipart(&app, Method::POST, "/api/workspaces/", &[("title", "Form workspace"), ("is_personal", "false")]).await.expect(201);
+    let workspace = multipart(
+        &app,
+        Method::POST,
+        "/api/workspaces/",
+        &[("title", "Form workspace"), ("is_personal", "false")],
+    )
+    .await
+    .expect(201);
     assert_eq!(workspace.body["title"], "Form workspace");
-    let me = app.get("/api/current-user/whoami").await.expect(200).body["id"].as_i64().unwrap();
-    let user = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("first_name", "Formal")]).await.expect(200);
+    let me = app.get("/api/current-user/whoami").await.expect(200).body["id"]
+        .as_i64()
+        .unwrap();
+    let user = form(
+        &app,
+        Method::PATCH,
+        &format!("/api/users/{me}/"),
+        &[("first_name", "Formal")],
+    )
+    .await
+    .expect(200);
     assert_eq!(user.body["first_name"], "Formal");
     // `curl -d '{...}'` sends JSON labelled as a form; it is read as JSON.
-    let curl = app.client.post(format!("{}/api/projects/", app.base)).header("Authorization", format!("Token {}", crate::helpers::TOKEN))
-        .header("Content-Type", "application/x-www-form-urlencoded").body(r#"{"title": "curl project"}"#).send().await.unwrap();
-    assert_eq!(crate::helpers::Reply::from(curl).await.expect(201).body["title"], "curl project");
-    let nul = form(&app, Method::PATCH, &format!("/api/users/{me}/"), &[("last_name", "a\u{0}")]).await.expect(400);
-    assert_eq!(nul.body["validation_errors"]["last_name"], json!(["Null characters are not allowed."]));
+    let curl = app
+        .client
+        .post(format!("{}/api/projects/", app.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(r#"{"title": "curl project"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::helpers::Reply::from(curl).await.expect(201).body["title"],
+        "curl project"
+    );
+    let nul = form(
+        &app,
+        Method::PATCH,
+        &format!("/api/users/{me}/"),
+        &[("last_name", "a\u{0}")],
+    )
+    .await
+    .expect(400);
+    assert_eq!(
+        nul.body["validation_errors"]["last_name"],
+        json!(["Null characters are not allowed."])
+    );
 }
 
 /// The organization's token settings (`/api/jwt/settings`, Label Studio Enterprise's shape, as
@@ -136,43 +388,114 @@ async fn jwt_settings_turn_token_kinds_off_and_set_lifetimes() {
     use reqwest::Method;
     let app = TestApp::spawn().await;
     let defaults = app.get("/api/jwt/settings").await.expect(200).body;
-    assert_eq!(defaults, json!({"api_tokens_enabled": true, "legacy_api_tokens_enabled": true, "api_token_ttl_days": 73000}));
+    assert_eq!(
+        defaults,
+        json!({"api_tokens_enabled": true, "legacy_api_tokens_enabled": true, "api_token_ttl_days": 73000})
+    );
     let annotator = app.signup("plain@example.com").await;
-    app.call_as(&annotator, Method::POST, "/api/jwt/settings", Some(json!({"legacy_api_tokens_enabled": false}))).await.expect(403);
+    app.call_as(
+        &annotator,
+        Method::POST,
+        "/api/jwt/settings",
+        Some(json!({"legacy_api_tokens_enabled": false})),
+    )
+    .await
+    .expect(403);
 
     // Lifetimes: a new personal access token lives as many days as the setting says.
-    app.post("/api/jwt/settings", json!({"api_token_ttl_days": 30})).await.expect(200);
-    let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"].as_str().unwrap().to_string();
+    app.post("/api/jwt/settings", json!({"api_token_ttl_days": 30}))
+        .await
+        .expect(200);
+    let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let payload = pat.split('.').nth(1).unwrap();
     use base64::Engine;
-    let claims: Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 30 * 86400);
-    app.post("/api/jwt/settings", json!({"api_token_ttl_days": 0})).await.expect(400);
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        30 * 86400
+    );
+    app.post("/api/jwt/settings", json!({"api_token_ttl_days": 0}))
+        .await
+        .expect(400);
 
     // Legacy tokens off: Token is refused, a personal access token still works.
-    let access = app.post("/api/token/refresh/", json!({"refresh": pat})).await.expect(200).body["access"].as_str().unwrap().to_string();
-    app.post("/api/jwt/settings", json!({"legacy_api_tokens_enabled": false})).await.expect(200);
+    let access = app
+        .post("/api/token/refresh/", json!({"refresh": pat}))
+        .await
+        .expect(200)
+        .body["access"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(
+        "/api/jwt/settings",
+        json!({"legacy_api_tokens_enabled": false}),
+    )
+    .await
+    .expect(200);
     let refused = app.get("/api/projects/").await.expect(401);
-    assert_eq!(refused.body["detail"], "Legacy API token authentication is disabled for this organization.");
-    let bearer = app.client.get(format!("{}/api/projects/", app.base)).bearer_auth(&access).send().await.unwrap();
+    assert_eq!(
+        refused.body["detail"],
+        "Legacy API token authentication is disabled for this organization."
+    );
+    let bearer = app
+        .client
+        .get(format!("{}/api/projects/", app.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status(), 200);
     // And personal access tokens off too: only browser sessions remain; turning tokens back on
     // takes one.
-    let settings = app.client.post(format!("{}/api/jwt/settings", app.base)).bearer_auth(&access).json(&json!({"api_tokens_enabled": false, "legacy_api_tokens_enabled": true})).send().await.unwrap();
+    let settings = app
+        .client
+        .post(format!("{}/api/jwt/settings", app.base))
+        .bearer_auth(&access)
+        .json(&json!({"api_tokens_enabled": false, "legacy_api_tokens_enabled": true}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(settings.status(), 200);
-    let bearer = app.client.get(format!("{}/api/projects/", app.base)).bearer_auth(&access).send().await.unwrap();
+    let bearer = app
+        .client
+        .get(format!("{}/api/projects/", app.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bearer.status(), 401);
     app.get("/api/projects/").await.expect(200);
     let again = app.post("/api/token/", json!({})).await.expect(403);
-    assert_eq!(again.body["detail"], "Personal access token authentication is disabled for this organization.");
-    app.post("/api/token/refresh/", json!({"refresh": pat})).await.expect(401);
+    assert_eq!(
+        again.body["detail"],
+        "Personal access token authentication is disabled for this organization."
+    );
+    app.post("/api/token/refresh/", json!({"refresh": pat}))
+        .await
+        .expect(401);
 }
 
 #[tokio::test]
 async fn instructions_are_sanitized_when_saved_as_label_studio_stores_them() {
     let app = TestApp::spawn().await;
     let html = r#"<h1 style="color:red">Title</h1><b>Read</b><script>alert(1)</script><img src="x.png" onerror="alert(2)"><a href="javascript:alert(3)" target="_blank">link</a><p class="c">para<br>line</p><iframe src="x"></iframe><table><tr><td>c</td></tr></table>"#;
-    let created = app.post("/api/projects/", json!({"title": "instructions", "expert_instruction": html})).await.expect(201).body;
+    let created = app
+        .post(
+            "/api/projects/",
+            json!({"title": "instructions", "expert_instruction": html}),
+        )
+        .await
+        .expect(201)
+        .body;
     // Label Studio 1.23.2 stores the same, but keeps `<script>alert(1)</script>` and the
     // `<iframe>`; Tessera removes those as well.
     let expected = r#"<h1>Title</h1><b>Read</b><img src="x.png"><a>link</a><p class="c">para<br>line</p><table><tbody><tr><td>c</td></tr></tbody></table>"#;
@@ -191,42 +514,150 @@ async fn data_manager_filters_and_orderings_follow_label_studio() {
         let project = app.post("/api/projects/", json!({"title": format!("dm {queue}"), "label_config": CONFIG, "skip_queue": queue})).await.expect(201).body["id"].as_i64().unwrap();
         let ids: Vec<i64> = app.import(project, json!([{"text": "skipped"}, {"text": "empty result"}, {"text": "Ünïcode ÄBC"}, {"text": "labeled"}])).await["task_ids"]
             .as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
-        app.post(&format!("/api/tasks/{}/annotations/", ids[0]), json!({"result": [], "was_cancelled": true})).await.expect(201);
-        app.post(&format!("/api/tasks/{}/annotations/", ids[1]), json!({"result": []})).await.expect(201);
-        app.post(&format!("/api/tasks/{}/annotations/", ids[3]), json!({"result": choice("Positive")})).await.expect(201);
-        let all = app.get(&format!("/api/tasks/?project={project}&fields=all")).await.expect(200).body;
+        app.post(
+            &format!("/api/tasks/{}/annotations/", ids[0]),
+            json!({"result": [], "was_cancelled": true}),
+        )
+        .await
+        .expect(201);
+        app.post(
+            &format!("/api/tasks/{}/annotations/", ids[1]),
+            json!({"result": []}),
+        )
+        .await
+        .expect(201);
+        app.post(
+            &format!("/api/tasks/{}/annotations/", ids[3]),
+            json!({"result": choice("Positive")}),
+        )
+        .await
+        .expect(201);
+        let all = app
+            .get(&format!("/api/tasks/?project={project}&fields=all"))
+            .await
+            .expect(200)
+            .body;
         let mut tasks: Vec<Value> = all["tasks"].as_array().unwrap().clone();
         tasks.sort_by_key(|t| t["id"].as_i64());
-        labeled_by_queue.push(tasks.iter().map(|t| (t["is_labeled"].as_bool().unwrap(), !t["completed_at"].is_null())).collect::<Vec<_>>());
+        labeled_by_queue.push(
+            tasks
+                .iter()
+                .map(|t| {
+                    (
+                        t["is_labeled"].as_bool().unwrap(),
+                        !t["completed_at"].is_null(),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
         if queue != "REQUEUE_FOR_OTHERS" {
             continue;
         }
         let select = |filters: Value, ordering: Value| {
-            let path = crate::helpers::tasks_query(project, &json!({"filters": {"conjunction": "and", "items": filters}, "ordering": ordering}));
+            let path = crate::helpers::tasks_query(
+                project,
+                &json!({"filters": {"conjunction": "and", "items": filters}, "ordering": ordering}),
+            );
             let ids = ids.clone();
             let app = &app;
             async move {
                 let page = app.get(&path).await.expect(200).body;
-                page["tasks"].as_array().unwrap().iter().map(|t| ids.iter().position(|id| *id == t["id"].as_i64().unwrap()).unwrap()).collect::<Vec<_>>()
+                page["tasks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| {
+                        ids.iter()
+                            .position(|id| *id == t["id"].as_i64().unwrap())
+                            .unwrap()
+                    })
+                    .collect::<Vec<_>>()
             }
         };
         let filter = |column: &str, operator: &str, kind: &str, value: Value| json!([{"filter": format!("filter:tasks:{column}"), "operator": operator, "type": kind, "value": value}]);
-        assert_eq!(select(filter("completed_at", "empty", "Datetime", json!(false)), json!([])).await, [1, 3]);
-        assert_eq!(select(filter("completed_at", "empty", "Datetime", json!(true)), json!([])).await, [0, 2]);
-        assert_eq!(select(filter("annotations_results", "empty", "String", json!(true)), json!([])).await, [0, 1, 2], "a [] result is empty");
-        assert_eq!(select(filter("annotations_results", "empty", "String", json!(false)), json!([])).await, [3]);
-        assert_eq!(select(json!([]), json!(["tasks:completed_at"])).await, [1, 3, 0, 2], "nulls last, ties by id");
-        assert_eq!(select(json!([]), json!(["-tasks:completed_at"])).await, [3, 1, 0, 2], "nulls last, ties by id");
+        assert_eq!(
+            select(
+                filter("completed_at", "empty", "Datetime", json!(false)),
+                json!([])
+            )
+            .await,
+            [1, 3]
+        );
+        assert_eq!(
+            select(
+                filter("completed_at", "empty", "Datetime", json!(true)),
+                json!([])
+            )
+            .await,
+            [0, 2]
+        );
+        assert_eq!(
+            select(
+                filter("annotations_results", "empty", "String", json!(true)),
+                json!([])
+            )
+            .await,
+            [0, 1, 2],
+            "a [] result is empty"
+        );
+        assert_eq!(
+            select(
+                filter("annotations_results", "empty", "String", json!(false)),
+                json!([])
+            )
+            .await,
+            [3]
+        );
+        assert_eq!(
+            select(json!([]), json!(["tasks:completed_at"])).await,
+            [1, 3, 0, 2],
+            "nulls last, ties by id"
+        );
+        assert_eq!(
+            select(json!([]), json!(["-tasks:completed_at"])).await,
+            [3, 1, 0, 2],
+            "nulls last, ties by id"
+        );
         for search in ["ÜNÏ", "äbc", "ünïcode äbc"] {
-            assert_eq!(select(filter("data.text", "contains", "String", json!(search)), json!([])).await, [2], "{search} folds like PostgreSQL");
-            assert_eq!(select(filter("data.text", "not_contains", "String", json!(search)), json!([])).await, [0, 1, 3], "{search}");
+            assert_eq!(
+                select(
+                    filter("data.text", "contains", "String", json!(search)),
+                    json!([])
+                )
+                .await,
+                [2],
+                "{search} folds like PostgreSQL"
+            );
+            assert_eq!(
+                select(
+                    filter("data.text", "not_contains", "String", json!(search)),
+                    json!([])
+                )
+                .await,
+                [0, 1, 3],
+                "{search}"
+            );
         }
         app.wait_for_search_index().await;
-        assert_eq!(select(filter("data.text", "contains", "String", json!("ÄBC")), json!([])).await, [2], "the same once indexed");
+        assert_eq!(
+            select(
+                filter("data.text", "contains", "String", json!("ÄBC")),
+                json!([])
+            )
+            .await,
+            [2],
+            "the same once indexed"
+        );
     }
     // A task with only a skip: unlabeled and incomplete unless skips are ignored.
-    assert_eq!(labeled_by_queue[0], [(false, false), (true, true), (false, false), (true, true)]);
-    assert_eq!(labeled_by_queue[1], [(true, true), (true, true), (false, false), (true, true)]);
+    assert_eq!(
+        labeled_by_queue[0],
+        [(false, false), (true, true), (false, false), (true, true)]
+    );
+    assert_eq!(
+        labeled_by_queue[1],
+        [(true, true), (true, true), (false, false), (true, true)]
+    );
 }
 
 /// The labels manager, on the reference server's scenario: two tasks annotated "Positive", a
@@ -236,68 +667,245 @@ async fn the_labels_manager_creates_links_and_relabels_annotations() {
     use reqwest::Method;
     let app = TestApp::spawn().await;
     let project = app.create_project(CONFIG).await;
-    let ids = app.import(project, json!([{"text": "a"}, {"text": "b"}])).await["task_ids"].clone();
+    let ids = app
+        .import(project, json!([{"text": "a"}, {"text": "b"}]))
+        .await["task_ids"]
+        .clone();
     for id in ids.as_array().unwrap() {
-        app.post(&format!("/api/tasks/{id}/annotations/"), json!({"result": choice("Positive")})).await.expect(201);
+        app.post(
+            &format!("/api/tasks/{id}/annotations/"),
+            json!({"result": choice("Positive")}),
+        )
+        .await
+        .expect(201);
     }
     let created = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Neutral", "title": "Neutral"}])).await.expect(201).body;
     let label = &created[0];
-    assert_eq!((label["project"].as_i64(), label["from_name"].as_str(), label["value"].as_str()), (Some(project), Some("sentiment"), Some("Neutral")));
-    assert_eq!((label["approved"].as_bool(), label["projects"].clone()), (Some(false), json!([project])));
+    assert_eq!(
+        (
+            label["project"].as_i64(),
+            label["from_name"].as_str(),
+            label["value"].as_str()
+        ),
+        (Some(project), Some("sentiment"), Some("Neutral"))
+    );
+    assert_eq!(
+        (label["approved"].as_bool(), label["projects"].clone()),
+        (Some(false), json!([project]))
+    );
     let again = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Neutral", "title": "Neutral"}])).await.expect(201).body;
-    assert_eq!(again[0]["id"], label["id"], "a label exists once per organization");
+    assert_eq!(
+        again[0]["id"], label["id"],
+        "a label exists once per organization"
+    );
     let refused = app.post("/api/labels/", json!({"project": project, "from_name": "sentiment", "value": "Mixed", "title": "Mixed"})).await.expect(400);
-    assert_eq!(refused.body["validation_errors"], json!({"non_field_errors": ["Expected a list of items but got type \"dict\"."]}));
-    let partial = app.post("/api/labels/", json!([{"project": project, "value": "X"}])).await.expect(400);
-    assert_eq!(partial.body["validation_errors"], json!({"non_field_errors": [{"from_name": ["This field is required."], "title": ["This field is required."]}]}));
+    assert_eq!(
+        refused.body["validation_errors"],
+        json!({"non_field_errors": ["Expected a list of items but got type \"dict\"."]})
+    );
+    let partial = app
+        .post("/api/labels/", json!([{"project": project, "value": "X"}]))
+        .await
+        .expect(400);
+    assert_eq!(
+        partial.body["validation_errors"],
+        json!({"non_field_errors": [{"from_name": ["This field is required."], "title": ["This field is required."]}]})
+    );
 
     let listed = app.get("/api/labels/").await.expect(200).body;
     assert_eq!(listed["count"], 1);
     let link_id = listed["results"][0]["links"][0].as_i64().unwrap();
-    let links = app.get(&format!("/api/label_links/?project={project}")).await.expect(200).body;
-    assert_eq!(links["results"], json!([{"id": link_id, "annotations_count": 0, "from_name": "sentiment", "project": project, "label": label["id"]}]));
+    let links = app
+        .get(&format!("/api/label_links/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        links["results"],
+        json!([{"id": link_id, "annotations_count": 0, "from_name": "sentiment", "project": project, "label": label["id"]}])
+    );
     let positive = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Positive", "title": "Positive"}])).await.expect(201).body;
-    let positive_link = app.get(&format!("/api/label_links/?project={project}")).await.expect(200).body["results"][1].clone();
-    assert_eq!((positive_link["label"].clone(), positive_link["annotations_count"].as_u64()), (positive[0]["id"].clone(), Some(2)));
+    let positive_link = app
+        .get(&format!("/api/label_links/?project={project}"))
+        .await
+        .expect(200)
+        .body["results"][1]
+        .clone();
+    assert_eq!(
+        (
+            positive_link["label"].clone(),
+            positive_link["annotations_count"].as_u64()
+        ),
+        (positive[0]["id"].clone(), Some(2))
+    );
 
-    let renamed = app.post("/api/labels/bulk", json!({"project": project, "old_label": ["Positive"], "new_label": ["Good"]})).await.expect(200).body;
+    let renamed = app
+        .post(
+            "/api/labels/bulk",
+            json!({"project": project, "old_label": ["Positive"], "new_label": ["Good"]}),
+        )
+        .await
+        .expect(200)
+        .body;
     assert_eq!(renamed, json!({"annotations_updated": 2}));
-    let task = app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body;
+    let task = app
+        .get(&format!("/api/tasks/{}/", ids[0]))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(task["annotations"][0]["result"], choice("Good"));
-    let summary = app.get(&format!("/api/projects/{project}/summary/")).await.expect(200).body;
-    assert_eq!(summary["created_labels"], json!({"sentiment": {"Good": 2}}), "the summary follows the rename");
+    let summary = app
+        .get(&format!("/api/projects/{project}/summary/"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        summary["created_labels"],
+        json!({"sentiment": {"Good": 2}}),
+        "the summary follows the rename"
+    );
     let bad_approver = app.post("/api/labels/", json!([{"project": project, "from_name": "sentiment", "value": "Z", "title": "Z", "approved_by": 999999}])).await.expect(400);
-    assert!(bad_approver.text.contains("approved_by"), "{}", bad_approver.text);
-    assert_eq!(app.get(&format!("/api/projects/{project}/")).await.expect(200).body["label_config"], CONFIG, "the config is left alone");
+    assert!(
+        bad_approver.text.contains("approved_by"),
+        "{}",
+        bad_approver.text
+    );
+    assert_eq!(
+        app.get(&format!("/api/projects/{project}/"))
+            .await
+            .expect(200)
+            .body["label_config"],
+        CONFIG,
+        "the config is left alone"
+    );
 
-    let patched = app.patch(&format!("/api/labels/{}/", label["id"]), json!({"approved": true, "description": "calm"})).await.expect(200).body;
-    assert_eq!((patched["approved"].as_bool(), patched["description"].as_str()), (Some(true), Some("calm")));
+    let patched = app
+        .patch(
+            &format!("/api/labels/{}/", label["id"]),
+            json!({"approved": true, "description": "calm"}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (
+            patched["approved"].as_bool(),
+            patched["description"].as_str()
+        ),
+        (Some(true), Some("calm"))
+    );
     // Another organization sees none of it; annotators may read but not change.
     let stranger = app.other_organization().await;
-    app.call_as(&stranger, Method::GET, &format!("/api/labels/{}/", label["id"]), None).await.expect(404);
-    assert_eq!(app.call_as(&stranger, Method::GET, "/api/labels/", None).await.expect(200).body["count"], 0);
+    app.call_as(
+        &stranger,
+        Method::GET,
+        &format!("/api/labels/{}/", label["id"]),
+        None,
+    )
+    .await
+    .expect(404);
+    assert_eq!(
+        app.call_as(&stranger, Method::GET, "/api/labels/", None)
+            .await
+            .expect(200)
+            .body["count"],
+        0
+    );
     let annotator = app.annotator_of("labeler@example.com", project).await;
-    app.call_as(&annotator, Method::DELETE, &format!("/api/labels/{}/", label["id"]), None).await.expect(403);
-    app.delete(&format!("/api/label_links/{link_id}/")).await.expect(204);
-    app.delete(&format!("/api/labels/{}/", label["id"])).await.expect(204);
+    app.call_as(
+        &annotator,
+        Method::DELETE,
+        &format!("/api/labels/{}/", label["id"]),
+        None,
+    )
+    .await
+    .expect(403);
+    app.delete(&format!("/api/label_links/{link_id}/"))
+        .await
+        .expect(204);
+    app.delete(&format!("/api/labels/{}/", label["id"]))
+        .await
+        .expect(204);
     assert_eq!(app.get("/api/labels/").await.expect(200).body["count"], 1);
 
     // A manager sees and relabels only the projects they see.
     let manager = app.signup("lead@example.com").await;
-    let me = app.call_as(&manager, Method::GET, "/api/current-user/whoami", None).await.expect(200).body;
+    let me = app
+        .call_as(&manager, Method::GET, "/api/current-user/whoami", None)
+        .await
+        .expect(200)
+        .body;
     let org = me["active_organization"].as_i64().unwrap();
-    app.patch(&format!("/api/organizations/{org}/memberships"), json!({"user_id": me["id"], "role": "MA"})).await.expect(200);
-    let theirs = app.call_as(&manager, Method::POST, "/api/projects/", Some(json!({"title": "Managed", "label_config": CONFIG}))).await.expect(201).body["id"].as_i64().unwrap();
-    assert_eq!(app.call_as(&manager, Method::GET, "/api/label_links/", None).await.expect(200).body["count"], 0, "links of hidden projects stay hidden");
-    let listed = app.call_as(&manager, Method::GET, "/api/labels/", None).await.expect(200).body;
-    assert_eq!(listed["results"][0]["projects"], json!([]), "so do their ids");
+    app.patch(
+        &format!("/api/organizations/{org}/memberships"),
+        json!({"user_id": me["id"], "role": "MA"}),
+    )
+    .await
+    .expect(200);
+    let theirs = app
+        .call_as(
+            &manager,
+            Method::POST,
+            "/api/projects/",
+            Some(json!({"title": "Managed", "label_config": CONFIG})),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        app.call_as(&manager, Method::GET, "/api/label_links/", None)
+            .await
+            .expect(200)
+            .body["count"],
+        0,
+        "links of hidden projects stay hidden"
+    );
+    let listed = app
+        .call_as(&manager, Method::GET, "/api/labels/", None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        listed["results"][0]["projects"],
+        json!([]),
+        "so do their ids"
+    );
     let blanket = json!({"project": null, "old_label": ["Good"], "new_label": ["Bad"]});
-    let done = app.call_as(&manager, Method::POST, "/api/labels/bulk", Some(blanket)).await.expect(200).body;
-    assert_eq!(done, json!({"annotations_updated": 0}), "the owner's project is not the manager's to relabel");
-    assert_eq!(app.get(&format!("/api/tasks/{}/", ids[0])).await.expect(200).body["annotations"][0]["result"], choice("Good"));
+    let done = app
+        .call_as(&manager, Method::POST, "/api/labels/bulk", Some(blanket))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        done,
+        json!({"annotations_updated": 0}),
+        "the owner's project is not the manager's to relabel"
+    );
+    assert_eq!(
+        app.get(&format!("/api/tasks/{}/", ids[0]))
+            .await
+            .expect(200)
+            .body["annotations"][0]["result"],
+        choice("Good")
+    );
     // Their own project's links they do see.
-    let own = json!([{"project": theirs, "from_name": "sentiment", "value": "Good", "title": "Good"}]);
-    app.call_as(&manager, Method::POST, "/api/labels/", Some(own)).await.expect(201);
-    let links = app.call_as(&manager, Method::GET, "/api/label_links/", None).await.expect(200).body;
-    assert_eq!((links["count"].as_i64(), links["results"][0]["project"].as_i64()), (Some(1), Some(theirs)));
+    let own =
+        json!([{"project": theirs, "from_name": "sentiment", "value": "Good", "title": "Good"}]);
+    app.call_as(&manager, Method::POST, "/api/labels/", Some(own))
+        .await
+        .expect(201);
+    let links = app
+        .call_as(&manager, Method::GET, "/api/label_links/", None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        (
+            links["count"].as_i64(),
+            links["results"][0]["project"].as_i64()
+        ),
+        (Some(1), Some(theirs))
+    );
 }

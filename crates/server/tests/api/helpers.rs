@@ -36,7 +36,12 @@ impl Reply {
     /// Asserts the status, showing the body on failure.
     #[track_caller]
     pub fn expect(self, status: u16) -> Reply {
-        assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 }
@@ -57,17 +62,28 @@ impl TestApp {
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut schema = None;
-        let database_url = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        let database_url = match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(base) => {
                 let name = format!("test_{}", uuid::Uuid::new_v4().simple());
-                let db = tessera_db::Db::connect(&base, 1).await.expect("connect to TEST_DATABASE_URL");
+                let db = tessera_db::Db::connect(&base, 1)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
                 use sea_orm::ConnectionTrait;
-                db.conn().execute_unprepared(&format!("CREATE SCHEMA {name}")).await.expect("create schema");
+                db.conn()
+                    .execute_unprepared(&format!("CREATE SCHEMA {name}"))
+                    .await
+                    .expect("create schema");
                 db.close().await.ok();
                 schema = Some((base.clone(), name.clone()));
                 with_search_path(&base, &name)
             }
-            None => format!("sqlite://{}?mode=rwc", data_dir.path().join("tessera.sqlite3").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.path().join("tessera.sqlite3").display()
+            ),
         };
         let mut config = Config {
             host: "127.0.0.1".into(),
@@ -96,8 +112,17 @@ impl TestApp {
         let app = Application::build(config).await.expect("build app");
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        let client = Client::builder().timeout(Duration::from_secs(60)).build().expect("client");
-        TestApp { base, database_url, client, data_dir, schema }
+        let client = Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        TestApp {
+            base,
+            database_url,
+            client,
+            data_dir,
+            schema,
+        }
     }
 
     /// Sends a request with the admin token and an optional JSON body.
@@ -106,8 +131,17 @@ impl TestApp {
     }
 
     /// Sends a request with `token` (`Authorization: Token`).
-    pub async fn call_as(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
-        let mut request = self.client.request(method, format!("{}{path}", self.base)).header("Authorization", format!("Token {token}"));
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", format!("Token {token}"));
         if let Some(body) = body {
             request = request.json(&body);
         }
@@ -134,14 +168,26 @@ impl TestApp {
     /// project is theirs to label; returns their legacy token.
     pub async fn annotator_of(&self, email: &str, project: i64) -> String {
         let token = self.signup(email).await;
-        let id = self.call_as(&token, Method::GET, "/api/current-user/whoami", None).await.expect(200).body["id"].clone();
-        self.post(&format!("/api/projects/{project}/members/"), json!({"user": id})).await.expect(201);
+        let id = self
+            .call_as(&token, Method::GET, "/api/current-user/whoami", None)
+            .await
+            .expect(200)
+            .body["id"]
+            .clone();
+        self.post(
+            &format!("/api/projects/{project}/members/"),
+            json!({"user": id}),
+        )
+        .await
+        .expect(201);
         token
     }
 
     /// A connection to the app's database, beside the app.
     pub async fn database(&self) -> tessera_db::Db {
-        tessera_db::Db::connect(&self.database_url, 1).await.expect("connect to the app's database")
+        tessera_db::Db::connect(&self.database_url, 1)
+            .await
+            .expect("connect to the app's database")
     }
 
     /// Waits until the background search indexer has reached every task (SQLite; PostgreSQL
@@ -149,7 +195,11 @@ impl TestApp {
     pub async fn wait_for_search_index(&self) {
         let db = self.database().await;
         for _ in 0..300 {
-            if tessera_db::queries::search::pending(db.conn()).await.expect("pending count") == 0 {
+            if tessera_db::queries::search::pending(db.conn())
+                .await
+                .expect("pending count")
+                == 0
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -159,18 +209,33 @@ impl TestApp {
 
     /// Creates a project with `label_config` and returns its id.
     pub async fn create_project(&self, label_config: &str) -> i64 {
-        let reply = self.post("/api/projects/", json!({"title": "Test project", "label_config": label_config})).await.expect(201);
+        let reply = self
+            .post(
+                "/api/projects/",
+                json!({"title": "Test project", "label_config": label_config}),
+            )
+            .await
+            .expect(201);
         reply.body["id"].as_i64().expect("project id")
     }
 
     /// Imports `tasks` (a JSON body) and returns the response body.
     pub async fn import(&self, project: i64, tasks: Value) -> Value {
-        self.post(&format!("/api/projects/{project}/import?return_task_ids=true"), tasks).await.expect(201).body
+        self.post(
+            &format!("/api/projects/{project}/import?return_task_ids=true"),
+            tasks,
+        )
+        .await
+        .expect(201)
+        .body
     }
 
     /// Project detail.
     pub async fn project(&self, project: i64) -> Value {
-        self.get(&format!("/api/projects/{project}/")).await.expect(200).body
+        self.get(&format!("/api/projects/{project}/"))
+            .await
+            .expect(200)
+            .body
     }
 
     /// Signs up a new user through the form and returns their legacy token.
@@ -183,13 +248,29 @@ impl TestApp {
     /// Posts the sign-up form at `path` (with any `?token=`); returns the status and, on
     /// success, the new user's legacy token.
     pub async fn signup_through(&self, path: &str, email: &str) -> (StatusCode, Option<String>) {
-        let client = Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let reply = client.post(format!("{}{path}", self.base)).form(&[("email", email), ("password", "blue-harbor-72")]).send().await.unwrap();
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let reply = client
+            .post(format!("{}{path}", self.base))
+            .form(&[("email", email), ("password", "blue-harbor-72")])
+            .send()
+            .await
+            .unwrap();
         let status = reply.status();
         if status != StatusCode::FOUND {
             return (status, None);
         }
-        let body: Value = client.get(format!("{}/api/current-user/token", self.base)).send().await.unwrap().json().await.unwrap();
+        let body: Value = client
+            .get(format!("{}/api/current-user/token", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         (status, body["token"].as_str().map(str::to_string))
     }
 }
@@ -198,7 +279,9 @@ impl TestApp {
     /// Creates a second organization with its own owner, straight in the database (Tessera has
     /// no public route for that yet), and returns the owner's legacy token.
     pub async fn other_organization(&self) -> String {
-        let db = tessera_db::Db::connect(&self.database_url, 1).await.unwrap();
+        let db = tessera_db::Db::connect(&self.database_url, 1)
+            .await
+            .unwrap();
         let txn = db.write().await.unwrap();
         let now = tessera_db::time::now();
         let token = format!("other-{}", uuid::Uuid::new_v4().simple());
@@ -218,8 +301,18 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let org = tessera_db::queries::organizations::insert(&*txn, "Other org", format!("invite-{token}"), user.id, now).await.unwrap();
-        tessera_db::queries::organizations::add_member(&*txn, org.id, user, "OW", now).await.unwrap();
+        let org = tessera_db::queries::organizations::insert(
+            &*txn,
+            "Other org",
+            format!("invite-{token}"),
+            user.id,
+            now,
+        )
+        .await
+        .unwrap();
+        tessera_db::queries::organizations::add_member(&*txn, org.id, user, "OW", now)
+            .await
+            .unwrap();
         txn.commit().await.unwrap();
         db.close().await.ok();
         token
@@ -230,11 +323,30 @@ impl TestApp {
     /// The existing account `email` (password `blue-harbor-72`, as [`TestApp::signup`] sets)
     /// joins the organization whose owner holds `owner_token`, through its invite link.
     pub async fn join_organization(&self, owner_token: &str, email: &str) {
-        let invite = self.call_as(owner_token, Method::GET, "/api/invite", None).await.expect(200).body["token"].as_str().unwrap().to_string();
-        let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let invite = self
+            .call_as(owner_token, Method::GET, "/api/invite", None)
+            .await
+            .expect(200)
+            .body["token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         let form = [("email", email), ("password", "blue-harbor-72")];
-        let joined = client.post(format!("{}/user/signup/?token={invite}", self.base)).form(&form).send().await.unwrap();
-        assert_eq!(joined.status(), StatusCode::FOUND, "joining the other organization failed");
+        let joined = client
+            .post(format!("{}/user/signup/?token={invite}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            joined.status(),
+            StatusCode::FOUND,
+            "joining the other organization failed"
+        );
     }
 }
 
@@ -245,7 +357,12 @@ impl Reply {
         let headers = response.headers().clone();
         let text = response.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, body, headers, text }
+        Reply {
+            status,
+            body,
+            headers,
+            text,
+        }
     }
 }
 
@@ -254,11 +371,17 @@ impl Drop for TestApp {
         if let Some((base, schema)) = self.schema.take() {
             // Best effort: a crashed run's schemas are swept by the next run's `.ci/run`.
             std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 runtime.block_on(async move {
                     if let Ok(db) = tessera_db::Db::connect(&base, 1).await {
                         use sea_orm::ConnectionTrait;
-                        let _ = db.conn().execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE")).await;
+                        let _ = db
+                            .conn()
+                            .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+                            .await;
                         let _ = db.close().await;
                     }
                 });
@@ -276,7 +399,10 @@ pub fn urlencoded(text: &str) -> String {
 
 /// The task list of `project` for a Data Manager query.
 pub fn tasks_query(project: i64, query: &serde_json::Value) -> String {
-    format!("/api/tasks/?project={project}&query={}", urlencoded(&query.to_string()))
+    format!(
+        "/api/tasks/?project={project}&query={}",
+        urlencoded(&query.to_string())
+    )
 }
 
 /// A text-classification + NER config used across tests.
@@ -315,7 +441,11 @@ impl SmtpSink {
                     let mut lines = BufReader::new(read).lines();
                     write.write_all(b"220 sink ready\r\n").await.ok();
                     while let Ok(Some(line)) = lines.next_line().await {
-                        let verb = line.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+                        let verb = line
+                            .split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_ascii_uppercase();
                         let reply: &[u8] = match verb.as_str() {
                             "EHLO" | "HELO" => b"250 sink\r\n",
                             "RCPT" if refuse_recipients => b"550 no such mailbox\r\n",

@@ -6,11 +6,17 @@ use crate::helpers::{choice, Reply, TestApp, TEXT_CONFIG, TOKEN};
 async fn upload(app: &TestApp, project: i64, files: &[(&str, &[u8])]) -> Reply {
     let mut form = Form::new();
     for (name, bytes) in files {
-        form = form.part("file", Part::bytes(bytes.to_vec()).file_name(name.to_string()));
+        form = form.part(
+            "file",
+            Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
     }
     let response = app
         .client
-        .post(format!("{}/api/projects/{project}/import?return_task_ids=true", app.base))
+        .post(format!(
+            "{}/api/projects/{project}/import?return_task_ids=true",
+            app.base
+        ))
         .header("Authorization", format!("Token {TOKEN}"))
         .multipart(form)
         .send()
@@ -43,7 +49,10 @@ async fn json_import_with_annotations_predictions_and_completions() {
     assert_eq!(p["task_number"], 4);
     assert_eq!(p["total_annotations_number"], 2);
     assert_eq!(p["skipped_annotations_number"], 1);
-    assert_eq!(p["ground_truth_number"], 2, "imported annotations are ground truth by default");
+    assert_eq!(
+        p["ground_truth_number"], 2,
+        "imported annotations are ground truth by default"
+    );
     assert_eq!(p["useful_annotation_number"], 0);
     assert_eq!(p["num_tasks_with_annotations"], 0);
     assert_eq!(p["total_predictions_number"], 1);
@@ -53,21 +62,41 @@ async fn json_import_with_annotations_predictions_and_completions() {
     let first = reply["task_ids"][0].as_i64().unwrap();
     let task = app.get(&format!("/api/tasks/{first}/")).await.body;
     assert_eq!(task["annotations"][0]["lead_time"], 1.5);
-    assert_eq!(task["annotations"][0]["completed_by"]["email"], "admin@example.com");
+    assert_eq!(
+        task["annotations"][0]["completed_by"]["email"],
+        "admin@example.com"
+    );
     assert_eq!(task["predictions"][0]["model_version"], "v1");
     let third = reply["task_ids"][2].as_i64().unwrap();
-    assert_eq!(app.get(&format!("/api/tasks/{third}/")).await.body["data"], json!({"text": "three"}));
+    assert_eq!(
+        app.get(&format!("/api/tasks/{third}/")).await.body["data"],
+        json!({"text": "three"})
+    );
 }
 
 #[tokio::test]
 async fn single_task_and_deprecated_bulk_route() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
-    assert_eq!(app.import(project, json!({"text": "solo"})).await["task_count"], 1);
-    let bulk = app.post(&format!("/api/projects/{project}/tasks/bulk/"), json!([{"text": "b1"}, {"text": "b2"}])).await.expect(201);
+    assert_eq!(
+        app.import(project, json!({"text": "solo"})).await["task_count"],
+        1
+    );
+    let bulk = app
+        .post(
+            &format!("/api/projects/{project}/tasks/bulk/"),
+            json!([{"text": "b1"}, {"text": "b2"}]),
+        )
+        .await
+        .expect(201);
     assert_eq!(bulk.body["task_count"], 2);
     assert_eq!(app.project(project).await["task_number"], 3);
-    app.post(&format!("/api/projects/{project}/import/"), json!([{"text": "x"}])).await.expect(404);
+    app.post(
+        &format!("/api/projects/{project}/import/"),
+        json!([{"text": "x"}]),
+    )
+    .await
+    .expect(404);
 }
 
 #[tokio::test]
@@ -75,90 +104,225 @@ async fn one_bad_item_rejects_the_whole_import() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
     let reply = app
-        .post(&format!("/api/projects/{project}/import"), json!([{"data": {"text": "ok1"}}, {"data": {"foo": "bad"}}, {"text": "ok3"}]))
+        .post(
+            &format!("/api/projects/{project}/import"),
+            json!([{"data": {"text": "ok1"}}, {"data": {"foo": "bad"}}, {"text": "ok3"}]),
+        )
         .await
         .expect(400);
     assert_eq!(
         reply.body["validation_errors"]["non_field_errors"],
         json!([{}, "Error at item 1: \"text\" key is expected in task data [assume: item[\"data\"] = task root with values] :: {'data': {'foo': 'bad'}}", {}])
     );
-    let flat = app.post(&format!("/api/projects/{project}/import"), json!([{"text": "ok"}, {"text": {"a": 1}}])).await.expect(400);
+    let flat = app
+        .post(
+            &format!("/api/projects/{project}/import"),
+            json!([{"text": "ok"}, {"text": {"a": 1}}]),
+        )
+        .await
+        .expect(400);
     assert_eq!(
         flat.body["validation_errors"]["non_field_errors"][1],
         "Error at item 1: data['text']={'a': 1} is of type 'dict', but the object tag Text expects the following types: ['str', 'int', 'float', 'list'] [assume: item as is = task root with values]  :: {'text': {'a': 1}}"
     );
-    let mixed = app.post(&format!("/api/projects/{project}/import"), json!([{"data": {"text": "a"}}, "oops", 5])).await.expect(400);
+    let mixed = app
+        .post(
+            &format!("/api/projects/{project}/import"),
+            json!([{"data": {"text": "a"}}, "oops", 5]),
+        )
+        .await
+        .expect(400);
     assert_eq!(
         mixed.body["validation_errors"]["non_field_errors"][1],
         "Error at item 1: Task root must be dict with \"data\", \"meta\", \"annotations\", \"predictions\" fields :: oops"
     );
-    let no_result = app.post(&format!("/api/projects/{project}/import"), json!([{"data": {"text": "a"}, "annotations": [{"foo": 1}]}])).await.expect(400);
-    assert!(no_result.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("Annotation must have \"result\" fields"));
-    let bad_annotator = app
-        .post(&format!("/api/projects/{project}/import"), json!([{"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": 999}]}]))
+    let no_result = app
+        .post(
+            &format!("/api/projects/{project}/import"),
+            json!([{"data": {"text": "a"}, "annotations": [{"foo": 1}]}]),
+        )
         .await
         .expect(400);
-    assert!(bad_annotator.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("completed_by=999"));
-    let empty = app.post(&format!("/api/projects/{project}/import"), json!([])).await.expect(400);
-    assert_eq!(empty.body["validation_errors"]["non_field_errors"], json!(["load_tasks: No tasks added"]));
-    let malformed = app.client.post(format!("{}/api/projects/{project}/import", app.base)).header("Authorization", format!("Token {TOKEN}")).header("Content-Type", "application/json").body("[{").send().await.unwrap();
+    assert!(no_result.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("Annotation must have \"result\" fields"));
+    let bad_annotator = app
+        .post(
+            &format!("/api/projects/{project}/import"),
+            json!([{"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": 999}]}]),
+        )
+        .await
+        .expect(400);
+    assert!(
+        bad_annotator.body["validation_errors"]["non_field_errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("completed_by=999")
+    );
+    let empty = app
+        .post(&format!("/api/projects/{project}/import"), json!([]))
+        .await
+        .expect(400);
+    assert_eq!(
+        empty.body["validation_errors"]["non_field_errors"],
+        json!(["load_tasks: No tasks added"])
+    );
+    let malformed = app
+        .client
+        .post(format!("{}/api/projects/{project}/import", app.base))
+        .header("Authorization", format!("Token {TOKEN}"))
+        .header("Content-Type", "application/json")
+        .body("[{")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(malformed.status(), 400);
     let p = app.project(project).await;
     assert_eq!(p["task_number"], 0, "nothing was written");
-    assert_eq!(app.get(&format!("/api/tasks/?project={project}")).await.body["tasks"], json!([]));
-    app.post("/api/projects/9999/import", json!([{"text": "a"}])).await.expect(404);
+    assert_eq!(
+        app.get(&format!("/api/tasks/?project={project}"))
+            .await
+            .body["tasks"],
+        json!([])
+    );
+    app.post("/api/projects/9999/import", json!([{"text": "a"}]))
+        .await
+        .expect(404);
 }
 
 #[tokio::test]
 async fn files_of_every_format() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
-    let csv = upload(&app, project, &[("tasks.csv", b"text,score,flag\nhello,1,true\nbye,,false\n")]).await.expect(201).body;
+    let csv = upload(
+        &app,
+        project,
+        &[("tasks.csv", b"text,score,flag\nhello,1,true\nbye,,false\n")],
+    )
+    .await
+    .expect(201)
+    .body;
     assert_eq!(csv["task_count"], 2);
     assert_eq!(csv["found_formats"], json!({".csv": 1}));
     assert_eq!(csv["could_be_tasks_list"], true);
     assert_eq!(csv["data_columns"], json!(["text", "score", "flag"]));
     let id = csv["task_ids"][0].as_i64().unwrap();
-    assert_eq!(app.get(&format!("/api/tasks/{id}/")).await.body["data"], json!({"text": "hello", "score": 1.0, "flag": true}));
-    let upload_name = app.get(&format!("/api/tasks/{id}/")).await.body["file_upload"].as_str().unwrap().to_string();
+    assert_eq!(
+        app.get(&format!("/api/tasks/{id}/")).await.body["data"],
+        json!({"text": "hello", "score": 1.0, "flag": true})
+    );
+    let upload_name = app.get(&format!("/api/tasks/{id}/")).await.body["file_upload"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(upload_name.ends_with("-tasks.csv"), "{upload_name}");
 
-    let tsv = upload(&app, project, &[("t.tsv", b"text\tn\na\t1\n")]).await.expect(201).body;
+    let tsv = upload(&app, project, &[("t.tsv", b"text\tn\na\t1\n")])
+        .await
+        .expect(201)
+        .body;
     assert_eq!(tsv["task_count"], 1);
-    let txt = upload(&app, project, &[("lines.txt", b"line one\nline two\n")]).await.expect(201).body;
+    let txt = upload(&app, project, &[("lines.txt", b"line one\nline two\n")])
+        .await
+        .expect(201)
+        .body;
     assert_eq!(txt["task_count"], 2);
     let line = txt["task_ids"][0].as_i64().unwrap();
-    assert_eq!(app.get(&format!("/api/tasks/{line}/")).await.body["data"], json!({"text": "line one"}));
+    assert_eq!(
+        app.get(&format!("/api/tasks/{line}/")).await.body["data"],
+        json!({"text": "line one"})
+    );
     let jsonl = upload(&app, project, &[("t.jsonl", b"{\"text\": \"j1\"}\n{\"data\": {\"text\": \"j2\"}, \"annotations\": [{\"result\": []}]}\n")]).await.expect(201).body;
     assert_eq!(jsonl["task_count"], 2);
     assert_eq!(jsonl["annotation_count"], 1);
-    let json_file = upload(&app, project, &[("t.json", br#"[{"text": "f1"}, {"text": "f2"}]"#), ("u.json", br#"{"text": "f3"}"#)]).await.expect(201).body;
+    let json_file = upload(
+        &app,
+        project,
+        &[
+            ("t.json", br#"[{"text": "f1"}, {"text": "f2"}]"#),
+            ("u.json", br#"{"text": "f3"}"#),
+        ],
+    )
+    .await
+    .expect(201)
+    .body;
     assert_eq!(json_file["task_count"], 3);
     assert_eq!(json_file["file_upload_ids"].as_array().unwrap().len(), 2);
     assert_eq!(app.project(project).await["task_number"], 10);
 
-    let listed = app.get(&format!("/api/projects/{project}/file-uploads?all=true")).await.expect(200).body;
+    let listed = app
+        .get(&format!("/api/projects/{project}/file-uploads?all=true"))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(listed.as_array().unwrap().len(), 6);
-    assert!(listed[0]["file"].as_str().unwrap().starts_with(&format!("upload/{project}/")));
+    assert!(listed[0]["file"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("upload/{project}/")));
     let one = listed[0]["id"].as_i64().unwrap();
-    assert_eq!(app.get(&format!("/api/import/file-upload/{one}")).await.expect(200).body["id"], one);
+    assert_eq!(
+        app.get(&format!("/api/import/file-upload/{one}"))
+            .await
+            .expect(200)
+            .body["id"],
+        one
+    );
 }
 
 #[tokio::test]
 async fn bad_files_change_nothing() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
-    let exe = upload(&app, project, &[("virus.exe", b"MZ")]).await.expect(400);
-    assert_eq!(exe.body["validation_errors"]["non_field_errors"], json!([".exe extension is not supported"]));
-    let broken = upload(&app, project, &[("good.csv", b"text\nfine\n"), ("bad.json", b"{oops")]).await.expect(400);
-    let message = broken.body["validation_errors"]["non_field_errors"][0].as_str().unwrap();
-    assert!(message.starts_with("Failed to parse input file ") && message.ends_with("bad.json: Expected object or value"), "{message}");
-    let clash = upload(&app, project, &[("a.csv", b"text\nx\n"), ("b.csv", b"other\ny\n")]).await.expect(400);
-    assert!(clash.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().starts_with("You're trying to import inconsistent data"));
+    let exe = upload(&app, project, &[("virus.exe", b"MZ")])
+        .await
+        .expect(400);
+    assert_eq!(
+        exe.body["validation_errors"]["non_field_errors"],
+        json!([".exe extension is not supported"])
+    );
+    let broken = upload(
+        &app,
+        project,
+        &[("good.csv", b"text\nfine\n"), ("bad.json", b"{oops")],
+    )
+    .await
+    .expect(400);
+    let message = broken.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.starts_with("Failed to parse input file ")
+            && message.ends_with("bad.json: Expected object or value"),
+        "{message}"
+    );
+    let clash = upload(
+        &app,
+        project,
+        &[("a.csv", b"text\nx\n"), ("b.csv", b"other\ny\n")],
+    )
+    .await
+    .expect(400);
+    assert!(clash.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("You're trying to import inconsistent data"));
     assert_eq!(app.project(project).await["task_number"], 0);
-    assert_eq!(app.get(&format!("/api/projects/{project}/file-uploads?all=true")).await.body, json!([]));
-    let upload_dir = app.data_dir.path().join("media/upload").join(project.to_string());
-    let leftovers = std::fs::read_dir(&upload_dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(
+        app.get(&format!("/api/projects/{project}/file-uploads?all=true"))
+            .await
+            .body,
+        json!([])
+    );
+    let upload_dir = app
+        .data_dir
+        .path()
+        .join("media/upload")
+        .join(project.to_string());
+    let leftovers = std::fs::read_dir(&upload_dir)
+        .map(|d| d.count())
+        .unwrap_or(0);
     assert_eq!(leftovers, 0, "files of a failed import are removed");
 }
 
@@ -166,10 +330,17 @@ async fn bad_files_change_nothing() {
 async fn oversized_bodies_get_413() {
     let app = TestApp::spawn_with(|config| config.max_body_size = 1024).await;
     let project = app.create_project(TEXT_CONFIG).await;
-    let big: Vec<Value> = (0..200).map(|i| json!({"text": format!("task number {i}")})).collect();
-    let reply = app.post(&format!("/api/projects/{project}/import"), json!(big)).await.expect(413);
+    let big: Vec<Value> = (0..200)
+        .map(|i| json!({"text": format!("task number {i}")}))
+        .collect();
+    let reply = app
+        .post(&format!("/api/projects/{project}/import"), json!(big))
+        .await
+        .expect(413);
     assert_eq!(reply.body["status_code"], 413);
-    upload(&app, project, &[("big.csv", &vec![b'a'; 4096])]).await.expect(413);
+    upload(&app, project, &[("big.csv", &vec![b'a'; 4096])])
+        .await
+        .expect(413);
     assert_eq!(app.project(project).await["task_number"], 0);
 }
 
@@ -179,12 +350,27 @@ async fn media_files_become_tasks_served_from_data_upload() {
     let config = r#"<View><Image name="image" value="$image"/><Choices name="c" toName="image"><Choice value="cat"/></Choices></View>"#;
     let project = app.create_project(config).await;
     let png = b"\x89PNG\r\n\x1a\nfake-image-bytes";
-    let reply = upload(&app, project, &[("cat.png", png)]).await.expect(201).body;
+    let reply = upload(&app, project, &[("cat.png", png)])
+        .await
+        .expect(201)
+        .body;
     assert_eq!(reply["found_formats"], json!({".png": 1}));
     let task = reply["task_ids"][0].as_i64().unwrap();
-    let url = app.get(&format!("/api/tasks/{task}/")).await.body["data"]["image"].as_str().unwrap().to_string();
-    assert!(url.starts_with(&format!("/data/upload/{project}/")) && url.ends_with("-cat.png"), "{url}");
-    let served = app.client.get(format!("{}{url}", app.base)).header("Authorization", format!("Token {TOKEN}")).send().await.unwrap();
+    let url = app.get(&format!("/api/tasks/{task}/")).await.body["data"]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        url.starts_with(&format!("/data/upload/{project}/")) && url.ends_with("-cat.png"),
+        "{url}"
+    );
+    let served = app
+        .client
+        .get(format!("{}{url}", app.base))
+        .header("Authorization", format!("Token {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(served.status(), 200);
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.headers()["content-security-policy"], "sandbox");
@@ -192,21 +378,56 @@ async fn media_files_become_tasks_served_from_data_upload() {
     let anonymous = reqwest::get(format!("{}{url}", app.base)).await.unwrap();
     assert_eq!(anonymous.status(), 401);
 
-    let two_keys = app.create_project(r#"<View><Image name="image" value="$image"/><Text name="t" value="$caption"/></View>"#).await;
-    let refused = upload(&app, two_keys, &[("cat.png", png)]).await.expect(400);
-    assert!(refused.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("more than one data key"));
+    let two_keys = app
+        .create_project(
+            r#"<View><Image name="image" value="$image"/><Text name="t" value="$caption"/></View>"#,
+        )
+        .await;
+    let refused = upload(&app, two_keys, &[("cat.png", png)])
+        .await
+        .expect(400);
+    assert!(refused.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("more than one data key"));
 }
 
 #[tokio::test]
 async fn undefined_key_is_renamed_to_the_config_key() {
     let app = TestApp::spawn().await;
-    let project = app.post("/api/projects/", json!({"title": "No config yet"})).await.expect(201).body["id"].as_i64().unwrap();
-    let txt = upload(&app, project, &[("lines.txt", b"first line\n")]).await.expect(201).body;
+    let project = app
+        .post("/api/projects/", json!({"title": "No config yet"}))
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let txt = upload(&app, project, &[("lines.txt", b"first line\n")])
+        .await
+        .expect(201)
+        .body;
     let task = txt["task_ids"][0].as_i64().unwrap();
-    assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["data"], json!({"$undefined$": "first line"}));
-    app.patch(&format!("/api/projects/{project}/"), json!({"label_config": "<View><Text name=\"t\" value=\"$body\"/></View>"})).await.expect(200);
-    assert_eq!(app.get(&format!("/api/tasks/{task}/")).await.body["data"], json!({"body": "first line"}));
-    let export = app.get(&format!("/api/projects/{project}/export?exportType=JSON&download_all_tasks=true")).await.expect(200).body;
+    assert_eq!(
+        app.get(&format!("/api/tasks/{task}/")).await.body["data"],
+        json!({"$undefined$": "first line"})
+    );
+    app.patch(
+        &format!("/api/projects/{project}/"),
+        json!({"label_config": "<View><Text name=\"t\" value=\"$body\"/></View>"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.get(&format!("/api/tasks/{task}/")).await.body["data"],
+        json!({"body": "first line"})
+    );
+    let export = app
+        .get(&format!(
+            "/api/projects/{project}/export?exportType=JSON&download_all_tasks=true"
+        ))
+        .await
+        .expect(200)
+        .body;
     assert_eq!(export[0]["data"], json!({"body": "first line"}));
 }
 
@@ -214,7 +435,10 @@ async fn undefined_key_is_renamed_to_the_config_key() {
 async fn predictions_import_endpoint() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
-    let ids = app.import(project, json!([{"text": "a"}, {"text": "b"}])).await["task_ids"].clone();
+    let ids = app
+        .import(project, json!([{"text": "a"}, {"text": "b"}]))
+        .await["task_ids"]
+        .clone();
     let reply = app
         .post(
             &format!("/api/projects/{project}/import/predictions"),
@@ -224,8 +448,17 @@ async fn predictions_import_endpoint() {
         .expect(201);
     assert_eq!(reply.body, json!({"created": 2}));
     assert_eq!(app.project(project).await["total_predictions_number"], 2);
-    let unknown = app.post(&format!("/api/projects/{project}/import/predictions"), json!([{"task": 99999, "result": []}])).await.expect(400);
-    assert!(unknown.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("contains invalid \"task\" field"));
+    let unknown = app
+        .post(
+            &format!("/api/projects/{project}/import/predictions"),
+            json!([{"task": 99999, "result": []}]),
+        )
+        .await
+        .expect(400);
+    assert!(unknown.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("contains invalid \"task\" field"));
     assert_eq!(app.project(project).await["total_predictions_number"], 2);
 }
 
@@ -239,11 +472,26 @@ async fn preannotated_fields_become_predictions() {
         .expect(201)
         .body;
     assert_eq!(reply["prediction_count"], 1);
-    let task = app.get(&format!("/api/tasks/{}/", reply["task_ids"][0])).await.body;
+    let task = app
+        .get(&format!("/api/tasks/{}/", reply["task_ids"][0]))
+        .await
+        .body;
     assert_eq!(task["data"], json!({"text": "a"}));
-    assert_eq!(task["predictions"][0]["result"][0]["value"], json!({"choices": ["Positive"]}));
-    let missing = app.post(&format!("/api/projects/{project}/import?preannotated_from_fields=nope"), json!([{"text": "b"}])).await.expect(400);
-    assert!(missing.body["validation_errors"]["non_field_errors"][0].as_str().unwrap().contains("\"nope\""));
+    assert_eq!(
+        task["predictions"][0]["result"][0]["value"],
+        json!({"choices": ["Positive"]})
+    );
+    let missing = app
+        .post(
+            &format!("/api/projects/{project}/import?preannotated_from_fields=nope"),
+            json!([{"text": "b"}]),
+        )
+        .await
+        .expect(400);
+    assert!(missing.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("\"nope\""));
     assert_eq!(app.project(project).await["task_number"], 1);
 }
 
@@ -251,8 +499,19 @@ async fn preannotated_fields_become_predictions() {
 async fn nul_characters_in_data_are_refused_everywhere() {
     let app = TestApp::spawn().await;
     let project = app.create_project(TEXT_CONFIG).await;
-    let refused = app.post(&format!("/api/projects/{project}/import"), json!([{"text": "fine"}, {"text": "a\u{0}b"}])).await.expect(400);
+    let refused = app
+        .post(
+            &format!("/api/projects/{project}/import"),
+            json!([{"text": "fine"}, {"text": "a\u{0}b"}]),
+        )
+        .await
+        .expect(400);
     assert!(refused.text.contains("NUL character"), "{}", refused.text);
     assert_eq!(app.project(project).await["task_number"], 0);
-    app.post("/api/tasks/", json!({"project": project, "data": {"text": "x\u{0}"}})).await.expect(400);
+    app.post(
+        "/api/tasks/",
+        json!({"project": project, "data": {"text": "x\u{0}"}}),
+    )
+    .await
+    .expect(400);
 }
