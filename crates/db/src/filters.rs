@@ -796,8 +796,16 @@ fn caseless_regex(text: &str) -> String {
     format!("(?i){}", regex::escape(text))
 }
 
-/// `NOT cond`, where rows with a null expression count as "not matching" (Django's `exclude`).
+/// `NOT cond` on a computed value (a data key, an aggregate): a task without a value matches
+/// neither the filter nor its negation, as SQL's three-valued logic (and Label Studio on
+/// PostgreSQL) has it.
 fn negate(expr: &str, condition: &str) -> String {
+    format!("({expr} IS NOT NULL AND NOT ({condition}))")
+}
+
+/// `NOT cond` on a nullable column of the task itself, where a null counts as "not matching"
+/// (Django's `exclude` on a nullable field).
+fn negate_including_nulls(expr: &str, condition: &str) -> String {
     format!("({expr} IS NULL OR NOT ({condition}))")
 }
 
@@ -838,14 +846,18 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
     };
     Ok(match (filter.operator, &operand) {
         (Operator::Empty, Operand::Bool(empty)) => {
-            let is_empty = if filter.column.is_counter() {
-                format!("{expr} = 0")
-            } else if matches!(filter.value_type, ValueType::String | ValueType::Unknown)
-                && scalar.is_text()
-            {
-                format!("({expr} IS NULL OR {expr} = '')")
-            } else {
-                format!("{expr} IS NULL")
+            let textual = matches!(filter.value_type, ValueType::String | ValueType::Unknown);
+            let is_empty = match &filter.column {
+                _ if filter.column.is_counter() => format!("{expr} = 0"),
+                _ if textual && scalar.is_text() => format!("({expr} IS NULL OR {expr} = '')"),
+                // A boolean or date data key is empty only when it is missing: an explicit
+                // `null` is a value (Label Studio's key lookup).
+                Column::Data(key) if !numeric => {
+                    let path = sql.bind(dialect::json_key_path(sql.backend(), key));
+                    let raw = dialect::json_raw_at(sql.backend(), "tasks.data", &path);
+                    format!("{raw} IS NULL")
+                }
+                _ => format!("{expr} IS NULL"),
             };
             if *empty {
                 is_empty
@@ -889,14 +901,9 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             }
         }
         (Operator::NotContains, Operand::Text(text)) => {
+            // Tasks without the value (no upload, a missing key) are not "not containing" it.
             let condition = caseless_contains(sql, &expr, text);
-            match filter.column {
-                // Tasks without an upload or storage file are not "not containing" it.
-                Column::FileUpload | Column::StorageFilename => {
-                    format!("({expr} IS NOT NULL AND NOT ({condition}))")
-                }
-                _ => negate(&expr, &condition),
-            }
+            negate(&expr, &condition)
         }
         (Operator::Regex, Operand::Text(pattern)) => regex(sql, &expr, pattern),
         (Operator::In | Operator::NotIn, Operand::Range(min, max)) => {
@@ -929,7 +936,17 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
         }
         (Operator::NotEqual, operand) => {
             let value = bind_operand(sql, operand);
-            negate(&expr, &format!("{expr} = {value}"))
+            let same = format!("{expr} = {value}");
+            match &filter.column {
+                // A data key compares as JSON: an explicit `null` differs from any text, a missing
+                // key has no value to differ.
+                Column::Data(key) if scalar.is_text() => {
+                    let path = sql.bind(dialect::json_key_path(sql.backend(), key));
+                    let raw = dialect::json_raw_at(sql.backend(), "tasks.data", &path);
+                    format!("({raw} IS NOT NULL AND ({expr} IS NULL OR NOT ({same})))")
+                }
+                _ => negate(&expr, &same),
+            }
         }
         (operator, operand) => {
             let symbol = operator.comparison().ok_or_else(|| {
@@ -985,7 +1002,7 @@ fn related_condition(sql: &mut Sql, filter: &Filter) -> Option<Result<String, Qu
             Ok(if matches!(op, Operator::Contains | Operator::Equal) {
                 found
             } else {
-                negate("tasks.updated_by_id", &found)
+                negate_including_nulls("tasks.updated_by_id", &found)
             })
         }
         (Column::UpdatedBy, Operator::Empty, Operand::Bool(empty)) => Ok(if *empty {

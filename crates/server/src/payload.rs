@@ -45,7 +45,11 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             form_object(pairs)
         } else if content_type.starts_with("multipart/form-data") {
             let malformed = |e: axum::extract::multipart::MultipartError| {
-                ApiError::BadRequest(format!("Multipart form parse error - {}", e.body_text()))
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    ApiError::BadRequest(format!("Multipart form parse error - {}", e.body_text()))
+                }
             };
             let mut multipart = axum::extract::Multipart::from_request(req, state)
                 .await
@@ -170,13 +174,15 @@ pub async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -
     next.run(request).await
 }
 
+fn too_large() -> ApiError {
+    ApiError::PayloadTooLarge("Request body is larger than the configured limit".to_string())
+}
+
 /// Reads the whole body, mapping the body-limit rejection to a 413.
 pub async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge(
-                "Request body is larger than the configured limit".to_string(),
-            )
+            too_large()
         } else {
             ApiError::BadRequest(rejection.body_text())
         }
@@ -295,6 +301,18 @@ impl<'a> Fields<'a> {
     pub fn string(&mut self, key: &str) -> Option<String> {
         let value = self.non_null(key)?;
         self.to_string(key, value)
+    }
+
+    /// A string of at most `max` characters (DRF's `max_length`).
+    pub fn bounded_string(&mut self, key: &str, max: usize) -> Option<String> {
+        let text = self.string(key)?;
+        if text.chars().count() > max {
+            self.error(
+                key,
+                format!("Ensure this field has no more than {max} characters."),
+            );
+        }
+        Some(text)
     }
 
     /// A string that may be `null`: `Some(None)` for null.

@@ -11,6 +11,7 @@ mod m20261129_000005_invites;
 mod m20261204_000001_upload_names;
 pub mod m20261204_000002_token_settings;
 mod m20261204_000003_labels;
+mod m20261206_000001_label_value_index;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000001_upload_names::Migration),
             Box::new(m20261204_000002_token_settings::Migration),
             Box::new(m20261204_000003_labels::Migration),
+            Box::new(m20261206_000001_label_value_index::Migration),
         ]
     }
 }

@@ -1,11 +1,11 @@
 //! The labels manager: an organization's labels and their links to project controls.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::sea_query::{Expr, LikeExpr, OnConflict};
 use sea_orm::FromQueryResult;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 
 use super::projects::Viewer;
@@ -30,28 +30,50 @@ pub async fn find_or_create<C: ConnectionTrait>(
     new: NewLabel<'_>,
     now: DateTime<Utc>,
 ) -> Result<label::Model, DbErr> {
-    let existing = label::Entity::find()
-        .filter(label::Column::OrganizationId.eq(new.organization_id))
-        .filter(label::Column::Value.eq(new.value))
-        .one(conn)
-        .await?;
-    if let Some(existing) = existing {
-        return Ok(existing);
-    }
-    label::ActiveModel {
+    let existing = || {
+        label::Entity::find()
+            .filter(label::Column::OrganizationId.eq(new.organization_id))
+            .filter(label::Column::Value.eq(new.value))
+    };
+    let made = label::ActiveModel {
         organization_id: Set(new.organization_id),
         value: Set(new.value.to_string()),
         title: Set(new.title.to_string()),
-        description: Set(new.description),
+        description: Set(new.description.clone()),
         approved: Set(new.approved),
         created_by_id: Set(Some(new.created_by_id)),
         approved_by_id: Set(new.approved_by_id),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
+    };
+    find_or_insert(conn, existing, made).await
+}
+
+/// The row `existing` finds, else `made` inserted: also when another transaction inserts the
+/// same unique row at once (the insert yields to it and the second lookup finds it), where a
+/// plain insert would fail on the unique index.
+async fn find_or_insert<C, A>(
+    conn: &C,
+    existing: impl Fn() -> Select<A::Entity>,
+    made: A,
+) -> Result<<A::Entity as EntityTrait>::Model, DbErr>
+where
+    C: ConnectionTrait,
+    A: ActiveModelTrait + Send,
+    <A::Entity as EntityTrait>::Model: sea_orm::IntoActiveModel<A>,
+{
+    if let Some(found) = existing().one(conn).await? {
+        return Ok(found);
     }
-    .insert(conn)
-    .await
+    <A::Entity as EntityTrait>::insert(made)
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(conn)
+        .await?;
+    existing()
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("a row that was just inserted".into()))
 }
 
 /// One page of an organization's labels, by id, and their number.
@@ -130,24 +152,18 @@ pub async fn link<C: ConnectionTrait>(
     label_id: i64,
     from_name: &str,
 ) -> Result<label_link::Model, DbErr> {
-    let existing = label_link::Entity::find()
-        .filter(label_link::Column::ProjectId.eq(project_id))
-        .filter(label_link::Column::LabelId.eq(label_id))
-        .one(conn)
-        .await?;
-    match existing {
-        Some(link) => Ok(link),
-        None => {
-            label_link::ActiveModel {
-                project_id: Set(project_id),
-                label_id: Set(label_id),
-                from_name: Set(from_name.to_string()),
-                ..Default::default()
-            }
-            .insert(conn)
-            .await
-        }
-    }
+    let existing = || {
+        label_link::Entity::find()
+            .filter(label_link::Column::ProjectId.eq(project_id))
+            .filter(label_link::Column::LabelId.eq(label_id))
+    };
+    let made = label_link::ActiveModel {
+        project_id: Set(project_id),
+        label_id: Set(label_id),
+        from_name: Set(from_name.to_string()),
+        ..Default::default()
+    };
+    find_or_insert(conn, existing, made).await
 }
 
 /// The links of the projects `viewer` sees (optionally of one of them): a page by id and their

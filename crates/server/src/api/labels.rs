@@ -22,6 +22,9 @@ use crate::services::render::json_of;
 use crate::services::scope;
 use crate::state::AppState;
 
+/// The longest label title and control name Label Studio stores.
+const MAX_NAME: usize = 2048;
+
 /// `LabelSerializer`.
 #[derive(Serialize)]
 struct LabelOut {
@@ -148,8 +151,8 @@ fn label_item(item: &Value) -> Result<LabelItem, FieldErrors> {
         errors
     })?;
     let project = fields.integer("project");
-    let from_name = fields.string("from_name");
-    let title = fields.string("title");
+    let from_name = fields.bounded_string("from_name", MAX_NAME);
+    let title = fields.bounded_string("title", MAX_NAME);
     let description = fields.nullable_string("description").flatten();
     let approved = fields.boolean("approved").unwrap_or(false);
     let approved_by = fields.nullable_integer("approved_by").flatten();
@@ -307,7 +310,7 @@ async fn update_label(
 ) -> ApiResult<Json<LabelOut>> {
     use sea_orm::{IntoActiveModel, Set};
     let mut fields = Fields::new(&body)?;
-    let title = fields.string("title");
+    let title = fields.bounded_string("title", MAX_NAME);
     let description = fields.nullable_string("description");
     let approved = fields.boolean("approved");
     let approved_by = fields.nullable_integer("approved_by");

@@ -137,10 +137,7 @@ fn read_fields(body: &Value, current: Option<&workspace::Model>) -> ApiResult<Wo
         _ => {}
     }
     let description = fields.nullable_string("description");
-    let color = fields.string("color");
-    if color.as_deref().is_some_and(|c| c.chars().count() > 16) {
-        fields.error("color", "Ensure this field has no more than 16 characters.");
-    }
+    let color = fields.bounded_string("color", 16);
     let is_personal = fields.boolean("is_personal");
     let is_archived = fields.boolean("is_archived");
     fields.finish()?;

@@ -219,6 +219,39 @@ impl TestApp {
         reply.body["id"].as_i64().expect("project id")
     }
 
+    /// Sends a form body (`application/x-www-form-urlencoded`) with the admin token.
+    pub async fn form(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", format!("Token {TOKEN}"));
+        Reply::from(request.form(fields).send().await.unwrap()).await
+    }
+
+    /// Sends a `multipart/form-data` body of text fields with the admin token.
+    pub async fn multipart(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Reply {
+        let form = fields
+            .iter()
+            .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+                form.text(name.to_string(), value.to_string())
+            });
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header("Authorization", format!("Token {TOKEN}"));
+        Reply::from(request.multipart(form).send().await.unwrap()).await
+    }
+
     /// Imports `tasks` (a JSON body) and returns the response body.
     pub async fn import(&self, project: i64, tasks: Value) -> Value {
         self.post(

@@ -342,6 +342,25 @@ async fn oversized_bodies_get_413() {
         .await
         .expect(413);
     assert_eq!(app.project(project).await["task_number"], 0);
+    // Form bodies too, of either kind.
+    let title = "t".repeat(4096);
+    for reply in [
+        app.form(
+            reqwest::Method::POST,
+            "/api/projects/",
+            &[("title", &title)],
+        )
+        .await,
+        app.multipart(
+            reqwest::Method::POST,
+            "/api/projects/",
+            &[("title", &title)],
+        )
+        .await,
+    ] {
+        assert_eq!(reply.expect(413).body["status_code"], 413);
+    }
+    assert_eq!(app.get("/api/projects/").await.expect(200).body["count"], 1);
 }
 
 #[tokio::test]
