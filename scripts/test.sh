@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, Rust unit and API tests on SQLite and on PostgreSQL, the official
+# Runs every test: formatting, lints, Rust unit and API tests on SQLite and on PostgreSQL, the official
 # label-studio-sdk end-to-end tests against a running Tessera on both databases, then the web
 # app's unit tests (Vitest) and browser tests (playwright-core driving Debian's chromium).
 #
@@ -23,8 +23,9 @@ else
   run_tests() { cargo test --workspace --no-fail-fast "$@"; }
 fi
 
-echo "== formatting (cargo fmt --check)"
+echo "== formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
 cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo build --bins
 echo "== Rust tests on SQLite"
 run_tests

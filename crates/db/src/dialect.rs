@@ -267,7 +267,7 @@ pub fn export_batch_sql(backend: DbBackend, batch: &ExportBatch) -> String {
         "CASE WHEN f.id IS NULL THEN '' ELSE concat(',\"file_upload\":', {}) END",
         json_string(
             backend,
-            &format!("substr(f.file, length('upload/' || CAST(t.project_id AS TEXT) || '/') + 1)")
+            "substr(f.file, length('upload/' || CAST(t.project_id AS TEXT) || '/') + 1)"
         )
     );
     // One concat() call instead of a chain of ||, which would copy the growing document once per

@@ -300,7 +300,7 @@ impl<'a> Fields<'a> {
     /// A string (numbers are accepted and converted, as DRF's `CharField` does).
     pub fn string(&mut self, key: &str) -> Option<String> {
         let value = self.non_null(key)?;
-        self.to_string(key, value)
+        self.string_of(key, value)
     }
 
     /// A string of at most `max` characters (DRF's `max_length`).
@@ -319,11 +319,11 @@ impl<'a> Fields<'a> {
     pub fn nullable_string(&mut self, key: &str) -> Option<Option<String>> {
         match self.map.get(key)? {
             Value::Null => Some(None),
-            value => self.to_string(key, value).map(Some),
+            value => self.string_of(key, value).map(Some),
         }
     }
 
-    fn to_string(&mut self, key: &str, value: &Value) -> Option<String> {
+    fn string_of(&mut self, key: &str, value: &Value) -> Option<String> {
         match value {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),

@@ -191,7 +191,7 @@ async fn collect_files(
     mut multipart: Multipart,
     saved: &mut SavedFiles,
 ) -> ApiResult<Collected> {
-    let config = config_of(&project);
+    let config = config_of(project);
     let data_keys = config.as_ref().map_or(0, |c| c.data_types.len());
     let mut collected = Collected {
         items: Vec::new(),

@@ -53,7 +53,7 @@ async fn list_predictions(
 /// Reads and normalizes `result` against the project's config.
 fn read_result(fields: &mut Fields, project: &project::Model) -> Option<Value> {
     let raw = fields.raw("result")?.clone();
-    let config = config_of(&project);
+    let config = config_of(project);
     match normalize_result(config.as_ref(), &raw) {
         Ok(value) => Some(value.unwrap_or(Value::Null)),
         Err(message) => {

@@ -383,7 +383,7 @@ impl UserChanges {
                 // Entra ID sends "True" / "False" as strings.
                 let active = value
                     .as_bool()
-                    .or_else(|| value.as_str().and_then(|s| crate::payload::parse_bool(s)));
+                    .or_else(|| value.as_str().and_then(crate::payload::parse_bool));
                 self.active =
                     Some(active.ok_or_else(|| {
                         ScimError::bad("invalidValue", "active must be a boolean")

@@ -118,8 +118,12 @@ fn normalize_item(item: &Value, nested: bool) -> (Value, Map<String, Value>) {
     (Value::Object(out), problems)
 }
 
+/// A view's `data` without filters and ordering, its filters (JSON text) when a conjunction is
+/// given, and its ordering.
+type SplitData = (Map<String, Value>, Option<String>, Option<Value>);
+
 /// Splits a request's `data` into (rest of data, filters if a conjunction is given, ordering).
-fn split_data(data: &Value) -> ApiResult<(Map<String, Value>, Option<String>, Option<Value>)> {
+fn split_data(data: &Value) -> ApiResult<SplitData> {
     let mut rest = match data {
         Value::Object(map) => map.clone(),
         Value::Null => Map::new(),

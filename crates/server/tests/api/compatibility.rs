@@ -682,7 +682,9 @@ async fn data_manager_nulls_follow_label_studio_on_postgresql() {
                 .collect::<Vec<_>>()
         }
     };
-    let filters: &[((&str, &str, &str, Value), &[usize])] = &[
+    // ((column, operator, type, value), the tasks selected)
+    type Case<'a> = ((&'a str, &'a str, &'a str, Value), &'a [usize]);
+    let filters: &[Case] = &[
         (("data.num", "less", "Number", json!(10)), &[0, 4, 5]),
         (
             ("data.num", "greater_or_equal", "Number", json!(5)),
