@@ -57,7 +57,7 @@ describe("filters and ordering", () => {
     expect(JSON.parse(url.searchParams.get("query")!)).toEqual({
       filters: { conjunction: "and", items: [] },
       ordering: ["-tasks:id"],
-      hiddenColumns: { explore: ["tasks:avg_lead_time"] },
+      hiddenColumns: { explore: ["tasks:avg_lead_time"], labeling: ["tasks:avg_lead_time"] },
     });
   });
 });

@@ -143,7 +143,8 @@ export function tasksUrl(projectId: number, view: ViewData, hidden: string[], pa
   const query = JSON.stringify({
     filters: view.filters ?? { conjunction: "and", items: [] },
     ordering: view.ordering ?? [],
-    hiddenColumns: { explore: hidden },
+    // The table's hidden columns, for both lists: the server leaves out a column hidden in both.
+    hiddenColumns: { explore: hidden, labeling: hidden },
   });
   return `/api/tasks/?project=${projectId}&query=${encodeURIComponent(query)}&page=${page}&page_size=${pageSize}`;
 }

@@ -149,15 +149,21 @@ pub fn evaluated_fields(query: &Value) -> Vec<&'static str> {
             .flatten()
             .filter_map(|o| o.as_str().and_then(|o| named("tasks:", o))),
     );
-    let hidden = query["hiddenColumns"]["explore"].as_array();
+    // Given any hidden columns, a column is left out only when it is hidden in both the table
+    // (`explore`) and the labeling side list (`labeling`), as Label Studio computes it.
+    let columns = &query["hiddenColumns"];
+    let given = columns.as_object().is_some_and(|c| !c.is_empty());
+    let hidden_in = |list: &str, field: &str| {
+        columns[list].as_array().is_some_and(|hidden| {
+            hidden
+                .iter()
+                .any(|h| h.as_str() == Some(&format!("tasks:{field}")))
+        })
+    };
     EVALUATED_FIELDS
         .into_iter()
         .filter(|field| {
-            let visible = hidden.is_some_and(|hidden| {
-                !hidden
-                    .iter()
-                    .any(|h| h.as_str() == Some(&format!("tasks:{field}")))
-            });
+            let visible = given && !(hidden_in("explore", field) && hidden_in("labeling", field));
             visible || wanted.iter().any(|w| w == field)
         })
         .collect()
@@ -195,11 +201,16 @@ mod tests {
             evaluated_fields(&filtered),
             ["completed_at", "predictions_score"]
         );
-        let shown =
-            json!({"hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists"]}});
+        // Left out only when hidden in both lists.
+        let shown = json!({"hiddenColumns": {
+            "explore": ["tasks:avg_lead_time", "tasks:draft_exists", "tasks:completed_at"],
+            "labeling": ["tasks:avg_lead_time", "tasks:draft_exists"]
+        }});
         assert_eq!(
             evaluated_fields(&shown),
             ["completed_at", "predictions_score"]
         );
+        let explore_only = json!({"hiddenColumns": {"explore": ["tasks:avg_lead_time"]}});
+        assert_eq!(evaluated_fields(&explore_only).len(), 4);
     }
 }

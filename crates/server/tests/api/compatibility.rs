@@ -98,7 +98,12 @@ async fn the_task_list_carries_label_studios_default_fields() {
     with_all.sort();
     assert_eq!(keys(&all["tasks"][0]), with_all);
     // A filter or an ordering on a computed field, or a view showing it, brings it along.
-    let query = json!({"ordering": ["-tasks:completed_at"], "hiddenColumns": {"explore": ["tasks:avg_lead_time", "tasks:draft_exists", "tasks:predictions_score"]}});
+    let hidden = json!([
+        "tasks:avg_lead_time",
+        "tasks:draft_exists",
+        "tasks:predictions_score"
+    ]);
+    let query = json!({"ordering": ["-tasks:completed_at"], "hiddenColumns": {"explore": hidden, "labeling": hidden}});
     let ordered = app
         .get(&crate::helpers::tasks_query(project, &query))
         .await
@@ -108,7 +113,8 @@ async fn the_task_list_carries_label_studios_default_fields() {
         ordered["tasks"][0].get("completed_at").is_some()
             && ordered["tasks"][0].get("avg_lead_time").is_none()
     );
-    let view = app.post("/api/dm/views/", json!({"project": project, "data": {"hiddenColumns": {"explore": ["tasks:completed_at"], "labeling": []}}})).await.expect(201).body;
+    // A column counts as hidden when it is hidden in both the table and the labeling list.
+    let view = app.post("/api/dm/views/", json!({"project": project, "data": {"hiddenColumns": {"explore": ["tasks:completed_at", "tasks:draft_exists"], "labeling": ["tasks:completed_at"]}}})).await.expect(201).body;
     let through_view = app
         .get(&format!("/api/tasks/?view={}", view["id"]))
         .await
@@ -117,6 +123,7 @@ async fn the_task_list_carries_label_studios_default_fields() {
     let task = &through_view["tasks"][0];
     assert!(
         task.get("completed_at").is_none()
+            && task.get("draft_exists").is_some()
             && task.get("avg_lead_time").is_some()
             && task.get("predictions_score").is_some()
     );

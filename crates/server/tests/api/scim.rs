@@ -64,7 +64,9 @@ async fn role_of(app: &TestApp, user: &str) -> String {
         .as_array()
         .unwrap()
         .clone();
-    let member = list.iter().find(|m| m["user"]["id"] == user.parse::<i64>().unwrap());
+    let member = list
+        .iter()
+        .find(|m| m["user"]["id"] == user.parse::<i64>().unwrap());
     member.map_or("gone".to_string(), |m| {
         m["role"].as_str().unwrap().to_string()
     })
