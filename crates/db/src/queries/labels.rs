@@ -220,25 +220,35 @@ pub async fn delete_link<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), Db
         .map(|_| ())
 }
 
-/// How many annotations of `project_id` hold the label (its value's JSON text, ignoring case
-/// as the Data Manager's `contains` does, as Label Studio's `annotations_count` looks for it).
+/// For each `(project id, label value as JSON text)`, the number of that project's annotations
+/// whose result holds the value, in one statement.
 pub async fn annotations_holding<C: ConnectionTrait>(
     conn: &C,
-    project_id: i64,
-    value: &str,
-) -> Result<u64, DbErr> {
-    let backend = conn.get_database_backend();
-    let mut sql = crate::filters::Sql::new(backend);
-    let condition = crate::filters::caseless_contains(&mut sql, "annotations.result", value);
-    sql.push(&format!("SELECT COUNT(*) AS n FROM annotations WHERE annotations.project_id = {project_id} AND {condition}"));
+    labels: &[(i64, &str)],
+) -> Result<Vec<u64>, DbErr> {
+    if labels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = crate::filters::Sql::new(conn.get_database_backend());
+    let mut parts = Vec::with_capacity(labels.len());
+    for (position, (project_id, value)) in labels.iter().enumerate() {
+        let condition = crate::filters::caseless_contains(&mut sql, "annotations.result", value);
+        parts.push(format!(
+            "SELECT CAST({position} AS BIGINT) AS position, (SELECT COUNT(*) FROM annotations \
+             WHERE annotations.project_id = {project_id} AND {condition}) AS n"
+        ));
+    }
+    sql.push(&parts.join(" UNION ALL "));
     #[derive(sea_orm::FromQueryResult)]
     struct Count {
+        position: i64,
         n: i64,
     }
-    Ok(Count::find_by_statement(sql.statement())
-        .one(conn)
-        .await?
-        .map_or(0, |c| c.n as u64))
+    let mut counts = vec![0; labels.len()];
+    for count in Count::find_by_statement(sql.statement()).all(conn).await? {
+        counts[count.position as usize] = count.n as u64;
+    }
+    Ok(counts)
 }
 
 /// The annotations of the projects `viewer` sees (or of one of them) whose result mentions

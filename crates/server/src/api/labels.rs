@@ -354,8 +354,8 @@ async fn delete_label(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Renders links with the number of their project's annotations holding their label (one count
-/// per link; the labels load in one query).
+/// Renders links with the number of their project's annotations holding their label (the
+/// labels load in one query, the counts in another).
 async fn render_links<C: sea_orm::ConnectionTrait>(
     conn: &C,
     caller: &Caller,
@@ -363,23 +363,28 @@ async fn render_links<C: sea_orm::ConnectionTrait>(
 ) -> ApiResult<Vec<LinkOut>> {
     let ids: Vec<i64> = links.iter().map(|link| link.label_id).collect();
     let labels = queries::labels::find_many(conn, caller.organization_id, &ids).await?;
-    let mut rendered = Vec::with_capacity(links.len());
-    for link in links {
-        let label = labels
-            .iter()
-            .find(|label| label.id == link.label_id)
-            .ok_or_else(|| ApiError::no_match("Label"))?;
-        let annotations_count =
-            queries::labels::annotations_holding(conn, link.project_id, &label.value).await?;
-        rendered.push(LinkOut {
+    let counted = links
+        .iter()
+        .map(|link| {
+            labels
+                .iter()
+                .find(|label| label.id == link.label_id)
+                .map(|label| (link.project_id, label.value.as_str()))
+                .ok_or_else(|| ApiError::no_match("Label"))
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    let counts = queries::labels::annotations_holding(conn, &counted).await?;
+    Ok(links
+        .into_iter()
+        .zip(counts)
+        .map(|(link, annotations_count)| LinkOut {
             id: link.id,
             annotations_count,
             from_name: link.from_name,
             project: link.project_id,
             label: link.label_id,
-        });
-    }
-    Ok(rendered)
+        })
+        .collect())
 }
 
 /// [`render_links`] of one link.
