@@ -88,7 +88,14 @@ try {
   await page.fill("input[name=password]", "a-strong-secret-42");
   await Promise.all([page.waitForURL(`${base}/projects`), page.click("button[type=submit]")]);
   await page.getByText("No projects yet.").waitFor();
+  // An annotator is offered nothing it may not do, and told who can change that.
+  const help = await page.getByTestId("no-projects-help").textContent();
+  check(help.includes("an Annotator") && help.includes("Manager role"), `the empty list explains the role: ${help}`);
+  check((await page.getByRole("link", { name: /Create/ }).count()) === 0, "no project creation for an annotator");
   await shot("02-projects-empty");
+  await page.goto(`${base}/projects/new`);
+  await page.getByText(/Managers, administrators and owners create projects; your role is Annotator/).waitFor();
+  check((await page.locator("input[name=title]").count()) === 0, "no wizard for an annotator");
   await page.click("text=Log out");
   await page.waitForURL(/\/user\/login\//);
 
@@ -340,7 +347,7 @@ try {
   await page.getByText("No project title contains").waitFor();
 
   // The workspace sidebar narrows the projects list to a workspace's projects.
-  const project = { id: projectId };
+  const project = { id: projectId, title: "Movie reviews" };
   const workspace = await call("POST", "/api/workspaces/", { title: "Film team", color: "#7c3aed" });
   await call("POST", "/api/workspaces/" + workspace.id + "/projects/", { project: project.id });
   const other = await call("POST", "/api/projects/", {
@@ -377,6 +384,26 @@ try {
   await page.click("button:has-text('Add')");
   await page.locator(".list li", { hasText: "newcomer@example.com" }).waitFor();
   await shot("10-project-members");
+
+  // An annotator of the project opens it to label: no Data Manager, settings or member changes.
+  const labeler = await call("POST", "/api/users/", { email: "labeler@example.com", username: "labeler", password: "a-labeling-secret-42" });
+  await call("POST", `/api/projects/${project.id}/members/`, { user: labeler.id });
+  const annotatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const annotatorPage = await annotatorContext.newPage();
+  await signIn(annotatorPage, base, "labeler@example.com", "a-labeling-secret-42");
+  await annotatorPage.locator(".card-title", { hasText: project.title }).click();
+  await annotatorPage.waitForURL(`${base}/projects/${project.id}/label`);
+  await annotatorPage.goto(`${base}/projects/${project.id}/data`);
+  await annotatorPage.waitForURL(`${base}/projects/${project.id}/label`);
+  await annotatorPage.goto(`${base}/projects/${project.id}/members`);
+  await annotatorPage.locator(".list li", { hasText: "newcomer@example.com" }).waitFor();
+  const nav = await annotatorPage.locator("nav[aria-label=Project]").textContent();
+  check(!nav.includes("Settings") && !nav.includes("Data Manager"), `an annotator's project pages: ${nav}`);
+  check((await annotatorPage.getByLabel("Person to add").count()) === 0, "an annotator cannot add members");
+  await annotatorPage.goto(`${base}/projects/${project.id}/settings`);
+  await annotatorPage.getByText("Only managers, administrators and owners change a project's settings.").waitFor();
+  await annotatorPage.screenshot({ path: join(shots, "10b-annotator-settings.png"), fullPage: true });
+  await annotatorContext.close();
 
   // A second project: a URL-list import, ordering by a header, a new tab, general settings and
   // deleting the project from the danger zone.

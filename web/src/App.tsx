@@ -43,14 +43,14 @@ export function App() {
         ) : (
           <Routes>
             <Route path="/" element={<Navigate to="/projects" replace />} />
-            <Route path="/projects" element={<Projects />} />
+            <Route path="/projects" element={<Projects me={me.data} />} />
             <Route path="/projects/new" element={<CreateProject me={me.data} />} />
             <Route path="/projects/:id" element={<ProjectHome />} />
             <Route path="/projects/:id/data" element={<DataManager me={me.data} />} />
             <Route path="/projects/:id/label" element={<Labeling me={me.data} />} />
             <Route path="/projects/:id/settings" element={<Settings me={me.data} />} />
             <Route path="/projects/:id/settings/:section" element={<Settings me={me.data} />} />
-            <Route path="/projects/:id/members" element={<ProjectMembers />} />
+            <Route path="/projects/:id/members" element={<ProjectMembers me={me.data} />} />
             <Route path="/organization" element={<Organization me={me.data} />} />
             <Route path="/account" element={<Account me={me.data} />} />
             <Route path="*" element={<NotFound />} />

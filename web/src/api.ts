@@ -117,6 +117,12 @@ export interface Me {
   last_name: string;
   username: string;
   active_organization: number | null;
+  /** The organization's title and its owner's email (whoami only). */
+  active_organization_meta?: { title: string; email: string } | null;
+  /** Label Studio's permission names of the caller's role (whoami only). */
+  permissions?: string[];
+  /** The caller's role in the active organization (whoami only). */
+  organization_membership?: { organization_id: number; role: string };
 }
 
 /** A member of the organization with their role code (`OW`, `AD`, `MA`, `RE`, `AN`, `DI`, `NO`). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData } from "./lib";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData, plural, articled } from "./lib";
 import { TEMPLATES } from "./templates";
 
 describe("errorMessages", () => {
@@ -67,5 +67,18 @@ describe("roles", () => {
     expect(assignableRoles("AN")).toEqual([]);
     expect(assignableRoles("AD").map((r) => r.code)).toEqual(["AD", "MA", "RE", "AN", "DI"]);
     expect(assignableRoles("OW").map((r) => r.code)).toContain("OW");
+  });
+});
+
+describe("words", () => {
+  it("pluralizes counts with thousands separators", () => {
+    expect(plural(1, "task")).toBe("1 task");
+    expect(plural(0, "task")).toBe("0 tasks");
+    expect(plural(20000, "task")).toBe("20,000 tasks");
+    expect(plural(2, "person", "people")).toBe("2 people");
+  });
+  it("puts the right article before a role", () => {
+    expect(articled("Annotator")).toBe("an Annotator");
+    expect(articled("Manager")).toBe("a Manager");
   });
 });

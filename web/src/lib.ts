@@ -132,3 +132,13 @@ function sampleValue(tag: string): unknown {
       return "Sample text for the live preview: replace it by importing your own data.";
   }
 }
+
+/** A count with its noun, pluralized and with thousands separators: "1 task", "20,000 tasks". */
+export function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? noun : nouns}`;
+}
+
+/** A noun with its indefinite article: "an Annotator", "a Manager". */
+export function articled(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
+}

@@ -164,7 +164,10 @@ impl LabelConfig {
                 tags::expected_types(tag)
             };
             let actual = python_type(value);
-            if !expected.contains(&actual) {
+            // Python's `isinstance(True, int)` holds: a boolean passes where integers do.
+            let accepted =
+                expected.contains(&actual) || (actual == "bool" && expected.contains(&"int"));
+            if !accepted {
                 return Err(format!(
                     "data['{root}']={} is of type '{actual}', but the object tag {tag} expects the following types: {}",
                     pyrepr::str(value),

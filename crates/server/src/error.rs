@@ -42,6 +42,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    /// 415: a body of a content type the route does not read.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     /// 503: the database ran past the statement timeout, or had no connection free in time.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -85,6 +88,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Raw(status, _) | ApiError::Bare(status, _) => *status,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +125,7 @@ impl IntoResponse for ApiError {
             | ApiError::MethodNotAllowed(d)
             | ApiError::Conflict(d)
             | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d)
             | ApiError::Unavailable(d) => (d.clone(), None),
             ApiError::Raw(_, body) => return (status, Json(body.clone())).into_response(),
             ApiError::Bare(_, detail) => return (status, Json(Detail { detail })).into_response(),

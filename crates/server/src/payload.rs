@@ -65,6 +65,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             }
             form_object(pairs)
         } else {
+            refuse_unsupported(&content_type)?;
             parse_json(&read_body(req, state).await?)?
         };
         refuse_nul(&body)?;
@@ -172,6 +173,20 @@ pub async fn refuse_nul_in_uri(request: Request, next: axum::middleware::Next) -
             .into_response();
     }
     next.run(request).await
+}
+
+/// DRF's parser negotiation: a body labelled with a type other than JSON or a form is a 415.
+/// (No label at all is read as JSON, as most scripts mean it.)
+pub fn refuse_unsupported(content_type: &str) -> Result<(), ApiError> {
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    let json = essence.is_empty() || essence == "application/json" || essence.ends_with("+json");
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(format!(
+            "Unsupported media type \"{essence}\" in request."
+        )))
+    }
 }
 
 fn too_large() -> ApiError {
@@ -286,6 +301,57 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Records a nested serializer's errors for `key` (`{"created_by": {"non_field_errors": [...]}}`).
+    pub fn nested_error(&mut self, key: &str, errors: Value) {
+        self.errors.insert(key.to_string(), errors);
+    }
+
+    /// A related object's primary key (DRF's `PrimaryKeyRelatedField`): a number or numeric
+    /// text; anything else is "Incorrect type". Whether the object exists is the caller's check
+    /// ([`Fields::missing`]).
+    pub fn primary_key(&mut self, key: &str) -> Option<i64> {
+        let value = self.non_null(key)?;
+        let parsed = match value {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.error(
+                key,
+                format!(
+                    "Incorrect type. Expected pk value, received {}.",
+                    python_type(value)
+                ),
+            );
+        }
+        parsed
+    }
+
+    /// A primary key that may be null: `Some(None)` for null.
+    pub fn nullable_primary_key(&mut self, key: &str) -> Option<Option<i64>> {
+        match self.map.get(key)? {
+            Value::Null => Some(None),
+            _ => self.primary_key(key).map(Some),
+        }
+    }
+
+    /// Records that the object `id` named by `key` does not exist (or is not the caller's).
+    pub fn missing(&mut self, key: &str, id: i64) {
+        self.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
+    }
+
+    /// A string of one of `allowed` (DRF's `ChoiceField`).
+    pub fn choice(&mut self, key: &str, allowed: &[&str]) -> Option<String> {
+        let value = self.string(key)?;
+        if allowed.contains(&value.as_str()) {
+            Some(value)
+        } else {
+            self.error(key, format!("\"{value}\" is not a valid choice."));
+            None
+        }
+    }
+
     fn non_null(&mut self, key: &str) -> Option<&'a Value> {
         match self.map.get(key) {
             None => None,
@@ -360,6 +426,15 @@ impl<'a> Fields<'a> {
 
     /// An integer (integral floats and numeric strings are accepted, as DRF does).
     pub fn integer(&mut self, key: &str) -> Option<i64> {
+        self.integer_or(key, "A valid integer is required.")
+    }
+
+    /// An integer of a `BigIntegerField` (its own message).
+    pub fn big_integer(&mut self, key: &str) -> Option<i64> {
+        self.integer_or(key, "A valid biginteger is required.")
+    }
+
+    fn integer_or(&mut self, key: &str, message: &str) -> Option<i64> {
         let value = self.non_null(key)?;
         let parsed = match value {
             Value::Number(n) => n
@@ -369,7 +444,7 @@ impl<'a> Fields<'a> {
             _ => None,
         };
         if parsed.is_none() {
-            self.error(key, "A valid integer is required.");
+            self.error(key, message);
         }
         parsed
     }

@@ -1,12 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { Link, useParams, useSearchParams } from "react-router-dom";
+import { Link, Navigate, useParams, useSearchParams } from "react-router-dom";
+import { can } from "../access";
 import { api, fetchProject, type Me } from "../api";
 import { ExportDialog } from "../components/ExportDialog";
 import { ImportDialog } from "../components/Importer";
 import { NotFound } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
-import { dataKeys } from "../lib";
+import { dataKeys, plural } from "../lib";
 import { preloadLabelStudio } from "../lsf";
 import { selectionParam, type Selection } from "../labeling";
 import { Actions } from "./Actions";
@@ -23,7 +24,10 @@ const AGREEMENT: Column = { id: "agreement", title: "Agreement", type: "Number",
 /** The Data Manager of a project: tabs, filters, ordering, columns, selection, actions, preview. */
 export function DataManager({ me }: { me: Me }) {
   const { id = "" } = useParams();
-  return /^\d+$/.test(id) ? <DataManagerPage key={id} projectId={Number(id)} me={me} /> : <NotFound />;
+  if (!/^\d+$/.test(id)) return <NotFound />;
+  // Annotators label one task after another; the table of all tasks is for reviewers and up.
+  if (!can(me, "views.view")) return <Navigate to={`/projects/${id}/label`} replace />;
+  return <DataManagerPage key={id} projectId={Number(id)} me={me} />;
 }
 
 function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
@@ -104,12 +108,12 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
 
   return (
     <section className="dm">
-      <ProjectHeader project={p}>
+      <ProjectHeader project={p} me={me}>
         <span className="muted counters" data-testid="counters">
-          {p.task_number ?? 0} tasks · {p.total_annotations_number ?? 0} annotations · {p.total_predictions_number ?? 0} predictions
+          {plural(p.task_number ?? 0, "task")} · {plural(p.total_annotations_number ?? 0, "annotation")} · {plural(p.total_predictions_number ?? 0, "prediction")}
         </span>
-        <button onClick={() => setDialog("import")}>Import</button>
-        <button onClick={() => setDialog("export")}>Export</button>
+        {can(me, "tasks.create") && <button onClick={() => setDialog("import")}>Import</button>}
+        {can(me, "projects.change") && <button onClick={() => setDialog("export")}>Export</button>}
       </ProjectHeader>
       <Tabs
         views={views.data}
@@ -124,7 +128,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
           Filters{filterCount ? ` (${filterCount})` : ""}
         </button>
         <ColumnChooser columns={allColumns} view={view.data} onToggle={(column) => update({ hiddenColumns: toggleColumn(allColumns, view.data, column) })} />
-        {count > 0 && (
+        {count > 0 && can(me, "actions.perform") && (
           <Actions
             projectId={projectId}
             tabId={view.id}
@@ -138,10 +142,10 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
           />
         )}
         <span className="muted" data-testid="dm-totals">
-          {totals ? `${totals.total} tasks · ${totals.total_annotations} annotations · ${totals.total_predictions} predictions` : ""}
-          {count > 0 ? ` · ${count} selected` : ""}
+          {totals ? `${plural(totals.total, "task")} · ${plural(totals.total_annotations, "annotation")} · ${plural(totals.total_predictions, "prediction")}` : ""}
+          {count > 0 ? ` · ${count.toLocaleString("en-US")} selected` : ""}
         </span>
-        <Link className="button primary" to={labelLink}>{count > 0 ? `Label ${count} selected` : "Label All Tasks"}</Link>
+        <Link className="button primary" to={labelLink}>{count > 0 ? `Label ${count.toLocaleString("en-US")} selected` : "Label All Tasks"}</Link>
       </div>
       {filtersOpen && <FilterPanel key={view.id} columns={allColumns} filters={view.data.filters ?? { conjunction: "and", items: [] }} users={users.data ?? []} onChange={onFilters} />}
       {saveView.isError && <p className="error" role="alert">{saveView.error.message}</p>}

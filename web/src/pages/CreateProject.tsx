@@ -1,6 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { useNavigate } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
+import { can, roleTitle, whoCanChange } from "../access";
 import { api, ApiError, type Me, type Project } from "../api";
 import { ConfigEditor } from "../components/ConfigEditor";
 import { ImportPicker } from "../components/ImportPicker";
@@ -21,6 +22,19 @@ const STEPS: { id: Step; title: string }[] = [
  * exists, with progress), and the labeling setup from a template.
  */
 export function CreateProject({ me }: { me: Me }) {
+  if (!can(me, "projects.create")) {
+    return (
+      <div className="empty" role="status">
+        <p>Managers, administrators and owners create projects; your role is {roleTitle(me)}.</p>
+        <p className="muted">Ask {whoCanChange(me)} for the Manager role.</p>
+        <Link to="/projects">Back to projects</Link>
+      </div>
+    );
+  }
+  return <Wizard me={me} />;
+}
+
+function Wizard({ me }: { me: Me }) {
   const navigate = useNavigate();
   const queries = useQueryClient();
   const [step, setStep] = useState<Step>("name");

@@ -2,9 +2,10 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tansta
 import { useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, ApiError, type Me, type Membership, type Page } from "../api";
+import { roleCode } from "../access";
 import { copyText } from "../clipboard";
 import { Dialog } from "../components/Dialog";
-import { assignableRoles, managesPeople, pageCount, ROLES } from "../lib";
+import { articled, assignableRoles, managesPeople, pageCount, ROLES } from "../lib";
 
 const PAGE_SIZE = 20;
 
@@ -22,15 +23,14 @@ export function Organization({ me }: { me: Me }) {
     queryFn: () => api<Page<Membership>>(`/api/organizations/${org}/memberships?page=${page}&page_size=${PAGE_SIZE}&search=${encodeURIComponent(search)}`),
     placeholderData: keepPreviousData,
   });
-  const mine = useQuery({
-    queryKey: ["my-role", org, me.id],
-    queryFn: () => api<Page<Membership>>(`/api/organizations/${org}/memberships?page_size=-1&search=${encodeURIComponent(me.email)}`),
-  });
-  const myRole = mine.data?.results.find((m) => m.user.id === me.id)?.role;
+  const myRole = roleCode(me);
   const canManage = managesPeople(myRole);
+  const [notice, setNotice] = useState<string | null>(null);
   const changeRole = useMutation({
-    mutationFn: ({ user, role }: { user: number; role: string }) =>
+    mutationFn: ({ user, role }: { user: number; role: string; email: string }) =>
       api(`/api/organizations/${org}/memberships`, { method: "PATCH", body: JSON.stringify({ user_id: user, role }) }),
+    onMutate: () => setNotice(null),
+    onSuccess: (_, { role, email }) => setNotice(`${email} is now ${articled(ROLES.find((r) => r.code === role)?.title ?? role)}.`),
     onSettled: () => queries.invalidateQueries({ queryKey: ["members", org] }),
   });
   const remove = useMutation({
@@ -49,7 +49,7 @@ export function Organization({ me }: { me: Me }) {
         </label>
         {canManage && <button className="primary" onClick={() => setInviting(true)}>Invite people</button>}
       </div>
-      {problem && <p className="error" role="alert">{problem.message}</p>}
+      {problem ? <p className="error" role="alert">{problem.message}</p> : notice && <p className="notice" role="status">{notice}</p>}
       {members.isPending ? (
         <p className="muted" role="status">Loading people…</p>
       ) : members.isError ? (
@@ -75,7 +75,7 @@ export function Organization({ me }: { me: Me }) {
                     <td>{[m.user.first_name, m.user.last_name].filter(Boolean).join(" ")}</td>
                     <td>
                       {editable ? (
-                        <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => changeRole.mutate({ user: m.user.id, role: e.target.value })}>
+                        <select aria-label={`Role of ${m.user.email}`} value={m.role} onChange={(e) => changeRole.mutate({ user: m.user.id, role: e.target.value, email: m.user.email })}>
                           {!choices.some((r) => r.code === m.role) && <option value={m.role} disabled>{ROLES.find((r) => r.code === m.role)?.title ?? m.role}</option>}
                           {choices.map((r) => <option key={r.code} value={r.code}>{r.title}</option>)}
                         </select>

@@ -1,22 +1,24 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams } from "react-router-dom";
+import { can } from "../access";
 import { api, fetchProject, type Me, type Page, type ProjectMember } from "../api";
 import { NotFound } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
 
 /** A project's members: who may see and label it besides owners and administrators. */
-export function ProjectMembers() {
+export function ProjectMembers({ me }: { me: Me }) {
   const { id = "" } = useParams();
-  return /^\d+$/.test(id) ? <MemberList id={id} /> : <NotFound />;
+  return /^\d+$/.test(id) ? <MemberList id={id} me={me} /> : <NotFound />;
 }
 
-function MemberList({ id }: { id: string }) {
+function MemberList({ id, me }: { id: string; me: Me }) {
+  const manages = can(me, "projects.change");
   const queries = useQueryClient();
   const [chosen, setChosen] = useState("");
   const project = useQuery({ queryKey: ["project", id], queryFn: () => fetchProject(id) });
   const members = useQuery({ queryKey: ["project-members", id], queryFn: () => api<Page<ProjectMember>>(`/api/projects/${id}/members/paginated/?page_size=1000`) });
-  const people = useQuery({ queryKey: ["users"], queryFn: () => api<Me[]>("/api/users/") });
+  const people = useQuery({ queryKey: ["users"], queryFn: () => api<Me[]>("/api/users/"), enabled: manages });
   const refresh = () => queries.invalidateQueries({ queryKey: ["project-members", id] });
   const add = useMutation({
     mutationFn: (user: number) => api(`/api/projects/${id}/members/`, { method: "POST", body: JSON.stringify({ user }) }),
@@ -28,18 +30,18 @@ function MemberList({ id }: { id: string }) {
   const problem = add.error ?? remove.error ?? members.error;
   return (
     <section>
-      {project.data && <ProjectHeader project={project.data} />}
+      {project.data && <ProjectHeader project={project.data} me={me} />}
       <div className="narrow">
         <h2>Members</h2>
         <p className="muted">Managers, reviewers and annotators see a project when they are its members (or in its workspace).</p>
         {problem && <p className="error" role="alert">{problem.message}</p>}
-        <form className="token" onSubmit={(e) => { e.preventDefault(); if (chosen) add.mutate(Number(chosen)); }}>
+        {manages && <form className="token" onSubmit={(e) => { e.preventDefault(); if (chosen) add.mutate(Number(chosen)); }}>
           <select aria-label="Person to add" value={chosen} onChange={(e) => setChosen(e.target.value)}>
             <option value="">Choose a person…</option>
             {candidates.map((u) => <option key={u.id} value={u.id}>{u.email}</option>)}
           </select>
           <button type="submit" className="primary" disabled={!chosen || add.isPending}>Add</button>
-        </form>
+        </form>}
         {members.isPending ? (
           <p className="muted" role="status">Loading members…</p>
         ) : (members.data?.results.length ?? 0) === 0 ? (
@@ -47,7 +49,7 @@ function MemberList({ id }: { id: string }) {
         ) : (
           <ul className="list">
             {members.data!.results.map((m) => (
-              <li key={m.id}><span>{m.email}</span><button onClick={() => remove.mutate(m.id)}>Remove</button></li>
+              <li key={m.id}><span>{m.email}</span>{manages && <button onClick={() => remove.mutate(m.id)}>Remove</button>}</li>
             ))}
           </ul>
         )}

@@ -1,13 +1,17 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { api, PROJECT_FIELDS, type Page, type Project, type Workspace } from "../api";
-import { pageCount, progress } from "../lib";
+import { can, roleTitle, whoCanChange } from "../access";
+import { api, PROJECT_FIELDS, type Me, type Page, type Project, type Workspace } from "../api";
+import { articled, pageCount, progress } from "../lib";
 
 const PAGE_SIZE = 30;
 
 /** The projects list: a workspace sidebar, cards with counts and progress, search by title, pages. */
-export function Projects() {
+export function Projects({ me }: { me: Me }) {
+  const creates = can(me, "projects.create");
+  // People who cannot browse the Data Manager (annotators) open a project to label it.
+  const browses = can(me, "views.view");
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number(params.get("page")) || 1);
   const search = params.get("search") ?? "";
@@ -75,7 +79,7 @@ export function Projects() {
             <span className="visually-hidden">Search projects by title</span>
             <input type="search" placeholder="Search by title" value={typed} onChange={(e) => setTyped(e.target.value)} />
           </label>
-          <Link to="/projects/new" className="button primary">Create project</Link>
+          {creates && <Link to="/projects/new" className="button primary">Create project</Link>}
         </div>
         {pin.isError && <p className="error" role="alert">{pin.error.message}</p>}
         {shown.isPending ? (
@@ -85,7 +89,14 @@ export function Projects() {
         ) : projects.length === 0 ? (
           <div className="empty">
             <p>{search ? `No project title contains “${search}”.` : workspace ? "No projects in this workspace." : "No projects yet."}</p>
-            {!search && !workspace && <Link to="/projects/new" className="button primary">Create your first project</Link>}
+            {!search && !workspace && (creates ? (
+              <Link to="/projects/new" className="button primary">Create your first project</Link>
+            ) : (
+              <p className="muted" data-testid="no-projects-help">
+                You are {articled(roleTitle(me))} in {me.active_organization_meta?.title ? `“${me.active_organization_meta.title}”` : "this organization"}: projects appear here once a manager adds you to one or to its workspace.
+                To create projects yourself, ask {whoCanChange(me)} for the Manager role.
+              </p>
+            ))}
           </div>
         ) : (
           <>
@@ -93,7 +104,7 @@ export function Projects() {
               {projects.map((project) => (
                 <li key={project.id} className="card" style={{ borderTopColor: project.color || "#e0e0e0" }}>
                   <div className="card-head">
-                    <Link to={`/projects/${project.id}/data`} className="card-title">{project.title}</Link>
+                    <Link to={`/projects/${project.id}/${browses ? "data" : "label"}`} className="card-title">{project.title}</Link>
                     <button
                       className={project.pinned_at ? "pin pinned subtle" : "pin subtle"}
                       aria-pressed={!!project.pinned_at}
@@ -106,9 +117,9 @@ export function Projects() {
                   </div>
                   <p className="muted">{project.description || "\u00a0"}</p>
                   <dl className="counts">
-                    <div><dt>Tasks</dt><dd>{project.task_number ?? 0}</dd></div>
-                    <div><dt>Annotations</dt><dd>{project.total_annotations_number ?? 0}</dd></div>
-                    <div><dt>Predictions</dt><dd>{project.total_predictions_number ?? 0}</dd></div>
+                    <div><dt>Tasks</dt><dd>{(project.task_number ?? 0).toLocaleString("en-US")}</dd></div>
+                    <div><dt>Annotations</dt><dd>{(project.total_annotations_number ?? 0).toLocaleString("en-US")}</dd></div>
+                    <div><dt>Predictions</dt><dd>{(project.total_predictions_number ?? 0).toLocaleString("en-US")}</dd></div>
                   </dl>
                   <div className="progress" role="progressbar" aria-valuenow={progress(project)} aria-valuemin={0} aria-valuemax={100} aria-label="Finished tasks">
                     <span style={{ width: `${progress(project)}%` }} />

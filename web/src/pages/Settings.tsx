@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { NavLink, useNavigate, useParams } from "react-router-dom";
+import { can, whoCanChange } from "../access";
 import { api, ApiError, fetchProject, refreshProject, PROJECT_FIELDS, type Me, type Project } from "../api";
 import { ConfigEditor } from "../components/ConfigEditor";
 import { Dialog } from "../components/Dialog";
@@ -28,9 +29,20 @@ function SettingsPage({ projectId, section, me }: { projectId: number; section: 
   const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   if (project.isPending) return <p className="muted" role="status">Loading project…</p>;
   if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
+  if (!can(me, "projects.change")) {
+    return (
+      <section>
+        <ProjectHeader project={project.data} me={me} />
+        <div className="empty" role="status">
+          <p>Only managers, administrators and owners change a project's settings.</p>
+          <p className="muted">To change them, ask {whoCanChange(me)} for the Manager role.</p>
+        </div>
+      </section>
+    );
+  }
   return (
     <section>
-      <ProjectHeader project={project.data} />
+      <ProjectHeader project={project.data} me={me} />
       <div className="with-sidebar">
         <nav className="sidebar" aria-label="Settings">
           {SECTIONS.map((s) => (

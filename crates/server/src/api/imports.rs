@@ -24,7 +24,9 @@ use tessera_labelconfig::pyrepr;
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{parse_json, query_bool, read_body, ApiPath, ApiQuery, JsonBody};
+use crate::payload::{
+    parse_json, query_bool, read_body, refuse_unsupported, ApiPath, ApiQuery, JsonBody,
+};
 use crate::services::import::{self, refuse, ItemJson, RawItem};
 use crate::services::predictions::normalize_result;
 use crate::services::projects::config_of;
@@ -342,6 +344,7 @@ async fn collect(
         })?;
         json_items(inline)?
     } else {
+        refuse_unsupported(&content_type)?;
         raw_json_items(&bytes)?
     };
     Ok(Collected {

@@ -70,9 +70,22 @@ async fn create_prediction(
 ) -> ApiResult<(StatusCode, Json<PredictionOut>)> {
     let txn = state.db.write().await?;
     let mut fields = Fields::new(&body)?;
-    let task_id = fields.integer("task");
-    if !fields.has("task") {
-        fields.error("task", "This field is required.");
+    for required in ["result", "task"] {
+        if !fields.has(required) {
+            fields.error(required, "This field is required.");
+        }
+    }
+    let task_id = fields.primary_key("task");
+    // Stored by Label Studio's serializer, unused by Tessera; checked all the same.
+    fields.nullable_integer("cluster");
+    fields.nullable_float("mislabeling");
+    if let Some(Some(id)) = fields.nullable_primary_key("project") {
+        if queries::projects::find(&*txn, caller.viewer(), id)
+            .await?
+            .is_none()
+        {
+            fields.missing("project", id);
+        }
     }
     let task = match task_id {
         Some(id) => queries::tasks::find(&*txn, id).await?,
@@ -84,18 +97,12 @@ async fn create_prediction(
     };
     let (Some(task), Some(project)) = (task, project) else {
         if let Some(id) = task_id {
-            fields.error(
-                "task",
-                format!("Invalid pk \"{id}\" - object does not exist."),
-            );
+            fields.missing("task", id);
         }
         fields.finish()?;
         return Err(ApiError::field("task", "This field is required."));
     };
     let result = read_result(&mut fields, &project);
-    if !fields.has("result") {
-        fields.error("result", "This field is required.");
-    }
     let score = fields.nullable_float("score").flatten();
     let model_version = fields.nullable_string("model_version").flatten();
     fields.finish()?;

@@ -293,10 +293,17 @@ async fn delete_project(
 
 /// `POST /api/projects/validate/`: no authentication, 204 or an unwrapped `{"label_config": [...]}`.
 async fn validate_config(JsonBody(body): JsonBody) -> ApiResult<Response> {
-    let mut fields = Fields::new(&body)?;
+    // Every refusal of this route is unwrapped, the serializer's own included.
+    let unwrapped = |error: ApiError| match error {
+        ApiError::Validation(errors) => ApiError::Raw(StatusCode::BAD_REQUEST, json!(errors)),
+        other => other,
+    };
+    let mut fields = Fields::new(&body).map_err(unwrapped)?;
     let config = fields.string("label_config").unwrap_or_default();
+    let given = fields.has("label_config");
+    fields.finish().map_err(unwrapped)?;
     if config.trim().is_empty() {
-        let message = if fields.has("label_config") {
+        let message = if given {
             "This field may not be blank."
         } else {
             "This field is required."
@@ -329,7 +336,11 @@ async fn validate_project_config(
 ) -> ApiResult<Json<ConfigChange>> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let mut fields = Fields::new(&body)?;
-    let config = fields.string("label_config").unwrap_or_default();
+    // A null config is as empty as a missing one.
+    let config = match fields.raw("label_config") {
+        Some(Value::Null) => String::new(),
+        _ => fields.string("label_config").unwrap_or_default(),
+    };
     fields.finish()?;
     // Label Studio answers XML that does not parse in `detail`, and every other problem under
     // `non_field_errors` (unlike project writes, which use `label_config`).

@@ -216,6 +216,10 @@ fn read_data_meta(fields: &mut Fields) -> (Option<String>, Option<String>) {
         None => None,
         Some(Value::Object(map)) => Some(Value::Object(map.clone()).to_string()),
         Some(Value::Array(list)) => Some(Value::Array(list.clone()).to_string()),
+        Some(Value::Null) => {
+            fields.error("data", "This field may not be null.");
+            None
+        }
         Some(_) => {
             fields.error("data", "Value must be valid JSON.");
             None
@@ -231,6 +235,14 @@ fn read_data_meta(fields: &mut Fields) -> (Option<String>, Option<String>) {
     (data, meta)
 }
 
+/// Fields of Label Studio's task serializer that Tessera keeps itself (`is_labeled`,
+/// `inner_id`), checked all the same; the `overlap` given, if any.
+fn check_serializer_fields(fields: &mut Fields) -> Option<i32> {
+    fields.boolean("is_labeled");
+    fields.big_integer("inner_id");
+    fields.int32("overlap")
+}
+
 /// `POST /api/tasks/`: one task, its data checked against the project's config as Label
 /// Studio's `TaskSerializer` does (`non_field_errors`); an unknown project is a 404.
 async fn create_task(
@@ -239,11 +251,17 @@ async fn create_task(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<SimpleTaskOut>)> {
     let mut fields = Fields::new(&body)?;
-    for required in ["project", "data"] {
-        if !fields.has(required) {
-            fields.error(required, "This field is required.");
-        }
+    // A null project is as good as none; a null `data` is refused as null.
+    if fields.raw("project").is_none_or(Value::is_null) {
+        fields.error("project", "This field is required.");
     }
+    match fields.raw("data") {
+        None => fields.error("data", "This field is required."),
+        Some(Value::Null) => fields.error("data", "This field may not be null."),
+        Some(_) => {}
+    }
+    let overlap = check_serializer_fields(&mut fields);
+    let file_upload = fields.nullable_primary_key("file_upload").flatten();
     fields.finish()?;
     let project_id =
         pk_of(&body["project"]).ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
@@ -251,6 +269,15 @@ async fn create_task(
     let project = queries::projects::find(&*txn, caller.viewer(), project_id)
         .await?
         .ok_or_else(|| ApiError::no_match("Project"))?;
+    if let Some(upload) = file_upload {
+        let found = queries::file_uploads::find(&*txn, upload).await?;
+        if found.is_none_or(|f| f.project_id != project.id) {
+            return Err(ApiError::field(
+                "file_upload",
+                format!("Invalid pk \"{upload}\" - object does not exist."),
+            ));
+        }
+    }
     let (data, meta) = (&body["data"], body.get("meta"));
     let config = crate::services::projects::config_of(&project);
     let data = crate::services::import::check_new_task(
@@ -265,9 +292,9 @@ async fn create_task(
         meta: meta
             .filter(|m| !m.is_null())
             .map_or_else(|| "{}".into(), Value::to_string),
-        overlap: project.maximum_annotations.max(1),
+        overlap: overlap.unwrap_or(project.maximum_annotations).max(1),
         tally: TaskTally::default(),
-        file_upload_id: None,
+        file_upload_id: file_upload,
         updated_by_id: None,
     };
     let task = queries::tasks::insert_one(&*txn, project.id, new, time::now()).await?;
@@ -288,6 +315,17 @@ async fn update_task(
     let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
     let mut fields = Fields::new(&body)?;
     let (data, meta) = read_data_meta(&mut fields);
+    check_serializer_fields(&mut fields);
+    // A task stays in its project; naming another, unknown one is refused.
+    if let Some(Some(other)) = fields.nullable_primary_key("project") {
+        if other != project.id
+            && queries::projects::find(state.db.conn(), caller.viewer(), other)
+                .await?
+                .is_none()
+        {
+            fields.missing("project", other);
+        }
+    }
     fields.finish()?;
     let txn = state.db.write().await?;
     queries::tasks::update_fields(&*txn, task.id, data, meta, caller.user.id, time::now()).await?;

@@ -49,12 +49,22 @@ pub struct UserResponse {
     pub date_joined: String,
 }
 
-/// `whoami`: the user plus the permission names the web app checks.
+/// `whoami`: the user plus the permission names the web app checks and the caller's role in
+/// the active organization (Label Studio Enterprise's `organization_membership`).
 #[derive(Serialize)]
 struct WhoAmI {
     #[serde(flatten)]
     user: UserResponse,
     permissions: Vec<&'static str>,
+    organization_membership: ActiveMembership,
+}
+
+#[derive(Serialize)]
+struct ActiveMembership {
+    organization_id: i64,
+    /// The role code (`OW`, `AD`, `MA`, `RE`, `AN`, `DI`, `NO`).
+    role: &'static str,
+    active: bool,
 }
 
 /// Renders a user with its active organization's summary.
@@ -264,11 +274,16 @@ async fn update_user(
 }
 
 async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<WhoAmI>> {
-    let caller_role = caller.role;
+    let (role, organization_id) = (caller.role, caller.organization_id);
     let user = user_response(&state, caller.user).await?;
     Ok(Json(WhoAmI {
         user,
-        permissions: access::permission_names(caller_role),
+        permissions: access::permission_names(role),
+        organization_membership: ActiveMembership {
+            organization_id,
+            role: role.code(),
+            active: true,
+        },
     }))
 }
 

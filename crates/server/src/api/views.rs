@@ -62,16 +62,26 @@ fn view_out(view: view::Model) -> ViewOut {
 /// One filter item as Label Studio stores it: `filter`, `operator`, `type`, `value`, and one
 /// level of `child_filter`; with DRF's messages for what the serializer refuses.
 fn normalize_item(item: &Value, nested: bool) -> (Value, Map<String, Value>) {
-    let text = |key: &str| {
-        item.get(key)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
+    // DRF's `CharField`: numbers are taken as their text.
+    let text = |key: &str| match item.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
     };
     let message = |text: String| Value::from(vec![text]);
     let column = text("filter");
     let mut problems = Map::new();
-    if !column.starts_with("filter:tasks:") {
+    if column.is_empty() {
+        problems.insert(
+            "column".into(),
+            message("This field may not be blank.".into()),
+        );
+    } else if column.chars().count() > 1024 {
+        problems.insert(
+            "column".into(),
+            message("Ensure this field has no more than 1024 characters.".into()),
+        );
+    } else if !column.starts_with("filter:tasks:") {
         problems.insert(
             "column".into(),
             message(format!(
@@ -131,6 +141,15 @@ fn split_data(data: &Value) -> ApiResult<SplitData> {
     };
     let filters = rest.remove("filters");
     let ordering = rest.remove("ordering");
+    if let Some(given) = filters.as_ref().filter(|f| !f.is_null() && !f.is_object()) {
+        return Err(ApiError::field(
+            "filters",
+            format!(
+                "Expected a dictionary of items but got type \"{}\".",
+                crate::payload::python_type(given)
+            ),
+        ));
+    }
     let filters = match filters
         .as_ref()
         .and_then(|f| f.get("conjunction"))
@@ -145,7 +164,19 @@ fn split_data(data: &Value) -> ApiResult<SplitData> {
                         .map(|i| normalize_item(i, false))
                         .map(|(item, problems)| (item, Value::Object(problems)))
                         .unzip(),
-                    _ => (Vec::new(), Vec::new()),
+                    None | Some(Value::Null) => (Vec::new(), Vec::new()),
+                    Some(other) => {
+                        let mut fields = FieldErrors::new();
+                        let message = format!(
+                            "Expected a list of items but got type \"{}\".",
+                            crate::payload::python_type(other)
+                        );
+                        fields.insert(
+                            "filter_group".into(),
+                            serde_json::json!({ "filters": [message] }),
+                        );
+                        return Err(ApiError::Validation(fields));
+                    }
                 };
             if errors
                 .iter()
@@ -221,12 +252,29 @@ async fn body_project(
     }
 }
 
+/// Checks a view body's scalar fields as Label Studio's serializer does: an object, an integer
+/// `order` (returned), a `user` of the organization.
+async fn view_fields(state: &AppState, caller: &Caller, body: &Value) -> ApiResult<Option<i32>> {
+    let mut fields = crate::payload::Fields::new(body)?;
+    let order = fields.int32("order");
+    if let Some(Some(user)) = fields.nullable_primary_key("user") {
+        let member =
+            queries::organizations::membership(state.db.conn(), caller.organization_id, user)
+                .await?;
+        if member.is_none() {
+            fields.missing("user", user);
+        }
+    }
+    fields.finish()?;
+    Ok(order)
+}
+
 async fn create_view(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<ViewOut>)> {
-    crate::payload::Fields::new(&body)?;
+    let order = view_fields(&state, &caller, &body).await?;
     let project_id = body_project(&state, &caller, &body, true)
         .await?
         .expect("required");
@@ -239,7 +287,7 @@ async fn create_view(
     // Label Studio places a view with filters last; otherwise it keeps the `order` given.
     let order = match filters {
         Some(_) => queries::views::list(&*txn, &[project_id]).await?.len() as i32,
-        None => body.get("order").and_then(Value::as_i64).unwrap_or(0) as i32,
+        None => order.unwrap_or(0),
     };
     let new = NewView {
         project_id,
@@ -294,7 +342,7 @@ async fn update_view(
     JsonBody(body): JsonBody,
     put: bool,
 ) -> ApiResult<Json<ViewOut>> {
-    crate::payload::Fields::new(&body)?;
+    view_fields(&state, &caller, &body).await?;
     let (view, _) = dm::view(state.db.conn(), &caller, id).await?;
     let project_id = body_project(&state, &caller, &body, put).await?;
     let mut changes = ViewChanges {

@@ -75,7 +75,7 @@ async fn check_member(
     fields: &mut Fields<'_>,
     key: &str,
 ) -> ApiResult<Option<i64>> {
-    let Some(id) = fields.integer(key) else {
+    let Some(id) = fields.primary_key(key) else {
         return Ok(None);
     };
     if id != caller.user.id && !caller.sees_others_work() {
@@ -172,8 +172,13 @@ pub async fn create(
         .await?
         .unwrap_or(caller.user.id);
     let unique_id = fields.nullable_string("unique_id").flatten();
-    let import_id = fields.nullable_integer("import_id").flatten();
-    let last_action = fields.nullable_string("last_action").flatten();
+    let import_id = match fields.raw("import_id") {
+        None | Some(Value::Null) => None,
+        Some(_) => fields.big_integer("import_id"),
+    };
+    let last_action = last_action(&mut fields).flatten();
+    // The task and project come from the address; given ones must at least exist.
+    related_must_exist(txn, caller, &mut fields).await?;
     let parent_prediction = fields.nullable_integer("parent_prediction").flatten();
     let parent_annotation = fields.nullable_integer("parent_annotation").flatten();
     if let Some(id) = parent_prediction {
@@ -267,6 +272,51 @@ pub async fn create(
     Ok(saved)
 }
 
+/// Label Studio's `ActionType` choices for `last_action`.
+const LAST_ACTIONS: &[&str] = &[
+    "prediction",
+    "propagated_annotation",
+    "imported",
+    "submitted",
+    "updated",
+    "skipped",
+    "accepted",
+    "rejected",
+    "fixed_and_accepted",
+    "deleted_review",
+];
+
+/// `last_action`: `Some(None)` for null, one of [`LAST_ACTIONS`] otherwise.
+fn last_action(fields: &mut Fields) -> Option<Option<String>> {
+    match fields.raw("last_action")? {
+        Value::Null => Some(None),
+        _ => fields.choice("last_action", LAST_ACTIONS).map(Some),
+    }
+}
+
+/// `task` and `project` in an annotation body are not applied (the address names them), but
+/// ids of objects the caller cannot see are refused as Label Studio's related fields refuse them.
+async fn related_must_exist(
+    txn: &WriteTxn,
+    caller: &Caller,
+    fields: &mut Fields<'_>,
+) -> ApiResult<()> {
+    if let Some(Some(id)) = fields.nullable_primary_key("project") {
+        if queries::projects::find(&**txn, caller.viewer(), id)
+            .await?
+            .is_none()
+        {
+            fields.missing("project", id);
+        }
+    }
+    if let Some(Some(id)) = fields.nullable_primary_key("task") {
+        if scope::task(&**txn, caller, id).await.is_err() {
+            fields.missing("task", id);
+        }
+    }
+    Ok(())
+}
+
 /// `PATCH /api/annotations/{id}/`: a partial update; `result` is replaced wholesale.
 pub async fn update(
     txn: &WriteTxn,
@@ -286,7 +336,8 @@ pub async fn update(
     }
     let lead_time = fields.nullable_float("lead_time");
     let completed_by = check_member(txn, caller, &mut fields, "completed_by").await?;
-    let last_action = fields.nullable_string("last_action");
+    let last_action = last_action(&mut fields);
+    related_must_exist(txn, caller, &mut fields).await?;
     fields.finish()?;
 
     let old_result = current

@@ -129,12 +129,48 @@ impl Annotators {
     }
 }
 
-fn float(value: Option<&Value>) -> Option<f64> {
-    match value? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+/// `object[key]` as a number (numeric text too); missing and null are `None`, anything else is
+/// an error naming the field.
+fn float(object: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(Value::String(s)) if s.trim().parse::<f64>().is_ok() => Ok(s.trim().parse().ok()),
+        Some(other) => Err(format!(
+            "\"{key}\" must be a number, not {}",
+            pyrepr::str(other)
+        )),
     }
+}
+
+/// `object[key]` as a boolean (`default` when missing or null); anything else is an error.
+fn flag(object: &Map<String, Value>, key: &str, default: bool) -> Result<bool, String> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(other) => Err(format!(
+            "\"{key}\" must be true or false, not {}",
+            pyrepr::str(other)
+        )),
+    }
+}
+
+/// The objects of `item[key]`; an item that is not an object is an error.
+fn objects<'a>(
+    item: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Vec<&'a Map<String, Value>>, String> {
+    list_of(item, key)?
+        .iter()
+        .map(|entry| {
+            entry.as_object().ok_or_else(|| {
+                format!(
+                    "Task[{key}] items must be dicts, not {}",
+                    pyrepr::str(entry)
+                )
+            })
+        })
+        .collect()
 }
 
 /// An annotation's facts, read before its `result` is moved out of the item.
@@ -163,7 +199,7 @@ fn check_annotations(
 ) -> Result<Vec<AnnotationMeta>, String> {
     let mut out = Vec::new();
     for key in ANNOTATION_KEYS {
-        for annotation in list_of(item, key)?.iter().filter_map(Value::as_object) {
+        for annotation in objects(item, key)? {
             let Some(result) = annotation.get("result") else {
                 return Err("Annotation must have \"result\" fields".to_string());
             };
@@ -172,15 +208,9 @@ fn check_annotations(
             }
             out.push(AnnotationMeta {
                 completed_by: annotators.resolve(annotation.get("completed_by"))?,
-                ground_truth: annotation
-                    .get("ground_truth")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(true),
-                was_cancelled: annotation
-                    .get("was_cancelled")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false),
-                lead_time: float(annotation.get("lead_time")),
+                ground_truth: flag(annotation, "ground_truth", true)?,
+                was_cancelled: flag(annotation, "was_cancelled", false)?,
+                lead_time: float(annotation, "lead_time")?,
                 import_id: annotation.get("id").and_then(Value::as_i64),
             });
         }
@@ -193,10 +223,7 @@ fn check_predictions(
     config: Option<&LabelConfig>,
 ) -> Result<Vec<PreparedPrediction>, String> {
     let mut out = Vec::new();
-    for prediction in list_of(item, "predictions")?
-        .iter()
-        .filter_map(Value::as_object)
-    {
+    for prediction in objects(item, "predictions")? {
         let Some(result) = prediction.get("result") else {
             return Err("Prediction must have \"result\" fields".to_string());
         };
@@ -208,7 +235,8 @@ fn check_predictions(
         };
         out.push(PreparedPrediction {
             result: result.to_string(),
-            score: float(prediction.get("score")),
+            // Label Studio stores a score it cannot read as none.
+            score: float(prediction, "score").ok().flatten(),
             model_version,
         });
     }

@@ -232,16 +232,6 @@ pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> pr
     }
 }
 
-fn choice(fields: &mut Fields, key: &str, allowed: &[&str]) -> Option<String> {
-    let value = fields.string(key)?;
-    if allowed.contains(&value.as_str()) {
-        Some(value)
-    } else {
-        fields.error(key, format!("\"{value}\" is not a valid choice."));
-        None
-    }
-}
-
 /// Project instructions as they are stored: HTML with scripts, frames, event handlers, styles
 /// and `javascript:` links removed, as Label Studio sanitizes them on save (which keeps
 /// `<script>` and `<iframe>`; Tessera removes those too). Classes stay and links gain no `rel`,
@@ -324,7 +314,10 @@ pub async fn apply(
         reveal_preannotations_interactively,
         annotator_evaluation_enabled
     );
-    if let Some(color) = fields.string("color") {
+    if let Some(color) = fields
+        .bounded_string("color", 16)
+        .filter(|c| c.chars().count() <= 16)
+    {
         let valid = color.len() == 7
             && color.starts_with('#')
             && color[1..].chars().all(|c| c.is_ascii_hexdigit());
@@ -346,17 +339,47 @@ pub async fn apply(
     if let Some(v) = fields.int32("overlap_cohort_percentage") {
         next.overlap_cohort_percentage = v;
     }
-    if let Some(v) = choice(&mut fields, "sampling", SAMPLING) {
-        next.sampling = v;
+    // Label Studio takes a null sampling (and keeps serving in its default order).
+    if fields.raw("sampling").is_some_and(|v| !v.is_null()) {
+        if let Some(v) = fields.choice("sampling", SAMPLING) {
+            next.sampling = v;
+        }
     }
-    if let Some(v) = choice(&mut fields, "skip_queue", SKIP_QUEUE) {
+    if let Some(v) = fields.choice("skip_queue", SKIP_QUEUE) {
         next.skip_queue = v;
     }
-    if let Some(v) = fields.nullable_string("task_data_login") {
-        next.task_data_login = v;
+    for (key, slot) in [
+        ("task_data_login", &mut next.task_data_login),
+        ("task_data_password", &mut next.task_data_password),
+    ] {
+        if let Some(v) = fields.nullable_string(key) {
+            if v.as_deref().is_some_and(|v| v.chars().count() > 256) {
+                fields.error(key, "Ensure this field has no more than 256 characters.");
+            }
+            *slot = v;
+        }
     }
-    if let Some(v) = fields.nullable_string("task_data_password") {
-        next.task_data_password = v;
+    // Read-only in effect, but checked as Label Studio's serializer checks them.
+    if let Some(creator) = fields
+        .raw("created_by")
+        .filter(|v| !v.is_null() && !v.is_object())
+    {
+        let message = format!(
+            "Invalid data. Expected a dictionary, but got {}.",
+            crate::payload::python_type(creator)
+        );
+        fields.nested_error(
+            "created_by",
+            serde_json::json!({"non_field_errors": [message]}),
+        );
+    }
+    if let Some(organization) = fields.primary_key("organization") {
+        if queries::organizations::find(&**txn, organization)
+            .await?
+            .is_none()
+        {
+            fields.missing("organization", organization);
+        }
     }
     if let Some(v) = fields.nullable_integer("workspace") {
         let known = match v {
@@ -392,8 +415,22 @@ pub async fn apply(
             },
         };
     }
-    let weights = fields.object("control_weights").map(Value::Object);
-    let model_version = fields.string("model_version");
+    // A null resets the weights to the config's defaults.
+    let weights = match fields.raw("control_weights") {
+        Some(Value::Null) => Some(Value::Object(Default::default())),
+        _ => fields.object("control_weights").map(Value::Object),
+    };
+    let model_version = match fields.raw("model_version") {
+        // No version at all is one Label Studio cannot find.
+        Some(Value::Null) => {
+            fields.error(
+                "model_version",
+                "Model version doesn't exist either as live model or as static predictions.",
+            );
+            None
+        }
+        _ => fields.string("model_version"),
+    };
     fields.finish()?;
 
     if next.is_published && next.is_draft {

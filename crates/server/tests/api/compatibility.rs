@@ -1058,3 +1058,284 @@ async fn labels_of_any_length_and_created_at_once_are_one_label() {
         .body;
     assert_eq!(links["count"], 3, "one link per label");
 }
+
+/// Validation errors of projects, tasks, annotations, views, predictions, imports and config
+/// checks, with the status and `validation_errors` Label Studio 1.23.2 answers (the same on its
+/// SQLite and PostgreSQL; taken from the reference server by a walk of 341 cases).
+#[tokio::test]
+async fn validation_errors_have_label_studios_keys_and_messages() {
+    use reqwest::Method;
+    let app = TestApp::spawn().await;
+    let project = app.create_project(CONFIG).await;
+    let task = app.import(project, json!([{"text": "hello"}])).await["task_ids"][0]
+        .as_i64()
+        .unwrap();
+    let annotation = app
+        .post(
+            &format!("/api/tasks/{task}/annotations/"),
+            json!({"result": choice("Positive")}),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let missing = |key: &str| json!({key: ["Invalid pk \"999999999\" - object does not exist."]});
+    let result = choice("Positive");
+    let long_column = format!("filter:tasks:data.{}", "x".repeat(1020));
+    let cases: Vec<(Method, String, Value, u16, Value)> = vec![
+        (
+            Method::POST,
+            "/api/projects/".into(),
+            json!({"title": "abc", "task_data_login": "x".repeat(257)}),
+            400,
+            json!({"task_data_login": ["Ensure this field has no more than 256 characters."]}),
+        ),
+        (
+            Method::POST,
+            "/api/projects/".into(),
+            json!({"title": "abc", "created_by": 5}),
+            400,
+            json!({"created_by": {"non_field_errors": ["Invalid data. Expected a dictionary, but got int."]}}),
+        ),
+        (
+            Method::POST,
+            "/api/projects/".into(),
+            json!({"title": "abc", "organization": 999999999}),
+            400,
+            missing("organization"),
+        ),
+        (
+            Method::POST,
+            "/api/projects/".into(),
+            json!({"title": "abc", "organization": "abc"}),
+            400,
+            json!({"organization": ["Incorrect type. Expected pk value, received str."]}),
+        ),
+        (
+            Method::POST,
+            "/api/projects/".into(),
+            json!({"title": "abc", "color": "#".repeat(17)}),
+            400,
+            json!({"color": ["Ensure this field has no more than 16 characters."]}),
+        ),
+        (
+            Method::POST,
+            "/api/projects/".into(),
+            json!({"title": "abc", "sampling": null}),
+            201,
+            Value::Null,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/projects/{project}/"),
+            json!({"model_version": null}),
+            400,
+            json!({"model_version": ["Model version doesn't exist either as live model or as static predictions."]}),
+        ),
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": project, "data": {"text": "x"}, "is_labeled": "maybe"}),
+            400,
+            json!({"is_labeled": ["Must be a valid boolean."]}),
+        ),
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": project, "data": {"text": "x"}, "overlap": "abc"}),
+            400,
+            json!({"overlap": ["A valid integer is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": project, "data": {"text": "x"}, "inner_id": "abc"}),
+            400,
+            json!({"inner_id": ["A valid biginteger is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": project, "data": {"text": "x"}, "file_upload": 999999999}),
+            400,
+            missing("file_upload"),
+        ),
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": null, "data": {"text": "x"}}),
+            400,
+            json!({"project": ["This field is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": project, "data": null}),
+            400,
+            json!({"data": ["This field may not be null."]}),
+        ),
+        // A boolean is an int to Python's isinstance: a Text tag takes it.
+        (
+            Method::POST,
+            "/api/tasks/".into(),
+            json!({"project": project, "data": {"text": true}}),
+            201,
+            Value::Null,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/tasks/{task}/"),
+            json!({"is_labeled": "maybe"}),
+            400,
+            json!({"is_labeled": ["Must be a valid boolean."]}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/tasks/{task}/"),
+            json!({"data": null}),
+            400,
+            json!({"data": ["This field may not be null."]}),
+        ),
+        (
+            Method::POST,
+            format!("/api/tasks/{task}/annotations/"),
+            json!({"result": result, "project": 999999999}),
+            400,
+            missing("project"),
+        ),
+        (
+            Method::POST,
+            format!("/api/tasks/{task}/annotations/"),
+            json!({"result": result, "last_action": "nope"}),
+            400,
+            json!({"last_action": ["\"nope\" is not a valid choice."]}),
+        ),
+        (
+            Method::POST,
+            format!("/api/tasks/{task}/annotations/"),
+            json!({"result": result, "completed_by": "abc"}),
+            400,
+            json!({"completed_by": ["Incorrect type. Expected pk value, received str."]}),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/annotations/{annotation}/"),
+            json!({"task": 999999999}),
+            400,
+            missing("task"),
+        ),
+        (
+            Method::POST,
+            "/api/dm/views/".into(),
+            json!({"project": project, "order": "abc"}),
+            400,
+            json!({"order": ["A valid integer is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/dm/views/".into(),
+            json!({"project": project, "user": 999999999}),
+            400,
+            missing("user"),
+        ),
+        (
+            Method::POST,
+            "/api/dm/views/".into(),
+            json!({"project": project, "data": {"filters": {"conjunction": "and", "items": [{"filter": long_column, "operator": "equal", "type": "String", "value": "x"}]}}}),
+            400,
+            json!({"filter_group": {"filters": [{"column": ["Ensure this field has no more than 1024 characters."]}]}}),
+        ),
+        (
+            Method::POST,
+            "/api/dm/views/".into(),
+            json!({"project": project, "data": {"filters": {"conjunction": "and", "items": [{"filter": "filter:tasks:data.text", "operator": 5, "type": "String", "value": "x"}]}}}),
+            201,
+            Value::Null,
+        ),
+        (
+            Method::POST,
+            "/api/predictions/".into(),
+            json!({}),
+            400,
+            json!({"result": ["This field is required."], "task": ["This field is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/predictions/".into(),
+            json!({"task": task, "result": [], "cluster": "abc"}),
+            400,
+            json!({"cluster": ["A valid integer is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/predictions/".into(),
+            json!({"task": task, "result": [], "mislabeling": "abc"}),
+            400,
+            json!({"mislabeling": ["A valid number is required."]}),
+        ),
+        (
+            Method::POST,
+            "/api/predictions/".into(),
+            json!({"task": task, "result": [], "project": 999999999}),
+            400,
+            missing("project"),
+        ),
+        (
+            Method::POST,
+            format!("/api/projects/{project}/validate/"),
+            json!({"label_config": null}),
+            400,
+            json!({"non_field_errors": ["Label config is not set or is empty"]}),
+        ),
+        (
+            Method::POST,
+            format!("/api/projects/{project}/import"),
+            json!([{"data": {"text": "x"}, "predictions": [{"result": [], "score": "abc"}]}]),
+            201,
+            Value::Null,
+        ),
+    ];
+    for (method, path, body, status, errors) in cases {
+        let reply = app.call(method.clone(), &path, Some(body.clone())).await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{method} {path} {body}: {}",
+            reply.body
+        );
+        if !errors.is_null() {
+            assert_eq!(
+                reply.body["validation_errors"], errors,
+                "{method} {path} {body}"
+            );
+        }
+    }
+    // Unwrapped on the unauthenticated config check, as all its refusals are.
+    let bare = app
+        .post("/api/projects/validate/", json!([]))
+        .await
+        .expect(400)
+        .body;
+    assert_eq!(
+        bare,
+        json!({"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]})
+    );
+    // A body of a type DRF has no parser for.
+    let plain = app
+        .client
+        .post(format!("{}/api/projects/{project}/import", app.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .header("Content-Type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    let plain = crate::helpers::Reply::from(plain).await.expect(415).body;
+    assert_eq!(
+        plain["detail"],
+        "Unsupported media type \"text/plain\" in request."
+    );
+    // Nothing refused changed anything.
+    assert_eq!(app.project(project).await["task_number"], 3);
+}

@@ -411,6 +411,11 @@ async fn roles_below_administrator_see_only_their_projects_and_annotators_their_
         granted.contains(&"annotations.create") && !granted.contains(&"projects.create"),
         "whoami lists the role's permissions: {granted:?}"
     );
+    assert_eq!(whoami["organization_membership"]["role"], "AN");
+    assert_eq!(
+        whoami["organization_membership"]["organization_id"],
+        whoami["active_organization"]
+    );
     let listed = app
         .call_as(&annotator, Method::GET, "/api/projects/", None)
         .await

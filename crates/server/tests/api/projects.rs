@@ -3,12 +3,13 @@ use serde_json::{json, Value};
 
 use crate::helpers::{choice, TestApp, TEXT_CONFIG};
 
-/// Every field of the seed's project payload, with non-default values.
-fn seed_payload(workspace: i64) -> Value {
+/// Every field of the seed's project payload, with non-default values (an existing
+/// organization: Label Studio refuses unknown ones).
+fn seed_payload(workspace: i64, organization: i64) -> Value {
     json!({
         "title": "Seed project", "description": "desc", "label_config": TEXT_CONFIG,
         "expert_instruction": "<b>Read</b><script>alert(1)</script>", "show_instruction": true, "show_skip_button": false,
-        "enable_empty_annotation": false, "show_annotation_history": true, "organization": 999, "color": "#FF0000",
+        "enable_empty_annotation": false, "show_annotation_history": true, "organization": organization, "color": "#FF0000",
         "maximum_annotations": 2, "is_published": true, "model_version": "string", "is_draft": true,
         "created_by": {"id": 999, "first_name": "", "last_name": "", "email": "x@y.z"},
         "min_annotations_to_start_training": 5, "show_collab_predictions": true, "sampling": "Uniform sampling",
@@ -28,8 +29,12 @@ async fn create_accepts_every_seed_field_and_computes_the_rest() {
         .body["id"]
         .as_i64()
         .unwrap();
+    let organization = app.get("/api/current-user/whoami").await.expect(200).body
+        ["active_organization"]
+        .as_i64()
+        .unwrap();
     let created = app
-        .post("/api/projects/", seed_payload(workspace))
+        .post("/api/projects/", seed_payload(workspace, organization))
         .await
         .expect(201)
         .body;
