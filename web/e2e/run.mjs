@@ -208,12 +208,12 @@ try {
   await page.click("button:has-text('Filters')");
   await page.click("text=+ Add filter");
   await page.getByLabel("Value").fill("wonderful");
-  await page.getByTestId("dm-totals").getByText(/^1 tasks/).waitFor();
+  await page.getByTestId("dm-totals").getByText(/^1 task ·/).waitFor();
   check((await page.locator("table.dm-table tbody tr").count()) === 1, "one task matches");
   await shot("11-filtered");
   await page.reload();
   await page.getByText("Filters (1)").waitFor();
-  await page.getByTestId("dm-totals").getByText(/^1 tasks/).waitFor();
+  await page.getByTestId("dm-totals").getByText(/^1 task ·/).waitFor();
 
   // Columns can be hidden; selected tasks get bulk actions behind a confirmation.
   await page.click("button:has-text('Columns')");

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { refreshProject } from "../api";
-import { parseUrlList } from "../lib";
+import { parseUrlList, plural } from "../lib";
 import { importUrls, uploadFiles, type ImportResult } from "../upload";
 import { Dialog } from "./Dialog";
 import { ImportPicker } from "./ImportPicker";
@@ -65,7 +65,7 @@ export function ImportStatus({ state }: { state: ImportState }) {
     case "processing":
       return <p role="status" className="muted">Importing tasks…</p>;
     case "done":
-      return <p role="status" className="notice" data-testid="import-result">Imported {state.result.task_count} tasks{state.result.annotation_count ? `, ${state.result.annotation_count} annotations` : ""}{state.result.prediction_count ? `, ${state.result.prediction_count} predictions` : ""}.</p>;
+      return <p role="status" className="notice" data-testid="import-result">Imported {plural(state.result.task_count, "task")}{state.result.annotation_count ? `, ${plural(state.result.annotation_count, "annotation")}` : ""}{state.result.prediction_count ? `, ${plural(state.result.prediction_count, "prediction")}` : ""}.</p>;
     case "failed":
       return <p role="alert" className="error">{state.message}</p>;
   }
