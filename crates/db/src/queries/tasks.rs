@@ -113,6 +113,22 @@ pub async fn insert_many<C: ConnectionTrait>(
 }
 
 /// A task by id; callers check that its project is in the caller's organization.
+/// The ids of a project's tasks made from these file uploads.
+pub async fn ids_from_uploads<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    upload_ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
+    task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .filter(task::Column::ProjectId.eq(project_id))
+        .filter(task::Column::FileUploadId.is_in(upload_ids.iter().copied()))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
 pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<task::Model>, DbErr> {
     task::Entity::find_by_id(id).one(conn).await
 }

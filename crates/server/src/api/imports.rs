@@ -249,45 +249,8 @@ async fn collect_files(
             found.insert(ext.clone(), json!(count));
         }
         collected.could_be_tasks_list |= formats::is_tabular(&ext);
-        let failed = |message: String| {
-            refuse(format!(
-                "Failed to parse input file {stored_name}: {message}"
-            ))
-        };
-        let items = match formats::parse_file(&ext, &bytes).map_err(failed)? {
-            Parsed::Items(items) => items,
-            Parsed::Media => {
-                if data_keys > 1 {
-                    return Err(failed(
-                        "Your label config has more than one data key and direct file upload supports only one data key. \
-                         To import data with multiple data keys, use a JSON or CSV file."
-                            .into(),
-                    ));
-                }
-                vec![json!({"data": {UNDEFINED_KEY: format!("/data/{relative}")}})]
-            }
-        };
-        let keys: Vec<String> = items
-            .first()
-            .and_then(|i| i.get("data"))
-            .and_then(Value::as_object)
-            .map(|d| d.keys().cloned().collect())
-            .unwrap_or_default();
-        common_keys = Some(match common_keys {
-            None => keys,
-            Some(old) => {
-                let shared: Vec<String> =
-                    old.iter().filter(|k| keys.contains(k)).cloned().collect();
-                if shared.is_empty() {
-                    return Err(refuse(format!(
-                        "You're trying to import inconsistent data:\nuploading tabular data from \"{relative}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
-                        keys.join(","),
-                        old.join(",")
-                    )));
-                }
-                shared
-            }
-        });
+        let items = file_items(&ext, &bytes, &relative, data_keys, true)?;
+        merge_columns(&mut common_keys, &items, &relative)?;
         collected.items.extend(
             items
                 .into_iter()
@@ -299,6 +262,67 @@ async fn collect_files(
     }
     collected.data_columns = common_keys.unwrap_or_default();
     Ok(collected)
+}
+
+/// The tasks of one stored file (`upload/<project>/<name>`): task files parsed (tabular ones
+/// one task per row, or with `as_list` off one task per file), media one task each.
+fn file_items(
+    ext: &str,
+    bytes: &[u8],
+    relative: &str,
+    data_keys: usize,
+    as_list: bool,
+) -> ApiResult<Vec<Value>> {
+    let stored_name = relative.rsplit('/').next().unwrap_or(relative);
+    let failed = |message: String| {
+        refuse(format!(
+            "Failed to parse input file {stored_name}: {message}"
+        ))
+    };
+    let parsed = if formats::is_tabular(ext) && !as_list {
+        Parsed::Media
+    } else {
+        formats::parse_file(ext, bytes).map_err(failed)?
+    };
+    match parsed {
+        Parsed::Items(items) => Ok(items),
+        Parsed::Media if data_keys > 1 => Err(failed(
+            "Your label config has more than one data key and direct file upload supports only one data key. \
+             To import data with multiple data keys, use a JSON or CSV file."
+                .into(),
+        )),
+        Parsed::Media => Ok(vec![json!({"data": {UNDEFINED_KEY: format!("/data/{relative}")}})]),
+    }
+}
+
+/// Narrows the data columns of the files read so far to those `items` (of the file at
+/// `relative`) share; files with no column in common are refused, as Label Studio does.
+fn merge_columns(
+    common: &mut Option<Vec<String>>,
+    items: &[Value],
+    relative: &str,
+) -> ApiResult<()> {
+    let keys: Vec<String> = items
+        .first()
+        .and_then(|i| i.get("data"))
+        .and_then(Value::as_object)
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default();
+    *common = Some(match common.take() {
+        None => keys,
+        Some(old) => {
+            let shared: Vec<String> = old.iter().filter(|k| keys.contains(k)).cloned().collect();
+            if shared.is_empty() {
+                return Err(refuse(format!(
+                    "You're trying to import inconsistent data:\nuploading tabular data from \"{relative}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
+                    keys.join(","),
+                    old.join(",")
+                )));
+            }
+            shared
+        }
+    });
+    Ok(())
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
@@ -457,6 +481,95 @@ async fn run_import(
         });
     }
     Ok(response)
+}
+
+/// `POST /api/projects/{id}/reimport`: the tasks of files uploaded earlier (an import sent
+/// with `commit_to_project=false`, as the web app's wizard does on selection), replacing the
+/// tasks those files made before, in one transaction. Unknown ids are skipped, as Label Studio
+/// skips them; no ids imports nothing.
+async fn reimport(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
+    let started = Instant::now();
+    let project = scope::project(state.db.conn(), &caller, id).await?;
+    let mut fields = crate::payload::Fields::new(&body)?;
+    let wanted: Vec<i64> = match fields.raw("file_upload_ids") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => {
+            let listed = fields.list("file_upload_ids").unwrap_or_default();
+            let ids: Option<Vec<i64>> = listed.iter().map(crate::payload::pk_of).collect();
+            if ids.is_none() {
+                fields.error("file_upload_ids", "A valid integer is required.");
+            }
+            ids.unwrap_or_default()
+        }
+    };
+    let as_list = fields.boolean("files_as_tasks_list").unwrap_or(true);
+    fields.finish()?;
+    let mut response = ImportResponse {
+        task_count: 0,
+        annotation_count: Some(0),
+        prediction_count: Some(0),
+        duration: 0.0,
+        file_upload_ids: Vec::new(),
+        could_be_tasks_list: false,
+        found_formats: Value::Object(Map::new()),
+        data_columns: Vec::new(),
+        task_ids: None,
+    };
+    if wanted.is_empty() {
+        return Ok((StatusCode::OK, Json(response)));
+    }
+    let uploads =
+        queries::file_uploads::of_project(state.db.conn(), project.id, Some(&wanted)).await?;
+    let data_keys = config_of(&project).map_or(0, |c| c.data_types.len());
+    let mut items = Vec::new();
+    let mut columns = None;
+    for upload in &uploads {
+        let bytes = tokio::fs::read(state.media_root().join(&upload.file))
+            .await
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading {}: {e}", upload.file)))?;
+        let ext = formats::extension(&upload.file);
+        if let Value::Object(found) = &mut response.found_formats {
+            let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
+            found.insert(ext.clone(), json!(count));
+        }
+        response.could_be_tasks_list |= formats::is_tabular(&ext);
+        let parsed = file_items(&ext, &bytes, &upload.file, data_keys, as_list)?;
+        merge_columns(&mut columns, &parsed, &upload.file)?;
+        items.extend(parsed.into_iter().map(|item| RawItem {
+            item: ItemJson::Parsed(item),
+            file_upload_id: Some(upload.id),
+        }));
+    }
+    response.file_upload_ids = uploads.iter().map(|u| u.id).collect();
+    response.data_columns = columns.unwrap_or_default();
+    response.task_count = items.len();
+    let txn = state.db.write_unbounded().await?;
+    let replaced =
+        queries::tasks::ids_from_uploads(&*txn, project.id, &response.file_upload_ids).await?;
+    if !replaced.is_empty() {
+        crate::services::tasks::delete(&txn, project.id, TaskSet::Ids(&replaced)).await?;
+    }
+    if !items.is_empty() {
+        let project = scope::project(&*txn, &caller, id).await?;
+        let imported = import::import(
+            &txn,
+            &project,
+            caller.organization_id,
+            caller.user.id,
+            items,
+        )
+        .await?;
+        response.annotation_count = Some(imported.annotation_count);
+        response.prediction_count = Some(imported.prediction_count);
+    }
+    txn.commit().await?;
+    response.duration = started.elapsed().as_secs_f64();
+    Ok((StatusCode::CREATED, Json(response)))
 }
 
 #[derive(Serialize)]
@@ -673,6 +786,7 @@ pub(crate) fn routes(router: Router<AppState>, max_body: usize) -> Router<AppSta
         "/api/projects/{id}/tasks/bulk/",
         post(import_tasks).layer(big()),
     );
+    let router = slashed(router, "/api/projects/{id}/reimport", post(reimport));
     let router = exact(
         router,
         "/api/projects/{id}/import/predictions",

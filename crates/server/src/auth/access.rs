@@ -356,6 +356,11 @@ pub const RULES: &[Rule] = &[
     ),
     rule("/api/projects/{id}/import", &["POST"], Allowed(ImportData)),
     rule(
+        "/api/projects/{id}/reimport",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule(
         "/api/projects/{id}/tasks/bulk",
         &["POST"],
         Allowed(ImportData),

@@ -4,6 +4,11 @@ use serde_json::{json, Value};
 use crate::helpers::{choice, Reply, TestApp, TEXT_CONFIG, TOKEN};
 
 async fn upload(app: &TestApp, project: i64, files: &[(&str, &[u8])]) -> Reply {
+    upload_with(app, project, "return_task_ids=true", files).await
+}
+
+/// Uploads files to a project's import with the query string `query`.
+async fn upload_with(app: &TestApp, project: i64, query: &str, files: &[(&str, &[u8])]) -> Reply {
     let mut form = Form::new();
     for (name, bytes) in files {
         form = form.part(
@@ -14,7 +19,7 @@ async fn upload(app: &TestApp, project: i64, files: &[(&str, &[u8])]) -> Reply {
     let response = app
         .client
         .post(format!(
-            "{}/api/projects/{project}/import?return_task_ids=true",
+            "{}/api/projects/{project}/import?{query}",
             app.base
         ))
         .header("Authorization", format!("Token {TOKEN}"))
@@ -533,4 +538,90 @@ async fn nul_characters_in_data_are_refused_everywhere() {
     )
     .await
     .expect(400);
+}
+
+/// The web app's wizard flow, as Label Studio's: files uploaded on selection without tasks
+/// (`commit_to_project=false`, which answers their columns), then `reimport` makes the tasks;
+/// importing the same files again replaces their tasks instead of adding more.
+#[tokio::test]
+async fn uploads_kept_aside_become_tasks_by_reimport() {
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let csv = b"text,stars\nGreat,5\nBad,1\n";
+    let uploaded = upload_with(
+        &app,
+        project,
+        "commit_to_project=false",
+        &[("reviews.csv", csv)],
+    )
+    .await
+    .expect(201)
+    .body;
+    assert_eq!(uploaded["data_columns"], json!(["text", "stars"]));
+    assert_eq!(
+        app.project(project).await["task_number"],
+        0,
+        "nothing imported yet"
+    );
+    let ids = uploaded["file_upload_ids"].clone();
+    let path = format!("/api/projects/{project}/reimport");
+    for _ in 0..2 {
+        let reimported = app
+            .post(&path, json!({"file_upload_ids": ids}))
+            .await
+            .expect(201)
+            .body;
+        assert_eq!(
+            (
+                reimported["task_count"].as_i64(),
+                reimported["data_columns"].clone()
+            ),
+            (Some(2), json!(["text", "stars"]))
+        );
+        assert_eq!(
+            app.project(project).await["task_number"],
+            2,
+            "replaced, not added"
+        );
+    }
+    // A file as one task, and no files at all.
+    let one = app
+        .post(
+            &path,
+            json!({"file_upload_ids": ids, "files_as_tasks_list": false}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(one["task_count"], 1);
+    let tasks = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(tasks["total"], 1);
+    assert!(tasks["tasks"][0]["data"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("/data/upload/"));
+    let nothing = app
+        .post(&path, json!({"file_upload_ids": []}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(nothing["task_count"], 0);
+    // Another project's uploads are not this project's to import.
+    let other = app.create_project(TEXT_CONFIG).await;
+    let foreign = app
+        .post(
+            &format!("/api/projects/{other}/reimport"),
+            json!({"file_upload_ids": ids}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(foreign["task_count"], 0);
+    app.post(&path, json!({"file_upload_ids": "abc"}))
+        .await
+        .expect(400);
 }
