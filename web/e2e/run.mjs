@@ -113,7 +113,7 @@ try {
     zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
     zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
   }, CSV);
-  await page.getByText("reviews.csv").waitFor();
+  await page.getByTestId("data-columns").getByText("text, image").waitFor();
   await shot("03-wizard-import");
   await page.click("role=tab >> text=Labeling setup");
   if (!process.env.E2E_DATABASE_URL) {
@@ -404,6 +404,42 @@ try {
   await annotatorPage.getByText("Only managers, administrators and owners change a project's settings.").waitFor();
   await annotatorPage.screenshot({ path: join(shots, "10b-annotator-settings.png"), fullPage: true });
   await annotatorContext.close();
+
+  // The wizard reads a file's columns as soon as it is chosen: a CSV whose column is not the
+  // config's variable is explained before anything is saved, and the column chosen rewrites
+  // the config that is then saved and imported. Cancel leaves no project behind.
+  const countProjects = async () => (await call("GET", "/api/projects/?page_size=1")).count;
+  const before = await countProjects();
+  const dropCsv = (name, csv) =>
+    page.getByTestId("dropzone").evaluate((zone, [fileName, text]) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], fileName, { type: "text/csv" }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [name, csv]);
+  await page.goto(`${base}/projects/new`);
+  await page.click("role=tab >> text=Data import");
+  await dropCsv("stars.csv", "review,stars\nLoved it,5\nHated it,1\n");
+  await page.getByTestId("data-columns").getByText("review, stars").waitFor();
+  check((await countProjects()) === before + 1, "the file uploads into a draft at once");
+  await page.click("button:has-text('Cancel')");
+  await page.waitForURL(`${base}/projects`);
+  check((await countProjects()) === before, "Cancel leaves no project behind");
+  await page.goto(`${base}/projects/new`);
+  await page.fill("input[name=title]", "Star ratings");
+  await page.click("role=tab >> text=Data import");
+  await dropCsv("stars.csv", "review,stars\nLoved it,5\nHated it,1\n");
+  await page.getByTestId("column-problems").getByText(/reads \$text, but your data has no “text” column/).waitFor();
+  await page.click("role=tab >> text=Labeling setup");
+  await page.locator("label.template", { hasText: "Text classification" }).click();
+  await shot("10c-wizard-column-problem");
+  await page.getByLabel("Column for $text").selectOption("review");
+  check((await page.getByTestId("column-problems").count()) === 0, "choosing the column solves it");
+  await page.click("button:has-text('Save')");
+  await page.waitForURL(/\/projects\/\d+\/data/);
+  const starsId = Number(new URL(page.url()).pathname.split("/")[2]);
+  const stars = await call("GET", `/api/projects/${starsId}/`);
+  check(stars.label_config.includes('value="$review"') && stars.task_number === 2, "the config on screen was saved and the file imported");
+  check((await countProjects()) === before + 1, "one project, no leftover draft");
 
   // A second project: a URL-list import, ordering by a header, a new tab, general settings and
   // deleting the project from the danger zone.

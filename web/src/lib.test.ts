@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData, plural, articled } from "./lib";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData, plural, articled, renameDataKey, missingColumns } from "./lib";
 import { TEMPLATES } from "./templates";
 
 describe("errorMessages", () => {
@@ -80,5 +80,18 @@ describe("words", () => {
   it("puts the right article before a role", () => {
     expect(articled("Annotator")).toBe("an Annotator");
     expect(articled("Manager")).toBe("a Manager");
+  });
+});
+
+describe("data columns", () => {
+  const config = '<View><Text name="text" value="$text"/><Header value="$text_title"/><Choices name="c" toName="text"><Choice value="a"/></Choices></View>';
+  it("renames a data variable everywhere it is read, and only it", () => {
+    expect(renameDataKey(config, "text", "review")).toBe(config.replace('value="$text"', 'value="$review"'));
+  });
+  it("names the variables an upload's columns lack, with the columns that could stand in", () => {
+    expect(missingColumns(config, ["review", "stars", "text_title"])).toEqual([{ key: "text", candidates: ["review", "stars"] }]);
+    expect(missingColumns(config, ["text", "text_title"])).toEqual([]);
+    expect(missingColumns(config, ["$undefined$"])).toEqual([]);
+    expect(missingColumns(config, [])).toEqual([]);
   });
 });

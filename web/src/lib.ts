@@ -142,3 +142,20 @@ export function plural(count: number, noun: string, nouns = `${noun}s`): string 
 export function articled(noun: string): string {
   return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
 }
+
+/** The config with the data variable `$from` renamed to `$to` wherever it is read. */
+export function renameDataKey(config: string, from: string, to: string): string {
+  const escaped = from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return config.replace(new RegExp(`\\$${escaped}(?![\\w.-])`, "g"), `$${to}`);
+}
+
+/**
+ * The config's data variables that the uploaded columns do not hold, each with the columns
+ * that could stand in for it. Media uploads (one task per file) fit any config.
+ */
+export function missingColumns(config: string, columns: string[]): { key: string; candidates: string[] }[] {
+  if (!columns.length || columns.includes("$undefined$")) return [];
+  const keys = dataKeys(config);
+  const unused = columns.filter((c) => !keys.includes(c));
+  return keys.filter((key) => !columns.includes(key)).map((key) => ({ key, candidates: unused }));
+}

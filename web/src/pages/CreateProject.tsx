@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { can, roleTitle, whoCanChange } from "../access";
 import { api, ApiError, type Me, type Project } from "../api";
@@ -7,7 +7,8 @@ import { ConfigEditor } from "../components/ConfigEditor";
 import { ImportPicker } from "../components/ImportPicker";
 import { ImportStatus, useImporter } from "../components/Importer";
 import { TemplateGallery } from "../components/TemplateGallery";
-import { dataKeys } from "../lib";
+import { dataKeys, missingColumns, renameDataKey } from "../lib";
+import { reimport, uploadFiles } from "../upload";
 import { TEMPLATES } from "../templates";
 
 type Step = "name" | "import" | "labeling";
@@ -34,6 +35,22 @@ export function CreateProject({ me }: { me: Me }) {
   return <Wizard me={me} />;
 }
 
+/** A file chosen in the wizard, uploaded aside at once: its upload ids and data columns. */
+interface Uploaded {
+  file: File;
+  ids: number[];
+  columns: string[];
+}
+
+/** The columns every uploaded file has (media files, one task each, have `$undefined$`). */
+function sharedColumns(uploaded: Uploaded[]): string[] {
+  if (!uploaded.length) return [];
+  return uploaded.slice(1).reduce((shared, u) => shared.filter((c) => u.columns.includes(c)), uploaded[0].columns);
+}
+
+/** The config a project starts from while its files upload, before the real one is saved. */
+const DRAFT_CONFIG = "<View></View>";
+
 function Wizard({ me }: { me: Me }) {
   const navigate = useNavigate();
   const queries = useQueryClient();
@@ -41,48 +58,136 @@ function Wizard({ me }: { me: Me }) {
   const [title, setTitle] = useState("");
   const [description, setDescription] = useState("");
   const [files, setFiles] = useState<File[]>([]);
+  const [uploaded, setUploaded] = useState<Uploaded[]>([]);
+  const [uploading, setUploading] = useState<string | null>(null);
+  const [uploadError, setUploadError] = useState<string | null>(null);
   const [urls, setUrls] = useState("");
   const [templateId, setTemplateId] = useState(TEMPLATES[0].id);
   const [config, setConfig] = useState(TEMPLATES[0].config);
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
-  // Set once the project exists: saving again then only retries the import.
-  const [created, setCreated] = useState<Project | null>(null);
+  // The project files upload into as soon as they are chosen (Label Studio's draft project);
+  // deleted again when the wizard is left without saving.
+  const draft = useRef<Project | null>(null);
+  const saved = useRef(false);
   const importer = useImporter();
   const template = TEMPLATES.find((t) => t.id === templateId);
+  const columns = sharedColumns(uploaded);
+  const problems = missingColumns(config, columns);
+
+  useEffect(() => {
+    const discard = () => {
+      if (draft.current && !saved.current) {
+        fetch(`/api/projects/${draft.current.id}/`, { method: "DELETE", credentials: "same-origin", keepalive: true });
+        draft.current = null;
+      }
+    };
+    window.addEventListener("pagehide", discard);
+    return () => {
+      window.removeEventListener("pagehide", discard);
+      discard();
+    };
+  }, []);
+
+  const draftProject = async (): Promise<Project> => {
+    draft.current ??= await api<Project>("/api/projects/", { method: "POST", body: JSON.stringify({ title: "New project", label_config: DRAFT_CONFIG }) });
+    return draft.current;
+  };
+
+  /** Keeps the chosen files; new ones upload at once, one by one, and tell their columns. */
+  const chooseFiles = async (next: File[]) => {
+    const added = next.filter((f) => !files.includes(f));
+    setFiles(next);
+    setUploaded((done) => done.filter((u) => next.includes(u.file)));
+    setUploadError(null);
+    for (const file of added) {
+      try {
+        setUploading(`Uploading ${file.name}…`);
+        const project = await draftProject();
+        const result = await uploadFiles(project.id, [file], (fraction) => setUploading(`Uploading ${file.name}… ${Math.round(fraction * 100)}%`), true);
+        setUploaded((done) => [...done, { file, ids: result.file_upload_ids, columns: result.data_columns }]);
+      } catch (e) {
+        setFiles((kept) => kept.filter((f) => f !== file));
+        setUploadError(`${file.name} could not be read: ${(e as Error).message}`);
+      }
+    }
+    setUploading(null);
+  };
+
+  const cancel = async () => {
+    const project = draft.current;
+    draft.current = null;
+    if (project) await api(`/api/projects/${project.id}/`, { method: "DELETE" }).catch(() => undefined);
+    queries.invalidateQueries({ queryKey: ["projects"] });
+    navigate("/projects");
+  };
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
+    if (problems.length) {
+      setStep("labeling");
+      return;
+    }
     setSaving(true);
     setFailure(null);
     setErrors({});
-    let project = created;
-    if (!project) {
-      try {
-        project = await api<Project>("/api/projects/", { method: "POST", body: JSON.stringify({ title, description, label_config: config }) });
-        setCreated(project);
-      } catch (e) {
-        const fields = e instanceof ApiError ? e.messages.fields : {};
-        setErrors(fields);
-        if (fields.label_config) setStep("labeling");
-        else if (fields.title || fields.description) setStep("name");
-        if (!Object.keys(fields).length) setFailure((e as Error).message);
-        setSaving(false);
-        return;
-      }
-    }
-    queries.invalidateQueries({ queryKey: ["projects"] });
-    queries.invalidateQueries({ queryKey: ["workspaces"] });
-    // The project exists now; a failed import leaves it there and says so on the import step.
-    if ((files.length || urls.trim()) && !(await importer.run(project.id, files, urls, dataKeys(config)[0]))) {
-      setStep("import");
-      setFailure("The project was created, but the import failed. Save again to retry the import, or import from the Data Manager.");
+    // The config on screen is what is saved, also when saving again after a failed import.
+    const fields = JSON.stringify({ title, description, label_config: config });
+    let project: Project;
+    try {
+      project = draft.current
+        ? await api<Project>(`/api/projects/${draft.current.id}/`, { method: "PATCH", body: fields })
+        : await api<Project>("/api/projects/", { method: "POST", body: fields });
+      draft.current = project;
+    } catch (e) {
+      const found = e instanceof ApiError ? e.messages.fields : {};
+      setErrors(found);
+      if (found.label_config) setStep("labeling");
+      else if (found.title || found.description) setStep("name");
+      if (!Object.keys(found).length) setFailure((e as Error).message);
       setSaving(false);
       return;
     }
+    queries.invalidateQueries({ queryKey: ["projects"] });
+    queries.invalidateQueries({ queryKey: ["workspaces"] });
+    try {
+      const ids = uploaded.flatMap((u) => u.ids);
+      if (ids.length) await reimport(project.id, ids);
+    } catch (e) {
+      setStep("import");
+      setFailure(`The files could not be imported with this setup: ${(e as Error).message} Change the setup and save again.`);
+      setSaving(false);
+      return;
+    }
+    if (urls.trim() && !(await importer.run(project.id, [], urls, dataKeys(config)[0]))) {
+      setStep("import");
+      setFailure("The URLs could not be imported. Save again to retry, or import from the Data Manager.");
+      setSaving(false);
+      return;
+    }
+    saved.current = true;
     navigate(`/projects/${project.id}/data`);
   };
+
+  const columnProblems = problems.length > 0 && (
+    <div className="problems" role="alert" data-testid="column-problems">
+      {problems.map(({ key, candidates }) => (
+        <p key={key}>
+          The labeling setup reads <code>${key}</code>, but your data has no “{key}” column (it has {columns.map((c) => `“${c}”`).join(", ")}).{" "}
+          {candidates.length > 0 && (
+            <label>
+              Read it from{" "}
+              <select aria-label={`Column for $${key}`} value="" onChange={(e) => e.target.value && setConfig(renameDataKey(config, key, e.target.value))}>
+                <option value="">choose a column…</option>
+                {candidates.map((c) => <option key={c} value={c}>{c}</option>)}
+              </select>
+            </label>
+          )}
+        </p>
+      ))}
+    </div>
+  );
 
   return (
     <section className="wizard">
@@ -92,12 +197,12 @@ function Wizard({ me }: { me: Me }) {
           {STEPS.map((s) => (
             <button type="button" role="tab" key={s.id} aria-selected={step === s.id} onClick={() => setStep(s.id)}>
               {s.title}
-              {((s.id === "name" && (errors.title || errors.description)) || (s.id === "labeling" && errors.label_config)) && <span className="badge-error" aria-label="has errors">!</span>}
+              {((s.id === "name" && (errors.title || errors.description)) || (s.id === "labeling" && (errors.label_config || problems.length > 0))) && <span className="badge-error" aria-label="has errors">!</span>}
             </button>
           ))}
         </div>
-        <button type="button" onClick={() => navigate("/projects")}>Cancel</button>
-        <button type="submit" form="create-project" className="primary" disabled={saving}>{saving ? "Saving…" : "Save"}</button>
+        <button type="button" onClick={cancel}>Cancel</button>
+        <button type="submit" form="create-project" className="primary" disabled={saving || !!uploading}>{saving ? "Saving…" : "Save"}</button>
       </div>
       {failure && <p className="error" role="alert">{failure}</p>}
       <ImportStatus state={importer.state} />
@@ -115,11 +220,19 @@ function Wizard({ me }: { me: Me }) {
         </label>
       </form>
       <div hidden={step !== "import"} className="form">
-        <ImportPicker files={files} onFiles={setFiles} urls={urls} onUrls={setUrls} disabled={saving} />
-        <p className="muted">Files are uploaded when you save the project.</p>
+        <ImportPicker files={files} onFiles={chooseFiles} urls={urls} onUrls={setUrls} disabled={saving || !!uploading} />
+        {uploading ? (
+          <p className="muted" role="status">{uploading}</p>
+        ) : uploadError ? (
+          <p className="error" role="alert">{uploadError}</p>
+        ) : (
+          columns.length > 0 && !columns.includes("$undefined$") && <p className="muted" data-testid="data-columns">Columns found: {columns.join(", ")}.</p>
+        )}
+        {step === "import" && columnProblems}
       </div>
       {step === "labeling" && (
         <div className="form">
+          {columnProblems}
           <TemplateGallery
             chosen={templateId}
             onChoose={(t) => {
