@@ -275,6 +275,27 @@ try {
   const predicted = (await api("GET", `/api/tasks/${skippedId - 1}/`)).body.annotations[0];
   check(predicted.result[0].value.choices[0] === "Negative", "the prediction became the annotation");
 
+  // The whole labeling history, back and forward; a skip taken back; a task postponed.
+  await page.getByRole("link", { name: "← Back" }).click();
+  await page.getByTestId("labeling-task").getByText(`Task #${skippedId}`).waitFor();
+  const position = await page.getByTestId("history-position").innerText();
+  const [at, total] = position.split(" of ").map(Number);
+  check(at === total && total >= 3, `the skipped task is the newest of the history: ${position}`);
+  await page.getByRole("link", { name: "← Back" }).click();
+  await page.getByTestId("labeling-task").getByText(`Task #${skippedId - 1}`).waitFor();
+  await page.getByRole("link", { name: "Forward →" }).click();
+  await page.getByTestId("labeling-task").getByText(`Task #${skippedId}`).waitFor();
+  await shot("12c-label-history");
+  await page.click("button:has-text('Cancel skip')");
+  await page.getByText(`Skip of task ${skippedId} cancelled.`).waitFor();
+  check((await api("GET", `/api/tasks/${skippedId}/`)).body.cancelled_annotations === 0, "the skip is taken back");
+  await editor.locator(".lsf-richtext__container", { hasText: "To be skipped" }).waitFor();
+  await editor.locator("label.ant-checkbox-wrapper", { hasText: "Positive" }).click();
+  await page.click("button:has-text('Postpone')");
+  await page.getByText(`Task ${skippedId} postponed.`).waitFor();
+  const postponed = (await api("GET", `/api/tasks/${skippedId}/drafts`)).body;
+  check(postponed.some((d) => d.was_postponed && d.result.some((r) => r.value.choices?.[0] === "Positive")), `the work waits in a postponed draft: ${JSON.stringify(postponed)}`);
+
   await page.goto(`${base}/projects/${projectId}/label?task=${first}`);
   await editor.locator("label.ant-checkbox-wrapper-checked", { hasText: "Positive" }).waitFor();
   await editor.locator("label.ant-checkbox-wrapper", { hasText: "Negative" }).click();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Me, TaskDetail } from "./api";
-import { cleanHtml, parseSelection, resumedDrafts, selectionParam, startingPoint, toLsfTask } from "./labeling";
+import { cleanHtml, historySpot, parseSelection, resumedDrafts, selectionParam, startingPoint, toLsfTask } from "./labeling";
 
 const me: Me = { id: 1, email: "ada@example.com", first_name: "Ada", last_name: "L", username: "ada", active_organization: 1 };
 const annotation = (id: number, author: number) => ({
@@ -61,5 +61,18 @@ describe("selection parameter", () => {
     expect(parseSelection("all-a")).toBeNull();
     expect(parseSelection("")).toBeNull();
     expect(parseSelection("0")).toBeNull();
+  });
+});
+
+describe("labeling history", () => {
+  it("steps back and forward around the shown task", () => {
+    expect(historySpot([3, 5, 9], 5)).toEqual({ back: 3, forward: 9, position: 2, total: 3 });
+    expect(historySpot([3, 5, 9], 9)).toEqual({ back: 5, forward: null, position: 3, total: 3 });
+    expect(historySpot([3, 5, 9], 3)).toEqual({ back: null, forward: 5, position: 1, total: 3 });
+  });
+  it("goes back to the newest entry from a task outside it, or from the end of the queue", () => {
+    expect(historySpot([3, 5], 7)).toEqual({ back: 5, forward: null, position: 0, total: 2 });
+    expect(historySpot([3, 5], null)).toEqual({ back: 5, forward: null, position: 0, total: 2 });
+    expect(historySpot([], null)).toEqual({ back: null, forward: null, position: 0, total: 0 });
   });
 });

@@ -109,3 +109,31 @@ export function parseSelection(param: string | null): Selection | null {
   const included = ids(param);
   return included.length && included.every((n) => Number.isInteger(n) && n > 0) ? { all: false, included } : null;
 }
+
+/** Where the user is in their labeling history (`label-stream-history`, oldest first). */
+export interface HistorySpot {
+  /** The task one step back, if any. */
+  back: number | null;
+  /** The task one step forward in the history, if any (past the end the stream continues). */
+  forward: number | null;
+  /** 1-based position of the shown task in the history, 0 when it is not in it. */
+  position: number;
+  total: number;
+}
+
+/** The history steps around `taskId` (null: nothing shown, as after the last task). */
+export function historySpot(history: number[], taskId: number | null): HistorySpot {
+  const at = taskId === null ? -1 : history.lastIndexOf(taskId);
+  if (at < 0) return { back: history.length ? history[history.length - 1] : null, forward: null, position: 0, total: history.length };
+  return {
+    back: at > 0 ? history[at - 1] : null,
+    forward: at < history.length - 1 ? history[at + 1] : null,
+    position: at + 1,
+    total: history.length,
+  };
+}
+
+/** The user's skip of this task, which "Cancel skip" takes back. */
+export function ownSkip(task: TaskDetail, me: Me): Annotation | undefined {
+  return task.annotations.find((a) => a.was_cancelled && authorId(a) === me.id);
+}

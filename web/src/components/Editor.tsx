@@ -32,16 +32,18 @@ interface EditorProps {
   start?: Start | null;
   instructions?: string;
   handlers?: EditorHandlers;
+  /** Gets the editor's store once it is ready (the host reads the current annotation from it). */
+  onStore?(store: LsfStore | null): void;
 }
 
 /**
  * The Label Studio editor for one task. It is mounted anew whenever the task or the config
  * changes (the editor keeps global state: one per page).
  */
-export function Editor({ config, task, me, mode, skippable, start, instructions, handlers }: EditorProps) {
+export function Editor({ config, task, me, mode, skippable, start, instructions, handlers, onStore }: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
-  const latest = useRef({ handlers, start });
-  latest.current = { handlers, start };
+  const latest = useRef({ handlers, start, onStore });
+  latest.current = { handlers, start, onStore };
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
 
@@ -67,6 +69,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
           user: { pk: me.id, firstName: me.first_name || me.email, lastName: me.last_name },
           onStorageInitialized(store: LsfStore) {
             setReady(true);
+            latest.current.onStore?.(store);
             if (mode === "preview") {
               // A task without work still shows its data, in an empty annotation nobody can edit.
               setTimeout(() => {
@@ -91,6 +94,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
       .catch((e: Error) => !cancelled && setError(e.message));
     return () => {
       cancelled = true;
+      latest.current.onStore?.(null);
       instance?.destroy();
       element.remove();
     };

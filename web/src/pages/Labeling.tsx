@@ -4,10 +4,10 @@ import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api, ApiError, fetchProject, refreshProject, type Annotation, type Draft, type Me, type TaskDetail } from "../api";
 import { Editor, type EditorHandlers } from "../components/Editor";
 import { NotFound } from "../components/NotFound";
-import { parseSelection, resumedDrafts, startingPoint, toLsfTask } from "../labeling";
+import { authorId, historySpot, ownSkip, parseSelection, resumedDrafts, startingPoint, toLsfTask } from "../labeling";
 import { cleanInstructions, taskDataSanitizer } from "../sanitize";
 import { nextTaskUrl, type View } from "../dm/query";
-import { loadLabelStudio, type LsfAnnotation } from "../lsf";
+import { loadLabelStudio, type LsfAnnotation, type LsfStore } from "../lsf";
 
 /**
  * Labeling: the next task of the stream (the project's, a tab's or a selection's), or one task
@@ -42,7 +42,12 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const [loaded, setLoaded] = useState<Loaded>(null);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [history, setHistory] = useState<number[]>([]);
+  // The user's whole labeling history in this project, kept by the server.
+  const history = useQuery({
+    queryKey: ["stream-history", projectId],
+    queryFn: () => api<{ taskId: number; annotationId: number | null }[]>(`/api/projects/${projectId}/label-stream-history/`),
+  });
+  const store = useRef<LsfStore | null>(null);
   const [showInstructions, setShowInstructions] = useState(true);
   const started = useRef(Date.now());
   const draftIds = useRef(new Map<string, number>());
@@ -82,12 +87,13 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
       resumedDraft.current = begin?.kind === "draft" ? begin.draft.id : null;
       pendingSubmits.current.clear();
       setLoaded({ task });
+      queries.invalidateQueries({ queryKey: ["stream-history", projectId] });
     } catch (e) {
       if (request !== requests.current) return;
       if (e instanceof ApiError && e.status === 404 && !taskParam) setLoaded({ done: true });
       else setError((e as Error).message);
     }
-  }, [taskParam, streamUrl, me]);
+  }, [taskParam, streamUrl, me, queries, projectId]);
 
   useEffect(() => {
     load();
@@ -97,9 +103,6 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const config = project.data?.label_config ?? "";
   const lsfTask = useMemo(() => (task ? toLsfTask(task, me, taskDataSanitizer(config)) : null), [task, me, config]);
   const start = useMemo(() => (task ? startingPoint(task, me) : null), [task, me]);
-  useEffect(() => {
-    if (task) setHistory((h) => (h[h.length - 1] === task.id ? h : [...h.slice(-99), task.id]));
-  }, [task]);
 
   const afterSave = useCallback(
     (message: string, reload: boolean) => {
@@ -172,11 +175,43 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     };
   }, [task, projectId, afterSave, taskParam]);
 
+  /** Takes back the user's skip: the task is theirs to label again. */
+  const cancelSkip = async (annotation: number) => {
+    try {
+      await api(`/api/annotations/${annotation}/`, { method: "DELETE" });
+      refreshProject(queries, projectId);
+      setNotice(`Skip of task ${task?.id} cancelled.`);
+      load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
+  /** Keeps the work so far in a postponed draft and moves on; the task comes back last. */
+  const postpone = async () => {
+    if (!task) return;
+    const annotation = store.current?.annotationStore.selected ?? null;
+    try {
+      await api(`/api/tasks/${task.id}/drafts`, {
+        method: "POST",
+        body: JSON.stringify({ result: annotation?.serializeAnnotation() ?? [], lead_time: (Date.now() - started.current) / 1000, was_postponed: true }),
+      });
+      setNotice(`Task ${task.id} postponed.`);
+      if (taskParam) setParams(within(null));
+      else load();
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+
   if (project.isPending) return <p className="muted" role="status">Loading project…</p>;
   if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
   const p = project.data;
   const dataManager = `/projects/${projectId}/data${tab ? `?tab=${tab}` : ""}`;
-  const previous = history.length > 1 ? history[history.length - 2] : null;
+  const spot = historySpot((history.data ?? []).map((h) => h.taskId), task?.id ?? null);
+  const skip = task ? ownSkip(task, me) : undefined;
+  // Postponing is for a task the user has not submitted yet: its work waits in a draft.
+  const postponable = !!task && !task.annotations.some((a) => authorId(a) === me.id);
   const instructions = p.show_instruction && p.expert_instruction ? cleanInstructions(p.expert_instruction) : "";
   // Links within the stream keep its tab and selection.
   const within = (task: number | null) => {
@@ -192,17 +227,26 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
       <div className="toolbar">
         <Link to={dataManager} className="button subtle">← Data Manager</Link>
         <h1>{p.title}</h1>
-        {task && <span className="muted" data-testid="labeling-task">Task #{task.id}{task.queue ? ` · ${task.queue}` : ""}</span>}
+        {task && <span className="muted" data-testid="labeling-task">Task #{task.id}</span>}
         {instructions && <button onClick={() => setShowInstructions((s) => !s)} aria-expanded={showInstructions}>Instructions</button>}
-        {previous !== null && !taskParam && <Link className="button" to={`?${within(previous)}`}>Previous task</Link>}
-        {taskParam && <button onClick={() => setParams(within(null))}>Next task</button>}
+        <nav className="history" aria-label="Labeling history">
+          <Link className={spot.back === null ? "button disabled" : "button"} aria-disabled={spot.back === null} to={spot.back === null ? "#" : `?${within(spot.back)}`} onClick={(e) => (spot.back === null ? e.preventDefault() : setNotice(null))}>← Back</Link>
+          {spot.position > 0 && <span className="muted" data-testid="history-position">{spot.position.toLocaleString("en-US")} of {spot.total.toLocaleString("en-US")}</span>}
+          {spot.forward !== null ? (
+            <Link className="button" to={`?${within(spot.forward)}`} onClick={() => setNotice(null)}>Forward →</Link>
+          ) : (
+            taskParam && <button onClick={() => { setNotice(null); setParams(within(null)); }}>Next task →</button>
+          )}
+        </nav>
+        {skip && <button onClick={() => cancelSkip(skip.id)}>Cancel skip</button>}
+        {postponable && handlers && <button onClick={postpone}>Postpone</button>}
       </div>
       {instructions && showInstructions && (
         <aside className="instructions" aria-label="Instructions" dangerouslySetInnerHTML={{ __html: instructions }} />
       )}
       <p className="muted hint">Ctrl+Enter submits · Ctrl+Space skips · Ctrl+Z undoes · number keys pick labels</p>
-      {notice && <p className="notice" role="status">{notice}</p>}
-      {shownError && <p className="error" role="alert">{shownError}</p>}
+      {/* An error replaces the last success message: never both at once. */}
+      {shownError ? <p className="error" role="alert">{shownError}</p> : notice && <p className="notice" role="status">{notice}</p>}
       {loaded && "done" in loaded ? (
         <div className="empty" data-testid="no-tasks">
           <h2>No more tasks</h2>
@@ -221,6 +265,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
           start={start}
           instructions={instructions}
           handlers={handlers}
+          onStore={(ready) => (store.current = ready)}
         />
       )}
     </section>
