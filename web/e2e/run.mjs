@@ -424,6 +424,26 @@ try {
   await annotatorPage.goto(`${base}/projects/${project.id}/settings`);
   await annotatorPage.getByText("Only managers, administrators and owners change a project's settings.").waitFor();
   await annotatorPage.screenshot({ path: join(shots, "10b-annotator-settings.png"), fullPage: true });
+  // The account page: profile, a rebound hotkey, a password change that ends the session.
+  await annotatorPage.click("nav >> text=Account");
+  await annotatorPage.getByLabel("First name").fill("Lara");
+  await annotatorPage.getByLabel("Phone").fill("+1 555 0100");
+  await annotatorPage.click("button:has-text('Save profile')");
+  await annotatorPage.getByText("Profile saved.").waitFor();
+  await annotatorPage.getByLabel("Key for Skip the task").fill("ctrl+k");
+  await annotatorPage.click("button:has-text('Save hotkeys')");
+  await annotatorPage.getByText("Hotkeys saved.").waitFor();
+  const labelerMe = await annotatorPage.evaluate(() => fetch("/api/current-user/whoami").then((r) => r.json()));
+  check(labelerMe.first_name === "Lara" && labelerMe.phone === "+1 555 0100" && labelerMe.custom_hotkeys["annotation:skip"].key === "ctrl+k", `the profile is saved: ${JSON.stringify(labelerMe)}`);
+  await annotatorPage.getByLabel("Current password").fill("not-the-password");
+  await annotatorPage.getByLabel("New password").fill("a-new-labeling-secret-43");
+  await annotatorPage.click("button:has-text('Change password')");
+  await annotatorPage.getByText("The current password is wrong.").waitFor();
+  await annotatorPage.getByLabel("Current password").fill("a-labeling-secret-42");
+  await annotatorPage.click("button:has-text('Change password')");
+  await annotatorPage.getByText("Password changed.").waitFor();
+  await annotatorPage.screenshot({ path: join(shots, "10d-account.png"), fullPage: true });
+  await signIn(annotatorPage, base, "labeler@example.com", "a-new-labeling-secret-43");
   await annotatorContext.close();
 
   // The wizard reads a file's columns as soon as it is chosen: a CSV whose column is not the

@@ -116,6 +116,13 @@ export interface Me {
   first_name: string;
   last_name: string;
   username: string;
+  phone?: string;
+  /** The address of the user's picture, if they uploaded one. */
+  avatar?: string | null;
+  initials?: string;
+  custom_hotkeys?: Record<string, { key: string; active?: boolean }>;
+  last_activity?: string;
+  date_joined?: string;
   active_organization: number | null;
   /** The organization's title and its owner's email (whoami only). */
   active_organization_meta?: { title: string; email: string } | null;

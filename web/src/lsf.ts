@@ -48,6 +48,8 @@ export interface LsfOptions {
   user: { pk: number; firstName: string; lastName: string };
   task: LsfTask;
   description?: string;
+  /** Rebound hotkeys (`annotation:submit` → `{key, mac, description}`). */
+  keymap?: Record<string, { key: string; mac: string; description: string }>;
   onStorageInitialized?(store: LsfStore): void;
   onSubmitAnnotation?(store: LsfStore, annotation: LsfAnnotation): void;
   onUpdateAnnotation?(store: LsfStore, annotation: LsfAnnotation): void;

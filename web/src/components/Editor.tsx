@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { loadLabelStudio, type LsfAnnotation, type LsfStore, type LsfTask } from "../lsf";
 import type { Start } from "../labeling";
 import type { Me } from "../api";
+import { keymapOf } from "../hotkeys";
 
 /** What the host does with the editor's events; each returns when the server answered. */
 export interface EditorHandlers {
@@ -66,6 +67,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
           interfaces,
           task,
           description: instructions,
+          keymap: keymapOf(me.custom_hotkeys),
           user: { pk: me.id, firstName: me.first_name || me.email, lastName: me.last_name },
           onStorageInitialized(store: LsfStore) {
             setReady(true);
