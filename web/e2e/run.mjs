@@ -391,6 +391,14 @@ try {
   ]);
   const members = await call("GET", `/api/organizations/${me.active_organization}/memberships?page_size=-1`);
   check(members.results.find((m) => m.user.email === "newcomer@example.com").role === "RE", "the role changed to reviewer");
+  await page.getByText("newcomer@example.com is now a Reviewer.").waitFor();
+  // A member's detail: role, activity and the projects they worked on.
+  await page.getByRole("button", { name: `Details of ${ADMIN}` }).click();
+  await page.getByTestId("member-panel").getByText("Movie reviews").first().waitFor();
+  const work = await page.getByTestId("member-work").innerText();
+  check(/^\d+ annotations? in \d+ projects?$/.test(work), `the member's work in words: ${work}`);
+  await shot("09a-people-member");
+  await page.getByRole("button", { name: "Close details" }).click();
   await page.click("text=Invite people");
   await page.waitForFunction(() => document.querySelector("input[aria-label='Invite link']")?.value.includes("token="));
   const link = await page.getByLabel("Invite link").inputValue();
@@ -404,6 +412,7 @@ try {
   await page.getByLabel("Person to add").selectOption({ label: "newcomer@example.com" });
   await page.click("button:has-text('Add')");
   await page.locator(".list li", { hasText: "newcomer@example.com" }).waitFor();
+  await page.getByTestId("project-creator").getByText(ADMIN).waitFor();
   await shot("10-project-members");
 
   // An annotator of the project opens it to label: no Data Manager, settings or member changes.

@@ -67,6 +67,8 @@ export interface Project {
   total_annotations_number: number | null;
   total_predictions_number: number | null;
   created_at: string;
+  /** Who created the project (null once that account is gone). */
+  created_by?: { id: number; email: string; first_name: string; last_name: string } | null;
 }
 
 /** The project fields the app reads: asked for with `include=`, which also spares the server the
@@ -74,7 +76,7 @@ export interface Project {
 export const PROJECT_FIELDS = [
   "id", "title", "description", "color", "label_config", "expert_instruction", "show_instruction", "show_skip_button",
   "enable_empty_annotation", "show_annotation_history", "pinned_at", "sampling", "skip_queue", "maximum_annotations",
-  "show_collab_predictions", "task_number", "finished_task_number", "total_annotations_number", "total_predictions_number", "created_at",
+  "show_collab_predictions", "task_number", "finished_task_number", "total_annotations_number", "total_predictions_number", "created_at", "created_by",
 ].join(",");
 
 /** Reads one project (the fields of `Project`). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData, plural, articled, renameDataKey, missingColumns } from "./lib";
+import { assignableRoles, errorMessages, managesPeople, pageCount, progress, snippet, dataKeys, htmlKeys, parseUrlList, formatBytes, sampleData, plural, articled, renameDataKey, missingColumns, timeAgo } from "./lib";
 import { TEMPLATES } from "./templates";
 
 describe("errorMessages", () => {
@@ -93,5 +93,16 @@ describe("data columns", () => {
     expect(missingColumns(config, ["text", "text_title"])).toEqual([]);
     expect(missingColumns(config, ["$undefined$"])).toEqual([]);
     expect(missingColumns(config, [])).toEqual([]);
+  });
+});
+
+describe("timeAgo", () => {
+  const now = Date.parse("2026-12-06T12:00:00Z");
+  it("says how long ago, in words", () => {
+    expect(timeAgo("2026-12-06T11:59:30Z", now)).toBe("just now");
+    expect(timeAgo("2026-12-06T11:55:00Z", now)).toBe("5 minutes ago");
+    expect(timeAgo("2026-12-06T11:00:00Z", now)).toBe("1 hour ago");
+    expect(timeAgo("2026-12-03T12:00:00Z", now)).toBe("3 days ago");
+    expect(timeAgo(null, now)).toBe("never");
   });
 });

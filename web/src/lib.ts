@@ -159,3 +159,15 @@ export function missingColumns(config: string, columns: string[]): { key: string
   const unused = columns.filter((c) => !keys.includes(c));
   return keys.filter((key) => !columns.includes(key)).map((key) => ({ key, candidates: unused }));
 }
+
+/** How long ago `iso` was, in words ("just now", "5 minutes ago", "3 days ago"); `now` in ms. */
+export function timeAgo(iso: string | undefined | null, now = Date.now()): string {
+  if (!iso) return "never";
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (Number.isNaN(seconds)) return "never";
+  if (seconds < 60) return "just now";
+  const steps: [number, string][] = [[60, "minute"], [3600, "hour"], [86400, "day"], [2592000, "month"], [31536000, "year"]];
+  let unit = steps[0];
+  for (const step of steps) if (seconds >= step[0]) unit = step;
+  return `${plural(Math.floor(seconds / unit[0]), unit[1])} ago`;
+}

@@ -1,11 +1,11 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { useSearchParams } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { api, ApiError, type Me, type Membership, type Page } from "../api";
 import { roleCode } from "../access";
 import { copyText } from "../clipboard";
 import { Dialog } from "../components/Dialog";
-import { articled, assignableRoles, managesPeople, pageCount, ROLES } from "../lib";
+import { articled, assignableRoles, managesPeople, pageCount, plural, ROLES, timeAgo } from "../lib";
 
 const PAGE_SIZE = 20;
 
@@ -18,6 +18,7 @@ export function Organization({ me }: { me: Me }) {
   const page = Math.max(1, Number(params.get("page")) || 1);
   const search = params.get("search") ?? "";
   const [inviting, setInviting] = useState(false);
+  const [shown, setShown] = useState<number | null>(null);
   const members = useQuery({
     queryKey: ["members", org, page, search],
     queryFn: () => api<Page<Membership>>(`/api/organizations/${org}/memberships?page=${page}&page_size=${PAGE_SIZE}&search=${encodeURIComponent(search)}`),
@@ -63,15 +64,15 @@ export function Organization({ me }: { me: Me }) {
         <>
           <table className="tasks">
             <thead>
-              <tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+              <tr><th scope="col">Email</th><th scope="col">Name</th><th scope="col">Role</th><th scope="col">Last active</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
             </thead>
             <tbody>
               {members.data.results.map((m) => {
                 const choices = assignableRoles(myRole);
                 const editable = canManage && m.user.id !== me.id && (m.role !== "OW" || myRole === "OW");
                 return (
-                  <tr key={m.id}>
-                    <td>{m.user.email}</td>
+                  <tr key={m.id} className={shown === m.user.id ? "chosen" : ""}>
+                    <td><button className="link" onClick={() => setShown(m.user.id)} aria-label={`Details of ${m.user.email}`}>{m.user.email}</button></td>
                     <td>{[m.user.first_name, m.user.last_name].filter(Boolean).join(" ")}</td>
                     <td>
                       {editable ? (
@@ -83,6 +84,7 @@ export function Organization({ me }: { me: Me }) {
                         ROLES.find((r) => r.code === m.role)?.title ?? m.role
                       )}
                     </td>
+                    <td className="muted" title={m.user.last_activity}>{timeAgo(m.user.last_activity)}</td>
                     <td>{editable && <button onClick={() => window.confirm(`Remove ${m.user.email} from the organization?`) && remove.mutate(m.user.id)}>Remove</button>}</td>
                   </tr>
                 );
@@ -97,6 +99,9 @@ export function Organization({ me }: { me: Me }) {
         </>
       )}
       {inviting && <InviteDialog onClose={() => setInviting(false)} />}
+      {shown !== null && members.data && (
+        <MemberPanel org={org} member={members.data.results.find((m) => m.user.id === shown)} userId={shown} onClose={() => setShown(null)} />
+      )}
     </section>
   );
 }
@@ -131,5 +136,55 @@ function InviteDialog({ onClose }: { onClose: () => void }) {
         <button className="primary" onClick={onClose}>Done</button>
       </div>
     </Dialog>
+  );
+}
+
+/** A member's detail: who they are, their role, when they joined and were last active, and
+ * the projects they created and worked on (those the viewer sees). */
+function MemberPanel({ org, member, userId, onClose }: { org: number | null; member: Membership | undefined; userId: number; onClose(): void }) {
+  const detail = useQuery({
+    queryKey: ["member", org, userId],
+    queryFn: () =>
+      api<{ contributed_projects_count: number; annotations_count: number; created_at: string; created_projects: { id: number; title: string }[] | null; contributed_to_projects: { id: number; title: string }[] | null }>(
+        `/api/organizations/${org}/memberships/${userId}?contributed_to_projects=1`,
+      ),
+  });
+  const user = member?.user;
+  const projects = (list: { id: number; title: string }[] | null | undefined, none: string) =>
+    list?.length ? (
+      <ul className="list compact">{list.map((p) => <li key={p.id}><Link to={`/projects/${p.id}`}>{p.title || `Project ${p.id}`}</Link></li>)}</ul>
+    ) : (
+      <p className="muted">{none}</p>
+    );
+  return (
+    <aside className="side-panel" aria-label="Member details" data-testid="member-panel">
+      <div className="side-panel-head">
+        <h2>{user ? [user.first_name, user.last_name].filter(Boolean).join(" ") || user.email : "Member"}</h2>
+        <button className="subtle" aria-label="Close details" onClick={onClose}>×</button>
+      </div>
+      {user && (
+        <dl className="facts">
+          <dt>Email</dt><dd>{user.email}</dd>
+          {user.username && <><dt>Username</dt><dd>{user.username}</dd></>}
+          {user.phone && <><dt>Phone</dt><dd>{user.phone}</dd></>}
+          <dt>Role</dt><dd>{ROLES.find((r) => r.code === member?.role)?.title ?? member?.role}</dd>
+          <dt>Last active</dt><dd title={user.last_activity}>{timeAgo(user.last_activity)}</dd>
+          {detail.data && <><dt>Joined</dt><dd title={detail.data.created_at}>{timeAgo(detail.data.created_at)}</dd></>}
+        </dl>
+      )}
+      {detail.isPending ? (
+        <p className="muted" role="status">Loading…</p>
+      ) : detail.isError ? (
+        <p className="error" role="alert">{detail.error.message}</p>
+      ) : (
+        <>
+          <p data-testid="member-work">{plural(detail.data.annotations_count, "annotation")} in {plural(detail.data.contributed_projects_count, "project")}</p>
+          <h3>Created projects</h3>
+          {projects(detail.data.created_projects, "None.")}
+          <h3>Worked on</h3>
+          {projects(detail.data.contributed_to_projects, "No annotations yet.")}
+        </>
+      )}
+    </aside>
   );
 }

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useParams } from "react-router-dom";
 import { can } from "../access";
+import { displayName } from "../labeling";
 import { api, fetchProject, type Me, type Page, type ProjectMember } from "../api";
 import { NotFound } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
@@ -42,6 +43,13 @@ function MemberList({ id, me }: { id: string; me: Me }) {
           </select>
           <button type="submit" className="primary" disabled={!chosen || add.isPending}>Add</button>
         </form>}
+        {project.data?.created_by && (
+          <p data-testid="project-creator">
+            Created by <strong>{displayName(project.data.created_by)}</strong>
+            {displayName(project.data.created_by) !== project.data.created_by.email && <span className="muted"> ({project.data.created_by.email})</span>}
+            <span className="muted">, who always sees it</span>
+          </p>
+        )}
         {members.isPending ? (
           <p className="muted" role="status">Loading members…</p>
         ) : (members.data?.results.length ?? 0) === 0 ? (

@@ -222,6 +222,23 @@ pub async fn set_active<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Moves a user's `last_activity` to `now` unless it is already `since` or later (two instances
+/// noting the same visit write once).
+pub async fn note_activity<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::LastActivity, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .filter(user::Column::LastActivity.lt(since))
+        .exec(conn)
+        .await
+        .map(drop)
+}
+
 /// Locks the user's row until the transaction ends (serializes per-user writes on PostgreSQL).
 pub async fn lock<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), DbErr> {
     crate::dialect::lock_rows(conn, "users", &format!("id = {user_id}")).await

@@ -84,6 +84,7 @@ impl FromRequestParts<AppState> for Caller {
                     "You do not have permission to perform this action.".to_string(),
                 )
             })?;
+        crate::services::activity::note(state, &user);
         let caller = Caller {
             user,
             organization_id,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod actions;
+pub mod activity;
 pub mod annotations;
 pub mod bootstrap;
 pub mod dm;

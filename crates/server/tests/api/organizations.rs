@@ -478,3 +478,50 @@ async fn owners_change_roles_and_deactivated_members_cannot_act() {
     .await
     .expect(404);
 }
+
+/// `last_activity` follows use: a member whose last visit is an hour old is seen active again
+/// after a request (written in the background), and the member list shows it.
+#[tokio::test]
+async fn last_activity_follows_use() {
+    let app = TestApp::spawn().await;
+    let member = app.signup("active@example.com").await;
+    let me = app
+        .call_as(&member, Method::GET, "/api/current-user/whoami", None)
+        .await
+        .expect(200)
+        .body;
+    let user_id = me["id"].as_i64().unwrap();
+    let hour_ago = tessera_db::time::now() - chrono::Duration::hours(1);
+    {
+        let db = app.database().await;
+        let txn = db.write().await.unwrap();
+        tessera_db::queries::users::note_activity(
+            &*txn,
+            user_id,
+            hour_ago,
+            tessera_db::time::now(),
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+        db.close().await.ok();
+    }
+    let path = format!("/api/users/{user_id}/");
+    let seen = || async {
+        let user = app.get(&path).await.expect(200).body;
+        chrono::DateTime::parse_from_rfc3339(user["last_activity"].as_str().unwrap()).unwrap()
+    };
+    assert!(seen().await < tessera_db::time::now() - chrono::Duration::minutes(30));
+    app.call_as(&member, Method::GET, "/api/projects/", None)
+        .await
+        .expect(200);
+    let mut fresh = false;
+    for _ in 0..50 {
+        if seen().await > tessera_db::time::now() - chrono::Duration::minutes(1) {
+            fresh = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(fresh, "the request moved last_activity");
+}
