@@ -63,7 +63,8 @@ export async function signIn(page, base, email, password) {
   await page.goto(`${base}/user/login/`);
   await page.fill("input[name=email]", email);
   await page.fill("input[name=password]", password);
-  await Promise.all([page.waitForURL(`${base}/projects`), page.click("button[type=submit]")]);
+  // Signing in lands on the home page.
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
 }
 
 /** Calls Tessera's API with a legacy token; resolves to the parsed answer, throws on a failure. */

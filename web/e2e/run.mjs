@@ -66,6 +66,10 @@ try {
   browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  // Every console error of the app's pages, checked at the end.
+  const consoleErrors = [];
+  page.on("console", (message) => message.type() === "error" && consoleErrors.push(`${page.url()}: ${message.text()}`));
+  page.on("pageerror", (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
   /** The writes (other than config validation) the page sends while `act` runs and shortly after. */
   const writesDuring = async (act) => {
     const writes = [];
@@ -86,7 +90,9 @@ try {
   await page.goto(`${base}/user/signup/`);
   await page.fill("input[name=email]", "newcomer@example.com");
   await page.fill("input[name=password]", "a-strong-secret-42");
-  await Promise.all([page.waitForURL(`${base}/projects`), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(`${base}/`), page.click("button[type=submit]")]);
+  await page.getByTestId("no-pending-work").waitFor();
+  await page.click("nav >> text=Projects");
   await page.getByText("No projects yet.").waitFor();
   // An annotator is offered nothing it may not do, and told who can change that.
   const help = await page.getByTestId("no-projects-help").textContent();
@@ -118,15 +124,19 @@ try {
   await page.click("role=tab >> text=Labeling setup");
   if (!process.env.E2E_DATABASE_URL) {
     // Every template renders in the live preview (browser-only: checked on the SQLite run).
+    const templateProblems = [];
     for (const template of TEMPLATES) {
+      const errorsBefore = consoleErrors.length;
       await page.locator("label.template", { hasText: template.title }).click();
       await page.getByTestId("config-ok").waitFor();
       await page.locator(".config-preview .lsf-main-view").first().waitFor();
       await page.waitForTimeout(500);
       // The editor's own error box, or the app's (the editor failed to load or start).
       const broken = await page.locator(".config-preview").locator("[class*='error']").count();
-      check(broken === 0, `the ${template.title} template renders in the preview`);
+      if (broken) templateProblems.push(`${template.title}: an error box in the preview`);
+      if (consoleErrors.length > errorsBefore) templateProblems.push(`${template.title}: ${consoleErrors.slice(errorsBefore).join(" | ").slice(0, 300)}`);
     }
+    check(templateProblems.length === 0, `every template renders without errors:\n${templateProblems.join("\n")}`);
   }
   await page.locator("label.template", { hasText: "Named entity recognition" }).click();
   await page.getByLabel("New label for label").fill("Event");
@@ -320,6 +330,8 @@ try {
   await page.getByText("Saved.").waitFor();
   await shot("14-settings-instructions");
   await page.click("nav[aria-label=Settings] >> text=Labeling interface");
+  // The preview shows the project's own first task.
+  await page.getByTestId("editor-sample").getByText("A wonderful film with Ada").first().waitFor();
   check((await writesDuring(() => page.getByTestId("editor-sample").locator("button").first().click())).length === 0, "a click in the preview does not save the settings");
   await page.click("role=tab >> text=Code");
   await page.locator(".cm-content").click();
@@ -366,6 +378,21 @@ try {
   await shot("17-projects");
   await page.fill("input[type=search]", "zzz");
   await page.getByText("No project title contains").waitFor();
+
+  // Home: the user's pending work and recent projects; the dark theme, remembered; a page for
+  // a project that is not there.
+  await page.click("nav >> text=Home");
+  await page.getByRole("list", { name: "Recent projects" }).getByText("Movie reviews").waitFor();
+  await page.getByRole("heading", { name: "Your work" }).waitFor();
+  await page.getByLabel("Theme").selectOption("dark");
+  check((await page.evaluate(() => document.documentElement.dataset.theme)) === "dark", "the dark theme applies");
+  await page.reload();
+  await page.getByRole("list", { name: "Recent projects" }).waitFor();
+  check((await page.evaluate(() => document.documentElement.dataset.theme)) === "dark", "the theme is remembered");
+  await shot("17a-home-dark");
+  await page.getByLabel("Theme").selectOption("light");
+  await page.goto(`${base}/projects/987654/data`);
+  await page.getByTestId("unknown-project").waitFor();
 
   // The workspace sidebar narrows the projects list to a workspace's projects.
   const project = { id: projectId, title: "Movie reviews" };
@@ -421,6 +448,9 @@ try {
   const annotatorContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const annotatorPage = await annotatorContext.newPage();
   await signIn(annotatorPage, base, "labeler@example.com", "a-labeling-secret-42");
+  // Their home page lists the work waiting for them.
+  await annotatorPage.getByRole("list", { name: "Your work" }).getByText(project.title).waitFor();
+  await annotatorPage.click("nav >> text=Projects");
   await annotatorPage.locator(".card-title", { hasText: project.title }).click();
   await annotatorPage.waitForURL(`${base}/projects/${project.id}/label`);
   await annotatorPage.goto(`${base}/projects/${project.id}/data`);
@@ -544,7 +574,7 @@ try {
       await page.goto(`${fresh.base}/user/signup/`);
       await page.fill("input[name=email]", "founder@example.com");
       await page.fill("input[name=password]", "a-founding-secret-42");
-      await Promise.all([page.waitForURL(`${fresh.base}/projects`), page.click("button[type=submit]")]);
+      await Promise.all([page.waitForURL(`${fresh.base}/`), page.click("button[type=submit]")]);
       await page.click("text=Create your first project");
       await page.fill("input[name=title]", "Founder's project");
       await page.click("button:has-text('Save')");
@@ -557,6 +587,10 @@ try {
       fresh.stop();
     }
   }
+  // The app and the editor log no errors of their own (failed requests the test provokes, such
+  // as the unknown project's 404, are the browser's reports, not the app's).
+  const own = consoleErrors.filter((e) => !e.includes("Failed to load resource") && !e.includes("does not exist in the config"));
+  check(own.length === 0, `no console errors:\n${own.join("\n")}`);
   console.log(`browser tests passed on ${process.env.E2E_DATABASE_URL ? "PostgreSQL" : "SQLite"}; screenshots in ${shots}`);
 } catch (error) {
   const pages = browser?.contexts().flatMap((c) => c.pages()) ?? [];

@@ -1,10 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { applyTheme, savedTheme, type Theme } from "./theme";
 import { Link, Navigate, NavLink, Route, Routes, useParams } from "react-router-dom";
 import { api, type Me } from "./api";
 import { NotFound } from "./components/NotFound";
 import { DataManager } from "./dm/DataManager";
 import { Account } from "./pages/Account";
 import { CreateProject } from "./pages/CreateProject";
+import { Home } from "./pages/Home";
 import { Labeling } from "./pages/Labeling";
 import { Organization } from "./pages/Organization";
 import { ProjectMembers } from "./pages/ProjectMembers";
@@ -17,18 +20,41 @@ function ProjectHome() {
   return <Navigate to={`/projects/${id}/data`} replace />;
 }
 
+/** Light, dark, or the system's theme. */
+function ThemeChoice() {
+  const [theme, setTheme] = useState<Theme>(savedTheme);
+  return (
+    <select
+      className="theme-choice"
+      aria-label="Theme"
+      value={theme}
+      onChange={(e) => {
+        const chosen = e.target.value as Theme;
+        setTheme(chosen);
+        applyTheme(chosen);
+      }}
+    >
+      <option value="system">System theme</option>
+      <option value="light">Light</option>
+      <option value="dark">Dark</option>
+    </select>
+  );
+}
+
 /** The signed-in shell: header navigation and the pages. */
 export function App() {
   const me = useQuery({ queryKey: ["me"], queryFn: () => api<Me>("/api/current-user/whoami") });
   return (
     <div className="shell">
       <header className="topbar">
-        <Link to="/projects" className="brand">Tessera</Link>
+        <Link to="/" className="brand">Tessera</Link>
         <nav aria-label="Main">
+          <NavLink to="/" end>Home</NavLink>
           <NavLink to="/projects">Projects</NavLink>
           <NavLink to="/organization">People</NavLink>
           <NavLink to="/account">Account</NavLink>
         </nav>
+        <ThemeChoice />
         <span className="who">{me.data?.email}</span>
         {/* A POST from our own page: a link elsewhere cannot sign anyone out. */}
         <form method="post" action="/logout/" className="logout">
@@ -42,7 +68,7 @@ export function App() {
           <p className="error" role="alert">{me.error.message}</p>
         ) : (
           <Routes>
-            <Route path="/" element={<Navigate to="/projects" replace />} />
+            <Route path="/" element={<Home me={me.data} />} />
             <Route path="/projects" element={<Projects me={me.data} />} />
             <Route path="/projects/new" element={<CreateProject me={me.data} />} />
             <Route path="/projects/:id" element={<ProjectHome />} />

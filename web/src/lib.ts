@@ -1,5 +1,5 @@
 // Pure helpers of the web app (unit-tested in lib.test.ts).
-import { SAMPLE_MEDIA, type Template } from "./templates";
+import { SAMPLE_MEDIA } from "./templates";
 
 /** Label Studio's error envelope, as far as the app reads it. */
 export interface ErrorBody {
@@ -105,9 +105,10 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1e9).toFixed(2)} GB`;
 }
 
-/** Sample data for any config: a template's, else a value per data key by the tag that reads it. */
-export function sampleData(config: string, template?: Template): Record<string, unknown> {
-  const data: Record<string, unknown> = { ...(template?.sample ?? {}) };
+/** Data to preview any config with: `base` (a template's sample, or a project's own task), and
+ * for each data key it lacks a value by the tag that reads it. */
+export function sampleData(config: string, base?: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = { ...(base ?? {}) };
   for (const { tag, key } of dataBindings(config)) {
     if (key in data) continue;
     data[key] = sampleValue(tag.toLowerCase());

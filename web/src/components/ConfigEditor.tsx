@@ -3,6 +3,7 @@ import { api, ApiError, type Me } from "../api";
 import { editLabels, labelGroups, paletteColor, parseXml, type LabelEdit } from "../configModel";
 import type { LsfTask } from "../lsf";
 import { sampleData } from "../lib";
+import { taskDataSanitizer } from "../sanitize";
 import type { Template } from "../templates";
 import { Editor } from "./Editor";
 
@@ -12,18 +13,23 @@ const XmlCode = lazy(() => import("./XmlCode"));
  * The labeling setup editor: a visual editor of labels and choices, the XML in CodeMirror,
  * the server's validation, and a live preview rendered by the editor with sample data.
  */
-export function ConfigEditor({ value, onChange, me, template, validateUrl, serverError }: {
+export function ConfigEditor({ value, onChange, me, template, sample, validateUrl, serverError }: {
   value: string;
   onChange(config: string): void;
   me: Me;
   template?: Template;
+  /** Data to preview with when no template is chosen (a project's own first task). */
+  sample?: Record<string, unknown>;
   /** Where the server checks the config (a project's own route also checks existing annotations). */
   validateUrl: string;
   /** The error the last save answered for `label_config`. */
   serverError?: string;
 }) {
   const [mode, setMode] = useState<"visual" | "code">("visual");
-  const [previewed, setPreviewed] = useState(value);
+  // The config on preview and the template whose sample data it shows, changed together: a new
+  // template's sample under the previous config (while typing pauses) would not fit it.
+  const base = template?.sample ?? sample;
+  const [previewed, setPreviewed] = useState({ config: value, base });
   const [checked, setChecked] = useState<{ config: string; error: string | null } | null>(null);
   const xmlError = parseXml(value).error;
 
@@ -31,17 +37,17 @@ export function ConfigEditor({ value, onChange, me, template, validateUrl, serve
   useEffect(() => {
     if (xmlError) return;
     const timer = setTimeout(() => {
-      setPreviewed(value);
+      setPreviewed({ config: value, base });
       api(validateUrl, { method: "POST", body: JSON.stringify({ label_config: value }) })
         .then(() => setChecked({ config: value, error: null }))
         .catch((e: Error) => setChecked({ config: value, error: e instanceof ApiError ? (e.messages.fields.label_config?.join(" ") ?? e.message) : e.message }));
     }, 500);
     return () => clearTimeout(timer);
-  }, [value, xmlError, validateUrl]);
+  }, [value, base, xmlError, validateUrl]);
 
   const serverMessage = checked?.config === value ? checked.error : null;
   const shownError = xmlError ?? serverMessage ?? serverError ?? null;
-  const sampleTask = useMemo<LsfTask>(() => ({ id: 1, data: sampleData(previewed, template), annotations: [], predictions: [] }), [previewed, template]);
+  const sampleTask = useMemo<LsfTask>(() => ({ id: 1, data: taskDataSanitizer(previewed.config)(sampleData(previewed.config, previewed.base)), annotations: [], predictions: [] }), [previewed]);
 
   return (
     <div className="config-editor">
@@ -65,7 +71,7 @@ export function ConfigEditor({ value, onChange, me, template, validateUrl, serve
       </div>
       <div className="config-preview" aria-label="Live preview">
         <h3>Preview</h3>
-        {xmlError ? <p className="muted">The preview waits for well-formed XML.</p> : <Editor config={previewed} task={sampleTask} me={me} mode="sample" />}
+        {xmlError ? <p className="muted">The preview waits for well-formed XML.</p> : <Editor config={previewed.config} task={sampleTask} me={me} mode="sample" />}
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import { can } from "../access";
 import { api, fetchProject, type Me } from "../api";
 import { ExportDialog } from "../components/ExportDialog";
 import { ImportDialog } from "../components/Importer";
-import { NotFound } from "../components/NotFound";
+import { NotFound, ProjectProblem } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
 import { dataKeys, plural } from "../lib";
 import { preloadLabelStudio } from "../lsf";
@@ -95,7 +95,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
   };
 
   if (project.isPending || views.isPending) return <p className="muted" role="status">Loading project…</p>;
-  if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
+  if (project.isError) return <ProjectProblem error={project.error} />;
   if (views.isError) return <p className="error" role="alert">{views.error.message}</p>;
   if (!view || !columns.data) return <p className="muted" role="status">Preparing the Data Manager…</p>;
 

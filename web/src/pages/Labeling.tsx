@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { api, ApiError, fetchProject, refreshProject, type Annotation, type Draft, type Me, type TaskDetail } from "../api";
 import { Editor, type EditorHandlers } from "../components/Editor";
-import { NotFound } from "../components/NotFound";
+import { NotFound, ProjectProblem } from "../components/NotFound";
 import { authorId, historySpot, ownSkip, parseSelection, resumedDrafts, startingPoint, toLsfTask } from "../labeling";
 import { cleanInstructions, taskDataSanitizer } from "../sanitize";
 import { nextTaskUrl, type View } from "../dm/query";
@@ -205,7 +205,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   };
 
   if (project.isPending) return <p className="muted" role="status">Loading project…</p>;
-  if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
+  if (project.isError) return <ProjectProblem error={project.error} />;
   const p = project.data;
   const dataManager = `/projects/${projectId}/data${tab ? `?tab=${tab}` : ""}`;
   const spot = historySpot((history.data ?? []).map((h) => h.taskId), task?.id ?? null);
@@ -246,7 +246,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
       )}
       <p className="muted hint">Ctrl+Enter submits · Ctrl+Space skips · Ctrl+Z undoes · number keys pick labels</p>
       {/* An error replaces the last success message: never both at once. */}
-      {shownError ? <p className="error" role="alert">{shownError}</p> : notice && <p className="notice" role="status">{notice}</p>}
+      {shownError ? <p className="error toast" role="alert">{shownError}</p> : notice && <p className="notice toast" role="status">{notice}</p>}
       {loaded && "done" in loaded ? (
         <div className="empty" data-testid="no-tasks">
           <h2>No more tasks</h2>

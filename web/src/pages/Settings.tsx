@@ -5,7 +5,7 @@ import { can, whoCanChange } from "../access";
 import { api, ApiError, fetchProject, refreshProject, PROJECT_FIELDS, type Me, type Project } from "../api";
 import { ConfigEditor } from "../components/ConfigEditor";
 import { Dialog } from "../components/Dialog";
-import { NotFound } from "../components/NotFound";
+import { NotFound, ProjectProblem } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
 import { cleanInstructions } from "../sanitize";
 
@@ -28,7 +28,7 @@ export function Settings({ me }: { me: Me }) {
 function SettingsPage({ projectId, section, me }: { projectId: number; section: string; me: Me }) {
   const project = useQuery({ queryKey: ["project", String(projectId)], queryFn: () => fetchProject(projectId) });
   if (project.isPending) return <p className="muted" role="status">Loading project…</p>;
-  if (project.isError) return <p className="error" role="alert">{project.error.message}</p>;
+  if (project.isError) return <ProjectProblem error={project.error} />;
   if (!can(me, "projects.change")) {
     return (
       <section>
@@ -182,12 +182,17 @@ function General({ project }: { project: Project }) {
 function Labeling({ project, me }: { project: Project; me: Me }) {
   const save = useSaveProject(project);
   const [config, setConfig] = useState(project.label_config);
+  // The preview shows the project's own first task, when it has one.
+  const first = useQuery({
+    queryKey: ["first-task", project.id],
+    queryFn: () => api<{ tasks: { data: Record<string, unknown> }[] }>(`/api/tasks/?project=${project.id}&page_size=1&include=id,data`),
+  });
   return (
     <SettingsForm
       title="Labeling interface"
       save={save}
       onSubmit={() => save.mutate({ label_config: config })}
-      outside={<ConfigEditor value={config} onChange={setConfig} me={me} validateUrl={`/api/projects/${project.id}/validate/`} serverError={fieldErrors(save.error).label_config?.join(" ")} />}
+      outside={first.isPending ? <p className="muted" role="status">Loading a task for the preview…</p> : <ConfigEditor value={config} onChange={setConfig} me={me} sample={first.data?.tasks[0]?.data} validateUrl={`/api/projects/${project.id}/validate/`} serverError={fieldErrors(save.error).label_config?.join(" ")} />}
     />
   );
 }
