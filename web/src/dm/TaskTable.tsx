@@ -1,13 +1,15 @@
-import { useInfiniteQuery } from "@tanstack/react-query";
-import { useVirtualizer } from "@tanstack/react-virtual";
+import { useQueries } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { api, type Me, type Task, type TaskList } from "../api";
 import { snippet } from "../lib";
 import type { Selection } from "../labeling";
 import { columnKey, isSelected, orderOf, tasksUrl, toggleSelected, type Column, type View } from "./query";
+import { rowWindow } from "./window";
 
 const PAGE_SIZE = 100;
 const ROW_HEIGHT = 44;
+/** Rows drawn beyond the visible ones, below. */
+const OVERSCAN = 4;
 
 /** What the table reports about the tasks its tab matches. */
 export interface Totals {
@@ -17,8 +19,11 @@ export interface Totals {
 }
 
 /**
- * The task table: loads pages of 100 as the user scrolls and renders only the rows in view, so
- * it stays smooth however many tasks match. Arrow keys move, Enter opens, Space selects.
+ * The task table: it is as tall as all the tasks its tab matches, and fetches the pages of 100
+ * rows that the visible window needs, so any position is one scrollbar drag away (past a few
+ * hundred thousand rows the scrollbar maps to rows by proportion, as browsers cap an element's
+ * height). Only the visible rows are drawn. Arrow keys move, Page keys page, Enter opens, Space
+ * selects.
  */
 export function TaskTable({ projectId, view, columns, hidden, users, selection, onSelection, opened, onOpen, onOrder, onTotals }: {
   projectId: number;
@@ -35,120 +40,152 @@ export function TaskTable({ projectId, view, columns, hidden, users, selection, 
   onTotals(totals: Totals | null): void;
 }) {
   const shape = JSON.stringify([view.data.filters ?? null, view.data.ordering ?? null, hidden]);
-  const list = useInfiniteQuery({
-    queryKey: ["tasks", String(projectId), view.id, shape],
-    queryFn: ({ pageParam }) => api<TaskList>(tasksUrl(projectId, view.data, hidden, pageParam, PAGE_SIZE)),
-    initialPageParam: 1,
-    getNextPageParam: (last, pages) => (pages.length * PAGE_SIZE < last.total ? pages.length + 1 : undefined),
-  });
-  const rows = list.data?.pages.flatMap((p) => p.tasks) ?? [];
-  const first = list.data?.pages[0];
-  useEffect(() => onTotals(first ? { total: first.total, total_annotations: first.total_annotations, total_predictions: first.total_predictions } : null), [first, onTotals]);
-
   const scroller = useRef<HTMLDivElement>(null);
-  const virtual = useVirtualizer({ count: rows.length + (list.hasNextPage ? 1 : 0), getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
-  const items = virtual.getVirtualItems();
-  const lastIndex = items.length ? items[items.length - 1].index : -1;
-  useEffect(() => {
-    if (lastIndex >= rows.length - 1 && list.hasNextPage && !list.isFetchingNextPage) list.fetchNextPage();
-  }, [lastIndex, rows.length, list]);
-
+  const [viewport, setViewport] = useState({ top: 0, height: 600 });
+  const [total, setTotal] = useState<number | null>(null);
   const [cursorAt, setCursor] = useState(0);
-  // Back to the top when the filters or ordering change; never past the rows there are.
-  useEffect(() => setCursor(0), [shape]);
-  const cursor = Math.min(cursorAt, Math.max(0, rows.length - 1));
+  const win = rowWindow({ total: total ?? 0, rowHeight: ROW_HEIGHT, scrollTop: viewport.top, viewportHeight: viewport.height });
+  const last = Math.min((total ?? 1) - 1, win.first + win.visible + OVERSCAN);
+  const pages: number[] = [];
+  for (let page = Math.floor(win.first / PAGE_SIZE) + 1; page <= Math.floor(Math.max(0, last) / PAGE_SIZE) + 1; page++) pages.push(page);
+  const loaded = useQueries({
+    queries: pages.map((page) => ({
+      queryKey: ["tasks", String(projectId), view.id, shape, page],
+      queryFn: () => api<TaskList>(tasksUrl(projectId, view.data, hidden, page, PAGE_SIZE)),
+    })),
+  });
+  const head = loaded.find((q) => q.data)?.data;
+  const failed = loaded.find((q) => q.isError)?.error;
+  useEffect(() => {
+    if (head) setTotal(head.total);
+  }, [head]);
+  // The last totals stay while the rows of another window load.
+  useEffect(() => {
+    if (head) onTotals({ total: head.total, total_annotations: head.total_annotations, total_predictions: head.total_predictions });
+  }, [head?.total, head?.total_annotations, head?.total_predictions, onTotals]);
+  // Back to the top when the filters or ordering change.
+  useEffect(() => {
+    setTotal(null);
+    setCursor(0);
+    setViewport((v) => ({ ...v, top: 0 }));
+    scroller.current?.scrollTo(0, 0);
+  }, [shape]);
+  const rowAt = (index: number): Task | undefined => loaded[pages.indexOf(Math.floor(index / PAGE_SIZE) + 1)]?.data?.tasks[index % PAGE_SIZE];
+
+  useEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const measure = () => setViewport({ top: element.scrollTop, height: element.clientHeight });
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [total === null]);
+
+  const count = total ?? 0;
+  const cursor = Math.min(cursorAt, Math.max(0, count - 1));
   const onKey = (e: KeyboardEvent) => {
-    if (!rows.length || e.target !== scroller.current) return;
+    if (!count || e.target !== scroller.current) return;
     const move = (to: number) => {
-      const next = Math.max(0, Math.min(rows.length - 1, to));
+      const next = Math.max(0, Math.min(count - 1, to));
       setCursor(next);
-      virtual.scrollToIndex(next);
+      if (next < win.first || next >= win.first + win.visible - 1) {
+        scroller.current?.scrollTo(0, win.scrollTopFor(Math.max(0, next - (next < win.first ? 0 : win.visible - 2))));
+      }
     };
+    const task = rowAt(cursor);
     if (e.key === "ArrowDown") move(cursor + 1);
     else if (e.key === "ArrowUp") move(cursor - 1);
+    else if (e.key === "PageDown") move(cursor + win.visible - 1);
+    else if (e.key === "PageUp") move(cursor - win.visible + 1);
     else if (e.key === "Home") move(0);
-    else if (e.key === "End") move(rows.length - 1);
-    else if (e.key === "Enter") onOpen(rows[cursor].id);
-    else if (e.key === " ") onSelection(toggleSelected(selection, rows[cursor].id));
+    else if (e.key === "End") move(count - 1);
+    else if (e.key === "Enter" && task) onOpen(task.id);
+    else if (e.key === " " && task) onSelection(toggleSelected(selection, task.id));
     else return;
     e.preventDefault();
   };
 
-  if (list.isPending) return <p className="muted" role="status">Loading tasks…</p>;
-  if (list.isError) return <p className="error" role="alert">{list.error.message}</p>;
-  if (!rows.length) {
+  if (total === null && failed) return <p className="error" role="alert">{failed.message}</p>;
+  if (total === null) return <p className="muted" role="status">Loading tasks…</p>;
+  if (!total) {
     const filtered = (view.data.filters?.items.length ?? 0) > 0;
     return <div className="empty" data-testid="no-rows"><p>{filtered ? "No tasks match the filters." : "No tasks yet. Import data to start."}</p></div>;
   }
 
   const allOnScreen = selection.all && selection.excluded.length === 0;
-  const padTop = items.length ? items[0].start : 0;
-  const padBottom = items.length ? virtual.getTotalSize() - items[items.length - 1].end : 0;
+  const indexes: number[] = [];
+  for (let i = win.first; i <= last; i++) indexes.push(i);
+  const shownTask = rowAt(cursor);
   return (
     <div
       className="dm-scroller"
       ref={scroller}
       tabIndex={0}
       onKeyDown={onKey}
-      aria-label="Tasks; arrow keys move, Enter opens, Space selects"
-      aria-activedescendant={rows[cursor] ? `task-row-${rows[cursor].id}` : undefined}
+      onScroll={(e) => setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
+      aria-label="Tasks; arrow and page keys move, Enter opens, Space selects"
+      aria-activedescendant={shownTask ? `task-row-${shownTask.id}` : undefined}
     >
-      <table className="tasks dm-table" aria-rowcount={first?.total} data-rows={rows.length}>
-        <thead>
-          <tr>
-            <th scope="col" className="select">
-              <input
-                type="checkbox"
-                aria-label="Select all tasks"
-                checked={allOnScreen}
-                ref={(el) => el && (el.indeterminate = !allOnScreen && (selection.all || selection.included.length > 0))}
-                onChange={() => onSelection(allOnScreen ? { all: false, included: [] } : { all: true, excluded: [] })}
-              />
-            </th>
-            {columns.map((column) => {
-              const order = orderOf(view.data.ordering, column);
-              const sortable = column.id !== "agreement";
-              return (
-                <th scope="col" key={columnKey(column)} aria-sort={order === "asc" ? "ascending" : order === "desc" ? "descending" : undefined} title={column.help}>
-                  {sortable ? (
-                    <button className="sort" onClick={() => onOrder(column)}>
-                      {column.title} <span aria-hidden="true">{order === "asc" ? "▲" : order === "desc" ? "▼" : ""}</span>
-                    </button>
-                  ) : (
-                    column.title
-                  )}
+      <div className="dm-space" style={{ height: win.space + ROW_HEIGHT }}>
+        <div className="dm-window" style={{ height: viewport.height }}>
+          {failed && <p className="error" role="alert">{failed.message}</p>}
+          <table className="tasks dm-table" aria-rowcount={total} data-first-row={win.first}>
+            <thead>
+              <tr>
+                <th scope="col" className="select">
+                  <input
+                    type="checkbox"
+                    aria-label="Select all tasks"
+                    checked={allOnScreen}
+                    ref={(el) => el && (el.indeterminate = !allOnScreen && (selection.all || selection.included.length > 0))}
+                    onChange={() => onSelection(allOnScreen ? { all: false, included: [] } : { all: true, excluded: [] })}
+                  />
                 </th>
-              );
-            })}
-          </tr>
-        </thead>
-        <tbody>
-          {padTop > 0 && <tr style={{ height: padTop }} aria-hidden="true" />}
-          {items.map((item) => {
-            const task = rows[item.index];
-            if (!task) {
-              return (
-                <tr key="loading" style={{ height: ROW_HEIGHT }}>
-                  <td colSpan={columns.length + 1} className="muted">Loading more…</td>
-                </tr>
-              );
-            }
-            const chosen = isSelected(selection, task.id);
-            const classes = [task.id === opened ? "opened" : "", item.index === cursor ? "cursor" : "", chosen ? "chosen" : ""].join(" ");
-            return (
-              <tr key={task.id} id={`task-row-${task.id}`} className={classes} style={{ height: ROW_HEIGHT }} aria-selected={chosen} onClick={() => { setCursor(item.index); onOpen(task.id); }}>
-                <td className="select" onClick={(e) => e.stopPropagation()}>
-                  <input type="checkbox" aria-label={`Select task ${task.id}`} checked={chosen} onChange={() => onSelection(toggleSelected(selection, task.id))} />
-                </td>
-                {columns.map((column) => (
-                  <td key={columnKey(column)}><Cell task={task} column={column} users={users} /></td>
-                ))}
+                {columns.map((column) => {
+                  const order = orderOf(view.data.ordering, column);
+                  const sortable = column.id !== "agreement";
+                  return (
+                    <th scope="col" key={columnKey(column)} aria-sort={order === "asc" ? "ascending" : order === "desc" ? "descending" : undefined} title={column.help}>
+                      {sortable ? (
+                        <button className="sort" onClick={() => onOrder(column)}>
+                          {column.title} <span aria-hidden="true">{order === "asc" ? "▲" : order === "desc" ? "▼" : ""}</span>
+                        </button>
+                      ) : (
+                        column.title
+                      )}
+                    </th>
+                  );
+                })}
               </tr>
-            );
-          })}
-          {padBottom > 0 && <tr style={{ height: padBottom }} aria-hidden="true" />}
-        </tbody>
-      </table>
+            </thead>
+            <tbody style={{ transform: `translateY(${-win.offset}px)` }}>
+              {indexes.map((index) => {
+                const task = rowAt(index);
+                if (!task) {
+                  return (
+                    <tr key={`row-${index}`} className="pending" style={{ height: ROW_HEIGHT }} aria-rowindex={index + 1}>
+                      <td colSpan={columns.length + 1} className="muted">…</td>
+                    </tr>
+                  );
+                }
+                const chosen = isSelected(selection, task.id);
+                const classes = [task.id === opened ? "opened" : "", index === cursor ? "cursor" : "", chosen ? "chosen" : ""].join(" ");
+                return (
+                  <tr key={task.id} id={`task-row-${task.id}`} className={classes} style={{ height: ROW_HEIGHT }} aria-rowindex={index + 1} aria-selected={chosen} onClick={() => { setCursor(index); onOpen(task.id); }}>
+                    <td className="select" onClick={(e) => e.stopPropagation()}>
+                      <input type="checkbox" aria-label={`Select task ${task.id}`} checked={chosen} onChange={() => onSelection(toggleSelected(selection, task.id))} />
+                    </td>
+                    {columns.map((column) => (
+                      <td key={columnKey(column)}><Cell task={task} column={column} users={users} /></td>
+                    ))}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </div>
     </div>
   );
 }
