@@ -538,14 +538,24 @@ try {
   await page.locator("table.dm-table tbody tr").nth(2).waitFor();
   check((await page.locator("table.dm-table img.thumb").count()) === 3, "image thumbnails in the table");
   const idHeader = page.locator("table.dm-table th").nth(1).locator("button");
-  await idHeader.click();
-  await page.locator("table.dm-table th[aria-sort=ascending]").waitFor();
+  // Unsorted is the id order: a click on ID sorts descending, the next one unsorts.
+  const ids = () => page.evaluate(() => Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent)));
   await idHeader.click();
   await page.locator("table.dm-table th[aria-sort=descending]").waitFor();
   await page.waitForFunction(() => {
-    const ids = Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent));
-    return ids.length === 3 && ids[0] > ids[1] && ids[1] > ids[2];
+    const shown = Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent));
+    return shown.length === 3 && shown[0] > shown[1] && shown[1] > shown[2];
   });
+  // The order menu: by a data column, then back to unsorted.
+  await page.getByLabel("Order by").selectOption({ label: "image" });
+  await page.locator("table.dm-table th[aria-sort=ascending]").waitFor();
+  await page.getByLabel("Order by").selectOption("");
+  await page.waitForFunction(() => !document.querySelector("table.dm-table th[aria-sort]"));
+  await page.waitForFunction(() => {
+    const shown = Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent));
+    return shown.length === 3 && shown[0] < shown[1] && shown[1] < shown[2];
+  });
+  check((await ids()).length === 3, "three rows");
   await page.click("button[aria-label='Add tab']");
   await page.getByRole("tab", { name: "New Tab" }).waitFor();
   await page.click("nav[aria-label=Project] >> text=Settings");

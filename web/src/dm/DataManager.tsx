@@ -12,6 +12,7 @@ import { preloadLabelStudio } from "../lsf";
 import { selectionParam, type Selection } from "../labeling";
 import { Actions } from "./Actions";
 import { ColumnChooser } from "./ColumnChooser";
+import { OrderMenu } from "./OrderMenu";
 import { FilterPanel } from "./Filters";
 import { Preview } from "./Preview";
 import { hiddenColumnKeys, nextOrdering, NO_SELECTION, selectedCount, toggleColumn, visibleColumns, type Column, type View, type ViewData } from "./query";
@@ -128,6 +129,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
           Filters{filterCount ? ` (${filterCount})` : ""}
         </button>
         <ColumnChooser columns={allColumns} view={view.data} onToggle={(column) => update({ hiddenColumns: toggleColumn(allColumns, view.data, column) })} />
+        <OrderMenu columns={shown} ordering={view.data.ordering} onChange={(ordering) => update({ ordering })} />
         {count > 0 && can(me, "actions.perform") && (
           <Actions
             projectId={projectId}

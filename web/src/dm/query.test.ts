@@ -42,10 +42,14 @@ describe("filters and ordering", () => {
   });
 
   it("flips the ordering between ascending and descending", () => {
-    expect(nextOrdering(undefined, id)).toEqual(["tasks:id"]);
-    expect(nextOrdering(["tasks:id"], id)).toEqual(["-tasks:id"]);
+    // Ascending, descending, unsorted; unsorted is the id order, so ID starts descending.
+    expect(nextOrdering(undefined, text)).toEqual(["tasks:data.text"]);
+    expect(nextOrdering(["tasks:data.text"], text)).toEqual(["-tasks:data.text"]);
+    expect(nextOrdering(["-tasks:data.text"], text)).toEqual(["tasks:id"]);
+    expect(nextOrdering(undefined, id)).toEqual(["-tasks:id"]);
     expect(nextOrdering(["-tasks:id"], id)).toEqual(["tasks:id"]);
     expect(nextOrdering(["-tasks:id"], text)).toEqual(["tasks:data.text"]);
+    expect(orderOf(["tasks:id"], id)).toBeNull();
     expect(orderOf(["-tasks:id"], id)).toBe("desc");
     expect(orderOf(["-tasks:id"], text)).toBeNull();
   });

@@ -117,16 +117,28 @@ export function isComplete(item: FilterItem): boolean {
 }
 
 /**
- * The ordering after a click on a column header: ascending, then descending, and back. (A
- * saved ordering cannot be cleared: Label Studio keeps the old one when sent an empty list.)
+ * The "unsorted" ordering: tasks in the order they came, by id. (A saved ordering cannot be
+ * cleared with an empty list: Label Studio keeps the old one when sent one.)
  */
-export function nextOrdering(current: string[] | undefined, column: Column): string[] {
-  const key = columnKey(column);
-  return current?.[0] === key ? [`-${key}`] : [key];
+export const UNSORTED: string[] = ["tasks:id"];
+
+/** Whether a tab shows its tasks unsorted (in the order they came). */
+export function isUnsorted(ordering: string[] | undefined): boolean {
+  return !ordering?.length || (ordering.length === 1 && ordering[0] === UNSORTED[0]);
 }
 
-/** How a column is ordered by the tab: "asc", "desc" or null. */
+/** The ordering after a click on a column header: ascending, descending, then unsorted again. */
+export function nextOrdering(current: string[] | undefined, column: Column): string[] {
+  const key = columnKey(column);
+  const order = orderOf(current, column);
+  if (order === "desc") return UNSORTED;
+  if (order === "asc" || (key === UNSORTED[0] && isUnsorted(current))) return [`-${key}`];
+  return [key];
+}
+
+/** How a column is ordered by the tab: "asc", "desc" or null (unsorted tabs order nothing). */
 export function orderOf(ordering: string[] | undefined, column: Column): "asc" | "desc" | null {
+  if (isUnsorted(ordering)) return null;
   const key = columnKey(column);
   if (ordering?.[0] === key) return "asc";
   if (ordering?.[0] === `-${key}`) return "desc";
