@@ -537,6 +537,15 @@ try {
   await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
   await page.locator("table.dm-table tbody tr").nth(2).waitFor();
   check((await page.locator("table.dm-table img.thumb").count()) === 3, "image thumbnails in the table");
+  // An image project's tasks as a grid of pictures; a card opens the task beside it.
+  await page.getByRole("tab", { name: "Grid" }).click();
+  await page.getByTestId("task-grid").locator("img").nth(2).waitFor();
+  await page.getByTestId("task-grid").getByRole("button", { name: /Open task/ }).first().click();
+  await page.getByRole("complementary", { name: /Task \d+/ }).waitFor();
+  await shot("18a-grid");
+  await page.getByRole("button", { name: "Close preview" }).click();
+  await page.getByRole("tab", { name: "List" }).click();
+  await page.locator("table.dm-table tbody tr").nth(2).waitFor();
   const idHeader = page.locator("table.dm-table th").nth(1).locator("button");
   // Unsorted is the id order: a click on ID sorts descending, the next one unsorts.
   const ids = () => page.evaluate(() => Array.from(document.querySelectorAll("table.dm-table tbody tr td:nth-child(2)"), (td) => Number(td.textContent)));

@@ -17,6 +17,7 @@ import { FilterPanel } from "./Filters";
 import { Preview } from "./Preview";
 import { hiddenColumnKeys, nextOrdering, NO_SELECTION, selectedCount, toggleColumn, visibleColumns, type Column, type View, type ViewData } from "./query";
 import { Tabs } from "./Tabs";
+import { TaskGrid } from "./TaskGrid";
 import { TaskTable, type Totals } from "./TaskTable";
 
 /** The agreement column, shown empty until agreement metrics exist (not sent to the server). */
@@ -103,6 +104,9 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
   const p = project.data;
   const allColumns = [...columns.data.columns, AGREEMENT];
   const shown = visibleColumns(allColumns, view.data);
+  // Image projects may show their tasks as a grid of pictures.
+  const imageColumn = allColumns.find((c) => c.parent === "data" && c.type === "Image");
+  const grid = view.data.type === "grid";
   const count = totals ? selectedCount(selection, totals.total) : 0;
   const filterCount = view.data.filters?.items.length ?? 0;
   const labelLink = `/projects/${projectId}/label?tab=${view.id}${count ? `&sel=${selectionParam(selection)}` : ""}`;
@@ -130,6 +134,12 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
         </button>
         <ColumnChooser columns={allColumns} view={view.data} onToggle={(column) => update({ hiddenColumns: toggleColumn(allColumns, view.data, column) })} />
         <OrderMenu columns={shown} ordering={view.data.ordering} onChange={(ordering) => update({ ordering })} />
+        {imageColumn && (
+          <div className="segmented" role="tablist" aria-label="Layout">
+            <button role="tab" aria-selected={!grid} onClick={() => update({ type: "list" })}>List</button>
+            <button role="tab" aria-selected={grid} onClick={() => update({ type: "grid" })}>Grid</button>
+          </div>
+        )}
         {count > 0 && can(me, "actions.perform") && (
           <Actions
             projectId={projectId}
@@ -153,7 +163,19 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
       {saveView.isError && <p className="error" role="alert">{saveView.error.message}</p>}
       {notice && <p className="notice" role="status">{notice}</p>}
       <div className={opened ? "dm-body with-preview" : "dm-body"}>
-        <TaskTable
+        {grid && imageColumn ? (
+          <TaskGrid
+            projectId={projectId}
+            view={view}
+            hidden={hiddenColumnKeys(allColumns, view.data)}
+            imageColumn={imageColumn}
+            selection={selection}
+            onSelection={setSelection}
+            opened={opened}
+            onOpen={(task) => setOpened(task)}
+            onTotals={setTotals}
+          />
+        ) : <TaskTable
           projectId={projectId}
           view={view}
           columns={shown}
@@ -165,7 +187,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
           onOpen={(task) => setOpened(task)}
           onOrder={(column) => update({ ordering: nextOrdering(view.data.ordering, column) })}
           onTotals={setTotals}
-        />
+        />}
         {opened && <Preview projectId={projectId} taskId={opened} config={p.label_config} me={me} tab={view.id} onClose={() => setOpened(null)} />}
       </div>
       {dialog === "import" && <ImportDialog projectId={projectId} dataKey={dataKeys(p.label_config)[0]} onClose={() => setDialog(null)} />}

@@ -1,22 +1,16 @@
-import { useQueries } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { api, type Me, type Task, type TaskList } from "../api";
+import type { Me, Task } from "../api";
 import { snippet } from "../lib";
 import type { Selection } from "../labeling";
-import { columnKey, isSelected, orderOf, tasksUrl, toggleSelected, type Column, type View } from "./query";
+import { columnKey, isSelected, orderOf, toggleSelected, type Column, type View } from "./query";
+import { useTaskPages, type Totals } from "./useTaskPages";
+
+export type { Totals };
 import { rowWindow } from "./window";
 
-const PAGE_SIZE = 100;
 const ROW_HEIGHT = 44;
 /** Rows drawn beyond the visible ones, below. */
 const OVERSCAN = 4;
-
-/** What the table reports about the tasks its tab matches. */
-export interface Totals {
-  total: number;
-  total_annotations: number;
-  total_predictions: number;
-}
 
 /**
  * The task table: it is as tall as all the tasks its tab matches, and fetches the pages of 100
@@ -39,38 +33,20 @@ export function TaskTable({ projectId, view, columns, hidden, users, selection, 
   onOrder(column: Column): void;
   onTotals(totals: Totals | null): void;
 }) {
-  const shape = JSON.stringify([view.data.filters ?? null, view.data.ordering ?? null, hidden]);
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ top: 0, height: 600 });
-  const [total, setTotal] = useState<number | null>(null);
   const [cursorAt, setCursor] = useState(0);
-  const win = rowWindow({ total: total ?? 0, rowHeight: ROW_HEIGHT, scrollTop: viewport.top, viewportHeight: viewport.height });
-  const last = Math.min((total ?? 1) - 1, win.first + win.visible + OVERSCAN);
-  const pages: number[] = [];
-  for (let page = Math.floor(win.first / PAGE_SIZE) + 1; page <= Math.floor(Math.max(0, last) / PAGE_SIZE) + 1; page++) pages.push(page);
-  const loaded = useQueries({
-    queries: pages.map((page) => ({
-      queryKey: ["tasks", String(projectId), view.id, shape, page],
-      queryFn: () => api<TaskList>(tasksUrl(projectId, view.data, hidden, page, PAGE_SIZE)),
-    })),
-  });
-  const head = loaded.find((q) => q.data)?.data;
-  const failed = loaded.find((q) => q.isError)?.error;
-  useEffect(() => {
-    if (head) setTotal(head.total);
-  }, [head]);
-  // The last totals stay while the rows of another window load.
-  useEffect(() => {
-    if (head) onTotals({ total: head.total, total_annotations: head.total_annotations, total_predictions: head.total_predictions });
-  }, [head?.total, head?.total_annotations, head?.total_predictions, onTotals]);
+  const [knownTotal, setKnownTotal] = useState(0);
+  const win = rowWindow({ total: knownTotal, rowHeight: ROW_HEIGHT, scrollTop: viewport.top, viewportHeight: viewport.height });
+  const last = Math.min(Math.max(0, knownTotal - 1), win.first + win.visible + OVERSCAN);
+  const { shape, total, failed, rowAt } = useTaskPages(projectId, view, hidden, win.first, last, onTotals);
+  useEffect(() => setKnownTotal(total ?? 0), [total]);
   // Back to the top when the filters or ordering change.
   useEffect(() => {
-    setTotal(null);
     setCursor(0);
     setViewport((v) => ({ ...v, top: 0 }));
     scroller.current?.scrollTo(0, 0);
   }, [shape]);
-  const rowAt = (index: number): Task | undefined => loaded[pages.indexOf(Math.floor(index / PAGE_SIZE) + 1)]?.data?.tasks[index % PAGE_SIZE];
 
   useEffect(() => {
     const element = scroller.current;

@@ -16,6 +16,8 @@ export interface ViewData {
   filters?: { conjunction: "and" | "or"; items: FilterItem[] };
   ordering?: string[];
   hiddenColumns?: { explore: string[]; labeling: string[] };
+  /** How the tab shows its tasks (Label Studio's view `type`): a table, or a grid of images. */
+  type?: "list" | "grid";
 }
 
 /** A Data Manager tab. */
