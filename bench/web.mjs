@@ -104,7 +104,7 @@ try {
   await measure("projects list (21 projects)", "/projects", ".card");
   await measure("data manager, all tasks", `/projects/${project.id}/data?tab=${all.id}`, "table.dm-table tbody tr");
   await measure("data manager, filtered + ordered tab", `/projects/${project.id}/data?tab=${filtered.id}`, "table.dm-table tbody tr");
-  await measure("task preview (editor)", `/projects/${project.id}/data?tab=${all.id}&task=${TOTAL}`, "[data-testid=editor-preview] .lsf-richtext__container");
+  await measure("task preview (editor)", `/projects/${project.id}/data?tab=${all.id}&task=${TOTAL}`, "[data-testid^=editor-] .lsf-richtext__container");
   await measure("labeling, next task (editor)", `/projects/${project.id}/label`, ".lsf-richtext__container");
   await measure("settings", `/projects/${project.id}/settings`, "text=Task sampling");
   await measure("create project (live preview)", "/projects/new", "text=Project name");

@@ -159,9 +159,9 @@ try {
   await page.getByTestId("counters").getByText("3 tasks · 0 annotations").waitFor();
   await shot("05-data-manager");
 
-  // The preview panel shows a task rendered by the editor.
+  // The quick view shows a task in the editor beside the table, ready to label.
   await page.locator("table.dm-table tbody tr", { hasText: "wonderful" }).click();
-  await page.getByTestId("editor-preview").locator(".lsf-richtext__container", { hasText: "wonderful" }).waitFor();
+  await page.getByTestId("editor-quick").locator(".lsf-richtext__container", { hasText: "wonderful" }).waitFor();
   check(page.url().includes("task="), "the opened task is in the URL");
   await shot("06-preview");
   await page.click("button[aria-label='Close preview']");
@@ -541,7 +541,14 @@ try {
   await page.getByRole("tab", { name: "Grid" }).click();
   await page.getByTestId("task-grid").locator("img").nth(2).waitFor();
   await page.getByTestId("task-grid").getByRole("button", { name: /Open task/ }).first().click();
-  await page.getByRole("complementary", { name: /Task \d+/ }).waitFor();
+  const quick = page.getByRole("complementary", { name: /Task \d+/ });
+  await quick.waitFor();
+  // Labeled in the quick view, without leaving the tasks.
+  await quick.locator("label.ant-checkbox-wrapper").first().click();
+  await quick.getByTestId("editor-quick").locator("button", { hasText: /^Submit$/ }).click();
+  await quick.getByTestId("preview-notice").getByText(/submitted/).waitFor();
+  await page.getByTestId("dm-totals").getByText(/^3 tasks · 1 annotation ·/).waitFor();
+  check(await page.getByTestId("task-grid").isVisible(), "the tasks stay in view");
   await shot("18a-grid");
   await page.getByRole("button", { name: "Close preview" }).click();
   await page.getByRole("tab", { name: "List" }).click();

@@ -19,14 +19,17 @@ const LABELING_INTERFACES = [
   "annotations:delete", "predictions:tabs", "edit-history",
 ];
 const PREVIEW_INTERFACES = ["side-column", "annotations:tabs", "annotations:current", "predictions:tabs"];
+/** Labeling in the Data Manager's narrow quick view: the buttons without the side column. */
+const QUICK_INTERFACES = ["update", "submit", "controls", "topbar", "annotations:current", "edit-history"];
 const SAMPLE_INTERFACES = ["side-column", "edit-history"];
 
 interface EditorProps {
   config: string;
   task: LsfTask;
   me: Me;
-  /** Labeling shows the buttons; a preview is read-only; a sample is a config's live preview. */
-  mode: "label" | "preview" | "sample";
+  /** Labeling shows the buttons (`quick`: in the narrow quick view); a preview is read-only; a
+   * sample is a config's live preview. */
+  mode: "label" | "quick" | "preview" | "sample";
   /** Whether the skip button is offered (labeling only). */
   skippable?: boolean;
   /** What a new annotation starts from; null leaves the task's annotations as they are. */
@@ -55,7 +58,9 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
     host.current?.appendChild(element);
     setReady(false);
     setError(null);
-    const interfaces = mode === "label" ? [...LABELING_INTERFACES, ...(skippable ? ["skip"] : [])] : mode === "preview" ? PREVIEW_INTERFACES : SAMPLE_INTERFACES;
+    const buttons = skippable ? ["skip"] : [];
+    const interfaces =
+      mode === "label" ? [...LABELING_INTERFACES, ...buttons] : mode === "quick" ? [...QUICK_INTERFACES, ...buttons] : mode === "preview" ? PREVIEW_INTERFACES : SAMPLE_INTERFACES;
     const call = (run: () => Promise<void> | undefined) => {
       run()?.catch((e: Error) => setError(e.message));
     };

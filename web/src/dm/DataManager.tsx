@@ -188,7 +188,7 @@ function DataManagerPage({ projectId, me }: { projectId: number; me: Me }) {
           onOrder={(column) => update({ ordering: nextOrdering(view.data.ordering, column) })}
           onTotals={setTotals}
         />}
-        {opened && <Preview projectId={projectId} taskId={opened} config={p.label_config} me={me} tab={view.id} onClose={() => setOpened(null)} />}
+        {opened && <Preview key={opened} projectId={projectId} taskId={opened} config={p.label_config} me={me} tab={view.id} skippable={p.show_skip_button} onClose={() => setOpened(null)} />}
       </div>
       {dialog === "import" && <ImportDialog projectId={projectId} dataKey={dataKeys(p.label_config)[0]} onClose={() => setDialog(null)} />}
       {dialog === "export" && <ExportDialog projectId={projectId} onClose={() => setDialog(null)} />}

@@ -1,13 +1,14 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { api, ApiError, fetchProject, refreshProject, type Annotation, type Draft, type Me, type TaskDetail } from "../api";
-import { Editor, type EditorHandlers } from "../components/Editor";
+import { api, ApiError, fetchProject, refreshProject, type Me, type TaskDetail } from "../api";
+import { Editor } from "../components/Editor";
 import { NotFound, ProjectProblem } from "../components/NotFound";
-import { authorId, historySpot, ownSkip, parseSelection, resumedDrafts, startingPoint, toLsfTask } from "../labeling";
+import { useAnnotationHandlers } from "../annotationHandlers";
+import { authorId, historySpot, ownSkip, parseSelection, startingPoint, toLsfTask } from "../labeling";
 import { cleanInstructions, taskDataSanitizer } from "../sanitize";
 import { nextTaskUrl, type View } from "../dm/query";
-import { loadLabelStudio, type LsfAnnotation, type LsfStore } from "../lsf";
+import { loadLabelStudio, type LsfStore } from "../lsf";
 
 /**
  * Labeling: the next task of the stream (the project's, a tab's or a selection's), or one task
@@ -49,11 +50,6 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   });
   const store = useRef<LsfStore | null>(null);
   const [showInstructions, setShowInstructions] = useState(true);
-  const started = useRef(Date.now());
-  const draftIds = useRef(new Map<string, number>());
-  // The draft of a new annotation that the task was resumed from, until it is submitted.
-  const resumedDraft = useRef<number | null>(null);
-  const pendingSubmits = useRef(new Map<string, Promise<Annotation>>());
   const requests = useRef(0);
   // The editor's bundle loads while the project and the task are fetched.
   useEffect(() => void loadLabelStudio().catch(() => undefined), []);
@@ -81,11 +77,6 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     try {
       const task = await api<TaskDetail>(url);
       if (request !== requests.current) return;
-      started.current = Date.now();
-      draftIds.current = resumedDrafts(task, me);
-      const begin = startingPoint(task, me);
-      resumedDraft.current = begin?.kind === "draft" ? begin.draft.id : null;
-      pendingSubmits.current.clear();
       setLoaded({ task });
       queries.invalidateQueries({ queryKey: ["stream-history", projectId] });
     } catch (e) {
@@ -113,67 +104,13 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     [queries, projectId, load],
   );
 
-  const handlers = useMemo<EditorHandlers | undefined>(() => {
-    if (!task) return undefined;
-    const leadTime = () => (Date.now() - started.current) / 1000;
-    // The draft an annotation continues: saved earlier here, loaded with the task, or (for the
-    // new annotation) the draft it was started from.
-    const draftOf = (annotation: LsfAnnotation | null) => {
-      if (!annotation) return undefined;
-      return draftIds.current.get(annotation.id) ?? (annotation.pk ? undefined : (resumedDraft.current ?? undefined));
-    };
-    const body = (annotation: LsfAnnotation | null, extra: Record<string, unknown> = {}) =>
-      JSON.stringify({ result: annotation?.serializeAnnotation() ?? [], lead_time: leadTime(), draft_id: draftOf(annotation), ...extra });
-    const create = (annotation: LsfAnnotation | null, extra: Record<string, unknown> = {}) =>
-      api<Annotation>(`/api/tasks/${task.id}/annotations/?project=${projectId}`, { method: "POST", body: body(annotation, extra) });
-    // The primary key of an annotation: set by the editor, or by a submit still on its way.
-    const pkOf = async (annotation: LsfAnnotation) => annotation.pk ?? (await pendingSubmits.current.get(annotation.id)?.catch(() => null))?.id ?? null;
-    // Saving an annotation deletes the draft it continued (the server does, given `draft_id`).
-    const forget = (annotation: LsfAnnotation | null, wasNew: boolean) => {
-      if (annotation) draftIds.current.delete(annotation.id);
-      if (wasNew) resumedDraft.current = null;
-    };
-    return {
-      async submit(annotation) {
-        const pending = create(annotation);
-        pendingSubmits.current.set(annotation.id, pending);
-        const created = await pending.finally(() => pendingSubmits.current.delete(annotation.id));
-        annotation.updatePersonalKey(String(created.id));
-        forget(annotation, true);
-        afterSave(`Task ${task.id} submitted.`, !taskParam);
-      },
-      async update(annotation) {
-        const pk = await pkOf(annotation);
-        if (pk === null) {
-          // The submit failed: this click submits again.
-          const created = await create(annotation);
-          annotation.updatePersonalKey(String(created.id));
-        } else {
-          await api(`/api/annotations/${pk}/`, { method: "PATCH", body: body(annotation) });
-        }
-        forget(annotation, pk === null);
-        afterSave(`Annotation of task ${task.id} updated.`, false);
-      },
-      async skip(annotation) {
-        const pk = annotation ? await pkOf(annotation) : null;
-        // Skipping an annotation the user already submitted marks it cancelled (as Label Studio).
-        if (pk !== null) await api(`/api/annotations/${pk}/`, { method: "PATCH", body: body(annotation, { was_cancelled: true }) });
-        else await create(annotation, { was_cancelled: true });
-        forget(annotation, pk === null);
-        afterSave(`Task ${task.id} skipped.`, true);
-      },
-      async saveDraft(annotation) {
-        const payload = JSON.stringify({ result: annotation.serializeAnnotation(), lead_time: leadTime() });
-        const known = draftOf(annotation);
-        let draft: Draft;
-        if (known) draft = await api<Draft>(`/api/drafts/${known}/`, { method: "PATCH", body: payload });
-        else if (annotation.pk) draft = await api<Draft>(`/api/tasks/${task.id}/annotations/${annotation.pk}/drafts`, { method: "POST", body: payload });
-        else draft = await api<Draft>(`/api/tasks/${task.id}/drafts`, { method: "POST", body: payload });
-        draftIds.current.set(annotation.id, draft.id);
-        setNotice("Draft saved.");
-      },
-    };
-  }, [task, projectId, afterSave, taskParam]);
+  const { handlers, elapsed } = useAnnotationHandlers(
+    task,
+    projectId,
+    me,
+    (what, message) => afterSave(message, what !== "updated" && (what === "skipped" || !taskParam)),
+    setNotice,
+  );
 
   /** Takes back the user's skip: the task is theirs to label again. */
   const cancelSkip = async (annotation: number) => {
@@ -194,7 +131,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     try {
       await api(`/api/tasks/${task.id}/drafts`, {
         method: "POST",
-        body: JSON.stringify({ result: annotation?.serializeAnnotation() ?? [], lead_time: (Date.now() - started.current) / 1000, was_postponed: true }),
+        body: JSON.stringify({ result: annotation?.serializeAnnotation() ?? [], lead_time: elapsed(), was_postponed: true }),
       });
       setNotice(`Task ${task.id} postponed.`);
       if (taskParam) setParams(within(null));
