@@ -1,9 +1,11 @@
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Link } from "react-router-dom";
 import { can } from "../access";
 import { api, PROJECT_FIELDS, type Me, type Page, type Project } from "../api";
 import { displayName } from "../labeling";
 import { plural, progress } from "../lib";
+import { preloadLabelStudio } from "../lsf";
 
 /** A project with the caller's own queue: tasks for them and the ones they finished. */
 type Queued = Project & { queue_total: number; queue_done: number };
@@ -12,6 +14,8 @@ const RECENT = 8;
 
 /** The home page: the user's pending work first, then the projects changed most recently. */
 export function Home({ me }: { me: Me }) {
+  // Most visits go on to label: the editor loads while the page is idle.
+  useEffect(preloadLabelStudio, []);
   const recent = useQuery({
     queryKey: ["projects", "recent"],
     queryFn: () => api<Page<Queued>>(`/api/projects/?page_size=${RECENT}&ordering=-updated_at&include=${PROJECT_FIELDS},queue_total,queue_done`),

@@ -4,11 +4,14 @@ import { Link, useSearchParams } from "react-router-dom";
 import { can, roleTitle, whoCanChange } from "../access";
 import { api, PROJECT_FIELDS, type Me, type Page, type Project, type Workspace } from "../api";
 import { articled, pageCount, progress } from "../lib";
+import { preloadLabelStudio } from "../lsf";
 
 const PAGE_SIZE = 30;
 
 /** The projects list: a workspace sidebar, cards with counts and progress, search by title, pages. */
 export function Projects({ me }: { me: Me }) {
+  // A project is opened next, to label or to browse (whose preview needs the editor too).
+  useEffect(preloadLabelStudio, []);
   const creates = can(me, "projects.create");
   // People who cannot browse the Data Manager (annotators) open a project to label it.
   const browses = can(me, "views.view");

@@ -97,7 +97,8 @@ function SettingsForm({ title, save, onSubmit, children, outside }: {
     onSubmit();
   };
   return (
-    <div className="form settings-form">
+    // Any change after a save drops its "Saved." (it would stand beside the change's errors).
+    <div className="form settings-form" onChange={() => save.isSuccess && save.reset()} onKeyDown={() => save.isSuccess && save.reset()}>
       <h2>{title}</h2>
       <form id={formId} className="form" onSubmit={submit}>{children}</form>
       {outside}
