@@ -85,6 +85,9 @@ try {
   await page.goto(`${base}/projects`);
   await page.waitForURL(/\/user\/login\//);
   await shot("01-login");
+  // The sign-in page has the browser fetch the labeling editor while people type.
+  const loginHtml = await (await fetch(`${base}/user/login/`)).text();
+  check(/<link rel="prefetch" href="\/assets\/lsf-[^"]+\/main\.js" as="script">/.test(loginHtml), "the sign-in page prefetches the editor");
 
   // A new sign-up joins as an annotator and sees no projects.
   await page.goto(`${base}/user/signup/`);

@@ -24,6 +24,7 @@ impl Application {
         db.spawn_checkpointer();
         db.spawn_search_indexer();
         std::fs::create_dir_all(config.media_root())?;
+        crate::api::user_pages::find_editor_bundle(&config.web_dir);
         crate::services::orphan_uploads::spawn(db.clone(), config.media_root());
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         let first_run = bootstrap::first_admin(&db, &config).await?;

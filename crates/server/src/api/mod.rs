@@ -23,7 +23,7 @@ pub(crate) mod scim;
 mod stream;
 mod tasks;
 mod tokens;
-mod user_pages;
+pub(crate) mod user_pages;
 pub(crate) mod users;
 mod views;
 mod web;
