@@ -66,12 +66,23 @@ impl From<tessera_db::filters::QueryError> for ApiError {
     }
 }
 
+/// DRF's `PrimaryKeyRelatedField` message for an id naming no object.
+pub fn missing_pk(id: impl std::fmt::Display) -> String {
+    format!("Invalid pk \"{id}\" - object does not exist.")
+}
+
 impl ApiError {
     /// A 400 validation error on one field.
     pub fn field(name: &str, message: impl Into<String>) -> ApiError {
         let mut errors = FieldErrors::new();
         errors.insert(name.to_string(), Value::from(vec![message.into()]));
         ApiError::Validation(errors)
+    }
+
+    /// 400 on `field`: DRF's message for a related object that does not exist (or is not the
+    /// caller's to name).
+    pub fn missing(field: &str, id: impl std::fmt::Display) -> ApiError {
+        ApiError::field(field, missing_pk(id))
     }
 
     /// 404 `No <Model> matches the given query.`, Django's wording.

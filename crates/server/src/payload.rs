@@ -338,7 +338,7 @@ impl<'a> Fields<'a> {
 
     /// Records that the object `id` named by `key` does not exist (or is not the caller's).
     pub fn missing(&mut self, key: &str, id: i64) {
-        self.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
+        self.error(key, crate::error::missing_pk(id));
     }
 
     /// A string of one of `allowed` (DRF's `ChoiceField`).

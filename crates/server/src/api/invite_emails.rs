@@ -117,10 +117,7 @@ async fn send_email(
             .await?
             .is_none()
         {
-            return Err(ApiError::field(
-                "projects",
-                format!("Invalid pk \"{project}\" - object does not exist."),
-            ));
+            return Err(ApiError::missing("projects", project));
         }
     }
     for &workspace in &workspaces {
@@ -128,10 +125,7 @@ async fn send_email(
             .await?
             .is_none()
         {
-            return Err(ApiError::field(
-                "workspaces",
-                format!("Invalid pk \"{workspace}\" - object does not exist."),
-            ));
+            return Err(ApiError::missing("workspaces", workspace));
         }
     }
     if !mail::is_configured(&state.config) {

@@ -259,10 +259,7 @@ async fn check_approver<C: sea_orm::ConnectionTrait>(
     let Some(id) = approved_by else { return Ok(()) };
     match queries::organizations::membership(conn, caller.organization_id, id).await? {
         Some(_) => Ok(()),
-        None => Err(ApiError::field(
-            "approved_by",
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        )),
+        None => Err(ApiError::missing("approved_by", id)),
     }
 }
 
@@ -272,12 +269,9 @@ async fn named_project<C: sea_orm::ConnectionTrait>(
     caller: &Caller,
     id: i64,
 ) -> ApiResult<tessera_db::entities::project::Model> {
-    scope::project(conn, caller, id).await.map_err(|_| {
-        ApiError::field(
-            "project",
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        )
-    })
+    scope::project(conn, caller, id)
+        .await
+        .map_err(|_| ApiError::missing("project", id))
 }
 
 async fn org_label<C: sea_orm::ConnectionTrait>(
@@ -461,12 +455,7 @@ async fn create_link(
     let project = named_project(&*txn, &caller, project).await?;
     let label = queries::labels::find(&*txn, caller.organization_id, label)
         .await?
-        .ok_or_else(|| {
-            ApiError::field(
-                "label",
-                format!("Invalid pk \"{label}\" - object does not exist."),
-            )
-        })?;
+        .ok_or_else(|| ApiError::missing("label", label))?;
     let link = queries::labels::link(&*txn, project.id, label.id, &from_name).await?;
     let rendered = render_link(&*txn, &caller, link).await?;
     txn.commit().await?;

@@ -272,10 +272,7 @@ async fn create_task(
     if let Some(upload) = file_upload {
         let found = queries::file_uploads::find(&*txn, upload).await?;
         if found.is_none_or(|f| f.project_id != project.id) {
-            return Err(ApiError::field(
-                "file_upload",
-                format!("Invalid pk \"{upload}\" - object does not exist."),
-            ));
+            return Err(ApiError::missing("file_upload", upload));
         }
     }
     let (data, meta) = (&body["data"], body.get("meta"));

@@ -217,10 +217,7 @@ async fn update_user(
             .and_then(|m| Role::from_code(&m.role))
             .is_some_and(Role::is_active);
         if !own || !active {
-            return Err(ApiError::field(
-                "active_organization",
-                format!("Invalid pk \"{organization}\" - object does not exist."),
-            ));
+            return Err(ApiError::missing("active_organization", organization));
         }
     }
     if let Some(password) = &new_password {

@@ -391,13 +391,7 @@ pub async fn apply(
         if known {
             next.workspace_id = v;
         } else {
-            fields.error(
-                "workspace",
-                format!(
-                    "Invalid pk \"{}\" - object does not exist.",
-                    v.unwrap_or_default()
-                ),
-            );
+            fields.missing("workspace", v.unwrap_or_default());
         }
     }
     if let Some(pinned) = fields.nullable_string("pinned_at") {

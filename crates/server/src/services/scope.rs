@@ -101,10 +101,7 @@ pub async fn member_user<C: ConnectionTrait>(
     let id = pk_of(value).ok_or_else(|| ApiError::field(key, "A valid integer is required."))?;
     match queries::organizations::membership(conn, caller.organization_id, id).await? {
         Some(_) => Ok(id),
-        None => Err(ApiError::field(
-            key,
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        )),
+        None => Err(ApiError::missing(key, id)),
     }
 }
 
@@ -143,9 +140,6 @@ pub async fn project_pk<C: ConnectionTrait>(
     };
     match queries::projects::find(conn, caller.viewer(), id).await? {
         Some(project) => Ok(project.id),
-        None => Err(ApiError::field(
-            "project",
-            format!("Invalid pk \"{id}\" - object does not exist."),
-        )),
+        None => Err(ApiError::missing("project", id)),
     }
 }
