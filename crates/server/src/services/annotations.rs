@@ -88,7 +88,7 @@ async fn check_member(
         .await?
         .is_none()
     {
-        fields.error(key, format!("Invalid pk \"{id}\" - object does not exist."));
+        fields.missing(key, id);
         return Ok(None);
     }
     Ok(Some(id))
@@ -186,10 +186,7 @@ pub async fn create(
             .await?
             .is_some_and(|p| p.project_id == project.id);
         if !found {
-            fields.error(
-                "parent_prediction",
-                format!("Invalid pk \"{id}\" - object does not exist."),
-            );
+            fields.missing("parent_prediction", id);
         }
     }
     if let Some(id) = parent_annotation {
@@ -197,10 +194,7 @@ pub async fn create(
             .await?
             .is_some_and(|a| a.project_id == project.id);
         if !found {
-            fields.error(
-                "parent_annotation",
-                format!("Invalid pk \"{id}\" - object does not exist."),
-            );
+            fields.missing("parent_annotation", id);
         }
     }
     let draft = match fields.raw("draft_id") {
@@ -310,8 +304,11 @@ async fn related_must_exist(
         }
     }
     if let Some(Some(id)) = fields.nullable_primary_key("task") {
-        if scope::task(&**txn, caller, id).await.is_err() {
-            fields.missing("task", id);
+        // Only "not found" is the client's mistake; a database failure stays one.
+        match scope::task(&**txn, caller, id).await {
+            Ok(_) => {}
+            Err(ApiError::NotFound(_)) => fields.missing("task", id),
+            Err(other) => return Err(other),
         }
     }
     Ok(())
