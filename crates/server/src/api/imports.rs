@@ -202,7 +202,7 @@ async fn collect_files(
         data_columns: Vec::new(),
         could_be_tasks_list: false,
     };
-    let mut common_keys: Option<Vec<String>> = None;
+    let mut tally = FileTally::default();
     let dir = state
         .media_root()
         .join("upload")
@@ -244,13 +244,7 @@ async fn collect_files(
             original: original.clone(),
             size: bytes.len() as i64,
         });
-        if let Value::Object(found) = &mut collected.found_formats {
-            let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
-            found.insert(ext.clone(), json!(count));
-        }
-        collected.could_be_tasks_list |= formats::is_tabular(&ext);
-        let items = file_items(&ext, &bytes, &relative, data_keys, true)?;
-        merge_columns(&mut common_keys, &items, &relative)?;
+        let items = tally.read(&ext, &bytes, &relative, data_keys, true)?;
         collected.items.extend(
             items
                 .into_iter()
@@ -260,8 +254,49 @@ async fn collect_files(
     if files == 0 {
         return Err(refuse("load_tasks: No data found in DATA or in FILES"));
     }
-    collected.data_columns = common_keys.unwrap_or_default();
+    (
+        collected.found_formats,
+        collected.could_be_tasks_list,
+        collected.data_columns,
+    ) = tally.finish();
     Ok(collected)
+}
+
+/// What the files of one import add up to: how many of each format, whether any is tabular,
+/// and the data columns they share.
+#[derive(Default)]
+struct FileTally {
+    formats: Map<String, Value>,
+    tabular: bool,
+    columns: Option<Vec<String>>,
+}
+
+impl FileTally {
+    /// The tasks of one stored file (see [`file_items`]), counted in.
+    fn read(
+        &mut self,
+        ext: &str,
+        bytes: &[u8],
+        relative: &str,
+        data_keys: usize,
+        as_list: bool,
+    ) -> ApiResult<Vec<Value>> {
+        let count = self.formats.get(ext).and_then(Value::as_u64).unwrap_or(0) + 1;
+        self.formats.insert(ext.to_string(), json!(count));
+        self.tabular |= formats::is_tabular(ext);
+        let items = file_items(ext, bytes, relative, data_keys, as_list)?;
+        merge_columns(&mut self.columns, &items, relative)?;
+        Ok(items)
+    }
+
+    /// `found_formats`, `could_be_tasks_list` and `data_columns` of the import's answer.
+    fn finish(self) -> (Value, bool, Vec<String>) {
+        (
+            Value::Object(self.formats),
+            self.tabular,
+            self.columns.unwrap_or_default(),
+        )
+    }
 }
 
 /// The tasks of one stored file (`upload/<project>/<name>`): task files parsed (tabular ones
@@ -527,26 +562,24 @@ async fn reimport(
         queries::file_uploads::of_project(state.db.conn(), project.id, Some(&wanted)).await?;
     let data_keys = config_of(&project).map_or(0, |c| c.data_types.len());
     let mut items = Vec::new();
-    let mut columns = None;
+    let mut tally = FileTally::default();
     for upload in &uploads {
         let bytes = tokio::fs::read(state.media_root().join(&upload.file))
             .await
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading {}: {e}", upload.file)))?;
         let ext = formats::extension(&upload.file);
-        if let Value::Object(found) = &mut response.found_formats {
-            let count = found.get(&ext).and_then(Value::as_u64).unwrap_or(0) + 1;
-            found.insert(ext.clone(), json!(count));
-        }
-        response.could_be_tasks_list |= formats::is_tabular(&ext);
-        let parsed = file_items(&ext, &bytes, &upload.file, data_keys, as_list)?;
-        merge_columns(&mut columns, &parsed, &upload.file)?;
+        let parsed = tally.read(&ext, &bytes, &upload.file, data_keys, as_list)?;
         items.extend(parsed.into_iter().map(|item| RawItem {
             item: ItemJson::Parsed(item),
             file_upload_id: Some(upload.id),
         }));
     }
     response.file_upload_ids = uploads.iter().map(|u| u.id).collect();
-    response.data_columns = columns.unwrap_or_default();
+    (
+        response.found_formats,
+        response.could_be_tasks_list,
+        response.data_columns,
+    ) = tally.finish();
     response.task_count = items.len();
     let txn = state.db.write_unbounded().await?;
     let replaced =
