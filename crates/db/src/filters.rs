@@ -709,6 +709,12 @@ fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
     }
 }
 
+/// A data key's value as JSON text (`true`, `"a"`, `null`), NULL when the key is missing.
+fn raw_data(sql: &mut Sql, key: &str) -> String {
+    let path = sql.bind(dialect::json_key_path(sql.backend(), key));
+    dialect::json_raw_at(sql.backend(), "tasks.data", &path)
+}
+
 fn bind_operand(sql: &mut Sql, operand: &Operand) -> String {
     match operand {
         Operand::Number(n) => sql.bind(*n),
@@ -852,11 +858,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 _ if textual && scalar.is_text() => format!("({expr} IS NULL OR {expr} = '')"),
                 // A boolean or date data key is empty only when it is missing: an explicit
                 // `null` is a value (Label Studio's key lookup).
-                Column::Data(key) if !numeric => {
-                    let path = sql.bind(dialect::json_key_path(sql.backend(), key));
-                    let raw = dialect::json_raw_at(sql.backend(), "tasks.data", &path);
-                    format!("{raw} IS NULL")
-                }
+                Column::Data(key) if !numeric => format!("{} IS NULL", raw_data(sql, key)),
                 _ => format!("{expr} IS NULL"),
             };
             if *empty {
@@ -921,10 +923,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
             // A boolean data field: compare its JSON text.
             let value = sql.bind(if *b { "true" } else { "false" });
             let raw = match &filter.column {
-                Column::Data(key) => {
-                    let path = sql.bind(dialect::json_key_path(sql.backend(), key));
-                    dialect::json_raw_at(sql.backend(), "tasks.data", &path)
-                }
+                Column::Data(key) => raw_data(sql, key),
                 _ => expr,
             };
             let matched = format!("{raw} = {value}");
@@ -941,8 +940,7 @@ fn scalar_condition(sql: &mut Sql, filter: &Filter) -> Result<String, QueryError
                 // A data key compares as JSON: an explicit `null` differs from any text, a missing
                 // key has no value to differ.
                 Column::Data(key) if scalar.is_text() => {
-                    let path = sql.bind(dialect::json_key_path(sql.backend(), key));
-                    let raw = dialect::json_raw_at(sql.backend(), "tasks.data", &path);
+                    let raw = raw_data(sql, key);
                     format!("({raw} IS NOT NULL AND ({expr} IS NULL OR NOT ({same})))")
                 }
                 _ => negate(&expr, &same),

@@ -16,33 +16,28 @@ impl MigrationName for Migration {
 
 const INDEX: &str = "idx_labels_organization_id_value";
 
+/// Rebuilds the unique index on PostgreSQL over `(organization_id, <value>)`.
+async fn unique_on(manager: &SchemaManager<'_>, value: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let conn = manager.get_connection();
+    conn.execute_unprepared(&format!("DROP INDEX {INDEX}"))
+        .await?;
+    conn.execute_unprepared(&format!(
+        "CREATE UNIQUE INDEX {INDEX} ON labels (organization_id, {value})"
+    ))
+    .await
+    .map(drop)
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let conn = manager.get_connection();
-        conn.execute_unprepared(&format!("DROP INDEX {INDEX}"))
-            .await?;
-        conn.execute_unprepared(&format!(
-            "CREATE UNIQUE INDEX {INDEX} ON labels (organization_id, md5(value))"
-        ))
-        .await
-        .map(drop)
+        unique_on(manager, "md5(value)").await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        let conn = manager.get_connection();
-        conn.execute_unprepared(&format!("DROP INDEX {INDEX}"))
-            .await?;
-        conn.execute_unprepared(&format!(
-            "CREATE UNIQUE INDEX {INDEX} ON labels (organization_id, value)"
-        ))
-        .await
-        .map(drop)
+        unique_on(manager, "value").await
     }
 }
