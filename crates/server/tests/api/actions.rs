@@ -39,12 +39,7 @@ async fn fixture(app: &TestApp) -> (i64, Vec<i64>, String) {
         {"data": {"text": "c"}},
         {"data": {"text": "d"}, "predictions": [{"result": choice("Positive"), "model_version": "v1"}]}
     ]);
-    let ids: Vec<i64> = app.import(project, tasks).await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> = app.import_ids(project, tasks).await;
     let second = app.annotator_of("second@example.com", project).await;
     app.post(
         &format!("/api/tasks/{}/annotations/", ids[0]),
@@ -291,12 +286,7 @@ async fn remove_duplicates_merges_annotations_into_one_task() {
         {"data": {"text": "one", "n": 1}},
         {"data": {"text": "one", "n": 1.0}}
     ]);
-    let ids: Vec<i64> = app.import(project, tasks).await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> = app.import_ids(project, tasks).await;
     assert_eq!(
         run(
             &app,

@@ -314,18 +314,13 @@ async fn concurrent_writes_keep_counters_and_inner_ids_consistent() {
     let app = std::sync::Arc::new(TestApp::spawn().await);
     let project = app.create_project(TEXT_CONFIG).await;
     let ids: Vec<i64> = app
-        .import(
+        .import_ids(
             project,
             json!((0..5)
                 .map(|i| json!({"text": format!("t{i}")}))
                 .collect::<Vec<_>>()),
         )
-        .await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+        .await;
     let mut handles = Vec::new();
     for i in 0..40 {
         let app = app.clone();

@@ -486,8 +486,7 @@ async fn data_manager_filters_and_orderings_follow_label_studio() {
     let mut labeled_by_queue = Vec::new();
     for queue in ["REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"] {
         let project = app.post("/api/projects/", json!({"title": format!("dm {queue}"), "label_config": CONFIG, "skip_queue": queue})).await.expect(201).body["id"].as_i64().unwrap();
-        let ids: Vec<i64> = app.import(project, json!([{"text": "skipped"}, {"text": "empty result"}, {"text": "Ünïcode ÄBC"}, {"text": "labeled"}])).await["task_ids"]
-            .as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        let ids: Vec<i64> = app.import_ids(project, json!([{"text": "skipped"}, {"text": "empty result"}, {"text": "Ünïcode ÄBC"}, {"text": "labeled"}])).await;
         app.post(
             &format!("/api/tasks/{}/annotations/", ids[0]),
             json!({"result": [], "was_cancelled": true}),
@@ -652,7 +651,7 @@ async fn data_manager_nulls_follow_label_studio_on_postgresql() {
         .as_i64()
         .unwrap();
     let ids: Vec<i64> = app
-        .import(
+        .import_ids(
             project,
             json!([
                 {"data": {"text": "five", "num": 5, "s": "abc", "b": true}, "predictions": [{"result": [], "score": 0.5}]},
@@ -662,13 +661,7 @@ async fn data_manager_nulls_follow_label_studio_on_postgresql() {
                 {"data": {"text": "zero", "num": 0, "s": "", "b": false}, "predictions": [{"result": [], "score": 0.9}]},
                 {"data": {"text": "neg", "num": -3.5, "s": "xyz"}}
             ]),
-        )
-        .await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+        ).await;
     let select = |filters: Value, ordering: Value| {
         let path = crate::helpers::tasks_query(
             project,

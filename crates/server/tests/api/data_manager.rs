@@ -14,12 +14,7 @@ async fn fixture(app: &TestApp, project: i64) -> Vec<i64> {
         {"data": {"text": "", "num": -1}},
         {"data": {"text": "Date 50%", "num": 100}}
     ]);
-    let ids: Vec<i64> = app.import(project, tasks).await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> = app.import_ids(project, tasks).await;
     let annotate = |task: i64, body: Value| async move {
         app.post(&format!("/api/tasks/{task}/annotations/"), body)
             .await
@@ -906,12 +901,7 @@ async fn data_searches_agree_before_and_after_indexing() {
         .iter()
         .map(|t| json!({"data": {"text": t, "meta": {"n": 1}}}))
         .collect();
-    let ids: Vec<i64> = app.import(project, json!(tasks)).await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> = app.import_ids(project, json!(tasks)).await;
     let search = |text: &str| json!({"filters": {"conjunction": "and", "items": [filter("data.text", "contains", "String", json!(text))]}});
     let expected = |texts: &[String], needle: &str| {
         texts

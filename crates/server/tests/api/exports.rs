@@ -6,13 +6,7 @@ use crate::helpers::{choice, TestApp, TEXT_CONFIG};
 async fn fixture(app: &TestApp) -> (i64, Vec<i64>) {
     let project = app.create_project(TEXT_CONFIG).await;
     let ids: Vec<i64> = app
-        .import(project, json!([{"text": "John likes cats", "meta_col": 5}, {"text": "Nothing here", "meta_col": 7}, {"text": "Skipped", "meta_col": 9}]))
-        .await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+        .import_ids(project, json!([{"text": "John likes cats", "meta_col": 5}, {"text": "Nothing here", "meta_col": 7}, {"text": "Skipped", "meta_col": 9}])).await;
     let mut result = choice("Positive");
     result.as_array_mut().unwrap().push(json!({"id": "r2", "from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 4, "text": "John", "labels": ["PER"]}}));
     app.post(

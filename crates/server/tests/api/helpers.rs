@@ -263,6 +263,16 @@ impl TestApp {
         .body
     }
 
+    /// Imports tasks and returns their ids, in order.
+    pub async fn import_ids(&self, project: i64, tasks: Value) -> Vec<i64> {
+        self.import(project, tasks).await["task_ids"]
+            .as_array()
+            .expect("task_ids")
+            .iter()
+            .map(|v| v.as_i64().expect("a task id"))
+            .collect()
+    }
+
     /// Project detail.
     pub async fn project(&self, project: i64) -> Value {
         self.get(&format!("/api/projects/{project}/"))

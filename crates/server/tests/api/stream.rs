@@ -17,12 +17,7 @@ async fn project_with(app: &TestApp, count: usize, settings: Value) -> (i64, Vec
     let tasks: Vec<Value> = (1..=count)
         .map(|i| json!({"text": format!("t{i}")}))
         .collect();
-    let ids = app.import(project, json!(tasks)).await["task_ids"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_i64().unwrap())
-        .collect();
+    let ids = app.import_ids(project, json!(tasks)).await;
     (project, ids)
 }
 
