@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { plural } from "../lib";
 import type { Selection } from "../labeling";
 import { isSelected, toggleSelected, type Column, type View } from "./query";
-import { useTaskPages, type Totals } from "./useTaskPages";
+import { useScrollViewport } from "./useScrollViewport";
+import { listShape, useTaskPages, type Totals } from "./useTaskPages";
 import { rowWindow } from "./window";
 
 const CARD_WIDTH = 200;
@@ -24,28 +25,14 @@ export function TaskGrid({ projectId, view, hidden, imageColumn, selection, onSe
   onOpen(id: number): void;
   onTotals(totals: Totals): void;
 }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [viewport, setViewport] = useState({ top: 0, height: 600, width: 800 });
+  const { ref, viewport, onScroll } = useScrollViewport(listShape(view, hidden));
   const [knownTotal, setKnownTotal] = useState(0);
   const perRow = Math.max(1, Math.floor(viewport.width / CARD_WIDTH));
   const win = rowWindow({ total: Math.ceil(knownTotal / perRow), rowHeight: CARD_HEIGHT, scrollTop: viewport.top, viewportHeight: viewport.height });
   const firstTask = win.first * perRow;
   const lastTask = Math.min(Math.max(0, knownTotal - 1), (win.first + win.visible + 1) * perRow - 1);
-  const { shape, total, failed, rowAt } = useTaskPages(projectId, view, hidden, firstTask, lastTask, onTotals);
+  const { total, failed, rowAt } = useTaskPages(projectId, view, hidden, firstTask, lastTask, onTotals);
   useEffect(() => setKnownTotal(total ?? 0), [total]);
-  useEffect(() => {
-    setViewport((v) => ({ ...v, top: 0 }));
-    scroller.current?.scrollTo(0, 0);
-  }, [shape]);
-  useEffect(() => {
-    const element = scroller.current;
-    if (!element) return;
-    const measure = () => setViewport({ top: element.scrollTop, height: element.clientHeight, width: element.clientWidth });
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [total === null]);
 
   if (total === null && failed) return <p className="error" role="alert">{failed.message}</p>;
   if (total === null) return <p className="muted" role="status">Loading tasks…</p>;
@@ -53,7 +40,7 @@ export function TaskGrid({ projectId, view, hidden, imageColumn, selection, onSe
   const indexes: number[] = [];
   for (let i = firstTask; i <= lastTask; i++) indexes.push(i);
   return (
-    <div className="dm-scroller" ref={scroller} onScroll={(e) => setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight, width: e.currentTarget.clientWidth })} aria-label="Tasks as a grid">
+    <div className="dm-scroller" ref={ref} onScroll={onScroll} aria-label="Tasks as a grid">
       <div className="dm-space" style={{ height: win.space }}>
         <div className="dm-window" style={{ height: viewport.height }}>
           <ul className="task-grid" data-testid="task-grid" style={{ gridTemplateColumns: `repeat(${perRow}, 1fr)`, transform: `translateY(${-win.offset}px)` }}>

@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useState, type KeyboardEvent } from "react";
 import type { Me, Task } from "../api";
 import { snippet } from "../lib";
 import type { Selection } from "../labeling";
 import { columnKey, isSelected, orderOf, toggleSelected, type Column, type View } from "./query";
-import { useTaskPages, type Totals } from "./useTaskPages";
+import { useScrollViewport } from "./useScrollViewport";
+import { listShape, useTaskPages, type Totals } from "./useTaskPages";
 
 export type { Totals };
 import { rowWindow } from "./window";
@@ -33,30 +34,16 @@ export function TaskTable({ projectId, view, columns, hidden, users, selection, 
   onOrder(column: Column): void;
   onTotals(totals: Totals | null): void;
 }) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [viewport, setViewport] = useState({ top: 0, height: 600 });
+  const shape = listShape(view, hidden);
+  const { element: scroller, ref, viewport, onScroll } = useScrollViewport(shape);
   const [cursorAt, setCursor] = useState(0);
   const [knownTotal, setKnownTotal] = useState(0);
   const win = rowWindow({ total: knownTotal, rowHeight: ROW_HEIGHT, scrollTop: viewport.top, viewportHeight: viewport.height });
   const last = Math.min(Math.max(0, knownTotal - 1), win.first + win.visible + OVERSCAN);
-  const { shape, total, failed, rowAt } = useTaskPages(projectId, view, hidden, win.first, last, onTotals);
+  const { total, failed, rowAt } = useTaskPages(projectId, view, hidden, win.first, last, onTotals);
   useEffect(() => setKnownTotal(total ?? 0), [total]);
-  // Back to the top when the filters or ordering change.
-  useEffect(() => {
-    setCursor(0);
-    setViewport((v) => ({ ...v, top: 0 }));
-    scroller.current?.scrollTo(0, 0);
-  }, [shape]);
-
-  useEffect(() => {
-    const element = scroller.current;
-    if (!element) return;
-    const measure = () => setViewport({ top: element.scrollTop, height: element.clientHeight });
-    measure();
-    const observer = new ResizeObserver(measure);
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [total === null]);
+  // The cursor goes back to the top with the rows when the filters or ordering change.
+  useEffect(() => setCursor(0), [shape]);
 
   const count = total ?? 0;
   const cursor = Math.min(cursorAt, Math.max(0, count - 1));
@@ -96,10 +83,10 @@ export function TaskTable({ projectId, view, columns, hidden, users, selection, 
   return (
     <div
       className="dm-scroller"
-      ref={scroller}
+      ref={ref}
       tabIndex={0}
       onKeyDown={onKey}
-      onScroll={(e) => setViewport({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })}
+      onScroll={onScroll}
       aria-label="Tasks; arrow and page keys move, Enter opens, Space selects"
       aria-activedescendant={shownTask ? `task-row-${shownTask.id}` : undefined}
     >

@@ -18,8 +18,14 @@ export const PAGE_SIZE = 100;
  * kept by the query cache), and the number of tasks the tab matches (null until known; back to
  * null when the filters or ordering change).
  */
+/** What decides which tasks a tab lists, and in which order: its filters, ordering and hidden
+ * columns (the computed fields the server leaves out). */
+export function listShape(view: View, hidden: string[]): string {
+  return JSON.stringify([view.data.filters ?? null, view.data.ordering ?? null, hidden]);
+}
+
 export function useTaskPages(projectId: number, view: View, hidden: string[], first: number, last: number, onTotals?: (totals: Totals) => void) {
-  const shape = JSON.stringify([view.data.filters ?? null, view.data.ordering ?? null, hidden]);
+  const shape = listShape(view, hidden);
   const [known, setKnown] = useState<{ shape: string; total: number } | null>(null);
   const pages: number[] = [];
   for (let page = Math.floor(first / PAGE_SIZE) + 1; page <= Math.floor(Math.max(first, last) / PAGE_SIZE) + 1; page++) pages.push(page);
@@ -39,7 +45,6 @@ export function useTaskPages(projectId: number, view: View, hidden: string[], fi
   }, [head?.total, head?.total_annotations, head?.total_predictions, onTotals]);
   const rowAt = (index: number): Task | undefined => loaded[pages.indexOf(Math.floor(index / PAGE_SIZE) + 1)]?.data?.tasks[index % PAGE_SIZE];
   return {
-    shape,
     total: known?.shape === shape ? known.total : null,
     head,
     failed: loaded.find((q) => q.isError)?.error ?? null,
