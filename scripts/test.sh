@@ -31,11 +31,11 @@ echo "== Rust tests on SQLite"
 run_tests
 
 ensure_postgres
-echo "== API tests on PostgreSQL"
+echo "== API and job queue tests on PostgreSQL"
 # Sweep schemas and databases left by an interrupted earlier run.
 psql "$PG_URL" -qtAc "SELECT 'DROP SCHEMA ' || schema_name || ' CASCADE;' FROM information_schema.schemata WHERE schema_name LIKE 'test\_%'" | psql "$PG_URL" -q >/dev/null
 psql "$PG_URL" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'tessera\_sdk\_%' OR datname LIKE 'tessera\_e2e\_%'" | psql "$PG_URL" -q >/dev/null
-TEST_DATABASE_URL=$PG_URL run_tests -p tessera-server --test api
+TEST_DATABASE_URL=$PG_URL run_tests -p tessera-server -p tessera-jobs --test api --test jobs
 
 echo "== label-studio-sdk end-to-end tests (SQLite and PostgreSQL)"
 VENV=tests/sdk/.venv

@@ -55,6 +55,9 @@ pub struct Db {
     write_deadline: WriteDeadline,
     /// When the last write transaction began or ended, as milliseconds since `opened`.
     last_write: Arc<AtomicU64>,
+    /// When the search indexer last checked whether the index is stale, as milliseconds since
+    /// `opened`.
+    search_checked: Arc<AtomicU64>,
     opened: Instant,
 }
 
@@ -66,7 +69,7 @@ pub struct WriteTxn {
     _gate: Option<OwnedMutexGuard<()>>,
 }
 
-/// Records when a write transaction ended (see [`Db::spawn_search_indexer`]).
+/// Records when a write transaction ended (see [`Db::index_search_step`]).
 struct WriteStamp {
     last_write: Arc<AtomicU64>,
     opened: Instant,
@@ -329,6 +332,7 @@ impl Db {
             statement_timeout: options.statement_timeout,
             write_deadline,
             last_write: Arc::new(AtomicU64::new(0)),
+            search_checked: Arc::new(AtomicU64::new(0)),
             opened,
         })
     }
@@ -374,42 +378,49 @@ impl Db {
         &self.conn
     }
 
-    /// On SQLite, adds newly imported tasks to the substring index in the background
-    /// (`queries::search`): big batches once writes have paused for a moment, a small batch a
-    /// second while they go on, so that imports and labeling keep their speed; once caught up,
-    /// it checks now and then whether deletions and edits call for a rebuild. No-op on
-    /// PostgreSQL, which indexes as it writes.
-    pub fn spawn_search_indexer(&self) {
-        if self.write_gate.is_none() {
-            return;
-        }
-        let db = self.clone();
-        tokio::spawn(async move {
-            let mut checked = Instant::now();
-            loop {
-                let pause = match db.index_search_batch().await {
-                    Ok((added, quiet)) if quiet && added == INDEXER_BATCH => Duration::ZERO,
-                    Ok((0, true)) if checked.elapsed() >= INDEXER_STALENESS_CHECK => {
-                        checked = Instant::now();
-                        match db.rebuild_search_index_if_stale().await {
-                            Ok(true) => Duration::ZERO,
-                            Ok(false) => Duration::from_millis(500),
-                            Err(err) => {
-                                tracing::warn!(error = %err, "search index check failed");
-                                Duration::from_secs(5)
-                            }
-                        }
-                    }
-                    Ok((0, _)) => Duration::from_millis(500),
-                    Ok(_) => Duration::from_secs(1),
+    /// Whether the substring index is filled in the background ([`Db::index_search_step`]):
+    /// on SQLite; PostgreSQL indexes as it writes.
+    pub fn indexes_search_in_background(&self) -> bool {
+        self.write_gate.is_some()
+    }
+
+    /// One step of the SQLite substring indexer (`queries::search`), to run in a loop: adds
+    /// newly imported tasks in big batches once writes have paused for a moment, a small batch
+    /// a second while they go on, so that imports and labeling keep their speed; once caught
+    /// up, it checks now and then whether deletions and edits call for a rebuild. Returns the
+    /// pause before the next step.
+    pub async fn index_search_step(&self) -> Duration {
+        match self.index_search_batch().await {
+            Ok((added, quiet)) if quiet && added == INDEXER_BATCH => Duration::ZERO,
+            Ok((0, true)) if self.staleness_check_due() => {
+                match self.rebuild_search_index_if_stale().await {
+                    Ok(true) => Duration::ZERO,
+                    Ok(false) => Duration::from_millis(500),
                     Err(err) => {
-                        tracing::warn!(error = %err, "search indexing failed");
+                        tracing::warn!(error = %err, "search index check failed");
                         Duration::from_secs(5)
                     }
-                };
-                tokio::time::sleep(pause).await;
+                }
             }
-        });
+            Ok((0, _)) => Duration::from_millis(500),
+            Ok(_) => Duration::from_secs(1),
+            Err(err) => {
+                tracing::warn!(error = %err, "search indexing failed");
+                Duration::from_secs(5)
+            }
+        }
+    }
+
+    /// Whether [`INDEXER_STALENESS_CHECK`] has passed since the last staleness check; if so,
+    /// the check is now.
+    fn staleness_check_due(&self) -> bool {
+        let now = self.opened.elapsed().as_millis() as u64;
+        let last = self.search_checked.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= INDEXER_STALENESS_CHECK.as_millis() as u64
+            && self
+                .search_checked
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// One indexer batch in its own write transaction, which does not count as a write: a big

@@ -97,6 +97,15 @@ pub struct ServeArgs {
     /// cancelled with a 503 (0: no limit). Write transactions are not limited.
     #[arg(long, env = "TESSERA_STATEMENT_TIMEOUT", default_value_t = 30.0)]
     pub statement_timeout: f64,
+    /// Background jobs this process runs at once. 0: this process runs no background work
+    /// (jobs, search indexing, upload sweeps); a `tessera worker` beside it does.
+    #[arg(long, env = "TESSERA_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Addresses outbound requests (URL imports; webhooks, ML backends and storages to come)
+    /// may reach beyond the public internet: comma-separated addresses or CIDR ranges, or `all`
+    /// to turn SSRF protection off (Label Studio's `SSRF_PROTECTION_ENABLED=false`).
+    #[arg(long, env = "TESSERA_OUTBOUND_ALLOW", default_value = "")]
+    pub outbound_allow: String,
 }
 
 /// The validated configuration the application runs with.
@@ -124,6 +133,10 @@ pub struct Config {
     pub trusted_proxies: Vec<AddressRange>,
     /// Seconds a request's database read may run (0: no limit).
     pub statement_timeout: f64,
+    /// Background jobs run at once (0: no background work in this process).
+    pub workers: usize,
+    /// Addresses outbound requests may reach beyond the public internet.
+    pub outbound_allow: tessera_outbound::Allow,
 }
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
@@ -186,6 +199,11 @@ impl Config {
                 t if t == 0.0 || (0.001..=2_147_483.0).contains(&t) => t,
                 other => anyhow::bail!("--statement-timeout: {other} is not 0 or a number of seconds from 0.001 to 2147483"),
             },
+            workers: args.workers,
+            outbound_allow: args
+                .outbound_allow
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--outbound-allow: {e}"))?,
         })
     }
 

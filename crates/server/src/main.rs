@@ -1,4 +1,5 @@
-//! The `tessera` command: `start` serves the API and web app, `migrate` prepares the database.
+//! The `tessera` command: `start` serves the API and web app (and runs background jobs),
+//! `worker` runs background jobs only, `migrate` prepares the database.
 
 use clap::{Parser, Subcommand};
 use mimalloc::MiMalloc;
@@ -27,6 +28,9 @@ struct Cli {
 enum Command {
     /// Start the server (the default).
     Start(ServeArgs),
+    /// Run background jobs and maintenance without serving HTTP (same options as `start`;
+    /// `--workers` sets how many jobs run at once).
+    Worker(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(ServeArgs),
 }
@@ -47,6 +51,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Start(args)) => serve(args).await,
+        Some(Command::Worker(args)) => {
+            tessera_server::startup::run_worker(Config::from_args(args)?).await
+        }
         None => serve(cli.serve).await,
     }
 }

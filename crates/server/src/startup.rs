@@ -14,6 +14,8 @@ pub struct Application {
     port: u16,
     listener: TcpListener,
     router: axum::Router,
+    /// This process's background work (`None` with `--workers 0`).
+    background: Option<tessera_jobs::Supervisor>,
 }
 
 impl Application {
@@ -22,16 +24,20 @@ impl Application {
         let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
         db.migrate().await?;
         db.spawn_checkpointer();
-        db.spawn_search_indexer();
         std::fs::create_dir_all(config.media_root())?;
         crate::api::user_pages::find_editor_bundle(&config.web_dir);
-        crate::services::orphan_uploads::spawn(db.clone(), config.media_root());
+        let background = crate::background::start(&db, &config);
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         let first_run = bootstrap::first_admin(&db, &config).await?;
+        let outbound = tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: config.outbound_allow.clone(),
+            ..Default::default()
+        });
         let state = AppState {
             db,
             config: Arc::new(config),
             jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
+            outbound,
         };
         let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
         let port = listener.local_addr()?.port();
@@ -51,6 +57,7 @@ impl Application {
             port,
             listener,
             router,
+            background,
         })
     }
 
@@ -71,8 +78,31 @@ impl Application {
         axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        if let Some(background) = self.background {
+            background.shutdown().await;
+        }
         Ok(())
     }
+}
+
+/// `tessera worker`: this process's background work without the HTTP server, until Ctrl-C
+/// or SIGTERM.
+pub async fn run_worker(config: Config) -> anyhow::Result<()> {
+    let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
+    db.migrate().await?;
+    db.spawn_checkpointer();
+    std::fs::create_dir_all(config.media_root())?;
+    let Some(background) = crate::background::start(&db, &config) else {
+        anyhow::bail!("--workers 0: a worker with no workers has nothing to do");
+    };
+    tracing::info!(
+        workers = config.workers,
+        "Tessera worker running on {}",
+        tessera_db::redact_url(&config.database_url)
+    );
+    shutdown_signal().await;
+    background.shutdown().await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

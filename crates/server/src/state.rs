@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tessera_db::Db;
+use tessera_outbound::Outbound;
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub jwt: Arc<JwtKeys>,
+    /// The one client for requests to other servers (SSRF-guarded).
+    pub outbound: Outbound,
 }
 
 impl AppState {

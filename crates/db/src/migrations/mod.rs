@@ -12,6 +12,7 @@ mod m20261204_000001_upload_names;
 pub mod m20261204_000002_token_settings;
 mod m20261204_000003_labels;
 mod m20261206_000001_label_value_index;
+mod m20261207_000001_jobs;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_token_settings::Migration),
             Box::new(m20261204_000003_labels::Migration),
             Box::new(m20261206_000001_label_value_index::Migration),
+            Box::new(m20261207_000001_jobs::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ use tessera_db::queries::file_uploads::NewUpload;
 use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, time};
 use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
+use tessera_jobs::NewJob;
 use tessera_labelconfig::pyrepr;
 
 use crate::api::{exact, slashed};
@@ -185,6 +186,107 @@ fn raw_json_items(bytes: &[u8]) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
     }
 }
 
+impl Collected {
+    fn empty() -> Collected {
+        Collected {
+            items: Vec::new(),
+            files: Vec::new(),
+            found_formats: Value::Object(Map::new()),
+            data_columns: Vec::new(),
+            could_be_tasks_list: false,
+        }
+    }
+}
+
+/// Refuses a file whose name has an extension the import cannot read, with Label Studio's
+/// message.
+fn check_extension(original: &str) -> ApiResult<String> {
+    let ext = formats::extension(original);
+    if !formats::is_supported(&ext) {
+        let shown = original.rfind('.').map_or("", |pos| &original[pos..]);
+        return Err(refuse(format!("{shown} extension is not supported")));
+    }
+    Ok(ext)
+}
+
+/// The files of one import: stored under `<media>/upload/<project>/` and read into items, with
+/// their formats and columns tallied.
+struct FileIntake<'a> {
+    project_id: i64,
+    dir: PathBuf,
+    data_keys: usize,
+    tally: FileTally,
+    collected: Collected,
+    saved: &'a mut SavedFiles,
+}
+
+impl<'a> FileIntake<'a> {
+    async fn new(
+        state: &AppState,
+        project: &project::Model,
+        saved: &'a mut SavedFiles,
+    ) -> ApiResult<FileIntake<'a>> {
+        let dir = state
+            .media_root()
+            .join("upload")
+            .join(project.id.to_string());
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(FileIntake {
+            project_id: project.id,
+            dir,
+            data_keys: config_of(project)
+                .as_ref()
+                .map_or(0, |c| c.data_types.len()),
+            tally: FileTally::default(),
+            collected: Collected::empty(),
+            saved,
+        })
+    }
+
+    /// Stores one file (named `original` by its sender, with extension `ext`) and reads its
+    /// items.
+    async fn add(&mut self, original: &str, ext: &str, bytes: &[u8]) -> ApiResult<()> {
+        let stored_name = format!(
+            "{}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8],
+            safe_name(original)
+        );
+        let relative = format!("upload/{}/{stored_name}", self.project_id);
+        let path = self.dir.join(&stored_name);
+        tokio::fs::write(&path, bytes)
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        self.saved.0.push(path);
+        let file_index = self.collected.files.len();
+        self.collected.files.push(StoredFile {
+            relative: relative.clone(),
+            original: original.to_string(),
+            size: bytes.len() as i64,
+        });
+        let items = self
+            .tally
+            .read(ext, bytes, &relative, self.data_keys, true)?;
+        self.collected.items.extend(
+            items
+                .into_iter()
+                .map(|item| (ItemJson::Parsed(item), Some(file_index))),
+        );
+        Ok(())
+    }
+
+    fn finish(self) -> Collected {
+        let mut collected = self.collected;
+        (
+            collected.found_formats,
+            collected.could_be_tasks_list,
+            collected.data_columns,
+        ) = self.tally.finish();
+        collected
+    }
+}
+
 /// Stores every uploaded file and parses it into items (no database work: the write
 /// transaction opens only once the whole body has been read).
 async fn collect_files(
@@ -193,23 +295,7 @@ async fn collect_files(
     mut multipart: Multipart,
     saved: &mut SavedFiles,
 ) -> ApiResult<Collected> {
-    let config = config_of(project);
-    let data_keys = config.as_ref().map_or(0, |c| c.data_types.len());
-    let mut collected = Collected {
-        items: Vec::new(),
-        files: Vec::new(),
-        found_formats: Value::Object(Map::new()),
-        data_columns: Vec::new(),
-        could_be_tasks_list: false,
-    };
-    let mut tally = FileTally::default();
-    let dir = state
-        .media_root()
-        .join("upload")
-        .join(project.id.to_string());
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut intake = FileIntake::new(state, project, saved).await?;
     let mut files = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(original) = field.file_name().map(str::to_string) else {
@@ -221,45 +307,44 @@ async fn collect_files(
                 "The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES.",
             ));
         }
-        let ext = formats::extension(&original);
-        if !formats::is_supported(&ext) {
-            let shown = original.rfind('.').map_or("", |pos| &original[pos..]);
-            return Err(refuse(format!("{shown} extension is not supported")));
-        }
+        let ext = check_extension(&original)?;
         let bytes = field.bytes().await.map_err(multipart_error)?;
-        let stored_name = format!(
-            "{}-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..8],
-            safe_name(&original)
-        );
-        let relative = format!("upload/{}/{stored_name}", project.id);
-        let path = dir.join(&stored_name);
-        tokio::fs::write(&path, &bytes)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        saved.0.push(path);
-        let file_index = collected.files.len();
-        collected.files.push(StoredFile {
-            relative: relative.clone(),
-            original: original.clone(),
-            size: bytes.len() as i64,
-        });
-        let items = tally.read(&ext, &bytes, &relative, data_keys, true)?;
-        collected.items.extend(
-            items
-                .into_iter()
-                .map(|item| (ItemJson::Parsed(item), Some(file_index))),
-        );
+        intake.add(&original, &ext, &bytes).await?;
     }
     if files == 0 {
         return Err(refuse("load_tasks: No data found in DATA or in FILES"));
     }
-    (
-        collected.found_formats,
-        collected.could_be_tasks_list,
-        collected.data_columns,
-    ) = tally.finish();
-    Ok(collected)
+    Ok(intake.finish())
+}
+
+/// Downloads the file at `url` (through the SSRF-guarded client, at most `--max-body-size`
+/// bytes) and reads it as an uploaded file named by the last segment of its final URL.
+async fn collect_url(
+    state: &AppState,
+    project: &project::Model,
+    url: &str,
+    saved: &mut SavedFiles,
+) -> ApiResult<Collected> {
+    let fetched = state
+        .outbound
+        .get(url.trim(), state.config.max_body_size as u64)
+        .await
+        .map_err(|err| refuse(err.to_string()))?;
+    let name = fetched
+        .url
+        .path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            percent_encoding::percent_decode_str(name)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_else(|| "download".to_string());
+    let ext = check_extension(&name)?;
+    let mut intake = FileIntake::new(state, project, saved).await?;
+    intake.add(&name, &ext, &fetched.body).await?;
+    Ok(intake.finish())
 }
 
 /// What the files of one import add up to: how many of each format, whether any is tabular,
@@ -395,23 +480,21 @@ async fn collect(
             .into_iter()
             .find(|(k, _)| k == "url")
             .map(|(_, v)| v)
+            .filter(|url| !url.trim().is_empty())
             .ok_or_else(|| refuse("\"url\" is not found in request data"))?;
-        let inline: Value = serde_json::from_str(&url.replace('\'', "\"")).map_err(|_| {
-            refuse(
-                "Importing from a URL is not supported; upload the file or send its tasks as JSON",
-            )
-        })?;
-        json_items(inline)?
+        // Label Studio reads the field as tasks when it is JSON (quotes may be single).
+        match serde_json::from_str(&url.replace('\'', "\"")) {
+            Ok(inline) => json_items(inline)?,
+            Err(_) => return collect_url(state, project, &url, saved).await,
+        }
     } else {
         refuse_unsupported(&content_type)?;
         raw_json_items(&bytes)?
     };
     Ok(Collected {
         items,
-        files: Vec::new(),
         found_formats: json!([]),
-        data_columns: Vec::new(),
-        could_be_tasks_list: false,
+        ..Collected::empty()
     })
 }
 
@@ -506,15 +589,12 @@ async fn run_import(
     if query_bool("return_task_ids", params.return_task_ids.as_deref(), false)? {
         response.task_ids = Some(imported.task_ids);
     }
-    txn.commit().await?;
     if response.task_count >= STATISTICS_AFTER {
-        let conn = state.db.conn().clone();
-        tokio::spawn(async move {
-            if let Err(err) = tessera_db::dialect::refresh_statistics(&conn).await {
-                tracing::warn!(error = %err, "refreshing statistics failed");
-            }
-        });
+        let refresh = NewJob::new(crate::background::STATISTICS_REFRESH, Value::Null)
+            .singleton(crate::background::STATISTICS_REFRESH);
+        tessera_jobs::queue::enqueue(&*txn, refresh).await?;
     }
+    txn.commit().await?;
     Ok(response)
 }
 

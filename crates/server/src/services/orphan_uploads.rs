@@ -4,7 +4,7 @@
 //! running (on this or another instance sharing the folder) can be about to record them.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use tessera_db::{queries, Db};
@@ -13,22 +13,7 @@ use tessera_db::{queries, Db};
 /// imports take minutes; a day leaves room for any).
 pub const MIN_AGE: Duration = Duration::from_secs(24 * 3600);
 /// Time between sweeps.
-const EVERY: Duration = Duration::from_secs(3600);
-
-/// Sweeps now and then every hour, in the background.
-pub fn spawn(db: Db, media_root: PathBuf) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(EVERY);
-        loop {
-            tick.tick().await;
-            match sweep(&db, &media_root, MIN_AGE).await {
-                Ok(0) => {}
-                Ok(removed) => tracing::info!(removed, "removed uploaded files no import recorded"),
-                Err(err) => tracing::warn!(error = %err, "sweeping orphaned uploads failed"),
-            }
-        }
-    });
-}
+pub const EVERY: Duration = Duration::from_secs(3600);
 
 /// Removes the files under `<media>/upload/<project>/` that no upload row names, and those under
 /// `<media>/avatars/` that no user shows, once last modified at least `min_age` ago; returns how

@@ -106,6 +106,8 @@ impl TestApp {
             trusted_proxies: Vec::new(),
             statement_timeout: 30.0,
             signup_role: tessera_server::auth::roles::Role::Annotator,
+            workers: 2,
+            outbound_allow: tessera_outbound::Allow::PublicOnly,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

@@ -625,3 +625,213 @@ async fn uploads_kept_aside_become_tasks_by_reimport() {
         .await
         .expect(400);
 }
+
+/// A file server on 127.0.0.1 for URL imports; returns its base URL.
+async fn file_server() -> String {
+    use axum::http::{header, StatusCode};
+    use axum::routing::get;
+    let png: &'static [u8] = b"\x89PNG\r\n\x1a\n";
+    let router = axum::Router::new()
+        .route(
+            "/tasks.json",
+            get(|| async { r#"[{"text": "from a url"}, {"text": "second"}]"# }),
+        )
+        .route(
+            "/reviews.csv",
+            get(|| async { "text,stars\ngreat,5\nbad,1\n" }),
+        )
+        .route(
+            "/cat.png",
+            get(move || async move { ([(header::CONTENT_TYPE, "image/png")], png) }),
+        )
+        .route("/tool.exe", get(|| async { "MZ" }))
+        .route(
+            "/gone.json",
+            get(|| async { (StatusCode::NOT_FOUND, "no such file") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+/// Imports from `url` with a form body, as Label Studio's URL import is sent.
+async fn import_url(app: &TestApp, project: i64, url: &str) -> Reply {
+    let response = app
+        .client
+        .post(format!("{}/api/projects/{project}/import", app.base))
+        .header("Authorization", format!("Token {TOKEN}"))
+        .form(&[("url", url)])
+        .send()
+        .await
+        .unwrap();
+    Reply::from(response).await
+}
+
+fn first_error(reply: &Reply) -> &str {
+    reply.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_url_import_of_a_local_address_is_refused_by_default_and_changes_nothing() {
+    let files = file_server().await;
+    let app = TestApp::spawn().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    for url in [
+        format!("{files}/tasks.json"),
+        "http://localhost:9/tasks.json".to_string(),
+        "http://169.254.169.254/latest/meta-data/".to_string(),
+        "http://[::ffff:127.0.0.1]/tasks.json".to_string(),
+    ] {
+        let refused = import_url(&app, project, &url).await.expect(400);
+        assert!(
+            first_error(&refused)
+                .starts_with("URL resolves to a reserved network address (block: "),
+            "{url}: {}",
+            refused.text
+        );
+    }
+    let refused = import_url(&app, project, "file:///etc/passwd")
+        .await
+        .expect(400);
+    assert_eq!(first_error(&refused), "URLs must use http:// or https://");
+    let refused = import_url(&app, project, " ").await.expect(400);
+    assert_eq!(
+        first_error(&refused),
+        "\"url\" is not found in request data"
+    );
+    let tasks = app
+        .get(&format!("/api/projects/{project}/"))
+        .await
+        .expect(200);
+    assert_eq!(tasks.body["task_number"], 0);
+    let uploads = app
+        .get(&format!("/api/projects/{project}/file-uploads?all=true"))
+        .await
+        .expect(200);
+    assert_eq!(uploads.body, json!([]));
+}
+
+#[tokio::test]
+async fn a_url_import_from_an_allowed_address_reads_the_file_as_an_upload() {
+    let files = file_server().await;
+    let app = TestApp::spawn_with(|config| {
+        config.outbound_allow = "127.0.0.1/32".parse().unwrap();
+    })
+    .await;
+    let project = app.create_project(TEXT_CONFIG).await;
+
+    let json_import = import_url(&app, project, &format!("{files}/tasks.json"))
+        .await
+        .expect(201);
+    assert_eq!(json_import.body["task_count"], 2);
+    assert_eq!(json_import.body["found_formats"], json!({".json": 1}));
+    assert_eq!(json_import.body["data_columns"], json!(["text"]));
+    assert_eq!(json_import.body["could_be_tasks_list"], false);
+    let upload = json_import.body["file_upload_ids"][0]
+        .as_i64()
+        .expect("a file upload");
+    let csv_import = import_url(&app, project, &format!("{files}/reviews.csv"))
+        .await
+        .expect(201);
+    assert_eq!(csv_import.body["task_count"], 2);
+    assert_eq!(csv_import.body["could_be_tasks_list"], true);
+    assert_eq!(csv_import.body["data_columns"], json!(["text", "stars"]));
+
+    let tasks = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200);
+    let texts: Vec<&str> = tasks.body["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["data"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["from a url", "second", "great", "bad"]);
+    let uploads = app
+        .get(&format!("/api/projects/{project}/file-uploads?all=true"))
+        .await
+        .expect(200);
+    let names: Vec<&str> = uploads
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with("-tasks.json")),
+        "{names:?}"
+    );
+    let file = app
+        .get(&format!("/api/import/file-upload/{upload}"))
+        .await
+        .expect(200);
+    assert!(file.body["file"].as_str().unwrap().ends_with("-tasks.json"));
+
+    let refused = import_url(&app, project, &format!("{files}/tool.exe"))
+        .await
+        .expect(400);
+    assert_eq!(first_error(&refused), ".exe extension is not supported");
+    let refused = import_url(&app, project, &format!("{files}/gone.json"))
+        .await
+        .expect(400);
+    assert!(
+        first_error(&refused).ends_with("answered 404"),
+        "{}",
+        refused.text
+    );
+    // Addresses outside the allowed range stay refused.
+    let refused = import_url(&app, project, "http://127.0.0.2:9/tasks.json")
+        .await
+        .expect(400);
+    assert!(
+        first_error(&refused).contains("(block: 127.0.0.0/8)"),
+        "{}",
+        refused.text
+    );
+    let after = app
+        .get(&format!("/api/projects/{project}/"))
+        .await
+        .expect(200);
+    assert_eq!(after.body["task_number"], 4);
+}
+
+#[tokio::test]
+async fn a_url_import_of_a_media_file_makes_one_task_pointing_at_the_stored_copy() {
+    let files = file_server().await;
+    let app =
+        TestApp::spawn_with(|config| config.outbound_allow = tessera_outbound::Allow::Everything)
+            .await;
+    let project = app
+        .create_project(r#"<View><Image name="image" value="$image"/><Choices name="c" toName="image"><Choice value="cat"/></Choices></View>"#)
+        .await;
+    let imported = import_url(&app, project, &format!("{files}/cat.png"))
+        .await
+        .expect(201);
+    assert_eq!(imported.body["task_count"], 1);
+    let tasks = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200);
+    let image = tasks.body["tasks"][0]["data"]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        image.starts_with(&format!("/data/upload/{project}/")) && image.ends_with("-cat.png"),
+        "{image}"
+    );
+    let served = app
+        .client
+        .get(format!("{}{image}", app.base))
+        .header("Authorization", format!("Token {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.bytes().await.unwrap().as_ref(), b"\x89PNG\r\n\x1a\n");
+}

@@ -4,6 +4,7 @@
 mod actions;
 mod annotations;
 mod auth;
+mod background;
 mod compatibility;
 mod data_manager;
 mod exports;

@@ -1,0 +1,61 @@
+//! The background work of a Tessera process, under one supervisor: the job kinds it runs and
+//! the maintenance loops (the SQLite search indexer, the orphaned-upload sweep). `tessera start`
+//! runs it beside the server unless `--workers 0`; `tessera worker` runs only it.
+
+use tessera_db::Db;
+use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
+
+use crate::config::Config;
+use crate::services::orphan_uploads;
+
+/// Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
+pub const STATISTICS_REFRESH: &str = "statistics.refresh";
+
+/// Every job kind Tessera runs, with its handler.
+pub fn registry() -> Registry {
+    let mut registry = Registry::default();
+    registry.register(STATISTICS_REFRESH, refresh_statistics);
+    registry
+}
+
+async fn refresh_statistics(ctx: JobContext) -> Result<tessera_jobs::Done, JobError> {
+    tessera_db::dialect::refresh_statistics(ctx.db().conn()).await?;
+    Ok(ctx.done(serde_json::Value::Null))
+}
+
+/// Starts this process's background work: `config.workers` jobs at once and the maintenance
+/// loops; `None` when `config.workers` is 0.
+pub fn start(db: &Db, config: &Config) -> Option<Supervisor> {
+    if config.workers == 0 {
+        return None;
+    }
+    let mut supervisor = Supervisor::new();
+    supervisor.spawn_worker(
+        db.clone(),
+        registry(),
+        WorkerConfig {
+            concurrency: config.workers,
+            ..WorkerConfig::default()
+        },
+    );
+    if db.indexes_search_in_background() {
+        let db = db.clone();
+        supervisor.spawn_loop("search indexer", move || {
+            let db = db.clone();
+            async move { db.index_search_step().await }
+        });
+    }
+    let (db, media_root) = (db.clone(), config.media_root());
+    supervisor.spawn_loop("orphaned upload sweep", move || {
+        let (db, media_root) = (db.clone(), media_root.clone());
+        async move {
+            match orphan_uploads::sweep(&db, &media_root, orphan_uploads::MIN_AGE).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed uploaded files no import recorded"),
+                Err(err) => tracing::warn!(error = %err, "sweeping orphaned uploads failed"),
+            }
+            orphan_uploads::EVERY
+        }
+    });
+    Some(supervisor)
+}
