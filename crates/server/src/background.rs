@@ -4,6 +4,7 @@
 
 use tessera_db::Db;
 use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
+use tessera_storage::Media;
 
 use crate::config::Config;
 use crate::services::orphan_uploads;
@@ -25,7 +26,7 @@ async fn refresh_statistics(ctx: JobContext) -> Result<tessera_jobs::Done, JobEr
 
 /// Starts this process's background work: `config.workers` jobs at once and the maintenance
 /// loops; `None` when `config.workers` is 0.
-pub fn start(db: &Db, config: &Config) -> Option<Supervisor> {
+pub fn start(db: &Db, media: &Media, config: &Config) -> Option<Supervisor> {
     if config.workers == 0 {
         return None;
     }
@@ -45,11 +46,11 @@ pub fn start(db: &Db, config: &Config) -> Option<Supervisor> {
             async move { db.index_search_step().await }
         });
     }
-    let (db, media_root) = (db.clone(), config.media_root());
+    let (db, media) = (db.clone(), media.clone());
     supervisor.spawn_loop("orphaned upload sweep", move || {
-        let (db, media_root) = (db.clone(), media_root.clone());
+        let (db, media) = (db.clone(), media.clone());
         async move {
-            match orphan_uploads::sweep(&db, &media_root, orphan_uploads::MIN_AGE).await {
+            match orphan_uploads::sweep(&db, &media, orphan_uploads::MIN_AGE).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed uploaded files no import recorded"),
                 Err(err) => tracing::warn!(error = %err, "sweeping orphaned uploads failed"),

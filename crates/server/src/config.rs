@@ -86,9 +86,10 @@ pub struct ServeArgs {
     /// by default the address the request came to.
     #[arg(long, env = "LABEL_STUDIO_HOST")]
     pub public_url: Option<String>,
-    /// The built web app (`npm --prefix web run build` writes it).
-    #[arg(long, env = "TESSERA_WEB_DIR", default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist"))]
-    pub web_dir: PathBuf,
+    /// A folder holding the built web app, served instead of the one built into the binary
+    /// (`npm --prefix web run build` writes `web/dist`).
+    #[arg(long, env = "TESSERA_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
     /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For`
     /// names the client that sign-in throttling counts; without any, the peer address counts.
     #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',')]
@@ -129,7 +130,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub from_email: String,
     pub public_url: Option<String>,
-    pub web_dir: PathBuf,
+    /// Serve the web app from this folder instead of the built-in one.
+    pub web_dir: Option<PathBuf>,
     pub trusted_proxies: Vec<AddressRange>,
     /// Seconds a request's database read may run (0: no limit).
     pub statement_timeout: f64,
@@ -187,7 +189,7 @@ impl Config {
             smtp_url: args.smtp_url.filter(|s| !s.is_empty()),
             from_email: args.from_email,
             public_url: args.public_url.filter(|s| !s.is_empty()).map(|u| u.trim_end_matches('/').to_string()),
-            web_dir: args.web_dir,
+            web_dir: args.web_dir.filter(|dir| !dir.as_os_str().is_empty()),
             trusted_proxies: args
                 .trusted_proxies
                 .iter()

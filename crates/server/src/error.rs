@@ -163,6 +163,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<tessera_storage::MediaError> for ApiError {
+    fn from(err: tessera_storage::MediaError) -> ApiError {
+        ApiError::Internal(err.into())
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> ApiError {
         if tessera_db::is_unique_violation(&err) {

@@ -8,6 +8,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::services::bootstrap;
 use crate::state::AppState;
+use crate::web_assets::WebAssets;
 
 /// A built server, bound to a port, not yet serving.
 pub struct Application {
@@ -24,9 +25,10 @@ impl Application {
         let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
         db.migrate().await?;
         db.spawn_checkpointer();
-        std::fs::create_dir_all(config.media_root())?;
-        crate::api::user_pages::find_editor_bundle(&config.web_dir);
-        let background = crate::background::start(&db, &config);
+        let media = tessera_storage::Media::local(&config.media_root())?;
+        let web = WebAssets::new(config.web_dir.clone());
+        crate::api::user_pages::find_editor_bundle(&web);
+        let background = crate::background::start(&db, &media, &config);
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         let first_run = bootstrap::first_admin(&db, &config).await?;
         let outbound = tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
@@ -38,6 +40,8 @@ impl Application {
             config: Arc::new(config),
             jwt: Arc::new(JwtKeys::new(secret.as_bytes())),
             outbound,
+            media,
+            web,
         };
         let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
         let port = listener.local_addr()?.port();
@@ -91,8 +95,8 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
     db.migrate().await?;
     db.spawn_checkpointer();
-    std::fs::create_dir_all(config.media_root())?;
-    let Some(background) = crate::background::start(&db, &config) else {
+    let media = tessera_storage::Media::local(&config.media_root())?;
+    let Some(background) = crate::background::start(&db, &media, &config) else {
         anyhow::bail!("--workers 0: a worker with no workers has nothing to do");
     };
     tracing::info!(

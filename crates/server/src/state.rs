@@ -1,13 +1,14 @@
 //! Shared application state handed to every handler.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tessera_db::Db;
 use tessera_outbound::Outbound;
+use tessera_storage::Media;
 
 use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
+use crate::web_assets::WebAssets;
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -17,11 +18,8 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// The one client for requests to other servers (SSRF-guarded).
     pub outbound: Outbound,
-}
-
-impl AppState {
-    /// Root folder of uploaded media.
-    pub fn media_root(&self) -> PathBuf {
-        self.config.media_root()
-    }
+    /// Stored files: uploads and avatars.
+    pub media: Media,
+    /// The web app's files.
+    pub web: WebAssets,
 }

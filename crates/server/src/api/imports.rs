@@ -1,7 +1,7 @@
 //! Import routes: `POST /api/projects/{id}/import` (JSON bodies and multipart files), the
 //! deprecated `/tasks/bulk/`, `/import/predictions`, file uploads and serving `/data/upload/`.
 
-use std::path::PathBuf;
+use bytes::Bytes;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -21,6 +21,7 @@ use tessera_db::{queries, time};
 use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
 use tessera_jobs::NewJob;
 use tessera_labelconfig::pyrepr;
+use tessera_storage::{Media, MediaError};
 
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
@@ -106,14 +107,16 @@ struct Collected {
     could_be_tasks_list: bool,
 }
 
-/// Files written during this request, removed again if the import fails.
+/// Media keys written during this request, removed again if the import fails.
 #[derive(Default)]
-struct SavedFiles(Vec<PathBuf>);
+struct SavedFiles(Vec<String>);
 
 impl SavedFiles {
-    async fn remove_all(&self) {
-        for path in &self.0 {
-            let _ = tokio::fs::remove_file(path).await;
+    async fn remove_all(&self, media: &Media) {
+        for key in &self.0 {
+            if let Err(err) = media.delete(key).await {
+                tracing::warn!(error = %err, "removing a refused import's file failed");
+            }
         }
     }
 }
@@ -213,7 +216,7 @@ fn check_extension(original: &str) -> ApiResult<String> {
 /// their formats and columns tallied.
 struct FileIntake<'a> {
     project_id: i64,
-    dir: PathBuf,
+    media: &'a Media,
     data_keys: usize,
     tally: FileTally,
     collected: Collected,
@@ -221,44 +224,34 @@ struct FileIntake<'a> {
 }
 
 impl<'a> FileIntake<'a> {
-    async fn new(
-        state: &AppState,
+    fn new(
+        state: &'a AppState,
         project: &project::Model,
         saved: &'a mut SavedFiles,
-    ) -> ApiResult<FileIntake<'a>> {
-        let dir = state
-            .media_root()
-            .join("upload")
-            .join(project.id.to_string());
-        tokio::fs::create_dir_all(&dir)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        Ok(FileIntake {
+    ) -> FileIntake<'a> {
+        FileIntake {
             project_id: project.id,
-            dir,
+            media: &state.media,
             data_keys: config_of(project)
                 .as_ref()
                 .map_or(0, |c| c.data_types.len()),
             tally: FileTally::default(),
             collected: Collected::empty(),
             saved,
-        })
+        }
     }
 
     /// Stores one file (named `original` by its sender, with extension `ext`) and reads its
     /// items.
-    async fn add(&mut self, original: &str, ext: &str, bytes: &[u8]) -> ApiResult<()> {
+    async fn add(&mut self, original: &str, ext: &str, bytes: Bytes) -> ApiResult<()> {
         let stored_name = format!(
             "{}-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8],
             safe_name(original)
         );
         let relative = format!("upload/{}/{stored_name}", self.project_id);
-        let path = self.dir.join(&stored_name);
-        tokio::fs::write(&path, bytes)
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
-        self.saved.0.push(path);
+        self.media.put(&relative, bytes.clone()).await?;
+        self.saved.0.push(relative.clone());
         let file_index = self.collected.files.len();
         self.collected.files.push(StoredFile {
             relative: relative.clone(),
@@ -267,7 +260,7 @@ impl<'a> FileIntake<'a> {
         });
         let items = self
             .tally
-            .read(ext, bytes, &relative, self.data_keys, true)?;
+            .read(ext, &bytes, &relative, self.data_keys, true)?;
         self.collected.items.extend(
             items
                 .into_iter()
@@ -295,7 +288,7 @@ async fn collect_files(
     mut multipart: Multipart,
     saved: &mut SavedFiles,
 ) -> ApiResult<Collected> {
-    let mut intake = FileIntake::new(state, project, saved).await?;
+    let mut intake = FileIntake::new(state, project, saved);
     let mut files = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(original) = field.file_name().map(str::to_string) else {
@@ -309,7 +302,7 @@ async fn collect_files(
         }
         let ext = check_extension(&original)?;
         let bytes = field.bytes().await.map_err(multipart_error)?;
-        intake.add(&original, &ext, &bytes).await?;
+        intake.add(&original, &ext, bytes).await?;
     }
     if files == 0 {
         return Err(refuse("load_tasks: No data found in DATA or in FILES"));
@@ -342,8 +335,8 @@ async fn collect_url(
         })
         .unwrap_or_else(|| "download".to_string());
     let ext = check_extension(&name)?;
-    let mut intake = FileIntake::new(state, project, saved).await?;
-    intake.add(&name, &ext, &fetched.body).await?;
+    let mut intake = FileIntake::new(state, project, saved);
+    intake.add(&name, &ext, fetched.body).await?;
     Ok(intake.finish())
 }
 
@@ -518,7 +511,7 @@ async fn import_tasks(
             }),
         )),
         Err(err) => {
-            saved.remove_all().await;
+            saved.remove_all(&state.media).await;
             Err(err)
         }
     }
@@ -644,9 +637,7 @@ async fn reimport(
     let mut items = Vec::new();
     let mut tally = FileTally::default();
     for upload in &uploads {
-        let bytes = tokio::fs::read(state.media_root().join(&upload.file))
-            .await
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading {}: {e}", upload.file)))?;
+        let bytes = state.media.get(&upload.file).await?;
         let ext = formats::extension(&upload.file);
         let parsed = tally.read(&ext, &bytes, &upload.file, data_keys, as_list)?;
         items.extend(parsed.into_iter().map(|item| RawItem {
@@ -832,7 +823,7 @@ async fn delete_uploads(
     let deleted = queries::file_uploads::delete(&*txn, &ids).await?;
     txn.commit().await?;
     for upload in uploads {
-        let _ = tokio::fs::remove_file(state.media_root().join(&upload.file)).await;
+        remove_upload_file(&state.media, &upload.file).await;
     }
     Ok(Json(Deleted { deleted }))
 }
@@ -856,8 +847,15 @@ async fn delete_upload(
     let txn = state.db.write().await?;
     queries::file_uploads::delete(&*txn, &[upload.id]).await?;
     txn.commit().await?;
-    let _ = tokio::fs::remove_file(state.media_root().join(&upload.file)).await;
+    remove_upload_file(&state.media, &upload.file).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removes a deleted upload's file (a failure is logged: the orphan sweep retries it).
+async fn remove_upload_file(media: &Media, key: &str) {
+    if let Err(err) = media.delete(key).await {
+        tracing::warn!(error = %err, "removing a deleted upload's file failed");
+    }
 }
 
 /// `GET /data/upload/{project}/{file}`: an uploaded file, for members of its organization.
@@ -871,11 +869,13 @@ async fn serve_upload(
     let upload = queries::file_uploads::find_by_file(state.db.conn(), &relative)
         .await?
         .ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
-    let file = tokio::fs::File::open(state.media_root().join(&upload.file))
-        .await
-        .map_err(|_| ApiError::NotFound("Not found.".into()))?;
+    let (_, stream) = match state.media.stream(&upload.file).await {
+        Ok(found) => found,
+        Err(MediaError::NotFound(_)) => return Err(ApiError::NotFound("Not found.".into())),
+        Err(err) => return Err(err.into()),
+    };
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let body = Body::from_stream(stream);
     Ok((
         [
             (header::CONTENT_TYPE, mime.to_string()),

@@ -4,7 +4,6 @@
 //! API with the `sessionid` cookie.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, State};
@@ -23,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::payload::ApiQuery;
 use crate::services::accounts::{self, NewAccount};
 use crate::state::AppState;
+use crate::web_assets::WebAssets;
 
 #[derive(Deserialize, Default)]
 struct NextParam {
@@ -142,14 +142,12 @@ button{font:inherit;padding:9px 14px;border-radius:6px;border:1px solid #2563eb;
 /// the first labeling page after signing in starts at once. Empty without a built app.
 static EDITOR_PREFETCH: OnceLock<String> = OnceLock::new();
 
-/// Finds the editor's bundle under `web_dir` for the sign-in pages to prefetch (once per process).
-pub(crate) fn find_editor_bundle(web_dir: &Path) {
+/// Finds the editor's bundle in the web app for the sign-in pages to prefetch (once per process).
+pub(crate) fn find_editor_bundle(web: &WebAssets) {
     let _ = EDITOR_PREFETCH.get_or_init(|| {
-        let found = std::fs::read_dir(web_dir.join("assets"))
+        let found = web
+            .entries("assets")
             .into_iter()
-            .flatten()
-            .flatten()
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
             .find(|name| name.starts_with("lsf-"));
         found.map_or_else(String::new, |dir| {
             format!(

@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tessera_db::entities::user;
 use tessera_db::{queries, time};
+use tessera_storage::MediaError;
 
 use crate::api::{exact, slashed};
 use crate::auth::access::{self, Action};
@@ -477,13 +478,7 @@ async fn upload_avatar(
         ));
     }
     let file = format!("avatars/{}-{}.{extension}", user.id, random_hex(8));
-    let path = state.config.media_root().join(&file);
-    tokio::fs::create_dir_all(path.parent().expect("avatars dir"))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    tokio::fs::write(&path, &bytes)
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    state.media.put(&file, bytes).await?;
     let txn = state.db.write().await?;
     let old = user.avatar.clone();
     queries::users::set_avatar(&*txn, user, Some(format!("/data/{file}"))).await?;
@@ -520,7 +515,9 @@ async fn remove_avatar_file(state: &AppState, url: Option<&str>) {
         .and_then(|u| u.strip_prefix("/data/"))
         .filter(|f| f.starts_with("avatars/") && !f.contains(".."))
     {
-        let _ = tokio::fs::remove_file(state.config.media_root().join(file)).await;
+        if let Err(err) = state.media.delete(file).await {
+            tracing::warn!(error = %err, "removing a replaced avatar failed");
+        }
     }
 }
 
@@ -532,9 +529,13 @@ async fn serve_avatar(
     if name.contains('/') || name.contains("..") {
         return Err(ApiError::NotFound("Not found.".into()));
     }
-    let file = tokio::fs::read(state.config.media_root().join("avatars").join(&name))
-        .await
-        .map_err(|_| ApiError::NotFound("Not found.".into()))?;
+    let file = match state.media.get(&format!("avatars/{name}")).await {
+        Ok(file) => file,
+        Err(MediaError::NotFound(_) | MediaError::InvalidKey(_)) => {
+            return Err(ApiError::NotFound("Not found.".into()))
+        }
+        Err(err) => return Err(err.into()),
+    };
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
     Ok((
         [

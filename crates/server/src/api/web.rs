@@ -2,12 +2,15 @@
 //! route answers, and its `index.html` for the app's own paths (client-side routing). API-like
 //! paths that no route answers stay JSON 404s.
 
+use std::borrow::Cow;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::web_assets::WebAssets;
 
 /// Paths that belong to the server, never to the web app.
 const SERVER_PREFIXES: [&str; 6] = ["/api/", "/scim/", "/data/", "/user/", "/static/", "/health"];
@@ -37,16 +40,17 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// Reads a file of the app: its gzip copy (written by the build next to big assets) when the
 /// browser accepts one, else the file itself. Returns the bytes and whether they are gzipped.
-async fn read_asset(root: &std::path::Path, relative: &str, gzip: bool) -> Option<(Vec<u8>, bool)> {
+async fn read_asset(
+    web: &WebAssets,
+    relative: &str,
+    gzip: bool,
+) -> Option<(Cow<'static, [u8]>, bool)> {
     if gzip {
-        if let Ok(bytes) = tokio::fs::read(root.join(format!("{relative}.gz"))).await {
+        if let Some(bytes) = web.read(&format!("{relative}.gz")).await {
             return Some((bytes, true));
         }
     }
-    tokio::fs::read(root.join(relative))
-        .await
-        .ok()
-        .map(|bytes| (bytes, false))
+    web.read(relative).await.map(|bytes| (bytes, false))
 }
 
 /// The file of the app a path names, relative to the app's folder; `None` for the folder itself
@@ -72,10 +76,9 @@ pub async fn fallback(
         tracing::debug!(%uri, "no route");
         return ApiError::NotFound("Not found.".to_string()).into_response();
     }
-    let root = &state.config.web_dir;
     if let Some(relative) = app_file(path) {
         if let Some((bytes, gzipped)) =
-            read_asset(root, relative, accepts_gzip(&request_headers)).await
+            read_asset(&state.web, relative, accepts_gzip(&request_headers)).await
         {
             let mime = mime_guess::from_path(relative).first_or_octet_stream();
             // Vite names built assets by their content: they never change.
@@ -114,14 +117,14 @@ pub async fn fallback(
         // A built file that is not there (an old tab after a redeploy): not the app's page.
         return ApiError::NotFound("Not found.".to_string()).into_response();
     }
-    match tokio::fs::read_to_string(root.join("index.html")).await {
-        Ok(index) => ([(header::CACHE_CONTROL, "no-cache"), (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)], Html(index)).into_response(),
-        Err(_) => (
+    match state.web.read("index.html").await {
+        Some(index) => ([(header::CACHE_CONTROL, "no-cache"), (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)], Html(index)).into_response(),
+        None => (
             StatusCode::SERVICE_UNAVAILABLE,
             Html(format!(
                 "<!doctype html><title>Tessera</title><p>The web app is not built. Run <code>npm --prefix web ci &amp;&amp; npm --prefix web run build</code> \
                  (or start Tessera with <code>scripts/start.sh</code>); it is looked for in <code>{}</code>. The API works without it.</p>",
-                root.display()
+                state.web.describe()
             )),
         )
             .into_response(),

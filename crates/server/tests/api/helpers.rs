@@ -102,7 +102,7 @@ impl TestApp {
             smtp_url: None,
             from_email: "Tessera <noreply@example.com>".into(),
             public_url: None,
-            web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/dist").into(),
+            web_dir: None,
             trusted_proxies: Vec::new(),
             statement_timeout: 30.0,
             signup_role: tessera_server::auth::roles::Role::Annotator,

@@ -37,7 +37,7 @@ async fn serves_the_built_app_and_leaves_api_misses_json() {
     std::fs::write(dist.join("assets/app-1234.js"), "console.log(1)").unwrap();
     std::fs::write(outer.path().join("secret.txt"), "no").unwrap();
     let folder = dist.clone();
-    let app = TestApp::spawn_with(move |config| config.web_dir = folder).await;
+    let app = TestApp::spawn_with(move |config| config.web_dir = Some(folder)).await;
     let client = reqwest::Client::new();
     let get = |path: &str| client.get(format!("{}{path}", app.base)).send();
 
@@ -119,7 +119,7 @@ async fn serves_the_built_app_and_leaves_api_misses_json() {
     assert_eq!(post.status(), StatusCode::NOT_FOUND);
 
     let unbuilt =
-        TestApp::spawn_with(|config| config.web_dir = "/nonexistent/web/dist".into()).await;
+        TestApp::spawn_with(|config| config.web_dir = Some("/nonexistent/web/dist".into())).await;
     let page = reqwest::get(format!("{}/projects", unbuilt.base))
         .await
         .unwrap();
