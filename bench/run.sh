@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all|web]     (default all; web = page loads in the browser)
+#   bench/run.sh [sqlite|postgres|all|web|jobs]   (default all; web = page loads in the browser,
+#                                                 jobs = the job queue alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -17,6 +18,14 @@ if [[ $which == web ]]; then
   exit
 fi
 cargo build --release -p tessera-server -p tessera-bench
+if [[ $which == all || $which == jobs ]]; then
+  target/release/tessera-bench jobs sqlite
+  db="tessera_bench_jobs_$$"
+  psql "$PG_URL" -qc "CREATE DATABASE $db"
+  target/release/tessera-bench jobs postgres "${PG_URL%/*}/$db"
+  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+  [[ $which == jobs ]] && exit
+fi
 if [[ $which == all || $which == sqlite ]]; then
   target/release/tessera-bench target/release/tessera sqlite
 fi

@@ -5,9 +5,11 @@
 //! `/import` request), JSON export throughput and the server's resident memory while exporting,
 //! `/api/tasks/?project=` page latency once the project holds 1,000,000 tasks, and annotation
 //! create latency, then the Data Manager and labeling-stream figures (`data_manager.rs`).
+//! `tessera-bench jobs [sqlite|postgres <url>]` measures the job queue (`jobs.rs`).
 //! `bench/run.sh` builds the release binary and runs both backends.
 
 mod data_manager;
+mod jobs;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -328,6 +330,22 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("jobs") {
+        return match args.get(2).map(String::as_str).unwrap_or("sqlite") {
+            "sqlite" => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}/jobs.sqlite3?mode=rwc", dir.path().display());
+                jobs::report("sqlite", &url).await
+            }
+            "postgres" => {
+                let url = args
+                    .get(3)
+                    .context("postgres needs the URL of an empty database")?;
+                jobs::report("postgres", url).await
+            }
+            other => bail!("unknown backend {other}"),
+        };
+    }
     let binary = args
         .get(1)
         .context("usage: tessera-bench <tessera binary> [sqlite|postgres <admin url>]")?;

@@ -50,12 +50,22 @@ export async function startTessera({ binary, webDir, email, password, token, dat
   }
 }
 
+const CHROMIUM_OPTIONS = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+};
+
 /** Debian's Chromium, headless, never a downloaded browser (`CHROMIUM` overrides the path). */
 export function launchChromium() {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  return chromium.launch(CHROMIUM_OPTIONS);
+}
+
+/**
+ * The same Chromium with a real profile in `userDataDir` (a disk cache, as people's browsers
+ * have, where V8 keeps compiled code between visits); resolves to its one context.
+ */
+export function launchProfile(userDataDir, viewport) {
+  return chromium.launchPersistentContext(userDataDir, { ...CHROMIUM_OPTIONS, viewport });
 }
 
 /** Signs in through the login form and waits for the projects list. */

@@ -2,12 +2,12 @@
 //! the maintenance loops (the SQLite search indexer, the orphaned-upload sweep). `tessera start`
 //! runs it beside the server unless `--workers 0`; `tessera worker` runs only it.
 
+use tessera_core::orphan_uploads;
 use tessera_db::Db;
 use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
 use tessera_storage::Media;
 
 use crate::config::Config;
-use crate::services::orphan_uploads;
 
 /// Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
 pub const STATISTICS_REFRESH: &str = "statistics.refresh";

@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use tessera_core::roles::Role;
 
 use crate::auth::client_address::AddressRange;
-use crate::auth::roles::Role;
 
 /// Options of `tessera start` (and the parts of them other subcommands share).
 #[derive(Debug, Clone, Args)]

@@ -10,15 +10,14 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
 /// The Label Studio version whose API Tessera speaks; reported in error bodies and `/api/version`.
 pub const LS_VERSION: &str = "1.23.2";
 
-/// Per-field validation messages, DRF style: `{"title": ["Ensure this field ..."]}`.
-pub type FieldErrors = IndexMap<String, Value>;
+use tessera_core::error::CoreError;
+pub use tessera_core::error::{missing_pk, FieldErrors};
 
 /// Every way a request can fail.
 #[derive(Debug, thiserror::Error)]
@@ -59,35 +58,21 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-/// A Data Manager query that cannot run is the client's mistake: a 400 naming it.
-impl From<tessera_db::filters::QueryError> for ApiError {
-    fn from(err: tessera_db::filters::QueryError) -> ApiError {
-        ApiError::BadRequest(err.0)
-    }
-}
-
-/// DRF's `PrimaryKeyRelatedField` message for an id naming no object.
-pub fn missing_pk(id: impl std::fmt::Display) -> String {
-    format!("Invalid pk \"{id}\" - object does not exist.")
-}
-
 impl ApiError {
-    /// A 400 validation error on one field.
+    /// A 400 validation error on one field ([`CoreError::field`]).
     pub fn field(name: &str, message: impl Into<String>) -> ApiError {
-        let mut errors = FieldErrors::new();
-        errors.insert(name.to_string(), Value::from(vec![message.into()]));
-        ApiError::Validation(errors)
+        CoreError::field(name, message).into()
     }
 
-    /// 400 on `field`: DRF's message for a related object that does not exist (or is not the
-    /// caller's to name).
+    /// 400 on `field`: DRF's message for a related object that does not exist
+    /// ([`CoreError::missing`]).
     pub fn missing(field: &str, id: impl std::fmt::Display) -> ApiError {
-        ApiError::field(field, missing_pk(id))
+        CoreError::missing(field, id).into()
     }
 
-    /// 404 `No <Model> matches the given query.`, Django's wording.
+    /// 404 `No <Model> matches the given query.` ([`CoreError::no_match`]).
     pub fn no_match(model: &str) -> ApiError {
-        ApiError::NotFound(format!("No {model} matches the given query."))
+        CoreError::no_match(model).into()
     }
 
     fn status(&self) -> StatusCode {
@@ -163,33 +148,35 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<tessera_storage::MediaError> for ApiError {
-    fn from(err: tessera_storage::MediaError) -> ApiError {
-        ApiError::Internal(err.into())
+impl From<CoreError> for ApiError {
+    fn from(err: CoreError) -> ApiError {
+        match err {
+            CoreError::Validation(errors) => ApiError::Validation(errors),
+            CoreError::BadRequest(detail) => ApiError::BadRequest(detail),
+            CoreError::Forbidden(detail) => ApiError::Forbidden(detail),
+            CoreError::NotFound(detail) => ApiError::NotFound(detail),
+            CoreError::Conflict(detail) => ApiError::Conflict(detail),
+            CoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            CoreError::Internal(err) => ApiError::Internal(err),
+        }
     }
 }
 
-impl From<sea_orm::DbErr> for ApiError {
-    fn from(err: sea_orm::DbErr) -> ApiError {
-        if tessera_db::is_unique_violation(&err) {
-            return ApiError::Conflict("Object with these values already exists".to_string());
+/// Database, query and media errors read as the core reads them.
+macro_rules! through_core {
+    ($($from:ty),*) => {$(
+        impl From<$from> for ApiError {
+            fn from(err: $from) -> ApiError {
+                CoreError::from(err).into()
+            }
         }
-        if tessera_db::is_invalid_regex(&err) {
-            return ApiError::BadRequest("Invalid regular expression in a filter.".to_string());
-        }
-        if tessera_db::is_timeout(&err) {
-            return ApiError::Unavailable(
-                "The database took too long to answer this request and it was cancelled: narrow the filter or search, \
-                 or ask the administrator to raise --statement-timeout."
-                    .to_string(),
-            );
-        }
-        if let sea_orm::DbErr::RecordNotFound(what) = &err {
-            return ApiError::NotFound(what.clone());
-        }
-        ApiError::Internal(anyhow::Error::new(err).context("database error"))
-    }
+    )*};
 }
+through_core!(
+    sea_orm::DbErr,
+    tessera_db::filters::QueryError,
+    tessera_storage::MediaError
+);
 
 /// What every handler returns.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -7,14 +7,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tessera_core::actions::{self, Action, Outcome, Run, ACTIONS};
+use tessera_core::{dm, scope};
 use tessera_db::queries;
 
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
-use crate::services::actions::{self, Action, Outcome, Run, ACTIONS};
-use crate::services::{dm, scope};
 use crate::state::AppState;
 
 #[derive(Serialize)]
@@ -79,7 +79,7 @@ async fn project_of(
     let id = param
         .and_then(|p| p.parse::<i64>().ok())
         .ok_or_else(|| ApiError::no_match("Project"))?;
-    scope::project(state.db.conn(), caller, id).await
+    Ok(scope::project(state.db.conn(), caller, id).await?)
 }
 
 async fn run_action(

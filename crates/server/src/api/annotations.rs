@@ -5,14 +5,15 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use tessera_core::fields::query_bool;
+use tessera_core::render::{annotation_out, AnnotationOut, CompletedBy, Users};
+use tessera_core::{annotations, scope};
 use tessera_db::{queries, time};
 
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::payload::{query_bool, ApiPath, ApiQuery, JsonBody};
-use crate::services::render::{annotation_out, AnnotationOut, CompletedBy, Users};
-use crate::services::{annotations, scope};
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 #[derive(Deserialize)]

@@ -8,6 +8,8 @@ use axum::{Json, Router};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
+use tessera_core::projects::{Counters, ProjectResponse};
+use tessera_core::scope;
 use tessera_db::entities::project;
 use tessera_db::queries;
 use tessera_formats::import::UNDEFINED_KEY;
@@ -17,8 +19,6 @@ use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::ApiQuery;
-use crate::services::projects::{Counters, ProjectResponse};
-use crate::services::scope;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -34,7 +34,7 @@ async fn named_project(
     let id = param
         .and_then(|p| p.parse::<i64>().ok())
         .ok_or_else(|| ApiError::no_match("Project"))?;
-    scope::project(state.db.conn(), caller, id).await
+    Ok(scope::project(state.db.conn(), caller, id).await?)
 }
 
 /// One fixed column: `(id, title, type, help, visible in explore, visible in labeling)`.

@@ -8,6 +8,10 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
+use tessera_core::fields::Fields;
+use tessera_core::render::{draft_out, DraftOut, Users};
+use tessera_core::CoreError;
+use tessera_core::{annotations, scope};
 use tessera_db::entities::{draft, project, task};
 use tessera_db::queries::drafts::{DraftChanges, NewDraft};
 use tessera_db::{queries, time};
@@ -15,9 +19,7 @@ use tessera_db::{queries, time};
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, Fields, JsonBody};
-use crate::services::render::{draft_out, DraftOut, Users};
-use crate::services::{annotations, scope};
+use crate::payload::{ApiPath, JsonBody};
 use crate::state::AppState;
 
 async fn render(state: &AppState, drafts: Vec<draft::Model>) -> ApiResult<Vec<DraftOut>> {
@@ -59,8 +61,8 @@ async fn list_task_drafts(
 ) -> ApiResult<Json<Vec<DraftOut>>> {
     let mut drafts = match scope::task(state.db.conn(), &caller, task_id).await {
         Ok((task, _)) => queries::drafts::of_task(state.db.conn(), task.id).await?,
-        Err(ApiError::NotFound(_)) => Vec::new(),
-        Err(err) => return Err(err),
+        Err(CoreError::NotFound(_)) => Vec::new(),
+        Err(err) => return Err(err.into()),
     };
     drafts.retain(|d| caller.sees_others_work() || d.user_id == caller.user.id);
     Ok(Json(render(&state, drafts).await?))

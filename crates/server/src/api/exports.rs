@@ -7,15 +7,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use md5::{Digest, Md5};
+use tessera_core::export::{stream, ExportRequest};
+use tessera_core::fields::query_bool;
+use tessera_core::scope;
 use tessera_db::time;
 use tessera_formats::export::{formats, Format, FormatInfo};
 
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{query_bool, ApiPath};
-use crate::services::export::{stream, ExportRequest};
-use crate::services::scope;
+use crate::payload::ApiPath;
 use crate::state::AppState;
 
 /// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,

@@ -13,6 +13,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use tessera_core::fields::query_bool;
+use tessera_core::import::{self, refuse, ItemJson, RawItem};
+use tessera_core::predictions::normalize_result;
+use tessera_core::projects::config_of;
+use tessera_core::scope;
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{file_upload, project};
 use tessera_db::queries::file_uploads::NewUpload;
@@ -26,13 +31,7 @@ use tessera_storage::{Media, MediaError};
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{
-    parse_json, query_bool, read_body, refuse_unsupported, ApiPath, ApiQuery, JsonBody,
-};
-use crate::services::import::{self, refuse, ItemJson, RawItem};
-use crate::services::predictions::normalize_result;
-use crate::services::projects::config_of;
-use crate::services::scope;
+use crate::payload::{parse_json, read_body, refuse_unsupported, ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// Imports at least this large refresh the planner's statistics afterwards.
@@ -160,7 +159,7 @@ fn json_items(body: Value) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
     let items = match body {
         Value::Array(items) => items,
         Value::Object(map) => vec![Value::Object(map)],
-        _ => return Err(refuse("load_tasks: No data found in DATA or in FILES")),
+        _ => return Err(refuse("load_tasks: No data found in DATA or in FILES").into()),
     };
     Ok(items
         .into_iter()
@@ -207,7 +206,7 @@ fn check_extension(original: &str) -> ApiResult<String> {
     let ext = formats::extension(original);
     if !formats::is_supported(&ext) {
         let shown = original.rfind('.').map_or("", |pos| &original[pos..]);
-        return Err(refuse(format!("{shown} extension is not supported")));
+        return Err(refuse(format!("{shown} extension is not supported")).into());
     }
     Ok(ext)
 }
@@ -298,14 +297,15 @@ async fn collect_files(
         if files > MAX_FILES {
             return Err(refuse(
                 "The number of files exceeded settings.DATA_UPLOAD_MAX_NUMBER_FILES.",
-            ));
+            )
+            .into());
         }
         let ext = check_extension(&original)?;
         let bytes = field.bytes().await.map_err(multipart_error)?;
         intake.add(&original, &ext, bytes).await?;
     }
     if files == 0 {
-        return Err(refuse("load_tasks: No data found in DATA or in FILES"));
+        return Err(refuse("load_tasks: No data found in DATA or in FILES").into());
     }
     Ok(intake.finish())
 }
@@ -403,7 +403,8 @@ fn file_items(
             "Your label config has more than one data key and direct file upload supports only one data key. \
              To import data with multiple data keys, use a JSON or CSV file."
                 .into(),
-        )),
+        )
+        .into()),
         Parsed::Media => Ok(vec![json!({"data": {UNDEFINED_KEY: format!("/data/{relative}")}})]),
     }
 }
@@ -430,7 +431,7 @@ fn merge_columns(
                     "You're trying to import inconsistent data:\nuploading tabular data from \"{relative}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
                     keys.join(","),
                     old.join(",")
-                )));
+                )).into());
             }
             shared
         }
@@ -603,12 +604,12 @@ async fn reimport(
 ) -> ApiResult<(StatusCode, Json<ImportResponse>)> {
     let started = Instant::now();
     let project = scope::project(state.db.conn(), &caller, id).await?;
-    let mut fields = crate::payload::Fields::new(&body)?;
+    let mut fields = tessera_core::fields::Fields::new(&body)?;
     let wanted: Vec<i64> = match fields.raw("file_upload_ids") {
         None | Some(Value::Null) => Vec::new(),
         Some(_) => {
             let listed = fields.list("file_upload_ids").unwrap_or_default();
-            let ids: Option<Vec<i64>> = listed.iter().map(crate::payload::pk_of).collect();
+            let ids: Option<Vec<i64>> = listed.iter().map(tessera_core::fields::pk_of).collect();
             if ids.is_none() {
                 fields.error("file_upload_ids", "A valid integer is required.");
             }
@@ -656,7 +657,7 @@ async fn reimport(
     let replaced =
         queries::tasks::ids_from_uploads(&*txn, project.id, &response.file_upload_ids).await?;
     if !replaced.is_empty() {
-        crate::services::tasks::delete(&txn, project.id, TaskSet::Ids(&replaced)).await?;
+        tessera_core::tasks::delete(&txn, project.id, TaskSet::Ids(&replaced)).await?;
     }
     if !items.is_empty() {
         let project = scope::project(&*txn, &caller, id).await?;
@@ -690,7 +691,7 @@ async fn import_predictions(
 ) -> ApiResult<(StatusCode, Json<Created>)> {
     let project = scope::project(state.db.conn(), &caller, id).await?;
     let Value::Array(items) = body else {
-        return Err(refuse("Expected a list of predictions"));
+        return Err(refuse("Expected a list of predictions").into());
     };
     let config = config_of(&project);
     let txn = state.db.write_unbounded().await?;
@@ -708,7 +709,7 @@ async fn import_predictions(
                 pyrepr::repr(item),
                 project.title.clone().unwrap_or_default(),
                 project.id
-            )));
+            )).into());
         };
         let Ok(Some(result)) =
             normalize_result(config.as_ref(), item.get("result").unwrap_or(&Value::Null))

@@ -9,17 +9,18 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use tessera_core::accounts;
+use tessera_core::fields::{pk_of, Fields};
+use tessera_core::roles::Role;
+use tessera_core::secrets::{random_hex, sha256_hex};
 use tessera_db::queries::invites::NewInvite;
 use tessera_db::{queries, time};
 
 use crate::api::exact;
 use crate::api::organizations::invite_of;
-use crate::auth::roles::Role;
-use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{pk_of, Fields, JsonBody};
-use crate::services::accounts;
+use crate::payload::JsonBody;
 use crate::services::mail::{self, Mail};
 use crate::state::AppState;
 

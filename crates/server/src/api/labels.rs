@@ -9,6 +9,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tessera_core::fields::{pk_of, Fields};
+use tessera_core::render::json_of;
+use tessera_core::scope;
+use tessera_core::CoreError;
 use tessera_db::entities::{label, label_link};
 use tessera_db::queries::labels::NewLabel;
 use tessera_db::{queries, time, WriteTxn};
@@ -17,9 +21,7 @@ use crate::api::pagination::{page_window, Page, PageParams};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::payload::{pk_of, ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::render::json_of;
-use crate::services::scope;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// The longest label title and control name Label Studio stores.
@@ -145,7 +147,7 @@ fn label_item(item: &Value) -> Result<LabelItem, FieldErrors> {
             "non_field_errors".into(),
             json!([format!(
                 "Invalid data. Expected a dictionary, but got {}.",
-                crate::payload::python_type(item)
+                tessera_core::fields::python_type(item)
             )]),
         );
         errors
@@ -163,7 +165,7 @@ fn label_item(item: &Value) -> Result<LabelItem, FieldErrors> {
     }
     let value = fields.raw("value").cloned();
     match fields.finish() {
-        Err(ApiError::Validation(errors)) => Err(errors),
+        Err(CoreError::Validation(errors)) => Err(errors),
         _ => Ok(LabelItem {
             project: project.unwrap_or_default(),
             from_name: from_name.unwrap_or_default(),
@@ -184,7 +186,7 @@ async fn create_labels(
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<Vec<CreatedLabelOut>>)> {
     let Value::Array(items) = &body else {
-        let kind = crate::payload::python_type(&body);
+        let kind = tessera_core::fields::python_type(&body);
         return Err(ApiError::field(
             "non_field_errors",
             format!("Expected a list of items but got type \"{kind}\"."),
@@ -588,7 +590,7 @@ async fn bulk_update(
     let updated = rewritten.len() as u64;
     for (project_id, changes) in counted {
         let (annotations, labels) = queries::projects::lock_summary(&*txn, project_id).await?;
-        let mut summary = crate::services::summary::Summary::load(&annotations, &labels);
+        let mut summary = tessera_core::summary::Summary::load(&annotations, &labels);
         for (before, after) in &changes {
             summary.count_result(before, -1);
             summary.count_result(after, 1);

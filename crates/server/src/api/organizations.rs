@@ -8,19 +8,20 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tessera_core::accounts;
+use tessera_core::fields::{query_bool, Fields};
+use tessera_core::roles::Role;
+use tessera_core::scope;
+use tessera_core::secrets::random_hex;
 use tessera_db::entities::organization;
 use tessera_db::{queries, time};
 
 use crate::api::pagination::{page_window, Page, PageParams};
 use crate::api::users::{user_response, user_responses, UserResponse};
 use crate::api::{exact, slashed};
-use crate::auth::roles::Role;
-use crate::auth::secrets::random_hex;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::accounts;
-use crate::services::scope;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// `{token, invite_url}`: the link that signs people up into the caller's organization.

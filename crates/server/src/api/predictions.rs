@@ -7,6 +7,11 @@ use axum::{Json, Router};
 use sea_orm::{IntoActiveModel, Set};
 use serde::Deserialize;
 use serde_json::Value;
+use tessera_core::fields::Fields;
+use tessera_core::predictions::normalize_result;
+use tessera_core::projects::config_of;
+use tessera_core::render::{prediction_out, PredictionOut};
+use tessera_core::scope;
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::project;
 use tessera_db::queries::predictions::NewPrediction;
@@ -15,11 +20,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::predictions::normalize_result;
-use crate::services::projects::config_of;
-use crate::services::render::{prediction_out, PredictionOut};
-use crate::services::scope;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 #[derive(Deserialize)]

@@ -6,6 +6,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tessera_core::fields::Fields;
+use tessera_core::scope;
 use tessera_db::{queries, time};
 
 use crate::api::pagination::{page_window, Page, PageParams};
@@ -13,8 +15,7 @@ use crate::api::slashed;
 use crate::api::users::{user_responses, UserResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::scope;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// A project member as the add and list answers show it.

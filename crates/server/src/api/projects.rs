@@ -7,6 +7,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use tessera_core::fields::Fields;
+use tessera_core::projects::{self, Counters, ProjectResponse};
+use tessera_core::render::{only_included, Users};
+use tessera_core::scope;
+use tessera_core::summary::Summary;
+use tessera_core::CoreError;
 use tessera_db::entities::project;
 use tessera_db::{queries, time};
 use tessera_labelconfig::{ConfigError, ConfigProblem, LabelConfig};
@@ -16,11 +22,7 @@ use crate::api::slashed;
 use crate::auth::access::Action;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::projects::{self, Counters, ProjectResponse};
-use crate::services::render::{only_included, Users};
-use crate::services::scope;
-use crate::services::summary::Summary;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// The per-user queue fields, which cost a count over the caller's annotations.
@@ -294,9 +296,9 @@ async fn delete_project(
 /// `POST /api/projects/validate/`: no authentication, 204 or an unwrapped `{"label_config": [...]}`.
 async fn validate_config(JsonBody(body): JsonBody) -> ApiResult<Response> {
     // Every refusal of this route is unwrapped, the serializer's own included.
-    let unwrapped = |error: ApiError| match error {
-        ApiError::Validation(errors) => ApiError::Raw(StatusCode::BAD_REQUEST, json!(errors)),
-        other => other,
+    let unwrapped = |error: CoreError| match error {
+        CoreError::Validation(errors) => ApiError::Raw(StatusCode::BAD_REQUEST, json!(errors)),
+        other => other.into(),
     };
     let mut fields = Fields::new(&body).map_err(unwrapped)?;
     let config = fields.string("label_config").unwrap_or_default();

@@ -18,17 +18,17 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use tessera_core::accounts::{self, NewAccount};
+use tessera_core::roles::Role;
+use tessera_core::secrets::{random_hex, sha256_hex};
 use tessera_db::entities::{organization_member, user, workspace};
 use tessera_db::queries::workspaces::WorkspaceFields;
 use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::{exact, slashed};
-use crate::auth::roles::Role;
-use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, JsonBody};
-use crate::services::accounts::{self, NewAccount};
 use crate::state::AppState;
 
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -383,7 +383,7 @@ impl UserChanges {
                 // Entra ID sends "True" / "False" as strings.
                 let active = value
                     .as_bool()
-                    .or_else(|| value.as_str().and_then(crate::payload::parse_bool));
+                    .or_else(|| value.as_str().and_then(tessera_core::fields::parse_bool));
                 self.active =
                     Some(active.ok_or_else(|| {
                         ScimError::bad("invalidValue", "active must be a boolean")

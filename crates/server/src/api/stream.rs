@@ -6,6 +6,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tessera_core::fields::is_falsy;
+use tessera_core::next_task;
+use tessera_core::{dm, scope};
 use tessera_db::filters::TaskQuery;
 use tessera_db::queries;
 use tessera_db::queries::stream;
@@ -13,14 +16,12 @@ use tessera_db::queries::stream;
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{is_falsy, parse_json, ApiPath, ApiQuery};
-use crate::services::next_task;
-use crate::services::render::{
+use crate::payload::{parse_json, ApiPath, ApiQuery};
+use crate::state::AppState;
+use tessera_core::render::{
     draft_out, first_data_key, json_of, prediction_out, task_data, DraftOut, PredictionOut,
     UpdatedBy, Users,
 };
-use crate::services::{dm, scope};
-use crate::state::AppState;
 
 /// `NextTaskSerializer` output plus the queue the task came from.
 #[derive(Serialize)]

@@ -7,6 +7,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tessera_core::fields::{pk_of, Fields};
+use tessera_core::{dm, scope, tasks};
 use tessera_db::counters::{TaskSet, TaskTally};
 use tessera_db::entities::{project, task};
 use tessera_db::filters::TaskQuery;
@@ -16,13 +18,12 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{pk_of, ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::render::{
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
+use crate::state::AppState;
+use tessera_core::render::{
     annotation_out, dm_task, first_data_key, only_included, prediction_out, simple_task,
     CompletedBy, DmProject, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
-use crate::services::{dm, scope, tasks};
-use crate::state::AppState;
 
 #[derive(Deserialize)]
 struct ListParams {
@@ -276,8 +277,8 @@ async fn create_task(
         }
     }
     let (data, meta) = (&body["data"], body.get("meta"));
-    let config = crate::services::projects::config_of(&project);
-    let data = crate::services::import::check_new_task(
+    let config = tessera_core::projects::config_of(&project);
+    let data = tessera_core::import::check_new_task(
         data,
         meta,
         config.as_ref(),

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{TimeZone, Utc};
 use serde::Serialize;
+use tessera_core::fields::Fields;
 use tessera_db::entities::organization;
 use tessera_db::{queries, time, WriteTxn};
 
@@ -17,7 +18,7 @@ use crate::api::{exact, slashed};
 use crate::auth::jwt::{without_signature, Claims};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{Fields, JsonBody};
+use crate::payload::JsonBody;
 use crate::state::AppState;
 
 #[derive(Serialize)]

@@ -12,15 +12,16 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
+use tessera_core::accounts::{self, NewAccount};
+use tessera_core::secrets;
 use tessera_db::{queries, time, WriteTxn};
 
 use crate::api::slashed;
 use crate::auth::client_address::client_address;
+use crate::auth::session;
 use crate::auth::session::CookieOptions;
-use crate::auth::{secrets, session};
 use crate::error::{ApiError, ApiResult};
 use crate::payload::ApiQuery;
-use crate::services::accounts::{self, NewAccount};
 use crate::state::AppState;
 use crate::web_assets::WebAssets;
 
@@ -423,7 +424,9 @@ async fn check_invite(
 ) -> ApiResult<Result<Option<i64>, &'static str>> {
     Ok(match token {
         Some(token) => match queries::organizations::by_token(state.db.conn(), token).await? {
-            Some(org) if crate::auth::secrets::secrets_equal(&org.token, token) => Ok(Some(org.id)),
+            Some(org) if tessera_core::secrets::secrets_equal(&org.token, token) => {
+                Ok(Some(org.id))
+            }
             _ => Err("The invite link is invalid or has expired."),
         },
         // The founder of a new server's organization has no link to follow yet.

@@ -9,19 +9,20 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
+use tessera_core::accounts::{self, NewAccount};
+use tessera_core::fields::Fields;
+use tessera_core::render::initials;
+use tessera_core::roles::Role;
+use tessera_core::secrets::{hash_password, random_hex, verify_password};
 use tessera_db::entities::user;
 use tessera_db::{queries, time};
 use tessera_storage::MediaError;
 
 use crate::api::{exact, slashed};
 use crate::auth::access::{self, Action};
-use crate::auth::roles::Role;
-use crate::auth::secrets::{hash_password, random_hex, verify_password};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::accounts::{self, NewAccount};
-use crate::services::render::initials;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// Organization summary shown with a user.
@@ -273,7 +274,7 @@ async fn update_user(
 
 async fn whoami(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<WhoAmI>> {
     let (role, organization_id) = (caller.role, caller.organization_id);
-    let user = user_response(&state, caller.user).await?;
+    let user = user_response(&state, caller.0.user).await?;
     Ok(Json(WhoAmI {
         user,
         permissions: access::permission_names(role),
@@ -292,7 +293,7 @@ struct TokenResponse {
 
 async fn get_token(caller: Caller) -> Json<TokenResponse> {
     Json(TokenResponse {
-        token: caller.user.api_token,
+        token: caller.0.user.api_token,
     })
 }
 
@@ -332,7 +333,7 @@ async fn update_hotkeys(
         ..Default::default()
     };
     let txn = state.db.write().await?;
-    let user = queries::users::update_profile(&*txn, caller.user, changes).await?;
+    let user = queries::users::update_profile(&*txn, caller.0.user, changes).await?;
     txn.commit().await?;
     Ok(Json(Hotkeys {
         custom_hotkeys: serde_json::from_str(&user.custom_hotkeys).unwrap_or(Value::Null),

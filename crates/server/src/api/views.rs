@@ -8,6 +8,9 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use tessera_core::fields::{is_falsy, pk_of};
+use tessera_core::render::json_of;
+use tessera_core::{dm, scope};
 use tessera_db::entities::view;
 use tessera_db::queries::views::{NewView, ViewChanges};
 use tessera_db::{queries, time};
@@ -15,9 +18,7 @@ use tessera_db::{queries, time};
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::payload::{is_falsy, pk_of, ApiPath, ApiQuery, JsonBody};
-use crate::services::render::json_of;
-use crate::services::{dm, scope};
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// A view as Label Studio returns it.
@@ -146,7 +147,7 @@ fn split_data(data: &Value) -> ApiResult<SplitData> {
             "filters",
             format!(
                 "Expected a dictionary of items but got type \"{}\".",
-                crate::payload::python_type(given)
+                tessera_core::fields::python_type(given)
             ),
         ));
     }
@@ -169,7 +170,7 @@ fn split_data(data: &Value) -> ApiResult<SplitData> {
                         let mut fields = FieldErrors::new();
                         let message = format!(
                             "Expected a list of items but got type \"{}\".",
-                            crate::payload::python_type(other)
+                            tessera_core::fields::python_type(other)
                         );
                         fields.insert(
                             "filter_group".into(),
@@ -246,16 +247,16 @@ async fn body_project(
             Err(ApiError::field("project", "This field is required."))
         }
         None | Some(Value::Null) => Ok(None),
-        Some(value) => scope::project_pk(state.db.conn(), caller, value)
-            .await
-            .map(Some),
+        Some(value) => Ok(Some(
+            scope::project_pk(state.db.conn(), caller, value).await?,
+        )),
     }
 }
 
 /// Checks a view body's scalar fields as Label Studio's serializer does: an object, an integer
 /// `order` (returned), a `user` of the organization.
 async fn view_fields(state: &AppState, caller: &Caller, body: &Value) -> ApiResult<Option<i32>> {
-    let mut fields = crate::payload::Fields::new(body)?;
+    let mut fields = tessera_core::fields::Fields::new(body)?;
     let order = fields.int32("order");
     if let Some(Some(user)) = fields.nullable_primary_key("user") {
         let member =
@@ -389,7 +390,7 @@ async fn named_project(
         (None, Some(text)) => Value::from(text),
         (None, None) => return Err(ApiError::field("project", "This field may not be null.")),
     };
-    scope::project_pk(state.db.conn(), caller, &value).await
+    Ok(scope::project_pk(state.db.conn(), caller, &value).await?)
 }
 
 async fn reset_views(
@@ -410,7 +411,7 @@ async fn order_views(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<StatusCode> {
-    let mut fields = crate::payload::Fields::new(&body)?;
+    let mut fields = tessera_core::fields::Fields::new(&body)?;
     let ids = fields.list("ids");
     match &ids {
         _ if !fields.has("ids") => fields.error("ids", "This field is required."),

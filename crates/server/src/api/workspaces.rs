@@ -8,6 +8,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tessera_core::fields::{query_bool, Fields};
+use tessera_core::projects::{Counters, ProjectResponse};
+use tessera_core::scope;
 use tessera_db::entities::workspace;
 use tessera_db::queries::workspaces::{ListFilter, WorkspaceFields};
 use tessera_db::{queries, time};
@@ -17,9 +20,7 @@ use crate::api::slashed;
 use crate::api::users::{user_responses, UserResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::{query_bool, ApiPath, ApiQuery, Fields, JsonBody};
-use crate::services::projects::{Counters, ProjectResponse};
-use crate::services::scope;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
 /// A workspace as the API shows it.
@@ -84,7 +85,7 @@ struct ListParams {
 fn optional_bool(name: &str, value: Option<&str>) -> ApiResult<Option<bool>> {
     match value {
         None | Some("") => Ok(None),
-        Some(text) => query_bool(name, Some(text), false).map(Some),
+        Some(text) => Ok(Some(query_bool(name, Some(text), false)?)),
     }
 }
 

@@ -8,41 +8,28 @@
 pub mod access;
 pub mod client_address;
 pub mod jwt;
-pub mod roles;
-pub mod secrets;
 pub mod session;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method};
-use tessera_db::entities::user;
 use tessera_db::queries;
 use tessera_db::queries::users::{Lookup, Member};
+
+use tessera_core::Actor;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The authenticated caller and the organization they act in.
+/// The authenticated caller: the core's [`Actor`] for this request (fields and methods read
+/// through `Deref`).
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub user: user::Model,
-    pub organization_id: i64,
-    pub role: roles::Role,
-}
+pub struct Caller(pub Actor);
 
-impl Caller {
-    /// Whether this caller sees other people's annotations (annotators see only their own).
-    pub fn sees_others_work(&self) -> bool {
-        self.role != roles::Role::Annotator
-    }
-
-    /// The projects this caller may see (see `Role::sees_all_projects`).
-    pub fn viewer(&self) -> queries::projects::Viewer {
-        queries::projects::Viewer::member(
-            self.organization_id,
-            self.user.id,
-            self.role.sees_all_projects(),
-        )
+impl std::ops::Deref for Caller {
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.0
     }
 }
 
@@ -77,7 +64,7 @@ impl FromRequestParts<AppState> for Caller {
         })?;
         let role = member_role
             .as_deref()
-            .and_then(roles::Role::from_code)
+            .and_then(tessera_core::roles::Role::from_code)
             .filter(|role| role.is_active())
             .ok_or_else(|| {
                 ApiError::Forbidden(
@@ -85,11 +72,11 @@ impl FromRequestParts<AppState> for Caller {
                 )
             })?;
         crate::services::activity::note(state, &user);
-        let caller = Caller {
+        let caller = Caller(Actor {
             user,
             organization_id,
             role,
-        };
+        });
         parts.extensions.insert(caller.clone());
         Ok(caller)
     }
@@ -128,7 +115,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
         } else if keyword == "token" {
             let member = queries::users::find_member(conn, Lookup::Token(credential)).await?;
             return match member {
-                Some(member) if secrets::secrets_equal(&member.user.api_token, credential) => {
+                Some(member)
+                    if tessera_core::secrets::secrets_equal(&member.user.api_token, credential) =>
+                {
                     if member.legacy_tokens_enabled == Some(false) {
                         return Err(ApiError::Unauthorized(LEGACY_DISABLED.to_string()));
                     }

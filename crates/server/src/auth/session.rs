@@ -5,9 +5,9 @@ use std::net::IpAddr;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use chrono::Duration;
+use tessera_core::secrets::{random_hex, sha256_hex};
 use tessera_db::{queries, time, WriteTxn};
 
-use crate::auth::secrets::{random_hex, sha256_hex};
 use crate::error::ApiError;
 use crate::state::AppState;
 

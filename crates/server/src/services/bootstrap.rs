@@ -1,10 +1,10 @@
 //! Startup chores: the JWT secret and the first admin account.
 
+use tessera_core::accounts::{self, NewAccount};
+use tessera_core::secrets::random_hex;
 use tessera_db::{queries, Db};
 
-use crate::auth::secrets::random_hex;
 use crate::config::Config;
-use crate::services::accounts::{self, NewAccount};
 
 /// The JWT signing secret: from config, else generated once and kept in the database so that
 /// every instance sharing the database signs alike.

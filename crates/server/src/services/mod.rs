@@ -1,20 +1,6 @@
-//! Business rules that are more than one query: accounts, import, export, annotations.
+//! The server's own services: what needs its configuration or request state (first-run
+//! bootstrap, invitation mail, activity notes). The use cases are in `tessera-core`.
 
-pub mod accounts;
-pub mod actions;
 pub mod activity;
-pub mod annotations;
 pub mod bootstrap;
-pub mod dm;
-pub mod export;
-pub mod import;
 pub mod mail;
-pub mod next_task;
-pub mod orphan_uploads;
-pub mod overlap;
-pub mod predictions;
-pub mod projects;
-pub mod render;
-pub mod scope;
-pub mod summary;
-pub mod tasks;

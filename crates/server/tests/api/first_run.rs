@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{TestApp, TEXT_CONFIG};
 
 /// A server whose configuration names no first admin.
-async fn fresh(role: Option<tessera_server::auth::roles::Role>) -> TestApp {
+async fn fresh(role: Option<tessera_core::roles::Role>) -> TestApp {
     TestApp::spawn_with(|config| {
         config.admin_email = None;
         config.admin_password = None;
@@ -93,7 +93,7 @@ async fn the_first_sign_up_owns_the_organization() {
 
 #[tokio::test]
 async fn the_operator_chooses_the_role_of_later_sign_ups() {
-    let app = fresh(Some(tessera_server::auth::roles::Role::Manager)).await;
+    let app = fresh(Some(tessera_core::roles::Role::Manager)).await;
     let founder = app.signup("founder@example.com").await;
     assert_eq!(
         role_of(&app, &founder, "founder@example.com").await,

@@ -105,7 +105,7 @@ impl TestApp {
             web_dir: None,
             trusted_proxies: Vec::new(),
             statement_timeout: 30.0,
-            signup_role: tessera_server::auth::roles::Role::Annotator,
+            signup_role: tessera_core::roles::Role::Annotator,
             workers: 2,
             outbound_allow: tessera_outbound::Allow::PublicOnly,
         };

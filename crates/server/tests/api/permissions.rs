@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use tessera_core::roles::Role;
 use tessera_server::auth::access::{self, Access, RULES};
-use tessera_server::auth::roles::Role;
 
 use crate::helpers::{choice, TestApp, TEXT_CONFIG, TOKEN};
 

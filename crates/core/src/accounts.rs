@@ -4,8 +4,8 @@ use tessera_db::entities::{organization_member, user};
 use tessera_db::queries::users::NewUser;
 use tessera_db::{queries, time, WriteTxn};
 
-use crate::auth::roles::Role;
-use crate::auth::secrets::{hash_password, random_hex, sha256_hex};
+use crate::roles::Role;
+use crate::secrets::{hash_password, random_hex, sha256_hex};
 
 /// Title of the organization the first user founds, as Label Studio names it.
 pub const DEFAULT_ORGANIZATION_TITLE: &str = "Label Studio";

@@ -9,10 +9,10 @@ use tessera_db::entities::{project, user};
 use tessera_db::{counters, queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
-use crate::error::{ApiError, ApiResult};
-use crate::payload::Fields;
-use crate::services::overlap;
-use crate::services::summary::Summary;
+use crate::error::{CoreError, CoreResult};
+use crate::fields::Fields;
+use crate::overlap;
+use crate::summary::Summary;
 
 /// The sampling modes Label Studio offers.
 pub const SAMPLING: &[&str] = &[
@@ -270,7 +270,7 @@ pub async fn apply(
     current: project::Model,
     body: &Value,
     is_new: bool,
-) -> ApiResult<Applied> {
+) -> CoreResult<Applied> {
     let mut fields = Fields::new(body)?;
     let mut next = current.clone();
     if let Some(title) = fields.nullable_string("title") {
@@ -366,7 +366,7 @@ pub async fn apply(
     {
         let message = format!(
             "Invalid data. Expected a dictionary, but got {}.",
-            crate::payload::python_type(creator)
+            crate::fields::python_type(creator)
         );
         fields.nested_error(
             "created_by",
@@ -438,7 +438,7 @@ pub async fn apply(
             && version != current.model_version
             && !queries::projects::has_prediction_version(&**txn, current.id, &version).await?
         {
-            return Err(ApiError::field(
+            return Err(CoreError::field(
                 "model_version",
                 "Model version doesn't exist either as live model or as static predictions.",
             ));
@@ -457,7 +457,7 @@ pub async fn apply(
                 );
                 summary
                     .check_config(&config, false)
-                    .map_err(|message| ApiError::field("label_config", message))?;
+                    .map_err(|message| CoreError::field("label_config", message))?;
             }
             next.data_types =
                 serde_json::to_string(&config.data_types).unwrap_or_else(|_| "{}".into());
@@ -486,7 +486,7 @@ pub async fn apply(
 }
 
 /// Saves an applied change and runs its side effects (task overlap, `is_labeled`, counters).
-pub async fn save(txn: &WriteTxn, applied: Applied, is_new: bool) -> ApiResult<project::Model> {
+pub async fn save(txn: &WriteTxn, applied: Applied, is_new: bool) -> CoreResult<project::Model> {
     let mut active = applied.model.clone().into_active_model();
     if is_new {
         active.id = sea_orm::ActiveValue::NotSet;

@@ -23,11 +23,11 @@ use tessera_db::{queries, time, WriteTxn};
 use tessera_formats::import::UNDEFINED_KEY;
 use tessera_labelconfig::{pyrepr, LabelConfig};
 
-use crate::error::{ApiError, ApiResult, FieldErrors};
-use crate::services::overlap;
-use crate::services::predictions::normalize_result;
-use crate::services::projects::config_of;
-use crate::services::summary::DataColumns;
+use crate::error::{CoreError, CoreResult, FieldErrors};
+use crate::overlap;
+use crate::predictions::normalize_result;
+use crate::projects::config_of;
+use crate::summary::DataColumns;
 
 /// Most per-item messages a refusal lists (Label Studio's limit).
 const MAX_ERRORS: usize = 100;
@@ -96,7 +96,7 @@ pub struct Annotators {
 
 impl Annotators {
     /// Loads the organization's members.
-    pub async fn load(txn: &WriteTxn, organization_id: i64, caller: i64) -> ApiResult<Annotators> {
+    pub async fn load(txn: &WriteTxn, organization_id: i64, caller: i64) -> CoreResult<Annotators> {
         let users = queries::users::list_in_organization(&**txn, organization_id).await?;
         Ok(Annotators {
             by_id: users.iter().map(|u| (u.id, ())).collect(),
@@ -426,7 +426,7 @@ fn take(
 }
 
 /// The 400 an import answers with: one entry per item (`{}` when fine), at most 100.
-fn refusal(errors: Vec<Option<String>>) -> ApiError {
+fn refusal(errors: Vec<Option<String>>) -> CoreError {
     let mut list: Vec<Value> = Vec::new();
     for (i, error) in errors.into_iter().enumerate() {
         if i + 1 == MAX_ERRORS {
@@ -437,17 +437,17 @@ fn refusal(errors: Vec<Option<String>>) -> ApiError {
     }
     let mut fields = FieldErrors::new();
     fields.insert("non_field_errors".into(), Value::Array(list));
-    ApiError::Validation(fields)
+    CoreError::Validation(fields)
 }
 
 /// A refusal with one message (`load_tasks: ...`, file problems).
-pub fn refuse(message: impl Into<String>) -> ApiError {
+pub fn refuse(message: impl Into<String>) -> CoreError {
     let mut fields = FieldErrors::new();
     fields.insert(
         "non_field_errors".into(),
         Value::Array(vec![Value::String(message.into())]),
     );
-    ApiError::Validation(fields)
+    CoreError::Validation(fields)
 }
 
 /// Validates every item and, only if all pass, writes them.
@@ -457,7 +457,7 @@ pub async fn import(
     organization_id: i64,
     caller: i64,
     items: Vec<RawItem>,
-) -> ApiResult<Imported> {
+) -> CoreResult<Imported> {
     if items.is_empty() {
         return Err(refuse("load_tasks: No tasks added"));
     }
@@ -475,7 +475,7 @@ pub async fn import(
         project.id,
     )
     .await?
-    .ok_or_else(|| ApiError::no_match("Project"))?;
+    .ok_or_else(|| CoreError::no_match("Project"))?;
     let mut columns = DataColumns::load(
         &project.summary_all_data_columns,
         &project.summary_common_data_columns,
@@ -520,7 +520,7 @@ async fn write(
     project: &project::Model,
     mut tasks: Vec<PreparedTask>,
     columns: DataColumns,
-) -> ApiResult<Imported> {
+) -> CoreResult<Imported> {
     let now = time::now();
     let overlap = project.maximum_annotations.max(1);
     let mut sums = ProjectSums::default();

@@ -14,9 +14,9 @@ use tessera_db::filters::CompiledQuery;
 use tessera_db::queries::annotations::NewAnnotation;
 use tessera_db::{queries, time, WriteTxn};
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::summary::Summary;
-use crate::services::tasks;
+use crate::error::{CoreError, CoreResult};
+use crate::summary::Summary;
+use crate::tasks;
 
 /// One action as the Data Manager lists it.
 #[derive(Debug, Clone, Copy)]
@@ -100,11 +100,11 @@ pub const ACTIONS: &[Action] = &[
 ];
 
 /// An action by id.
-pub fn find(id: &str) -> ApiResult<&'static Action> {
+pub fn find(id: &str) -> CoreResult<&'static Action> {
     ACTIONS
         .iter()
         .find(|a| a.id == id)
-        .ok_or_else(|| ApiError::BadRequest(format!("Can't find '{id}' in registered actions")))
+        .ok_or_else(|| CoreError::BadRequest(format!("Can't find '{id}' in registered actions")))
 }
 
 /// What an action reports. Absent fields are left out of the response.
@@ -128,7 +128,7 @@ pub struct Run<'a> {
 }
 
 /// Runs `action` on the selected tasks.
-pub async fn perform(action: &Action, run: Run<'_>) -> ApiResult<Outcome> {
+pub async fn perform(action: &Action, run: Run<'_>) -> CoreResult<Outcome> {
     queries::projects::lock(&**run.txn, run.project.id).await?;
     let ids = queries::tasks::filtered_ids(&**run.txn, run.selection).await?;
     match action.id {
@@ -162,14 +162,14 @@ pub async fn perform(action: &Action, run: Run<'_>) -> ApiResult<Outcome> {
             ),
             ..Outcome::default()
         }),
-        other => Err(ApiError::BadRequest(format!(
+        other => Err(CoreError::BadRequest(format!(
             "Can't find '{other}' in registered actions"
         ))),
     }
 }
 
 /// Recounts the tasks (in chunks), optionally stamping them as changed by the user.
-async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> ApiResult<()> {
+async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> CoreResult<()> {
     let touch = touch.then(|| (run.user_id, time::now()));
     for chunk in ids.chunks(counters::ID_CHUNK) {
         counters::recount_tasks(
@@ -184,7 +184,7 @@ async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> ApiResult<()> {
     Ok(())
 }
 
-async fn delete_tasks(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
+async fn delete_tasks(run: &Run<'_>, ids: &[i64]) -> CoreResult<Outcome> {
     // Counted under the project lock `perform` took, so a concurrent import cannot make a
     // partial selection look like every task.
     let current = queries::projects::find_by_id(&**run.txn, run.project.id)
@@ -213,7 +213,7 @@ async fn delete_tasks(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
 }
 
 /// Reads an optional user id from the body (`"annotator": "2"` or `2`).
-fn annotator(body: &Value) -> ApiResult<Option<i64>> {
+fn annotator(body: &Value) -> CoreResult<Option<i64>> {
     match body.get("annotator") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
@@ -221,7 +221,7 @@ fn annotator(body: &Value) -> ApiResult<Option<i64>> {
             .as_i64()
             .or_else(|| value.as_str().and_then(|s| s.trim().parse().ok()))
             .map(Some)
-            .ok_or_else(|| ApiError::field("annotator", "A valid integer is required.")),
+            .ok_or_else(|| CoreError::field("annotator", "A valid integer is required.")),
     }
 }
 
@@ -230,7 +230,7 @@ async fn forget_results(
     run: &Run<'_>,
     results: impl Iterator<Item = Value>,
     sign: i64,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     let (annotations, labels) = queries::projects::summary(&**run.txn, run.project.id).await?;
     let mut summary = Summary::load(&annotations, &labels);
     for result in results {
@@ -241,7 +241,7 @@ async fn forget_results(
     Ok(())
 }
 
-async fn delete_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
+async fn delete_annotations(run: &Run<'_>, ids: &[i64]) -> CoreResult<Outcome> {
     let annotator = annotator(run.body)?;
     let annotations = queries::annotations::of_tasks_by(&**run.txn, ids, annotator).await?;
     let touched: Vec<i64> = annotations
@@ -269,7 +269,7 @@ async fn delete_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
     })
 }
 
-async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Outcome> {
+async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> CoreResult<Outcome> {
     let versions: Option<Vec<String>> = match run.body.get("model_version") {
         None | Some(Value::Null) => None,
         Some(Value::String(v)) => Some(vec![v.clone()]),
@@ -280,7 +280,7 @@ async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Out
                 .collect(),
         ),
         Some(_) => {
-            return Err(ApiError::field(
+            return Err(CoreError::field(
                 "model_version",
                 "Expected a model version or a list of them.",
             ))
@@ -305,7 +305,7 @@ async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Out
             task_id: p.task_id,
             completed_by_id: Some(run.user_id),
             result_count: serde_json::from_str::<Value>(&p.result)
-                .map_or(0, |r| crate::services::annotations::result_count(&r)),
+                .map_or(0, |r| crate::annotations::result_count(&r)),
             result: Some(p.result),
             was_cancelled: false,
             ground_truth: false,
@@ -332,7 +332,7 @@ async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> ApiResult<Out
 
 /// Per group of tasks with equal data: keep the first task that has annotations (or the first
 /// task), move the other tasks' annotations to it, delete the rest.
-async fn remove_duplicates(run: &Run<'_>) -> ApiResult<Outcome> {
+async fn remove_duplicates(run: &Run<'_>) -> CoreResult<Outcome> {
     let mut groups: IndexMap<String, Vec<queries::tasks::Duplicate>> = IndexMap::new();
     for task in queries::tasks::duplicates(&**run.txn, run.selection).await? {
         groups.entry(task.data.clone()).or_default().push(task);

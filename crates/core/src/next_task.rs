@@ -13,7 +13,7 @@ use tessera_db::filters::CompiledQuery;
 use tessera_db::queries::stream::{self, Annotator, Pick, Pool, SkipQueue};
 use tessera_db::{queries, time, WriteTxn};
 
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 
 /// A served task, the queue it came from and the user's lock id on it.
 pub struct Served {
@@ -33,7 +33,7 @@ pub struct Request<'a> {
     pub lock_ttl: Duration,
 }
 
-async fn random_start(txn: &WriteTxn, project_id: i64) -> ApiResult<i64> {
+async fn random_start(txn: &WriteTxn, project_id: i64) -> CoreResult<i64> {
     Ok(match queries::tasks::id_range(&**txn, project_id).await? {
         Some((low, high)) => rand::thread_rng().gen_range(low..=high),
         None => 0,
@@ -41,7 +41,7 @@ async fn random_start(txn: &WriteTxn, project_id: i64) -> ApiResult<i64> {
 }
 
 /// Chooses the next task for the user, locks it for them and records it in their history.
-pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> ApiResult<Option<Served>> {
+pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Served>> {
     let project = request.project;
     queries::projects::lock(&**txn, project.id).await?;
     let now = time::now();

@@ -6,12 +6,12 @@ use serde_json::Value;
 use tessera_db::counters::TaskSet;
 use tessera_db::{queries, WriteTxn};
 
-use crate::error::ApiResult;
-use crate::services::overlap;
-use crate::services::summary::Summary;
+use crate::error::CoreResult;
+use crate::overlap;
+use crate::summary::Summary;
 
 /// Deletes `tasks` of a project; returns how many went.
-pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> ApiResult<u64> {
+pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> CoreResult<u64> {
     let (created_annotations, created_labels) =
         queries::projects::lock_summary(&**txn, project_id).await?;
     if let TaskSet::Ids(ids) = tasks {

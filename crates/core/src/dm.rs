@@ -7,29 +7,29 @@ use tessera_db::entities::{project, view};
 use tessera_db::filters::{self, CompiledQuery, TaskQuery};
 use tessera_db::queries;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::services::render::json_of;
-use crate::services::scope;
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::render::json_of;
+use crate::scope;
 
 /// A view of the caller's organization and its project.
 pub async fn view<C: ConnectionTrait>(
     conn: &C,
-    caller: &Caller,
+    caller: &Actor,
     id: i64,
-) -> ApiResult<(view::Model, project::Model)> {
+) -> CoreResult<(view::Model, project::Model)> {
     let view = queries::views::find(conn, id)
         .await?
-        .ok_or_else(|| ApiError::no_match("View"))?;
+        .ok_or_else(|| CoreError::no_match("View"))?;
     let project = queries::projects::find(conn, caller.viewer(), view.project_id)
         .await?
-        .ok_or_else(|| ApiError::no_match("View"))?;
+        .ok_or_else(|| CoreError::no_match("View"))?;
     Ok((view, project))
 }
 
 /// The task query a saved view stands for: its filters and ordering, and its `selectedItems`
 /// when `with_selection`.
-pub fn view_query(view: &view::Model, with_selection: bool) -> ApiResult<TaskQuery> {
+pub fn view_query(view: &view::Model, with_selection: bool) -> CoreResult<TaskQuery> {
     let stored = |text: Option<&str>| text.map_or(Value::Null, json_of);
     let data = json_of(&view.data);
     let selection = if with_selection {
@@ -48,15 +48,15 @@ pub fn view_query(view: &view::Model, with_selection: bool) -> ApiResult<TaskQue
 }
 
 /// Parses a `query` parameter: URL-decoded JSON with `filters`, `ordering`, `selectedItems`.
-pub fn parse_query_param(text: &str) -> ApiResult<TaskQuery> {
+pub fn parse_query_param(text: &str) -> CoreResult<TaskQuery> {
     let value: Value = serde_json::from_str(text)
-        .map_err(|err| ApiError::BadRequest(format!("query is not valid JSON: {err}")))?;
+        .map_err(|err| CoreError::BadRequest(format!("query is not valid JSON: {err}")))?;
     Ok(filters::parse_query(&value)?)
 }
 
 /// Reads the Data Manager keys of an action or `/next` body (`filters`, `ordering`,
 /// `selectedItems`, `columnsDisplayType`), as Label Studio's `get_prepare_params` does.
-pub fn body_query(body: &Value) -> ApiResult<TaskQuery> {
+pub fn body_query(body: &Value) -> CoreResult<TaskQuery> {
     let Value::Object(source) = body else {
         return Ok(TaskQuery::default());
     };
@@ -81,23 +81,23 @@ pub struct Selected {
 /// filters, ordering and selection apply and `query` is ignored.
 pub async fn resolve<C: ConnectionTrait>(
     conn: &C,
-    caller: &Caller,
+    caller: &Actor,
     project_id: Option<i64>,
     view_id: Option<i64>,
-    query: impl FnOnce() -> ApiResult<TaskQuery>,
-) -> ApiResult<Selected> {
+    query: impl FnOnce() -> CoreResult<TaskQuery>,
+) -> CoreResult<Selected> {
     let (project, query, view) = match view_id {
         Some(view_id) => {
             let (view, project) = view(conn, caller, view_id).await?;
             if project_id.is_some_and(|p| p != project.id) {
-                return Err(ApiError::BadRequest("Project and View mismatch".into()));
+                return Err(CoreError::BadRequest("Project and View mismatch".into()));
             }
             let query = view_query(&view, true)?;
             (project, query, Some(view))
         }
         None => {
             let project_id = project_id.ok_or_else(|| {
-                ApiError::BadRequest("Neither project nor view id specified".into())
+                CoreError::BadRequest("Neither project nor view id specified".into())
             })?;
             (
                 scope::project(conn, caller, project_id).await?,

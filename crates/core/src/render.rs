@@ -11,7 +11,7 @@ use tessera_db::{queries, time};
 use tessera_formats::import::UNDEFINED_KEY;
 use tessera_labelconfig::pyrepr;
 
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 
 /// Django's `timesince`: the largest unit and the next one when it is not zero, with a
 /// non-breaking space before each unit: `"0\u{a0}minutes"`, `"1\u{a0}hour, 5\u{a0}minutes"`.
@@ -108,7 +108,7 @@ impl Users {
     pub async fn load<C: sea_orm::ConnectionTrait>(
         conn: &C,
         ids: impl IntoIterator<Item = Option<i64>>,
-    ) -> ApiResult<Users> {
+    ) -> CoreResult<Users> {
         let mut wanted: Vec<i64> = ids.into_iter().flatten().collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -460,7 +460,7 @@ impl TaskBatch {
         conn: &C,
         tasks: &[task::Model],
         viewer: i64,
-    ) -> ApiResult<TaskBatch> {
+    ) -> CoreResult<TaskBatch> {
         let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
         let mut annotations: HashMap<i64, Vec<annotation::Model>> = HashMap::new();
         for a in queries::annotations::of_tasks(conn, &ids).await? {

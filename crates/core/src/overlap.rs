@@ -6,7 +6,7 @@ use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::project;
 use tessera_db::{queries, WriteTxn};
 
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 
 /// What changed; several may have.
 #[derive(Debug, Clone, Copy, Default)]
@@ -18,7 +18,7 @@ pub struct Changed {
 
 /// Rewrites task overlap for `project` (as saved) and recounts what that affects. The caller
 /// holds the project lock.
-pub async fn update(txn: &WriteTxn, project: &project::Model, changed: Changed) -> ApiResult<()> {
+pub async fn update(txn: &WriteTxn, project: &project::Model, changed: Changed) -> CoreResult<()> {
     let (id, maximum, percentage) = (
         project.id,
         project.maximum_annotations,

@@ -9,14 +9,14 @@ use tessera_db::queries::annotations::NewAnnotation;
 use tessera_db::{queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
-use crate::auth::access::Action;
-use crate::auth::Caller;
-use crate::error::{ApiError, ApiResult};
-use crate::payload::Fields;
-use crate::services::projects::config_of;
-use crate::services::render::prediction_out;
-use crate::services::scope;
-use crate::services::summary::Summary;
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::fields::Fields;
+use crate::permissions::Action;
+use crate::projects::config_of;
+use crate::render::prediction_out;
+use crate::scope;
+use crate::summary::Summary;
 
 /// Number of distinct region ids in a result (Label Studio's `result_count`).
 pub fn result_count(result: &Value) -> i32 {
@@ -71,17 +71,17 @@ fn read_result(fields: &mut Fields, config: Option<&LabelConfig>) -> Option<Opti
 
 async fn check_member(
     txn: &WriteTxn,
-    caller: &Caller,
+    caller: &Actor,
     fields: &mut Fields<'_>,
     key: &str,
-) -> ApiResult<Option<i64>> {
+) -> CoreResult<Option<i64>> {
     let Some(id) = fields.primary_key(key) else {
         return Ok(None);
     };
     if id != caller.user.id && !caller.sees_others_work() {
         // Annotators work under their own name only.
-        return Err(ApiError::Forbidden(
-            crate::auth::access::FORBIDDEN.to_string(),
+        return Err(CoreError::Forbidden(
+            crate::permissions::FORBIDDEN.to_string(),
         ));
     }
     if queries::organizations::membership(&**txn, caller.organization_id, id)
@@ -101,7 +101,7 @@ async fn update_summary(
     project_id: i64,
     old: Option<&Value>,
     new: Option<&Value>,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     if old.is_none() && new.is_none() {
         return Ok(());
     }
@@ -124,7 +124,7 @@ async fn after_change(
     project: &project::Model,
     annotation: &annotation::Model,
     user: i64,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     if annotation.ground_truth {
         queries::annotations::unset_ground_truth(&**txn, annotation.task_id, annotation.id).await?;
     }
@@ -142,9 +142,9 @@ async fn after_change(
 
 /// Refuses a change of an annotation's ground-truth mark (`wanted` from `current`) by someone
 /// who does not manage projects: annotators do not grade their own work.
-fn check_ground_truth(caller: &Caller, wanted: bool, current: bool) -> ApiResult<()> {
+fn check_ground_truth(caller: &Actor, wanted: bool, current: bool) -> CoreResult<()> {
     if wanted != current && !Action::ManageProjects.allows(caller.role) {
-        return Err(ApiError::Forbidden(
+        return Err(CoreError::Forbidden(
             "Only managers, administrators and owners mark ground truth.".into(),
         ));
     }
@@ -154,11 +154,11 @@ fn check_ground_truth(caller: &Caller, wanted: bool, current: bool) -> ApiResult
 /// `POST /api/tasks/{id}/annotations/`.
 pub async fn create(
     txn: &WriteTxn,
-    caller: &Caller,
+    caller: &Actor,
     task_id: i64,
     body: &Value,
     cancelled_param: bool,
-) -> ApiResult<annotation::Model> {
+) -> CoreResult<annotation::Model> {
     let (task, project) = scope::task(&**txn, caller, task_id).await?;
     queries::projects::lock(&**txn, project.id).await?;
     let config = config_of(&project);
@@ -207,7 +207,7 @@ pub async fn create(
     fields.finish()?;
     if let Some(draft) = &draft {
         if draft.user_id != caller.user.id || draft.task_id != task.id {
-            return Err(ApiError::Forbidden(format!(
+            return Err(CoreError::Forbidden(format!(
                 "You have no permission to draft id:{}",
                 draft.id
             )));
@@ -248,7 +248,7 @@ pub async fn create(
         .await
         .map_err(|err| {
             if tessera_db::is_unique_violation(&err) {
-                ApiError::Conflict("Annotation with this unique id already exists".into())
+                CoreError::Conflict("Annotation with this unique id already exists".into())
             } else {
                 err.into()
             }
@@ -292,9 +292,9 @@ fn last_action(fields: &mut Fields) -> Option<Option<String>> {
 /// ids of objects the caller cannot see are refused as Label Studio's related fields refuse them.
 async fn related_must_exist(
     txn: &WriteTxn,
-    caller: &Caller,
+    caller: &Actor,
     fields: &mut Fields<'_>,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     if let Some(Some(id)) = fields.nullable_primary_key("project") {
         if queries::projects::find(&**txn, caller.viewer(), id)
             .await?
@@ -307,7 +307,7 @@ async fn related_must_exist(
         // Only "not found" is the client's mistake; a database failure stays one.
         match scope::task(&**txn, caller, id).await {
             Ok(_) => {}
-            Err(ApiError::NotFound(_)) => fields.missing("task", id),
+            Err(CoreError::NotFound(_)) => fields.missing("task", id),
             Err(other) => return Err(other),
         }
     }
@@ -317,10 +317,10 @@ async fn related_must_exist(
 /// `PATCH /api/annotations/{id}/`: a partial update; `result` is replaced wholesale.
 pub async fn update(
     txn: &WriteTxn,
-    caller: &Caller,
+    caller: &Actor,
     id: i64,
     body: &Value,
-) -> ApiResult<annotation::Model> {
+) -> CoreResult<annotation::Model> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::projects::lock(&**txn, project.id).await?;
     let config = config_of(&project);
@@ -374,7 +374,7 @@ pub async fn update(
 }
 
 /// `DELETE /api/annotations/{id}/`.
-pub async fn delete(txn: &WriteTxn, caller: &Caller, id: i64) -> ApiResult<()> {
+pub async fn delete(txn: &WriteTxn, caller: &Actor, id: i64) -> CoreResult<()> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::projects::lock(&**txn, project.id).await?;
     queries::annotations::delete(&**txn, current.id).await?;

@@ -1,0 +1,29 @@
+//! Tessera's use cases without HTTP: projects, tasks, import, annotations, predictions, the Data
+//! Manager, export, people. Each takes an [`Actor`] (who, in which organization, with which
+//! role) and typed or JSON input, and fails with a [`CoreError`]; the server's handlers parse,
+//! authorize, call one of these and render, and background jobs call the same functions.
+
+pub mod accounts;
+pub mod actions;
+pub mod actor;
+pub mod annotations;
+pub mod dm;
+pub mod error;
+pub mod export;
+pub mod fields;
+pub mod import;
+pub mod next_task;
+pub mod orphan_uploads;
+pub mod overlap;
+pub mod permissions;
+pub mod predictions;
+pub mod projects;
+pub mod render;
+pub mod roles;
+pub mod scope;
+pub mod secrets;
+pub mod summary;
+pub mod tasks;
+
+pub use actor::Actor;
+pub use error::{CoreError, CoreResult};
