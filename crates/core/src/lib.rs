@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod fields;
 pub mod import;
+pub mod intake;
 pub mod next_task;
 pub mod orphan_uploads;
 pub mod overlap;
@@ -22,6 +23,7 @@ pub mod render;
 pub mod roles;
 pub mod scope;
 pub mod secrets;
+pub mod sign_in;
 pub mod summary;
 pub mod tasks;
 

@@ -3,8 +3,16 @@
 //! first control whose type is a key of it; a string or number as the value of the first
 //! single-valued control (`choices`, `rating`, `number`, `textarea`) of a matching type.
 
+use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
+use tessera_db::counters::{self, TaskSet};
+use tessera_db::entities::{prediction, project};
+use tessera_db::queries;
+use tessera_db::queries::predictions::NewPrediction;
+use tessera_db::time;
 use tessera_labelconfig::LabelConfig;
+
+use crate::error::CoreResult;
 
 /// Normalizes a prediction result; `Ok(None)` when nothing in the config can hold it.
 pub fn normalize_result(
@@ -49,6 +57,70 @@ pub fn normalize_result(
         }
         Value::Null => Err("This field may not be null.".to_string()),
     }
+}
+
+/// The tasks `rows` name, each once.
+fn task_ids(rows: &[NewPrediction]) -> Vec<i64> {
+    let mut ids: Vec<i64> = rows.iter().map(|row| row.task_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Recounts the prediction counters of `tasks` after a prediction write, in its transaction.
+async fn recount<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    tasks: &[i64],
+) -> CoreResult<()> {
+    counters::recount_tasks(
+        conn,
+        project.id,
+        &project.skip_queue,
+        TaskSet::Ids(tasks),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds one prediction to a task of `project`, inside the caller's transaction `conn`: the
+/// project is locked (writes of its counters queue behind each other) and the task's counters
+/// follow. Every prediction write (the API, imports, ML backends) goes through here or
+/// [`add_many`].
+pub async fn add<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    new: NewPrediction,
+) -> CoreResult<prediction::Model> {
+    queries::projects::lock(conn, project.id).await?;
+    let task = new.task_id;
+    let saved = queries::predictions::insert_one(conn, project.id, new, time::now()).await?;
+    recount(conn, project, &[task]).await?;
+    Ok(saved)
+}
+
+/// Adds many predictions to tasks of `project` at once (see [`add`]).
+pub async fn add_many<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    rows: Vec<NewPrediction>,
+) -> CoreResult<()> {
+    let tasks = task_ids(&rows);
+    queries::projects::lock(conn, project.id).await?;
+    queries::predictions::insert_many(conn, project.id, rows, time::now()).await?;
+    recount(conn, project, &tasks).await
+}
+
+/// Deletes a prediction of `project`; its task's counters follow (see [`add`]).
+pub async fn remove<C: ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+    prediction: &prediction::Model,
+) -> CoreResult<()> {
+    queries::projects::lock(conn, project.id).await?;
+    queries::predictions::delete(conn, prediction.id).await?;
+    recount(conn, project, &[prediction.task_id]).await
 }
 
 #[cfg(test)]

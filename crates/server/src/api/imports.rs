@@ -1,7 +1,6 @@
 //! Import routes: `POST /api/projects/{id}/import` (JSON bodies and multipart files), the
 //! deprecated `/tasks/bulk/`, `/import/predictions`, file uploads and serving `/data/upload/`.
 
-use bytes::Bytes;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -15,15 +14,16 @@ use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 use tessera_core::fields::query_bool;
 use tessera_core::import::{self, refuse, ItemJson, RawItem};
-use tessera_core::predictions::normalize_result;
+use tessera_core::intake::{check_extension, Collected, FileIntake, FileTally, SavedFiles};
+use tessera_core::predictions::{self, normalize_result};
 use tessera_core::projects::config_of;
 use tessera_core::scope;
-use tessera_db::counters::{self, TaskSet};
+use tessera_db::counters::TaskSet;
 use tessera_db::entities::{file_upload, project};
 use tessera_db::queries::file_uploads::NewUpload;
 use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, time};
-use tessera_formats::import::{self as formats, Parsed, UNDEFINED_KEY};
+use tessera_formats::import as formats;
 use tessera_jobs::NewJob;
 use tessera_labelconfig::pyrepr;
 use tessera_storage::{Media, MediaError};
@@ -88,73 +88,6 @@ struct ImportResponse {
     task_ids: Option<Vec<i64>>,
 }
 
-/// A file stored under the media root, not yet recorded in the database.
-struct StoredFile {
-    relative: String,
-    /// The name it was uploaded under.
-    original: String,
-    size: i64,
-}
-
-/// What the request body turned into before validation: items (with the index of the file they
-/// came from) and the files stored for them.
-struct Collected {
-    items: Vec<(ItemJson, Option<usize>)>,
-    files: Vec<StoredFile>,
-    found_formats: Value,
-    data_columns: Vec<String>,
-    could_be_tasks_list: bool,
-}
-
-/// Media keys written during this request, removed again if the import fails.
-#[derive(Default)]
-struct SavedFiles(Vec<String>);
-
-impl SavedFiles {
-    async fn remove_all(&self, media: &Media) {
-        for key in &self.0 {
-            if let Err(err) = media.delete(key).await {
-                tracing::warn!(error = %err, "removing a refused import's file failed");
-            }
-        }
-    }
-}
-
-/// Longest stored name kept from an uploaded file's name (file systems stop at 255 bytes).
-const MAX_STORED_NAME: usize = 100;
-
-/// An uploaded file's name made safe to store: its last path segment, ASCII letters, digits and
-/// `._-` only, and at most [`MAX_STORED_NAME`] bytes with its extension kept. The name as
-/// uploaded is recorded beside it.
-fn safe_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if cleaned.is_empty() {
-        return "file".to_string();
-    }
-    if cleaned.len() <= MAX_STORED_NAME {
-        return cleaned;
-    }
-    let extension = cleaned
-        .rfind('.')
-        .map(|dot| &cleaned[dot..])
-        .filter(|ext| ext.len() <= 16)
-        .unwrap_or("");
-    format!(
-        "{}{extension}",
-        &cleaned[..MAX_STORED_NAME - extension.len()]
-    )
-}
-
 fn json_items(body: Value) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
     let items = match body {
         Value::Array(items) => items,
@@ -188,97 +121,6 @@ fn raw_json_items(bytes: &[u8]) -> ApiResult<Vec<(ItemJson, Option<usize>)>> {
     }
 }
 
-impl Collected {
-    fn empty() -> Collected {
-        Collected {
-            items: Vec::new(),
-            files: Vec::new(),
-            found_formats: Value::Object(Map::new()),
-            data_columns: Vec::new(),
-            could_be_tasks_list: false,
-        }
-    }
-}
-
-/// Refuses a file whose name has an extension the import cannot read, with Label Studio's
-/// message.
-fn check_extension(original: &str) -> ApiResult<String> {
-    let ext = formats::extension(original);
-    if !formats::is_supported(&ext) {
-        let shown = original.rfind('.').map_or("", |pos| &original[pos..]);
-        return Err(refuse(format!("{shown} extension is not supported")).into());
-    }
-    Ok(ext)
-}
-
-/// The files of one import: stored under `<media>/upload/<project>/` and read into items, with
-/// their formats and columns tallied.
-struct FileIntake<'a> {
-    project_id: i64,
-    media: &'a Media,
-    data_keys: usize,
-    tally: FileTally,
-    collected: Collected,
-    saved: &'a mut SavedFiles,
-}
-
-impl<'a> FileIntake<'a> {
-    fn new(
-        state: &'a AppState,
-        project: &project::Model,
-        saved: &'a mut SavedFiles,
-    ) -> FileIntake<'a> {
-        FileIntake {
-            project_id: project.id,
-            media: &state.media,
-            data_keys: config_of(project)
-                .as_ref()
-                .map_or(0, |c| c.data_types.len()),
-            tally: FileTally::default(),
-            collected: Collected::empty(),
-            saved,
-        }
-    }
-
-    /// Stores one file (named `original` by its sender, with extension `ext`) and reads its
-    /// items.
-    async fn add(&mut self, original: &str, ext: &str, bytes: Bytes) -> ApiResult<()> {
-        let stored_name = format!(
-            "{}-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..8],
-            safe_name(original)
-        );
-        let relative = format!("upload/{}/{stored_name}", self.project_id);
-        self.media.put(&relative, bytes.clone()).await?;
-        self.saved.0.push(relative.clone());
-        let file_index = self.collected.files.len();
-        self.collected.files.push(StoredFile {
-            relative: relative.clone(),
-            original: original.to_string(),
-            size: bytes.len() as i64,
-        });
-        let items = self
-            .tally
-            .read(ext, &bytes, &relative, self.data_keys, true)?;
-        self.collected.items.extend(
-            items
-                .into_iter()
-                .map(|item| (ItemJson::Parsed(item), Some(file_index))),
-        );
-        Ok(())
-    }
-
-    fn finish(self) -> Collected {
-        let mut collected = self.collected;
-        (
-            collected.found_formats,
-            collected.could_be_tasks_list,
-            collected.data_columns,
-        ) = self.tally.finish();
-        collected
-    }
-}
-
 /// Stores every uploaded file and parses it into items (no database work: the write
 /// transaction opens only once the whole body has been read).
 async fn collect_files(
@@ -287,7 +129,7 @@ async fn collect_files(
     mut multipart: Multipart,
     saved: &mut SavedFiles,
 ) -> ApiResult<Collected> {
-    let mut intake = FileIntake::new(state, project, saved);
+    let mut intake = FileIntake::new(&state.media, project, saved);
     let mut files = 0;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         let Some(original) = field.file_name().map(str::to_string) else {
@@ -335,108 +177,9 @@ async fn collect_url(
         })
         .unwrap_or_else(|| "download".to_string());
     let ext = check_extension(&name)?;
-    let mut intake = FileIntake::new(state, project, saved);
+    let mut intake = FileIntake::new(&state.media, project, saved);
     intake.add(&name, &ext, fetched.body).await?;
     Ok(intake.finish())
-}
-
-/// What the files of one import add up to: how many of each format, whether any is tabular,
-/// and the data columns they share.
-#[derive(Default)]
-struct FileTally {
-    formats: Map<String, Value>,
-    tabular: bool,
-    columns: Option<Vec<String>>,
-}
-
-impl FileTally {
-    /// The tasks of one stored file (see [`file_items`]), counted in.
-    fn read(
-        &mut self,
-        ext: &str,
-        bytes: &[u8],
-        relative: &str,
-        data_keys: usize,
-        as_list: bool,
-    ) -> ApiResult<Vec<Value>> {
-        let count = self.formats.get(ext).and_then(Value::as_u64).unwrap_or(0) + 1;
-        self.formats.insert(ext.to_string(), json!(count));
-        self.tabular |= formats::is_tabular(ext);
-        let items = file_items(ext, bytes, relative, data_keys, as_list)?;
-        merge_columns(&mut self.columns, &items, relative)?;
-        Ok(items)
-    }
-
-    /// `found_formats`, `could_be_tasks_list` and `data_columns` of the import's answer.
-    fn finish(self) -> (Value, bool, Vec<String>) {
-        (
-            Value::Object(self.formats),
-            self.tabular,
-            self.columns.unwrap_or_default(),
-        )
-    }
-}
-
-/// The tasks of one stored file (`upload/<project>/<name>`): task files parsed (tabular ones
-/// one task per row, or with `as_list` off one task per file), media one task each.
-fn file_items(
-    ext: &str,
-    bytes: &[u8],
-    relative: &str,
-    data_keys: usize,
-    as_list: bool,
-) -> ApiResult<Vec<Value>> {
-    let stored_name = relative.rsplit('/').next().unwrap_or(relative);
-    let failed = |message: String| {
-        refuse(format!(
-            "Failed to parse input file {stored_name}: {message}"
-        ))
-    };
-    let parsed = if formats::is_tabular(ext) && !as_list {
-        Parsed::Media
-    } else {
-        formats::parse_file(ext, bytes).map_err(failed)?
-    };
-    match parsed {
-        Parsed::Items(items) => Ok(items),
-        Parsed::Media if data_keys > 1 => Err(failed(
-            "Your label config has more than one data key and direct file upload supports only one data key. \
-             To import data with multiple data keys, use a JSON or CSV file."
-                .into(),
-        )
-        .into()),
-        Parsed::Media => Ok(vec![json!({"data": {UNDEFINED_KEY: format!("/data/{relative}")}})]),
-    }
-}
-
-/// Narrows the data columns of the files read so far to those `items` (of the file at
-/// `relative`) share; files with no column in common are refused, as Label Studio does.
-fn merge_columns(
-    common: &mut Option<Vec<String>>,
-    items: &[Value],
-    relative: &str,
-) -> ApiResult<()> {
-    let keys: Vec<String> = items
-        .first()
-        .and_then(|i| i.get("data"))
-        .and_then(Value::as_object)
-        .map(|d| d.keys().cloned().collect())
-        .unwrap_or_default();
-    *common = Some(match common.take() {
-        None => keys,
-        Some(old) => {
-            let shared: Vec<String> = old.iter().filter(|k| keys.contains(k)).cloned().collect();
-            if shared.is_empty() {
-                return Err(refuse(format!(
-                    "You're trying to import inconsistent data:\nuploading tabular data from \"{relative}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
-                    keys.join(","),
-                    old.join(",")
-                )).into());
-            }
-            shared
-        }
-    });
-    Ok(())
 }
 
 fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
@@ -728,19 +471,7 @@ async fn import_predictions(
         });
     }
     let created = rows.len();
-    let mut task_ids: Vec<i64> = rows.iter().map(|r| r.task_id).collect();
-    task_ids.sort_unstable();
-    task_ids.dedup();
-    queries::projects::lock(&*txn, project.id).await?;
-    queries::predictions::insert_many(&*txn, project.id, rows, time::now()).await?;
-    counters::recount_tasks(
-        &*txn,
-        project.id,
-        &project.skip_queue,
-        TaskSet::Ids(&task_ids),
-        None,
-    )
-    .await?;
+    predictions::add_many(&*txn, &project, rows).await?;
     txn.commit().await?;
     Ok((StatusCode::CREATED, Json(Created { created })))
 }

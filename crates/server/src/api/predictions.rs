@@ -8,11 +8,10 @@ use sea_orm::{IntoActiveModel, Set};
 use serde::Deserialize;
 use serde_json::Value;
 use tessera_core::fields::Fields;
-use tessera_core::predictions::normalize_result;
+use tessera_core::predictions::{self, normalize_result};
 use tessera_core::projects::config_of;
 use tessera_core::render::{prediction_out, PredictionOut};
 use tessera_core::scope;
-use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::project;
 use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, time};
@@ -113,16 +112,7 @@ async fn create_prediction(
         model_version: model_version.unwrap_or_else(|| project.model_version.clone()),
         score,
     };
-    queries::projects::lock(&*txn, project.id).await?;
-    let saved = queries::predictions::insert_one(&*txn, project.id, new, time::now()).await?;
-    counters::recount_tasks(
-        &*txn,
-        project.id,
-        &project.skip_queue,
-        TaskSet::Ids(&[task.id]),
-        None,
-    )
-    .await?;
+    let saved = predictions::add(&*txn, &project, new).await?;
     txn.commit().await?;
     Ok((
         StatusCode::CREATED,
@@ -175,16 +165,7 @@ async fn delete_prediction(
 ) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
     let (current, project) = scope::prediction(&*txn, &caller, id).await?;
-    queries::projects::lock(&*txn, project.id).await?;
-    queries::predictions::delete(&*txn, current.id).await?;
-    counters::recount_tasks(
-        &*txn,
-        project.id,
-        &project.skip_queue,
-        TaskSet::Ids(&[current.task_id]),
-        None,
-    )
-    .await?;
+    predictions::remove(&*txn, &project, &current).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,7 @@
 //! (`label_studio/users/views.py`). A `requests.Session` can log in the same way and then use the
 //! API with the `sessionid` cookie.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, State};
@@ -13,8 +13,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 use tessera_core::accounts::{self, NewAccount};
-use tessera_core::secrets;
-use tessera_db::{queries, time, WriteTxn};
+use tessera_core::sign_in;
+use tessera_db::queries;
 
 use crate::api::slashed;
 use crate::auth::client_address::client_address;
@@ -38,22 +38,6 @@ struct NextParam {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn ipv6_clients_are_throttled_by_their_64_network() {
-        let key = |address: &str| {
-            super::throttle_keys(address.parse().unwrap(), "A@Example.com ")[0]
-                .0
-                .clone()
-        };
-        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::9"));
-        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
-        assert_eq!(
-            key("2001:db8:1:2::1"),
-            "pair:2001:db8:1:2::/64|a@example.com"
-        );
-        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
-    }
-
     use super::{safe_next, NextParam};
 
     #[test]
@@ -253,119 +237,6 @@ async fn show_login(ApiQuery(params): ApiQuery<NextParam>) -> Html<String> {
     login_page(&params, "", None)
 }
 
-/// Failed sign-ins one address may have for one account within [`THROTTLE_WINDOW_MINUTES`]
-/// before that address is locked out of that account.
-const PAIR_FAILURES: i32 = 5;
-/// Failed sign-ins one address may have within the window (across accounts) before it is locked.
-const ADDRESS_FAILURES: i32 = 20;
-/// Failed sign-ins an account may have within the window from every address together before
-/// it is locked for everyone: only a distributed attack gets there, so a stranger cannot lock a
-/// known user out from one address.
-const ACCOUNT_FAILURES: i32 = 100;
-/// The window failures are counted in, and how long a lock lasts.
-const THROTTLE_WINDOW_MINUTES: i64 = 15;
-
-/// The throttling counters a sign-in of `email` from `client` touches, with their limits. An
-/// IPv6 client counts as its /64 network, which one subscriber usually holds whole.
-fn throttle_keys(client: IpAddr, email: &str) -> [(String, i32); 3] {
-    let address = match client {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => format!(
-                "{}/64",
-                std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))
-            ),
-        },
-    };
-    let email = email.trim().to_lowercase();
-    [
-        (format!("pair:{address}|{email}"), PAIR_FAILURES),
-        (format!("address:{address}"), ADDRESS_FAILURES),
-        (format!("account:{email}"), ACCOUNT_FAILURES),
-    ]
-}
-
-/// Whether someone at `client` may try a password for `email` now: `Err` with the lockout message
-/// when the address is locked out of the account, the address is locked, or the account is.
-async fn sign_in_allowed(
-    state: &AppState,
-    client: IpAddr,
-    email: &str,
-) -> ApiResult<Result<(), String>> {
-    let now = time::now();
-    let keys = throttle_keys(client, email).map(|(key, _)| key);
-    Ok(
-        match queries::auth::locked_until(state.db.conn(), &keys, now).await? {
-            Some(until) => {
-                let minutes = ((until - now).num_seconds() + 59) / 60;
-                Err(format!(
-                    "Too many failed sign-in attempts. Try again in {minutes} minute{}.",
-                    if minutes == 1 { "" } else { "s" }
-                ))
-            }
-            None => Ok(()),
-        },
-    )
-}
-
-/// Counts a wrong password for `email` from `client` (or forgets that address's failures for
-/// the account after a right one), in the caller's transaction.
-async fn count_sign_in(
-    txn: &WriteTxn,
-    client: IpAddr,
-    email: &str,
-    succeeded: bool,
-) -> ApiResult<()> {
-    let keys = throttle_keys(client, email);
-    if succeeded {
-        queries::auth::clear_login_failures(&**txn, &keys[0].0).await?;
-        return Ok(());
-    }
-    let (now, window) = (
-        time::now(),
-        chrono::Duration::minutes(THROTTLE_WINDOW_MINUTES),
-    );
-    for (key, limit) in &keys {
-        queries::auth::record_login_failure(&**txn, key, *limit, window, window, now).await?;
-    }
-    Ok(())
-}
-
-/// What a password attempt came to, throttled and counted in the returned transaction.
-enum Attempt {
-    /// Too many failures: the lockout message (nothing counted).
-    Locked(String),
-    /// A wrong password, or an account that cannot sign in.
-    Wrong(WriteTxn),
-    /// The account, proven by its password.
-    Proven(Box<tessera_db::entities::user::Model>, WriteTxn),
-}
-
-/// Checks `password` against `account` (the account `email` names, if any) for someone at
-/// `client`: refused while locked out; hashed even without a usable account, so that timing does
-/// not tell which accounts exist or are deactivated; the outcome counted for throttling.
-async fn try_password(
-    state: &AppState,
-    client: IpAddr,
-    email: &str,
-    account: Option<tessera_db::entities::user::Model>,
-    password: &str,
-) -> ApiResult<Attempt> {
-    if let Err(message) = sign_in_allowed(state, client, email).await? {
-        return Ok(Attempt::Locked(message));
-    }
-    let account = account.filter(|u| u.is_active);
-    let proven =
-        secrets::verify_password_of(password, account.as_ref().map(|u| u.password.as_str()));
-    let txn = state.db.write().await?;
-    count_sign_in(&txn, client, email, proven).await?;
-    Ok(match account.filter(|_| proven) {
-        Some(user) => Attempt::Proven(Box::new(user), txn),
-        None => Attempt::Wrong(txn),
-    })
-}
-
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -384,15 +255,16 @@ async fn login(
     let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
     let account = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
     let (user, txn) =
-        match try_password(&state, client, &form.email, account, &form.password).await? {
-            Attempt::Locked(message) => {
+        match sign_in::try_password(&state.db, client, &form.email, account, &form.password).await?
+        {
+            sign_in::Attempt::Locked(message) => {
                 return Ok((
                     StatusCode::TOO_MANY_REQUESTS,
                     login_page(&next, &form.email, Some(&message)),
                 )
                     .into_response())
             }
-            Attempt::Wrong(txn) => {
+            sign_in::Attempt::Wrong(txn) => {
                 txn.commit().await?;
                 return Ok(login_page(
                     &next,
@@ -401,7 +273,7 @@ async fn login(
                 )
                 .into_response());
             }
-            Attempt::Proven(user, txn) => (user, txn),
+            sign_in::Attempt::Proven(user, txn) => (user, txn),
         };
     let cookie = session::start(
         &txn,
@@ -494,19 +366,21 @@ async fn signup(
         };
         let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
         let (existing, txn) =
-            match try_password(&state, client, &email, Some(existing), &form.password).await? {
-                Attempt::Locked(message) => {
+            match sign_in::try_password(&state.db, client, &email, Some(existing), &form.password)
+                .await?
+            {
+                sign_in::Attempt::Locked(message) => {
                     return Ok((
                         StatusCode::TOO_MANY_REQUESTS,
                         signup_page(&next, &form.email, Some(&message)),
                     )
                         .into_response())
                 }
-                Attempt::Wrong(txn) => {
+                sign_in::Attempt::Wrong(txn) => {
                     txn.commit().await?;
                     return invalid("User with this email already exists");
                 }
-                Attempt::Proven(user, txn) => (*user, txn),
+                sign_in::Attempt::Proven(user, txn) => (*user, txn),
             };
         let user_id = existing.id;
         if !accounts::join(&txn, existing, organization_id).await? {
