@@ -28,6 +28,9 @@ pub enum CoreError {
     /// The database ran past the statement timeout, or had no connection free in time.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// A server Tessera called (SMTP; webhooks and ML backends next) failed.
+    #[error("upstream: {0}")]
+    Upstream(String),
     /// Anything unexpected.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

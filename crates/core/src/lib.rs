@@ -13,6 +13,8 @@ pub mod export;
 pub mod fields;
 pub mod import;
 pub mod intake;
+pub mod invitations;
+pub mod mail;
 pub mod next_task;
 pub mod orphan_uploads;
 pub mod overlap;

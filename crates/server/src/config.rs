@@ -218,6 +218,11 @@ impl Config {
         }
     }
 
+    /// How mail goes out (`--smtp-url`, `--from-email`).
+    pub fn mailer(&self) -> tessera_core::mail::Mailer {
+        tessera_core::mail::Mailer::new(self.smtp_url.clone(), self.from_email.clone())
+    }
+
     /// Where uploaded files live (`<data dir>/media`).
     pub fn media_root(&self) -> PathBuf {
         self.data_dir.join("media")

@@ -157,6 +157,7 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(detail) => ApiError::NotFound(detail),
             CoreError::Conflict(detail) => ApiError::Conflict(detail),
             CoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            CoreError::Upstream(detail) => ApiError::Bare(StatusCode::BAD_GATEWAY, detail),
             CoreError::Internal(err) => ApiError::Internal(err),
         }
     }

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tessera_core::accounts;
 use tessera_core::fields::{query_bool, Fields};
+use tessera_core::invitations::InviteLink;
 use tessera_core::roles::Role;
 use tessera_core::scope;
 use tessera_core::secrets::random_hex;
@@ -24,36 +25,23 @@ use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
 
-/// `{token, invite_url}`: the link that signs people up into the caller's organization.
-#[derive(Serialize)]
-pub(crate) struct Invite {
-    pub token: String,
-    pub invite_url: String,
-}
-
-pub(crate) fn invite_of(organization: organization::Model) -> Invite {
-    let invite_url = format!("/user/signup/?token={}", organization.token);
-    Invite {
-        token: organization.token,
-        invite_url,
-    }
-}
-
 async fn active_organization(state: &AppState, caller: &Caller) -> ApiResult<organization::Model> {
     queries::organizations::find(state.db.conn(), caller.organization_id)
         .await?
         .ok_or_else(|| ApiError::no_match("Organization"))
 }
 
-async fn get_invite(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Invite>> {
-    Ok(Json(invite_of(active_organization(&state, &caller).await?)))
+async fn get_invite(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<InviteLink>> {
+    Ok(Json(InviteLink::of(
+        active_organization(&state, &caller).await?,
+    )))
 }
 
 /// A new token: links with the old one stop working.
 async fn reset_invite(
     State(state): State<AppState>,
     caller: Caller,
-) -> ApiResult<(StatusCode, Json<Invite>)> {
+) -> ApiResult<(StatusCode, Json<InviteLink>)> {
     let txn = state.db.write().await?;
     queries::organizations::set_token(&*txn, caller.organization_id, &random_hex(20), time::now())
         .await?;
@@ -61,7 +49,7 @@ async fn reset_invite(
         .await?
         .ok_or_else(|| ApiError::no_match("Organization"))?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(invite_of(organization))))
+    Ok((StatusCode::CREATED, Json(InviteLink::of(organization))))
 }
 
 /// An organization in the list.

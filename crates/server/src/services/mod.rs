@@ -1,6 +1,5 @@
 //! The server's own services: what needs its configuration or request state (first-run
-//! bootstrap, invitation mail, activity notes). The use cases are in `tessera-core`.
+//! bootstrap, activity notes). The use cases are in `tessera-core`.
 
 pub mod activity;
 pub mod bootstrap;
-pub mod mail;
