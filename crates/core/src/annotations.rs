@@ -12,9 +12,9 @@ use tessera_labelconfig::LabelConfig;
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::fields::Fields;
+use crate::payload::prediction_out;
 use crate::permissions::Action;
 use crate::projects::config_of;
-use crate::render::prediction_out;
 use crate::scope;
 use crate::summary::Summary;
 

@@ -9,7 +9,7 @@ use tessera_db::queries;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
-use crate::render::json_of;
+use crate::payload::json_of;
 use crate::scope;
 
 /// A view of the caller's organization and its project.

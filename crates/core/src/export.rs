@@ -20,7 +20,7 @@ use tessera_formats::export::{self as convert, Format, RowAnnotation};
 use tessera_formats::import::UNDEFINED_KEY;
 use tessera_labelconfig::LabelConfig;
 
-use crate::render::{basename, first_data_key};
+use crate::payload::{basename, first_data_key};
 
 /// Tasks per batch.
 const BATCH: u64 = 2_000;
@@ -97,7 +97,7 @@ fn needs_renaming(project: &project::Model) -> bool {
 fn data_text<'a>(text: &'a str, first_key: Option<&str>) -> Cow<'a, str> {
     match first_key {
         Some(key) if text.contains(UNDEFINED_KEY) => {
-            Cow::Owned(crate::render::task_data(text, Some(key)).to_string())
+            Cow::Owned(crate::payload::task_data(text, Some(key)).to_string())
         }
         _ => Cow::Borrowed(text),
     }
@@ -263,7 +263,7 @@ fn flat_rows(
     annotations: &[annotation::Model],
     first_key: Option<&str>,
 ) -> (Map<String, Value>, Vec<Map<String, Value>>) {
-    let data = match crate::render::task_data(&t.data, first_key) {
+    let data = match crate::payload::task_data(&t.data, first_key) {
         Value::Object(map) => map,
         _ => Map::new(),
     };

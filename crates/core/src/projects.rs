@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::IntoActiveModel;
-use serde::Serialize;
 use serde_json::Value;
-use tessera_db::entities::{project, user};
+use tessera_db::entities::project;
 use tessera_db::{counters, queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
@@ -25,160 +24,11 @@ pub const SKIP_QUEUE: &[&str] = &["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNOR
 /// The default label config of a new project.
 pub const EMPTY_CONFIG: &str = "<View></View>";
 
-/// `created_by` as the project serializer shows it.
-#[derive(Serialize)]
-pub struct UserBrief {
-    pub id: i64,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub avatar: Option<String>,
-}
-
-impl From<&user::Model> for UserBrief {
-    fn from(user: &user::Model) -> UserBrief {
-        UserBrief {
-            id: user.id,
-            first_name: user.first_name.clone(),
-            last_name: user.last_name.clone(),
-            email: user.email.clone(),
-            avatar: user.avatar.clone(),
-        }
-    }
-}
-
-/// `ProjectSerializer` output, field for field and in Label Studio's order.
-#[derive(Serialize)]
-pub struct ProjectResponse {
-    pub id: i64,
-    pub title: Option<String>,
-    pub description: String,
-    pub label_config: String,
-    pub expert_instruction: String,
-    pub show_instruction: bool,
-    pub show_skip_button: bool,
-    pub enable_empty_annotation: bool,
-    pub show_annotation_history: bool,
-    pub organization: i64,
-    pub color: String,
-    pub maximum_annotations: i32,
-    pub is_published: bool,
-    pub model_version: String,
-    pub is_draft: bool,
-    pub created_by: Option<UserBrief>,
-    pub created_at: String,
-    pub min_annotations_to_start_training: i32,
-    pub start_training_on_annotation_update: bool,
-    pub show_collab_predictions: bool,
-    pub num_tasks_with_annotations: Option<i64>,
-    pub task_number: Option<i64>,
-    pub useful_annotation_number: Option<i64>,
-    pub ground_truth_number: Option<i64>,
-    pub skipped_annotations_number: Option<i64>,
-    pub total_annotations_number: Option<i64>,
-    pub total_predictions_number: Option<i64>,
-    pub sampling: String,
-    pub show_ground_truth_first: bool,
-    pub annotator_evaluation_enabled: bool,
-    pub show_overlap_first: bool,
-    pub overlap_cohort_percentage: i32,
-    pub task_data_login: Option<String>,
-    pub task_data_password: Option<String>,
-    pub control_weights: Value,
-    pub parsed_label_config: Value,
-    pub evaluate_predictions_automatically: bool,
-    pub config_has_control_tags: bool,
-    pub skip_queue: String,
-    pub reveal_preannotations_interactively: bool,
-    pub pinned_at: Option<String>,
-    pub finished_task_number: Option<i64>,
-    pub queue_total: i64,
-    pub queue_done: i64,
-    pub config_suitable_for_bulk_annotation: bool,
-    pub workspace: Option<i64>,
-    pub state: Option<()>,
-}
-
 /// The project's parsed label config (stored configs were validated on write, so a parse failure
 /// means an empty config).
 pub fn config_of(project: &project::Model) -> Option<LabelConfig> {
     LabelConfig::parse(&project.label_config).ok()
 }
-
-/// Whether the counters are shown (the create response shows them as null, as Label Studio).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Counters {
-    Shown,
-    Hidden,
-}
-
-/// Renders a project for `viewer`.
-pub fn render(
-    project: project::Model,
-    created_by: Option<&user::Model>,
-    queue: (i64, i64),
-    counters: Counters,
-) -> ProjectResponse {
-    let config = config_of(&project);
-    let parsed = config.as_ref().map_or(
-        Value::Object(Default::default()),
-        LabelConfig::parsed_label_config,
-    );
-    let shown = |n: i64| (counters == Counters::Shown).then_some(n);
-    ProjectResponse {
-        id: project.id,
-        title: project.title,
-        description: project.description,
-        label_config: project.label_config,
-        expert_instruction: project.expert_instruction,
-        show_instruction: project.show_instruction,
-        show_skip_button: project.show_skip_button,
-        enable_empty_annotation: project.enable_empty_annotation,
-        show_annotation_history: project.show_annotation_history,
-        organization: project.organization_id,
-        color: project.color,
-        maximum_annotations: project.maximum_annotations,
-        is_published: project.is_published,
-        model_version: project.model_version,
-        is_draft: project.is_draft,
-        created_by: created_by.map(UserBrief::from),
-        created_at: time::format(&project.created_at),
-        min_annotations_to_start_training: project.min_annotations_to_start_training,
-        start_training_on_annotation_update: project.min_annotations_to_start_training != 0,
-        show_collab_predictions: project.show_collab_predictions,
-        num_tasks_with_annotations: shown(project.num_tasks_with_annotations),
-        task_number: shown(project.task_number),
-        useful_annotation_number: shown(project.useful_annotation_number),
-        ground_truth_number: shown(project.ground_truth_number),
-        skipped_annotations_number: shown(project.skipped_annotations_number),
-        total_annotations_number: shown(project.total_annotations_number),
-        total_predictions_number: shown(project.total_predictions_number),
-        sampling: project.sampling,
-        show_ground_truth_first: project.show_ground_truth_first,
-        annotator_evaluation_enabled: project.annotator_evaluation_enabled,
-        show_overlap_first: project.show_overlap_first,
-        overlap_cohort_percentage: project.overlap_cohort_percentage,
-        task_data_login: project.task_data_login,
-        task_data_password: project.task_data_password,
-        control_weights: serde_json::from_str(&project.control_weights)
-            .unwrap_or(Value::Object(Default::default())),
-        config_has_control_tags: parsed.as_object().is_some_and(|m| !m.is_empty()),
-        parsed_label_config: parsed,
-        evaluate_predictions_automatically: project.evaluate_predictions_automatically,
-        skip_queue: project.skip_queue,
-        reveal_preannotations_interactively: project.reveal_preannotations_interactively,
-        pinned_at: project.pinned_at.as_ref().map(time::format),
-        finished_task_number: shown(project.finished_task_number),
-        queue_total: queue.0,
-        queue_done: queue.1,
-        config_suitable_for_bulk_annotation: config
-            .as_ref()
-            .is_none_or(LabelConfig::suitable_for_bulk_annotation),
-        workspace: project.workspace_id,
-        state: None,
-    }
-}
-
 /// A new project's model with Label Studio's defaults.
 pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> project::Model {
     project::Model {

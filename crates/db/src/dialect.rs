@@ -179,7 +179,7 @@ pub fn export_annotation_json(backend: DbBackend, only_id: bool) -> String {
             ts("a.draft_created_at")
         ),
         "',\"lead_time\":'".to_string(),
-        json_number("a.lead_time"),
+        json_float(backend, "a.lead_time"),
         "',\"prediction\":'".to_string(),
         "a.prediction".to_string(),
         "',\"result_count\":'".to_string(),
@@ -220,6 +220,19 @@ fn json_string(backend: DbBackend, expr: &str) -> String {
 /// A nullable number expression as JSON text.
 fn json_number(expr: &str) -> String {
     format!("COALESCE(CAST({expr} AS TEXT), 'null')")
+}
+
+/// A nullable floating-point column as JSON text in Python's (and serde's) form: a whole
+/// number keeps its `.0` (PostgreSQL prints `2` for the double 2; SQLite prints `2.0`).
+fn json_float(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!(
+            "CASE WHEN {expr} IS NULL THEN 'null' \
+             WHEN {expr} = trunc({expr}) AND abs({expr}) < 1e15 THEN concat(CAST({expr} AS TEXT), '.0') \
+             ELSE CAST({expr} AS TEXT) END"
+        ),
+        _ => json_number(expr),
+    }
 }
 
 /// A boolean column as JSON text.

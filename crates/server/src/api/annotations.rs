@@ -6,7 +6,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use tessera_core::fields::query_bool;
-use tessera_core::render::{annotation_out, AnnotationOut, CompletedBy, Users};
+use tessera_core::payload::{annotation_out, AnnotationOut, CompletedBy, Users};
 use tessera_core::{annotations, scope};
 use tessera_db::{queries, time};
 

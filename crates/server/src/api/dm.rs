@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use tessera_core::projects::{Counters, ProjectResponse};
+use tessera_core::payload::{Counters, ProjectResponse};
 use tessera_core::scope;
 use tessera_db::entities::project;
 use tessera_db::queries;

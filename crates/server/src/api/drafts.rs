@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 use tessera_core::fields::Fields;
-use tessera_core::render::{draft_out, DraftOut, Users};
+use tessera_core::payload::{draft_out, DraftOut, Users};
 use tessera_core::CoreError;
 use tessera_core::{annotations, scope};
 use tessera_db::entities::{draft, project, task};

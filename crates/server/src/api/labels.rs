@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tessera_core::fields::{pk_of, Fields};
-use tessera_core::render::json_of;
+use tessera_core::payload::json_of;
 use tessera_core::scope;
 use tessera_core::CoreError;
 use tessera_db::entities::{label, label_link};

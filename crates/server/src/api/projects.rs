@@ -8,8 +8,9 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tessera_core::fields::Fields;
-use tessera_core::projects::{self, Counters, ProjectResponse};
-use tessera_core::render::{only_included, Users};
+use tessera_core::payload::{only_included, Users};
+use tessera_core::payload::{project_out, Counters, ProjectResponse};
+use tessera_core::projects;
 use tessera_core::scope;
 use tessera_core::summary::Summary;
 use tessera_core::CoreError;
@@ -61,7 +62,7 @@ pub(crate) async fn respond_all(
         .map(|project| {
             let queue = queues.get(&project.id).copied().unwrap_or_default();
             let created_by = project.created_by_id.and_then(|id| creators.get(id));
-            let mut rendered = projects::render(project, created_by, queue, counters);
+            let mut rendered = project_out(project, created_by, queue, counters);
             if !sees_secrets {
                 rendered.task_data_password = None;
             }

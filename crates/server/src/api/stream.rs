@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tessera_core::fields::is_falsy;
 use tessera_core::next_task;
 use tessera_core::{dm, scope};
@@ -18,38 +17,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{parse_json, ApiPath, ApiQuery};
 use crate::state::AppState;
-use tessera_core::render::{
-    draft_out, first_data_key, json_of, prediction_out, task_data, DraftOut, PredictionOut,
-    UpdatedBy, Users,
-};
-
-/// `NextTaskSerializer` output plus the queue the task came from.
-#[derive(Serialize)]
-struct NextTaskOut {
-    id: i64,
-    predictions: Vec<PredictionOut>,
-    annotations: Vec<Value>,
-    drafts: Vec<DraftOut>,
-    updated_by: Vec<UpdatedBy>,
-    unique_lock_id: Option<String>,
-    data: Value,
-    meta: Value,
-    created_at: String,
-    updated_at: String,
-    is_labeled: bool,
-    overlap: i32,
-    inner_id: i64,
-    total_annotations: i32,
-    cancelled_annotations: i32,
-    total_predictions: i32,
-    comment_count: i32,
-    unresolved_comment_count: i32,
-    last_comment_updated_at: Option<String>,
-    project: i64,
-    file_upload: Option<i64>,
-    comment_authors: Vec<i64>,
-    queue: &'static str,
-}
+use tessera_core::payload::{first_data_key, next_task_out, NextTaskOut, ServedTask, Users};
 
 #[derive(Deserialize)]
 struct NextParams {
@@ -103,7 +71,7 @@ async fn next(
             caller.user.email
         )));
     };
-    let task = served.task;
+    let task = &served.task;
     let predictions = if project.show_collab_predictions {
         queries::predictions::of_tasks(conn, &[task.id])
             .await?
@@ -117,40 +85,19 @@ async fn next(
     let users = Users::load(conn, [Some(caller.user.id)]).await?;
     let now = tessera_db::time::now();
     let first_key = first_data_key(&project);
-    Ok(Json(NextTaskOut {
-        id: task.id,
-        predictions: predictions
-            .into_iter()
-            .map(|p| prediction_out(p, &now))
-            .collect(),
-        annotations: Vec::new(),
-        drafts: drafts
-            .into_iter()
-            .map(|d| draft_out(d, &users, &now))
-            .collect(),
-        updated_by: task
-            .updated_by_id
-            .map(|user_id| vec![UpdatedBy { user_id }])
-            .unwrap_or_default(),
-        unique_lock_id: served.lock_id,
-        data: task_data(&task.data, first_key.as_deref()),
-        meta: json_of(&task.meta),
-        created_at: tessera_db::time::format(&task.created_at),
-        updated_at: tessera_db::time::format(&task.updated_at),
-        is_labeled: task.is_labeled,
-        overlap: task.overlap,
-        inner_id: task.inner_id,
-        total_annotations: task.total_annotations,
-        cancelled_annotations: task.cancelled_annotations,
-        total_predictions: task.total_predictions,
-        comment_count: 0,
-        unresolved_comment_count: 0,
-        last_comment_updated_at: None,
-        project: task.project_id,
-        file_upload: task.file_upload_id,
-        comment_authors: Vec::new(),
+    let served_task = ServedTask {
+        task: served.task,
+        predictions,
+        drafts,
+        lock_id: served.lock_id,
         queue: served.queue,
-    }))
+    };
+    Ok(Json(next_task_out(
+        served_task,
+        first_key.as_deref(),
+        &users,
+        &now,
+    )))
 }
 
 /// One label-stream history entry.

@@ -20,7 +20,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
-use tessera_core::render::{
+use tessera_core::payload::{
     annotation_out, dm_task, first_data_key, only_included, prediction_out, simple_task,
     CompletedBy, DmProject, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };

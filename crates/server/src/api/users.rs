@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tessera_core::accounts::{self, NewAccount};
 use tessera_core::fields::Fields;
-use tessera_core::render::initials;
+use tessera_core::payload::initials;
 use tessera_core::roles::Role;
 use tessera_core::secrets::{hash_password, random_hex, verify_password};
 use tessera_db::entities::user;

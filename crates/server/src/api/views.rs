@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tessera_core::fields::{is_falsy, pk_of};
-use tessera_core::render::json_of;
+use tessera_core::payload::json_of;
 use tessera_core::{dm, scope};
 use tessera_db::entities::view;
 use tessera_db::queries::views::{NewView, ViewChanges};

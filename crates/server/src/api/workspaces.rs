@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tessera_core::fields::{query_bool, Fields};
-use tessera_core::projects::{Counters, ProjectResponse};
+use tessera_core::payload::{Counters, ProjectResponse};
 use tessera_core::scope;
 use tessera_db::entities::workspace;
 use tessera_db::queries::workspaces::{ListFilter, WorkspaceFields};

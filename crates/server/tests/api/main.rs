@@ -12,6 +12,7 @@ mod first_run;
 mod helpers;
 mod imports;
 mod organizations;
+mod payload_equality;
 mod people;
 mod permissions;
 mod predictions;

@@ -1,5 +1,9 @@
-//! Response shapes shared by the task, annotation and prediction endpoints, matching Label
-//! Studio's serializers (`label_studio/tasks/serializers.py`, `data_manager/serializers.py`).
+//! Every payload shape Tessera sends — task, annotation, prediction, draft, project — built in
+//! one place, matching Label Studio's serializers (`label_studio/tasks/serializers.py`,
+//! `data_manager/serializers.py`, `projects/serializers.py`). The API, exports, storage exports
+//! and webhooks render through here. Where the database writes a document for speed (the JSON
+//! export's annotations, `dialect::export_annotation_json`), the Rust shape here is the
+//! reference it is tested against (`payload_equality` in the API tests).
 
 use std::collections::HashMap;
 
@@ -9,9 +13,10 @@ use serde_json::{Map, Value};
 use tessera_db::entities::{annotation, draft, file_upload, prediction, project, task, user};
 use tessera_db::{queries, time};
 use tessera_formats::import::UNDEFINED_KEY;
-use tessera_labelconfig::pyrepr;
+use tessera_labelconfig::{pyrepr, LabelConfig};
 
 use crate::error::CoreResult;
+use crate::projects::config_of;
 
 /// Django's `timesince`: the largest unit and the next one when it is not zero, with a
 /// non-breaking space before each unit: `"0\u{a0}minutes"`, `"1\u{a0}hour, 5\u{a0}minutes"`.
@@ -657,5 +662,382 @@ mod tests {
             task_data(r#"{"$undefined$": "x"}"#, None),
             json!({"$undefined$": "x"})
         );
+    }
+}
+
+/// `created_by` as the project serializer shows it.
+#[derive(Serialize)]
+pub struct UserBrief {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub avatar: Option<String>,
+}
+
+impl From<&user::Model> for UserBrief {
+    fn from(user: &user::Model) -> UserBrief {
+        UserBrief {
+            id: user.id,
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            email: user.email.clone(),
+            avatar: user.avatar.clone(),
+        }
+    }
+}
+
+/// `ProjectSerializer` output, field for field and in Label Studio's order.
+#[derive(Serialize)]
+pub struct ProjectResponse {
+    pub id: i64,
+    pub title: Option<String>,
+    pub description: String,
+    pub label_config: String,
+    pub expert_instruction: String,
+    pub show_instruction: bool,
+    pub show_skip_button: bool,
+    pub enable_empty_annotation: bool,
+    pub show_annotation_history: bool,
+    pub organization: i64,
+    pub color: String,
+    pub maximum_annotations: i32,
+    pub is_published: bool,
+    pub model_version: String,
+    pub is_draft: bool,
+    pub created_by: Option<UserBrief>,
+    pub created_at: String,
+    pub min_annotations_to_start_training: i32,
+    pub start_training_on_annotation_update: bool,
+    pub show_collab_predictions: bool,
+    pub num_tasks_with_annotations: Option<i64>,
+    pub task_number: Option<i64>,
+    pub useful_annotation_number: Option<i64>,
+    pub ground_truth_number: Option<i64>,
+    pub skipped_annotations_number: Option<i64>,
+    pub total_annotations_number: Option<i64>,
+    pub total_predictions_number: Option<i64>,
+    pub sampling: String,
+    pub show_ground_truth_first: bool,
+    pub annotator_evaluation_enabled: bool,
+    pub show_overlap_first: bool,
+    pub overlap_cohort_percentage: i32,
+    pub task_data_login: Option<String>,
+    pub task_data_password: Option<String>,
+    pub control_weights: Value,
+    pub parsed_label_config: Value,
+    pub evaluate_predictions_automatically: bool,
+    pub config_has_control_tags: bool,
+    pub skip_queue: String,
+    pub reveal_preannotations_interactively: bool,
+    pub pinned_at: Option<String>,
+    pub finished_task_number: Option<i64>,
+    pub queue_total: i64,
+    pub queue_done: i64,
+    pub config_suitable_for_bulk_annotation: bool,
+    pub workspace: Option<i64>,
+    pub state: Option<()>,
+}
+
+/// Whether the counters are shown (the create response shows them as null, as Label Studio).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Counters {
+    Shown,
+    Hidden,
+}
+
+/// A project as the API answers it (`ProjectSerializer`).
+pub fn project_out(
+    project: project::Model,
+    created_by: Option<&user::Model>,
+    queue: (i64, i64),
+    counters: Counters,
+) -> ProjectResponse {
+    let config = config_of(&project);
+    let parsed = config.as_ref().map_or(
+        Value::Object(Default::default()),
+        LabelConfig::parsed_label_config,
+    );
+    let shown = |n: i64| (counters == Counters::Shown).then_some(n);
+    ProjectResponse {
+        id: project.id,
+        title: project.title,
+        description: project.description,
+        label_config: project.label_config,
+        expert_instruction: project.expert_instruction,
+        show_instruction: project.show_instruction,
+        show_skip_button: project.show_skip_button,
+        enable_empty_annotation: project.enable_empty_annotation,
+        show_annotation_history: project.show_annotation_history,
+        organization: project.organization_id,
+        color: project.color,
+        maximum_annotations: project.maximum_annotations,
+        is_published: project.is_published,
+        model_version: project.model_version,
+        is_draft: project.is_draft,
+        created_by: created_by.map(UserBrief::from),
+        created_at: time::format(&project.created_at),
+        min_annotations_to_start_training: project.min_annotations_to_start_training,
+        start_training_on_annotation_update: project.min_annotations_to_start_training != 0,
+        show_collab_predictions: project.show_collab_predictions,
+        num_tasks_with_annotations: shown(project.num_tasks_with_annotations),
+        task_number: shown(project.task_number),
+        useful_annotation_number: shown(project.useful_annotation_number),
+        ground_truth_number: shown(project.ground_truth_number),
+        skipped_annotations_number: shown(project.skipped_annotations_number),
+        total_annotations_number: shown(project.total_annotations_number),
+        total_predictions_number: shown(project.total_predictions_number),
+        sampling: project.sampling,
+        show_ground_truth_first: project.show_ground_truth_first,
+        annotator_evaluation_enabled: project.annotator_evaluation_enabled,
+        show_overlap_first: project.show_overlap_first,
+        overlap_cohort_percentage: project.overlap_cohort_percentage,
+        task_data_login: project.task_data_login,
+        task_data_password: project.task_data_password,
+        control_weights: serde_json::from_str(&project.control_weights)
+            .unwrap_or(Value::Object(Default::default())),
+        config_has_control_tags: parsed.as_object().is_some_and(|m| !m.is_empty()),
+        parsed_label_config: parsed,
+        evaluate_predictions_automatically: project.evaluate_predictions_automatically,
+        skip_queue: project.skip_queue,
+        reveal_preannotations_interactively: project.reveal_preannotations_interactively,
+        pinned_at: project.pinned_at.as_ref().map(time::format),
+        finished_task_number: shown(project.finished_task_number),
+        queue_total: queue.0,
+        queue_done: queue.1,
+        config_suitable_for_bulk_annotation: config
+            .as_ref()
+            .is_none_or(LabelConfig::suitable_for_bulk_annotation),
+        workspace: project.workspace_id,
+        state: None,
+    }
+}
+
+/// `NextTaskSerializer` output plus the queue the task came from.
+#[derive(Serialize)]
+pub struct NextTaskOut {
+    id: i64,
+    predictions: Vec<PredictionOut>,
+    annotations: Vec<Value>,
+    drafts: Vec<DraftOut>,
+    updated_by: Vec<UpdatedBy>,
+    unique_lock_id: Option<String>,
+    data: Value,
+    meta: Value,
+    created_at: String,
+    updated_at: String,
+    is_labeled: bool,
+    overlap: i32,
+    inner_id: i64,
+    total_annotations: i32,
+    cancelled_annotations: i32,
+    total_predictions: i32,
+    comment_count: i32,
+    unresolved_comment_count: i32,
+    last_comment_updated_at: Option<String>,
+    project: i64,
+    file_upload: Option<i64>,
+    comment_authors: Vec<i64>,
+    queue: &'static str,
+}
+
+/// A task served by the labeling stream, with what its payload shows.
+pub struct ServedTask {
+    pub task: task::Model,
+    /// The predictions shown with it (of the project's model version, when it shows them).
+    pub predictions: Vec<prediction::Model>,
+    /// The annotator's drafts of it.
+    pub drafts: Vec<draft::Model>,
+    /// The lock that reserves it for the annotator.
+    pub lock_id: Option<String>,
+    /// The queue it came from.
+    pub queue: &'static str,
+}
+
+/// The labeling stream's task (`NextTaskSerializer`).
+pub fn next_task_out(
+    served: ServedTask,
+    first_key: Option<&str>,
+    users: &Users,
+    now: &DateTime<Utc>,
+) -> NextTaskOut {
+    let task = served.task;
+    NextTaskOut {
+        id: task.id,
+        predictions: served
+            .predictions
+            .into_iter()
+            .map(|p| prediction_out(p, now))
+            .collect(),
+        annotations: Vec::new(),
+        drafts: served
+            .drafts
+            .into_iter()
+            .map(|d| draft_out(d, users, now))
+            .collect(),
+        updated_by: task
+            .updated_by_id
+            .map(|user_id| vec![UpdatedBy { user_id }])
+            .unwrap_or_default(),
+        unique_lock_id: served.lock_id,
+        data: task_data(&task.data, first_key),
+        meta: json_of(&task.meta),
+        created_at: time::format(&task.created_at),
+        updated_at: time::format(&task.updated_at),
+        is_labeled: task.is_labeled,
+        overlap: task.overlap,
+        inner_id: task.inner_id,
+        total_annotations: task.total_annotations,
+        cancelled_annotations: task.cancelled_annotations,
+        total_predictions: task.total_predictions,
+        comment_count: 0,
+        unresolved_comment_count: 0,
+        last_comment_updated_at: None,
+        project: task.project_id,
+        file_upload: task.file_upload_id,
+        comment_authors: Vec::new(),
+        queue: served.queue,
+    }
+}
+
+/// `completed_by` in exports: the user's `{id, email, first_name, last_name}`, or the bare id
+/// (`annotations__completed_by__only_id`, or a user that is gone).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ExportedUser {
+    Id(Option<i64>),
+    User {
+        id: i64,
+        email: String,
+        first_name: String,
+        last_name: String,
+    },
+}
+
+/// An annotation as the JSON export writes it (Label Studio's export serializer, field order
+/// included). The export has the database write this document
+/// (`dialect::export_annotation_json`); this is the shape it must equal.
+#[derive(Debug, Serialize)]
+pub struct ExportAnnotationOut {
+    pub id: i64,
+    pub completed_by: ExportedUser,
+    pub result: Value,
+    pub was_cancelled: bool,
+    pub ground_truth: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub draft_created_at: Option<String>,
+    pub lead_time: Option<f64>,
+    pub prediction: Value,
+    pub result_count: i32,
+    pub unique_id: Option<String>,
+    pub import_id: Option<i64>,
+    pub last_action: Option<String>,
+    pub bulk_created: bool,
+    pub task: i64,
+    pub project: i64,
+    pub updated_by: Option<i64>,
+    pub parent_prediction: Option<i64>,
+    pub parent_annotation: Option<i64>,
+    pub last_created_by: Option<i64>,
+}
+
+/// Renders an annotation for the JSON export; `user` is its `completed_by` user, if any.
+pub fn export_annotation_out(
+    a: &annotation::Model,
+    user: Option<&user::Model>,
+    only_id: bool,
+) -> ExportAnnotationOut {
+    let completed_by = match user {
+        Some(user) if !only_id => ExportedUser::User {
+            id: user.id,
+            email: user.email.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+        },
+        _ => ExportedUser::Id(a.completed_by_id),
+    };
+    ExportAnnotationOut {
+        id: a.id,
+        completed_by,
+        result: a.result.as_deref().map_or(Value::Null, json_of),
+        was_cancelled: a.was_cancelled,
+        ground_truth: a.ground_truth,
+        created_at: time::format(&a.created_at),
+        updated_at: time::format(&a.updated_at),
+        draft_created_at: a.draft_created_at.as_ref().map(time::format),
+        lead_time: a.lead_time,
+        prediction: json_of(&a.prediction),
+        result_count: a.result_count,
+        unique_id: a.unique_id.clone(),
+        import_id: a.import_id,
+        last_action: a.last_action.clone(),
+        bulk_created: a.bulk_created,
+        task: a.task_id,
+        project: a.project_id,
+        updated_by: a.updated_by_id,
+        parent_prediction: a.parent_prediction_id,
+        parent_annotation: a.parent_annotation_id,
+        last_created_by: a.last_created_by_id,
+    }
+}
+
+/// A task as the JSON export writes it. The export writes it from stored JSON text, by the
+/// database or byte by byte (`export.rs`); this is the shape both must equal.
+#[derive(Debug, Serialize)]
+pub struct ExportTaskOut {
+    pub id: i64,
+    pub annotations: Vec<ExportAnnotationOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_upload: Option<String>,
+    pub drafts: Vec<Value>,
+    pub predictions: Vec<i64>,
+    pub data: Value,
+    pub meta: Value,
+    pub created_at: String,
+    pub updated_at: String,
+    pub allow_skip: bool,
+    pub inner_id: i64,
+    pub total_annotations: i32,
+    pub cancelled_annotations: i32,
+    pub total_predictions: i32,
+    pub comment_count: i32,
+    pub unresolved_comment_count: i32,
+    pub last_comment_updated_at: Option<String>,
+    pub project: i64,
+    pub updated_by: Option<i64>,
+    pub comment_authors: Vec<i64>,
+}
+
+/// Renders a task for the JSON export, with its rendered annotations, the stored name of the
+/// file it came from, its predictions' ids, and `$undefined$` renamed to `first_key`.
+pub fn export_task_out(
+    t: &task::Model,
+    annotations: Vec<ExportAnnotationOut>,
+    file_upload: Option<String>,
+    predictions: Vec<i64>,
+    first_key: Option<&str>,
+) -> ExportTaskOut {
+    ExportTaskOut {
+        id: t.id,
+        annotations,
+        file_upload,
+        drafts: Vec::new(),
+        predictions,
+        data: task_data(&t.data, first_key),
+        meta: json_of(&t.meta),
+        created_at: time::format(&t.created_at),
+        updated_at: time::format(&t.updated_at),
+        allow_skip: t.allow_skip,
+        inner_id: t.inner_id,
+        total_annotations: t.total_annotations,
+        cancelled_annotations: t.cancelled_annotations,
+        total_predictions: t.total_predictions,
+        comment_count: 0,
+        unresolved_comment_count: 0,
+        last_comment_updated_at: None,
+        project: t.project_id,
+        updated_by: t.updated_by_id,
+        comment_authors: Vec::new(),
     }
 }
