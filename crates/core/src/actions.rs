@@ -175,7 +175,7 @@ async fn recount(run: &Run<'_>, ids: &[i64], touch: bool) -> CoreResult<()> {
         counters::recount_tasks(
             &**run.txn,
             run.project.id,
-            &run.project.skip_queue,
+            run.project.skip_queue,
             TaskSet::Ids(chunk),
             touch,
         )

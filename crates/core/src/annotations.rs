@@ -132,7 +132,7 @@ async fn after_change(
     counters::recount_tasks(
         &**txn,
         project.id,
-        &project.skip_queue,
+        project.skip_queue,
         TaskSet::Ids(&[annotation.task_id]),
         touch,
     )
@@ -381,7 +381,7 @@ pub async fn delete(txn: &WriteTxn, caller: &Actor, id: i64) -> CoreResult<()> {
     counters::recount_tasks(
         &**txn,
         project.id,
-        &project.skip_queue,
+        project.skip_queue,
         TaskSet::Ids(&[current.task_id]),
         None,
     )

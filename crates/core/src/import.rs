@@ -536,7 +536,7 @@ async fn write(
                 completed_by: Some(a.completed_by),
             })
             .collect();
-        let tally = TaskTally::of(&facts, task.predictions.len(), overlap, &project.skip_queue);
+        let tally = TaskTally::of(&facts, task.predictions.len(), overlap, project.skip_queue);
         sums.add_task(&tally);
         new_tasks.push(NewTask {
             data: std::mem::take(&mut task.data),

@@ -8,9 +8,10 @@
 
 use chrono::Duration;
 use rand::Rng;
+use tessera_db::entities::project::{Sampling, SkipQueue};
 use tessera_db::entities::{project, task};
 use tessera_db::filters::CompiledQuery;
-use tessera_db::queries::stream::{self, Annotator, Pick, Pool, SkipQueue};
+use tessera_db::queries::stream::{self, Annotator, Pick, Pool};
 use tessera_db::{queries, time, WriteTxn};
 
 use crate::error::CoreResult;
@@ -48,7 +49,7 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
     let annotator = Annotator {
         user_id: request.user_id,
         now,
-        skip_queue: SkipQueue::parse(&project.skip_queue),
+        skip_queue: project.skip_queue,
         evaluation: project.annotator_evaluation_enabled,
     };
     let mut pool = Pool {
@@ -91,8 +92,8 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
                 .await?
                 .map(|t| (t, "Data manager queue"))
         } else {
-            match project.sampling.as_str() {
-                "Uniform sampling" => {
+            match project.sampling {
+                Sampling::Uniform => {
                     let start = random_start(txn, project.id).await?;
                     pool.pick(
                         &**txn,
@@ -104,7 +105,7 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
                     .await?
                     .map(|t| (t, "Uniform random queue"))
                 }
-                "Uncertainty sampling" => {
+                Sampling::Uncertainty => {
                     let least = match project.model_version.as_str() {
                         "" => None,
                         version => pool.pick(&**txn, Pick::LeastConfident(version)).await?,
@@ -125,7 +126,7 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
                     };
                     task.map(|t| (t, "Active learning or random queue"))
                 }
-                _ => pool
+                Sampling::Sequential => pool
                     .pick(&**txn, Pick::First)
                     .await?
                     .map(|t| (t, "Sequence queue")),

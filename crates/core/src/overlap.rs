@@ -51,7 +51,7 @@ pub async fn update(txn: &WriteTxn, project: &project::Model, changed: Changed) 
         false
     };
     if rearranged {
-        counters::recount_tasks(conn, id, &project.skip_queue, TaskSet::All, None).await?;
+        counters::recount_tasks(conn, id, project.skip_queue, TaskSet::All, None).await?;
     }
     Ok(())
 }

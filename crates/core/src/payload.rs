@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use tessera_db::entities::project::{Sampling, SkipQueue};
 use tessera_db::entities::{annotation, draft, file_upload, prediction, project, task, user};
 use tessera_db::{queries, time};
 use tessera_formats::import::UNDEFINED_KEY;
@@ -717,7 +718,7 @@ pub struct ProjectResponse {
     pub skipped_annotations_number: Option<i64>,
     pub total_annotations_number: Option<i64>,
     pub total_predictions_number: Option<i64>,
-    pub sampling: String,
+    pub sampling: Sampling,
     pub show_ground_truth_first: bool,
     pub annotator_evaluation_enabled: bool,
     pub show_overlap_first: bool,
@@ -728,7 +729,7 @@ pub struct ProjectResponse {
     pub parsed_label_config: Value,
     pub evaluate_predictions_automatically: bool,
     pub config_has_control_tags: bool,
-    pub skip_queue: String,
+    pub skip_queue: SkipQueue,
     pub reveal_preannotations_interactively: bool,
     pub pinned_at: Option<String>,
     pub finished_task_number: Option<i64>,

@@ -76,7 +76,7 @@ async fn recount<C: ConnectionTrait>(
     counters::recount_tasks(
         conn,
         project.id,
-        &project.skip_queue,
+        project.skip_queue,
         TaskSet::Ids(tasks),
         None,
     )

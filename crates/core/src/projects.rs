@@ -2,9 +2,9 @@
 //! validation and side effects) and rendering `ProjectSerializer`'s output.
 
 use chrono::{DateTime, Utc};
-use sea_orm::IntoActiveModel;
+use sea_orm::{ActiveEnum, IntoActiveModel, Iterable};
 use serde_json::Value;
-use tessera_db::entities::project;
+use tessera_db::entities::project::{self, Sampling, SkipQueue};
 use tessera_db::{counters, queries, time, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
@@ -13,14 +13,18 @@ use crate::fields::Fields;
 use crate::overlap;
 use crate::summary::Summary;
 
-/// The sampling modes Label Studio offers.
-pub const SAMPLING: &[&str] = &[
-    "Sequential sampling",
-    "Uniform sampling",
-    "Uncertainty sampling",
-];
-/// The skip-queue modes.
-pub const SKIP_QUEUE: &[&str] = &["REQUEUE_FOR_ME", "REQUEUE_FOR_OTHERS", "IGNORE_SKIPPED"];
+/// A field holding one of a stored enum's values (`sampling`, `skip_queue`), with DRF's message
+/// for anything else.
+fn choice_of<E>(fields: &mut Fields, key: &str) -> Option<E>
+where
+    E: ActiveEnum<Value = String> + Iterable,
+{
+    let names: Vec<String> = E::iter().map(|value| value.to_value()).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let chosen = fields.choice(key, &names)?;
+    E::try_from_value(&chosen).ok()
+}
+
 /// The default label config of a new project.
 pub const EMPTY_CONFIG: &str = "<View></View>";
 
@@ -51,7 +55,7 @@ pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> pr
         is_draft: false,
         min_annotations_to_start_training: 0,
         show_collab_predictions: true,
-        sampling: SAMPLING[0].to_string(),
+        sampling: Sampling::Sequential,
         show_ground_truth_first: false,
         show_overlap_first: false,
         overlap_cohort_percentage: 100,
@@ -59,7 +63,7 @@ pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> pr
         task_data_password: None,
         control_weights: "{}".to_string(),
         evaluate_predictions_automatically: false,
-        skip_queue: "REQUEUE_FOR_OTHERS".to_string(),
+        skip_queue: SkipQueue::RequeueForOthers,
         reveal_preannotations_interactively: false,
         annotator_evaluation_enabled: false,
         pinned_at: None,
@@ -191,11 +195,11 @@ pub async fn apply(
     }
     // Label Studio takes a null sampling (and keeps serving in its default order).
     if fields.raw("sampling").is_some_and(|v| !v.is_null()) {
-        if let Some(v) = fields.choice("sampling", SAMPLING) {
+        if let Some(v) = choice_of(&mut fields, "sampling") {
             next.sampling = v;
         }
     }
-    if let Some(v) = fields.choice("skip_queue", SKIP_QUEUE) {
+    if let Some(v) = choice_of(&mut fields, "skip_queue") {
         next.skip_queue = v;
     }
     for (key, slot) in [
@@ -349,7 +353,7 @@ pub async fn save(txn: &WriteTxn, applied: Applied, is_new: bool) -> CoreResult<
         overlap::update(txn, &saved, applied.overlap).await?;
     }
     if applied.skip_queue_changed {
-        counters::recount_project(&**txn, saved.id, &saved.skip_queue).await?;
+        counters::recount_project(&**txn, saved.id, saved.skip_queue).await?;
     }
     Ok(saved)
 }

@@ -10,6 +10,8 @@
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
+use crate::entities::project::SkipQueue;
+
 /// Which tasks of a project to recount.
 #[derive(Debug, Clone)]
 pub enum TaskSet<'a> {
@@ -119,7 +121,7 @@ impl TaskTally {
         annotations: &[AnnotationFacts],
         predictions: usize,
         overlap: i32,
-        skip_queue: &str,
+        skip_queue: SkipQueue,
     ) -> TaskTally {
         let mut tally = TaskTally {
             predictions: predictions as i32,
@@ -138,7 +140,8 @@ impl TaskTally {
             if !a.was_cancelled && !a.ground_truth && a.has_result {
                 tally.useful += 1;
             }
-            let completed = skip_queue == IGNORE_SKIPPED || (!a.was_cancelled && a.has_result);
+            let completed =
+                skip_queue == SkipQueue::IgnoreSkipped || (!a.was_cancelled && a.has_result);
             if completed && a.completed_by.is_some() && !completers.contains(&a.completed_by) {
                 completers.push(a.completed_by);
             }
@@ -147,9 +150,6 @@ impl TaskTally {
         tally
     }
 }
-
-/// The skip-queue mode under which skips count as completing a task.
-pub const IGNORE_SKIPPED: &str = "IGNORE_SKIPPED";
 
 async fn sums<C: ConnectionTrait>(conn: &C, condition: &str) -> Result<ProjectSums, DbErr> {
     let sql = format!(
@@ -215,7 +215,7 @@ pub type Touch = (i64, chrono::DateTime<chrono::Utc>);
 pub async fn recount_tasks<C: ConnectionTrait>(
     conn: &C,
     project_id: i64,
-    skip_queue: &str,
+    skip_queue: SkipQueue,
     tasks: TaskSet<'_>,
     touch: Option<Touch>,
 ) -> Result<(), DbErr> {
@@ -224,7 +224,7 @@ pub async fn recount_tasks<C: ConnectionTrait>(
     // and every statement after it sees that writer's committed annotations.
     crate::dialect::lock_rows(conn, "tasks", &condition).await?;
     let before = sums(conn, &condition).await?;
-    let completed = if skip_queue == IGNORE_SKIPPED {
+    let completed = if skip_queue == SkipQueue::IgnoreSkipped {
         "1 = 1"
     } else {
         "NOT a.was_cancelled AND a.result IS NOT NULL"
@@ -279,7 +279,7 @@ pub async fn forget_tasks<C: ConnectionTrait>(
 pub async fn recount_project<C: ConnectionTrait>(
     conn: &C,
     project_id: i64,
-    skip_queue: &str,
+    skip_queue: SkipQueue,
 ) -> Result<(), DbErr> {
     recount_tasks(conn, project_id, skip_queue, TaskSet::All, None).await
 }

@@ -24,7 +24,7 @@ pub struct Model {
     pub is_draft: bool,
     pub min_annotations_to_start_training: i32,
     pub show_collab_predictions: bool,
-    pub sampling: String,
+    pub sampling: Sampling,
     pub show_ground_truth_first: bool,
     pub show_overlap_first: bool,
     pub overlap_cohort_percentage: i32,
@@ -33,7 +33,7 @@ pub struct Model {
     /// JSON object.
     pub control_weights: String,
     pub evaluate_predictions_automatically: bool,
-    pub skip_queue: String,
+    pub skip_queue: SkipQueue,
     pub reveal_preannotations_interactively: bool,
     pub annotator_evaluation_enabled: bool,
     pub pinned_at: Option<DateTimeUtc>,
@@ -65,3 +65,39 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The order the labeling stream serves tasks in (Label Studio's `sampling` choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Sampling {
+    /// By task id.
+    #[sea_orm(string_value = "Sequential sampling")]
+    #[serde(rename = "Sequential sampling")]
+    Sequential,
+    /// At random.
+    #[sea_orm(string_value = "Uniform sampling")]
+    #[serde(rename = "Uniform sampling")]
+    Uniform,
+    /// The tasks whose predictions are least certain first.
+    #[sea_orm(string_value = "Uncertainty sampling")]
+    #[serde(rename = "Uncertainty sampling")]
+    Uncertainty,
+}
+
+/// Which skips count against a task's overlap (Label Studio's `skip_queue` choices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SkipQueue {
+    /// A skipped task comes back to the one who skipped it.
+    #[sea_orm(string_value = "REQUEUE_FOR_ME")]
+    #[serde(rename = "REQUEUE_FOR_ME")]
+    RequeueForMe,
+    /// A skipped task goes to others (the default).
+    #[sea_orm(string_value = "REQUEUE_FOR_OTHERS")]
+    #[serde(rename = "REQUEUE_FOR_OTHERS")]
+    RequeueForOthers,
+    /// A skip completes the task.
+    #[sea_orm(string_value = "IGNORE_SKIPPED")]
+    #[serde(rename = "IGNORE_SKIPPED")]
+    IgnoreSkipped,
+}

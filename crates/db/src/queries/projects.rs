@@ -6,6 +6,7 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
 };
 
+use crate::entities::project::SkipQueue;
 use crate::entities::{prediction, project};
 
 /// A project of `organization_id`, or `None` (another organization's project is "not found").
@@ -202,7 +203,7 @@ pub async fn queue_counts<C: ConnectionTrait>(
             let counts = match rows.get(&project.id) {
                 None => (unlabeled, 0),
                 Some(row) => {
-                    let done = if project.skip_queue == "REQUEUE_FOR_ME" {
+                    let done = if project.skip_queue == SkipQueue::RequeueForMe {
                         row.done_not_skipped
                     } else {
                         row.done

@@ -8,30 +8,12 @@ use sea_orm::{
     QueryFilter, Set,
 };
 
+use crate::entities::project::SkipQueue;
 use crate::entities::{stream_history, task, task_lock};
 use crate::filters::{CompiledQuery, Sql};
 
 /// Entries kept per user and project (`LABEL_STREAM_HISTORY_LIMIT`).
 pub const HISTORY_LIMIT: i64 = 100;
-
-/// The project's skip-queue mode, deciding which skips count against a task's overlap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipQueue {
-    RequeueForMe,
-    RequeueForOthers,
-    IgnoreSkipped,
-}
-
-impl SkipQueue {
-    /// From the project's `skip_queue` text (unknown text is Label Studio's default).
-    pub fn parse(text: &str) -> SkipQueue {
-        match text {
-            "REQUEUE_FOR_ME" => SkipQueue::RequeueForMe,
-            "IGNORE_SKIPPED" => SkipQueue::IgnoreSkipped,
-            _ => SkipQueue::RequeueForOthers,
-        }
-    }
-}
 
 /// Who is asking and under which project rules.
 #[derive(Debug, Clone, Copy)]
