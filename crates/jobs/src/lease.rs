@@ -66,13 +66,15 @@ pub(crate) async fn any_due(db: &Db, kinds: &[String]) -> Result<bool, DbErr> {
         .is_some())
 }
 
-/// Claims the oldest due job of `kinds` for `owner` until `lease_ms` from now.
+/// Claims the oldest due jobs of `kinds` (at most `limit`) for `owner` until `lease_ms` from
+/// now, in one statement.
 pub(crate) async fn claim(
     db: &Db,
     owner: &Arc<str>,
     kinds: &[String],
     lease_ms: i64,
-) -> Result<Option<Claimed>, DbErr> {
+    limit: u64,
+) -> Result<Vec<Claimed>, DbErr> {
     let now = now_ms();
     let next = Query::select()
         .column(col("id"))
@@ -81,7 +83,7 @@ pub(crate) async fn claim(
         .and_where(Expr::col(col("kind")).is_in(kinds.iter().cloned()))
         .order_by(col("run_at"), Order::Asc)
         .order_by(col("id"), Order::Asc)
-        .limit(1)
+        .limit(limit)
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .to_owned();
     let update = Query::update()
@@ -103,23 +105,26 @@ pub(crate) async fn claim(
         ]))
         .to_owned();
     let txn = db.write().await?;
-    let row = txn
-        .query_one(txn.get_database_backend().build(&update))
+    let rows = txn
+        .query_all(txn.get_database_backend().build(&update))
         .await?;
     txn.commit().await?;
-    let Some(row) = row else { return Ok(None) };
-    let attempt: i32 = row.try_get("", "attempts")?;
-    let max_attempts: i32 = row.try_get("", "max_attempts")?;
-    Ok(Some(Claimed {
-        lease: Lease {
-            id: row.try_get("", "id")?,
-            attempt: attempt.max(0) as u32,
-            owner: owner.clone(),
-        },
-        kind: row.try_get("", "kind")?,
-        payload: parse_json(&row.try_get::<String>("", "payload")?)?,
-        max_attempts: max_attempts.max(0) as u32,
-    }))
+    rows.iter()
+        .map(|row| {
+            let attempt: i32 = row.try_get("", "attempts")?;
+            let max_attempts: i32 = row.try_get("", "max_attempts")?;
+            Ok(Claimed {
+                lease: Lease {
+                    id: row.try_get("", "id")?,
+                    attempt: attempt.max(0) as u32,
+                    owner: owner.clone(),
+                },
+                kind: row.try_get("", "kind")?,
+                payload: parse_json(&row.try_get::<String>("", "payload")?)?,
+                max_attempts: max_attempts.max(0) as u32,
+            })
+        })
+        .collect()
 }
 
 /// An update of the leased run only: matches the job, its owner and its attempt.

@@ -206,35 +206,55 @@ pub async fn run(db: Db, registry: Registry, config: WorkerConfig, stop: Cancell
     let lease_ms = config.lease.as_millis() as i64;
     // Errors are logged once per streak, not once per poll.
     let mut failing = false;
+    // While claims find jobs, the next claim skips the read that checks for due jobs.
+    let mut busy = false;
     loop {
-        let permit = tokio::select! {
+        let first = tokio::select! {
             () = stop.cancelled() => break,
             permit = slots.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
         };
-        let claimed = match lease::any_due(&db, &kinds).await {
-            Ok(false) => Ok(None),
-            Ok(true) => lease::claim(&db, &owner, &kinds, lease_ms).await,
+        // Every free slot is filled by one claim.
+        let mut permits = vec![first];
+        while let Ok(permit) = slots.clone().try_acquire_owned() {
+            permits.push(permit);
+        }
+        let wanted = permits.len() as u64;
+        let due = if busy {
+            Ok(true)
+        } else {
+            lease::any_due(&db, &kinds).await
+        };
+        let claimed = match due {
+            Ok(true) => lease::claim(&db, &owner, &kinds, lease_ms, wanted).await,
+            Ok(false) => Ok(Vec::new()),
             Err(err) => Err(err),
         };
         match claimed {
-            Ok(Some(claimed)) => {
+            Ok(claimed) if !claimed.is_empty() => {
                 failing = false;
-                let (db, registry, config) = (db.clone(), registry.clone(), config.clone());
-                tokio::spawn(async move {
-                    run_one(db, &registry, &config, claimed).await;
-                    drop(permit);
-                });
+                busy = true;
+                for (claimed, permit) in claimed.into_iter().zip(permits) {
+                    let (db, registry, config) = (db.clone(), registry.clone(), config.clone());
+                    tokio::spawn(async move {
+                        run_one(db, &registry, &config, claimed).await;
+                        drop(permit);
+                    });
+                }
                 continue;
             }
-            Ok(None) => failing = false,
+            Ok(_) => {
+                failing = false;
+                busy = false;
+            }
             Err(err) => {
                 if !failing {
                     tracing::warn!(error = %err, "claiming a job failed");
                 }
                 failing = true;
+                busy = false;
             }
         }
-        drop(permit);
+        drop(permits);
         tokio::select! {
             () = stop.cancelled() => break,
             () = tokio::time::sleep(config.poll_interval) => {}
