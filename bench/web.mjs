@@ -22,7 +22,7 @@ const TOKEN = "bench-web-token-0123456789abcdef";
 const EMAIL = "bench@example.com";
 const PASSWORD = "bench-web-password-1";
 
-const { base, stop } = await startTessera({ binary, webDir: join(here, "../web/dist"), email: EMAIL, password: PASSWORD, token: TOKEN, databaseUrl });
+const { base, stop } = await startTessera({ binary, email: EMAIL, password: PASSWORD, token: TOKEN, databaseUrl });
 
 const call = apiClient(base, TOKEN);
 

@@ -26,7 +26,10 @@ export async function startTessera({ binary, webDir, email, password, token, dat
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const data = mkdtempSync(join(tmpdir(), "tessera-web-"));
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TESSERA_QUIET: "true", TESSERA_WEB_DIR: webDir };
+  // Without `webDir`, the app built into the binary (read from `web/dist` by debug builds).
+  const env = { ...process.env, DATABASE_URL: databaseUrl, TESSERA_QUIET: "true" };
+  delete env.TESSERA_WEB_DIR;
+  if (webDir) env.TESSERA_WEB_DIR = webDir;
   for (const name of ["LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"]) delete env[name];
   if (email) Object.assign(env, { LABEL_STUDIO_USERNAME: email, LABEL_STUDIO_PASSWORD: password });
   if (token) env.LABEL_STUDIO_USER_TOKEN = token;

@@ -56,7 +56,6 @@ function check(condition, message) {
 
 const { base, stop } = await startTessera({
   binary,
-  webDir: join(here, "../dist"),
   email: ADMIN,
   password: PASSWORD,
   databaseUrl: process.env.E2E_DATABASE_URL ?? "",
@@ -598,7 +597,7 @@ try {
   if (!process.env.E2E_DATABASE_URL) {
     // A newcomer's first run: no account at start; the first person to sign up owns the
     // organization and creates a project.
-    const fresh = await startTessera({ binary, webDir: join(here, "../dist") });
+    const fresh = await startTessera({ binary });
     try {
       await page.goto(`${fresh.base}/user/signup/`);
       await page.fill("input[name=email]", "founder@example.com");

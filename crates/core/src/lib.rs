@@ -23,6 +23,7 @@ pub mod permissions;
 pub mod predictions;
 pub mod projects;
 pub mod roles;
+pub mod scim;
 pub mod scope;
 pub mod secrets;
 pub mod sign_in;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 /// `web/dist` at build time (absent is allowed: the API works without the app).
 #[derive(rust_embed::Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dist"]
+#[folder = "../../web/dist"]
 #[allow_missing = true]
 struct BuiltApp;
 

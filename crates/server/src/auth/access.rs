@@ -10,7 +10,7 @@
 //! only their own annotations) live with the lookups in `services::scope`.
 
 use axum::extract::{FromRequestParts, MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tessera_core::roles::Role;
@@ -445,19 +445,18 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        return match scim::client_of(&state, authorization.as_deref()).await {
+        return match tessera_core::scim::client_of(&state.db, authorization.as_deref()).await {
             Ok(Some(client)) => {
                 let mut request = request;
                 request.extensions_mut().insert(client);
                 next.run(request).await
             }
-            Ok(None) => scim::ScimError::new(
-                StatusCode::UNAUTHORIZED,
+            Ok(None) => scim::scim_error(tessera_core::scim::ScimError::new(
+                401,
                 None,
                 "A valid SCIM bearer token is required",
-            )
-            .into_response(),
-            Err(err) => err.into_response(),
+            )),
+            Err(err) => ApiError::from(err).into_response(),
         };
     }
     let (mut parts, body) = request.into_parts();
