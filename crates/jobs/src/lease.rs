@@ -9,15 +9,20 @@
 //! PostgreSQL: several instances claim concurrently; `FOR UPDATE SKIP LOCKED` in the sub-select
 //! hands each a different row. SQLite: one statement inside the writer gate (in-process) and
 //! SQLite's write lock (across processes) make the claim exclusive.
+//!
+//! Every time in these statements is the database's clock ([`clock::now`]), so instances whose
+//! clocks disagree still agree on when a lease ends. A job with a singleton key is not claimed
+//! while another job with that key runs under a live lease: such jobs run one after another.
 
 use std::sync::Arc;
 
 use sea_orm::sea_query::{Expr, LockBehavior, LockType, Order, Query, UpdateStatement};
-use sea_orm::{ConnectionTrait, DbErr, Value as DbValue};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value as DbValue};
 use serde_json::Value;
 use tessera_db::Db;
 
-use crate::queue::{col, json_text, now_ms, parse_json, JobStatus, JOBS};
+use crate::clock;
+use crate::queue::{col, json_text, parse_json, JobStatus, JOBS};
 
 /// A worker's hold on one run of a job.
 #[derive(Debug, Clone)]
@@ -33,33 +38,43 @@ pub(crate) struct Claimed {
     pub kind: String,
     pub payload: Value,
     pub max_attempts: u32,
+    /// Cancelled while an earlier run went on (that run was lost or released).
+    pub cancel_requested: bool,
 }
 
-/// The due-job predicate: queued and due, or running with an expired lease.
-fn due(now: i64) -> sea_orm::sea_query::Condition {
+/// The due-job predicate: queued and due (and no job with its singleton key running), or
+/// running with an expired lease.
+fn due(backend: DbBackend) -> sea_orm::sea_query::Condition {
+    let now = clock::now(backend);
+    let no_live_twin = Expr::cust(format!(
+        "(singleton_key IS NULL OR NOT EXISTS (SELECT 1 FROM {JOBS} AS twin \
+         WHERE twin.singleton_key = {JOBS}.singleton_key AND twin.status = 'running' \
+         AND twin.lease_until >= {now}))"
+    ));
     sea_orm::sea_query::Condition::any()
         .add(
             Expr::col(col("status"))
                 .eq(JobStatus::Queued.as_str())
-                .and(Expr::col(col("run_at")).lte(now)),
+                .and(Expr::col(col("run_at")).lte(Expr::cust(now.clone())))
+                .and(no_live_twin),
         )
         .add(
             Expr::col(col("status"))
                 .eq(JobStatus::Running.as_str())
-                .and(Expr::col(col("lease_until")).lt(now)),
+                .and(Expr::col(col("lease_until")).lt(Expr::cust(now))),
         )
 }
 
 /// Whether any job of `kinds` is due: a read, so that idle polling never takes SQLite's writer.
 pub(crate) async fn any_due(db: &Db, kinds: &[String]) -> Result<bool, DbErr> {
+    let conn = db.conn();
     let select = Query::select()
         .column(col("id"))
         .from(col(JOBS))
-        .cond_where(due(now_ms()))
+        .cond_where(due(conn.get_database_backend()))
         .and_where(Expr::col(col("kind")).is_in(kinds.iter().cloned()))
         .limit(1)
         .to_owned();
-    let conn = db.conn();
     Ok(conn
         .query_one(conn.get_database_backend().build(&select))
         .await?
@@ -75,11 +90,12 @@ pub(crate) async fn claim(
     lease_ms: i64,
     limit: u64,
 ) -> Result<Vec<Claimed>, DbErr> {
-    let now = now_ms();
+    let txn = db.write().await?;
+    let backend = txn.get_database_backend();
     let next = Query::select()
         .column(col("id"))
         .from(col(JOBS))
-        .cond_where(due(now))
+        .cond_where(due(backend))
         .and_where(Expr::col(col("kind")).is_in(kinds.iter().cloned()))
         .order_by(col("run_at"), Order::Asc)
         .order_by(col("id"), Order::Asc)
@@ -91,8 +107,8 @@ pub(crate) async fn claim(
         .values([
             (col("status"), JobStatus::Running.as_str().into()),
             (col("lease_owner"), owner.to_string().into()),
-            (col("lease_until"), (now + lease_ms).into()),
-            (col("updated_at"), now.into()),
+            (col("lease_until"), clock::after(backend, lease_ms)),
+            (col("updated_at"), Expr::cust(clock::now(backend))),
         ])
         .value(col("attempts"), Expr::col(col("attempts")).add(1))
         .and_where(Expr::col(col("id")).in_subquery(next))
@@ -102,12 +118,10 @@ pub(crate) async fn claim(
             col("payload"),
             col("attempts"),
             col("max_attempts"),
+            col("cancel_requested"),
         ]))
         .to_owned();
-    let txn = db.write().await?;
-    let rows = txn
-        .query_all(txn.get_database_backend().build(&update))
-        .await?;
+    let rows = txn.query_all(backend.build(&update)).await?;
     txn.commit().await?;
     rows.iter()
         .map(|row| {
@@ -122,6 +136,7 @@ pub(crate) async fn claim(
                 kind: row.try_get("", "kind")?,
                 payload: parse_json(&row.try_get::<String>("", "payload")?)?,
                 max_attempts: max_attempts.max(0) as u32,
+                cancel_requested: row.try_get("", "cancel_requested")?,
             })
         })
         .collect()
@@ -154,11 +169,11 @@ pub(crate) async fn renew<C: ConnectionTrait>(
     lease_ms: i64,
     progress: Option<&Value>,
 ) -> Result<Held, DbErr> {
-    let now = now_ms();
+    let backend = conn.get_database_backend();
     let mut update = fenced(lease);
     update.values([
-        (col("lease_until"), (now + lease_ms).into()),
-        (col("updated_at"), now.into()),
+        (col("lease_until"), clock::after(backend, lease_ms)),
+        (col("updated_at"), Expr::cust(clock::now(backend))),
     ]);
     if progress.is_some() {
         update.value(col("progress"), json_text(progress));
@@ -179,13 +194,16 @@ pub(crate) async fn renew<C: ConnectionTrait>(
 #[derive(Clone, Copy)]
 pub(crate) enum End<'a> {
     Succeeded(&'a Value),
-    /// Queued again, not before `run_at`.
+    /// Queued again, not before `delay_ms` from now (cancelled instead when it was asked to stop).
     Retry {
         error: &'a str,
-        run_at: i64,
+        delay_ms: i64,
     },
     Failed(&'a str),
     Cancelled,
+    /// Handed back unfinished (the worker is stopping): queued again at once, the attempt not
+    /// counted.
+    Released,
 }
 
 /// Records how the run ended; `false` when the lease was no longer held (nothing written).
@@ -194,15 +212,18 @@ pub(crate) async fn finish<C: ConnectionTrait>(
     lease: &Lease,
     end: End<'_>,
 ) -> Result<bool, DbErr> {
-    let now = now_ms();
+    let backend = conn.get_database_backend();
+    let now = clock::now(backend);
     let mut update = fenced(lease);
-    update.value(col("updated_at"), now);
+    update.values([
+        (col("updated_at"), Expr::cust(now.clone())),
+        (col("lease_owner"), DbValue::String(None).into()),
+        (col("lease_until"), DbValue::BigInt(None).into()),
+    ]);
     let finished = |update: &mut UpdateStatement, status: JobStatus| {
         update.values([
             (col("status"), status.as_str().into()),
-            (col("finished_at"), now.into()),
-            (col("lease_owner"), DbValue::String(None).into()),
-            (col("lease_until"), DbValue::BigInt(None).into()),
+            (col("finished_at"), Expr::cust(now.clone())),
         ]);
     };
     match end {
@@ -213,13 +234,25 @@ pub(crate) async fn finish<C: ConnectionTrait>(
                 (col("error"), DbValue::String(None).into()),
             ]);
         }
-        End::Retry { error, run_at } => {
+        End::Retry { error, delay_ms } => {
+            update.values([
+                (
+                    col("status"),
+                    Expr::cust("CASE WHEN cancel_requested THEN 'cancelled' ELSE 'queued' END"),
+                ),
+                (
+                    col("finished_at"),
+                    Expr::cust(format!("CASE WHEN cancel_requested THEN {now} END")),
+                ),
+                (col("run_at"), clock::after(backend, delay_ms)),
+                (col("error"), error.into()),
+            ]);
+        }
+        End::Released => {
             update.values([
                 (col("status"), JobStatus::Queued.as_str().into()),
-                (col("run_at"), run_at.into()),
-                (col("error"), error.into()),
-                (col("lease_owner"), DbValue::String(None).into()),
-                (col("lease_until"), DbValue::BigInt(None).into()),
+                (col("run_at"), Expr::cust(now.clone())),
+                (col("attempts"), Expr::col(col("attempts")).sub(1)),
             ]);
         }
         End::Failed(error) => {

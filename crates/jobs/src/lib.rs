@@ -11,6 +11,7 @@
 //! (`tessera_db::Db::write`); queues that bring their own sqlx pool and transactions can do
 //! neither. See ARCHITECTURE.md.
 
+mod clock;
 mod lease;
 pub mod queue;
 pub mod supervisor;

@@ -5,6 +5,8 @@
 
 use sea_orm::sea_query::{Alias, Expr, OnConflict, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Value as DbValue};
+
+use crate::clock;
 use serde_json::Value;
 
 /// The table and its columns.
@@ -108,8 +110,9 @@ impl NewJob {
         self
     }
 
-    /// At most one live (queued or running) job with this key: enqueueing another while one
-    /// lives returns the living one ([`Enqueued::Existing`]).
+    /// At most one waiting job with this key: enqueueing another while one waits returns the
+    /// waiting one ([`Enqueued::Existing`]); jobs with the same key never run at the same time,
+    /// so one enqueued while another runs follows it.
     pub fn singleton(mut self, key: &str) -> NewJob {
         self.singleton_key = Some(key.to_string());
         self
@@ -128,7 +131,7 @@ impl NewJob {
 pub enum Enqueued {
     /// A new job, with its id.
     New(i64),
-    /// A live job with the same singleton key was already there; its id.
+    /// A waiting job with the same singleton key was already there; its id.
     Existing(i64),
 }
 
@@ -141,9 +144,30 @@ impl Enqueued {
     }
 }
 
+/// How often [`enqueue`] tries again when the waiting job of its singleton key started between
+/// its insert and its look-up.
+const SINGLETON_TRIES: usize = 3;
+
 /// Adds a job. Inside a transaction, the job appears when (and only if) it commits.
 pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: NewJob) -> Result<Enqueued, DbErr> {
-    let now = now_ms();
+    for _ in 0..SINGLETON_TRIES {
+        if let Some(enqueued) = try_enqueue(conn, &job).await? {
+            return Ok(enqueued);
+        }
+    }
+    Err(DbErr::Custom(
+        "the waiting job of this singleton key kept starting while enqueueing".into(),
+    ))
+}
+
+/// One try of [`enqueue`]: `None` when a waiting job with the same singleton key refused the
+/// insert and was gone (started) by the time it was looked up.
+async fn try_enqueue<C: ConnectionTrait>(
+    conn: &C,
+    job: &NewJob,
+) -> Result<Option<Enqueued>, DbErr> {
+    let backend = conn.get_database_backend();
+    let now = || Expr::cust(clock::now(backend));
     let mut insert = Query::insert();
     insert
         .into_table(col(JOBS))
@@ -162,50 +186,48 @@ pub async fn enqueue<C: ConnectionTrait>(conn: &C, job: NewJob) -> Result<Enqueu
             col("updated_at"),
         ])
         .values_panic([
-            job.kind.into(),
+            job.kind.clone().into(),
             job.payload.to_string().into(),
             JobStatus::Queued.as_str().into(),
             0i32.into(),
             (job.max_attempts as i32).into(),
-            (now + job.delay_ms).into(),
+            clock::after(backend, job.delay_ms),
             false.into(),
             job.singleton_key.clone().into(),
             job.organization_id.into(),
             job.project_id.into(),
-            now.into(),
-            now.into(),
+            now(),
+            now(),
         ])
         .returning_col(col("id"));
     if job.singleton_key.is_some() {
         insert.on_conflict(
             OnConflict::column(col("singleton_key"))
-                .target_and_where(live())
+                .target_and_where(waiting())
                 .do_nothing()
                 .to_owned(),
         );
     }
-    let backend = conn.get_database_backend();
     if let Some(row) = conn.query_one(backend.build(&insert)).await? {
-        return Ok(Enqueued::New(row.try_get("", "id")?));
+        return Ok(Some(Enqueued::New(row.try_get("", "id")?)));
     }
-    let key = job.singleton_key.unwrap_or_default();
+    let key = job.singleton_key.clone().unwrap_or_default();
     let existing = Query::select()
         .column(col("id"))
         .from(col(JOBS))
         .and_where(Expr::col(col("singleton_key")).eq(key))
-        .and_where(live())
+        .and_where(waiting())
         .to_owned();
-    let row = conn
-        .query_one(backend.build(&existing))
-        .await?
-        .ok_or_else(|| DbErr::Custom("a singleton job vanished while enqueueing".into()))?;
-    Ok(Enqueued::Existing(row.try_get("", "id")?))
+    match conn.query_one(backend.build(&existing)).await? {
+        Some(row) => Ok(Some(Enqueued::Existing(row.try_get("", "id")?))),
+        None => Ok(None),
+    }
 }
 
-/// `status IN ('queued', 'running')`: the predicate of the live-singleton index, as literal SQL
-/// (SQLite matches an upsert's target to a partial index only by the same literal predicate).
-fn live() -> SimpleExpr {
-    Expr::cust("status IN ('queued', 'running')")
+/// `status = 'queued'`: the predicate of the waiting-singleton index, as literal SQL (SQLite
+/// matches an upsert's target to a partial index only by the same literal predicate).
+fn waiting() -> SimpleExpr {
+    Expr::cust("status = 'queued'")
 }
 
 /// A job as stored.
@@ -302,15 +324,15 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Job>, D
 /// request at its next heartbeat or progress report and records the cancellation). Returns the
 /// job's status afterwards, `None` for an unknown id; a finished job stays as it is.
 pub async fn cancel<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<JobStatus>, DbErr> {
-    let now = now_ms();
     let backend = conn.get_database_backend();
+    let now = || Expr::cust(clock::now(backend));
     let queued = Query::update()
         .table(col(JOBS))
         .values([
             (col("status"), JobStatus::Cancelled.as_str().into()),
             (col("cancel_requested"), true.into()),
-            (col("finished_at"), now.into()),
-            (col("updated_at"), now.into()),
+            (col("finished_at"), now()),
+            (col("updated_at"), now()),
         ])
         .and_where(Expr::col(col("id")).eq(id))
         .and_where(Expr::col(col("status")).eq(JobStatus::Queued.as_str()))
@@ -322,7 +344,7 @@ pub async fn cancel<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<JobS
         .table(col(JOBS))
         .values([
             (col("cancel_requested"), true.into()),
-            (col("updated_at"), now.into()),
+            (col("updated_at"), now()),
         ])
         .and_where(Expr::col(col("id")).eq(id))
         .and_where(Expr::col(col("status")).eq(JobStatus::Running.as_str()))

@@ -22,7 +22,6 @@ use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::lease::{self, End, Held, Lease};
-use crate::queue::now_ms;
 
 /// Why a run did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +169,9 @@ pub struct WorkerConfig {
     /// The first retry's delay; each later one doubles it, up to `retry_cap`.
     pub retry_base: Duration,
     pub retry_cap: Duration,
+    /// When the worker stops, how long runs in progress may go on before they are handed back
+    /// (queued again, the attempt not counted) for another worker.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -180,6 +182,7 @@ impl Default for WorkerConfig {
             poll_interval: Duration::from_millis(500),
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(600),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -233,10 +236,18 @@ pub async fn run(db: Db, registry: Registry, config: WorkerConfig, stop: Cancell
             Ok(claimed) if !claimed.is_empty() => {
                 failing = false;
                 busy = true;
-                for (claimed, permit) in claimed.into_iter().zip(permits) {
+                let mut permits = permits.into_iter();
+                for claimed in claimed {
+                    // A claim returns at most as many jobs as it asked for; should a plan ever
+                    // return more, the extra ones go back at once.
+                    let Some(permit) = permits.next() else {
+                        record(&db, &claimed.lease, Outcome::Released).await;
+                        continue;
+                    };
                     let (db, registry, config) = (db.clone(), registry.clone(), config.clone());
+                    let stop = stop.clone();
                     tokio::spawn(async move {
-                        run_one(db, &registry, &config, claimed).await;
+                        run_one(db, &registry, &config, claimed, &stop).await;
                         drop(permit);
                     });
                 }
@@ -260,23 +271,32 @@ pub async fn run(db: Db, registry: Registry, config: WorkerConfig, stop: Cancell
             () = tokio::time::sleep(config.poll_interval) => {}
         }
     }
-    // Give the runs in progress a moment to end (each holds a permit until it has recorded
-    // its end); runs still going after it are taken again when their leases expire.
+    // Runs in progress end within the grace or are handed back (each holds a permit until it
+    // has recorded its end); past that, a run's lease expires and another worker takes it.
     let _ = tokio::time::timeout(
-        SHUTDOWN_GRACE,
+        config.shutdown_grace + RECORD_TIME,
         slots.acquire_many(config.concurrency as u32),
     )
     .await;
 }
 
-/// How long a stopping worker waits for its runs in progress.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Time a stopping worker allows for writing the ends of runs handed back.
+const RECORD_TIME: Duration = Duration::from_secs(5);
 
 /// Runs one claimed job to its recorded end.
-async fn run_one(db: Db, registry: &Registry, config: &WorkerConfig, claimed: lease::Claimed) {
+async fn run_one(
+    db: Db,
+    registry: &Registry,
+    config: &WorkerConfig,
+    claimed: lease::Claimed,
+    stop: &CancellationToken,
+) {
     let lease = claimed.lease;
     let lease_ms = config.lease.as_millis() as i64;
-    let end = if lease.attempt > claimed.max_attempts {
+    let end = if claimed.cancel_requested {
+        // Cancelled while an earlier run was lost or handed back.
+        Outcome::Cancelled
+    } else if lease.attempt > claimed.max_attempts {
         // Claimed again after its worker was lost on the last allowed attempt.
         Outcome::Failed(format!(
             "gave up after {} attempts (the last worker stopped while running it)",
@@ -303,13 +323,23 @@ async fn run_one(db: Db, registry: &Registry, config: &WorkerConfig, claimed: le
                 Ok(Err(JobError::Retry(error))) => retry_or_fail(config, &lease, claimed.max_attempts, error),
                 Err(join) => retry_or_fail(config, &lease, claimed.max_attempts, format!("the job panicked: {join}")),
             },
-            stop = heartbeat => {
+            end = heartbeat => {
                 task.abort();
-                stop
+                end
+            }
+            () = handed_back(stop, config.shutdown_grace) => {
+                task.abort();
+                Outcome::Released
             }
         }
     };
     record(&db, &lease, end).await;
+}
+
+/// Resolves `grace` after the worker was told to stop.
+async fn handed_back(stop: &CancellationToken, grace: Duration) {
+    stop.cancelled().await;
+    tokio::time::sleep(grace).await;
 }
 
 /// The end of a run, before it is written.
@@ -317,10 +347,12 @@ enum Outcome {
     Succeeded(Value),
     Retry {
         error: String,
-        run_at: i64,
+        delay_ms: i64,
     },
     Failed(String),
     Cancelled,
+    /// Handed back unfinished because the worker is stopping.
+    Released,
     /// Already recorded (by `done_in`), or not ours to record (lease lost).
     Recorded,
 }
@@ -332,8 +364,8 @@ fn retry_or_fail(
     error: String,
 ) -> Outcome {
     if lease.attempt < max_attempts {
-        let run_at = now_ms() + config.backoff(lease.attempt).as_millis() as i64;
-        Outcome::Retry { error, run_at }
+        let delay_ms = config.backoff(lease.attempt).as_millis() as i64;
+        Outcome::Retry { error, delay_ms }
     } else {
         Outcome::Failed(error)
     }
@@ -373,12 +405,13 @@ async fn record(db: &Db, lease: &Lease, outcome: Outcome) {
     let end = match &outcome {
         Outcome::Recorded => return,
         Outcome::Succeeded(result) => End::Succeeded(result),
-        Outcome::Retry { error, run_at } => End::Retry {
+        Outcome::Retry { error, delay_ms } => End::Retry {
             error,
-            run_at: *run_at,
+            delay_ms: *delay_ms,
         },
         Outcome::Failed(error) => End::Failed(error),
         Outcome::Cancelled => End::Cancelled,
+        Outcome::Released => End::Released,
     };
     for attempt in 0..5u32 {
         let written = async {

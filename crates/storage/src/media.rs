@@ -113,19 +113,21 @@ impl Media {
     }
 
     /// Every object whose key starts with the folder `prefix` (`upload/`, `avatars/`), at any
-    /// depth.
+    /// depth. Entries that cannot be read as objects (a name the store cannot represent, a file
+    /// that vanished meanwhile) are left out, so one odd file does not hide the others.
     pub async fn list(&self, prefix: &str) -> Result<Vec<MediaObject>, MediaError> {
         let prefix = key(prefix.trim_end_matches('/'))?;
-        self.store
+        Ok(self
+            .store
             .list(Some(&prefix))
-            .map_ok(|meta| MediaObject {
+            .filter_map(|meta| async move { meta.ok() })
+            .map(|meta| MediaObject {
                 key: meta.location.to_string(),
                 size: meta.size,
                 last_modified: meta.last_modified,
             })
-            .map_err(MediaError::from)
-            .try_collect()
-            .await
+            .collect()
+            .await)
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Times are milliseconds since the Unix epoch in BIGINT columns, so that claiming compares
 //! plain integers on both backends. A partial unique index makes `singleton_key` unique among
-//! live (queued or running) jobs: one sync per storage, one statistics refresh at a time.
+//! waiting jobs (the claim keeps jobs of one key from running at once): one storage sync at a
+//! time with at most one more waiting, one statistics refresh after a burst of imports.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
@@ -62,8 +63,8 @@ impl MigrationTrait for Migration {
         manager
             .get_connection()
             .execute_unprepared(
-                "CREATE UNIQUE INDEX idx_jobs_live_singleton_key ON jobs (singleton_key) \
-                 WHERE status IN ('queued', 'running')",
+                "CREATE UNIQUE INDEX idx_jobs_queued_singleton_key ON jobs (singleton_key) \
+                 WHERE status = 'queued'",
             )
             .await?;
         Ok(())

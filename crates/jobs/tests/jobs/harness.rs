@@ -86,6 +86,7 @@ pub fn quick() -> WorkerConfig {
         poll_interval: Duration::from_millis(20),
         retry_base: Duration::from_millis(30),
         retry_cap: Duration::from_millis(200),
+        shutdown_grace: Duration::from_millis(100),
     }
 }
 

@@ -41,7 +41,7 @@ async fn a_job_exists_exactly_when_the_enqueueing_transaction_commits() {
 }
 
 #[tokio::test]
-async fn a_singleton_key_has_one_live_job_and_a_new_one_after_it_ends() {
+async fn a_singleton_key_has_one_waiting_job_and_a_new_one_once_it_is_gone() {
     let test = TestDb::new().await;
     let db = test.connect().await;
     let first = queue::enqueue(

@@ -203,3 +203,135 @@ async fn a_running_job_that_never_reports_is_cancelled_at_its_heartbeat() {
     supervisor.shutdown().await;
     test.drop_schema().await;
 }
+
+#[tokio::test]
+async fn a_job_cancelled_while_its_run_fails_retryably_is_cancelled_not_retried() {
+    let test = TestDb::new().await;
+    let db = test.connect().await;
+    let runs = Arc::new(AtomicU32::new(0));
+    let counter = runs.clone();
+    let mut registry = Registry::default();
+    registry.register("flaky", move |_ctx| {
+        let counter = counter.clone();
+        async move {
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            Err(JobError::Retry("upstream down".into()))
+        }
+    });
+    let id = queue::enqueue(db.conn(), NewJob::new("flaky", json!(null)))
+        .await
+        .unwrap()
+        .id();
+    let supervisor = worker(&db, registry, quick());
+    wait_for(&db, id, Duration::from_secs(10), |job| {
+        job.status == JobStatus::Running
+    })
+    .await;
+    queue::cancel(db.conn(), id).await.unwrap();
+    let job = wait_finished(&db, id).await;
+    assert_eq!((job.status, job.attempts), (JobStatus::Cancelled, 1));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1, "not run again");
+    supervisor.shutdown().await;
+    test.drop_schema().await;
+}
+
+#[tokio::test]
+async fn a_stopping_worker_hands_its_runs_back_without_spending_an_attempt() {
+    let test = TestDb::new().await;
+    let db = test.connect().await;
+    let runs = Arc::new(AtomicU32::new(0));
+    let registry = || {
+        let counter = runs.clone();
+        let mut registry = Registry::default();
+        registry.register("long", move |ctx| {
+            let counter = counter.clone();
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_secs(600)).await;
+                }
+                Ok(ctx.done(json!("done")))
+            }
+        });
+        registry
+    };
+    let id = queue::enqueue(db.conn(), NewJob::new("long", json!(null)).max_attempts(1))
+        .await
+        .unwrap()
+        .id();
+    let first = worker(&db, registry(), quick());
+    wait_for(&db, id, Duration::from_secs(10), |job| {
+        job.status == JobStatus::Running
+    })
+    .await;
+    first.shutdown().await;
+    let job = queue::get(db.conn(), id).await.unwrap().unwrap();
+    assert_eq!(
+        (job.status, job.attempts),
+        (JobStatus::Queued, 0),
+        "{job:?}"
+    );
+    // Another worker takes it at once, on its one allowed attempt.
+    let second = worker(&db, registry(), quick());
+    let job = wait_finished(&db, id).await;
+    assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 1));
+    second.shutdown().await;
+    test.drop_schema().await;
+}
+
+#[tokio::test]
+async fn jobs_of_one_singleton_key_run_one_after_another() {
+    let test = TestDb::new().await;
+    let db = test.connect().await;
+    let spans = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = spans.clone();
+    let mut registry = Registry::default();
+    registry.register("sync", move |ctx| {
+        let log = log.clone();
+        async move {
+            let started = std::time::Instant::now();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            log.lock()
+                .unwrap()
+                .push((started, std::time::Instant::now()));
+            Ok(ctx.done(json!(null)))
+        }
+    });
+    let first = queue::enqueue(
+        db.conn(),
+        NewJob::new("sync", json!(1)).singleton("storage:1"),
+    )
+    .await
+    .unwrap()
+    .id();
+    let supervisor = worker(&db, registry, quick());
+    wait_for(&db, first, Duration::from_secs(10), |job| {
+        job.status == JobStatus::Running
+    })
+    .await;
+    // While it runs, another is queued (not merged into the running one) and waits for it.
+    let second = queue::enqueue(
+        db.conn(),
+        NewJob::new("sync", json!(2)).singleton("storage:1"),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(second, tessera_jobs::Enqueued::New(id) if id != first));
+    let again = queue::enqueue(
+        db.conn(),
+        NewJob::new("sync", json!(3)).singleton("storage:1"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, tessera_jobs::Enqueued::Existing(second.id()));
+    wait_finished(&db, second.id()).await;
+    let spans = spans.lock().unwrap().clone();
+    assert_eq!(spans.len(), 2);
+    assert!(
+        spans[1].0 >= spans[0].1,
+        "the second started after the first ended"
+    );
+    supervisor.shutdown().await;
+    test.drop_schema().await;
+}

@@ -603,7 +603,9 @@ async fn serve_upload(
         .ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
     let (_, stream) = match state.media.stream(&upload.file).await {
         Ok(found) => found,
-        Err(MediaError::NotFound(_)) => return Err(ApiError::NotFound("Not found.".into())),
+        Err(MediaError::NotFound(_) | MediaError::InvalidKey(_)) => {
+            return Err(ApiError::NotFound("Not found.".into()))
+        }
         Err(err) => return Err(err.into()),
     };
     let mime = mime_guess::from_path(&name).first_or_octet_stream();
