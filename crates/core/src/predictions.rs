@@ -1,9 +1,11 @@
-//! Prediction results as Label Studio normalizes them (`Prediction.prepare_prediction_result`,
+//! Predictions: creating and changing them from Label Studio's serializer bodies, the one write
+//! sequence every prediction write goes through (lock the project, write, recount the tasks),
+//! and results as Label Studio normalizes them (`Prediction.prepare_prediction_result`,
 //! `label_studio/tasks/models.py`): a list of regions as is; a dict wrapped as one region of the
 //! first control whose type is a key of it; a string or number as the value of the first
 //! single-valued control (`choices`, `rating`, `number`, `textarea`) of a matching type.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, IntoActiveModel, Set};
 use serde_json::{json, Value};
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{prediction, project};
@@ -12,7 +14,11 @@ use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::time;
 use tessera_labelconfig::LabelConfig;
 
-use crate::error::CoreResult;
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::fields::Fields;
+use crate::projects::config_of;
+use crate::scope;
 
 /// Normalizes a prediction result; `Ok(None)` when nothing in the config can hold it.
 pub fn normalize_result(
@@ -121,6 +127,102 @@ pub async fn remove<C: ConnectionTrait>(
     queries::projects::lock(conn, project.id).await?;
     queries::predictions::delete(conn, prediction.id).await?;
     recount(conn, project, &[prediction.task_id]).await
+}
+
+/// Reads and normalizes `result` against the project's config.
+fn read_result(fields: &mut Fields, project: &project::Model) -> Option<Value> {
+    let raw = fields.raw("result")?.clone();
+    let config = config_of(project);
+    match normalize_result(config.as_ref(), &raw) {
+        Ok(value) => Some(value.unwrap_or(Value::Null)),
+        Err(message) => {
+            fields.error("result", message);
+            None
+        }
+    }
+}
+
+/// Creates a prediction from a `PredictionSerializer` body (`task`, `result`, `score`,
+/// `model_version`; `cluster` and `mislabeling` checked and ignored) inside the caller's
+/// transaction `conn`. The task must be in a project the actor sees; an absent model version
+/// is the project's.
+pub async fn create<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    body: &Value,
+) -> CoreResult<prediction::Model> {
+    let mut fields = Fields::new(body)?;
+    for required in ["result", "task"] {
+        if !fields.has(required) {
+            fields.error(required, "This field is required.");
+        }
+    }
+    let task_id = fields.primary_key("task");
+    // Stored by Label Studio's serializer, unused by Tessera; checked all the same.
+    fields.nullable_integer("cluster");
+    fields.nullable_float("mislabeling");
+    if let Some(Some(id)) = fields.nullable_primary_key("project") {
+        if queries::projects::find(conn, actor.viewer(), id)
+            .await?
+            .is_none()
+        {
+            fields.missing("project", id);
+        }
+    }
+    let task = match task_id {
+        Some(id) => queries::tasks::find(conn, id).await?,
+        None => None,
+    };
+    let project = match &task {
+        Some(task) => queries::projects::find(conn, actor.viewer(), task.project_id).await?,
+        None => None,
+    };
+    let (Some(task), Some(project)) = (task, project) else {
+        if let Some(id) = task_id {
+            fields.missing("task", id);
+        }
+        fields.finish()?;
+        return Err(CoreError::field("task", "This field is required."));
+    };
+    let result = read_result(&mut fields, &project);
+    let score = fields.nullable_float("score").flatten();
+    let model_version = fields.nullable_string("model_version").flatten();
+    fields.finish()?;
+    let new = NewPrediction {
+        task_id: task.id,
+        result: result.unwrap_or(Value::Null).to_string(),
+        model_version: model_version.unwrap_or_else(|| project.model_version.clone()),
+        score,
+    };
+    add(conn, &project, new).await
+}
+
+/// Changes `result`, `score` and `model_version` of prediction `id` (one the actor sees) from a
+/// body, inside the caller's transaction `conn`.
+pub async fn update<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Actor,
+    id: i64,
+    body: &Value,
+) -> CoreResult<prediction::Model> {
+    let (current, project) = scope::prediction(conn, actor, id).await?;
+    let mut fields = Fields::new(body)?;
+    let result = read_result(&mut fields, &project);
+    let score = fields.nullable_float("score");
+    let model_version = fields.string("model_version");
+    fields.finish()?;
+    let mut active = current.into_active_model();
+    if let Some(result) = result {
+        active.result = Set(result.to_string());
+    }
+    if let Some(score) = score {
+        active.score = Set(score);
+    }
+    if let Some(version) = model_version {
+        active.model_version = Set(version);
+    }
+    active.updated_at = Set(time::now());
+    Ok(queries::predictions::update(conn, active).await?)
 }
 
 #[cfg(test)]
