@@ -8,6 +8,7 @@ pub mod actions;
 pub mod actor;
 pub mod annotations;
 pub mod dm;
+pub mod drafts;
 pub mod error;
 pub mod export;
 pub mod fields;
