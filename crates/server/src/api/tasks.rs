@@ -7,12 +7,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tessera_core::fields::{pk_of, Fields};
 use tessera_core::{dm, scope, tasks};
-use tessera_db::counters::{TaskSet, TaskTally};
+use tessera_db::counters::TaskSet;
 use tessera_db::entities::{project, task};
 use tessera_db::filters::TaskQuery;
-use tessera_db::queries::tasks::NewTask;
 use tessera_db::{queries, time};
 
 use crate::api::slashed;
@@ -211,39 +209,6 @@ async fn simple_with_nested(
         .collect())
 }
 
-/// Reads `data` (an object) and `meta` for a task update.
-fn read_data_meta(fields: &mut Fields) -> (Option<String>, Option<String>) {
-    let data = match fields.raw("data") {
-        None => None,
-        Some(Value::Object(map)) => Some(Value::Object(map.clone()).to_string()),
-        Some(Value::Array(list)) => Some(Value::Array(list.clone()).to_string()),
-        Some(Value::Null) => {
-            fields.error("data", "This field may not be null.");
-            None
-        }
-        Some(_) => {
-            fields.error("data", "Value must be valid JSON.");
-            None
-        }
-    };
-    let meta = fields.raw("meta").map(|m| {
-        if m.is_null() {
-            "{}".to_string()
-        } else {
-            m.to_string()
-        }
-    });
-    (data, meta)
-}
-
-/// Fields of Label Studio's task serializer that Tessera keeps itself (`is_labeled`,
-/// `inner_id`), checked all the same; the `overlap` given, if any.
-fn check_serializer_fields(fields: &mut Fields) -> Option<i32> {
-    fields.boolean("is_labeled");
-    fields.big_integer("inner_id");
-    fields.int32("overlap")
-}
-
 /// `POST /api/tasks/`: one task, its data checked against the project's config as Label
 /// Studio's `TaskSerializer` does (`non_field_errors`); an unknown project is a 404.
 async fn create_task(
@@ -251,52 +216,7 @@ async fn create_task(
     caller: Caller,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<SimpleTaskOut>)> {
-    let mut fields = Fields::new(&body)?;
-    // A null project is as good as none; a null `data` is refused as null.
-    if fields.raw("project").is_none_or(Value::is_null) {
-        fields.error("project", "This field is required.");
-    }
-    match fields.raw("data") {
-        None => fields.error("data", "This field is required."),
-        Some(Value::Null) => fields.error("data", "This field may not be null."),
-        Some(_) => {}
-    }
-    let overlap = check_serializer_fields(&mut fields);
-    let file_upload = fields.nullable_primary_key("file_upload").flatten();
-    fields.finish()?;
-    let project_id =
-        pk_of(&body["project"]).ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
-    let txn = state.db.write().await?;
-    let project = queries::projects::find(&*txn, caller.viewer(), project_id)
-        .await?
-        .ok_or_else(|| ApiError::no_match("Project"))?;
-    if let Some(upload) = file_upload {
-        let found = queries::file_uploads::find(&*txn, upload).await?;
-        if found.is_none_or(|f| f.project_id != project.id) {
-            return Err(ApiError::missing("file_upload", upload));
-        }
-    }
-    let (data, meta) = (&body["data"], body.get("meta"));
-    let config = tessera_core::projects::config_of(&project);
-    let data = tessera_core::import::check_new_task(
-        data,
-        meta,
-        config.as_ref(),
-        first_data_key(&project).as_deref(),
-    )
-    .map_err(|message| ApiError::field("non_field_errors", message))?;
-    let new = NewTask {
-        data: data.to_string(),
-        meta: meta
-            .filter(|m| !m.is_null())
-            .map_or_else(|| "{}".into(), Value::to_string),
-        overlap: overlap.unwrap_or(project.maximum_annotations).max(1),
-        tally: TaskTally::default(),
-        file_upload_id: file_upload,
-        updated_by_id: None,
-    };
-    let task = queries::tasks::insert_one(&*txn, project.id, new, time::now()).await?;
-    txn.commit().await?;
+    let (task, project) = tasks::create(&state.db, &caller, &body).await?;
     let first_key = first_data_key(&project);
     Ok((
         StatusCode::CREATED,
@@ -310,27 +230,7 @@ async fn update_task(
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<SimpleTaskOut>> {
-    let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
-    let mut fields = Fields::new(&body)?;
-    let (data, meta) = read_data_meta(&mut fields);
-    check_serializer_fields(&mut fields);
-    // A task stays in its project; naming another, unknown one is refused.
-    if let Some(Some(other)) = fields.nullable_primary_key("project") {
-        if other != project.id
-            && queries::projects::find(state.db.conn(), caller.viewer(), other)
-                .await?
-                .is_none()
-        {
-            fields.missing("project", other);
-        }
-    }
-    fields.finish()?;
-    let txn = state.db.write().await?;
-    queries::tasks::update_fields(&*txn, task.id, data, meta, caller.user.id, time::now()).await?;
-    let task = queries::tasks::find(&*txn, task.id)
-        .await?
-        .ok_or_else(|| ApiError::no_match("Task"))?;
-    txn.commit().await?;
+    let (task, project) = tasks::update(&state.db, &caller, id, &body).await?;
     let mut rendered = simple_with_nested(&state, vec![task], &project, caller.user.id).await?;
     Ok(Json(rendered.remove(0)))
 }
