@@ -34,11 +34,20 @@ pub struct Request<'a> {
     pub lock_ttl: Duration,
 }
 
-async fn random_start(txn: &WriteTxn, project_id: i64) -> CoreResult<i64> {
-    Ok(match queries::tasks::id_range(&**txn, project_id).await? {
+/// The first available task from a random id on (Label Studio's uniform sampling), with
+/// exactly `annotations` annotations when given.
+async fn random_pick(
+    txn: &WriteTxn,
+    pool: &Pool<'_>,
+    project_id: i64,
+    annotations: Option<i64>,
+) -> CoreResult<Option<task::Model>> {
+    let start = match queries::tasks::id_range(&**txn, project_id).await? {
         Some((low, high)) => rand::thread_rng().gen_range(low..=high),
         None => 0,
-    })
+    };
+    let pick = Pick::FromId { start, annotations };
+    Ok(pool.pick(&**txn, pick).await?)
 }
 
 /// Chooses the next task for the user, locks it for them and records it in their history.
@@ -74,13 +83,7 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
         if found.is_none() && project.maximum_annotations > 1 {
             let most = pool.most_annotations(&**txn).await?;
             if most > 0 {
-                let start = random_start(txn, project.id).await?;
-                let pick = Pick::FromId {
-                    start,
-                    annotations: Some(most),
-                };
-                found = pool
-                    .pick(&**txn, pick)
+                found = random_pick(txn, &pool, project.id, Some(most))
                     .await?
                     .map(|t| (t, "Breadth first queue"));
             }
@@ -93,18 +96,9 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
                 .map(|t| (t, "Data manager queue"))
         } else {
             match project.sampling {
-                Sampling::Uniform => {
-                    let start = random_start(txn, project.id).await?;
-                    pool.pick(
-                        &**txn,
-                        Pick::FromId {
-                            start,
-                            annotations: None,
-                        },
-                    )
+                Sampling::Uniform => random_pick(txn, &pool, project.id, None)
                     .await?
-                    .map(|t| (t, "Uniform random queue"))
-                }
+                    .map(|t| (t, "Uniform random queue")),
                 Sampling::Uncertainty => {
                     let least = match project.model_version.as_str() {
                         "" => None,
@@ -112,17 +106,7 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
                     };
                     let task = match least {
                         Some(task) => Some(task),
-                        None => {
-                            let start = random_start(txn, project.id).await?;
-                            pool.pick(
-                                &**txn,
-                                Pick::FromId {
-                                    start,
-                                    annotations: None,
-                                },
-                            )
-                            .await?
-                        }
+                        None => random_pick(txn, &pool, project.id, None).await?,
                     };
                     task.map(|t| (t, "Active learning or random queue"))
                 }

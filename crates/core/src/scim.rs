@@ -96,29 +96,21 @@ impl ScimError {
     }
 }
 
-impl From<sea_orm::DbErr> for ScimError {
-    fn from(err: sea_orm::DbErr) -> ScimError {
-        tracing::error!(error = %err, "SCIM database error");
-        ScimError::new(500, None, "Internal server error")
-    }
+/// Unexpected failures: logged, answered with an opaque 500 in SCIM's body.
+macro_rules! internal_scim_error {
+    ($($from:ty),*) => {$(
+        impl From<$from> for ScimError {
+            fn from(err: $from) -> ScimError {
+                tracing::error!(error = %err, "SCIM error");
+                ScimError::new(500, None, "Internal server error")
+            }
+        }
+    )*};
 }
-
-impl From<anyhow::Error> for ScimError {
-    fn from(err: anyhow::Error) -> ScimError {
-        tracing::error!(error = %err, "SCIM error");
-        ScimError::new(500, None, "Internal server error")
-    }
-}
+internal_scim_error!(sea_orm::DbErr, anyhow::Error, crate::CoreError);
 
 /// What a SCIM operation answers: a SCIM document, or SCIM's error.
 pub type ScimResult<T = Value> = Result<T, ScimError>;
-
-impl From<crate::CoreError> for ScimError {
-    fn from(err: crate::CoreError) -> ScimError {
-        tracing::error!(error = %err, "SCIM error");
-        ScimError::new(500, None, "Internal server error")
-    }
-}
 
 fn list(resources: Vec<Value>, total: u64, start_index: u64) -> ScimResult {
     let items = resources.len();

@@ -15,6 +15,11 @@ pub(crate) fn now(backend: DbBackend) -> String {
     }
 }
 
+/// Now, as an expression.
+pub(crate) fn now_expr(backend: DbBackend) -> SimpleExpr {
+    Expr::cust(now(backend))
+}
+
 /// `ms` milliseconds from now, as SQL.
 pub(crate) fn after(backend: DbBackend, ms: i64) -> SimpleExpr {
     Expr::cust(format!("({} + {ms})", now(backend)))

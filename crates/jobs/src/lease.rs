@@ -108,7 +108,7 @@ pub(crate) async fn claim(
             (col("status"), JobStatus::Running.as_str().into()),
             (col("lease_owner"), owner.to_string().into()),
             (col("lease_until"), clock::after(backend, lease_ms)),
-            (col("updated_at"), Expr::cust(clock::now(backend))),
+            (col("updated_at"), clock::now_expr(backend)),
         ])
         .value(col("attempts"), Expr::col(col("attempts")).add(1))
         .and_where(Expr::col(col("id")).in_subquery(next))
@@ -173,7 +173,7 @@ pub(crate) async fn renew<C: ConnectionTrait>(
     let mut update = fenced(lease);
     update.values([
         (col("lease_until"), clock::after(backend, lease_ms)),
-        (col("updated_at"), Expr::cust(clock::now(backend))),
+        (col("updated_at"), clock::now_expr(backend)),
     ]);
     if progress.is_some() {
         update.value(col("progress"), json_text(progress));

@@ -167,7 +167,7 @@ async fn try_enqueue<C: ConnectionTrait>(
     job: &NewJob,
 ) -> Result<Option<Enqueued>, DbErr> {
     let backend = conn.get_database_backend();
-    let now = || Expr::cust(clock::now(backend));
+    let now = || clock::now_expr(backend);
     let mut insert = Query::insert();
     insert
         .into_table(col(JOBS))
@@ -325,7 +325,7 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Job>, D
 /// job's status afterwards, `None` for an unknown id; a finished job stays as it is.
 pub async fn cancel<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<JobStatus>, DbErr> {
     let backend = conn.get_database_backend();
-    let now = || Expr::cust(clock::now(backend));
+    let now = || clock::now_expr(backend);
     let queued = Query::update()
         .table(col(JOBS))
         .values([
