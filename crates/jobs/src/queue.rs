@@ -321,8 +321,10 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Job>, D
 }
 
 /// Cancels a job: a queued one at once; a running one is asked to stop (its worker sees the
-/// request at its next heartbeat or progress report and records the cancellation). Returns the
-/// job's status afterwards, `None` for an unknown id; a finished job stays as it is.
+/// request at its next heartbeat or progress report and records the cancellation). Returns
+/// `Cancelled` for a queued job, `Running` for a running one that was asked to stop (its worker
+/// may record the cancellation at any moment after), the status of a finished job (which stays as
+/// it is), and `None` for an unknown id.
 pub async fn cancel<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<JobStatus>, DbErr> {
     let backend = conn.get_database_backend();
     let now = || clock::now_expr(backend);
@@ -349,7 +351,9 @@ pub async fn cancel<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<JobS
         .and_where(Expr::col(col("id")).eq(id))
         .and_where(Expr::col(col("status")).eq(JobStatus::Running.as_str()))
         .to_owned();
-    conn.execute(backend.build(&running)).await?;
+    if conn.execute(backend.build(&running)).await?.rows_affected() > 0 {
+        return Ok(Some(JobStatus::Running));
+    }
     Ok(get(conn, id).await?.map(|job| job.status))
 }
 
