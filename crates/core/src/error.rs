@@ -17,6 +17,9 @@ pub enum CoreError {
     /// Bad input, with one message.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The credentials presented do not identify anyone (a revoked or invalid token).
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
     /// The actor's role does not allow it.
     #[error("forbidden: {0}")]
     Forbidden(String),

@@ -84,6 +84,15 @@ impl<'a> Fields<'a> {
         self.map.contains_key(key)
     }
 
+    /// Records DRF's `This field is required.` for each of `keys` that is absent.
+    pub fn require(&mut self, keys: &[&str]) {
+        for key in keys {
+            if !self.has(key) {
+                self.error(key, "This field is required.");
+            }
+        }
+    }
+
     /// Records a message for `key`.
     pub fn error(&mut self, key: &str, message: impl Into<String>) {
         self.errors

@@ -15,6 +15,8 @@ pub mod fields;
 pub mod import;
 pub mod intake;
 pub mod invitations;
+pub mod jwt;
+pub mod labels;
 pub mod mail;
 pub mod next_task;
 pub mod orphan_uploads;
@@ -30,6 +32,8 @@ pub mod secrets;
 pub mod sign_in;
 pub mod summary;
 pub mod tasks;
+pub mod tokens;
+pub mod views;
 
 pub use actor::Actor;
 pub use error::{CoreError, CoreResult};

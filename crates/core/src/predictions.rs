@@ -152,11 +152,7 @@ pub async fn create<C: ConnectionTrait>(
     body: &Value,
 ) -> CoreResult<prediction::Model> {
     let mut fields = Fields::new(body)?;
-    for required in ["result", "task"] {
-        if !fields.has(required) {
-            fields.error(required, "This field is required.");
-        }
-    }
+    fields.require(&["result", "task"]);
     let task_id = fields.primary_key("task");
     // Stored by Label Studio's serializer, unused by Tessera; checked all the same.
     fields.nullable_integer("cluster");

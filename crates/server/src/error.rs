@@ -153,6 +153,7 @@ impl From<CoreError> for ApiError {
         match err {
             CoreError::Validation(errors) => ApiError::Validation(errors),
             CoreError::BadRequest(detail) => ApiError::BadRequest(detail),
+            CoreError::Unauthorized(detail) => ApiError::Unauthorized(detail),
             CoreError::Forbidden(detail) => ApiError::Forbidden(detail),
             CoreError::NotFound(detail) => ApiError::NotFound(detail),
             CoreError::Conflict(detail) => ApiError::Conflict(detail),

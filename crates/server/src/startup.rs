@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::services::bootstrap;
 use crate::state::AppState;
 use crate::web_assets::WebAssets;
+use tessera_core::jwt::JwtKeys;
 
 /// A built server, bound to a port, not yet serving.
 pub struct Application {

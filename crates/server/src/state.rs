@@ -6,9 +6,9 @@ use tessera_db::Db;
 use tessera_outbound::Outbound;
 use tessera_storage::Media;
 
-use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::web_assets::WebAssets;
+use tessera_core::jwt::JwtKeys;
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]

@@ -129,4 +129,26 @@ impl<T> Page<T> {
             results,
         }
     }
+
+    /// [`Page::new`], or DRF's 404 `Invalid page.` for an empty page past the first.
+    pub fn filled(
+        headers: &HeaderMap,
+        uri: &Uri,
+        window: Window,
+        count: u64,
+        results: Vec<T>,
+    ) -> ApiResult<Page<T>> {
+        window.reached(results.len())?;
+        Ok(Page::new(headers, uri, window, count, results))
+    }
+}
+
+impl Window {
+    /// DRF's 404 `Invalid page.` when a page other than the first has no rows.
+    pub fn reached(&self, rows: usize) -> ApiResult<()> {
+        if rows == 0 && self.page > 1 {
+            return Err(ApiError::NotFound("Invalid page.".into()));
+        }
+        Ok(())
+    }
 }

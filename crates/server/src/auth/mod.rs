@@ -7,7 +7,6 @@
 
 pub mod access;
 pub mod client_address;
-pub mod jwt;
 pub mod session;
 
 use axum::extract::FromRequestParts;
@@ -37,9 +36,6 @@ const NO_CREDENTIALS: &str = "Authentication credentials were not provided.";
 /// The refusal of a legacy token when the organization turned them off (`/api/jwt/settings`).
 pub const LEGACY_DISABLED: &str =
     "Legacy API token authentication is disabled for this organization.";
-/// The refusal of a personal access token when the organization turned them off.
-pub const PATS_DISABLED: &str =
-    "Personal access token authentication is disabled for this organization.";
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
@@ -108,7 +104,9 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
                     )
                 })?;
                 if member.api_tokens_enabled == Some(false) {
-                    return Err(ApiError::Unauthorized(PATS_DISABLED.to_string()));
+                    return Err(ApiError::Unauthorized(
+                        tessera_core::tokens::PATS_DISABLED.to_string(),
+                    ));
                 }
                 return Ok(member);
             }
