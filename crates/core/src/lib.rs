@@ -19,6 +19,7 @@ pub mod jwt;
 pub mod labels;
 pub mod mail;
 pub mod next_task;
+pub mod organizations;
 pub mod orphan_uploads;
 pub mod overlap;
 pub mod payload;
@@ -33,6 +34,7 @@ pub mod sign_in;
 pub mod summary;
 pub mod tasks;
 pub mod tokens;
+pub mod users;
 pub mod views;
 
 pub use actor::Actor;

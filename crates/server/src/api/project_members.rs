@@ -8,11 +8,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use tessera_core::fields::Fields;
 use tessera_core::scope;
+use tessera_core::users::UserOut;
 use tessera_db::{queries, time};
 
 use crate::api::pagination::{page_window, Page, PageParams};
 use crate::api::slashed;
-use crate::api::users::{user_responses, UserResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
@@ -91,7 +91,7 @@ async fn remove_member(
 #[derive(Serialize)]
 struct PagedMember {
     #[serde(flatten)]
-    user: UserResponse,
+    user: UserOut,
     implicit_member: bool,
 }
 
@@ -116,7 +116,7 @@ async fn paginated_members(
     .await?;
     let mut users = queries::users::find_many(state.db.conn(), &ids).await?;
     users.sort_by_key(|u| u.id);
-    let results = user_responses(&state, users)
+    let results = tessera_core::users::render(state.db.conn(), users)
         .await?
         .into_iter()
         .map(|user| PagedMember {

@@ -11,13 +11,13 @@ use serde_json::Value;
 use tessera_core::fields::{query_bool, Fields};
 use tessera_core::payload::{Counters, ProjectResponse};
 use tessera_core::scope;
+use tessera_core::users::UserOut;
 use tessera_db::entities::workspace;
 use tessera_db::queries::workspaces::{ListFilter, WorkspaceFields};
 use tessera_db::{queries, time};
 
 use crate::api::projects::respond_all;
 use crate::api::slashed;
-use crate::api::users::{user_responses, UserResponse};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
@@ -228,7 +228,7 @@ async fn delete_workspace(
 /// A workspace member.
 #[derive(Serialize)]
 struct MemberOut {
-    user: UserResponse,
+    user: UserOut,
     workspace: i64,
 }
 
@@ -248,7 +248,7 @@ async fn list_members(
     let ids = queries::workspaces::member_ids(state.db.conn(), found.id).await?;
     let mut users = queries::users::find_many(state.db.conn(), &ids).await?;
     users.sort_by_key(|u| u.id);
-    let users = user_responses(&state, users).await?;
+    let users = tessera_core::users::render(state.db.conn(), users).await?;
     Ok(Json(
         users
             .into_iter()
