@@ -1,5 +1,5 @@
-//! Project settings: reading a create/update body into the model (with Label Studio's
-//! validation and side effects) and rendering `ProjectSerializer`'s output.
+//! Project settings: reading a create/update body into the model, with Label Studio's
+//! validation and side effects.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ActiveEnum, IntoActiveModel, Iterable};
@@ -26,7 +26,7 @@ where
 }
 
 /// The default label config of a new project.
-pub const EMPTY_CONFIG: &str = "<View></View>";
+const EMPTY_CONFIG: &str = "<View></View>";
 
 /// The project's parsed label config (stored configs were validated on write, so a parse failure
 /// means an empty config).
@@ -34,7 +34,11 @@ pub fn config_of(project: &project::Model) -> Option<LabelConfig> {
     LabelConfig::parse(&project.label_config).ok()
 }
 /// A new project's model with Label Studio's defaults.
-pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> project::Model {
+pub(super) fn defaults(
+    organization_id: i64,
+    created_by: i64,
+    now: DateTime<Utc>,
+) -> project::Model {
     project::Model {
         id: 0,
         organization_id,
@@ -90,7 +94,7 @@ pub fn defaults(organization_id: i64, created_by: i64, now: DateTime<Utc>) -> pr
 /// and `javascript:` links removed, as Label Studio sanitizes them on save (which keeps
 /// `<script>` and `<iframe>`; Tessera removes those too). Classes stay and links gain no `rel`,
 /// so other UIs reading the stored text see what Label Studio would give them.
-pub fn clean_instruction(html: &str) -> String {
+fn clean_instruction(html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(None)
         .add_generic_attributes(["class"])
@@ -99,7 +103,7 @@ pub fn clean_instruction(html: &str) -> String {
 }
 
 /// Validates a label config for the API: the parse error becomes a field error.
-pub fn parse_config(fields: &mut Fields, key: &str, config: &str) -> Option<LabelConfig> {
+fn parse_config(fields: &mut Fields, key: &str, config: &str) -> Option<LabelConfig> {
     match LabelConfig::parse(config) {
         Ok(parsed) => Some(parsed),
         Err(err) => {
@@ -110,7 +114,7 @@ pub fn parse_config(fields: &mut Fields, key: &str, config: &str) -> Option<Labe
 }
 
 /// What changed in an update, for the side effects that follow it.
-pub struct Applied {
+pub(super) struct Applied {
     pub model: project::Model,
     /// Which overlap settings changed (see `services::overlap`).
     pub overlap: overlap::Changed,
@@ -119,7 +123,7 @@ pub struct Applied {
 
 /// Applies a create/update body to `current` (all fields optional, as in Label Studio's PATCH),
 /// validating every field and the new config against existing annotations.
-pub async fn apply(
+pub(super) async fn apply(
     txn: &WriteTxn,
     current: project::Model,
     body: &Value,
@@ -340,7 +344,11 @@ pub async fn apply(
 }
 
 /// Saves an applied change and runs its side effects (task overlap, `is_labeled`, counters).
-pub async fn save(txn: &WriteTxn, applied: Applied, is_new: bool) -> CoreResult<project::Model> {
+pub(super) async fn save(
+    txn: &WriteTxn,
+    applied: Applied,
+    is_new: bool,
+) -> CoreResult<project::Model> {
     let mut active = applied.model.clone().into_active_model();
     if is_new {
         active.id = sea_orm::ActiveValue::NotSet;
