@@ -7,16 +7,18 @@ use std::collections::HashSet;
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::project;
 use tessera_db::filters::CompiledQuery;
 use tessera_db::queries::annotations::NewAnnotation;
-use tessera_db::{queries, time, WriteTxn};
+use tessera_db::{queries, time, Db, WriteTxn};
 
+use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::summary::Summary;
 use crate::tasks;
+use crate::{dm, scope};
 
 /// One action as the Data Manager lists it.
 #[derive(Debug, Clone, Copy)]
@@ -356,4 +358,95 @@ async fn remove_duplicates(run: &Run<'_>) -> CoreResult<Outcome> {
     recount(run, &keeping, false).await?;
     tasks::delete(run.txn, run.project.id, TaskSet::Ids(&removing)).await?;
     Ok(Outcome::default())
+}
+
+/// Which tasks an action runs on, as the request names them (query-string texts).
+pub struct Selection<'a> {
+    /// `?project=`.
+    pub project: Option<&'a str>,
+    /// `?view=`: the view whose filters and ordering apply.
+    pub view: Option<&'a str>,
+    /// `?query=`: a Data Manager query as JSON text; else the body's selection.
+    pub query: Option<&'a str>,
+}
+
+/// The project `?project=` names; anything else is its 404.
+async fn project_of(db: &Db, actor: &Actor, param: Option<&str>) -> CoreResult<project::Model> {
+    let id = param
+        .and_then(|p| p.parse::<i64>().ok())
+        .ok_or_else(|| CoreError::no_match("Project"))?;
+    scope::project(db.conn(), actor, id).await
+}
+
+/// Runs action `id` on the selected tasks of a project the actor sees, all or nothing.
+pub async fn run(
+    db: &Db,
+    actor: &Actor,
+    id: &str,
+    selection: Selection<'_>,
+    body: &Value,
+) -> CoreResult<Outcome> {
+    let project = project_of(db, actor, selection.project).await?;
+    let action = find(id)?;
+    let view = selection.view.and_then(|v| v.parse::<i64>().ok());
+    let selected = dm::resolve(db.conn(), actor, Some(project.id), view, || match selection
+        .query
+        .filter(|q| !q.is_empty())
+    {
+        Some(text) => dm::parse_query_param(text),
+        None => dm::body_query(body),
+    })
+    .await?;
+    let txn = db.write().await?;
+    // Counters may have moved since the project was read; the action works on fresh ones.
+    let project = queries::projects::find_by_id(&*txn, project.id)
+        .await?
+        .ok_or_else(|| CoreError::no_match("Project"))?;
+    let run = Run {
+        txn: &txn,
+        project: &project,
+        user_id: actor.user.id,
+        selection: &selected.query,
+        body,
+    };
+    let outcome = perform(action, run).await?;
+    txn.commit().await?;
+    Ok(outcome)
+}
+
+/// The form of an action's dialog in a project (`?project=`): the annotator to delete for, or
+/// the predictions to copy.
+pub async fn form(db: &Db, actor: &Actor, id: &str, project: Option<&str>) -> CoreResult<Value> {
+    let project = project_of(db, actor, project).await?;
+    let action = find(id)?;
+    let conn = db.conn();
+    Ok(match action.id {
+        "delete_tasks_annotations" => {
+            let users = queries::users::annotators_of_project(conn, project.id).await?;
+            let options: Vec<Value> = users
+                .iter()
+                .map(|u| {
+                    let full = format!("{} {}", u.first_name, u.last_name)
+                        .trim()
+                        .to_string();
+                    let label = [full.as_str(), u.username.as_str(), u.email.as_str()]
+                        .into_iter()
+                        .find(|s| !s.is_empty())
+                        .unwrap_or_default();
+                    json!({"value": u.id.to_string(), "label": label})
+                })
+                .collect();
+            json!([{"columnCount": 1, "fields": [{"type": "select", "name": "annotator", "label": "Annotator", "options": options, "placeholder": "All", "searchable": true}]}])
+        }
+        "predictions_to_annotations" => {
+            let mut versions = queries::predictions::model_versions(conn, project.id).await?;
+            let first = project.model_version.clone();
+            if !first.is_empty() {
+                versions.retain(|v| *v != first);
+                versions.insert(0, first.clone());
+            }
+            json!([{"columnCount": 1, "fields": [{"type": "select", "name": "model_version", "label": "Choose predictions", "options": versions, "value": first}]}])
+        }
+        _ => json!([]),
+    })
 }

@@ -1,18 +1,18 @@
 //! Creating, changing and deleting annotations with everything that follows in the same
 //! transaction: task and project counters, `is_labeled`, ground truth, the project summary.
 
-use sea_orm::{IntoActiveModel, Set};
+use sea_orm::{ConnectionTrait, IntoActiveModel, Set};
 use serde_json::Value;
 use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{annotation, project};
 use tessera_db::queries::annotations::NewAnnotation;
-use tessera_db::{queries, time, WriteTxn};
+use tessera_db::{queries, time, Db, WriteTxn};
 use tessera_labelconfig::LabelConfig;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::fields::Fields;
-use crate::payload::prediction_out;
+use crate::payload::{annotation_out, prediction_out, AnnotationOut, CompletedBy, Users};
 use crate::permissions::Action;
 use crate::projects::config_of;
 use crate::scope;
@@ -392,6 +392,46 @@ pub async fn delete(txn: &WriteTxn, caller: &Actor, id: i64) -> CoreResult<()> {
         .and_then(|text| serde_json::from_str::<Value>(text).ok());
     update_summary(txn, project.id, old_result.as_ref(), None).await?;
     Ok(())
+}
+
+/// Renders one annotation as the annotation routes answer it (`completed_by` as an id).
+pub async fn render<C: ConnectionTrait>(
+    conn: &C,
+    annotation: annotation::Model,
+) -> CoreResult<AnnotationOut> {
+    let users = Users::load(conn, [annotation.completed_by_id]).await?;
+    Ok(annotation_out(
+        annotation,
+        &users,
+        CompletedBy::Id,
+        &time::now(),
+    ))
+}
+
+/// One annotation the actor sees.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> CoreResult<AnnotationOut> {
+    let (annotation, _) = scope::annotation(db.conn(), actor, id).await?;
+    render(db.conn(), annotation).await
+}
+
+/// A task's annotations that are not cancelled (an annotator sees only their own).
+pub async fn of_task(db: &Db, actor: &Actor, task_id: i64) -> CoreResult<Vec<AnnotationOut>> {
+    let conn = db.conn();
+    let (task, _) = scope::task(conn, actor, task_id).await?;
+    let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id])
+        .await?
+        .into_iter()
+        .filter(|a| {
+            !a.was_cancelled
+                && (actor.sees_others_work() || a.completed_by_id == Some(actor.user.id))
+        })
+        .collect();
+    let users = Users::load(conn, list.iter().map(|a| a.completed_by_id)).await?;
+    let now = time::now();
+    Ok(list
+        .into_iter()
+        .map(|a| annotation_out(a, &users, CompletedBy::Id, &now))
+        .collect())
 }
 
 #[cfg(test)]

@@ -11,12 +11,13 @@ use tessera_db::counters::{self, TaskSet};
 use tessera_db::entities::{prediction, project};
 use tessera_db::queries;
 use tessera_db::queries::predictions::NewPrediction;
-use tessera_db::time;
+use tessera_db::{time, Db};
 use tessera_labelconfig::LabelConfig;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::fields::Fields;
+use crate::payload::{prediction_out, PredictionOut};
 use crate::projects::config_of;
 use crate::scope;
 
@@ -127,6 +128,32 @@ pub async fn remove<C: ConnectionTrait>(
     queries::projects::lock(conn, project.id).await?;
     queries::predictions::delete(conn, prediction.id).await?;
     recount(conn, project, &[prediction.task_id]).await
+}
+
+/// Deletes a prediction the actor sees, in the caller's transaction `conn` (see [`remove`]).
+pub async fn delete<C: ConnectionTrait>(conn: &C, actor: &Actor, id: i64) -> CoreResult<()> {
+    let (current, project) = scope::prediction(conn, actor, id).await?;
+    remove(conn, &project, &current).await
+}
+
+/// One prediction the actor sees.
+pub async fn get(db: &Db, actor: &Actor, id: i64) -> CoreResult<PredictionOut> {
+    let (prediction, _) = scope::prediction(db.conn(), actor, id).await?;
+    Ok(prediction_out(prediction, &time::now()))
+}
+
+/// The predictions of the projects the actor sees, of one task or project when given.
+pub async fn list(
+    db: &Db,
+    actor: &Actor,
+    task: Option<i64>,
+    project: Option<i64>,
+) -> CoreResult<Vec<PredictionOut>> {
+    let conn = db.conn();
+    let projects = queries::projects::visible_ids(conn, actor.viewer()).await?;
+    let rows = queries::predictions::list(conn, &projects, task, project).await?;
+    let now = time::now();
+    Ok(rows.into_iter().map(|p| prediction_out(p, &now)).collect())
 }
 
 /// Reads and normalizes `result` against the project's config.

@@ -19,6 +19,24 @@ use crate::projects::config_of;
 use crate::scope;
 use crate::summary::Summary;
 
+/// Deletes one task the actor sees.
+pub async fn delete_one(db: &Db, actor: &Actor, id: i64) -> CoreResult<()> {
+    let (task, project) = scope::task(db.conn(), actor, id).await?;
+    let txn = db.write().await?;
+    delete(&txn, project.id, TaskSet::Ids(&[task.id])).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes every task of a project the actor sees.
+pub async fn delete_all(db: &Db, actor: &Actor, project_id: i64) -> CoreResult<()> {
+    let project = scope::project(db.conn(), actor, project_id).await?;
+    let txn = db.write().await?;
+    delete(&txn, project.id, TaskSet::All).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Deletes `tasks` of a project; returns how many went.
 pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> CoreResult<u64> {
     let (created_annotations, created_labels) =

@@ -7,9 +7,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tessera_core::actions::{self, Action, Outcome, Run, ACTIONS};
-use tessera_core::{dm, scope};
-use tessera_db::queries;
+use tessera_core::actions::{self, Action, Outcome, Selection, ACTIONS};
 
 use crate::api::slashed;
 use crate::auth::Caller;
@@ -71,17 +69,6 @@ struct RunParams {
     query: Option<String>,
 }
 
-async fn project_of(
-    state: &AppState,
-    caller: &Caller,
-    param: Option<&str>,
-) -> ApiResult<tessera_db::entities::project::Model> {
-    let id = param
-        .and_then(|p| p.parse::<i64>().ok())
-        .ok_or_else(|| ApiError::no_match("Project"))?;
-    Ok(scope::project(state.db.conn(), caller, id).await?)
-}
-
 async fn run_action(
     State(state): State<AppState>,
     caller: Caller,
@@ -94,35 +81,14 @@ async fn run_action(
             "No action id \"None\", use ?id=<action-id>".into(),
         ));
     };
-    let project = project_of(&state, &caller, params.project.as_deref()).await?;
-    let action = actions::find(id)?;
-    let view = params.view.as_deref().and_then(|v| v.parse::<i64>().ok());
-    let selected = dm::resolve(
-        state.db.conn(),
-        &caller,
-        Some(project.id),
-        view,
-        || match params.query.as_deref().filter(|q| !q.is_empty()) {
-            Some(text) => dm::parse_query_param(text),
-            None => dm::body_query(&body),
-        },
-    )
-    .await?;
-    let txn = state.db.write().await?;
-    // Counters may have moved since the project was read; the action works on fresh ones.
-    let project = queries::projects::find_by_id(&*txn, project.id)
-        .await?
-        .ok_or_else(|| ApiError::no_match("Project"))?;
-    let run = Run {
-        txn: &txn,
-        project: &project,
-        user_id: caller.user.id,
-        selection: &selected.query,
-        body: &body,
+    let selection = Selection {
+        project: params.project.as_deref(),
+        view: params.view.as_deref(),
+        query: params.query.as_deref(),
     };
-    let outcome = actions::perform(action, run).await?;
-    txn.commit().await?;
-    Ok(Json(outcome))
+    Ok(Json(
+        actions::run(&state.db, &caller, id, selection, &body).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -137,38 +103,7 @@ async fn action_form(
     ApiPath(id): ApiPath<String>,
     ApiQuery(params): ApiQuery<FormParams>,
 ) -> ApiResult<Json<Value>> {
-    let project = project_of(&state, &caller, params.project.as_deref()).await?;
-    let action = actions::find(&id)?;
-    let conn = state.db.conn();
-    let form = match action.id {
-        "delete_tasks_annotations" => {
-            let users = queries::users::annotators_of_project(conn, project.id).await?;
-            let options: Vec<Value> = users
-                .iter()
-                .map(|u| {
-                    let full = format!("{} {}", u.first_name, u.last_name)
-                        .trim()
-                        .to_string();
-                    let label = [full.as_str(), u.username.as_str(), u.email.as_str()]
-                        .into_iter()
-                        .find(|s| !s.is_empty())
-                        .unwrap_or_default();
-                    json!({"value": u.id.to_string(), "label": label})
-                })
-                .collect();
-            json!([{"columnCount": 1, "fields": [{"type": "select", "name": "annotator", "label": "Annotator", "options": options, "placeholder": "All", "searchable": true}]}])
-        }
-        "predictions_to_annotations" => {
-            let mut versions = queries::predictions::model_versions(conn, project.id).await?;
-            let first = project.model_version.clone();
-            if !first.is_empty() {
-                versions.retain(|v| *v != first);
-                versions.insert(0, first.clone());
-            }
-            json!([{"columnCount": 1, "fields": [{"type": "select", "name": "model_version", "label": "Choose predictions", "options": versions, "value": first}]}])
-        }
-        _ => json!([]),
-    };
+    let form = actions::form(&state.db, &caller, &id, params.project.as_deref()).await?;
     Ok(Json(form))
 }
 

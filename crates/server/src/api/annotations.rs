@@ -5,10 +5,9 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
+use tessera_core::annotations;
 use tessera_core::fields::query_bool;
-use tessera_core::payload::{annotation_out, AnnotationOut, CompletedBy, Users};
-use tessera_core::{annotations, scope};
-use tessera_db::{queries, time};
+use tessera_core::payload::AnnotationOut;
 
 use crate::api::slashed;
 use crate::auth::Caller;
@@ -21,40 +20,13 @@ struct CreateParams {
     was_cancelled: Option<String>,
 }
 
-async fn render(
-    state: &AppState,
-    annotation: tessera_db::entities::annotation::Model,
-) -> ApiResult<AnnotationOut> {
-    let users = Users::load(state.db.conn(), [annotation.completed_by_id]).await?;
-    Ok(annotation_out(
-        annotation,
-        &users,
-        CompletedBy::Id,
-        &time::now(),
-    ))
-}
-
 async fn list_task_annotations(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(task_id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<AnnotationOut>>> {
-    let conn = state.db.conn();
-    let (task, _) = scope::task(conn, &caller, task_id).await?;
-    let list: Vec<_> = queries::annotations::of_tasks(conn, &[task.id])
-        .await?
-        .into_iter()
-        .filter(|a| {
-            !a.was_cancelled
-                && (caller.sees_others_work() || a.completed_by_id == Some(caller.user.id))
-        })
-        .collect();
-    let users = Users::load(conn, list.iter().map(|a| a.completed_by_id)).await?;
-    let now = time::now();
     Ok(Json(
-        list.into_iter()
-            .map(|a| annotation_out(a, &users, CompletedBy::Id, &now))
-            .collect(),
+        annotations::of_task(&state.db, &caller, task_id).await?,
     ))
 }
 
@@ -69,7 +41,10 @@ async fn create_annotation(
     let txn = state.db.write().await?;
     let saved = annotations::create(&txn, &caller, task_id, &body, cancelled).await?;
     txn.commit().await?;
-    Ok((StatusCode::CREATED, Json(render(&state, saved).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(annotations::render(state.db.conn(), saved).await?),
+    ))
 }
 
 async fn get_annotation(
@@ -77,8 +52,7 @@ async fn get_annotation(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<AnnotationOut>> {
-    let (annotation, _) = scope::annotation(state.db.conn(), &caller, id).await?;
-    Ok(Json(render(&state, annotation).await?))
+    Ok(Json(annotations::get(&state.db, &caller, id).await?))
 }
 
 async fn update_annotation(
@@ -90,7 +64,7 @@ async fn update_annotation(
     let txn = state.db.write().await?;
     let saved = annotations::update(&txn, &caller, id, &body).await?;
     txn.commit().await?;
-    Ok(Json(render(&state, saved).await?))
+    Ok(Json(annotations::render(state.db.conn(), saved).await?))
 }
 
 async fn delete_annotation(

@@ -7,8 +7,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use tessera_core::payload::{prediction_out, PredictionOut};
 use tessera_core::predictions;
-use tessera_core::scope;
-use tessera_db::{queries, time};
+use tessera_db::time;
 
 use crate::api::slashed;
 use crate::auth::Caller;
@@ -29,18 +28,9 @@ async fn list_predictions(
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Vec<PredictionOut>>> {
-    let conn = state.db.conn();
-    let projects = queries::projects::visible_ids(conn, caller.viewer()).await?;
-    let rows = queries::predictions::list(
-        conn,
-        &projects,
-        params.task,
-        params.project.or(params.task_project),
-    )
-    .await?;
-    let now = time::now();
+    let project = params.project.or(params.task_project);
     Ok(Json(
-        rows.into_iter().map(|p| prediction_out(p, &now)).collect(),
+        predictions::list(&state.db, &caller, params.task, project).await?,
     ))
 }
 
@@ -63,8 +53,7 @@ async fn get_prediction(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<PredictionOut>> {
-    let (prediction, _) = scope::prediction(state.db.conn(), &caller, id).await?;
-    Ok(Json(prediction_out(prediction, &time::now())))
+    Ok(Json(predictions::get(&state.db, &caller, id).await?))
 }
 
 async fn update_prediction(
@@ -85,8 +74,7 @@ async fn delete_prediction(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let txn = state.db.write().await?;
-    let (current, project) = scope::prediction(&*txn, &caller, id).await?;
-    predictions::remove(&*txn, &project, &current).await?;
+    predictions::delete(&*txn, &caller, id).await?;
     txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,23 +5,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use tessera_core::{dm, scope, tasks};
-use tessera_db::counters::TaskSet;
-use tessera_db::entities::{project, task};
-use tessera_db::filters::TaskQuery;
-use tessera_db::{queries, time};
+use tessera_core::payload::{first_data_key, simple_task, DmTaskOut, SimpleTaskOut};
+use tessera_core::task_lists::{self, PageRequest, TaskPage};
+use tessera_core::tasks;
 
 use crate::api::slashed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
-use tessera_core::payload::{
-    annotation_out, dm_task, first_data_key, only_included, prediction_out, simple_task,
-    CompletedBy, DmProject, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
-};
 
 #[derive(Deserialize)]
 struct ListParams {
@@ -32,15 +26,6 @@ struct ListParams {
     fields: Option<String>,
     query: Option<String>,
     include: Option<String>,
-}
-
-/// The Data Manager's task page: `{total_annotations, total_predictions, total, tasks}`.
-#[derive(Serialize)]
-struct TaskPage {
-    total_annotations: i64,
-    total_predictions: i64,
-    total: i64,
-    tasks: Vec<Value>,
 }
 
 /// Largest `page_size` honoured (Label Studio has no limit; this keeps paging arithmetic sane).
@@ -85,69 +70,24 @@ async fn list_tasks(
         };
         return Err(ApiError::Bare(StatusCode::NOT_FOUND, detail.into()));
     }
-    let conn = state.db.conn();
-    let query_text = params.query.as_deref().filter(|q| !q.is_empty());
-    let selected = dm::resolve(conn, &caller, project_id, view_id, || match query_text {
-        Some(text) => dm::parse_query_param(text),
-        None => Ok(TaskQuery::default()),
-    })
-    .await?;
-    let project = selected.project;
     let page = positive(params.page.as_deref(), 1)
         .ok_or_else(|| ApiError::NotFound("Invalid page.".into()))?;
     let size = positive(params.page_size.as_deref(), 100)
         .unwrap_or(100)
         .min(MAX_PAGE_SIZE);
     let offset = (page - 1).saturating_mul(size).min(i64::MAX as u64 / 2);
-    let (tasks, totals) =
-        queries::tasks::filtered_page(conn, &project, &selected.query, offset, size).await?;
-    if tasks.is_empty() && page > 1 {
+    let request = PageRequest {
+        project: project_id,
+        view: view_id,
+        query: params.query.as_deref(),
+        all_fields: params.fields.as_deref() == Some("all"),
+        include: params.include.as_deref(),
+    };
+    let listed = task_lists::dm_page(&state.db, &caller, request, offset, size).await?;
+    if listed.tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }
-    let batch = TaskBatch::load(conn, &tasks, caller.user.id).await?;
-    let shown = DmProject::of(&project);
-    let all = params.fields.as_deref() == Some("all");
-    let nested = all.then_some(CompletedBy::Id);
-    // Label Studio's default field set: the per-request fields only where the query asks.
-    let mut evaluated: Vec<&str> = match (all, &selected.view) {
-        (true, _) => dm::EVALUATED_FIELDS.to_vec(),
-        (false, Some(view)) => dm::evaluated_fields(&dm::view_as_query(view)),
-        (false, None) => query_text
-            .and_then(|text| serde_json::from_str(text).ok())
-            .map_or_else(Vec::new, |q| dm::evaluated_fields(&q)),
-    };
-    let included = params
-        .include
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .map(str::trim);
-    evaluated.extend(
-        dm::EVALUATED_FIELDS
-            .into_iter()
-            .filter(|field| included.clone().any(|i| i == *field)),
-    );
-    let now = time::now();
-    let tasks = tasks
-        .into_iter()
-        .map(|t| {
-            let mut rendered = serde_json::to_value(dm_task(t, &batch, &shown, nested, &now))
-                .map_err(anyhow::Error::from)?;
-            if let Value::Object(fields) = &mut rendered {
-                fields.retain(|key, _| {
-                    !dm::EVALUATED_FIELDS.contains(&key.as_str())
-                        || evaluated.contains(&key.as_str())
-                });
-            }
-            Ok(only_included(rendered, params.include.as_deref()))
-        })
-        .collect::<ApiResult<Vec<Value>>>()?;
-    Ok(Json(TaskPage {
-        total_annotations: totals.total_annotations,
-        total_predictions: totals.total_predictions,
-        total: totals.total,
-        tasks,
-    }))
+    Ok(Json(listed))
 }
 
 async fn get_task(
@@ -155,58 +95,7 @@ async fn get_task(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<DmTaskOut>> {
-    let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
-    let mut batch =
-        TaskBatch::load(state.db.conn(), std::slice::from_ref(&task), caller.user.id).await?;
-    if !caller.sees_others_work() {
-        batch.keep_annotations_of(caller.user.id);
-    }
-    Ok(Json(dm_task(
-        task,
-        &batch,
-        &DmProject::of(&project),
-        Some(CompletedBy::Expanded),
-        &time::now(),
-    )))
-}
-
-/// The simple task shape with nested annotations (`completed_by` as id) and predictions.
-async fn simple_with_nested(
-    state: &AppState,
-    tasks: Vec<task::Model>,
-    project: &project::Model,
-    viewer: i64,
-) -> ApiResult<Vec<SimpleTaskOut>> {
-    let batch = TaskBatch::load(state.db.conn(), &tasks, viewer).await?;
-    let first_key = first_data_key(project);
-    let now = time::now();
-    let users = Users::load(
-        state.db.conn(),
-        batch
-            .annotations
-            .values()
-            .flatten()
-            .map(|a| a.completed_by_id),
-    )
-    .await?;
-    Ok(tasks
-        .into_iter()
-        .map(|t| {
-            let annotations = batch.annotations.get(&t.id).cloned().unwrap_or_default();
-            let predictions = batch.predictions.get(&t.id).cloned().unwrap_or_default();
-            let nested = (
-                annotations
-                    .into_iter()
-                    .map(|a| annotation_out(a, &users, CompletedBy::Id, &now))
-                    .collect(),
-                predictions
-                    .into_iter()
-                    .map(|p| prediction_out(p, &now))
-                    .collect(),
-            );
-            simple_task(t, first_key.as_deref(), Some(nested))
-        })
-        .collect())
+    Ok(Json(task_lists::get(&state.db, &caller, id).await?))
 }
 
 /// `POST /api/tasks/`: one task, its data checked against the project's config as Label
@@ -231,7 +120,8 @@ async fn update_task(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<SimpleTaskOut>> {
     let (task, project) = tasks::update(&state.db, &caller, id, &body).await?;
-    let mut rendered = simple_with_nested(&state, vec![task], &project, caller.user.id).await?;
+    let mut rendered =
+        task_lists::simple_with_nested(&state.db, vec![task], &project, caller.user.id).await?;
     Ok(Json(rendered.remove(0)))
 }
 
@@ -240,10 +130,7 @@ async fn delete_task(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    let (task, project) = scope::task(state.db.conn(), &caller, id).await?;
-    let txn = state.db.write().await?;
-    tasks::delete(&txn, project.id, TaskSet::Ids(&[task.id])).await?;
-    txn.commit().await?;
+    tasks::delete_one(&state.db, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -263,7 +150,6 @@ async fn list_project_tasks(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LegacyPage>,
 ) -> ApiResult<Json<Vec<SimpleTaskOut>>> {
-    let project = scope::project(state.db.conn(), &caller, id).await?;
     let page = positive(params.page.as_deref().or(params.start.as_deref()), 1)
         .ok_or_else(|| ApiError::NotFound("Not found.".into()))?;
     let size_text = params.page_size.as_deref().or(params.length.as_deref());
@@ -279,13 +165,11 @@ async fn list_project_tasks(
             Some(size),
         )
     };
-    let tasks = queries::tasks::page_by_updated(state.db.conn(), project.id, offset, limit).await?;
+    let tasks = task_lists::by_update(&state.db, &caller, id, offset, limit).await?;
     if tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Not found.".into()));
     }
-    Ok(Json(
-        simple_with_nested(&state, tasks, &project, caller.user.id).await?,
-    ))
+    Ok(Json(tasks))
 }
 
 /// `DELETE /api/projects/{id}/tasks/`: every task of the project.
@@ -294,10 +178,7 @@ async fn delete_project_tasks(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    let project = scope::project(state.db.conn(), &caller, id).await?;
-    let txn = state.db.write().await?;
-    tasks::delete(&txn, project.id, TaskSet::All).await?;
-    txn.commit().await?;
+    tasks::delete_all(&state.db, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
