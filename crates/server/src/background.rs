@@ -2,6 +2,7 @@
 //! the maintenance loops (the SQLite search indexer, the orphaned-upload sweep). `tessera start`
 //! runs it beside the server unless `--workers 0`; `tessera worker` runs only it.
 
+use tessera_core::import_runs::STATISTICS_REFRESH;
 use tessera_core::orphan_uploads;
 use tessera_db::Db;
 use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
@@ -9,12 +10,10 @@ use tessera_storage::Media;
 
 use crate::config::Config;
 
-/// Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
-pub const STATISTICS_REFRESH: &str = "statistics.refresh";
-
 /// Every job kind Tessera runs, with its handler.
 pub fn registry() -> Registry {
     let mut registry = Registry::default();
+    // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
     registry
 }
