@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use tessera_db::{queries, time, Db, WriteTxn};
 
 use crate::error::CoreResult;
-use crate::secrets;
+use crate::{secrets, sessions};
 
 /// Failed sign-ins one address may have for one account within [`THROTTLE_WINDOW_MINUTES`]
 /// before that address is locked out of that account.
@@ -116,6 +116,33 @@ pub async fn try_password(
         Some(user) => Attempt::Proven(Box::new(user), txn),
         None => Attempt::Wrong(txn),
     })
+}
+
+/// What a sign-in came to.
+pub enum SignIn {
+    /// Too many failures: the lockout message.
+    Locked(String),
+    /// A wrong email or password (counted).
+    Wrong,
+    /// Signed in: the new session's key.
+    SignedIn { session_key: String },
+}
+
+/// Signs in with an email and password from `client` (throttled, see [`try_password`]),
+/// starting a session.
+pub async fn log_in(db: &Db, client: IpAddr, email: &str, password: &str) -> CoreResult<SignIn> {
+    let account = queries::users::find_by_email(db.conn(), email.trim()).await?;
+    let (user, txn) = match try_password(db, client, email, account, password).await? {
+        Attempt::Locked(message) => return Ok(SignIn::Locked(message)),
+        Attempt::Wrong(txn) => {
+            txn.commit().await?;
+            return Ok(SignIn::Wrong);
+        }
+        Attempt::Proven(user, txn) => (user, txn),
+    };
+    let session_key = sessions::start(&txn, user.id).await?;
+    txn.commit().await?;
+    Ok(SignIn::SignedIn { session_key })
 }
 
 #[cfg(test)]

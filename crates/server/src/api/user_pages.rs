@@ -12,9 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
-use tessera_core::accounts::{self, NewAccount};
-use tessera_core::sign_in;
-use tessera_db::queries;
+use tessera_core::sign_in::{self, SignIn};
+use tessera_core::sign_up::{self, SignUp, SignedUp};
 
 use crate::api::slashed;
 use crate::auth::client_address::client_address;
@@ -253,64 +252,25 @@ async fn login(
             .into_response());
     }
     let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
-    let account = queries::users::find_by_email(state.db.conn(), form.email.trim()).await?;
-    let (user, txn) =
-        match sign_in::try_password(&state.db, client, &form.email, account, &form.password).await?
-        {
-            sign_in::Attempt::Locked(message) => {
-                return Ok((
-                    StatusCode::TOO_MANY_REQUESTS,
-                    login_page(&next, &form.email, Some(&message)),
-                )
-                    .into_response())
-            }
-            sign_in::Attempt::Wrong(txn) => {
-                txn.commit().await?;
-                return Ok(login_page(
-                    &next,
-                    &form.email,
-                    Some("The email and password you entered don't match."),
-                )
-                .into_response());
-            }
-            sign_in::Attempt::Proven(user, txn) => (user, txn),
-        };
-    let cookie = session::start(
-        &txn,
-        user.id,
-        CookieOptions::for_request(&state, peer.ip(), &headers, form.persist_session.is_some()),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
-}
-
-/// An invite token must be an organization's current one, and names the organization the new
-/// user joins; without a token, sign-up is open (to the first organization) unless
-/// `disable_signup_without_link` is set (Label Studio's `DISABLE_SIGNUP_WITHOUT_LINK`) and an
-/// organization exists already (a new server's founder signs up without one). A refusal
-/// is the reason, shown on the sign-up page with a 403.
-async fn check_invite(
-    state: &AppState,
-    token: Option<&str>,
-) -> ApiResult<Result<Option<i64>, &'static str>> {
-    Ok(match token {
-        Some(token) => match queries::organizations::by_token(state.db.conn(), token).await? {
-            Some(org) if tessera_core::secrets::secrets_equal(&org.token, token) => {
-                Ok(Some(org.id))
-            }
-            _ => Err("The invite link is invalid or has expired."),
-        },
-        // The founder of a new server's organization has no link to follow yet.
-        None if state.config.disable_signup_without_link
-            && queries::organizations::first(state.db.conn())
-                .await?
-                .is_some() =>
-        {
-            Err("Sign-up is only possible with an invite link.")
+    match sign_in::log_in(&state.db, client, &form.email, &form.password).await? {
+        SignIn::Locked(message) => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            login_page(&next, &form.email, Some(&message)),
+        )
+            .into_response()),
+        SignIn::Wrong => Ok(login_page(
+            &next,
+            &form.email,
+            Some("The email and password you entered don't match."),
+        )
+        .into_response()),
+        SignIn::SignedIn { session_key } => {
+            let persist = form.persist_session.is_some();
+            let options = CookieOptions::for_request(&state, peer.ip(), &headers, persist);
+            let cookie = session::set_cookie(&session_key, options)?;
+            Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
         }
-        None => Ok(None),
-    })
+    }
 }
 
 /// The sign-up page saying why sign-up is refused.
@@ -327,10 +287,13 @@ async fn show_signup(
     ApiQuery(next): ApiQuery<NextParam>,
 ) -> ApiResult<Response> {
     let email = next.email.as_deref().unwrap_or_default();
-    Ok(match check_invite(&state, next.token.as_deref()).await? {
-        Ok(_) => signup_page(&next, email, None).into_response(),
-        Err(reason) => refused(&next, email, reason),
-    })
+    let link_required = state.config.disable_signup_without_link;
+    Ok(
+        match sign_up::invitation(&state.db, next.token.as_deref(), link_required).await? {
+            Ok(_) => signup_page(&next, email, None).into_response(),
+            Err(reason) => refused(&next, email, reason),
+        },
+    )
 }
 
 async fn signup(
@@ -348,89 +311,32 @@ async fn signup(
         )
             .into_response());
     }
-    let organization_id = match check_invite(&state, next.token.as_deref()).await? {
-        Ok(organization) => organization,
-        Err(reason) => return Ok(refused(&next, &form.email, reason)),
-    };
-    let email = form.email.trim().to_lowercase();
-    let invalid =
-        |message: &str| Ok(signup_page(&next, &form.email, Some(message)).into_response());
-    if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-        return invalid("Enter a valid email address.");
-    }
-    if let Some(existing) = queries::users::find_by_email(state.db.conn(), &email).await? {
-        // Someone with an account follows another organization's invite: their password
-        // proves who they are (throttled as sign-ins are), and they join that organization too.
-        let Some(organization_id) = organization_id else {
-            return invalid("User with this email already exists");
-        };
-        let client = client_address(peer.ip(), &headers, &state.config.trusted_proxies);
-        let (existing, txn) =
-            match sign_in::try_password(&state.db, client, &email, Some(existing), &form.password)
-                .await?
-            {
-                sign_in::Attempt::Locked(message) => {
-                    return Ok((
-                        StatusCode::TOO_MANY_REQUESTS,
-                        signup_page(&next, &form.email, Some(&message)),
-                    )
-                        .into_response())
-                }
-                sign_in::Attempt::Wrong(txn) => {
-                    txn.commit().await?;
-                    return invalid("User with this email already exists");
-                }
-                sign_in::Attempt::Proven(user, txn) => (*user, txn),
-            };
-        let user_id = existing.id;
-        if !accounts::join(&txn, existing, organization_id).await? {
-            return invalid(
-                "This account was removed from that organization; ask one of its administrators.",
-            );
-        }
-        if let Some(secret) = next.invite.as_deref() {
-            accounts::accept_invite(&txn, organization_id, user_id, &email, secret).await?;
-        }
-        let cookie = session::start(
-            &txn,
-            user_id,
-            CookieOptions::for_request(&state, peer.ip(), &headers, true),
-        )
-        .await?;
-        txn.commit().await?;
-        return Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)));
-    }
-    if let Some(problem) = accounts::password_problem(&form.password, &email) {
-        return invalid(problem);
-    }
-    let txn = state.db.write().await?;
-    let account = NewAccount {
-        email: &email,
+    let request = SignUp {
+        email: &form.email,
         password: &form.password,
-        api_token: None,
-        allow_newsletters: Some(form.allow_newsletters.is_some()),
-        username_from_email: true,
-        organization_id,
-        // Invited people join as annotators (their invitation may say more); open sign-ups
-        // get the operator's `--signup-role`.
-        role: if organization_id.is_some() {
-            accounts::ROLE_MEMBER
-        } else {
-            state.config.signup_role
-        },
+        allow_newsletters: form.allow_newsletters.is_some(),
+        token: next.token.as_deref(),
+        invite: next.invite.as_deref(),
+        link_required: state.config.disable_signup_without_link,
+        open_role: state.config.signup_role,
+        client: client_address(peer.ip(), &headers, &state.config.trusted_proxies),
     };
-    let user = accounts::create(&txn, account).await?;
-    if let (Some(organization_id), Some(secret)) = (organization_id, next.invite.as_deref()) {
-        accounts::accept_invite(&txn, organization_id, user.id, &email, secret).await?;
-    }
-    let cookie = session::start(
-        &txn,
-        user.id,
-        CookieOptions::for_request(&state, peer.ip(), &headers, true),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(redirect(&safe_next(next.next.as_deref()), Some(cookie)))
+    Ok(match sign_up::sign_up(&state.db, request).await? {
+        SignedUp::Closed(reason) => refused(&next, &form.email, reason),
+        SignedUp::Invalid(message) => {
+            signup_page(&next, &form.email, Some(&message)).into_response()
+        }
+        SignedUp::Locked(message) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            signup_page(&next, &form.email, Some(&message)),
+        )
+            .into_response(),
+        SignedUp::SignedIn { session_key } => {
+            let options = CookieOptions::for_request(&state, peer.ip(), &headers, true);
+            let cookie = session::set_cookie(&session_key, options)?;
+            redirect(&safe_next(next.next.as_deref()), Some(cookie))
+        }
+    })
 }
 
 /// `POST /logout/` (the web app's button) and Label Studio's `GET /logout`: a link or form on

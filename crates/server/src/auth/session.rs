@@ -1,20 +1,17 @@
-//! Browser sessions: an opaque `sessionid` cookie; the database keeps only its SHA-256.
+//! Browser sessions as cookies: the `sessionid` cookie carries the key of a session
+//! (`tessera_core::sessions`).
 
 use std::net::IpAddr;
 
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
-use chrono::Duration;
-use tessera_core::secrets::{random_hex, sha256_hex};
-use tessera_db::{queries, time, WriteTxn};
+use tessera_core::sessions::{self, TTL_DAYS};
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Label Studio's (Django's) session cookie name.
 pub const COOKIE: &str = "sessionid";
-/// Server-side session lifetime (Django's default two weeks).
-pub const TTL_DAYS: i64 = 14;
 
 /// The value of cookie `name` in the request headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -33,7 +30,7 @@ pub async fn user_id(parts: &Parts, state: &AppState) -> Result<Option<i64>, Api
     let Some(key) = cookie(&parts.headers, COOKIE) else {
         return Ok(None);
     };
-    Ok(queries::auth::session_user(state.db.conn(), &sha256_hex(key), time::now()).await?)
+    Ok(sessions::user_of(&state.db, key).await?)
 }
 
 /// How the session cookie is set for one sign-in.
@@ -65,16 +62,8 @@ impl CookieOptions {
     }
 }
 
-/// Starts a session and returns the `Set-Cookie` header for it.
-pub async fn start(
-    txn: &WriteTxn,
-    user_id: i64,
-    options: CookieOptions,
-) -> Result<HeaderValue, ApiError> {
-    let key = random_hex(32);
-    let now = time::now();
-    let expires = now + Duration::days(TTL_DAYS);
-    queries::auth::insert_session(&**txn, sha256_hex(&key), user_id, now, expires).await?;
+/// The `Set-Cookie` header that hands session `key` to the browser.
+pub fn set_cookie(key: &str, options: CookieOptions) -> Result<HeaderValue, ApiError> {
     let max_age = if options.persist {
         format!("; Max-Age={}", TTL_DAYS * 86400)
     } else {
@@ -88,9 +77,7 @@ pub async fn start(
 /// Ends the request's session (if any) and returns the `Set-Cookie` header that clears it.
 pub async fn end(headers: &HeaderMap, state: &AppState) -> Result<HeaderValue, ApiError> {
     if let Some(key) = cookie(headers, COOKIE) {
-        let txn = state.db.write().await?;
-        queries::auth::delete_session(&*txn, &sha256_hex(key)).await?;
-        txn.commit().await?;
+        sessions::end(&state.db, key).await?;
     }
     Ok(HeaderValue::from_static(
         "sessionid=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0",
