@@ -140,19 +140,31 @@ async fn page_of_projects(
     Ok((rows, count))
 }
 
-/// One page of the actor's projects, rendered with the `include`d fields, and how many there are.
+/// What a page of the project list shows of each project.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// The whole project (`/api/projects/`).
+    Projects,
+    /// Its counters only (`/api/projects/counts/`).
+    Counts,
+}
+
+/// One page of the actor's projects under the list filters, rendered as `listing` says with the
+/// `include`d fields, and how many there are.
 pub async fn page(
     db: &Db,
     actor: &Actor,
     query: &ListQuery<'_>,
+    listing: Listing,
     offset: u64,
     limit: u64,
 ) -> CoreResult<(Vec<Value>, u64)> {
     let (rows, count) = page_of_projects(db, actor, query, offset, limit).await?;
-    Ok((
-        render_included(db, actor, rows, query.include).await?,
-        count,
-    ))
+    let rendered = match listing {
+        Listing::Projects => render_included(db, actor, rows, query.include).await?,
+        Listing::Counts => restricted(counters_of(rows), query.include)?,
+    };
+    Ok((rendered, count))
 }
 
 /// `ProjectCountsSerializer`: a project's id and its counters.
@@ -169,17 +181,8 @@ struct ProjectCounts {
     skipped_annotations_number: i64,
 }
 
-/// The list's filters and paging, counters only (the `include`d ones).
-pub async fn counts_page(
-    db: &Db,
-    actor: &Actor,
-    query: &ListQuery<'_>,
-    offset: u64,
-    limit: u64,
-) -> CoreResult<(Vec<Value>, u64)> {
-    let (rows, count) = page_of_projects(db, actor, query, offset, limit).await?;
-    let counts: Vec<ProjectCounts> = rows
-        .into_iter()
+fn counters_of(rows: Vec<project::Model>) -> Vec<ProjectCounts> {
+    rows.into_iter()
         .map(|p| ProjectCounts {
             id: p.id,
             task_number: p.task_number,
@@ -191,8 +194,7 @@ pub async fn counts_page(
             ground_truth_number: p.ground_truth_number,
             skipped_annotations_number: p.skipped_annotations_number,
         })
-        .collect();
-    Ok((restricted(counts, query.include)?, count))
+        .collect()
 }
 
 /// Creates a project of the actor's from a serializer body (Label Studio's defaults for what

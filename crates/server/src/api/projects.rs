@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tessera_core::payload::ProjectResponse;
-use tessera_core::projects::{self, ListQuery, SummaryOut};
+use tessera_core::projects::{self, ListQuery, Listing, SummaryOut};
 use tessera_core::CoreError;
 
 use crate::api::pagination::{page_window, Page, PageParams};
@@ -39,6 +39,29 @@ impl ListParams {
     }
 }
 
+/// A page of the project list, as `listing` shows each project.
+async fn list(
+    state: &AppState,
+    caller: &Caller,
+    page: &PageParams,
+    params: &ListParams,
+    listing: Listing,
+    (headers, uri): (&HeaderMap, &Uri),
+) -> ApiResult<Json<Page<Value>>> {
+    let window = page_window(page, 30, 100)?;
+    let query = params.query();
+    let (results, count) = projects::page(
+        &state.db,
+        caller,
+        &query,
+        listing,
+        window.offset,
+        window.limit,
+    )
+    .await?;
+    Ok(Json(Page::filled(headers, uri, window, count, results)?))
+}
+
 async fn list_projects(
     State(state): State<AppState>,
     caller: Caller,
@@ -47,16 +70,8 @@ async fn list_projects(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
-    let window = page_window(&page, 30, 100)?;
-    let (results, count) = projects::page(
-        &state.db,
-        &caller,
-        &params.query(),
-        window.offset,
-        window.limit,
-    )
-    .await?;
-    Ok(Json(Page::filled(&headers, &uri, window, count, results)?))
+    let request = (&headers, &uri);
+    list(&state, &caller, &page, &params, Listing::Projects, request).await
 }
 
 /// `GET /api/projects/counts/`: the list's filters and paging, counters only.
@@ -68,16 +83,8 @@ async fn project_counts(
     ApiQuery(page): ApiQuery<PageParams>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Page<Value>>> {
-    let window = page_window(&page, 30, 100)?;
-    let (results, count) = projects::counts_page(
-        &state.db,
-        &caller,
-        &params.query(),
-        window.offset,
-        window.limit,
-    )
-    .await?;
-    Ok(Json(Page::filled(&headers, &uri, window, count, results)?))
+    let request = (&headers, &uri);
+    list(&state, &caller, &page, &params, Listing::Counts, request).await
 }
 
 async fn create_project(
