@@ -32,6 +32,7 @@ pub mod projects;
 pub mod roles;
 pub mod scim;
 pub mod scope;
+pub mod sealed;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_in;

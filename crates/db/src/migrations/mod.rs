@@ -13,6 +13,7 @@ pub mod m20261204_000002_token_settings;
 mod m20261204_000003_labels;
 mod m20261206_000001_label_value_index;
 mod m20261207_000001_jobs;
+mod m20261207_000002_storages;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000003_labels::Migration),
             Box::new(m20261206_000001_label_value_index::Migration),
             Box::new(m20261207_000001_jobs::Migration),
+            Box::new(m20261207_000002_storages::Migration),
         ]
     }
 }
