@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, Rust unit and API tests on SQLite and on PostgreSQL, the official
-# label-studio-sdk end-to-end tests against a running Tessera on both databases, then the web
-# app's unit tests (Vitest) and browser tests (playwright-core driving Debian's chromium).
+# Runs every test: formatting, lints, Rust unit and API tests on SQLite and on PostgreSQL (with
+# the cloud services storages talk to, from scripts/services.sh), the official label-studio-sdk
+# end-to-end tests against a running Tessera on both databases, then the web app's unit tests
+# (Vitest) and browser tests (playwright-core driving Debian's chromium).
 #
 #   scripts/test.sh            # everything
 #   TEST_PG_URL=... scripts/test.sh   # another PostgreSQL (default postgres://postgres@127.0.0.1:5432/postgres)
@@ -27,6 +28,10 @@ echo "== formatting (cargo fmt --check) and lints (clippy, warnings are errors)"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo build --bins
+echo "== cloud services for the storage tests"
+source scripts/services.sh
+start_services
+trap stop_services EXIT
 echo "== Rust tests on SQLite"
 run_tests
 
@@ -64,5 +69,5 @@ export CHROMIUM=${CHROMIUM:-$(command -v chromium)}
 TESSERA_BIN=target/debug/tessera node web/e2e/run.mjs
 e2e_db="tessera_e2e_$$"
 psql "$PG_URL" -qc "CREATE DATABASE $e2e_db"
-trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)"' EXIT
+trap 'stop_services; psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $e2e_db WITH (FORCE)"' EXIT
 TESSERA_BIN=target/debug/tessera E2E_DATABASE_URL="${PG_URL%/*}/$e2e_db" node web/e2e/run.mjs

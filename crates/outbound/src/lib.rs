@@ -89,6 +89,9 @@ pub struct Fetched {
 #[derive(Clone)]
 pub struct Outbound {
     client: reqwest::Client,
+    /// For clients of other services (object stores) that follow redirects themselves and stream
+    /// large bodies: the same resolver, no redirects, no limit on the whole exchange.
+    services: reqwest::Client,
     allow: Arc<Allow>,
 }
 
@@ -162,7 +165,28 @@ impl Outbound {
             }))
             .build()
             .expect("the TLS backend is compiled in");
-        Outbound { client, allow }
+        let services = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(config.connect_timeout)
+            .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow: allow.clone(),
+            }))
+            .redirect(redirect::Policy::none())
+            .build()
+            .expect("the TLS backend is compiled in");
+        Outbound {
+            client,
+            services,
+            allow,
+        }
+    }
+
+    /// The guarded client for other services' client libraries, which follow redirects
+    /// themselves: host names are resolved and checked as for [`Outbound::get`]; a caller must
+    /// [`Outbound::check`] each URL first (addresses written in a URL bypass the resolver).
+    pub fn services_client(&self) -> reqwest::Client {
+        self.services.clone()
     }
 
     /// Checks `url` as far as it can be checked without resolving it.

@@ -4,6 +4,7 @@
 
 use tessera_core::import_runs::STATISTICS_REFRESH;
 use tessera_core::orphan_uploads;
+use tessera_core::storages::{self, connect::StorageEnv};
 use tessera_db::Db;
 use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
 use tessera_storage::Media;
@@ -11,10 +12,14 @@ use tessera_storage::Media;
 use crate::config::Config;
 
 /// Every job kind Tessera runs, with its handler.
-pub fn registry() -> Registry {
+pub fn registry(storage: &StorageEnv) -> Registry {
     let mut registry = Registry::default();
     // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
+    let storage = storage.clone();
+    registry.register(storages::sync::JOB, move |ctx| {
+        storages::sync::run(ctx, storage.clone())
+    });
     registry
 }
 
@@ -25,14 +30,14 @@ async fn refresh_statistics(ctx: JobContext) -> Result<tessera_jobs::Done, JobEr
 
 /// Starts this process's background work: `config.workers` jobs at once and the maintenance
 /// loops; `None` when `config.workers` is 0.
-pub fn start(db: &Db, media: &Media, config: &Config) -> Option<Supervisor> {
+pub fn start(db: &Db, media: &Media, storage: &StorageEnv, config: &Config) -> Option<Supervisor> {
     if config.workers == 0 {
         return None;
     }
     let mut supervisor = Supervisor::new();
     supervisor.spawn_worker(
         db.clone(),
-        registry(),
+        registry(storage),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()

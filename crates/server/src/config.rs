@@ -107,6 +107,17 @@ pub struct ServeArgs {
     /// to turn SSRF protection off (Label Studio's `SSRF_PROTECTION_ENABLED=false`).
     #[arg(long, env = "TESSERA_OUTBOUND_ALLOW", default_value = "")]
     pub outbound_allow: String,
+    /// Let local-files storages read folders of this machine and serve their files
+    /// (`/data/local-files/?d=`), as Label Studio's variable of the same name does.
+    #[arg(long, env = "LOCAL_FILES_SERVING_ENABLED", default_value_t = false)]
+    pub local_files_serving_enabled: bool,
+    /// The folder local-files storages must be inside (each storage names a subfolder).
+    #[arg(long, env = "LOCAL_FILES_DOCUMENT_ROOT", default_value = "/")]
+    pub local_files_document_root: PathBuf,
+    /// The Azure Blob service's base URL for Azure storages (Azurite, sovereign clouds); by
+    /// default `https://<account>.blob.core.windows.net`.
+    #[arg(long, env = "TESSERA_AZURE_BLOB_ENDPOINT")]
+    pub azure_blob_endpoint: Option<String>,
 }
 
 /// The validated configuration the application runs with.
@@ -139,6 +150,10 @@ pub struct Config {
     pub workers: usize,
     /// Addresses outbound requests may reach beyond the public internet.
     pub outbound_allow: tessera_outbound::Allow,
+    /// What local-files storages may read and serve.
+    pub local_files: tessera_core::storages::connect::LocalFiles,
+    /// The Azure Blob service's base URL, when not Azure's public one.
+    pub azure_blob_endpoint: Option<String>,
 }
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
@@ -206,6 +221,13 @@ impl Config {
                 .outbound_allow
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!("--outbound-allow: {e}"))?,
+            local_files: tessera_core::storages::connect::LocalFiles {
+                serving: args.local_files_serving_enabled,
+                root: PathBuf::from(tessera_core::storages::connect::normalize_path(
+                    &args.local_files_document_root.to_string_lossy(),
+                )),
+            },
+            azure_blob_endpoint: args.azure_blob_endpoint.filter(|url| !url.trim().is_empty()),
         })
     }
 

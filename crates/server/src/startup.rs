@@ -28,13 +28,11 @@ impl Application {
         let media = tessera_storage::Media::local(&config.media_root())?;
         let web = WebAssets::new(config.web_dir.clone());
         crate::api::user_pages::find_editor_bundle(&web);
-        let background = crate::background::start(&db, &media, &config);
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
+        let outbound = outbound(&config);
+        let storage = storage_env(&config, &outbound, &secret);
+        let background = crate::background::start(&db, &media, &storage, &config);
         let first_run = bootstrap::first_admin(&db, &config).await?;
-        let outbound = tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: config.outbound_allow.clone(),
-            ..Default::default()
-        });
         let state = AppState {
             db,
             config: Arc::new(config),
@@ -42,6 +40,7 @@ impl Application {
             outbound,
             media,
             web,
+            storage,
         };
         let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
         let port = listener.local_addr()?.port();
@@ -96,7 +95,9 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     db.migrate().await?;
     db.spawn_checkpointer();
     let media = tessera_storage::Media::local(&config.media_root())?;
-    let Some(background) = crate::background::start(&db, &media, &config) else {
+    let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
+    let storage = storage_env(&config, &outbound(&config), &secret);
+    let Some(background) = crate::background::start(&db, &media, &storage, &config) else {
         anyhow::bail!("--workers 0: a worker with no workers has nothing to do");
     };
     tracing::info!(
@@ -107,6 +108,28 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     background.shutdown().await;
     Ok(())
+}
+
+/// The guarded client for requests to other servers.
+fn outbound(config: &Config) -> tessera_outbound::Outbound {
+    tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+        allow: config.outbound_allow.clone(),
+        ..Default::default()
+    })
+}
+
+/// What cloud storages need, with their secrets sealed by a key derived from the server's.
+fn storage_env(
+    config: &Config,
+    outbound: &tessera_outbound::Outbound,
+    secret: &str,
+) -> tessera_core::storages::connect::StorageEnv {
+    tessera_core::storages::connect::StorageEnv {
+        outbound: outbound.clone(),
+        sealer: tessera_core::sealed::Sealer::new(secret.as_bytes()),
+        local_files: config.local_files.clone(),
+        azure_endpoint: config.azure_blob_endpoint.clone(),
+    }
 }
 
 async fn shutdown_signal() {

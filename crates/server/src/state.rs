@@ -9,6 +9,7 @@ use tessera_storage::Media;
 use crate::config::Config;
 use crate::web_assets::WebAssets;
 use tessera_core::jwt::JwtKeys;
+use tessera_core::storages::connect::StorageEnv;
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -22,4 +23,7 @@ pub struct AppState {
     pub media: Media,
     /// The web app's files.
     pub web: WebAssets,
+    /// What cloud storages need: the guarded client, the sealer of their secrets, the
+    /// local-files rules.
+    pub storage: StorageEnv,
 }

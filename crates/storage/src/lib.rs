@@ -4,5 +4,6 @@
 //! same trait so that several instances share their media.
 
 mod media;
+pub mod remote;
 
 pub use media::{ByteStream, Media, MediaError, MediaObject};

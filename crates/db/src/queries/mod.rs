@@ -12,6 +12,7 @@ pub mod project_members;
 pub mod projects;
 pub mod scim;
 pub mod search;
+pub mod storages;
 pub mod stream;
 pub mod tasks;
 pub mod users;

@@ -20,6 +20,7 @@ mod predictions;
 mod project_members;
 pub(crate) mod projects;
 pub(crate) mod scim;
+mod storages;
 mod stream;
 mod tasks;
 mod tokens;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
     router = workspaces::routes(router);
     router = project_members::routes(router);
     router = scim::routes(router);
+    router = storages::routes(router);
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods(Any)

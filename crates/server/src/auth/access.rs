@@ -355,6 +355,57 @@ pub const RULES: &[Rule] = &[
         &["PATCH", "DELETE"],
         Allowed(ManageProjects),
     ),
+    // Cloud storages: importing data and exporting annotations are project settings.
+    rule("/api/storages", READ, Allowed(ImportData)),
+    rule("/api/storages/types", READ, Allowed(ImportData)),
+    rule("/api/storages/export", READ, Allowed(ImportData)),
+    rule("/api/storages/export/types", READ, Allowed(ImportData)),
+    rule(
+        "/api/storages/{kind}",
+        &["GET", "POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/{kind}/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/{kind}/{id}/sync",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/{kind}/validate",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule("/api/storages/{kind}/form", READ, Allowed(ImportData)),
+    rule(
+        "/api/storages/export/{kind}",
+        &["GET", "POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/export/{kind}/{id}",
+        &["GET", "PUT", "PATCH", "DELETE"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/export/{kind}/{id}/sync",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/export/{kind}/validate",
+        &["POST"],
+        Allowed(ImportData),
+    ),
+    rule(
+        "/api/storages/export/{kind}/form",
+        READ,
+        Allowed(ImportData),
+    ),
     rule("/api/label_links", READ, Allowed(ViewProjects)),
     rule("/api/label_links", &["POST"], Allowed(ManageProjects)),
     rule("/api/label_links/{id}", READ, Allowed(ViewProjects)),

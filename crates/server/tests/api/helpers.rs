@@ -108,6 +108,11 @@ impl TestApp {
             signup_role: tessera_core::roles::Role::Annotator,
             workers: 2,
             outbound_allow: tessera_outbound::Allow::PublicOnly,
+            local_files: tessera_core::storages::connect::LocalFiles {
+                serving: false,
+                root: "/".into(),
+            },
+            azure_blob_endpoint: None,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

@@ -1,0 +1,515 @@
+//! Cloud storages against real services started by the test command (`scripts/services.sh`):
+//! S3 (moto), Redis, and local folders. Create, validate, sync (tasks made once, re-syncs skip
+//! what was synced), secrets never answered, Label Studio's errors.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tessera_storage::remote::{RedisDatabase, Remote};
+
+use crate::helpers::{TestApp, TEXT_CONFIG};
+
+/// The S3 emulator the test command started.
+fn s3_endpoint() -> String {
+    std::env::var("TESSERA_TEST_S3_ENDPOINT")
+        .expect("TESSERA_TEST_S3_ENDPOINT: run scripts/test.sh, or `source scripts/services.sh && start_services` first")
+}
+
+/// The Redis server the test command started (`host:port`).
+fn redis_address() -> (String, u16) {
+    let address = std::env::var("TESSERA_TEST_REDIS")
+        .expect("TESSERA_TEST_REDIS: run scripts/test.sh, or `source scripts/services.sh && start_services` first");
+    let (host, port) = address.rsplit_once(':').expect("host:port");
+    (host.to_string(), port.parse().expect("port"))
+}
+
+/// An app that may reach the emulators on this machine.
+async fn app() -> TestApp {
+    TestApp::spawn_with(|config| config.outbound_allow = tessera_outbound::Allow::Everything).await
+}
+
+/// A fresh bucket in the S3 emulator holding `objects`.
+async fn bucket_with(objects: &[(&str, &str)]) -> String {
+    let bucket = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..16]);
+    let client = reqwest::Client::new();
+    let endpoint = s3_endpoint();
+    let created = client
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        created.status().is_success(),
+        "bucket: {}",
+        created.status()
+    );
+    for (key, body) in objects {
+        put_object(&bucket, key, body).await;
+    }
+    bucket
+}
+
+async fn put_object(bucket: &str, key: &str, body: &str) {
+    let response = reqwest::Client::new()
+        .put(format!("{}/{bucket}/{key}", s3_endpoint()))
+        .header("Content-Type", "application/octet-stream")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{key}: {}",
+        response.status()
+    );
+}
+
+/// An S3 storage body for `bucket` in the emulator.
+fn s3_body(project: i64, bucket: &str, more: Value) -> Value {
+    let mut body = json!({
+        "project": project,
+        "title": "Emulated S3",
+        "bucket": bucket,
+        "aws_access_key_id": "AKIDTESSERA",
+        "aws_secret_access_key": "tessera-secret-value",
+        "region_name": "us-east-1",
+        "s3_endpoint": s3_endpoint(),
+    });
+    body.as_object_mut()
+        .unwrap()
+        .extend(more.as_object().unwrap().clone());
+    body
+}
+
+/// The project's tasks, in id order.
+async fn task_data(app: &TestApp, project: i64) -> Vec<Value> {
+    let listed = app
+        .get(&format!("/api/projects/{project}/tasks/?page_size=-1"))
+        .await
+        .expect(200);
+    let mut tasks = listed.body.as_array().unwrap().clone();
+    tasks.sort_by_key(|t| t["id"].as_i64());
+    tasks.into_iter().map(|t| t["data"].clone()).collect()
+}
+
+/// Syncs a storage and waits for its final status (the answer may come before the end).
+async fn sync(app: &TestApp, path: &str) -> Value {
+    let mut storage = app
+        .post(&format!("{path}/sync"), json!({}))
+        .await
+        .expect(200)
+        .body;
+    for _ in 0..200 {
+        if !matches!(storage["status"].as_str(), Some("queued" | "in_progress")) {
+            return storage;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        storage = app.get(path).await.expect(200).body;
+    }
+    panic!("the sync did not finish: {storage}");
+}
+
+#[tokio::test]
+async fn s3_tasks_sync_once_and_secrets_are_never_answered() {
+    let app = app().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let bucket = bucket_with(&[
+        ("tasks/a.json", r#"{"text": "one"}"#),
+        (
+            "tasks/b.json",
+            r#"[{"text": "two"}, {"data": {"text": "three"}}]"#,
+        ),
+        (
+            "tasks/c.jsonl",
+            "{\"text\": \"four\"}\n\n{\"text\": \"five\"}\n",
+        ),
+        ("tasks/deeper/d.json", r#"{"text": "nested"}"#),
+        ("elsewhere/e.json", r#"{"text": "not under the prefix"}"#),
+    ])
+    .await;
+
+    let created = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(project, &bucket, json!({"prefix": "tasks"})),
+        )
+        .await
+        .expect(201)
+        .body;
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(created["type"], "s3");
+    assert_eq!(created["status"], "initialized");
+    assert_eq!(created["bucket"], bucket.as_str());
+    assert_eq!(created["prefix"], "tasks");
+    assert_eq!(created["presign"], true);
+    assert_eq!(created["presign_ttl"], 1);
+    assert_eq!(created["use_blob_urls"], false);
+    assert_eq!(created["recursive_scan"], false);
+    assert_eq!(created["meta"], json!({}));
+    assert_eq!(created["project"], project);
+    for secret in [
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+    ] {
+        assert!(created.get(secret).is_none(), "{secret} is never answered");
+    }
+    let keys: Vec<&String> = created.as_object().unwrap().keys().collect();
+    assert_eq!(keys[..4], ["id", "type", "synchronizable", "presign"]);
+    assert_eq!(keys.last().unwrap().as_str(), "project");
+
+    // The secret is sealed in the database, not stored as given.
+    let db = app.database().await;
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .conn()
+        .query_one(Statement::from_string(
+            db.conn().get_database_backend(),
+            format!("SELECT secrets FROM storages WHERE id = {id}"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let sealed: String = row.try_get("", "secrets").unwrap();
+    assert!(sealed.starts_with("v1:") && !sealed.contains("tessera-secret-value"));
+
+    let listed = app
+        .get(&format!("/api/storages/s3?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let all = app
+        .get(&format!("/api/storages/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(all[0]["id"], id);
+    assert_eq!(app.get("/api/storages/").await.expect(200).body, json!([]));
+    let types = app.get("/api/storages/types").await.expect(200).body;
+    assert_eq!(types[0], json!({"name": "s3", "title": "AWS S3"}));
+    assert_eq!(types.as_array().unwrap().len(), 5);
+
+    let path = format!("/api/storages/s3/{id}");
+    let synced = sync(&app, &path).await;
+    assert_eq!(synced["status"], "completed", "{synced}");
+    assert_eq!(synced["last_sync_count"], 5);
+    assert_eq!(synced["meta"]["attempts"], 1);
+    assert_eq!(synced["meta"]["tasks_existed"], 0);
+    assert!(synced["last_sync"].is_string());
+    let mut texts: Vec<String> = task_data(&app, project)
+        .await
+        .iter()
+        .map(|d| d["text"].as_str().unwrap().to_string())
+        .collect();
+    texts.sort();
+    assert_eq!(texts, ["five", "four", "one", "three", "two"]);
+
+    let again = sync(&app, &path).await;
+    assert_eq!(again["status"], "completed");
+    assert_eq!(again["last_sync_count"], 0, "a re-sync makes nothing twice");
+    assert_eq!(again["meta"]["tasks_existed"], 5);
+    assert_eq!(again["meta"]["attempts"], 2);
+    assert_eq!(app.project(project).await["task_number"], 5);
+
+    put_object(&bucket, "tasks/f.json", r#"{"text": "six"}"#).await;
+    let recursive = app
+        .patch(
+            &path,
+            json!({"recursive_scan": true, "title": "Everything under tasks/"}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(
+        recursive.get("type").is_none(),
+        "PATCH answers leave out type"
+    );
+    assert_eq!(recursive["title"], "Everything under tasks/");
+    let third = sync(&app, &path).await;
+    assert_eq!(
+        third["last_sync_count"], 2,
+        "the new object and the nested one"
+    );
+    assert_eq!(app.project(project).await["task_number"], 7);
+
+    app.delete(&path).await.expect(204);
+    app.get(&path).await.expect(404);
+    assert_eq!(
+        app.project(project).await["task_number"],
+        7,
+        "deleting a storage keeps its tasks"
+    );
+}
+
+#[tokio::test]
+async fn s3_connection_problems_use_label_studio_messages() {
+    let app = app().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let bucket = bucket_with(&[("tasks/a.json", r#"{"text": "one"}"#)]).await;
+    let message = |reply: crate::helpers::Reply| {
+        reply.expect(400).body["validation_errors"]["non_field_errors"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    let missing = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(project, "no-such-bucket-here", json!({})),
+        )
+        .await;
+    assert_eq!(
+        message(missing),
+        "Cannot find bucket no-such-bucket-here in S3"
+    );
+    let empty_prefix = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(project, &bucket, json!({"prefix": "nothing"})),
+        )
+        .await;
+    assert_eq!(
+        message(empty_prefix),
+        format!("s3://{bucket}/nothing not found.")
+    );
+    let validated = app
+        .post(
+            "/api/storages/s3/validate",
+            s3_body(project, &bucket, json!({"prefix": "tasks"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(validated.text, "", "validate answers an empty body");
+
+    let no_project = app
+        .post("/api/storages/s3/", json!({"bucket": bucket}))
+        .await
+        .expect(400);
+    assert_eq!(
+        no_project.body["validation_errors"]["project"],
+        json!(["This field is required."])
+    );
+    let bad = app
+        .post(
+            "/api/storages/s3/",
+            json!({"project": project, "use_blob_urls": "maybe", "presign_ttl": -1, "title": "x".repeat(257)}),
+        )
+        .await
+        .expect(400);
+    let errors = &bad.body["validation_errors"];
+    assert_eq!(errors["use_blob_urls"], json!(["Must be a valid boolean."]));
+    assert_eq!(
+        errors["presign_ttl"],
+        json!(["Ensure this value is greater than or equal to 0."])
+    );
+    assert_eq!(
+        errors["title"],
+        json!(["Ensure this field has no more than 256 characters."])
+    );
+    app.get("/api/storages/s3?project=999999").await.expect(404);
+    app.get("/api/storages/s3").await.expect(400);
+    app.get("/api/storages/ftp?project=1").await.expect(404);
+
+    // A storage that may not sync says so without Label Studio's envelope.
+    let id = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(project, &bucket, json!({"synchronizable": false})),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let refused = app
+        .post(&format!("/api/storages/s3/{id}/sync"), json!({}))
+        .await
+        .expect(400);
+    assert_eq!(
+        refused.body,
+        json!({"message": format!("Storage {id} is not synchronizable")})
+    );
+
+    // A file that is not a task file fails the sync, and says why.
+    put_object(&bucket, "tasks/picture.jpg", "not json").await;
+    let id = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(project, &bucket, json!({"prefix": "tasks"})),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let failed = sync(&app, &format!("/api/storages/s3/{id}")).await;
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["traceback"]
+        .as_str()
+        .unwrap()
+        .contains("File \"tasks/picture.jpg\" is not a JSON/JSONL/Parquet file."));
+}
+
+#[tokio::test]
+async fn s3_objects_become_tasks_of_their_uri_with_blob_urls() {
+    let app = app().await;
+    let project = app
+        .create_project(r#"<View><Image name="image" value="$image"/><Choices name="c" toName="image"><Choice value="a"/></Choices></View>"#)
+        .await;
+    let bucket = bucket_with(&[
+        ("images/1.jpg", "jpeg bytes"),
+        ("images/2.png", "png bytes"),
+        ("images/notes.txt", "skipped by the filter"),
+    ])
+    .await;
+    let id = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(
+                project,
+                &bucket,
+                json!({"prefix": "images/", "use_blob_urls": true, "regex_filter": ".*(jpg|png)"}),
+            ),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let synced = sync(&app, &format!("/api/storages/s3/{id}")).await;
+    assert_eq!(synced["last_sync_count"], 2, "{synced}");
+    assert_eq!(
+        task_data(&app, project).await,
+        [
+            json!({"image": format!("s3://{bucket}/images/1.jpg")}),
+            json!({"image": format!("s3://{bucket}/images/2.png")})
+        ]
+    );
+}
+
+#[tokio::test]
+async fn redis_values_become_tasks() {
+    let app = app().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let (host, port) = redis_address();
+    let prefix = format!("t{}:", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let redis = Remote::redis(
+        &RedisDatabase {
+            host: host.clone(),
+            port,
+            password: None,
+            db: 1,
+        },
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    );
+    redis
+        .put(&format!("{prefix}1"), r#"{"text": "from redis"}"#.into())
+        .await
+        .unwrap();
+    redis
+        .put(
+            &format!("{prefix}2"),
+            r#"[{"text": "a"}, {"text": "b"}]"#.into(),
+        )
+        .await
+        .unwrap();
+    let created = app
+        .post(
+            "/api/storages/redis/",
+            json!({"project": project, "path": prefix, "host": host, "port": port, "password": ""}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(created["db"], 1);
+    assert_eq!(created["port"], port.to_string());
+    assert!(created.get("password").is_none());
+    let path = format!("/api/storages/redis/{}", created["id"]);
+    let synced = sync(&app, &path).await;
+    assert_eq!(synced["status"], "completed", "{synced}");
+    assert_eq!(synced["last_sync_count"], 3);
+    assert_eq!(sync(&app, &path).await["last_sync_count"], 0);
+
+    let unreachable = app
+        .post(
+            "/api/storages/redis/",
+            json!({"project": project, "host": "127.0.0.1", "port": 1}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        unreachable.body["validation_errors"]["non_field_errors"],
+        json!(["Can't connect to Redis server."])
+    );
+}
+
+#[tokio::test]
+async fn local_files_stay_inside_the_document_root() {
+    let root = tempfile::tempdir().unwrap();
+    let dataset = root.path().join("dataset1");
+    std::fs::create_dir_all(dataset.join("sub")).unwrap();
+    std::fs::write(dataset.join("a.json"), r#"{"text": "local"}"#).unwrap();
+    std::fs::write(dataset.join("sub").join("b.json"), r#"{"text": "deeper"}"#).unwrap();
+    let root_path = root.path().to_path_buf();
+    let app = TestApp::spawn_with(move |config| {
+        config.local_files.serving = true;
+        config.local_files.root = root_path;
+    })
+    .await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let message = |reply: crate::helpers::Reply| {
+        reply.expect(400).body["validation_errors"]["non_field_errors"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let root_text = root.path().to_string_lossy().to_string();
+    let outside = app
+        .post(
+            "/api/storages/localfiles/",
+            json!({"project": project, "path": "/tmp"}),
+        )
+        .await;
+    assert!(message(outside).contains("must be a subdirectory of LOCAL_FILES_DOCUMENT_ROOT"));
+    let the_root = app
+        .post(
+            "/api/storages/localfiles/",
+            json!({"project": project, "path": root_text}),
+        )
+        .await;
+    assert!(message(the_root).contains("cannot be the same as LOCAL_FILES_DOCUMENT_ROOT"));
+    let missing = app
+        .post(
+            "/api/storages/localfiles/",
+            json!({"project": project, "path": format!("{root_text}/nope")}),
+        )
+        .await;
+    assert_eq!(
+        message(missing),
+        format!("Absolute local path \"{root_text}/nope\" does not exist")
+    );
+
+    let created = app
+        .post(
+            "/api/storages/localfiles/",
+            json!({"project": project, "path": format!("{}/", dataset.display()), "recursive_scan": true}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(
+        created["path"],
+        dataset.to_string_lossy().as_ref(),
+        "the path is normalized"
+    );
+    let synced = sync(&app, &format!("/api/storages/localfiles/{}", created["id"])).await;
+    assert_eq!(synced["last_sync_count"], 2, "{synced}");
+    let mut texts: Vec<Value> = task_data(&app, project).await;
+    texts.sort_by_key(|d| d["text"].as_str().map(str::to_string));
+    assert_eq!(texts, [json!({"text": "deeper"}), json!({"text": "local"})]);
+}

@@ -1,0 +1,384 @@
+//! The users' buckets that storages import from and export to: S3 (and S3-compatible servers),
+//! Azure Blob containers, local folders (through `object_store`) and Redis databases, behind one
+//! type. Every connection goes through the SSRF-guarded client.
+
+mod connector;
+mod redis_db;
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, BoxStream};
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::azure::MicrosoftAzureBuilder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as Key;
+use object_store::signer::Signer;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+use tessera_outbound::Outbound;
+use url::Url;
+
+pub use connector::GuardedConnector;
+use redis_db::RedisDb;
+
+/// Why talking to a bucket failed, in words a storage's owner can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// No such bucket, container, folder or object.
+    #[error("{0}")]
+    NotFound(String),
+    /// The credentials were refused.
+    #[error("{0}")]
+    Denied(String),
+    /// The settings cannot describe a bucket (a missing name, a bad endpoint).
+    #[error("{0}")]
+    Settings(String),
+    /// Anything else: the network, the server.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<object_store::Error> for RemoteError {
+    fn from(err: object_store::Error) -> RemoteError {
+        match err {
+            object_store::Error::NotFound { path, .. } => RemoteError::NotFound(path),
+            object_store::Error::PermissionDenied { source, .. }
+            | object_store::Error::Unauthenticated { source, .. } => {
+                RemoteError::Denied(source.to_string())
+            }
+            object_store::Error::InvalidPath { source } => {
+                RemoteError::Settings(source.to_string())
+            }
+            other => classify(other.to_string()),
+        }
+    }
+}
+
+/// What a store's error text says happened: the services answer missing buckets and refused
+/// credentials inside generic errors (`404 Not Found: <Code>NoSuchBucket</Code>`).
+fn classify(text: String) -> RemoteError {
+    const MISSING: [&str; 4] = [
+        "NoSuchBucket",
+        "ContainerNotFound",
+        "404 Not Found",
+        "NoSuchKey",
+    ];
+    const DENIED: [&str; 6] = [
+        "403 Forbidden",
+        "AccessDenied",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+        "AuthenticationFailed",
+        "401 Unauthorized",
+    ];
+    if MISSING.iter().any(|code| text.contains(code)) {
+        RemoteError::NotFound(text)
+    } else if DENIED.iter().any(|code| text.contains(code)) {
+        RemoteError::Denied(text)
+    } else {
+        RemoteError::Failed(text)
+    }
+}
+
+/// An S3 bucket, as a storage names it.
+#[derive(Debug, Clone, Default)]
+pub struct S3Bucket {
+    pub bucket: String,
+    pub region: Option<String>,
+    /// Another S3-compatible server (MinIO, moto, Cloudflare R2, ...).
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    pub session_token: Option<String>,
+}
+
+/// An Azure Blob container, as a storage names it.
+#[derive(Debug, Clone, Default)]
+pub struct AzureContainer {
+    pub container: String,
+    pub account_name: String,
+    pub account_key: String,
+    /// The Blob service's address (`https://<account>.blob.core.windows.net` unless set: the
+    /// server's setting for Azurite and sovereign clouds).
+    pub endpoint: Option<String>,
+}
+
+/// A Redis database, as a storage names it.
+#[derive(Debug, Clone, Default)]
+pub struct RedisDatabase {
+    pub host: String,
+    pub port: u16,
+    pub password: Option<String>,
+    pub db: i64,
+}
+
+/// An object as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteObject {
+    pub key: String,
+    pub size: u64,
+    pub last_modified: Option<DateTime<Utc>>,
+    /// What changes when the object changes (an ETag, or size and time).
+    pub version: Option<String>,
+}
+
+/// A user's bucket; cheap to clone.
+#[derive(Clone)]
+pub struct Remote {
+    inner: Inner,
+}
+
+#[derive(Clone)]
+enum Inner {
+    Objects {
+        store: Arc<dyn ObjectStore>,
+        signer: Option<Arc<dyn Signer>>,
+        /// The local folder, for local files: keys are absolute paths.
+        folder: Option<PathBuf>,
+    },
+    Redis(RedisDb),
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Remote(..)")
+    }
+}
+
+/// Few retries: a storage's owner waits for the answer of a connection check.
+fn retries() -> RetryConfig {
+    RetryConfig {
+        max_retries: 2,
+        retry_timeout: Duration::from_secs(20),
+        ..RetryConfig::default()
+    }
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl Remote {
+    /// An S3 bucket. Credentials come from the storage only (never from this machine's
+    /// environment or instance metadata); without them requests go unsigned.
+    pub fn s3(bucket: &S3Bucket, outbound: &Outbound) -> Result<Remote, RemoteError> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(bucket.bucket.clone())
+            .with_region(present(&bucket.region).unwrap_or("us-east-1"))
+            .with_retry(retries())
+            .with_http_connector(GuardedConnector::new(outbound.clone()));
+        if let Some(endpoint) = present(&bucket.endpoint) {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        match (
+            present(&bucket.access_key_id),
+            present(&bucket.secret_access_key),
+        ) {
+            (Some(id), Some(secret)) => {
+                builder = builder
+                    .with_access_key_id(id)
+                    .with_secret_access_key(secret);
+                if let Some(token) = present(&bucket.session_token) {
+                    builder = builder.with_token(token);
+                }
+            }
+            _ => builder = builder.with_skip_signature(true),
+        }
+        let store = Arc::new(builder.build()?);
+        Ok(Remote {
+            inner: Inner::Objects {
+                signer: Some(store.clone()),
+                store,
+                folder: None,
+            },
+        })
+    }
+
+    /// An Azure Blob container.
+    pub fn azure(container: &AzureContainer, outbound: &Outbound) -> Result<Remote, RemoteError> {
+        let account = container.account_name.trim();
+        let endpoint = match container.endpoint.as_deref().map(str::trim) {
+            Some(base) if !base.is_empty() => format!("{}/{account}", base.trim_end_matches('/')),
+            _ => format!("https://{account}.blob.core.windows.net"),
+        };
+        let store = Arc::new(
+            MicrosoftAzureBuilder::new()
+                .with_account(account)
+                .with_access_key(container.account_key.trim())
+                .with_container_name(container.container.clone())
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_endpoint(endpoint)
+                .with_retry(retries())
+                .with_http_connector(GuardedConnector::new(outbound.clone()))
+                .build()?,
+        );
+        Ok(Remote {
+            inner: Inner::Objects {
+                signer: Some(store.clone()),
+                store,
+                folder: None,
+            },
+        })
+    }
+
+    /// A folder on this machine; keys are absolute paths inside it.
+    pub fn local(folder: &FsPath) -> Result<Remote, RemoteError> {
+        let store = LocalFileSystem::new_with_prefix(folder)?;
+        Ok(Remote {
+            inner: Inner::Objects {
+                store: Arc::new(store),
+                signer: None,
+                folder: Some(folder.to_path_buf()),
+            },
+        })
+    }
+
+    /// A Redis database (connected on first use, to an address the guard allows).
+    pub fn redis(database: &RedisDatabase, outbound: &Outbound) -> Remote {
+        Remote {
+            inner: Inner::Redis(RedisDb::new(database.clone(), outbound.clone())),
+        }
+    }
+
+    /// A key as the store knows it (local files: relative to the folder).
+    fn store_key(&self, key: &str) -> Result<Key, RemoteError> {
+        let relative = match &self.inner {
+            Inner::Objects {
+                folder: Some(folder),
+                ..
+            } => FsPath::new(key)
+                .strip_prefix(folder)
+                .map_err(|_| {
+                    RemoteError::Settings(format!("{key} is outside {}", folder.display()))
+                })?
+                .to_string_lossy()
+                .into_owned(),
+            _ => key.to_string(),
+        };
+        Key::parse(&relative).map_err(|err| RemoteError::Settings(err.to_string()))
+    }
+
+    /// A key as storages show it (local files: the absolute path).
+    fn shown_key(folder: Option<&PathBuf>, key: &Key) -> String {
+        match folder {
+            Some(folder) => folder.join(key.as_ref()).to_string_lossy().into_owned(),
+            None => key.to_string(),
+        }
+    }
+
+    /// The objects under `prefix` (all of them, or, unless `recursive`, only those directly in
+    /// it), as they are listed.
+    pub fn list(
+        &self,
+        prefix: Option<&str>,
+        recursive: bool,
+    ) -> BoxStream<'static, Result<RemoteObject, RemoteError>> {
+        match &self.inner {
+            Inner::Redis(db) => db.list(prefix.unwrap_or_default().to_string()),
+            Inner::Objects { store, folder, .. } => {
+                let prefix = prefix
+                    .map(|p| p.trim_matches('/'))
+                    .filter(|p| !p.is_empty())
+                    .map(Key::from);
+                let folder = folder.clone();
+                let object = move |meta: ObjectMeta| RemoteObject {
+                    key: Remote::shown_key(folder.as_ref(), &meta.location),
+                    size: meta.size,
+                    last_modified: Some(meta.last_modified),
+                    version: meta.e_tag.clone().or_else(|| {
+                        Some(format!(
+                            "{}-{}",
+                            meta.size,
+                            meta.last_modified.timestamp_micros()
+                        ))
+                    }),
+                };
+                if recursive {
+                    store
+                        .list(prefix.as_ref())
+                        .map_ok(object)
+                        .map_err(RemoteError::from)
+                        .boxed()
+                } else {
+                    let store = store.clone();
+                    stream::once(async move {
+                        let listed = store.list_with_delimiter(prefix.as_ref()).await?;
+                        Ok::<_, RemoteError>(stream::iter(
+                            listed.objects.into_iter().map(object).map(Ok),
+                        ))
+                    })
+                    .try_flatten()
+                    .boxed()
+                }
+            }
+        }
+    }
+
+    /// Checks that the bucket answers with these settings; whether anything is under `prefix`.
+    pub async fn check(&self, prefix: Option<&str>) -> Result<bool, RemoteError> {
+        if let Inner::Redis(db) = &self.inner {
+            db.ping().await?;
+        }
+        match self.list(prefix, true).next().await {
+            None => Ok(false),
+            Some(Ok(_)) => Ok(true),
+            Some(Err(err)) => Err(err),
+        }
+    }
+
+    /// An object's bytes.
+    pub async fn get(&self, key: &str) -> Result<Bytes, RemoteError> {
+        match &self.inner {
+            Inner::Redis(db) => db.get(key).await,
+            Inner::Objects { store, .. } => {
+                Ok(store.get(&self.store_key(key)?).await?.bytes().await?)
+            }
+        }
+    }
+
+    /// Writes an object, replacing what was there.
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), RemoteError> {
+        match &self.inner {
+            Inner::Redis(db) => db.set(key, bytes).await,
+            Inner::Objects { store, .. } => {
+                store
+                    .put(&self.store_key(key)?, PutPayload::from(bytes))
+                    .await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes an object; a missing one is not an error.
+    pub async fn delete(&self, key: &str) -> Result<(), RemoteError> {
+        match &self.inner {
+            Inner::Redis(db) => db.delete(key).await,
+            Inner::Objects { store, .. } => match store.delete(&self.store_key(key)?).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(err) => Err(err.into()),
+            },
+        }
+    }
+
+    /// A URL that reads the object for `ttl` without credentials; `None` when the store cannot
+    /// sign (local folders, Redis).
+    pub async fn signed_url(&self, key: &str, ttl: Duration) -> Result<Option<Url>, RemoteError> {
+        match &self.inner {
+            Inner::Objects {
+                signer: Some(signer),
+                ..
+            } => Ok(Some(
+                signer
+                    .signed_url(http::Method::GET, &self.store_key(key)?, ttl)
+                    .await?,
+            )),
+            _ => Ok(None),
+        }
+    }
+}
