@@ -44,7 +44,9 @@ def server(request):
     data_dir = tempfile.mkdtemp(prefix="tessera-sdk-")
     port = _free_port()
     env = dict(os.environ, LABEL_STUDIO_USERNAME=EMAIL, LABEL_STUDIO_PASSWORD=PASSWORD, LABEL_STUDIO_USER_TOKEN=TOKEN,
-               TESSERA_QUIET="true", RUST_LOG="warn")
+               TESSERA_QUIET="true", RUST_LOG="warn",
+               # The storage tests' S3 emulator runs on this machine (scripts/services.sh).
+               TESSERA_OUTBOUND_ALLOW="127.0.0.1/32")
     env.pop("DATABASE_URL", None)
     database = None
     if backend == "postgres":

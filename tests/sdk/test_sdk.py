@@ -4,6 +4,7 @@ script using the SDK would."""
 import csv
 import io
 import json
+import time
 
 import pytest
 from label_studio_sdk.client import LabelStudio
@@ -243,3 +244,53 @@ def test_people_through_the_sdk(server):
 
     ls.users.delete(user.id)
     assert all(u.id != user.id for u in ls.users.list())
+
+
+def test_s3_import_storage_flow_of_the_seed(server):
+    """The seed's storage flow: an S3 import storage made with `bucket` and `regex_filter`,
+    listed by project, read, synced into tasks (once), and deleted, on the S3 emulator the test
+    command started."""
+    import os
+    import urllib.request
+    import uuid
+
+    endpoint = os.environ["TESSERA_TEST_S3_ENDPOINT"]
+    bucket = "sdk" + uuid.uuid4().hex[:12]
+
+    def put(path, body=b""):
+        request = urllib.request.Request(f"{endpoint}/{path}", data=body, method="PUT",
+                                         headers={"Content-Type": "application/octet-stream"})
+        urllib.request.urlopen(request).read()
+
+    put(bucket)
+    put(f"{bucket}/batch/1.json", json.dumps({"text": "first"}).encode())
+    put(f"{bucket}/batch/2.json", json.dumps([{"text": "second"}, {"text": "third"}]).encode())
+    put(f"{bucket}/batch/readme.md", b"not a task file: the filter leaves it out")
+
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="Storage project", label_config=CONFIG)
+    storage = ls.import_storage.s3.create(
+        project=project.id, bucket=bucket, prefix="batch", regex_filter=r".*\.json",
+        aws_access_key_id="AKIDSDK", aws_secret_access_key="sdk-secret", region_name="us-east-1",
+        s3endpoint=endpoint, title="Batches", use_blob_urls=False)
+    assert storage.bucket == bucket and storage.regex_filter == r".*\.json"
+    assert storage.aws_secret_access_key is None, "secrets are never answered"
+    assert [s.id for s in ls.import_storage.s3.list(project=project.id)] == [storage.id]
+    assert ls.import_storage.s3.get(id=storage.id).title == "Batches"
+    ls.import_storage.s3.validate(project=project.id, id=storage.id, bucket=bucket, prefix="batch",
+                                  s3endpoint=endpoint, region_name="us-east-1")
+
+    synced = ls.import_storage.s3.sync(id=storage.id)
+    for _ in range(100):
+        if synced.status not in ("queued", "in_progress"):
+            break
+        time.sleep(0.1)
+        synced = ls.import_storage.s3.get(id=storage.id)
+    assert synced.status == "completed" and synced.last_sync_count == 3
+    assert sorted(t.data["text"] for t in ls.tasks.list(project=project.id)) == ["first", "second", "third"]
+    assert ls.import_storage.s3.sync(id=storage.id).last_sync_count in (0, None)
+    assert len(list(ls.tasks.list(project=project.id))) == 3
+
+    ls.import_storage.s3.delete(id=storage.id)
+    assert ls.import_storage.s3.list(project=project.id) == []
+    assert len(list(ls.tasks.list(project=project.id))) == 3, "the tasks stay"
