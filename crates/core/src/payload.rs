@@ -445,6 +445,8 @@ pub struct TaskBatch {
     pub annotations: HashMap<i64, Vec<annotation::Model>>,
     pub predictions: HashMap<i64, Vec<prediction::Model>>,
     pub uploads: HashMap<i64, String>,
+    /// The object key each task was made of, for tasks an import storage made.
+    pub storage_keys: HashMap<i64, String>,
     pub users: Users,
     /// The viewer's own drafts, per task (shown only where Label Studio shows drafts).
     pub drafts: HashMap<i64, Vec<draft::Model>>,
@@ -492,10 +494,12 @@ impl TaskBatch {
             .collect();
         let completers = annotations.values().flatten().map(|a| a.completed_by_id);
         let users = Users::load(conn, completers.chain(std::iter::once(Some(viewer)))).await?;
+        let storage_keys = queries::storages::keys_of_tasks(conn, &ids).await?;
         Ok(TaskBatch {
             annotations,
             predictions,
             uploads,
+            storage_keys,
             users,
             drafts,
             with_drafts,
@@ -601,7 +605,7 @@ pub fn dm_task(
         file_upload: t
             .file_upload_id
             .and_then(|id| batch.uploads.get(&id).cloned()),
-        storage_filename: None,
+        storage_filename: batch.storage_keys.get(&t.id).cloned(),
         annotations_ids: annotations
             .iter()
             .map(|a| a.id.to_string())

@@ -149,8 +149,12 @@ fn scalar_of(sql: &mut Sql, column: &Column, numeric: bool) -> Scalar {
             sql: "(SELECT file_uploads.file FROM file_uploads WHERE file_uploads.id = tasks.file_upload_id)".into(),
             kind: Kind::Text,
         },
-        // Cloud storages are not connected yet: no task has a storage file name.
-        Column::StorageFilename => Scalar { sql: "CAST(NULL AS TEXT)".into(), kind: Kind::Text },
+        // The key of the object an import storage made the task of (the plain key: Label
+        // Studio filters on its five storage types' keys joined with `;`).
+        Column::StorageFilename => Scalar {
+            sql: "(SELECT storage_objects.key FROM storage_objects WHERE storage_objects.task_id = tasks.id ORDER BY storage_objects.id LIMIT 1)".into(),
+            kind: Kind::Text,
+        },
         Column::DraftExists => Scalar { sql: format!("(CASE WHEN {} THEN 1 ELSE 0 END)", exists("drafts", "1 = 1")), kind: Kind::Number },
         Column::GroundTruth => Scalar {
             sql: format!("(CASE WHEN {} THEN 1 ELSE 0 END)", exists("annotations", "annotations.ground_truth = TRUE")),

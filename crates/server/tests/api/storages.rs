@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tessera_storage::remote::{RedisDatabase, Remote};
 
-use crate::helpers::{TestApp, TEXT_CONFIG};
+use crate::helpers::{tasks_query, TestApp, TEXT_CONFIG};
 
 /// The S3 emulator the test command started.
 fn s3_endpoint() -> String {
@@ -204,6 +204,21 @@ async fn s3_tasks_sync_once_and_secrets_are_never_answered() {
         .collect();
     texts.sort();
     assert_eq!(texts, ["five", "four", "one", "three", "two"]);
+
+    // The Data Manager shows and filters the object each task came from.
+    let query = json!({"filters": {"conjunction": "and", "items": [{
+        "filter": "filter:tasks:storage_filename", "operator": "contains",
+        "type": "String", "value": "c.jsonl"
+    }]}});
+    let from_jsonl = app
+        .get(&format!("{}&fields=all", tasks_query(project, &query)))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(from_jsonl["total"], 2);
+    for task in from_jsonl["tasks"].as_array().unwrap() {
+        assert_eq!(task["storage_filename"], "tasks/c.jsonl");
+    }
 
     let again = sync(&app, &path).await;
     assert_eq!(again["status"], "completed");
