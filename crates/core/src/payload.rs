@@ -821,13 +821,14 @@ pub fn project_out(
 /// `NextTaskSerializer` output plus the queue the task came from.
 #[derive(Serialize)]
 pub struct NextTaskOut {
-    id: i64,
+    pub id: i64,
     predictions: Vec<PredictionOut>,
     annotations: Vec<Value>,
     drafts: Vec<DraftOut>,
     updated_by: Vec<UpdatedBy>,
     unique_lock_id: Option<String>,
-    data: Value,
+    /// The task's data (bucket URIs are resolved by the caller).
+    pub data: Value,
     meta: Value,
     created_at: String,
     updated_at: String,

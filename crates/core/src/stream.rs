@@ -12,6 +12,7 @@ use crate::error::{CoreError, CoreResult};
 use crate::fields::is_falsy;
 use crate::next_task;
 use crate::payload::{first_data_key, next_task_out, NextTaskOut, ServedTask, Users};
+use crate::storages::resolve::Resolver;
 use crate::{dm, scope};
 
 /// The Data Manager keys that, in a request body, turn `/next` into the "Data manager queue".
@@ -95,12 +96,11 @@ pub async fn next(
         lock_id: served.lock_id,
         queue: served.queue,
     };
-    Ok(next_task_out(
-        served_task,
-        first_key.as_deref(),
-        &users,
-        &time::now(),
-    ))
+    let mut out = next_task_out(served_task, first_key.as_deref(), &users, &time::now());
+    Resolver::load(db, project.id)
+        .await?
+        .rewrite(out.id, &mut out.data);
+    Ok(out)
 }
 
 /// One label-stream history entry.

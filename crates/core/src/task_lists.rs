@@ -1,6 +1,7 @@
 //! Reading tasks: the Data Manager's task page (a view's or query's filters and ordering, with
 //! the per-request fields only where asked), one task in the Data Manager's shape, and the older
-//! bare list of a project with nested annotations and predictions.
+//! bare list of a project with nested annotations and predictions. The first two answer bucket
+//! URIs in task data as resolve links (`storages::resolve`), as Label Studio's do.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -14,6 +15,7 @@ use crate::payload::{
     annotation_out, dm_task, first_data_key, only_included, prediction_out, simple_task,
     CompletedBy, DmProject, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
 };
+use crate::storages::resolve::{rewrite_data, Resolver};
 use crate::{dm, scope};
 
 /// The Data Manager's task page: `{total_annotations, total_predictions, total, tasks}`.
@@ -83,12 +85,15 @@ pub async fn dm_page(
             .filter(|field| included.clone().any(|i| i == *field)),
     );
     let now = time::now();
+    let resolver = Resolver::load(db, project.id).await?;
     let tasks = tasks
         .into_iter()
         .map(|t| {
+            let task_id = t.id;
             let mut rendered = serde_json::to_value(dm_task(t, &batch, &shown, nested, &now))
                 .map_err(anyhow::Error::from)?;
             if let Value::Object(fields) = &mut rendered {
+                rewrite_data(&resolver, task_id, fields);
                 fields.retain(|key, _| {
                     !dm::EVALUATED_FIELDS.contains(&key.as_str())
                         || evaluated.contains(&key.as_str())
@@ -113,13 +118,16 @@ pub async fn get(db: &Db, actor: &Actor, id: i64) -> CoreResult<DmTaskOut> {
     if !actor.sees_others_work() {
         batch.keep_annotations_of(actor.user.id);
     }
-    Ok(dm_task(
+    let resolver = Resolver::load(db, project.id).await?;
+    let mut rendered = dm_task(
         task,
         &batch,
         &DmProject::of(&project),
         Some(CompletedBy::Expanded),
         &time::now(),
-    ))
+    );
+    resolver.rewrite(rendered.id, &mut rendered.data);
+    Ok(rendered)
 }
 
 /// The simple task shape with nested annotations (`completed_by` as id) and predictions.

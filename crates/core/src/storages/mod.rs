@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod kinds;
+pub mod resolve;
 pub mod sync;
 
 use chrono::{DateTime, Utc};

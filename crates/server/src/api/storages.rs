@@ -4,13 +4,14 @@
 //! cases are `tessera_core::storages`.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tessera_core::storages::kinds::{Direction, Kind};
+use tessera_core::storages::resolve::{self, Resolved};
 use tessera_core::storages::{self, Synced, TypeOut};
 
 use crate::api::{exact, slashed};
@@ -292,7 +293,76 @@ fn bare(
     exact(router, path.trim_end_matches('/'), methods)
 }
 
+#[derive(Deserialize)]
+struct FileUri {
+    fileuri: Option<String>,
+}
+
+/// Answers a resolve link: a 303 to the presigned URL, or the object itself.
+async fn resolved(
+    state: &AppState,
+    caller: &Caller,
+    project: Option<i64>,
+    task: Option<i64>,
+    fileuri: Option<&str>,
+) -> ApiResult<Response> {
+    let outcome =
+        resolve::resolve(&state.db, &state.storage, caller, project, task, fileuri).await?;
+    Ok(match outcome {
+        Resolved::Redirect { url, max_age } => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, url),
+                (
+                    header::CACHE_CONTROL,
+                    format!("no-store, max-age={max_age}"),
+                ),
+            ],
+        )
+            .into_response(),
+        Resolved::Object { bytes, key } => {
+            let mime = mime_guess::from_path(&key).first_or_octet_stream();
+            (
+                [
+                    (header::CONTENT_TYPE, mime.to_string()),
+                    (
+                        header::CACHE_CONTROL,
+                        "private, max-age=3600, must-revalidate".to_string(),
+                    ),
+                    (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+    })
+}
+
+/// `GET /tasks/{id}/resolve/?fileuri=` (and `/presign/`): a bucket object of the task's project.
+async fn resolve_for_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<FileUri>,
+) -> ApiResult<Response> {
+    resolved(&state, &caller, None, Some(id), params.fileuri.as_deref()).await
+}
+
+/// `GET /projects/{id}/resolve/?fileuri=` (and `/presign/`): a bucket object of the project.
+async fn resolve_for_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<FileUri>,
+) -> ApiResult<Response> {
+    resolved(&state, &caller, Some(id), None, params.fileuri.as_deref()).await
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/tasks/{id}/resolve/", get(resolve_for_task));
+    let router = slashed(router, "/tasks/{id}/presign/", get(resolve_for_task));
+    let router = slashed(router, "/projects/{id}/resolve/", get(resolve_for_project));
+    let router = slashed(router, "/projects/{id}/presign/", get(resolve_for_project));
     let router = slashed(router, "/api/storages/", get(list_imports));
     let router = exact(router, "/api/storages/types", get(types));
     let router = exact(router, "/api/storages/export", get(list_exports));

@@ -355,6 +355,11 @@ pub const RULES: &[Rule] = &[
         &["PATCH", "DELETE"],
         Allowed(ManageProjects),
     ),
+    // Bucket media of a task or project, for whoever may label it (links in task data).
+    rule("/tasks/{id}/resolve", READ, Allowed(Label)),
+    rule("/tasks/{id}/presign", READ, Allowed(Label)),
+    rule("/projects/{id}/resolve", READ, Allowed(Label)),
+    rule("/projects/{id}/presign", READ, Allowed(Label)),
     // Cloud storages: importing data and exporting annotations are project settings.
     rule("/api/storages", READ, Allowed(ImportData)),
     rule("/api/storages/types", READ, Allowed(ImportData)),

@@ -402,6 +402,80 @@ async fn s3_objects_become_tasks_of_their_uri_with_blob_urls() {
             json!({"image": format!("s3://{bucket}/images/2.png")})
         ]
     );
+
+    // The editor reads bucket URIs as resolve links, which redirect to a presigned URL...
+    let page = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    let first = &page["tasks"][0];
+    let link = first["data"]["image"].as_str().unwrap().to_string();
+    let uri = format!("s3://{bucket}/images/1.jpg");
+    assert_eq!(
+        link,
+        format!(
+            "/tasks/{}/resolve/?fileuri={}",
+            first["id"],
+            base64::engine::Engine::encode(&base64::engine::general_purpose::URL_SAFE, &uri)
+        )
+    );
+    let one = app
+        .get(&format!("/api/tasks/{}", first["id"]))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(one["data"]["image"], link.as_str());
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirected = no_redirects
+        .get(format!("{}{link}", app.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirected.status(), 303);
+    assert_eq!(
+        redirected.headers()["cache-control"],
+        "no-store, max-age=60",
+        "presign_ttl is in minutes"
+    );
+    let signed = redirected.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(signed.starts_with(&format!("{}/{bucket}/images/1.jpg?", s3_endpoint())));
+    assert!(signed.contains("X-Amz-Signature=") && signed.contains("X-Amz-Expires=60"));
+    let object = reqwest::get(&signed).await.unwrap().text().await.unwrap();
+    assert_eq!(object, "jpeg bytes");
+
+    // ... or, without presigning, answer the object itself.
+    app.patch(&format!("/api/storages/s3/{id}"), json!({"presign": false}))
+        .await
+        .expect(200);
+    let streamed = app.get(&link).await.expect(200);
+    assert_eq!(streamed.text, "jpeg bytes");
+    assert_eq!(streamed.headers["content-type"], "image/jpeg");
+    let project_link = link.replace(
+        &format!("/tasks/{}/", first["id"]),
+        &format!("/projects/{project}/"),
+    );
+    assert_eq!(app.get(&project_link).await.expect(200).text, "jpeg bytes");
+    app.get(&format!("/tasks/{}/resolve/", first["id"]))
+        .await
+        .expect(400);
+    let elsewhere = base64::engine::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE,
+        "s3://another-bucket/x.jpg",
+    );
+    app.get(&format!(
+        "/tasks/{}/presign/?fileuri={elsewhere}",
+        first["id"]
+    ))
+    .await
+    .expect(404);
 }
 
 #[tokio::test]
