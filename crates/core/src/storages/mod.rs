@@ -6,6 +6,7 @@
 
 pub mod connect;
 pub mod kinds;
+pub mod local;
 pub mod resolve;
 pub mod sync;
 

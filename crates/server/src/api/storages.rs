@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tessera_core::storages::kinds::{Direction, Kind};
+use tessera_core::storages::local::{self, Refusal};
 use tessera_core::storages::resolve::{self, Resolved};
 use tessera_core::storages::{self, Synced, TypeOut};
 
@@ -358,7 +359,35 @@ async fn resolve_for_project(
     resolved(&state, &caller, Some(id), None, params.fileuri.as_deref()).await
 }
 
+#[derive(Deserialize)]
+struct LocalFile {
+    d: Option<String>,
+}
+
+/// `GET /data/local-files/?d=`: a file of a local-files storage (ranges and conditional
+/// requests answered by tower-http's file service).
+async fn local_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<LocalFile>,
+    request: axum::extract::Request,
+) -> ApiResult<Response> {
+    match local::file(&state.db, &state.storage, &caller, params.d.as_deref()).await? {
+        Ok(path) => {
+            let served =
+                tower::ServiceExt::oneshot(tower_http::services::ServeFile::new(path), request)
+                    .await
+                    .map_err(|err| ApiError::Internal(err.into()))?;
+            Ok(served.into_response())
+        }
+        Err(Refusal::Disabled) => Ok((StatusCode::FORBIDDEN, local::DISABLED).into_response()),
+        Err(Refusal::Missing) => Ok(StatusCode::FORBIDDEN.into_response()),
+        Err(Refusal::NotFound) => Err(ApiError::NotFound("Not found.".into())),
+    }
+}
+
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/data/local-files/", get(local_file));
     let router = slashed(router, "/tasks/{id}/resolve/", get(resolve_for_task));
     let router = slashed(router, "/tasks/{id}/presign/", get(resolve_for_task));
     let router = slashed(router, "/projects/{id}/resolve/", get(resolve_for_project));

@@ -356,6 +356,7 @@ pub const RULES: &[Rule] = &[
         Allowed(ManageProjects),
     ),
     // Bucket media of a task or project, for whoever may label it (links in task data).
+    rule("/data/local-files", READ, Allowed(Label)),
     rule("/tasks/{id}/resolve", READ, Allowed(Label)),
     rule("/tasks/{id}/presign", READ, Allowed(Label)),
     rule("/projects/{id}/resolve", READ, Allowed(Label)),

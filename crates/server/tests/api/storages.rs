@@ -601,4 +601,62 @@ async fn local_files_stay_inside_the_document_root() {
     let mut texts: Vec<Value> = task_data(&app, project).await;
     texts.sort_by_key(|d| d["text"].as_str().map(str::to_string));
     assert_eq!(texts, [json!({"text": "deeper"}), json!({"text": "local"})]);
+
+    // Files mode: each file becomes a task of its local-files link, served to members.
+    let pictures = root.path().join("pictures");
+    std::fs::create_dir_all(&pictures).unwrap();
+    std::fs::write(pictures.join("cat 1.png"), b"PNG fake").unwrap();
+    std::fs::write(root.path().join("secret.txt"), b"outside any storage").unwrap();
+    let images = app
+        .create_project(r#"<View><Image name="image" value="$image"/><Choices name="c" toName="image"><Choice value="a"/></Choices></View>"#)
+        .await;
+    let created = app
+        .post(
+            "/api/storages/localfiles/",
+            json!({"project": images, "path": pictures.to_string_lossy(), "use_blob_urls": true}),
+        )
+        .await
+        .expect(201)
+        .body;
+    sync(&app, &format!("/api/storages/localfiles/{}", created["id"])).await;
+    let data = task_data(&app, images).await;
+    assert_eq!(
+        data,
+        [json!({"image": "/data/local-files/?d=pictures/cat%201.png"})]
+    );
+    let served = app
+        .get(data[0]["image"].as_str().unwrap())
+        .await
+        .expect(200);
+    assert_eq!(served.text, "PNG fake");
+    assert_eq!(served.headers["content-type"], "image/png");
+    app.get("/data/local-files/?d=secret.txt").await.expect(404);
+    app.get("/data/local-files/?d=pictures/../secret.txt")
+        .await
+        .expect(404);
+    app.get("/data/local-files/?d=../etc/passwd")
+        .await
+        .expect(404);
+    app.get("/data/local-files/?d=").await.expect(403);
+}
+
+#[tokio::test]
+async fn local_files_are_not_served_unless_enabled() {
+    let app = TestApp::spawn().await;
+    let refused = app.get("/data/local-files/?d=any.png").await.expect(403);
+    assert!(refused
+        .text
+        .starts_with("Serving local files can be dangerous"));
+    let project = app.create_project(TEXT_CONFIG).await;
+    let created = app
+        .post(
+            "/api/storages/localfiles/",
+            json!({"project": project, "path": "/tmp/x"}),
+        )
+        .await
+        .expect(400);
+    assert!(created.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .contains("does not exist"));
 }
