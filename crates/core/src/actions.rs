@@ -131,6 +131,7 @@ pub struct Run<'a> {
 
 /// Runs `action` on the selected tasks.
 pub async fn perform(action: &Action, run: Run<'_>) -> CoreResult<Outcome> {
+    crate::storages::export::annotations_changed(&**run.txn, run.project.id).await?;
     queries::projects::lock(&**run.txn, run.project.id).await?;
     let ids = queries::tasks::filtered_ids(&**run.txn, run.selection).await?;
     match action.id {

@@ -161,6 +161,7 @@ pub async fn create(
 ) -> CoreResult<annotation::Model> {
     let (task, project) = scope::task(&**txn, caller, task_id).await?;
     queries::projects::lock(&**txn, project.id).await?;
+    crate::storages::export::annotations_changed(&**txn, project.id).await?;
     let config = config_of(&project);
     let mut fields = Fields::new(body)?;
     let result = read_result(&mut fields, config.as_ref()).flatten();
@@ -323,6 +324,7 @@ pub async fn update(
 ) -> CoreResult<annotation::Model> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::projects::lock(&**txn, project.id).await?;
+    crate::storages::export::annotations_changed(&**txn, project.id).await?;
     let config = config_of(&project);
     let mut fields = Fields::new(body)?;
     let result = read_result(&mut fields, config.as_ref());
@@ -377,6 +379,7 @@ pub async fn update(
 pub async fn delete(txn: &WriteTxn, caller: &Actor, id: i64) -> CoreResult<()> {
     let (current, project) = scope::annotation(&**txn, caller, id).await?;
     queries::projects::lock(&**txn, project.id).await?;
+    crate::storages::export::annotations_changed(&**txn, project.id).await?;
     queries::annotations::delete(&**txn, current.id).await?;
     counters::recount_tasks(
         &**txn,

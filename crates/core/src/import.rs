@@ -510,6 +510,9 @@ pub async fn import(
     if failed {
         return Err(refusal(errors));
     }
+    if prepared.iter().any(|task| !task.annotations.is_empty()) {
+        crate::storages::export::annotations_changed(&**txn, project.id).await?;
+    }
     write(txn, &project, prepared, columns).await
 }
 

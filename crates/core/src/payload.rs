@@ -146,6 +146,16 @@ impl Users {
         self.0.get(&id).map(|u| u.email.clone()).unwrap_or_default()
     }
 
+    /// `{id, first_name, last_name, email}`, as storage exports nest a user (null when gone).
+    pub fn brief(&self, id: Option<i64>) -> Value {
+        match id.and_then(|id| self.0.get(&id)) {
+            Some(u) => serde_json::json!({
+                "id": u.id, "first_name": u.first_name, "last_name": u.last_name, "email": u.email,
+            }),
+            None => Value::Null,
+        }
+    }
+
     /// `{id, first_name, last_name, avatar, email, initials}` as the task detail view expands it
     /// (the bare id when the user is gone).
     pub fn expanded(&self, id: Option<i64>) -> Value {
@@ -1046,4 +1056,59 @@ pub fn export_task_out(
         updated_by: t.updated_by_id,
         comment_authors: Vec::new(),
     }
+}
+
+/// An annotation as export storages write it (Label Studio's `StorageAnnotationSerializer`): the
+/// annotation with its task nested (data as read, without other annotations) and its author in
+/// brief.
+pub fn storage_annotation_out(
+    a: &annotation::Model,
+    t: &task::Model,
+    first_key: Option<&str>,
+    users: &Users,
+    now: &DateTime<Utc>,
+) -> Value {
+    serde_json::json!({
+        "id": a.id,
+        "result": a.result.as_deref().map_or(Value::Null, json_of),
+        "created_username": users.created_username(a.completed_by_id),
+        "created_ago": created_ago(&a.created_at, now),
+        "completed_by": users.brief(a.completed_by_id),
+        "task": {
+            "id": t.id,
+            "data": task_data(&t.data, first_key),
+            "meta": json_of(&t.meta),
+            "created_at": time::format(&t.created_at),
+            "updated_at": time::format(&t.updated_at),
+            "is_labeled": t.is_labeled,
+            "allow_skip": t.allow_skip,
+            "overlap": t.overlap,
+            "inner_id": t.inner_id,
+            "total_annotations": t.total_annotations,
+            "cancelled_annotations": t.cancelled_annotations,
+            "total_predictions": t.total_predictions,
+            "precomputed_agreement": null,
+            "comment_count": 0,
+            "unresolved_comment_count": 0,
+            "last_comment_updated_at": null,
+            "project": t.project_id,
+            "updated_by": t.updated_by_id,
+            "file_upload": t.file_upload_id,
+            "comment_authors": [],
+        },
+        "was_cancelled": a.was_cancelled,
+        "ground_truth": a.ground_truth,
+        "created_at": time::format(&a.created_at),
+        "updated_at": time::format(&a.updated_at),
+        "draft_created_at": a.draft_created_at.as_ref().map(time::format),
+        "lead_time": a.lead_time,
+        "import_id": a.import_id,
+        "last_action": a.last_action,
+        "bulk_created": a.bulk_created,
+        "project": a.project_id,
+        "updated_by": a.updated_by_id,
+        "parent_prediction": a.parent_prediction_id,
+        "parent_annotation": a.parent_annotation_id,
+        "last_created_by": a.last_created_by_id,
+    })
 }

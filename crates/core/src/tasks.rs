@@ -39,6 +39,7 @@ pub async fn delete_all(db: &Db, actor: &Actor, project_id: i64) -> CoreResult<(
 
 /// Deletes `tasks` of a project; returns how many went.
 pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> CoreResult<u64> {
+    crate::storages::export::annotations_changed(&**txn, project_id).await?;
     let (created_annotations, created_labels) =
         queries::projects::lock_summary(&**txn, project_id).await?;
     if let TaskSet::Ids(ids) = tasks {

@@ -16,9 +16,13 @@ pub fn registry(storage: &StorageEnv) -> Registry {
     let mut registry = Registry::default();
     // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
-    let storage = storage.clone();
+    let env = storage.clone();
     registry.register(storages::sync::JOB, move |ctx| {
-        storages::sync::run(ctx, storage.clone())
+        storages::sync::run(ctx, env.clone())
+    });
+    let env = storage.clone();
+    registry.register(storages::export::JOB, move |ctx| {
+        storages::export::run(ctx, env.clone())
     });
     registry
 }

@@ -5,6 +5,7 @@
 //! ([`sync`]).
 
 pub mod connect;
+pub mod export;
 pub mod kinds;
 pub mod local;
 pub mod resolve;

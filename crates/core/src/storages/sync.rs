@@ -1,6 +1,6 @@
 //! Syncing a storage, as a background job (one at a time per storage, safe to run again after
 //! a crash): an import storage's new objects become tasks, linked to their object and row so
-//! that a re-sync skips them; an export storage writes every annotation. The storage's status
+//! that a re-sync skips them; an export storage writes every annotation again ([`export`]). The storage's status
 //! fields follow Label Studio's (`queued`, `in_progress`, `completed`, `completed_with_errors`,
 //! `failed`, with `meta` counters), and progress is written while it runs.
 
@@ -20,6 +20,7 @@ use tessera_jobs::{Done, JobContext, JobError};
 use tessera_storage::remote::{Remote, RemoteObject};
 
 use super::connect::{self, StorageEnv, Values};
+use super::export;
 use super::kinds::{Direction, Kind};
 use super::{direction_of, kind_of, object_of, sync_job};
 use crate::actor::Actor;
@@ -111,9 +112,9 @@ pub async fn run(ctx: JobContext, env: StorageEnv) -> Result<Done, JobError> {
     };
     let outcome = match direction_of(&storage) {
         Direction::Import => sync.import(user_id).await,
-        Direction::Export => Err(CoreError::BadRequest(
-            "Export storages are not synced by this version of Tessera yet.".into(),
-        )),
+        Direction::Export => export::write(&db, &env, &storage, true)
+            .await
+            .map(|written| sync.created = written),
     };
     let result = json!({"created": sync.created, "existed": sync.existed});
     sync.finish(outcome).await?;
@@ -201,8 +202,11 @@ impl Sync<'_> {
             Ok(()) => {
                 self.meta
                     .insert("time_completed".into(), json!(meta_time(now)));
-                self.meta
-                    .insert("tasks_existed".into(), json!(self.existed));
+                let (counter, count) = match direction_of(self.storage) {
+                    Direction::Import => ("tasks_existed", self.existed),
+                    Direction::Export => ("total_annotations", self.created),
+                };
+                self.meta.insert(counter.into(), json!(count));
                 if self.deleted > 0 {
                     self.meta
                         .insert("tasks_deleted".into(), json!(self.deleted));

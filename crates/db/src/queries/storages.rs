@@ -4,12 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
-use crate::entities::{storage, storage_object};
+use crate::entities::{annotation, storage, storage_export, storage_object};
 
 /// A storage to create.
 #[derive(Debug, Clone)]
@@ -248,4 +249,91 @@ pub async fn status_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<S
         .into_tuple()
         .one(conn)
         .await
+}
+
+/// The ids of a project's export storages.
+pub async fn export_storage_ids<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    storage::Entity::find()
+        .select_only()
+        .column(storage::Column::Id)
+        .filter(storage::Column::ProjectId.eq(project_id))
+        .filter(storage::Column::Direction.eq("export"))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// The next annotations of a project (by id, after `after`) an export storage must write: all
+/// of them when `all`, else those it never wrote or wrote before their last change.
+pub async fn annotations_to_export<C: ConnectionTrait>(
+    conn: &C,
+    storage_id: i64,
+    project_id: i64,
+    all: bool,
+    after: i64,
+    limit: u64,
+) -> Result<Vec<annotation::Model>, DbErr> {
+    let mut select = annotation::Entity::find()
+        .filter(annotation::Column::ProjectId.eq(project_id))
+        .filter(annotation::Column::Id.gt(after));
+    if !all {
+        select = select.filter(Expr::cust(format!(
+            "NOT EXISTS (SELECT 1 FROM storage_exports WHERE storage_exports.storage_id = {storage_id} \
+             AND storage_exports.annotation_id = annotations.id \
+             AND storage_exports.exported_at >= annotations.updated_at)"
+        )));
+    }
+    select
+        .order_by_asc(annotation::Column::Id)
+        .limit(limit)
+        .all(conn)
+        .await
+}
+
+/// Records that an export storage wrote `key` for an annotation as it was at `exported_at`.
+pub async fn record_export<C: ConnectionTrait>(
+    conn: &C,
+    storage_id: i64,
+    annotation_id: i64,
+    key: &str,
+    exported_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    storage_export::Entity::delete_many()
+        .filter(storage_export::Column::StorageId.eq(storage_id))
+        .filter(storage_export::Column::AnnotationId.eq(annotation_id))
+        .exec(conn)
+        .await?;
+    storage_export::ActiveModel {
+        storage_id: Set(storage_id),
+        annotation_id: Set(annotation_id),
+        key: Set(key.to_string()),
+        exported_at: Set(exported_at),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// The objects an export storage wrote for annotations that are gone.
+pub async fn exports_of_deleted<C: ConnectionTrait>(
+    conn: &C,
+    storage_id: i64,
+) -> Result<Vec<storage_export::Model>, DbErr> {
+    storage_export::Entity::find()
+        .filter(storage_export::Column::StorageId.eq(storage_id))
+        .filter(Expr::cust(
+            "NOT EXISTS (SELECT 1 FROM annotations WHERE annotations.id = storage_exports.annotation_id)",
+        ))
+        .all(conn)
+        .await
+}
+
+/// Forgets an export link.
+pub async fn forget_export<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
+    storage_export::Entity::delete_by_id(id).exec(conn).await?;
+    Ok(())
 }

@@ -133,6 +133,17 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<task::
     task::Entity::find_by_id(id).one(conn).await
 }
 
+/// Tasks by id (any project; callers check).
+pub async fn find_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<Vec<task::Model>, DbErr> {
+    task::Entity::find()
+        .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await
+}
+
 /// One page of a project's tasks, ordered by id.
 ///
 /// `inner_id`s are handed out consecutively under the project row lock, so a project's id order

@@ -660,3 +660,142 @@ async fn local_files_are_not_served_unless_enabled() {
         .unwrap()
         .contains("does not exist"));
 }
+
+/// The body of an object in the S3 emulator, once it is there.
+async fn object_eventually(bucket: &str, key: &str) -> Option<Value> {
+    for _ in 0..100 {
+        let response = s3_get(bucket, key).await;
+        if let Some(body) = response {
+            return Some(body);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// An object's JSON body, signed as any client would (the emulator refuses unsigned reads).
+async fn s3_get(bucket: &str, key: &str) -> Option<Value> {
+    let remote = Remote::s3(
+        &tessera_storage::remote::S3Bucket {
+            bucket: bucket.to_string(),
+            region: Some("us-east-1".into()),
+            endpoint: Some(s3_endpoint()),
+            access_key_id: Some("AKIDTESSERA".into()),
+            secret_access_key: Some("tessera-secret-value".into()),
+            session_token: None,
+        },
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let bytes = remote.get(key).await.ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+#[tokio::test]
+async fn s3_export_storage_receives_every_annotation_save() {
+    let app = app().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let tasks = app
+        .import_ids(project, json!([{"text": "first"}, {"text": "second"}]))
+        .await;
+    let before = app
+        .post(
+            &format!("/api/tasks/{}/annotations/", tasks[0]),
+            json!({"result": crate::helpers::choice("Positive")}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let bucket = bucket_with(&[]).await;
+    let created = app
+        .post(
+            "/api/storages/export/s3",
+            s3_body(
+                project,
+                &bucket,
+                json!({"prefix": "out", "can_delete_objects": true}),
+            ),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(created["type"], "s3");
+    assert_eq!(
+        created["status"], "queued",
+        "an export storage syncs once created"
+    );
+    assert_eq!(created["can_delete_objects"], true);
+    assert!(created.get("presign").is_none());
+    let path = format!("/api/storages/export/s3/{}", created["id"]);
+    let mut storage = created.clone();
+    for _ in 0..100 {
+        storage = app.get(&path).await.expect(200).body;
+        if storage["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(storage["status"], "completed", "{storage}");
+    assert_eq!(storage["last_sync_count"], 1, "{storage}");
+    assert_eq!(storage["meta"]["total_annotations"], 1, "{storage}");
+    let written = s3_get(&bucket, &format!("out/{}", before["id"]))
+        .await
+        .unwrap();
+    assert_eq!(written["id"], before["id"]);
+    assert_eq!(written["task"]["data"], json!({"text": "first"}));
+    assert_eq!(written["task"]["id"], tasks[0]);
+    assert_eq!(
+        written["result"][0]["value"]["choices"],
+        json!(["Positive"])
+    );
+    assert_eq!(written["completed_by"]["email"], crate::helpers::ADMIN);
+
+    // A new annotation is written by a background job, soon after the request.
+    let after = app
+        .post(
+            &format!("/api/tasks/{}/annotations/", tasks[1]),
+            json!({"result": crate::helpers::choice("Negative")}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let key = format!("out/{}", after["id"]);
+    let exported = object_eventually(&bucket, &key).await.expect("exported");
+    assert_eq!(exported["task"]["data"], json!({"text": "second"}));
+
+    // A change rewrites it; a deletion removes it (can_delete_objects).
+    app.patch(
+        &format!("/api/annotations/{}/", after["id"]),
+        json!({"result": crate::helpers::choice("Positive")}),
+    )
+    .await
+    .expect(200);
+    let mut rewritten = None;
+    for _ in 0..100 {
+        let body = s3_get(&bucket, &key).await.unwrap();
+        if body["result"][0]["value"]["choices"] == json!(["Positive"]) {
+            rewritten = Some(body);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(rewritten.is_some(), "the object follows the change");
+    app.delete(&format!("/api/annotations/{}/", after["id"]))
+        .await
+        .expect(204);
+    let mut gone = false;
+    for _ in 0..100 {
+        if s3_get(&bucket, &key).await.is_none() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(gone, "the object of a deleted annotation is removed");
+    assert!(s3_get(&bucket, &format!("out/{}", before["id"]))
+        .await
+        .is_some());
+}
