@@ -799,3 +799,159 @@ async fn s3_export_storage_receives_every_annotation_save() {
         .await
         .is_some());
 }
+
+/// Azurite's documented development account key.
+const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// The Azure Blob emulator the test command started (with a container `tessera`).
+fn azure_endpoint() -> String {
+    std::env::var("TESSERA_TEST_AZURE_ENDPOINT")
+        .expect("TESSERA_TEST_AZURE_ENDPOINT: run scripts/test.sh, or `source scripts/services.sh && start_services` first")
+}
+
+#[tokio::test]
+async fn azure_blobs_become_tasks_and_resolve_to_signed_urls() {
+    let endpoint = azure_endpoint();
+    let app = TestApp::spawn_with(move |config| {
+        config.outbound_allow = tessera_outbound::Allow::Everything;
+        config.azure_blob_endpoint = Some(endpoint);
+    })
+    .await;
+    let container = Remote::azure(
+        &tessera_storage::remote::AzureContainer {
+            container: "tessera".into(),
+            account_name: "devstoreaccount1".into(),
+            account_key: AZURITE_KEY.into(),
+            endpoint: Some(azure_endpoint()),
+        },
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    container
+        .put(&format!("{prefix}/a.wav"), "wave bytes".into())
+        .await
+        .unwrap();
+    container
+        .put(&format!("{prefix}/b.wav"), "more wave bytes".into())
+        .await
+        .unwrap();
+    let project = app
+        .create_project(r#"<View><Audio name="audio" value="$audio"/><TextArea name="t" toName="audio"/></View>"#)
+        .await;
+    let body = |more: Value| {
+        let mut body = json!({
+            "project": project, "container": "tessera", "prefix": prefix,
+            "account_name": "devstoreaccount1", "account_key": AZURITE_KEY,
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(more.as_object().unwrap().clone());
+        body
+    };
+    let created = app
+        .post(
+            "/api/storages/azure/",
+            body(json!({"use_blob_urls": true, "presign_ttl": 5})),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(created["type"], "azure");
+    assert!(created.get("account_name").is_none() && created.get("account_key").is_none());
+    let synced = sync(&app, &format!("/api/storages/azure/{}", created["id"])).await;
+    assert_eq!(synced["last_sync_count"], 2, "{synced}");
+    assert_eq!(
+        task_data(&app, project).await[0],
+        json!({"audio": format!("azure-blob://tessera/{prefix}/a.wav")})
+    );
+    let page = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    let link = page["tasks"][0]["data"]["audio"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirected = no_redirects
+        .get(format!("{}{link}", app.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(redirected.status(), 303);
+    assert_eq!(
+        redirected.headers()["cache-control"],
+        "no-store, max-age=300"
+    );
+    let signed = redirected.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    // Azurite checks shared access signatures: a good one reads, a tampered one does not.
+    let read = reqwest::get(&signed).await.unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.text().await.unwrap(), "wave bytes");
+    let tampered = signed.replace("sig=", "sig=A");
+    assert_eq!(reqwest::get(&tampered).await.unwrap().status(), 403);
+
+    let wrong_container = app
+        .post(
+            "/api/storages/azure/",
+            body(json!({"container": "nothere"})),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        wrong_container.body["validation_errors"]["non_field_errors"],
+        json!(["Container not found: nothere"])
+    );
+    let no_key = app
+        .post(
+            "/api/storages/azure/",
+            json!({"project": project, "container": "tessera"}),
+        )
+        .await
+        .expect(400);
+    assert!(no_key.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Azure account name and key must be set"));
+
+    // An export storage writes annotations as blobs.
+    let task = page["tasks"][0]["id"].as_i64().unwrap();
+    let annotation = app
+        .post(
+            &format!("/api/tasks/{task}/annotations/"),
+            json!({"result": [{"from_name": "t", "to_name": "audio", "type": "textarea", "value": {"text": ["hello"]}}]}),
+        )
+        .await
+        .expect(201)
+        .body;
+    app.post(
+        "/api/storages/export/azure",
+        body(json!({"prefix": format!("{prefix}-out")})),
+    )
+    .await
+    .expect(201);
+    let key = format!("{prefix}-out/{}", annotation["id"]);
+    let mut written = None;
+    for _ in 0..100 {
+        if let Ok(bytes) = container.get(&key).await {
+            written = Some(serde_json::from_slice::<Value>(&bytes).unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let written = written.expect("the annotation is written to the container");
+    assert_eq!(written["result"][0]["value"]["text"], json!(["hello"]));
+}
