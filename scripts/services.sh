@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The cloud services storages talk to, run locally for the tests: S3 (moto), Azure Blob
-# (Azurite, with a container `tessera`), Redis (Debian's redis-server). Sourced by scripts/test.sh; to run the Rust tests by hand:
+# The cloud services storages talk to, run locally for the tests: S3 (moto), Google Cloud
+# Storage (gcp-storage-emulator, with a bucket `tessera`), Azure Blob (Azurite, with a container
+# `tessera`), Redis (Debian's redis-server). Sourced by scripts/test.sh; to run the Rust tests by hand:
 #
 #   source scripts/services.sh && start_services    # exports TESSERA_TEST_* for the tests
 #   cargo nextest run --workspace
@@ -32,8 +33,11 @@ start_services() {
     sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
     $sudo apt-get install -y -q redis-server || { $sudo apt-get update -q && $sudo apt-get install -y -q redis-server; }
   }
-  local s3_port redis_port azure_port
-  s3_port=$(free_port); redis_port=$(free_port); azure_port=$(free_port)
+  local s3_port redis_port azure_port gcs_port
+  s3_port=$(free_port); redis_port=$(free_port); azure_port=$(free_port); gcs_port=$(free_port)
+  "$SERVICES_VENV/bin/gcp-storage-emulator" start -H 127.0.0.1 --port "$gcs_port" --in-memory \
+    --default-bucket tessera -q >"$SERVICES_DIR/gcs.log" 2>&1 &
+  echo $! >"$SERVICES_DIR/gcs.pid"
   "$SERVICES_VENV/bin/moto_server" -H 127.0.0.1 -p "$s3_port" >"$SERVICES_DIR/moto.log" 2>&1 &
   echo $! >"$SERVICES_DIR/moto.pid"
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
@@ -47,6 +51,7 @@ start_services() {
   wait_until 30 curl -sf "http://127.0.0.1:$s3_port/"
   wait_until 10 redis-cli -p "$redis_port" ping
   wait_until 30 curl -s -o /dev/null "http://127.0.0.1:$azure_port/"
+  wait_until 30 curl -sf "http://127.0.0.1:$gcs_port/"
   "$SERVICES_VENV/bin/python" - "$azure_port" <<'PY'
 import sys
 from azure.storage.blob import BlobServiceClient
@@ -58,7 +63,8 @@ PY
   export TESSERA_TEST_S3_ENDPOINT="http://127.0.0.1:$s3_port"
   export TESSERA_TEST_REDIS="127.0.0.1:$redis_port"
   export TESSERA_TEST_AZURE_ENDPOINT="http://127.0.0.1:$azure_port"
-  echo "services: S3 (moto) at $TESSERA_TEST_S3_ENDPOINT, Azure (Azurite) at $TESSERA_TEST_AZURE_ENDPOINT, Redis at $TESSERA_TEST_REDIS"
+  export TESSERA_TEST_GCS_ENDPOINT="http://127.0.0.1:$gcs_port"
+  echo "services: S3 (moto) at $TESSERA_TEST_S3_ENDPOINT, Azure (Azurite) at $TESSERA_TEST_AZURE_ENDPOINT, GCS at $TESSERA_TEST_GCS_ENDPOINT, Redis at $TESSERA_TEST_REDIS"
 }
 
 stop_services() {

@@ -118,6 +118,9 @@ pub struct ServeArgs {
     /// default `https://<account>.blob.core.windows.net`.
     #[arg(long, env = "TESSERA_AZURE_BLOB_ENDPOINT")]
     pub azure_blob_endpoint: Option<String>,
+    /// Google Cloud Storage's address for GCS storages (an emulator); by default Google's.
+    #[arg(long, env = "TESSERA_GCS_ENDPOINT")]
+    pub gcs_endpoint: Option<String>,
 }
 
 /// The validated configuration the application runs with.
@@ -154,6 +157,8 @@ pub struct Config {
     pub local_files: tessera_core::storages::connect::LocalFiles,
     /// The Azure Blob service's base URL, when not Azure's public one.
     pub azure_blob_endpoint: Option<String>,
+    /// Google Cloud Storage's address, when not Google's.
+    pub gcs_endpoint: Option<String>,
 }
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
@@ -228,6 +233,7 @@ impl Config {
                 )),
             },
             azure_blob_endpoint: args.azure_blob_endpoint.filter(|url| !url.trim().is_empty()),
+            gcs_endpoint: args.gcs_endpoint.filter(|url| !url.trim().is_empty()),
         })
     }
 

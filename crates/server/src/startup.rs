@@ -129,6 +129,7 @@ fn storage_env(
         sealer: tessera_core::sealed::Sealer::new(secret.as_bytes()),
         local_files: config.local_files.clone(),
         azure_endpoint: config.azure_blob_endpoint.clone(),
+        gcs_endpoint: config.gcs_endpoint.clone(),
     }
 }
 

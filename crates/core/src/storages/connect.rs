@@ -28,6 +28,8 @@ pub struct StorageEnv {
     pub local_files: LocalFiles,
     /// The Blob service's base URL when not Azure's public one (Azurite, sovereign clouds).
     pub azure_endpoint: Option<String>,
+    /// Google Cloud Storage's address when not Google's (an emulator).
+    pub gcs_endpoint: Option<String>,
 }
 
 /// A storage's settings and secrets together, as one connection needs them.
@@ -191,9 +193,13 @@ pub fn connect(values: &Values, env: &StorageEnv) -> CoreResult<Remote> {
             let dir = check_local_path(path.as_deref(), &env.local_files)?;
             Remote::local(&dir).map_err(unavailable)
         }
-        Kind::Gcs => Err(refused(
-            "Google Cloud Storage connections are not available in this version of Tessera yet.",
-        )),
+        Kind::Gcs => Remote::gcs(
+            &values.bucket().unwrap_or_default(),
+            values.text("google_application_credentials").as_deref(),
+            env.gcs_endpoint.clone(),
+            &env.outbound,
+        )
+        .map_err(unavailable),
     }
 }
 
@@ -225,8 +231,11 @@ pub async fn check(values: &Values<'_>, env: &StorageEnv) -> CoreResult<Remote> 
             format!("Cannot connect to S3 {bucket} with specified AWS credentials")
         }
         (Kind::Azure, Err(RemoteError::NotFound(_))) => format!("Container not found: {bucket}"),
+        (Kind::Gcs, Ok(false)) => format!(
+            "No blobs found in {bucket}/{} or prefix doesn't exist",
+            prefix.unwrap_or_default()
+        ),
         (_, Err(err)) => err.to_string(),
-        (Kind::Gcs, Ok(false)) => return Ok(remote),
     };
     Err(refused(message))
 }

@@ -1,7 +1,6 @@
 //! Cloud storages (Label Studio's `io_storages`): a project's import storages, whose objects
 //! become tasks, and export storages, which receive its annotations; for S3, Azure Blob, Redis
-//! and local folders (Google Cloud Storage's settings are kept, its connection is not built
-//! yet). Secrets are sealed at rest and never answered. Syncs run as background jobs
+//! Google Cloud Storage and local folders. Secrets are sealed at rest and never answered. Syncs run as background jobs
 //! ([`sync`]).
 
 pub mod connect;

@@ -113,6 +113,7 @@ impl TestApp {
                 root: "/".into(),
             },
             azure_blob_endpoint: None,
+            gcs_endpoint: None,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

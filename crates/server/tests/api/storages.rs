@@ -955,3 +955,122 @@ async fn azure_blobs_become_tasks_and_resolve_to_signed_urls() {
     let written = written.expect("the annotation is written to the container");
     assert_eq!(written["result"][0]["value"]["text"], json!(["hello"]));
 }
+
+/// The Google Cloud Storage emulator the test command started (with a bucket `tessera`).
+fn gcs_endpoint() -> String {
+    std::env::var("TESSERA_TEST_GCS_ENDPOINT")
+        .expect("TESSERA_TEST_GCS_ENDPOINT: run scripts/test.sh, or `source scripts/services.sh && start_services` first")
+}
+
+#[tokio::test]
+async fn gcs_objects_become_tasks_and_receive_annotations() {
+    let endpoint = gcs_endpoint();
+    let app = TestApp::spawn_with(move |config| {
+        config.outbound_allow = tessera_outbound::Allow::Everything;
+        config.gcs_endpoint = Some(endpoint);
+    })
+    .await;
+    let bucket = Remote::gcs(
+        "tessera",
+        None,
+        Some(gcs_endpoint()),
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    bucket
+        .put(
+            &format!("{prefix}/a.json"),
+            r#"{"text": "from gcs"}"#.into(),
+        )
+        .await
+        .unwrap();
+    bucket
+        .put(
+            &format!("{prefix}/b.jsonl"),
+            "{\"text\": \"x\"}\n{\"text\": \"y\"}".into(),
+        )
+        .await
+        .unwrap();
+    let project = app.create_project(TEXT_CONFIG).await;
+    let created = app
+        .post(
+            "/api/storages/gcs/",
+            json!({"project": project, "bucket": "tessera", "prefix": prefix, "google_project_id": "demo"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(created["type"], "gcs");
+    assert_eq!(created["google_project_id"], "demo");
+    let path = format!("/api/storages/gcs/{}", created["id"]);
+    let synced = sync(&app, &path).await;
+    assert_eq!(synced["status"], "completed", "{synced}");
+    assert_eq!(synced["last_sync_count"], 3);
+    assert_eq!(sync(&app, &path).await["last_sync_count"], 0);
+    let mut texts: Vec<String> = task_data(&app, project)
+        .await
+        .iter()
+        .map(|d| d["text"].as_str().unwrap().to_string())
+        .collect();
+    texts.sort();
+    assert_eq!(texts, ["from gcs", "x", "y"]);
+
+    let empty = app
+        .post(
+            "/api/storages/gcs/",
+            json!({"project": project, "bucket": "tessera", "prefix": "nothing-here"}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        empty.body["validation_errors"]["non_field_errors"],
+        json!(["No blobs found in tessera/nothing-here or prefix doesn't exist"])
+    );
+    let bad_key = app
+        .post(
+            "/api/storages/gcs/",
+            json!({"project": project, "bucket": "tessera", "google_application_credentials": "not json"}),
+        )
+        .await
+        .expect(400);
+    assert!(bad_key.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("Google Application Credentials must be valid JSON string."));
+
+    let task = app
+        .get(&format!("/api/tasks/?project={project}"))
+        .await
+        .expect(200)
+        .body["tasks"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let annotation = app
+        .post(
+            &format!("/api/tasks/{task}/annotations/"),
+            json!({"result": crate::helpers::choice("Positive")}),
+        )
+        .await
+        .expect(201)
+        .body;
+    app.post(
+        "/api/storages/export/gcs",
+        json!({"project": project, "bucket": "tessera", "prefix": format!("{prefix}-out")}),
+    )
+    .await
+    .expect(201);
+    let key = format!("{prefix}-out/{}", annotation["id"]);
+    let mut written = None;
+    for _ in 0..100 {
+        if let Ok(bytes) = bucket.get(&key).await {
+            written = Some(serde_json::from_slice::<Value>(&bytes).unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(written.expect("written")["id"], annotation["id"]);
+}

@@ -1,8 +1,9 @@
 //! The users' buckets that storages import from and export to: S3 (and S3-compatible servers),
-//! Azure Blob containers, local folders (through `object_store`) and Redis databases, behind one
-//! type. Every connection goes through the SSRF-guarded client.
+//! Azure Blob containers, local folders (through `object_store`), Google Cloud Storage buckets
+//! ([`gcs`]) and Redis databases, behind one type. Every connection goes through the SSRF-guarded client.
 
 mod connector;
+pub mod gcs;
 mod redis_db;
 
 use std::path::{Path as FsPath, PathBuf};
@@ -23,6 +24,7 @@ use tessera_outbound::Outbound;
 use url::Url;
 
 pub use connector::GuardedConnector;
+use gcs::{GcsBucket, ServiceAccount};
 use redis_db::RedisDb;
 
 /// Why talking to a bucket failed, in words a storage's owner can act on.
@@ -141,6 +143,7 @@ enum Inner {
         folder: Option<PathBuf>,
     },
     Redis(RedisDb),
+    Gcs(GcsBucket),
 }
 
 impl std::fmt::Debug for Remote {
@@ -239,6 +242,25 @@ impl Remote {
         })
     }
 
+    /// A Google Cloud Storage bucket; `credentials` is a service account key's JSON (none for
+    /// an emulator or a public bucket), `base` the service's address when not Google's.
+    pub fn gcs(
+        bucket: &str,
+        credentials: Option<&str>,
+        base: Option<String>,
+        outbound: &Outbound,
+    ) -> Result<Remote, RemoteError> {
+        let account = credentials.map(ServiceAccount::parse).transpose()?;
+        Ok(Remote {
+            inner: Inner::Gcs(GcsBucket::new(
+                bucket.to_string(),
+                account,
+                base,
+                outbound.clone(),
+            )),
+        })
+    }
+
     /// A Redis database (connected on first use, to an address the guard allows).
     pub fn redis(database: &RedisDatabase, outbound: &Outbound) -> Remote {
         Remote {
@@ -281,6 +303,12 @@ impl Remote {
     ) -> BoxStream<'static, Result<RemoteObject, RemoteError>> {
         match &self.inner {
             Inner::Redis(db) => db.list(prefix.unwrap_or_default().to_string()),
+            Inner::Gcs(bucket) => bucket.list(
+                prefix
+                    .map(|p| p.trim_matches('/').to_string())
+                    .filter(|p| !p.is_empty()),
+                recursive,
+            ),
             Inner::Objects { store, folder, .. } => {
                 let prefix = prefix
                     .map(|p| p.trim_matches('/'))
@@ -336,6 +364,7 @@ impl Remote {
     pub async fn get(&self, key: &str) -> Result<Bytes, RemoteError> {
         match &self.inner {
             Inner::Redis(db) => db.get(key).await,
+            Inner::Gcs(bucket) => bucket.get(key).await,
             Inner::Objects { store, .. } => {
                 Ok(store.get(&self.store_key(key)?).await?.bytes().await?)
             }
@@ -346,6 +375,7 @@ impl Remote {
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), RemoteError> {
         match &self.inner {
             Inner::Redis(db) => db.set(key, bytes).await,
+            Inner::Gcs(bucket) => bucket.put(key, bytes).await,
             Inner::Objects { store, .. } => {
                 store
                     .put(&self.store_key(key)?, PutPayload::from(bytes))
@@ -359,6 +389,7 @@ impl Remote {
     pub async fn delete(&self, key: &str) -> Result<(), RemoteError> {
         match &self.inner {
             Inner::Redis(db) => db.delete(key).await,
+            Inner::Gcs(bucket) => bucket.delete(key).await,
             Inner::Objects { store, .. } => match store.delete(&self.store_key(key)?).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
                 Err(err) => Err(err.into()),
@@ -378,6 +409,7 @@ impl Remote {
                     .signed_url(http::Method::GET, &self.store_key(key)?, ttl)
                     .await?,
             )),
+            Inner::Gcs(bucket) => bucket.signed_url(key, ttl),
             _ => Ok(None),
         }
     }
