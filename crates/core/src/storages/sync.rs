@@ -102,16 +102,18 @@ pub async fn run(ctx: JobContext, env: StorageEnv) -> Result<Done, JobError> {
         db: &db,
         env: &env,
         storage: &storage,
+        user_id,
         meta,
         started,
         created: 0,
         existed: 0,
         deleted: 0,
+        updated: 0,
         errors: Vec::new(),
         last_progress: Instant::now(),
     };
     let outcome = match direction_of(&storage) {
-        Direction::Import => sync.import(user_id).await,
+        Direction::Import => sync.import().await,
         Direction::Export => export::write(&db, &env, &storage, true)
             .await
             .map(|written| sync.created = written),
@@ -147,6 +149,8 @@ struct Sync<'a> {
     db: &'a Db,
     env: &'a StorageEnv,
     storage: &'a storage::Model,
+    /// Who the sync runs for (tasks' `updated_by`, imported annotations' authors).
+    user_id: i64,
     meta: Map<String, Value>,
     started: DateTime<Utc>,
     /// Tasks created in this run.
@@ -155,6 +159,8 @@ struct Sync<'a> {
     existed: u64,
     /// Tasks deleted because their object vanished.
     deleted: u64,
+    /// Tasks brought up to date because their object changed.
+    updated: u64,
     /// Objects that could not become tasks (the sync goes on without them).
     errors: Vec<String>,
     last_progress: Instant,
@@ -207,6 +213,10 @@ impl Sync<'_> {
                     Direction::Export => ("total_annotations", self.created),
                 };
                 self.meta.insert(counter.into(), json!(count));
+                if self.updated > 0 {
+                    self.meta
+                        .insert("tasks_updated".into(), json!(self.updated));
+                }
                 if self.deleted > 0 {
                     self.meta
                         .insert("tasks_deleted".into(), json!(self.deleted));
@@ -250,7 +260,7 @@ impl Sync<'_> {
     }
 
     /// Lists the bucket and makes tasks of the objects not synced before.
-    async fn import(&mut self, user_id: i64) -> CoreResult<()> {
+    async fn import(&mut self) -> CoreResult<()> {
         let storage = self.storage;
         let (kind, direction) = (kind_of(storage), Direction::Import);
         let settings = object_of(&storage.settings);
@@ -277,6 +287,7 @@ impl Sync<'_> {
             use_blob_urls: values.flag("use_blob_urls") && kind != Kind::Redis,
             bucket: values.bucket().unwrap_or_default(),
             local_root: self.env.local_files.root.clone(),
+            refresh_changed: values.flag("update_changed_tasks"),
         };
         let track_vanished = values.flag("delete_vanished_tasks");
         let mut seen = HashSet::new();
@@ -301,12 +312,12 @@ impl Sync<'_> {
             }
             if keys.len() >= KEY_BATCH || (done && !keys.is_empty()) {
                 let batch = std::mem::take(&mut keys);
-                self.read_new(&remote, &reading, batch, &mut pending)
+                self.read_new(&remote, &reading, &project, batch, &mut pending)
                     .await?;
             }
             if pending.len() >= TASK_BATCH || (done && !pending.is_empty()) {
                 let batch = std::mem::take(&mut pending);
-                self.write(&project, user_id, batch).await?;
+                self.write(&project, batch).await?;
             }
             self.progress()
                 .await
@@ -332,6 +343,7 @@ impl Sync<'_> {
         &mut self,
         remote: &Remote,
         reading: &Reading,
+        project: &project::Model,
         batch: Vec<RemoteObject>,
         pending: &mut Vec<Pending>,
     ) -> CoreResult<()> {
@@ -339,8 +351,13 @@ impl Sync<'_> {
         let linked = queries::storages::linked_keys(self.db.conn(), self.storage.id, &keys).await?;
         let mut taken = HashSet::new();
         for object in batch {
-            if let Some((tasks, _)) = linked.get(&object.key) {
+            if let Some((tasks, version)) = linked.get(&object.key) {
                 self.existed += tasks;
+                let changed = object.version.is_some() && *version != object.version;
+                if reading.refresh_changed && changed && taken.insert(object.key.clone()) {
+                    let values = reading.tasks_of(remote, &object.key).await?;
+                    self.refresh(project, &object, values, pending).await?;
+                }
                 continue;
             }
             if !taken.insert(object.key.clone()) {
@@ -359,16 +376,73 @@ impl Sync<'_> {
         Ok(())
     }
 
-    /// Writes tasks and their links in one transaction; when some are refused, writes object by
-    /// object so that the others still go in, and records the refusals.
-    async fn write(
+    /// Brings the tasks of a changed object up to date: each row's task takes the row's data
+    /// (its annotations stay), rows the object gained become tasks, and the tasks of rows it
+    /// lost are deleted.
+    async fn refresh(
         &mut self,
         project: &project::Model,
-        user_id: i64,
-        batch: Vec<Pending>,
+        object: &RemoteObject,
+        values: Vec<Value>,
+        pending: &mut Vec<Pending>,
     ) -> CoreResult<()> {
+        let tasks =
+            queries::storages::tasks_of_key(self.db.conn(), self.storage.id, &object.key).await?;
+        let txn = self.db.write().await?;
+        let now = time::now();
+        for (task_id, row) in &tasks {
+            if let Some(value) = values.get(*row as usize) {
+                let data = match value.get("data") {
+                    Some(data @ Value::Object(_)) => data,
+                    _ => value,
+                };
+                queries::tasks::update_fields(
+                    &*txn,
+                    *task_id,
+                    Some(data.to_string()),
+                    None,
+                    self.user_id,
+                    now,
+                )
+                .await?;
+                self.updated += 1;
+            }
+        }
+        let lost: Vec<i64> = tasks
+            .iter()
+            .filter(|(_, row)| *row as usize >= values.len())
+            .map(|(task, _)| *task)
+            .collect();
+        if !lost.is_empty() {
+            self.deleted += tasks::delete(&txn, project.id, TaskSet::Ids(&lost)).await?;
+        }
+        queries::storages::set_version(
+            &*txn,
+            self.storage.id,
+            &object.key,
+            object.version.as_deref(),
+        )
+        .await?;
+        txn.commit().await?;
+        let known: HashSet<i32> = tasks.iter().map(|(_, row)| *row).collect();
+        for (row, value) in values.into_iter().enumerate() {
+            if !known.contains(&(row as i32)) {
+                pending.push(Pending {
+                    value,
+                    key: object.key.clone(),
+                    row_index: row as i32,
+                    version: object.version.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes tasks and their links in one transaction; when some are refused, writes object by
+    /// object so that the others still go in, and records the refusals.
+    async fn write(&mut self, project: &project::Model, batch: Vec<Pending>) -> CoreResult<()> {
         let values: Vec<Value> = batch.iter().map(|p| p.value.clone()).collect();
-        match self.write_once(project, user_id, &batch, values).await {
+        match self.write_once(project, &batch, values).await {
             Err(CoreError::Validation(_)) => {}
             other => return other,
         }
@@ -378,7 +452,7 @@ impl Sync<'_> {
             let end = start + batch[start..].iter().take_while(|p| &p.key == key).count();
             let group = &batch[start..end];
             let values = group.iter().map(|p| p.value.clone()).collect();
-            match self.write_once(project, user_id, group, values).await {
+            match self.write_once(project, group, values).await {
                 Err(CoreError::Validation(fields)) => {
                     let message = fields
                         .values()
@@ -399,7 +473,6 @@ impl Sync<'_> {
     async fn write_once(
         &mut self,
         project: &project::Model,
-        user_id: i64,
         batch: &[Pending],
         values: Vec<Value>,
     ) -> CoreResult<()> {
@@ -412,7 +485,7 @@ impl Sync<'_> {
             .collect();
         let txn = self.db.write_unbounded().await?;
         let imported =
-            import::import(&txn, project, project.organization_id, user_id, items).await?;
+            import::import(&txn, project, project.organization_id, self.user_id, items).await?;
         let links = batch
             .iter()
             .zip(&imported.task_ids)
@@ -436,6 +509,8 @@ struct Reading {
     use_blob_urls: bool,
     bucket: String,
     local_root: std::path::PathBuf,
+    /// Bring tasks up to date when their object changed (Tessera's `update_changed_tasks`).
+    refresh_changed: bool,
 }
 
 /// The extensions a task file may have (one without an extension is read as JSON too).

@@ -337,3 +337,36 @@ pub async fn forget_export<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), 
     storage_export::Entity::delete_by_id(id).exec(conn).await?;
     Ok(())
 }
+
+/// The tasks an import storage made of one object: `(task id, row index)`.
+pub async fn tasks_of_key<C: ConnectionTrait>(
+    conn: &C,
+    storage_id: i64,
+    key: &str,
+) -> Result<Vec<(i64, i32)>, DbErr> {
+    storage_object::Entity::find()
+        .select_only()
+        .column(storage_object::Column::TaskId)
+        .column(storage_object::Column::RowIndex)
+        .filter(storage_object::Column::StorageId.eq(storage_id))
+        .filter(storage_object::Column::Key.eq(key))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Records the version of an object whose tasks were brought up to date.
+pub async fn set_version<C: ConnectionTrait>(
+    conn: &C,
+    storage_id: i64,
+    key: &str,
+    version: Option<&str>,
+) -> Result<(), DbErr> {
+    storage_object::Entity::update_many()
+        .col_expr(storage_object::Column::Version, Expr::value(version))
+        .filter(storage_object::Column::StorageId.eq(storage_id))
+        .filter(storage_object::Column::Key.eq(key))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -49,19 +49,28 @@ async fn bucket_with(objects: &[(&str, &str)]) -> String {
     bucket
 }
 
+/// Writes an object, signed as any client would.
 async fn put_object(bucket: &str, key: &str, body: &str) {
-    let response = reqwest::Client::new()
-        .put(format!("{}/{bucket}/{key}", s3_endpoint()))
-        .header("Content-Type", "application/octet-stream")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        response.status().is_success(),
-        "{key}: {}",
-        response.status()
-    );
+    s3(bucket).put(key, body.to_string().into()).await.unwrap();
+}
+
+/// A signed client of a bucket in the emulator.
+fn s3(bucket: &str) -> Remote {
+    Remote::s3(
+        &tessera_storage::remote::S3Bucket {
+            bucket: bucket.to_string(),
+            region: Some("us-east-1".into()),
+            endpoint: Some(s3_endpoint()),
+            access_key_id: Some("AKIDTESSERA".into()),
+            secret_access_key: Some("tessera-secret-value".into()),
+            session_token: None,
+        },
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    )
+    .unwrap()
 }
 
 /// An S3 storage body for `bucket` in the emulator.
@@ -673,24 +682,9 @@ async fn object_eventually(bucket: &str, key: &str) -> Option<Value> {
     None
 }
 
-/// An object's JSON body, signed as any client would (the emulator refuses unsigned reads).
+/// An object's JSON body (the emulator refuses unsigned reads).
 async fn s3_get(bucket: &str, key: &str) -> Option<Value> {
-    let remote = Remote::s3(
-        &tessera_storage::remote::S3Bucket {
-            bucket: bucket.to_string(),
-            region: Some("us-east-1".into()),
-            endpoint: Some(s3_endpoint()),
-            access_key_id: Some("AKIDTESSERA".into()),
-            secret_access_key: Some("tessera-secret-value".into()),
-            session_token: None,
-        },
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
-    )
-    .unwrap();
-    let bytes = remote.get(key).await.ok()?;
+    let bytes = s3(bucket).get(key).await.ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -1073,4 +1067,98 @@ async fn gcs_objects_become_tasks_and_receive_annotations() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(written.expect("written")["id"], annotation["id"]);
+}
+
+#[tokio::test]
+async fn changed_and_vanished_objects_update_their_tasks_when_asked() {
+    let app = app().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let bucket = bucket_with(&[
+        ("tasks/a.json", r#"{"text": "v1"}"#),
+        ("tasks/list.json", r#"[{"text": "r0"}, {"text": "r1"}]"#),
+    ])
+    .await;
+    let asked = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(
+                project,
+                &bucket,
+                json!({"prefix": "tasks", "update_changed_tasks": true, "delete_vanished_tasks": true}),
+            ),
+        )
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(asked["update_changed_tasks"], true);
+    let path = format!("/api/storages/s3/{}", asked["id"]);
+    assert_eq!(sync(&app, &path).await["last_sync_count"], 3);
+    let texts = |data: Vec<Value>| -> Vec<String> {
+        let mut texts: Vec<String> = data
+            .iter()
+            .map(|d| d["text"].as_str().unwrap().to_string())
+            .collect();
+        texts.sort();
+        texts
+    };
+    let listed = app
+        .get(&format!("/api/projects/{project}/tasks/?page_size=-1"))
+        .await
+        .expect(200)
+        .body;
+    let first = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["data"]["text"] == "v1")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &format!("/api/tasks/{first}/annotations/"),
+        json!({"result": crate::helpers::choice("Positive")}),
+    )
+    .await
+    .expect(201);
+
+    put_object(&bucket, "tasks/a.json", r#"{"text": "v2"}"#).await;
+    put_object(&bucket, "tasks/list.json", r#"[{"text": "r0 again"}]"#).await;
+    let synced = sync(&app, &path).await;
+    assert_eq!(synced["last_sync_count"], 0, "{synced}");
+    assert_eq!(synced["meta"]["tasks_updated"], 2);
+    assert_eq!(synced["meta"]["tasks_deleted"], 1, "the lost row's task");
+    assert_eq!(texts(task_data(&app, project).await), ["r0 again", "v2"]);
+    let task = app
+        .get(&format!("/api/tasks/{first}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(task["data"]["text"], "v2");
+    assert_eq!(
+        task["total_annotations"], 1,
+        "annotations stay with their task"
+    );
+
+    s3(&bucket).delete("tasks/a.json").await.unwrap();
+    let synced = sync(&app, &path).await;
+    assert_eq!(synced["meta"]["tasks_deleted"], 1, "{synced}");
+    assert_eq!(texts(task_data(&app, project).await), ["r0 again"]);
+
+    // Without those settings, a sync leaves synced objects' tasks as they are (Label Studio's
+    // behaviour).
+    let other = app.create_project(TEXT_CONFIG).await;
+    let plain = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(other, &bucket, json!({"prefix": "tasks"})),
+        )
+        .await
+        .expect(201)
+        .body;
+    let plain_path = format!("/api/storages/s3/{}", plain["id"]);
+    sync(&app, &plain_path).await;
+    put_object(&bucket, "tasks/list.json", r#"[{"text": "changed"}]"#).await;
+    let again = sync(&app, &plain_path).await;
+    assert!(again["meta"].get("tasks_updated").is_none());
+    assert_eq!(texts(task_data(&app, other).await), ["r0 again"]);
 }
