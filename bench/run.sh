@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all|web|jobs]   (default all; web = page loads in the browser,
-#                                                 jobs = the job queue alone)
+#   bench/run.sh [sqlite|postgres|all|web|jobs|storage]   (default all; web = page loads in the
+#       browser, jobs = the job queue alone, storage = sync from the S3 emulator and export lag;
+#       BENCH_STORAGE_OBJECTS objects, default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -18,6 +19,17 @@ if [[ $which == web ]]; then
   exit
 fi
 cargo build --release -p tessera-server -p tessera-bench
+if [[ $which == storage ]]; then
+  source scripts/services.sh
+  start_services
+  trap stop_services EXIT
+  target/release/tessera-bench storage target/release/tessera
+  db="tessera_bench_storage_$$"
+  psql "$PG_URL" -qc "CREATE DATABASE $db"
+  trap 'stop_services; psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+  target/release/tessera-bench storage target/release/tessera postgres "${PG_URL%/*}/$db"
+  exit
+fi
 if [[ $which == all || $which == jobs ]]; then
   target/release/tessera-bench jobs sqlite
   db="tessera_bench_jobs_$$"

@@ -10,6 +10,7 @@
 
 mod data_manager;
 mod jobs;
+mod storage;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,6 +71,8 @@ impl Server {
             .env("LABEL_STUDIO_USER_TOKEN", TOKEN)
             .env("TESSERA_QUIET", "true")
             .env("TESSERA_MAX_BODY_SIZE", "1073741824")
+            // The storage figures use emulators on this machine.
+            .env("TESSERA_OUTBOUND_ALLOW", "127.0.0.1/32")
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null());
         if let Some(url) = &database_url {
@@ -345,6 +348,26 @@ async fn main() -> Result<()> {
             }
             other => bail!("unknown backend {other}"),
         };
+    }
+    if args.get(1).map(String::as_str) == Some("storage") {
+        let binary = args
+            .get(2)
+            .context("usage: tessera-bench storage <tessera binary> [postgres <url>]")?;
+        let endpoint = std::env::var("TESSERA_TEST_S3_ENDPOINT")
+            .context("TESSERA_TEST_S3_ENDPOINT: bench/run.sh storage starts the S3 emulator")?;
+        let objects = std::env::var("BENCH_STORAGE_OBJECTS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000);
+        let (backend, url) = match args.get(3).map(String::as_str) {
+            Some("postgres") => (
+                "postgres",
+                Some(args.get(4).context("postgres needs a URL")?.clone()),
+            ),
+            _ => ("sqlite", None),
+        };
+        let server = Server::start(binary, url).await?;
+        return storage::report(&server, backend, &endpoint, objects).await;
     }
     let binary = args
         .get(1)

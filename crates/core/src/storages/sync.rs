@@ -35,6 +35,8 @@ pub const JOB: &str = "storage.sync";
 const KEY_BATCH: usize = 1000;
 /// Tasks written in one transaction.
 const TASK_BATCH: usize = 1000;
+/// Objects read from the bucket at once.
+const READ_AT_ONCE: usize = 16;
 /// How often progress is written while a sync runs.
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
@@ -350,6 +352,7 @@ impl Sync<'_> {
         let keys: Vec<String> = batch.iter().map(|o| o.key.clone()).collect();
         let linked = queries::storages::linked_keys(self.db.conn(), self.storage.id, &keys).await?;
         let mut taken = HashSet::new();
+        let mut new = Vec::new();
         for object in batch {
             if let Some((tasks, version)) = linked.get(&object.key) {
                 self.existed += tasks;
@@ -360,11 +363,18 @@ impl Sync<'_> {
                 }
                 continue;
             }
-            if !taken.insert(object.key.clone()) {
-                continue;
+            if taken.insert(object.key.clone()) {
+                new.push(object);
             }
-            let values = reading.tasks_of(remote, &object.key).await?;
-            for (row_index, value) in values.into_iter().enumerate() {
+        }
+        // Objects are read several at a time: a bucket answers each after a network round trip.
+        let mut read = futures_util::stream::iter(new.into_iter().map(|object| async move {
+            let values = reading.tasks_of(remote, &object.key).await;
+            (object, values)
+        }))
+        .buffered(READ_AT_ONCE);
+        while let Some((object, values)) = read.next().await {
+            for (row_index, value) in values?.into_iter().enumerate() {
                 pending.push(Pending {
                     value,
                     key: object.key.clone(),
