@@ -121,6 +121,11 @@ pub struct ServeArgs {
     /// Google Cloud Storage's address for GCS storages (an emulator); by default Google's.
     #[arg(long, env = "TESSERA_GCS_ENDPOINT")]
     pub gcs_endpoint: Option<String>,
+    /// A bucket for uploads and avatars instead of the data folder, so that several instances
+    /// share them: `s3://bucket/prefix` or `az://container/prefix`, credentials from the usual
+    /// `AWS_*` or `AZURE_STORAGE_*` variables, other options in the query (`?endpoint=…`).
+    #[arg(long, env = "TESSERA_MEDIA_STORE")]
+    pub media_store: Option<String>,
 }
 
 /// The validated configuration the application runs with.
@@ -159,6 +164,8 @@ pub struct Config {
     pub azure_blob_endpoint: Option<String>,
     /// Google Cloud Storage's address, when not Google's.
     pub gcs_endpoint: Option<String>,
+    /// The bucket media lives in, when not the data folder.
+    pub media_store: Option<tessera_storage::MediaBucket>,
 }
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
@@ -234,6 +241,11 @@ impl Config {
             },
             azure_blob_endpoint: args.azure_blob_endpoint.filter(|url| !url.trim().is_empty()),
             gcs_endpoint: args.gcs_endpoint.filter(|url| !url.trim().is_empty()),
+            media_store: args
+                .media_store
+                .filter(|url| !url.trim().is_empty())
+                .map(|url| url.trim().parse())
+                .transpose()?,
         })
     }
 
@@ -251,9 +263,9 @@ impl Config {
         tessera_core::mail::Mailer::new(self.smtp_url.clone(), self.from_email.clone())
     }
 
-    /// Where uploaded files live (`<data dir>/media`).
-    pub fn media_root(&self) -> PathBuf {
-        self.data_dir.join("media")
+    /// Where uploaded files live: the media bucket, or `<data dir>/media`.
+    pub fn media(&self) -> Result<tessera_storage::Media, tessera_storage::MediaError> {
+        tessera_storage::Media::open(&self.data_dir.join("media"), self.media_store.as_ref())
     }
 }
 

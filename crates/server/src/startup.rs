@@ -25,7 +25,7 @@ impl Application {
         let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
         db.migrate().await?;
         db.spawn_checkpointer();
-        let media = tessera_storage::Media::local(&config.media_root())?;
+        let media = config.media()?;
         let web = WebAssets::new(config.web_dir.clone());
         crate::api::user_pages::find_editor_bundle(&web);
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
@@ -94,7 +94,7 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
     db.migrate().await?;
     db.spawn_checkpointer();
-    let media = tessera_storage::Media::local(&config.media_root())?;
+    let media = config.media()?;
     let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
     let storage = storage_env(&config, &outbound(&config), &secret);
     let Some(background) = crate::background::start(&db, &media, &storage, &config) else {

@@ -70,6 +70,18 @@ impl Media {
         )?)))
     }
 
+    /// Media in `bucket` when one is given (several instances then share it), else in the
+    /// folder `root`.
+    pub fn open(
+        root: &std::path::Path,
+        bucket: Option<&crate::MediaBucket>,
+    ) -> Result<Media, MediaError> {
+        match bucket {
+            Some(bucket) => Ok(Media::new(bucket.store()?)),
+            None => Media::local(root),
+        }
+    }
+
     /// Media in any object store.
     pub fn new(store: Arc<dyn ObjectStore>) -> Media {
         Media { store }

@@ -6,6 +6,7 @@
 pub mod connect;
 pub mod export;
 pub mod kinds;
+mod listing;
 pub mod local;
 pub mod resolve;
 pub mod sync;
@@ -422,16 +423,17 @@ pub async fn delete(
     Ok(())
 }
 
-/// Checks a storage body's connection (with `id`, an existing storage's secrets fill those the
-/// body leaves out, and the body's fields are saved to it first, as Label Studio does).
-pub async fn validate(
+/// A storage body's settings and secrets, ready to connect with: with `id`, an existing
+/// storage's secrets fill those the body leaves out, and the body's fields are saved to it first,
+/// as Label Studio does.
+async fn prepare(
     db: &Db,
     env: &StorageEnv,
     actor: &Actor,
     kind: Kind,
     direction: Direction,
     body: &Value,
-) -> CoreResult<()> {
+) -> CoreResult<(Map<String, Value>, Map<String, Value>)> {
     let existing = match body.get("id").and_then(crate::fields::pk_of) {
         Some(id) => Some(find(db, actor, kind, direction, id).await?),
         None => None,
@@ -444,20 +446,87 @@ pub async fn validate(
     secrets.extend(read.secrets.clone());
     let mut settings = kinds::default_settings(kind, direction);
     settings.extend(normalized(kind, read.settings.clone()));
-    let values = Values {
-        kind,
-        direction,
-        settings: &settings,
-        secrets: &secrets,
-    };
     if let Some(current) = existing {
         let changes = changes_of(&current, kind, read, secrets.clone(), env);
         let txn = db.write().await?;
         queries::storages::update(&*txn, current.id, changes, time::now()).await?;
         txn.commit().await?;
     }
+    Ok((settings, secrets))
+}
+
+/// Checks a storage body's connection (see [`prepare`] for `id`).
+pub async fn validate(
+    db: &Db,
+    env: &StorageEnv,
+    actor: &Actor,
+    kind: Kind,
+    direction: Direction,
+    body: &Value,
+) -> CoreResult<()> {
+    let (settings, secrets) = prepare(db, env, actor, kind, direction, body).await?;
+    let values = Values {
+        kind,
+        direction,
+        settings: &settings,
+        secrets: &secrets,
+    };
     connect::check(&values, env).await?;
     Ok(())
+}
+
+/// Files a preview lists unless the body's `limit` says otherwise.
+const PREVIEW_LIMIT: i64 = 100;
+
+/// How long a preview lists before it answers with what it found.
+const PREVIEW_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The objects an import storage body would sync (`POST /api/storages/<type>/files`): up to
+/// `limit` of `{key, last_modified, size}`, then an entry of nulls when there are more (or one
+/// naming the timeout when listing took too long). The body is checked as by [`validate`].
+pub async fn files(
+    db: &Db,
+    env: &StorageEnv,
+    actor: &Actor,
+    kind: Kind,
+    body: &Value,
+) -> CoreResult<Value> {
+    let limit = match body.get("limit") {
+        None | Some(Value::Null) => PREVIEW_LIMIT,
+        Some(value) => crate::fields::pk_of(value)
+            .or_else(|| value.as_i64())
+            .ok_or_else(|| CoreError::field("limit", "A valid integer is required."))?,
+    };
+    let direction = Direction::Import;
+    let (settings, secrets) = prepare(db, env, actor, kind, direction, body).await?;
+    let values = Values {
+        kind,
+        direction,
+        settings: &settings,
+        secrets: &secrets,
+    };
+    let remote = connect::check(&values, env).await?;
+    let mut objects = listing::Listing::of(&values)?.objects(&remote);
+    let started = std::time::Instant::now();
+    let mut files = Vec::new();
+    while let Some(object) = futures_util::StreamExt::next(&mut objects).await {
+        let object = object
+            .map_err(|_| CoreError::field("non_field_errors", "Failed to list storage files"))?;
+        files.push(json!({
+            "key": object.key,
+            "last_modified": object.last_modified.as_ref().map(time::format),
+            "size": object.size,
+        }));
+        if files.len() as i64 >= limit {
+            files.push(json!({"key": null, "last_modified": null, "size": null}));
+            break;
+        }
+        if started.elapsed() > PREVIEW_TIME {
+            files.push(json!({"key": "... storage scan timeout reached ...", "last_modified": null, "size": null}));
+            break;
+        }
+    }
+    Ok(json!({ "files": files }))
 }
 
 /// What a sync request came to.

@@ -22,6 +22,7 @@ use tessera_storage::remote::{Remote, RemoteObject};
 use super::connect::{self, StorageEnv, Values};
 use super::export;
 use super::kinds::{Direction, Kind};
+use super::listing::Listing;
 use super::{direction_of, kind_of, object_of, sync_job};
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
@@ -277,13 +278,6 @@ impl Sync<'_> {
         let project = queries::projects::find_by_id(self.db.conn(), storage.project_id)
             .await?
             .ok_or_else(|| CoreError::no_match("Project"))?;
-        let filter = match values.text("regex_filter") {
-            Some(pattern) => Some(
-                regex::Regex::new(&format!("^(?:{pattern})"))
-                    .map_err(|err| CoreError::BadRequest(format!("Invalid regex_filter: {err}")))?,
-            ),
-            None => None,
-        };
         let reading = Reading {
             kind,
             use_blob_urls: values.flag("use_blob_urls") && kind != Kind::Redis,
@@ -293,20 +287,14 @@ impl Sync<'_> {
         };
         let track_vanished = values.flag("delete_vanished_tasks");
         let mut seen = HashSet::new();
-        let mut listing = remote.list(
-            values.prefix().as_deref(),
-            kind == Kind::Redis || values.flag("recursive_scan"),
-        );
+        let mut listing = Listing::of(&values)?.objects(&remote);
         let mut keys: Vec<RemoteObject> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         loop {
             let next = listing.next().await;
             let done = next.is_none();
             if let Some(object) = next {
-                let object = object.map_err(|err| CoreError::BadRequest(err.to_string()))?;
-                if object.key.ends_with('/') || !reading.passes(filter.as_ref(), &object.key) {
-                    continue;
-                }
+                let object = object?;
                 if track_vanished {
                     seen.insert(object.key.clone());
                 }
@@ -527,19 +515,6 @@ struct Reading {
 const TASK_EXTENSIONS: [&str; 3] = ["json", "jsonl", "parquet"];
 
 impl Reading {
-    /// Whether `key` passes the storage's regular expression (matched from the start of the
-    /// full key; of the file name for local files; Redis ignores it, as Label Studio does).
-    fn passes(&self, filter: Option<&regex::Regex>, key: &str) -> bool {
-        let Some(filter) = filter else {
-            return true;
-        };
-        match self.kind {
-            Kind::Redis => true,
-            Kind::LocalFiles => filter.is_match(key.rsplit('/').next().unwrap_or(key)),
-            _ => filter.is_match(key),
-        }
-    }
-
     /// The task data of an object in "files" mode: its URI under the first data key.
     fn blob_task(&self, key: &str) -> Value {
         let uri = match self.kind {

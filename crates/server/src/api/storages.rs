@@ -193,6 +193,20 @@ impl Routes {
     }
 }
 
+/// `POST /api/storages/<type>/files`: what an import storage's settings would sync, before
+/// saving them.
+async fn files(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(name): ApiPath<String>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let kind = kind(&name)?;
+    Ok(Json(
+        storages::files(&state.db, &state.storage, &caller, kind, &body).await?,
+    ))
+}
+
 const IMPORT: Routes = Routes(Direction::Import);
 const EXPORT: Routes = Routes(Direction::Export);
 
@@ -397,5 +411,6 @@ pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
     let router = exact(router, "/api/storages/export", get(list_exports));
     let router = exact(router, "/api/storages/export/types", get(types));
     let router = direction_routes!(router, IMPORT, "/api/storages", slashed);
+    let router = exact(router, "/api/storages/{kind}/files", post(files));
     direction_routes!(router, EXPORT, "/api/storages/export", bare)
 }

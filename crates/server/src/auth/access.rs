@@ -387,6 +387,7 @@ pub const RULES: &[Rule] = &[
         Allowed(ImportData),
     ),
     rule("/api/storages/{kind}/form", READ, Allowed(ImportData)),
+    rule("/api/storages/{kind}/files", &["POST"], Allowed(ImportData)),
     rule(
         "/api/storages/export/{kind}",
         &["GET", "POST"],

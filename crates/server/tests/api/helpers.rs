@@ -114,6 +114,7 @@ impl TestApp {
             },
             azure_blob_endpoint: None,
             gcs_endpoint: None,
+            media_store: None,
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();
@@ -256,6 +257,26 @@ impl TestApp {
         let request = self
             .client
             .request(method, format!("{}{path}", self.base))
+            .header("Authorization", format!("Token {TOKEN}"));
+        Reply::from(request.multipart(form).send().await.unwrap()).await
+    }
+
+    /// Uploads files (`file` parts) to a project's import with the query string `query`.
+    pub async fn upload_files(&self, project: i64, query: &str, files: &[(&str, &[u8])]) -> Reply {
+        let form = files
+            .iter()
+            .fold(reqwest::multipart::Form::new(), |form, (name, bytes)| {
+                form.part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+                )
+            });
+        let request = self
+            .client
+            .post(format!(
+                "{}/api/projects/{project}/import?{query}",
+                self.base
+            ))
             .header("Authorization", format!("Token {TOKEN}"));
         Reply::from(request.multipart(form).send().await.unwrap()).await
     }

@@ -1,4 +1,3 @@
-use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use crate::helpers::{choice, Reply, TestApp, TEXT_CONFIG, TOKEN};
@@ -9,25 +8,7 @@ async fn upload(app: &TestApp, project: i64, files: &[(&str, &[u8])]) -> Reply {
 
 /// Uploads files to a project's import with the query string `query`.
 async fn upload_with(app: &TestApp, project: i64, query: &str, files: &[(&str, &[u8])]) -> Reply {
-    let mut form = Form::new();
-    for (name, bytes) in files {
-        form = form.part(
-            "file",
-            Part::bytes(bytes.to_vec()).file_name(name.to_string()),
-        );
-    }
-    let response = app
-        .client
-        .post(format!(
-            "{}/api/projects/{project}/import?{query}",
-            app.base
-        ))
-        .header("Authorization", format!("Token {TOKEN}"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    Reply::from(response).await
+    app.upload_files(project, query, files).await
 }
 
 #[tokio::test]

@@ -1162,3 +1162,211 @@ async fn changed_and_vanished_objects_update_their_tasks_when_asked() {
     assert!(again["meta"].get("tasks_updated").is_none());
     assert_eq!(texts(task_data(&app, other).await), ["r0 again"]);
 }
+
+/// An upload through one instance is served by another sharing the database and the media
+/// bucket; it lands under the bucket's prefix and leaves it when the upload is deleted.
+async fn uploads_shared_through(media_store: &str, bucket: &Remote, prefix: &str) {
+    let store: tessera_storage::MediaBucket = media_store.parse().unwrap();
+    let first_store = store.clone();
+    let first = TestApp::spawn_with(move |config| config.media_store = Some(first_store)).await;
+    let project = first.create_project(TEXT_CONFIG).await;
+    let csv = b"text\nfrom a bucket\n";
+    let uploaded = first
+        .upload_files(project, "commit_to_project=false", &[("shared.csv", csv)])
+        .await
+        .expect(201)
+        .body;
+    let upload = uploaded["file_upload_ids"][0].as_i64().unwrap();
+    let file = first
+        .get(&format!("/api/import/file-upload/{upload}"))
+        .await
+        .expect(200)
+        .body["file"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let key = format!("{prefix}/{}", file.trim_start_matches('/'));
+    assert_eq!(bucket.get(&key).await.unwrap().as_ref(), csv, "{key}");
+
+    let database_url = first.database_url.clone();
+    let second = TestApp::spawn_with(move |config| {
+        config.database_url = database_url;
+        config.media_store = Some(store);
+    })
+    .await;
+    let path = format!("/data/{}", file.trim_start_matches('/'));
+    let served = second
+        .client
+        .get(format!("{}{path}", second.base))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200, "{path}");
+    assert_eq!(served.bytes().await.unwrap().as_ref(), csv);
+
+    second
+        .delete(&format!("/api/import/file-upload/{upload}"))
+        .await
+        .expect(204);
+    assert!(matches!(
+        bucket.get(&key).await,
+        Err(tessera_storage::remote::RemoteError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn uploads_live_in_an_s3_media_bucket_that_instances_share() {
+    let bucket = bucket_with(&[]).await;
+    let store = format!(
+        "s3://{bucket}/media?endpoint={}&allow_http=true&access_key_id=AKIDTESSERA&secret_access_key=tessera-secret-value&region=us-east-1",
+        s3_endpoint()
+    );
+    uploads_shared_through(&store, &s3(&bucket), "media").await;
+}
+
+#[tokio::test]
+async fn uploads_live_in_an_azure_media_container_that_instances_share() {
+    let container = Remote::azure(
+        &tessera_storage::remote::AzureContainer {
+            container: "tessera".into(),
+            account_name: "devstoreaccount1".into(),
+            account_key: AZURITE_KEY.into(),
+            endpoint: Some(azure_endpoint()),
+        },
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    )
+    .unwrap();
+    let prefix = format!("media-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let store = format!(
+        "az://tessera/{prefix}?account_name=devstoreaccount1&access_key={}&endpoint={}/devstoreaccount1&allow_http=true",
+        crate::helpers::urlencoded(AZURITE_KEY),
+        azure_endpoint()
+    );
+    uploads_shared_through(&store, &container, &prefix).await;
+}
+
+#[tokio::test]
+async fn the_file_preview_lists_what_a_sync_would_read_before_saving() {
+    let app = app().await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let bucket = bucket_with(&[
+        ("pets/a.json", r#"{"text": "a"}"#),
+        ("pets/b.json", r#"{"text": "b"}"#),
+        ("pets/notes.txt", "not a task"),
+        ("pets/deeper/c.json", r#"{"text": "c"}"#),
+        ("other/d.json", r#"{"text": "d"}"#),
+    ])
+    .await;
+    let preview = |more: Value| {
+        let body = s3_body(project, &bucket, more);
+        let app = &app;
+        async move { app.post("/api/storages/s3/files", body).await }
+    };
+    let keys = |reply: crate::helpers::Reply| -> Vec<Value> {
+        reply.expect(200).body["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|file| file["key"].clone())
+            .collect()
+    };
+
+    let listed = preview(json!({"prefix": "pets", "regex_filter": ".*\\.json"}))
+        .await
+        .expect(200)
+        .body;
+    let files = listed["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{listed}");
+    assert_eq!(files[0]["key"], "pets/a.json");
+    assert_eq!(files[0]["size"], 13);
+    let modified = files[0]["last_modified"].as_str().unwrap();
+    assert!(
+        modified.ends_with('Z') && modified.contains('T'),
+        "{modified}"
+    );
+    assert_eq!(files[1]["key"], "pets/b.json");
+    assert_eq!(
+        keys(
+            preview(json!({"prefix": "pets", "regex_filter": ".*\\.json", "recursive_scan": true}))
+                .await
+        ),
+        [
+            json!("pets/a.json"),
+            json!("pets/b.json"),
+            json!("pets/deeper/c.json")
+        ]
+    );
+    // More than the limit: the limit's files, then an entry of nulls.
+    let limited = preview(json!({"prefix": "pets", "limit": 1}))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        limited["files"],
+        json!([
+            {"key": "pets/a.json", "last_modified": limited["files"][0]["last_modified"], "size": 13},
+            {"key": null, "last_modified": null, "size": null}
+        ])
+    );
+
+    // A saved storage's secrets stand in for those the body leaves out.
+    let created = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(project, &bucket, json!({"prefix": "other"})),
+        )
+        .await
+        .expect(201)
+        .body;
+    let by_id = app
+        .post(
+            "/api/storages/s3/files",
+            json!({"id": created["id"], "project": project, "bucket": bucket, "prefix": "other",
+                   "region_name": "us-east-1", "s3_endpoint": s3_endpoint()}),
+        )
+        .await;
+    assert_eq!(keys(by_id), [json!("other/d.json")]);
+
+    // Bad input: Label Studio's messages, and nothing is made.
+    let refused = preview(json!({"limit": "many"})).await.expect(400).body;
+    assert!(
+        refused["validation_errors"]["limit"].is_array(),
+        "{refused}"
+    );
+    let missing = app
+        .post(
+            "/api/storages/s3/files",
+            s3_body(project, "no-such-bucket-here", json!({})),
+        )
+        .await
+        .expect(400)
+        .body;
+    assert_eq!(
+        missing["validation_errors"]["non_field_errors"][0],
+        "Cannot find bucket no-such-bucket-here in S3"
+    );
+    let no_project = app
+        .post("/api/storages/s3/files", json!({"bucket": bucket}))
+        .await
+        .expect(400)
+        .body;
+    assert!(
+        no_project["validation_errors"]["project"].is_array(),
+        "{no_project}"
+    );
+    assert_eq!(task_data(&app, project).await.len(), 0);
+    let listed = app
+        .get(&format!("/api/storages/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "only the storage created on purpose"
+    );
+}
