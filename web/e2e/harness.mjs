@@ -19,15 +19,16 @@ function freePort() {
 /**
  * Starts `binary` with the first admin `email`/`password` (and API `token`, when given) on an
  * empty SQLite data folder, or on `databaseUrl` (an empty PostgreSQL database); without `email`
- * it starts as a newcomer's server does, with no account. Resolves when it answers `/health`.
+ * it starts as a newcomer's server does, with no account; `env` adds settings. Resolves when it
+ * answers `/health`.
  * `stop()` ends it and removes the data folder.
  */
-export async function startTessera({ binary, webDir, email, password, token, databaseUrl = "" }) {
+export async function startTessera({ binary, webDir, email, password, token, databaseUrl = "", env: extraEnv = {} }) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const data = mkdtempSync(join(tmpdir(), "tessera-web-"));
   // Without `webDir`, the app built into the binary (read from `web/dist` by debug builds).
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TESSERA_QUIET: "true" };
+  const env = { ...process.env, DATABASE_URL: databaseUrl, TESSERA_QUIET: "true", ...extraEnv };
   delete env.TESSERA_WEB_DIR;
   if (webDir) env.TESSERA_WEB_DIR = webDir;
   for (const name of ["LABEL_STUDIO_USERNAME", "LABEL_STUDIO_PASSWORD", "LABEL_STUDIO_USER_TOKEN"]) delete env[name];

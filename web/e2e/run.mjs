@@ -4,6 +4,7 @@
 //
 //   TESSERA_BIN=../target/debug/tessera node e2e/run.mjs
 //   E2E_DATABASE_URL=postgres://... (an empty database) runs it on PostgreSQL instead of SQLite.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -59,6 +60,8 @@ const { base, stop } = await startTessera({
   email: ADMIN,
   password: PASSWORD,
   databaseUrl: process.env.E2E_DATABASE_URL ?? "",
+  // The storage emulators run on this machine.
+  env: { TESSERA_OUTBOUND_ALLOW: "127.0.0.1/32" },
 });
 let browser;
 try {
@@ -590,6 +593,101 @@ try {
   await page.waitForURL(`${base}/projects`);
   const gone = await fetch(`${base}/api/projects/${other.id}/`, { headers: { Authorization: `Token ${token}` } });
   check(gone.status === 404, "the project is deleted");
+
+  // Cloud storage, in the S3 emulator the test command started: a bucket of pictures becomes
+  // tasks through the settings page, the editor shows a picture from the bucket through its
+  // resolve link (a redirect to a presigned URL), and a target storage receives the annotation.
+  const s3 = process.env.TESSERA_TEST_S3_ENDPOINT;
+  check(s3, "TESSERA_TEST_S3_ENDPOINT is not set: run scripts/test.sh, or `source scripts/services.sh && start_services` first");
+  const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6)}`;
+  const [source, target] = [`e2e-pictures-${suffix}`, `e2e-annotations-${suffix}`];
+  for (const bucket of [source, target]) check((await fetch(`${s3}/${bucket}`, { method: "PUT" })).ok, `bucket ${bucket}`);
+  const picture = await page.screenshot({ clip: { x: 0, y: 0, width: 320, height: 200 } });
+  const put = await fetch(`${s3}/${source}/pictures/screen.png`, { method: "PUT", body: picture, headers: { "Content-Type": "image/png" } });
+  check(put.ok, `the picture is in the bucket: ${put.status}`);
+  const pictures = await call("POST", "/api/projects/", {
+    title: "Pictures in S3",
+    label_config: `<View><Image name="image" value="$image"/><Choices name="kind" toName="image"><Choice value="Screen"/><Choice value="Photo"/></Choices></View>`,
+  });
+  await page.goto(`${base}/projects/${pictures.id}/settings/storage`);
+  const connection = async (dialog, bucket) => {
+    await dialog.getByLabel("Bucket name").fill(bucket);
+    await dialog.getByLabel("S3 endpoint").fill(s3);
+    await dialog.getByLabel("Region").fill("us-east-1");
+    await dialog.getByLabel("Access key ID").fill("AKIDE2E");
+    await dialog.getByLabel("Secret access key").fill("e2e-secret");
+  };
+  await page.getByRole("button", { name: "Add Source Storage" }).click();
+  let dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Storage title").fill("Pictures bucket");
+  await connection(dialog, source);
+  await dialog.getByLabel("Prefix").fill("nothing-here");
+  await dialog.getByRole("button", { name: "Check Connection" }).click();
+  await dialog.getByRole("alert").getByText(`s3://${source}/nothing-here not found.`).waitFor();
+  await dialog.getByLabel("Prefix").fill("pictures");
+  await dialog.getByLabel(/Import each object as a task/).check();
+  await dialog.getByRole("button", { name: "Check Connection" }).click();
+  await dialog.getByText("Successfully connected.").waitFor();
+  await shot("22-storage-add");
+  await dialog.getByRole("button", { name: "Add Storage" }).click();
+  await dialog.waitFor({ state: "detached" });
+  const sourceCard = page.getByRole("region", { name: "Source cloud storage" }).getByTestId("storage-card");
+  await sourceCard.getByText("Pictures bucket").waitFor();
+  await sourceCard.getByText("Not synced yet").waitFor();
+  await sourceCard.getByRole("button", { name: "Sync Storage" }).click();
+  await sourceCard.getByTestId("storage-status").getByText(/^Synced .*: 1 new task$/).waitFor({ timeout: 30_000 });
+  // Editing keeps the secrets the page never shows; a re-sync finds nothing new.
+  await sourceCard.getByRole("button", { name: "Edit" }).click();
+  dialog = page.getByRole("dialog");
+  check((await dialog.getByLabel("Secret access key").inputValue()) === "", "a stored secret is never shown");
+  await dialog.getByLabel("Storage title").fill("Pictures");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await dialog.waitFor({ state: "detached" });
+  await sourceCard.getByText("Pictures", { exact: true }).waitFor();
+  await sourceCard.getByRole("button", { name: "Sync Storage" }).click();
+  await sourceCard.getByTestId("storage-status").getByText(/1 already synced object left alone/).waitFor({ timeout: 30_000 });
+  await page.getByRole("button", { name: "Add Target Storage" }).click();
+  dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Storage title").fill("Annotations bucket");
+  await connection(dialog, target);
+  await dialog.getByLabel("Prefix").fill("labels");
+  await dialog.getByRole("button", { name: "Add Storage" }).click();
+  await dialog.waitFor({ state: "detached" });
+  await page.getByRole("region", { name: "Target cloud storage" }).getByText("Annotations bucket").waitFor();
+  await shot("23-storage-settings");
+  // The Data Manager names each task's object.
+  await page.goto(`${base}/projects/${pictures.id}/data`);
+  await page.getByRole("button", { name: "Columns" }).click();
+  await page.getByRole("group", { name: "Columns" }).getByLabel("Storage filename").click();
+  await page.locator("table.dm-table tbody td", { hasText: "pictures/screen.png" }).waitFor();
+
+  const [stored] = (await call("GET", `/api/tasks/?project=${pictures.id}&fields=all`)).tasks;
+  check(stored.data.image.startsWith(`/tasks/${stored.id}/resolve/?fileuri=`), `the bucket's picture is read through its resolve link: ${stored.data.image}`);
+  check(stored.storage_filename === "pictures/screen.png", `the task knows its object: ${stored.storage_filename}`);
+  await page.goto(`${base}/projects/${pictures.id}/label`);
+  const shown = editor.locator("img[src*='/resolve/']").first();
+  await shown.waitFor();
+  await page.waitForFunction((src) => Array.from(document.querySelectorAll("img")).some((img) => img.src.includes(src) && img.complete && img.naturalWidth === 320), "/resolve/");
+  await editor.locator("label.ant-checkbox-wrapper", { hasText: "Screen" }).click();
+  await shot("24-storage-picture-labeled");
+  await submit();
+  await page.getByTestId("no-tasks").waitFor();
+  const [annotation] = (await call("GET", `/api/tasks/${stored.id}/annotations/`));
+  // The target storage wrote the object signed, so only a signed request reads it back (boto3
+  // from the emulators' environment signs it).
+  const readObject = (bucket, key) => {
+    const python = join(here, "../..", process.env.SERVICES_VENV ?? "tests/services/.venv", "bin/python");
+    const script = "import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='AKIDE2E', aws_secret_access_key='e2e-secret')\n"
+      + "try: sys.stdout.write(s3.get_object(Bucket=sys.argv[2], Key=sys.argv[3])['Body'].read().decode())\nexcept s3.exceptions.NoSuchKey: pass";
+    const text = execFileSync(python, ["-c", script, s3, bucket, key], { encoding: "utf8" });
+    return text ? JSON.parse(text) : undefined;
+  };
+  let inBucket;
+  for (let i = 0; i < 50 && !inBucket; i++) {
+    inBucket = readObject(target, `labels/${annotation.id}`);
+    if (!inBucket) await new Promise((r) => setTimeout(r, 200));
+  }
+  check(inBucket?.result?.[0]?.value?.choices?.[0] === "Screen" && inBucket.task.id === stored.id, `the target bucket holds the annotation: ${JSON.stringify(inBucket)}`);
 
   await page.click("text=Log out");
   await page.waitForURL(/\/user\/login\//);

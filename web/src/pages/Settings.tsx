@@ -5,15 +5,18 @@ import { can, whoCanChange } from "../access";
 import { api, ApiError, fetchProject, refreshProject, PROJECT_FIELDS, type Me, type Project } from "../api";
 import { ConfigEditor } from "../components/ConfigEditor";
 import { Dialog } from "../components/Dialog";
+import { Field } from "../components/Field";
 import { NotFound, ProjectProblem } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
 import { cleanInstructions } from "../sanitize";
+import { CloudStorage } from "./CloudStorage";
 
-/** The settings sections; ML, webhooks and cloud storage join this list when they exist. */
+/** The settings sections; ML and webhooks join this list when they exist. */
 const SECTIONS = [
   { id: "general", title: "General" },
   { id: "labeling", title: "Labeling interface" },
   { id: "instructions", title: "Instructions" },
+  { id: "storage", title: "Cloud storage" },
   { id: "danger", title: "Danger zone" },
 ] as const;
 
@@ -55,6 +58,7 @@ function SettingsPage({ projectId, section, me }: { projectId: number; section: 
           {section === "general" && <General project={project.data} />}
           {section === "labeling" && <Labeling project={project.data} me={me} />}
           {section === "instructions" && <Instructions project={project.data} />}
+          {section === "storage" && <CloudStorage project={project.data} />}
           {section === "danger" && <DangerZone project={project.data} />}
         </div>
       </div>
@@ -108,18 +112,6 @@ function SettingsForm({ title, save, onSubmit, children, outside }: {
         <button type="submit" form={formId} className="primary" disabled={save.isPending}>{save.isPending ? "Saving…" : "Save"}</button>
       </div>
     </div>
-  );
-}
-
-/** A labelled input with its server error below. */
-function Field({ label, error, children, hint }: { label: string; error?: string[]; children: ReactNode; hint?: string }) {
-  return (
-    <label className="stacked">
-      {label}
-      {children}
-      {hint && <span className="muted hint">{hint}</span>}
-      {error && <span className="field-error">{error.join(" ")}</span>}
-    </label>
   );
 }
 
