@@ -626,6 +626,8 @@ try {
   await dialog.getByRole("alert").getByText(`s3://${source}/nothing-here not found.`).waitFor();
   await dialog.getByLabel("Prefix").fill("pictures");
   await dialog.getByLabel(/Import each object as a task/).check();
+  await dialog.getByRole("button", { name: "Preview Files" }).click();
+  await dialog.getByRole("status", { name: "Files preview" }).getByText("pictures/screen.png").waitFor();
   await dialog.getByRole("button", { name: "Check Connection" }).click();
   await dialog.getByText("Successfully connected.").waitFor();
   await shot("22-storage-add");

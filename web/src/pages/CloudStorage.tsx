@@ -6,6 +6,7 @@ import { useState, type FormEvent } from "react";
 import { api, ApiError, refreshProject, type Project } from "../api";
 import { Dialog } from "../components/Dialog";
 import { Field } from "../components/Field";
+import { formatBytes, plural, timeAgo } from "../lib";
 import { initialValues, isSyncing, storageBody, storagePath, storageStatus, type Direction, type FormField, type Storage } from "../storages";
 
 const DIRECTIONS: { direction: Direction; title: string; text: string; add: string }[] = [
@@ -157,13 +158,26 @@ function StorageForm({ project, direction, type, storage, onDone }: { project: P
   if (form.isPending) return <p className="muted" role="status">Loading the form…</p>;
   if (form.isError) return <p className="error" role="alert">{form.error.message}</p>;
   const fields = form.data.flatMap((row) => row.fields);
-  return <StorageFields key={storage?.id ?? "new"} fields={fields} project={project} base={base} storage={storage} onDone={() => { queries.invalidateQueries({ queryKey: ["storages", direction, project.id] }); onDone(); }} />;
+  return <StorageFields key={storage?.id ?? "new"} fields={fields} project={project} base={base} storage={storage} preview={direction === "import"} onDone={() => { queries.invalidateQueries({ queryKey: ["storages", direction, project.id] }); onDone(); }} />;
 }
 
-function StorageFields({ fields, project, base, storage, onDone }: { fields: FormField[]; project: Project; base: string; storage?: Storage; onDone(): void }) {
+/** A listed object of the file preview; a key of null stands for "more than the limit". */
+interface PreviewFile {
+  key: string | null;
+  last_modified: string | null;
+  size: number | null;
+}
+
+/** Objects the preview lists. */
+const PREVIEW_LIMIT = 30;
+
+function StorageFields({ fields, project, base, storage, preview, onDone }: { fields: FormField[]; project: Project; base: string; storage?: Storage; preview: boolean; onDone(): void }) {
   const [values, setValues] = useState(() => initialValues(fields, storage));
   const body = () => JSON.stringify({ ...storageBody(project.id, fields, values), ...(storage ? { id: storage.id } : {}) });
   const check = useMutation({ mutationFn: () => api(`${base}/validate`, { method: "POST", body: body() }) });
+  const files = useMutation({
+    mutationFn: () => api<{ files: PreviewFile[] }>(`${base}/files`, { method: "POST", body: JSON.stringify({ ...JSON.parse(body()), limit: PREVIEW_LIMIT }) }),
+  });
   const save = useMutation({
     mutationFn: () => (storage ? api(`${base}/${storage.id}`, { method: "PATCH", body: body() }) : api(base, { method: "POST", body: body() })),
     onSuccess: onDone,
@@ -172,6 +186,7 @@ function StorageFields({ fields, project, base, storage, onDone }: { fields: For
   const set = (name: string, value: unknown) => {
     setValues({ ...values, [name]: value });
     check.reset();
+    files.reset();
   };
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -201,11 +216,34 @@ function StorageFields({ fields, project, base, storage, onDone }: { fields: For
       )}
       {check.isSuccess && <p className="notice" role="status">Successfully connected.</p>}
       {check.isError && <p className="error" role="alert">{problem(check.error)}</p>}
+      {files.isError && <p className="error" role="alert">{problem(files.error)}</p>}
+      {files.data && <FilePreview files={files.data.files} />}
       {save.isError && !Object.keys(errors).some((name) => fields.some((f) => f.name === name)) && <p className="error" role="alert">{problem(save.error)}</p>}
       <div className="actions">
+        {preview && <button type="button" onClick={() => files.mutate()} disabled={files.isPending}>{files.isPending ? "Listing…" : "Preview Files"}</button>}
         <button type="button" onClick={() => check.mutate()} disabled={check.isPending}>{check.isPending ? "Checking…" : "Check Connection"}</button>
         <button type="submit" className="primary" disabled={save.isPending}>{save.isPending ? "Saving…" : storage ? "Save" : "Add Storage"}</button>
       </div>
     </form>
+  );
+}
+
+/** The objects a sync would read, as the preview lists them. */
+function FilePreview({ files }: { files: PreviewFile[] }) {
+  if (!files.length) return <p className="muted" role="status">No files match: check the prefix and the filter.</p>;
+  const more = files[files.length - 1].key === null;
+  const shown = files.filter((file) => file.key !== null);
+  return (
+    <div role="status" aria-label="Files preview">
+      <p className="muted">{more ? `More than ${plural(shown.length, "file")}` : plural(shown.length, "file")} would be read:</p>
+      <ul className="list compact storage-files">
+        {shown.map((file) => (
+          <li key={file.key}>
+            <span className="storage-location">{file.key}</span>
+            <span className="muted">{[file.size !== null && formatBytes(file.size), file.last_modified && timeAgo(file.last_modified)].filter(Boolean).join(" · ")}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 
 use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::ConnectionTrait;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tessera_db::entities::{project, storage};
 use tessera_db::{queries, time, Db};
 use tessera_jobs::{Done, JobContext, JobError, NewJob};
@@ -79,56 +80,123 @@ pub(super) async fn write(
     storage: &storage::Model,
     all: bool,
 ) -> CoreResult<u64> {
-    let kind = kind_of(storage);
-    let settings = object_of(&storage.settings);
-    let secrets = connect::unseal(storage.secrets.as_deref(), &env.sealer)?;
-    let values = Values {
-        kind,
-        direction: Direction::Export,
-        settings: &settings,
-        secrets: &secrets,
-    };
-    let remote = connect::connect(&values, env)?;
-    let project = queries::projects::find_by_id(db.conn(), storage.project_id)
-        .await?
-        .ok_or_else(|| CoreError::no_match("Project"))?;
-    let mut written = 0;
-    let mut after = 0;
-    loop {
+    let mut writer = Writer::open(db, env, storage, all).await?;
+    while writer.page(db, storage).await? {}
+    writer.finish(db, storage).await
+}
+
+/// An export storage's writing, a page of annotations at a time (a sync reports progress
+/// between pages).
+pub(super) struct Writer {
+    remote: Remote,
+    kind: Kind,
+    settings: Map<String, Value>,
+    secrets: Map<String, Value>,
+    project: project::Model,
+    all: bool,
+    /// The last annotation id written.
+    after: i64,
+    /// Objects written so far.
+    pub(super) written: u64,
+}
+
+impl Writer {
+    /// Connects to the storage's bucket.
+    pub(super) async fn open(
+        db: &Db,
+        env: &StorageEnv,
+        storage: &storage::Model,
+        all: bool,
+    ) -> CoreResult<Writer> {
+        let kind = kind_of(storage);
+        let settings = object_of(&storage.settings);
+        let secrets = connect::unseal(storage.secrets.as_deref(), &env.sealer)?;
+        let remote = connect::connect(&Writer::values_of(kind, &settings, &secrets), env)?;
+        let project = queries::projects::find_by_id(db.conn(), storage.project_id)
+            .await?
+            .ok_or_else(|| CoreError::no_match("Project"))?;
+        Ok(Writer {
+            remote,
+            kind,
+            settings,
+            secrets,
+            project,
+            all,
+            after: 0,
+            written: 0,
+        })
+    }
+
+    fn values_of<'a>(
+        kind: Kind,
+        settings: &'a Map<String, Value>,
+        secrets: &'a Map<String, Value>,
+    ) -> Values<'a> {
+        Values {
+            kind,
+            direction: Direction::Export,
+            settings,
+            secrets,
+        }
+    }
+
+    /// Writes the next page of annotations; `false` when none was left.
+    pub(super) async fn page(&mut self, db: &Db, storage: &storage::Model) -> CoreResult<bool> {
         let annotations = queries::storages::annotations_to_export(
             db.conn(),
             storage.id,
-            project.id,
-            all,
-            after,
+            self.project.id,
+            self.all,
+            self.after,
             PAGE,
         )
         .await?;
         let Some(last) = annotations.last() else {
-            break;
+            return Ok(false);
         };
-        after = last.id;
-        written += write_page(db, &remote, kind, &values, storage, &project, annotations).await?;
+        self.after = last.id;
+        let values = Writer::values_of(self.kind, &self.settings, &self.secrets);
+        self.written += write_page(
+            db,
+            &self.remote,
+            self.kind,
+            &values,
+            storage,
+            &self.project,
+            annotations,
+        )
+        .await?;
+        Ok(true)
     }
-    let delete_objects = settings
-        .get("can_delete_objects")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    for gone in queries::storages::exports_of_deleted(db.conn(), storage.id).await? {
-        if delete_objects {
-            remote
-                .delete(&gone.key)
-                .await
-                .map_err(|err| CoreError::Upstream(err.to_string()))?;
+
+    /// Removes (with `can_delete_objects`) or forgets the objects of deleted annotations;
+    /// how many objects were written in all.
+    pub(super) async fn finish(self, db: &Db, storage: &storage::Model) -> CoreResult<u64> {
+        let delete_objects = self
+            .settings
+            .get("can_delete_objects")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        for gone in queries::storages::exports_of_deleted(db.conn(), storage.id).await? {
+            if delete_objects {
+                self.remote
+                    .delete(&gone.key)
+                    .await
+                    .map_err(|err| CoreError::Upstream(err.to_string()))?;
+            }
+            let txn = db.write().await?;
+            queries::storages::forget_export(&*txn, gone.id).await?;
+            txn.commit().await?;
         }
-        let txn = db.write().await?;
-        queries::storages::forget_export(&*txn, gone.id).await?;
-        txn.commit().await?;
+        Ok(self.written)
     }
-    Ok(written)
 }
 
-/// Writes one page of annotations and records each object written.
+/// Objects written to a bucket at once.
+const CONCURRENT_WRITES: usize = 16;
+
+/// Writes one page of annotations (several objects at once), then records the objects written
+/// in one transaction.
 async fn write_page(
     db: &Db,
     remote: &Remote,
@@ -147,34 +215,49 @@ async fn write_page(
     let users = Users::load(db.conn(), annotations.iter().map(|a| a.completed_by_id)).await?;
     let first_key = first_data_key(project);
     let now = time::now();
-    let mut written = 0;
-    for annotation in annotations {
+    let mut objects = Vec::with_capacity(annotations.len());
+    for annotation in &annotations {
         let Some(task) = tasks.get(&annotation.task_id) else {
             continue;
         };
-        let body = storage_annotation_out(&annotation, task, first_key.as_deref(), &users, &now);
+        let body = storage_annotation_out(annotation, task, first_key.as_deref(), &users, &now);
         let bytes = if kind == Kind::LocalFiles {
             serde_json::to_vec_pretty(&body)
         } else {
             serde_json::to_vec(&body)
         }
         .map_err(anyhow::Error::from)?;
-        let key = key_of(kind, values, annotation.id);
-        remote
-            .put(&key, Bytes::from(bytes))
-            .await
-            .map_err(|err| CoreError::Upstream(err.to_string()))?;
-        let txn = db.write().await?;
+        objects.push((
+            annotation,
+            key_of(kind, values, annotation.id),
+            Bytes::from(bytes),
+        ));
+    }
+    let puts: Vec<(Remote, String, Bytes)> = objects
+        .iter()
+        .map(|(_, key, bytes)| (remote.clone(), key.clone(), bytes.clone()))
+        .collect();
+    futures_util::stream::iter(puts)
+        .map(|(remote, key, bytes)| async move {
+            remote
+                .put(&key, bytes)
+                .await
+                .map_err(|err| CoreError::Upstream(err.to_string()))
+        })
+        .buffer_unordered(CONCURRENT_WRITES)
+        .try_collect::<Vec<()>>()
+        .await?;
+    let txn = db.write().await?;
+    for (annotation, key, _) in &objects {
         queries::storages::record_export(
             &*txn,
             storage.id,
             annotation.id,
-            &key,
+            key,
             annotation.updated_at,
         )
         .await?;
-        txn.commit().await?;
-        written += 1;
     }
-    Ok(written)
+    txn.commit().await?;
+    Ok(objects.len() as u64)
 }

@@ -117,9 +117,7 @@ pub async fn run(ctx: JobContext, env: StorageEnv) -> Result<Done, JobError> {
     };
     let outcome = match direction_of(&storage) {
         Direction::Import => sync.import().await,
-        Direction::Export => export::write(&db, &env, &storage, true)
-            .await
-            .map(|written| sync.created = written),
+        Direction::Export => sync.export().await,
     };
     let result = json!({"created": sync.created, "existed": sync.existed});
     sync.finish(outcome).await?;
@@ -191,8 +189,10 @@ impl Sync<'_> {
         self.meta
             .insert("time_last_ping".into(), json!(meta_time(time::now())));
         self.meta.insert("duration".into(), json!(self.elapsed()));
-        self.meta
-            .insert("tasks_existed".into(), json!(self.existed));
+        if direction_of(self.storage) == Direction::Import {
+            self.meta
+                .insert("tasks_existed".into(), json!(self.existed));
+        }
         let count = self.created as i32;
         set(self.db, self.storage.id, "in_progress", &self.meta, |c| {
             c.last_sync_count = Some(Some(count));
@@ -201,6 +201,19 @@ impl Sync<'_> {
         self.ctx
             .progress(json!({"tasks_created": self.created, "tasks_existed": self.existed}))
             .await
+    }
+
+    /// Writes every annotation again, reporting progress between pages.
+    async fn export(&mut self) -> CoreResult<()> {
+        let mut writer = export::Writer::open(self.db, self.env, self.storage, true).await?;
+        while writer.page(self.db, self.storage).await? {
+            self.created = writer.written;
+            self.progress()
+                .await
+                .map_err(|err| CoreError::Internal(err.into()))?;
+        }
+        self.created = writer.finish(self.db, self.storage).await?;
+        Ok(())
     }
 
     /// Records how the sync ended.
