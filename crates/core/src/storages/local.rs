@@ -50,6 +50,15 @@ pub async fn file(
     let Some(folder) = path.parent() else {
         return Ok(Err(Refusal::NotFound));
     };
+    // Inside a folder once links are followed: a link may not lead out of it.
+    let real = match path.canonicalize() {
+        Ok(real) if real.is_file() => real,
+        _ => return Ok(Err(Refusal::NotFound)),
+    };
+    let inside = |dir: &Path| dir.canonicalize().is_ok_and(|dir| real.starts_with(dir));
+    if !inside(&env.local_files.root) {
+        return Ok(Err(Refusal::NotFound));
+    }
     let projects = queries::projects::visible_ids(db.conn(), actor.viewer()).await?;
     let mut allowed = false;
     for project in projects {
@@ -64,16 +73,16 @@ pub async fn file(
             object_of(&storage.settings)
                 .get("path")
                 .and_then(Value::as_str)
-                .is_some_and(|dir| folder.starts_with(dir))
+                .is_some_and(|dir| folder.starts_with(dir) && inside(Path::new(dir)))
         });
         if allowed {
             break;
         }
     }
-    if !allowed || !path.is_file() {
+    if !allowed {
         return Ok(Err(Refusal::NotFound));
     }
-    Ok(Ok(path))
+    Ok(Ok(real))
 }
 
 /// The answer Label Studio gives when serving local files is off.

@@ -640,6 +640,12 @@ async fn local_files_stay_inside_the_document_root() {
     assert_eq!(served.text, "PNG fake");
     assert_eq!(served.headers["content-type"], "image/png");
     app.get("/data/local-files/?d=secret.txt").await.expect(404);
+    // A link inside the storage's folder to a file outside it is not followed.
+    std::os::unix::fs::symlink(root.path().join("secret.txt"), pictures.join("escape.txt"))
+        .unwrap();
+    app.get("/data/local-files/?d=pictures/escape.txt")
+        .await
+        .expect(404);
     app.get("/data/local-files/?d=pictures/../secret.txt")
         .await
         .expect(404);
