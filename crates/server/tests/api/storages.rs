@@ -459,6 +459,37 @@ async fn s3_objects_become_tasks_of_their_uri_with_blob_urls() {
     assert!(signed.contains("X-Amz-Signature=") && signed.contains("X-Amz-Expires=60"));
     let object = reqwest::get(&signed).await.unwrap().text().await.unwrap();
     assert_eq!(object, "jpeg bytes");
+    // ML backends fetch media with a JWT access token as well as with a legacy token (the
+    // browser's session cookie is the browser test's); without either, nothing.
+    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access = no_redirects
+        .post(format!("{}/api/token/refresh/", app.base))
+        .json(&json!({"refresh": refresh}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["access"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let with_jwt = no_redirects
+        .get(format!("{}{link}", app.base))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(with_jwt.status(), 303);
+    let anonymous = no_redirects
+        .get(format!("{}{link}", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
 
     // ... or, without presigning, answer the object itself.
     app.patch(&format!("/api/storages/s3/{id}"), json!({"presign": false}))
@@ -1375,4 +1406,122 @@ async fn the_file_preview_lists_what_a_sync_would_read_before_saving() {
         1,
         "only the storage created on purpose"
     );
+}
+
+/// Submits a choice on `task` and answers the annotation's id.
+async fn annotate(app: &TestApp, task: i64) -> i64 {
+    app.post(
+        &format!("/api/tasks/{task}/annotations/"),
+        json!({"result": crate::helpers::choice("Positive")}),
+    )
+    .await
+    .expect(201)
+    .body["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Waits for `read` to find something (an export job writes after the save commits).
+async fn eventually<F, Fut>(mut read: F) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<Value>>,
+{
+    for _ in 0..200 {
+        if let Some(found) = read().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("nothing was written");
+}
+
+#[tokio::test]
+async fn redis_and_local_files_export_storages_receive_annotations() {
+    let root = tempfile::tempdir().unwrap();
+    let folder = root.path().join("annotations");
+    std::fs::create_dir_all(&folder).unwrap();
+    let root_path = root.path().to_path_buf();
+    let app = TestApp::spawn_with(move |config| {
+        config.outbound_allow = tessera_outbound::Allow::Everything;
+        config.local_files.serving = true;
+        config.local_files.root = root_path;
+    })
+    .await;
+    let project = app.create_project(TEXT_CONFIG).await;
+    let tasks = app
+        .import_ids(project, json!([{"text": "one"}, {"text": "two"}]))
+        .await;
+    let (host, port) = redis_address();
+    // A database of its own: keys are annotation ids, which other tests' servers share.
+    let db = 7;
+    app.post(
+        "/api/storages/export/redis",
+        json!({"project": project, "host": host, "port": port, "db": db, "title": "Redis out"}),
+    )
+    .await
+    .expect(201);
+    app.post(
+        "/api/storages/export/localfiles",
+        json!({"project": project, "path": folder.to_string_lossy(), "can_delete_objects": true}),
+    )
+    .await
+    .expect(201);
+    let refused = app
+        .post(
+            "/api/storages/export/redis",
+            json!({"project": project, "host": "127.0.0.1", "port": 1}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        refused.body["validation_errors"]["non_field_errors"],
+        json!(["Can't connect to Redis server."])
+    );
+
+    let annotation = annotate(&app, tasks[0]).await;
+    let redis = Remote::redis(
+        &RedisDatabase {
+            host,
+            port,
+            password: None,
+            db,
+        },
+        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+            allow: tessera_outbound::Allow::Everything,
+            ..Default::default()
+        }),
+    );
+    let first = tasks[0];
+    let in_redis = eventually(|| {
+        let redis = redis.clone();
+        async move {
+            let bytes = redis.get(&annotation.to_string()).await.ok()?;
+            let value: Value = serde_json::from_slice(&bytes).ok()?;
+            (value["task"]["id"] == first).then_some(value)
+        }
+    })
+    .await;
+    assert_eq!(
+        in_redis["result"][0]["value"]["choices"],
+        json!(["Positive"])
+    );
+    let file = folder.join(annotation.to_string());
+    let in_folder = eventually(|| {
+        let file = file.clone();
+        async move { serde_json::from_slice(&std::fs::read(file).ok()?).ok() }
+    })
+    .await;
+    assert_eq!(in_folder["id"], annotation);
+    assert_eq!(in_folder["task"]["data"], json!({"text": "one"}));
+
+    // A deleted annotation's file goes when the storage may delete objects.
+    app.delete(&format!("/api/annotations/{annotation}/"))
+        .await
+        .expect(204);
+    eventually(|| {
+        let file = file.clone();
+        async move { (!file.exists()).then_some(Value::Null) }
+    })
+    .await;
 }
