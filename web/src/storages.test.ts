@@ -28,7 +28,7 @@ describe("storageStatus", () => {
     expect(storageStatus(synced, "import", now)).toBe("Synced 5 minutes ago: 3 new tasks, 2 already synced objects left alone");
     const partly = storage({ status: "completed_with_errors", last_sync: "2026-12-07T11:59:30Z", last_sync_count: 1, meta: { tasks_failed_validation: 1 } });
     expect(storageStatus(partly, "import", now)).toBe("Synced just now: 1 new task, 1 object could not be read");
-    expect(storageStatus(storage({ status: "completed", last_sync: "2026-12-07T11:00:00Z", last_sync_count: 4 }), "export", now)).toBe("Synced 1 hour ago: 4 new annotations");
+    expect(storageStatus(storage({ status: "completed", last_sync: "2026-12-07T11:00:00Z", last_sync_count: 4 }), "export", now)).toBe("Synced 1 hour ago: 4 annotations written");
   });
   it("follows a sync while it runs", () => {
     expect(isSyncing(storage({ status: "queued" }))).toBe(true);

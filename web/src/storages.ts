@@ -53,7 +53,8 @@ export function storageStatus(storage: Storage, direction: Direction, now = Date
     case "completed":
     case "completed_with_errors": {
       const existed = direction === "import" ? Number(storage.meta?.tasks_existed ?? 0) : 0;
-      const parts = [`Synced ${timeAgo(storage.last_sync, now)}: ${plural(count, `new ${noun}`)}`];
+      const written = direction === "import" ? plural(count, `new ${noun}`) : `${plural(count, noun)} written`;
+      const parts = [`Synced ${timeAgo(storage.last_sync, now)}: ${written}`];
       if (existed) parts.push(`${plural(existed, "already synced object")} left alone`);
       if (storage.status === "completed_with_errors") parts.push(`${plural(Number(storage.meta?.tasks_failed_validation ?? 0), "object")} could not be read`);
       return parts.join(", ");

@@ -265,6 +265,9 @@ impl Config {
 
     /// Where uploaded files live: the media bucket, or `<data dir>/media`.
     pub fn media(&self) -> Result<tessera_storage::Media, tessera_storage::MediaError> {
+        if let Some(bucket) = &self.media_store {
+            tracing::info!(%bucket, "uploads and avatars are kept in a bucket");
+        }
         tessera_storage::Media::open(&self.data_dir.join("media"), self.media_store.as_ref())
     }
 }

@@ -28,8 +28,9 @@ pub struct BucketUrlError {
     reason: String,
 }
 
-/// A media bucket's address, checked: its scheme names a supported service.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A media bucket's address, checked: its scheme names a supported service. Shown (and
+/// debug-printed) without its query and user part, which may hold secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub struct MediaBucket {
     url: Url,
 }
@@ -56,14 +57,27 @@ impl FromStr for MediaBucket {
     }
 }
 
-/// The text of a URL without its query, which may hold secrets.
+/// The text of a URL without its query and user part, which may hold secrets.
 fn redact(text: &str) -> String {
-    text.split('?').next().unwrap_or_default().to_string()
+    let address = text.split('?').next().unwrap_or_default();
+    match address.split_once("://") {
+        Some((scheme, rest)) => {
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{rest}")
+        }
+        None => address.to_string(),
+    }
 }
 
 impl std::fmt::Display for MediaBucket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&redact(self.url.as_str()))
+    }
+}
+
+impl std::fmt::Debug for MediaBucket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MediaBucket({self})")
     }
 }
 
@@ -98,5 +112,19 @@ impl MediaBucket {
         } else {
             Arc::new(PrefixStore::new(store, Key::from(prefix)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn secrets_are_left_out_of_shown_addresses() {
+        assert_eq!(
+            redact("s3://KEY:SECRET@bucket/media?secret_access_key=x"),
+            "s3://bucket/media"
+        );
+        assert_eq!(redact("az://container/p"), "az://container/p");
     }
 }

@@ -171,12 +171,20 @@ interface PreviewFile {
 /** Objects the preview lists. */
 const PREVIEW_LIMIT = 30;
 
+/** The entry ending a preview the server cut short after listing for too long. */
+const TIMEOUT_MARKER = "... storage scan timeout reached ...";
+
 function StorageFields({ fields, project, base, storage, preview, onDone }: { fields: FormField[]; project: Project; base: string; storage?: Storage; preview: boolean; onDone(): void }) {
   const [values, setValues] = useState(() => initialValues(fields, storage));
   const body = () => JSON.stringify({ ...storageBody(project.id, fields, values), ...(storage ? { id: storage.id } : {}) });
-  const check = useMutation({ mutationFn: () => api(`${base}/validate`, { method: "POST", body: body() }) });
+  // With an edited storage, checking saves the fields first (Label Studio's behaviour): the list
+  // is refreshed either way.
+  const queries = useQueryClient();
+  const saved = () => storage && queries.invalidateQueries({ queryKey: ["storages"] });
+  const check = useMutation({ mutationFn: () => api(`${base}/validate`, { method: "POST", body: body() }), onSettled: saved });
   const files = useMutation({
     mutationFn: () => api<{ files: PreviewFile[] }>(`${base}/files`, { method: "POST", body: JSON.stringify({ ...JSON.parse(body()), limit: PREVIEW_LIMIT }) }),
+    onSettled: saved,
   });
   const save = useMutation({
     mutationFn: () => (storage ? api(`${base}/${storage.id}`, { method: "PATCH", body: body() }) : api(base, { method: "POST", body: body() })),
@@ -206,7 +214,7 @@ function StorageFields({ fields, project, base, storage, preview, onDone }: { fi
               type={field.type === "password" ? "password" : field.type === "counter" ? "number" : "text"}
               min={field.min}
               required={field.required}
-              autoComplete="off"
+              autoComplete={field.type === "password" ? "new-password" : "off"}
               value={String(values[field.name] ?? "")}
               onChange={(e) => set(field.name, e.target.value)}
               aria-invalid={!!errors[field.name]}
@@ -214,6 +222,7 @@ function StorageFields({ fields, project, base, storage, preview, onDone }: { fi
           </Field>
         ),
       )}
+      {storage && <p className="muted hint">Checking the connection or previewing files saves these settings to the storage.</p>}
       {check.isSuccess && <p className="notice" role="status">Successfully connected.</p>}
       {check.isError && <p className="error" role="alert">{problem(check.error)}</p>}
       {files.isError && <p className="error" role="alert">{problem(files.error)}</p>}
@@ -231,14 +240,17 @@ function StorageFields({ fields, project, base, storage, preview, onDone }: { fi
 /** The objects a sync would read, as the preview lists them. */
 function FilePreview({ files }: { files: PreviewFile[] }) {
   if (!files.length) return <p className="muted" role="status">No files match: check the prefix and the filter.</p>;
-  const more = files[files.length - 1].key === null;
-  const shown = files.filter((file) => file.key !== null);
+  const last = files[files.length - 1].key;
+  // The server ends a cut-short list with an entry of nulls (the limit) or a timeout marker.
+  const cut = last === null ? "limit" : last === TIMEOUT_MARKER ? "timeout" : null;
+  const shown = cut ? files.slice(0, -1) : files;
+  const heading = cut === "limit" ? `The first ${plural(shown.length, "file")}` : cut === "timeout" ? `${plural(shown.length, "file")} found before listing took too long` : plural(shown.length, "file");
   return (
     <div role="status" aria-label="Files preview">
-      <p className="muted">{more ? `More than ${plural(shown.length, "file")}` : plural(shown.length, "file")} would be read:</p>
+      <p className="muted">{heading} a sync would read:</p>
       <ul className="list compact storage-files">
         {shown.map((file) => (
-          <li key={file.key}>
+          <li key={file.key ?? ""}>
             <span className="storage-location">{file.key}</span>
             <span className="muted">{[file.size !== null && formatBytes(file.size), file.last_modified && timeAgo(file.last_modified)].filter(Boolean).join(" · ")}</span>
           </li>

@@ -12,6 +12,7 @@ pub mod resolve;
 pub mod sync;
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use tessera_db::entities::storage;
@@ -444,7 +445,10 @@ async fn prepare(
         None => Map::new(),
     };
     secrets.extend(read.secrets.clone());
-    let mut settings = kinds::default_settings(kind, direction);
+    let mut settings = match &existing {
+        Some(current) => object_of(&current.settings),
+        None => kinds::default_settings(kind, direction),
+    };
     settings.extend(normalized(kind, read.settings.clone()));
     if let Some(current) = existing {
         let changes = changes_of(&current, kind, read, secrets.clone(), env);
@@ -494,7 +498,6 @@ pub async fn files(
     let limit = match body.get("limit") {
         None | Some(Value::Null) => PREVIEW_LIMIT,
         Some(value) => crate::fields::pk_of(value)
-            .or_else(|| value.as_i64())
             .ok_or_else(|| CoreError::field("limit", "A valid integer is required."))?,
     };
     let direction = Direction::Import;
@@ -507,11 +510,20 @@ pub async fn files(
     };
     let remote = connect::check(&values, env).await?;
     let mut objects = listing::Listing::of(&values)?.objects(&remote);
-    let started = std::time::Instant::now();
+    let deadline = tokio::time::Instant::now() + PREVIEW_TIME;
     let mut files = Vec::new();
-    while let Some(object) = futures_util::StreamExt::next(&mut objects).await {
-        let object = object
-            .map_err(|_| CoreError::field("non_field_errors", "Failed to list storage files"))?;
+    loop {
+        let object = match tokio::time::timeout_at(deadline, objects.next()).await {
+            Ok(Some(object)) => object.map_err(|err| {
+                tracing::warn!(error = %err, "listing a storage's files failed");
+                CoreError::field("non_field_errors", "Failed to list storage files")
+            })?,
+            Ok(None) => break,
+            Err(_) => {
+                files.push(json!({"key": "... storage scan timeout reached ...", "last_modified": null, "size": null}));
+                break;
+            }
+        };
         files.push(json!({
             "key": object.key,
             "last_modified": object.last_modified.as_ref().map(time::format),
@@ -519,10 +531,6 @@ pub async fn files(
         }));
         if files.len() as i64 >= limit {
             files.push(json!({"key": null, "last_modified": null, "size": null}));
-            break;
-        }
-        if started.elapsed() > PREVIEW_TIME {
-            files.push(json!({"key": "... storage scan timeout reached ...", "last_modified": null, "size": null}));
             break;
         }
     }

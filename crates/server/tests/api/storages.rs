@@ -1367,6 +1367,38 @@ async fn the_file_preview_lists_what_a_sync_would_read_before_saving() {
         )
         .await;
     assert_eq!(keys(by_id), [json!("other/d.json")]);
+    // The saved settings stand in for those the body leaves out.
+    let only_id = app
+        .post(
+            "/api/storages/s3/files",
+            json!({"id": created["id"], "project": project, "limit": 5}),
+        )
+        .await;
+    assert_eq!(keys(only_id), [json!("other/d.json")]);
+    // Another direction's storage, or someone who may not import, is refused.
+    let target = app
+        .post(
+            "/api/storages/export/s3",
+            s3_body(project, &bucket, json!({"prefix": "other"})),
+        )
+        .await
+        .expect(201)
+        .body;
+    app.post(
+        "/api/storages/s3/files",
+        json!({"id": target["id"], "project": project}),
+    )
+    .await
+    .expect(404);
+    let annotator = app.annotator_of("previewer@example.com", project).await;
+    app.call_as(
+        &annotator,
+        reqwest::Method::POST,
+        "/api/storages/s3/files",
+        Some(s3_body(project, &bucket, json!({}))),
+    )
+    .await
+    .expect(403);
 
     // Bad input: Label Studio's messages, and nothing is made.
     let refused = preview(json!({"limit": "many"})).await.expect(400).body;
