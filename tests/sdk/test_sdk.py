@@ -294,3 +294,33 @@ def test_s3_import_storage_flow_of_the_seed(server):
     ls.import_storage.s3.delete(id=storage.id)
     assert ls.import_storage.s3.list(project=project.id) == []
     assert len(list(ls.tasks.list(project=project.id))) == 3, "the tasks stay"
+
+
+def test_export_snapshots_through_the_sdk(server):
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="Snapshots", label_config=CONFIG)
+    ls.projects.import_tasks(project.id, request=[
+        {"data": {"text": "one"}, "annotations": [{"result": choice("Positive")}]},
+        {"data": {"text": "two"}},
+    ])
+    snapshot = ls.projects.exports.create(
+        project.id, title="For training", task_filter_options={"only_with_annotations": True})
+    deadline = time.time() + 30
+    while ls.projects.exports.get(project.id, snapshot.id).status != "completed":
+        assert time.time() < deadline, "the snapshot did not complete"
+        time.sleep(0.2)
+    got = ls.projects.exports.get(project.id, snapshot.id)
+    assert got.title == "For training"
+    assert got.counters == {"task_number": 1}
+    assert [e.id for e in ls.projects.exports.list(project.id)] == [snapshot.id]
+    tasks = json.loads(b"".join(ls.projects.exports.download(project.id, snapshot.id)))
+    assert [t["data"]["text"] for t in tasks] == ["one"]
+
+    converted = ls.projects.exports.convert(project.id, snapshot.id, export_type="CSV")
+    assert converted.export_type == "CSV"
+    raw = b"".join(ls.projects.exports.download(project.id, snapshot.id, export_type="CSV")).decode()
+    assert [r["sentiment"] for r in csv.DictReader(io.StringIO(raw))] == ["Positive"]
+    assert ls.projects.exports.get(project.id, snapshot.id).converted_formats[0].status == "completed"
+
+    ls.projects.exports.delete(project.id, snapshot.id)
+    assert list(ls.projects.exports.list(project.id)) == []

@@ -27,6 +27,29 @@ pub async fn view<C: ConnectionTrait>(
     Ok((view, project))
 }
 
+/// The ids of the tasks a project's view selects (its filters and selection), in id order; `None`
+/// when the project has no such view (Label Studio then exports every task).
+pub(crate) async fn view_task_ids<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    view_id: i64,
+) -> CoreResult<Option<Vec<i64>>> {
+    let Some(view) = queries::views::find(conn, view_id)
+        .await?
+        .filter(|v| v.project_id == project_id)
+    else {
+        return Ok(None);
+    };
+    let query = CompiledQuery::new(
+        conn.get_database_backend(),
+        project_id,
+        &view_query(&view, true)?,
+    )?;
+    let mut ids = queries::tasks::filtered_ids(conn, &query).await?;
+    ids.sort_unstable();
+    Ok(Some(ids))
+}
+
 /// The task query a saved view stands for: its filters and ordering, and its `selectedItems`
 /// when `with_selection`.
 pub fn view_query(view: &view::Model, with_selection: bool) -> CoreResult<TaskQuery> {

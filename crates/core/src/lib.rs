@@ -37,6 +37,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod sign_in;
 pub mod sign_up;
+pub mod snapshots;
 pub mod storages;
 pub mod stream;
 pub mod summary;

@@ -19,15 +19,22 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in Label Studio's order.
+    pub const ALL: [Format; 4] = [Format::Json, Format::JsonMin, Format::Csv, Format::Tsv];
+
+    /// The `exportType` name (`JSON`, `JSON_MIN`, `CSV`, `TSV`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::JsonMin => "JSON_MIN",
+            Format::Csv => "CSV",
+            Format::Tsv => "TSV",
+        }
+    }
+
     /// Parses an `exportType` value (exact enum names, as Label Studio).
     pub fn parse(name: &str) -> Option<Format> {
-        match name {
-            "JSON" => Some(Format::Json),
-            "JSON_MIN" => Some(Format::JsonMin),
-            "CSV" => Some(Format::Csv),
-            "TSV" => Some(Format::Tsv),
-            _ => None,
-        }
+        Format::ALL.into_iter().find(|format| format.name() == name)
     }
 
     /// The download's media type. Label Studio sends `application/.<extension>`, which is not

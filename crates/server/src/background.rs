@@ -4,6 +4,7 @@
 
 use tessera_core::import_runs::STATISTICS_REFRESH;
 use tessera_core::orphan_uploads;
+use tessera_core::snapshots;
 use tessera_core::storages::{self, connect::StorageEnv};
 use tessera_db::Db;
 use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
@@ -12,7 +13,7 @@ use tessera_storage::Media;
 use crate::config::Config;
 
 /// Every job kind Tessera runs, with its handler.
-pub fn registry(storage: &StorageEnv) -> Registry {
+pub fn registry(storage: &StorageEnv, media: &Media) -> Registry {
     let mut registry = Registry::default();
     // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
@@ -23,6 +24,14 @@ pub fn registry(storage: &StorageEnv) -> Registry {
     let env = storage.clone();
     registry.register(storages::export::JOB, move |ctx| {
         storages::export::run(ctx, env.clone())
+    });
+    let files = media.clone();
+    registry.register(snapshots::write::JOB, move |ctx| {
+        snapshots::write::run(ctx, files.clone())
+    });
+    let files = media.clone();
+    registry.register(snapshots::convert::JOB, move |ctx| {
+        snapshots::convert::run(ctx, files.clone())
     });
     registry
 }
@@ -41,7 +50,7 @@ pub fn start(db: &Db, media: &Media, storage: &StorageEnv, config: &Config) -> O
     let mut supervisor = Supervisor::new();
     supervisor.spawn_worker(
         db.clone(),
-        registry(storage),
+        registry(storage, media),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()

@@ -6,5 +6,5 @@ mod media;
 mod media_bucket;
 pub mod remote;
 
-pub use media::{ByteStream, Media, MediaError, MediaObject};
+pub use media::{ByteStream, Media, MediaError, MediaObject, MediaWriter};
 pub use media_bucket::{BucketUrlError, MediaBucket};

@@ -9,7 +9,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 /// Why a media operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +95,15 @@ impl Media {
         Ok(())
     }
 
+    /// A writer of a large object under `key`, sent in parts as it is written (memory stays
+    /// flat); the object appears whole when the writer finishes.
+    pub async fn writer(&self, key_text: &str) -> Result<MediaWriter, MediaError> {
+        let upload = self.store.put_multipart(&key(key_text)?).await?;
+        Ok(MediaWriter {
+            parts: WriteMultipart::new(upload),
+        })
+    }
+
     /// The whole object under `key`.
     pub async fn get(&self, key_text: &str) -> Result<Bytes, MediaError> {
         let found = self.store.get(&key(key_text)?).await;
@@ -147,5 +156,34 @@ fn not_found(err: object_store::Error, key_text: &str) -> MediaError {
     match err {
         object_store::Error::NotFound { .. } => MediaError::NotFound(key_text.to_string()),
         other => other.into(),
+    }
+}
+
+/// An object being written part by part ([`Media::writer`]).
+pub struct MediaWriter {
+    parts: WriteMultipart,
+}
+
+/// Parts sent to the store at once.
+const PARTS_IN_FLIGHT: usize = 4;
+
+impl MediaWriter {
+    /// Appends `bytes`, waiting when too many parts are still on their way.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), MediaError> {
+        self.parts.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+        self.parts.write(bytes);
+        Ok(())
+    }
+
+    /// Completes the object.
+    pub async fn finish(self) -> Result<(), MediaError> {
+        self.parts.finish().await?;
+        Ok(())
+    }
+
+    /// Gives the object up: nothing appears under its key.
+    pub async fn abort(self) -> Result<(), MediaError> {
+        self.parts.abort().await?;
+        Ok(())
     }
 }

@@ -3,6 +3,8 @@
 pub mod annotation;
 pub mod auth_session;
 pub mod draft;
+pub mod export_conversion;
+pub mod export_snapshot;
 pub mod file_upload;
 pub mod invite;
 pub mod jwt_token;

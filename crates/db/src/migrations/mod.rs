@@ -14,6 +14,7 @@ mod m20261204_000003_labels;
 mod m20261206_000001_label_value_index;
 mod m20261207_000001_jobs;
 mod m20261207_000002_storages;
+mod m20261207_000003_export_snapshots;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_label_value_index::Migration),
             Box::new(m20261207_000001_jobs::Migration),
             Box::new(m20261207_000002_storages::Migration),
+            Box::new(m20261207_000003_export_snapshots::Migration),
         ]
     }
 }

@@ -62,6 +62,21 @@ pub async fn of_task<C: ConnectionTrait>(
         .await
 }
 
+/// Everyone's drafts on these tasks, oldest first.
+pub async fn of_tasks<C: ConnectionTrait>(
+    conn: &C,
+    task_ids: &[i64],
+) -> Result<Vec<draft::Model>, DbErr> {
+    if task_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    draft::Entity::find()
+        .filter(draft::Column::TaskId.is_in(task_ids.iter().copied()))
+        .order_by_asc(draft::Column::Id)
+        .all(conn)
+        .await
+}
+
 /// One user's drafts on these tasks, oldest first.
 pub async fn of_tasks_by_user<C: ConnectionTrait>(
     conn: &C,

@@ -3,6 +3,7 @@
 pub mod annotations;
 pub mod auth;
 pub mod drafts;
+pub mod export_snapshots;
 pub mod file_uploads;
 pub mod invites;
 pub mod labels;

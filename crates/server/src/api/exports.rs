@@ -1,22 +1,24 @@
-//! `GET /api/projects/{id}/export` (streamed), `/export/formats`, and the removed v1 routes.
+//! `GET /api/projects/{id}/export` (streamed), `/export/formats`, export snapshots
+//! (`/api/projects/{id}/exports/…`), and the removed v1 routes.
 
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use md5::{Digest, Md5};
 use tessera_core::export::{stream, ExportRequest};
 use tessera_core::fields::query_bool;
 use tessera_core::scope;
+use tessera_core::snapshots::{self, Download};
 use tessera_db::time;
 use tessera_formats::export::{formats, Format, FormatInfo};
 
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::payload::ApiPath;
+use crate::payload::{ApiPath, JsonBody};
 use crate::state::AppState;
 
 /// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,
@@ -83,14 +85,10 @@ async fn export_project(
     let content_type = request.format.content_type();
     let body = Body::from_stream(stream(state.db.clone(), project, request));
     let mut response = body.into_response();
-    let headers = response.headers_mut();
-    let value = |text: &str| HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.into()));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        value(&format!("attachment; filename=\"{name}\""))?,
-    );
-    headers.insert("filename", value(&name)?);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    attachment(&mut response, &name)?;
     Ok(response)
 }
 
@@ -101,6 +99,112 @@ async fn export_formats(
 ) -> ApiResult<Json<Vec<FormatInfo>>> {
     scope::project(state.db.conn(), &caller, id).await?;
     Ok(Json(formats()))
+}
+
+async fn list_snapshots(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    Ok(Json(snapshots::list(&state.db, &caller, id).await?))
+}
+
+async fn create_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
+    let created = snapshots::create(&state.db, &caller, id, &body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn get_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, pk)): ApiPath<(i64, i64)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(snapshots::get(&state.db, &caller, id, pk).await?))
+}
+
+async fn delete_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, pk)): ApiPath<(i64, i64)>,
+) -> ApiResult<StatusCode> {
+    snapshots::delete(&state.db, &state.media, &caller, id, pk).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A download's name headers: `Content-Disposition` and Label Studio's `filename`.
+fn attachment(response: &mut Response, name: &str) -> ApiResult<()> {
+    let value = |text: &str| HeaderValue::from_str(text).map_err(|e| ApiError::Internal(e.into()));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        value(&format!("attachment; filename=\"{name}\""))?,
+    );
+    headers.insert("filename", value(name)?);
+    Ok(())
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadQuery {
+    #[serde(rename = "exportType")]
+    export_type: Option<String>,
+}
+
+async fn download_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, pk)): ApiPath<(i64, i64)>,
+    crate::payload::ApiQuery(query): crate::payload::ApiQuery<DownloadQuery>,
+) -> ApiResult<Response> {
+    let export_type = query.export_type.filter(|t| !t.is_empty());
+    let download = snapshots::download(
+        &state.db,
+        &state.media,
+        &caller,
+        id,
+        pk,
+        export_type.as_deref(),
+    )
+    .await?;
+    let (mut response, name) = match download {
+        // Label Studio answers this one in plain text.
+        Download::NotCompleted => {
+            return Ok((StatusCode::NOT_FOUND, "Export is not completed").into_response())
+        }
+        Download::Stored { name, body } => {
+            let mut response = Body::from_stream(body).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            (response, name)
+        }
+        Download::Converted { name, format, body } => {
+            let mut response = Body::from(body).into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
+            (response, name)
+        }
+    };
+    attachment(&mut response, &name)?;
+    Ok(response)
+}
+
+async fn convert_snapshot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, pk)): ApiPath<(i64, i64)>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<serde_json::Value>> {
+    Ok(Json(
+        snapshots::start_conversion(&state.db, &caller, id, pk, &body).await?,
+    ))
 }
 
 /// The v1 export routes that Label Studio Enterprise v2 removed.
@@ -114,6 +218,26 @@ pub(crate) fn routes(router: axum::Router<AppState>) -> Router<AppState> {
         router,
         "/api/projects/{id}/export/formats",
         get(export_formats),
+    );
+    let router = slashed(
+        router,
+        "/api/projects/{id}/exports/",
+        get(list_snapshots).post(create_snapshot),
+    );
+    let router = exact(
+        router,
+        "/api/projects/{id}/exports/{pk}",
+        get(get_snapshot).delete(delete_snapshot),
+    );
+    let router = exact(
+        router,
+        "/api/projects/{id}/exports/{pk}/download",
+        get(download_snapshot),
+    );
+    let router = exact(
+        router,
+        "/api/projects/{id}/exports/{pk}/convert",
+        post(convert_snapshot),
     );
     let router = slashed(router, "/api/projects/{id}/results/", get(removed_export));
     slashed(

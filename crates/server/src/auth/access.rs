@@ -289,6 +289,26 @@ pub const RULES: &[Rule] = &[
         READ,
         Allowed(ExportData),
     ),
+    rule(
+        "/api/projects/{id}/exports",
+        &["GET", "POST"],
+        Allowed(ExportData),
+    ),
+    rule(
+        "/api/projects/{id}/exports/{pk}",
+        &["GET", "DELETE"],
+        Allowed(ExportData),
+    ),
+    rule(
+        "/api/projects/{id}/exports/{pk}/download",
+        READ,
+        Allowed(ExportData),
+    ),
+    rule(
+        "/api/projects/{id}/exports/{pk}/convert",
+        &["POST"],
+        Allowed(ExportData),
+    ),
     rule("/api/projects/{id}/results", READ, Allowed(ExportData)),
     rule("/api/projects/{id}/completions", READ, Allowed(ExportData)),
     rule("/api/projects/{id}/tasks", READ, Allowed(BrowseTasks)),

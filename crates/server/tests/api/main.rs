@@ -19,6 +19,7 @@ mod predictions;
 mod projects;
 mod scim;
 mod security;
+mod snapshots;
 mod storages;
 mod stream;
 mod tasks;
