@@ -256,6 +256,19 @@ try {
   check(JSON.stringify(kinds) === JSON.stringify(["choices", "labels", "rectanglelabels"]), `one result per tool: ${kinds}`);
   const span = exported.flatMap((t) => t.annotations.flatMap((a) => a.result)).find((r) => r.type === "labels");
   check(span.value.labels[0] === "Person" && span.value.text.length > 0, "the NER span");
+  // Snapshots: made in the background, downloaded in the chosen format, deleted.
+  await page.click("button:has-text('Export')");
+  const snapshots = page.getByRole("dialog").getByRole("region", { name: "Snapshots" });
+  await snapshots.getByRole("button", { name: "Create snapshot" }).click();
+  await snapshots.getByTestId("snapshot").getByText(/^3 tasks · made/).waitFor();
+  await page.getByRole("dialog").locator("input[name=format][value=CSV]").check();
+  await shot("13a-export-snapshot");
+  const [csvDownload] = await Promise.all([page.waitForEvent("download"), snapshots.getByRole("link", { name: "Download CSV" }).click()]);
+  const snapshotCsv = readFileSync(await csvDownload.path(), "utf8");
+  check(snapshotCsv.split("\r\n")[0].includes("sentiment") && snapshotCsv.trim().split("\r\n").length === 4, `the snapshot as CSV: ${snapshotCsv.slice(0, 300)}`);
+  await snapshots.getByRole("button", { name: "Delete" }).click();
+  await snapshots.getByTestId("snapshot").waitFor({ state: "detached" });
+  await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
 
   // Predictions are the starting point; drafts save themselves; skip; update a submitted task.
   const api = async (method, path, body) => page.evaluate(async ({ method, path, body }) => {

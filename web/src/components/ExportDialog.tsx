@@ -3,6 +3,7 @@ import { useRef, useState } from "react";
 import { api, ApiError, request } from "../api";
 import { formatBytes } from "../lib";
 import { Dialog } from "./Dialog";
+import { Snapshots } from "./Snapshots";
 
 /** An export format as `/export/formats` lists it. */
 interface Format {
@@ -98,6 +99,7 @@ export function ExportDialog({ projectId, onClose }: { projectId: number; onClos
         <input type="checkbox" checked={allTasks} onChange={(e) => setAllTasks(e.target.checked)} disabled={busy} />
         Include tasks without annotations
       </label>
+      <Snapshots projectId={projectId} format={format} onlyAnnotated={!allTasks} />
       {busy && <p role="status" className="muted" data-testid="export-progress">Downloading… {formatBytes(received)}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       <div className="actions">
