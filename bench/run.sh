@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all|web|jobs|storage]   (default all; web = page loads in the
-#       browser, jobs = the job queue alone, storage = sync from the S3 emulator and export lag;
-#       BENCH_STORAGE_OBJECTS objects, default 100000)
+#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot]   (default all; web = page loads
+#       in the browser, jobs = the job queue alone, storage = sync from the S3 emulator and export
+#       lag, BENCH_STORAGE_OBJECTS objects, default 100000; snapshot = a JSON export snapshot,
+#       BENCH_SNAPSHOT_TASKS tasks, default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -19,6 +20,14 @@ if [[ $which == web ]]; then
   exit
 fi
 cargo build --release -p tessera-server -p tessera-bench
+if [[ $which == snapshot ]]; then
+  target/release/tessera-bench snapshot target/release/tessera
+  db="tessera_bench_snapshot_$$"
+  psql "$PG_URL" -qc "CREATE DATABASE $db"
+  trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+  target/release/tessera-bench snapshot target/release/tessera postgres "${PG_URL%/*}/$db"
+  exit
+fi
 if [[ $which == storage ]]; then
   source scripts/services.sh
   start_services

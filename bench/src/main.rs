@@ -10,6 +10,7 @@
 
 mod data_manager;
 mod jobs;
+mod snapshot;
 mod storage;
 
 use std::process::{Child, Command, Stdio};
@@ -330,6 +331,17 @@ async fn run(binary: &str, backend: &str, database_url: Option<String>) -> Resul
     data_manager::report(&server, backend, project).await
 }
 
+/// The database a mode's arguments name: `postgres <url>` after the binary, else SQLite.
+fn backend_of(args: &[String]) -> Result<(&'static str, Option<String>)> {
+    Ok(match args.get(3).map(String::as_str) {
+        Some("postgres") => (
+            "postgres",
+            Some(args.get(4).context("postgres needs a URL")?.clone()),
+        ),
+        _ => ("sqlite", None),
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -349,6 +361,18 @@ async fn main() -> Result<()> {
             other => bail!("unknown backend {other}"),
         };
     }
+    if args.get(1).map(String::as_str) == Some("snapshot") {
+        let binary = args
+            .get(2)
+            .context("usage: tessera-bench snapshot <tessera binary> [postgres <url>]")?;
+        let tasks = std::env::var("BENCH_SNAPSHOT_TASKS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(TOTAL);
+        let (backend, url) = backend_of(&args)?;
+        let server = Server::start(binary, url).await?;
+        return snapshot::report(&server, backend, tasks).await;
+    }
     if args.get(1).map(String::as_str) == Some("storage") {
         let binary = args
             .get(2)
@@ -359,13 +383,7 @@ async fn main() -> Result<()> {
             .ok()
             .and_then(|n| n.parse().ok())
             .unwrap_or(100_000);
-        let (backend, url) = match args.get(3).map(String::as_str) {
-            Some("postgres") => (
-                "postgres",
-                Some(args.get(4).context("postgres needs a URL")?.clone()),
-            ),
-            _ => ("sqlite", None),
-        };
+        let (backend, url) = backend_of(&args)?;
         let server = Server::start(binary, url).await?;
         return storage::report(&server, backend, &endpoint, objects).await;
     }
