@@ -1,16 +1,19 @@
 //! A snapshot in another format: converted from the snapshot's own file (the data as it was when
-//! the snapshot was made), on the fly for a download or once by a conversion job.
+//! the snapshot was made) as the file is read, on the fly for a download or once by a conversion
+//! job.
 
 use std::collections::BTreeSet;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use tessera_db::entities::{export_snapshot, project};
 use tessera_db::{queries, Db};
 use tessera_formats::export::{self as flat, CsvStyle, Format, RowAnnotation};
+use tessera_formats::json_items::ArrayItems;
 use tessera_jobs::{Done, JobContext, JobError};
 use tessera_labelconfig::LabelConfig;
-use tessera_storage::Media;
+use tessera_storage::{ByteStream, Media};
 
 use crate::error::{CoreError, CoreResult};
 
@@ -55,53 +58,112 @@ fn rows_of(config: &LabelConfig, task: &Value) -> (Map<String, Value>, Vec<Map<S
     (data, rows)
 }
 
-/// The snapshot's tasks (its JSON file) written in `format`.
-pub fn convert(project: &project::Model, snapshot: &[u8], format: Format) -> CoreResult<Bytes> {
-    if format == Format::Json {
-        return Ok(Bytes::copy_from_slice(snapshot));
+/// The tasks of a stored snapshot, read as its bytes arrive.
+struct TaskReader {
+    body: ByteStream,
+    items: ArrayItems,
+}
+
+impl TaskReader {
+    async fn open(media: &Media, file: &str) -> std::io::Result<TaskReader> {
+        let (_, body) = media.stream(file).await.map_err(std::io::Error::other)?;
+        Ok(TaskReader {
+            body,
+            items: ArrayItems::default(),
+        })
     }
-    let tasks: Vec<Value> = serde_json::from_slice(snapshot)
-        .map_err(|err| CoreError::BadRequest(format!("the snapshot cannot be read: {err}")))?;
-    let config = LabelConfig::parse(&project.label_config)
-        .unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
-    let converted: Vec<_> = tasks.iter().map(|task| rows_of(&config, task)).collect();
-    let mut out = Vec::new();
-    match format {
-        Format::Json => {}
-        Format::JsonMin => {
-            out.extend_from_slice(b"[\n");
-            let records: Vec<Vec<u8>> = converted
-                .iter()
-                .flat_map(|(_, rows)| rows.iter().map(flat::json_min_record))
-                .collect();
-            out.extend_from_slice(&records.join(&b",\n"[..]));
-            out.extend_from_slice(b"\n]");
+
+    /// The tasks the next chunk completes (perhaps none); `None` at the end.
+    async fn next(&mut self) -> std::io::Result<Option<Vec<Value>>> {
+        let Some(chunk) = self.body.next().await else {
+            if !self.items.finished() {
+                return Err(std::io::Error::other("the snapshot file is cut short"));
+            }
+            return Ok(None);
+        };
+        let chunk = chunk.map_err(std::io::Error::other)?;
+        self.items
+            .feed(&chunk)
+            .map_err(std::io::Error::other)?
+            .iter()
+            .map(|item| serde_json::from_slice(item).map_err(std::io::Error::other))
+            .collect::<std::io::Result<Vec<Value>>>()
+            .map(Some)
+    }
+}
+
+/// The snapshot stored under `file` written in `format`, as a stream of bytes: read as it is
+/// converted, so memory stays flat (CSV and TSV read it twice: columns first, then rows).
+pub fn stream(
+    media: Media,
+    project: project::Model,
+    file: String,
+    format: Format,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    async_stream::try_stream! {
+        if format == Format::Json {
+            let (_, mut body) = media.stream(&file).await.map_err(std::io::Error::other)?;
+            while let Some(chunk) = body.next().await {
+                yield chunk.map_err(std::io::Error::other)?;
+            }
+            return;
         }
-        Format::Csv | Format::Tsv => {
-            let controls: BTreeSet<String> = config.controls.keys().cloned().collect();
-            let style = CsvStyle {
-                separator: if format == Format::Tsv { '\t' } else { ',' },
-                escape_formulas: true,
-            };
-            let mut set = BTreeSet::new();
-            for (data, rows) in &converted {
-                flat::csv_columns(&mut set, data, rows, &controls);
-            }
-            if set.is_empty() {
-                set.extend(EMPTY_COLUMNS.map(String::from));
-            }
-            let columns: Vec<String> = set.into_iter().collect();
-            out.extend_from_slice(flat::csv_header(&columns, style).as_bytes());
-            for (data, rows) in &converted {
-                for row in rows {
-                    out.extend_from_slice(
-                        flat::csv_line(&columns, row, data, &controls, style).as_bytes(),
-                    );
+        let config = LabelConfig::parse(&project.label_config)
+            .unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
+        if format == Format::JsonMin {
+            yield Bytes::from_static(b"[\n");
+            let mut first = true;
+            let mut reader = TaskReader::open(&media, &file).await?;
+            while let Some(tasks) = reader.next().await? {
+                let mut out = Vec::new();
+                for task in &tasks {
+                    for row in rows_of(&config, task).1 {
+                        if !first {
+                            out.extend_from_slice(b",\n");
+                        }
+                        first = false;
+                        out.extend_from_slice(&flat::json_min_record(&row));
+                    }
+                }
+                if !out.is_empty() {
+                    yield Bytes::from(out);
                 }
             }
+            yield Bytes::from_static(b"\n]");
+            return;
+        }
+        let controls: BTreeSet<String> = config.controls.keys().cloned().collect();
+        let style = CsvStyle {
+            separator: if format == Format::Tsv { '\t' } else { ',' },
+            escape_formulas: true,
+        };
+        let mut set = BTreeSet::new();
+        let mut reader = TaskReader::open(&media, &file).await?;
+        while let Some(tasks) = reader.next().await? {
+            for task in &tasks {
+                let (data, rows) = rows_of(&config, task);
+                flat::csv_columns(&mut set, &data, &rows, &controls);
+            }
+        }
+        if set.is_empty() {
+            set.extend(EMPTY_COLUMNS.map(String::from));
+        }
+        let columns: Vec<String> = set.into_iter().collect();
+        yield Bytes::from(flat::csv_header(&columns, style));
+        let mut reader = TaskReader::open(&media, &file).await?;
+        while let Some(tasks) = reader.next().await? {
+            let mut out = String::new();
+            for task in &tasks {
+                let (data, rows) = rows_of(&config, task);
+                for row in &rows {
+                    out.push_str(&flat::csv_line(&columns, row, &data, &controls, style));
+                }
+            }
+            if !out.is_empty() {
+                yield Bytes::from(out);
+            }
         }
     }
-    Ok(Bytes::from(out))
 }
 
 /// The media key of a snapshot's conversion: beside the snapshot, with the format's extension.
@@ -159,12 +221,24 @@ async fn convert_stored(
     let project = queries::projects::find_by_id(db.conn(), snapshot.project_id)
         .await?
         .ok_or_else(|| CoreError::no_match("Project"))?;
-    let bytes = media.get(file).await.map_err(anyhow::Error::from)?;
-    let converted = convert(&project, &bytes, format)?;
     let key = converted_key(&snapshot, format);
-    media
-        .put(&key, converted)
-        .await
-        .map_err(anyhow::Error::from)?;
+    let mut out = media.writer(&key).await.map_err(anyhow::Error::from)?;
+    let converted = stream(media.clone(), project, file.to_string(), format);
+    futures_util::pin_mut!(converted);
+    let written: CoreResult<()> = async {
+        while let Some(chunk) = converted.next().await {
+            let chunk = chunk.map_err(anyhow::Error::from)?;
+            out.write(&chunk).await.map_err(anyhow::Error::from)?;
+        }
+        Ok(())
+    }
+    .await;
+    match written {
+        Ok(()) => out.finish().await.map_err(anyhow::Error::from)?,
+        Err(err) => {
+            out.abort().await.ok();
+            return Err(err);
+        }
+    }
     Ok(key)
 }

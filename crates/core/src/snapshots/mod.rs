@@ -9,6 +9,7 @@ pub mod write;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tessera_db::entities::{export_conversion, export_snapshot, project};
 use tessera_db::{queries, time, Db};
@@ -200,17 +201,20 @@ pub async fn delete(
     Ok(())
 }
 
+/// Bytes as they are read or converted.
+pub type IoStream = futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>;
+
 /// What a download answers.
 pub enum Download {
     /// The snapshot is not written yet (or failed).
     NotCompleted,
     /// The stored file.
     Stored { name: String, body: ByteStream },
-    /// The snapshot in another format.
+    /// The snapshot in another format, converted as it is sent.
     Converted {
         name: String,
         format: Format,
-        body: Bytes,
+        body: IoStream,
     },
 }
 
@@ -243,24 +247,27 @@ pub async fn download(
         let (_, body) = media.stream(&file).await.map_err(anyhow::Error::from)?;
         return Ok(Download::Stored { name, body });
     };
-    let stored =
-        match queries::export_snapshots::live_conversion(db.conn(), snapshot.id, format.name())
+    let converted =
+        queries::export_snapshots::live_conversion(db.conn(), snapshot.id, format.name())
             .await?
             .filter(|c| c.status == "completed")
-            .and_then(|c| c.file)
-        {
-            Some(converted) => media.get(&converted).await.map_err(anyhow::Error::from)?,
-            None => convert::convert(
-                &project,
-                &media.get(&file).await.map_err(anyhow::Error::from)?,
-                format,
-            )?,
-        };
+            .and_then(|c| c.file);
+    let body: IoStream = match converted {
+        Some(converted) => {
+            let (_, body) = media
+                .stream(&converted)
+                .await
+                .map_err(anyhow::Error::from)?;
+            body.map(|chunk| chunk.map_err(std::io::Error::other))
+                .boxed()
+        }
+        None => convert::stream(media.clone(), project, file, format).boxed(),
+    };
     let stem = name.strip_suffix(".json").unwrap_or(&name);
     Ok(Download::Converted {
         name: format!("{stem}.{}", format.extension()),
         format,
-        body: stored,
+        body,
     })
 }
 

@@ -184,7 +184,7 @@ async fn download_snapshot(
             (response, name)
         }
         Download::Converted { name, format, body } => {
-            let mut response = Body::from(body).into_response();
+            let mut response = Body::from_stream(body).into_response();
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(format.content_type()),
