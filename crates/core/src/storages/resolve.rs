@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine;
-use bytes::Bytes;
 use serde_json::{Map, Value};
 use tessera_db::entities::storage;
 use tessera_db::{queries, Db};
+use tessera_storage::remote::{ByteRange, ObjectRead, RemoteError};
 
 use super::connect::{self, StorageEnv, Values};
 use super::kinds::{Direction, Kind};
@@ -150,11 +150,15 @@ fn decode(fileuri: &str) -> Option<String> {
 pub enum Resolved {
     /// A presigned URL, valid for `max_age` seconds.
     Redirect { url: String, max_age: u64 },
-    /// The object itself (the storage does not presign).
-    Object { bytes: Bytes, key: String },
+    /// The object itself, or the part the request's range asked for (the storage does not
+    /// presign).
+    Object { read: ObjectRead, key: String },
+    /// The range asked for is outside the object, whose size this is.
+    Unsatisfiable { size: u64 },
 }
 
-/// Resolves a link of a task (or, with `task_id` `None`, of a project) for the actor.
+/// Resolves a link of a task (or, with `task_id` `None`, of a project) for the actor; `range`
+/// asks for part of the object when it is proxied.
 pub async fn resolve(
     db: &Db,
     env: &StorageEnv,
@@ -162,6 +166,7 @@ pub async fn resolve(
     project_id: Option<i64>,
     task_id: Option<i64>,
     fileuri: Option<&str>,
+    range: Option<ByteRange>,
 ) -> CoreResult<Resolved> {
     let project = match (task_id, project_id) {
         (Some(task), _) => scope::task(db.conn(), actor, task).await?.1,
@@ -215,10 +220,13 @@ pub async fn resolve(
             max_age: minutes * 60,
         });
     }
-    let bytes = remote.get(&key).await.map_err(|err| {
-        CoreError::Upstream(format!("Storage stream failed while proxying data: {err}"))
-    })?;
-    Ok(Resolved::Object { bytes, key })
+    match remote.read(&key, range).await {
+        Ok(read) => Ok(Resolved::Object { read, key }),
+        Err(RemoteError::Unsatisfiable(size)) => Ok(Resolved::Unsatisfiable { size }),
+        Err(err) => Err(CoreError::Upstream(format!(
+            "Storage stream failed while proxying data: {err}"
+        ))),
+    }
 }
 
 /// Resolves the URIs of a rendered task's `data` for its project's buckets.

@@ -4,7 +4,7 @@
 //! cases are `tessera_core::storages`.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,6 +14,7 @@ use tessera_core::storages::kinds::{Direction, Kind};
 use tessera_core::storages::local::{self, Refusal};
 use tessera_core::storages::resolve::{self, Resolved};
 use tessera_core::storages::{self, Synced, TypeOut};
+use tessera_storage::remote::ByteRange;
 
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
@@ -313,16 +314,30 @@ struct FileUri {
     fileuri: Option<String>,
 }
 
-/// Answers a resolve link: a 303 to the presigned URL, or the object itself.
+/// Answers a resolve link: a 303 to the presigned URL, or the object itself, streamed (a
+/// single-range `Range` request gets its part with 206, so media can seek).
 async fn resolved(
     state: &AppState,
     caller: &Caller,
     project: Option<i64>,
     task: Option<i64>,
     fileuri: Option<&str>,
+    headers: &HeaderMap,
 ) -> ApiResult<Response> {
-    let outcome =
-        resolve::resolve(&state.db, &state.storage, caller, project, task, fileuri).await?;
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(ByteRange::parse);
+    let outcome = resolve::resolve(
+        &state.db,
+        &state.storage,
+        caller,
+        project,
+        task,
+        fileuri,
+        range,
+    )
+    .await?;
     Ok(match outcome {
         Resolved::Redirect { url, max_age } => (
             StatusCode::SEE_OTHER,
@@ -335,20 +350,47 @@ async fn resolved(
             ],
         )
             .into_response(),
-        Resolved::Object { bytes, key } => {
+        Resolved::Unsatisfiable { size } => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [(header::CONTENT_RANGE, format!("bytes */{size}"))],
+        )
+            .into_response(),
+        Resolved::Object { read, key } => {
             let mime = mime_guess::from_path(&key).first_or_octet_stream();
-            (
-                [
-                    (header::CONTENT_TYPE, mime.to_string()),
-                    (
-                        header::CACHE_CONTROL,
-                        "private, max-age=3600, must-revalidate".to_string(),
-                    ),
-                    (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
-                ],
-                bytes,
-            )
-                .into_response()
+            let partial = range.is_some();
+            let mut response = axum::body::Body::from_stream(read.body).into_response();
+            *response.status_mut() = if partial {
+                StatusCode::PARTIAL_CONTENT
+            } else {
+                StatusCode::OK
+            };
+            let answer = response.headers_mut();
+            let value = |text: String| {
+                header::HeaderValue::from_str(&text).map_err(|err| ApiError::Internal(err.into()))
+            };
+            answer.insert(header::CONTENT_TYPE, value(mime.to_string())?);
+            answer.insert(
+                header::CONTENT_LENGTH,
+                value((read.range.end - read.range.start).to_string())?,
+            );
+            answer.insert(header::ACCEPT_RANGES, value("bytes".into())?);
+            if partial {
+                answer.insert(
+                    header::CONTENT_RANGE,
+                    value(format!(
+                        "bytes {}-{}/{}",
+                        read.range.start,
+                        read.range.end.saturating_sub(1),
+                        read.size
+                    ))?,
+                );
+            }
+            answer.insert(
+                header::CACHE_CONTROL,
+                value("private, max-age=3600, must-revalidate".into())?,
+            );
+            answer.insert(header::CONTENT_SECURITY_POLICY, value("sandbox".into())?);
+            response
         }
     })
 }
@@ -359,8 +401,17 @@ async fn resolve_for_task(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<FileUri>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    resolved(&state, &caller, None, Some(id), params.fileuri.as_deref()).await
+    resolved(
+        &state,
+        &caller,
+        None,
+        Some(id),
+        params.fileuri.as_deref(),
+        &headers,
+    )
+    .await
 }
 
 /// `GET /projects/{id}/resolve/?fileuri=` (and `/presign/`): a bucket object of the project.
@@ -369,8 +420,17 @@ async fn resolve_for_project(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<FileUri>,
+    headers: HeaderMap,
 ) -> ApiResult<Response> {
-    resolved(&state, &caller, Some(id), None, params.fileuri.as_deref()).await
+    resolved(
+        &state,
+        &caller,
+        Some(id),
+        None,
+        params.fileuri.as_deref(),
+        &headers,
+    )
+    .await
 }
 
 #[derive(Deserialize)]

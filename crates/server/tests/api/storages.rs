@@ -498,6 +498,30 @@ async fn s3_objects_become_tasks_of_their_uri_with_blob_urls() {
     let streamed = app.get(&link).await.expect(200);
     assert_eq!(streamed.text, "jpeg bytes");
     assert_eq!(streamed.headers["content-type"], "image/jpeg");
+    assert_eq!(streamed.headers["accept-ranges"], "bytes");
+    // Players seek with ranges: the part asked for, or 416 past the end.
+    let ranged = |range: &'static str| {
+        let (app, link) = (&app, link.clone());
+        async move {
+            app.client
+                .get(format!("{}{link}", app.base))
+                .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+                .header("Range", range)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let part = ranged("bytes=0-3").await;
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.headers()["content-range"], "bytes 0-3/10");
+    assert_eq!(part.text().await.unwrap(), "jpeg");
+    let tail = ranged("bytes=-5").await;
+    assert_eq!(tail.headers()["content-range"], "bytes 5-9/10");
+    assert_eq!(tail.text().await.unwrap(), "bytes");
+    let past = ranged("bytes=100-").await;
+    assert_eq!(past.status(), 416);
+    assert_eq!(past.headers()["content-range"], "bytes */10");
     let project_link = link.replace(
         &format!("/tasks/{}/", first["id"]),
         &format!("/projects/{project}/"),
@@ -1049,6 +1073,19 @@ async fn gcs_objects_become_tasks_and_receive_annotations() {
         .collect();
     texts.sort();
     assert_eq!(texts, ["from gcs", "x", "y"]);
+    // A part of an object, as a proxied media link reads it.
+    let part = bucket
+        .read(
+            &format!("{prefix}/a.json"),
+            Some(tessera_storage::remote::ByteRange::Bounded { first: 2, last: 5 }),
+        )
+        .await
+        .unwrap();
+    assert_eq!((part.size, part.range.clone()), (20, 2..6));
+    let bytes: Vec<_> = futures_util::TryStreamExt::try_collect::<Vec<_>>(part.body)
+        .await
+        .unwrap();
+    assert_eq!(bytes.concat(), b"text".to_vec());
 
     let empty = app
         .post(

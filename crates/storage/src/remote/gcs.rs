@@ -233,8 +233,25 @@ impl GcsBucket {
         url: &str,
         body: Option<Bytes>,
     ) -> Result<reqwest::Response, RemoteError> {
+        self.send_range(method, url, body, None).await
+    }
+
+    /// Sends a request, asking for the bytes `range` (end exclusive) when given.
+    async fn send_range(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Bytes>,
+        range: Option<std::ops::Range<u64>>,
+    ) -> Result<reqwest::Response, RemoteError> {
         let url = self.outbound.check(url).map_err(failed)?;
         let mut request = self.outbound.services_client().request(method, url);
+        if let Some(range) = range {
+            request = request.header(
+                "Range",
+                format!("bytes={}-{}", range.start, range.end.saturating_sub(1)),
+            );
+        }
         if let Some(token) = self.token().await? {
             request = request.bearer_auth(token);
         }
@@ -334,6 +351,36 @@ impl GcsBucket {
             .bytes()
             .await
             .map_err(failed)
+    }
+
+    /// An object's size.
+    pub(super) async fn size(&self, key: &str) -> Result<u64, RemoteError> {
+        #[derive(serde::Deserialize)]
+        struct Meta {
+            size: Option<String>,
+        }
+        let meta: Meta = self
+            .send(reqwest::Method::GET, &self.object_url(key), None)
+            .await?
+            .json()
+            .await
+            .map_err(failed)?;
+        Ok(meta.size.and_then(|s| s.parse().ok()).unwrap_or(0))
+    }
+
+    /// The bytes `range` (end exclusive) of an object, as they arrive.
+    pub(super) async fn get_range(
+        &self,
+        key: &str,
+        range: std::ops::Range<u64>,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<Bytes, RemoteError>>, RemoteError>
+    {
+        use futures_util::{StreamExt, TryStreamExt};
+        let url = format!("{}?alt=media", self.object_url(key));
+        let response = self
+            .send_range(reqwest::Method::GET, &url, None, Some(range))
+            .await?;
+        Ok(response.bytes_stream().map_err(failed).boxed())
     }
 
     pub(super) async fn put(&self, key: &str, bytes: Bytes) -> Result<(), RemoteError> {

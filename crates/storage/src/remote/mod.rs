@@ -42,6 +42,63 @@ pub enum RemoteError {
     /// Anything else: the network, the server.
     #[error("{0}")]
     Failed(String),
+    /// The range asked for is outside the object, whose size this is.
+    #[error("the range is outside the object ({0} bytes)")]
+    Unsatisfiable(u64),
+}
+
+/// A part of an object, as an HTTP `Range` header asks for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// From this offset to the end.
+    From(u64),
+    /// From `first` to `last`, both included.
+    Bounded { first: u64, last: u64 },
+    /// The last this many bytes.
+    Last(u64),
+}
+
+impl ByteRange {
+    /// Parses a `Range` header of one range (`bytes=0-99`, `bytes=100-`, `bytes=-500`); other
+    /// forms (several ranges, other units) are `None`, and the whole object is sent.
+    pub fn parse(header: &str) -> Option<ByteRange> {
+        let spec = header.trim().strip_prefix("bytes=")?;
+        if spec.contains(',') {
+            return None;
+        }
+        let (first, last) = spec.split_once('-')?;
+        let number = |text: &str| text.trim().parse::<u64>().ok();
+        match (first.trim().is_empty(), last.trim().is_empty()) {
+            (false, true) => Some(ByteRange::From(number(first)?)),
+            (false, false) => Some(ByteRange::Bounded {
+                first: number(first)?,
+                last: number(last)?,
+            }),
+            (true, false) => Some(ByteRange::Last(number(last)?)),
+            (true, true) => None,
+        }
+    }
+
+    /// The bytes this names in an object of `size` bytes (end exclusive); `None` when none of
+    /// them exists.
+    pub fn within(self, size: u64) -> Option<std::ops::Range<u64>> {
+        match self {
+            ByteRange::From(first) => (first < size).then_some(first..size),
+            ByteRange::Bounded { first, last } => {
+                (first < size && first <= last).then(|| first..(last + 1).min(size))
+            }
+            ByteRange::Last(count) => {
+                (count > 0 && size > 0).then(|| size.saturating_sub(count)..size)
+            }
+        }
+    }
+}
+
+/// An object being read: its size, the bytes sent (end exclusive) and their stream.
+pub struct ObjectRead {
+    pub size: u64,
+    pub range: std::ops::Range<u64>,
+    pub body: BoxStream<'static, Result<Bytes, RemoteError>>,
 }
 
 impl From<object_store::Error> for RemoteError {
@@ -83,6 +140,14 @@ fn classify(text: String) -> RemoteError {
         RemoteError::Denied(text)
     } else {
         RemoteError::Failed(text)
+    }
+}
+
+/// The bytes of an object of `size` a request asks for: all of it without a range.
+fn part(range: Option<ByteRange>, size: u64) -> Result<std::ops::Range<u64>, RemoteError> {
+    match range {
+        None => Ok(0..size),
+        Some(range) => range.within(size).ok_or(RemoteError::Unsatisfiable(size)),
     }
 }
 
@@ -371,6 +436,59 @@ impl Remote {
         }
     }
 
+    /// An object, or the part `range` asks for, as it arrives (a part past the end is
+    /// [`RemoteError::Unsatisfiable`]).
+    pub async fn read(
+        &self,
+        key: &str,
+        range: Option<ByteRange>,
+    ) -> Result<ObjectRead, RemoteError> {
+        match &self.inner {
+            // Redis values are small and come whole.
+            Inner::Redis(_) => {
+                let bytes = self.get(key).await?;
+                let size = bytes.len() as u64;
+                let range = part(range, size)?;
+                let body = bytes.slice(range.start as usize..range.end as usize);
+                Ok(ObjectRead {
+                    size,
+                    range,
+                    body: stream::once(async move { Ok(body) }).boxed(),
+                })
+            }
+            Inner::Objects { store, .. } => {
+                let location = self.store_key(key)?;
+                let size = store.head(&location).await?.size;
+                let range = part(range, size)?;
+                let body = if range.is_empty() {
+                    stream::empty().boxed()
+                } else {
+                    let options = object_store::GetOptions {
+                        range: Some(object_store::GetRange::Bounded(range.clone())),
+                        ..Default::default()
+                    };
+                    store
+                        .get_opts(&location, options)
+                        .await?
+                        .into_stream()
+                        .map_err(RemoteError::from)
+                        .boxed()
+                };
+                Ok(ObjectRead { size, range, body })
+            }
+            Inner::Gcs(bucket) => {
+                let size = bucket.size(key).await?;
+                let range = part(range, size)?;
+                let body = if range.is_empty() {
+                    stream::empty().boxed()
+                } else {
+                    bucket.get_range(key, range.clone()).await?
+                };
+                Ok(ObjectRead { size, range, body })
+            }
+        }
+    }
+
     /// Writes an object, replacing what was there.
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), RemoteError> {
         match &self.inner {
@@ -412,5 +530,31 @@ impl Remote {
             Inner::Gcs(bucket) => bucket.signed_url(key, ttl),
             _ => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ByteRange;
+
+    #[test]
+    fn ranges_are_read_as_http_names_them() {
+        assert_eq!(
+            ByteRange::parse("bytes=0-99"),
+            Some(ByteRange::Bounded { first: 0, last: 99 })
+        );
+        assert_eq!(ByteRange::parse("bytes=100-"), Some(ByteRange::From(100)));
+        assert_eq!(ByteRange::parse("bytes=-5"), Some(ByteRange::Last(5)));
+        assert_eq!(ByteRange::parse("bytes=0-1,4-5"), None);
+        assert_eq!(ByteRange::parse("items=0-1"), None);
+        assert_eq!(ByteRange::parse("bytes=x-1"), None);
+        assert_eq!(
+            ByteRange::Bounded { first: 5, last: 99 }.within(10),
+            Some(5..10)
+        );
+        assert_eq!(ByteRange::Last(50).within(10), Some(0..10));
+        assert_eq!(ByteRange::From(10).within(10), None);
+        assert_eq!(ByteRange::Bounded { first: 4, last: 2 }.within(10), None);
+        assert_eq!(ByteRange::Last(0).within(10), None);
     }
 }
