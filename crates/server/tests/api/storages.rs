@@ -23,6 +23,14 @@ fn redis_address() -> (String, u16) {
     (host.to_string(), port.parse().expect("port"))
 }
 
+/// The outbound client the tests reach the emulators with (no SSRF rule).
+fn unguarded() -> tessera_outbound::Outbound {
+    tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
+        allow: tessera_outbound::Allow::Everything,
+        ..Default::default()
+    })
+}
+
 /// An app that may reach the emulators on this machine.
 async fn app() -> TestApp {
     TestApp::spawn_with(|config| config.outbound_allow = tessera_outbound::Allow::Everything).await
@@ -65,10 +73,7 @@ fn s3(bucket: &str) -> Remote {
             secret_access_key: Some("tessera-secret-value".into()),
             session_token: None,
         },
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
+        &unguarded(),
     )
     .unwrap()
 }
@@ -555,10 +560,7 @@ async fn redis_values_become_tasks() {
             password: None,
             db: 1,
         },
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
+        &unguarded(),
     );
     redis
         .put(&format!("{prefix}1"), r#"{"text": "from redis"}"#.into())
@@ -865,6 +867,20 @@ fn azure_endpoint() -> String {
         .expect("TESSERA_TEST_AZURE_ENDPOINT: run scripts/test.sh, or `source scripts/services.sh && start_services` first")
 }
 
+/// The Azurite container `tessera`, signed with the development account.
+fn azurite() -> Remote {
+    Remote::azure(
+        &tessera_storage::remote::AzureContainer {
+            container: "tessera".into(),
+            account_name: "devstoreaccount1".into(),
+            account_key: AZURITE_KEY.into(),
+            endpoint: Some(azure_endpoint()),
+        },
+        &unguarded(),
+    )
+    .unwrap()
+}
+
 #[tokio::test]
 async fn azure_blobs_become_tasks_and_resolve_to_signed_urls() {
     let endpoint = azure_endpoint();
@@ -873,19 +889,7 @@ async fn azure_blobs_become_tasks_and_resolve_to_signed_urls() {
         config.azure_blob_endpoint = Some(endpoint);
     })
     .await;
-    let container = Remote::azure(
-        &tessera_storage::remote::AzureContainer {
-            container: "tessera".into(),
-            account_name: "devstoreaccount1".into(),
-            account_key: AZURITE_KEY.into(),
-            endpoint: Some(azure_endpoint()),
-        },
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
-    )
-    .unwrap();
+    let container = azurite();
     let prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     container
         .put(&format!("{prefix}/a.wav"), "wave bytes".into())
@@ -1025,16 +1029,7 @@ async fn gcs_objects_become_tasks_and_receive_annotations() {
         config.gcs_endpoint = Some(endpoint);
     })
     .await;
-    let bucket = Remote::gcs(
-        "tessera",
-        None,
-        Some(gcs_endpoint()),
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
-    )
-    .unwrap();
+    let bucket = Remote::gcs("tessera", None, Some(gcs_endpoint()), &unguarded()).unwrap();
     let prefix = format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     bucket
         .put(
@@ -1301,19 +1296,7 @@ async fn uploads_live_in_an_s3_media_bucket_that_instances_share() {
 
 #[tokio::test]
 async fn uploads_live_in_an_azure_media_container_that_instances_share() {
-    let container = Remote::azure(
-        &tessera_storage::remote::AzureContainer {
-            container: "tessera".into(),
-            account_name: "devstoreaccount1".into(),
-            account_key: AZURITE_KEY.into(),
-            endpoint: Some(azure_endpoint()),
-        },
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
-    )
-    .unwrap();
+    let container = azurite();
     let prefix = format!("media-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let store = format!(
         "az://tessera/{prefix}?account_name=devstoreaccount1&access_key={}&endpoint={}/devstoreaccount1&allow_http=true",
@@ -1556,10 +1539,7 @@ async fn redis_and_local_files_export_storages_receive_annotations() {
             password: None,
             db,
         },
-        &tessera_outbound::Outbound::new(tessera_outbound::OutboundConfig {
-            allow: tessera_outbound::Allow::Everything,
-            ..Default::default()
-        }),
+        &unguarded(),
     );
     let first = tasks[0];
     let in_redis = eventually(|| {
