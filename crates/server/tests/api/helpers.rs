@@ -450,9 +450,15 @@ impl Drop for TestApp {
                 runtime.block_on(async move {
                     if let Ok(db) = tessera_db::Db::connect(&base, 1).await {
                         use sea_orm::ConnectionTrait;
+                        // The app's background work runs on the test's runtime, which this
+                        // drop blocks: a transaction it left open would hold the schema's
+                        // locks forever, so the drop gives up after a while (the next run's
+                        // sweep removes the schema).
                         let _ = db
                             .conn()
-                            .execute_unprepared(&format!("DROP SCHEMA {schema} CASCADE"))
+                            .execute_unprepared(&format!(
+                                "SET lock_timeout = '5s'; DROP SCHEMA {schema} CASCADE"
+                            ))
                             .await;
                         let _ = db.close().await;
                     }
