@@ -182,23 +182,32 @@ pub async fn run(ctx: JobContext, media: Media) -> Result<Done, JobError> {
     };
     set(&db, id, "in_progress", None, None).await?;
     match convert_stored(&db, &media, conversion.snapshot_id, &conversion.export_type).await {
-        Ok(file) => set(&db, id, "completed", Some(file), None).await?,
-        Err(err) => set(&db, id, "failed", None, Some(err.to_string())).await?,
+        Ok(file) => {
+            if !set(&db, id, "completed", Some(file.clone()), None).await? {
+                // Deleted with its snapshot while it was being written: its file goes too.
+                media.delete(&file).await.ok();
+            }
+        }
+        Err(err) => {
+            set(&db, id, "failed", None, Some(err.to_string())).await?;
+        }
     }
     Ok(ctx.done(json!({"conversion": id})))
 }
 
+/// Records a conversion's state; `false` when it is gone.
 async fn set(
     db: &Db,
     id: i64,
     status: &str,
     file: Option<String>,
     traceback: Option<String>,
-) -> Result<(), JobError> {
+) -> Result<bool, JobError> {
     let txn = db.write().await?;
-    queries::export_snapshots::set_conversion(&*txn, id, status, file, traceback).await?;
+    let kept =
+        queries::export_snapshots::set_conversion(&*txn, id, status, file, traceback).await?;
     txn.commit().await?;
-    Ok(())
+    Ok(kept)
 }
 
 /// Converts a stored snapshot and stores the result; its media key.

@@ -45,9 +45,17 @@ pub async fn run(ctx: JobContext, media: Media) -> Result<Done, JobError> {
         },
         Err(err) => Finished::Failed(err.to_string()),
     };
+    let file = match &finished {
+        Finished::Completed { file, .. } => Some(file.clone()),
+        Finished::Failed(_) => None,
+    };
     let txn = db.write().await?;
-    queries::export_snapshots::finish(&*txn, id, finished, time::now()).await?;
+    let kept = queries::export_snapshots::finish(&*txn, id, finished, time::now()).await?;
     txn.commit().await?;
+    if let (false, Some(file)) = (kept, file) {
+        // Deleted while it was being written: its file goes too.
+        media.delete(&file).await.ok();
+    }
     Ok(ctx.done(json!({"snapshot": id})))
 }
 

@@ -86,15 +86,15 @@ pub enum Finished {
     Failed(String),
 }
 
-/// Records how writing a snapshot ended.
+/// Records how writing a snapshot ended; `false` when the snapshot was deleted meanwhile.
 pub async fn finish<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     finished: Finished,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let Some(current) = find(conn, id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let mut model = current.into_active_model();
     model.finished_at = Set(Some(now));
@@ -116,7 +116,7 @@ pub async fn finish<C: ConnectionTrait>(
         }
     }
     model.update(conn).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Deletes a snapshot and its conversions.
@@ -179,16 +179,17 @@ pub async fn insert_conversion<C: ConnectionTrait>(
     .await
 }
 
-/// Sets a conversion's status, and its file or its failure.
+/// Sets a conversion's status, and its file or its failure; `false` when the conversion was
+/// deleted meanwhile (with its snapshot).
 pub async fn set_conversion<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     status: &str,
     file: Option<String>,
     traceback: Option<String>,
-) -> Result<(), DbErr> {
+) -> Result<bool, DbErr> {
     let Some(current) = find_conversion(conn, id).await? else {
-        return Ok(());
+        return Ok(false);
     };
     let mut model = current.into_active_model();
     model.status = Set(status.to_string());
@@ -197,5 +198,5 @@ pub async fn set_conversion<C: ConnectionTrait>(
     }
     model.traceback = Set(traceback);
     model.update(conn).await?;
-    Ok(())
+    Ok(true)
 }
