@@ -262,6 +262,9 @@ try {
   await snapshots.getByRole("button", { name: "Create snapshot" }).click();
   await snapshots.getByTestId("snapshot").getByText(/^3 tasks · made/).waitFor();
   await page.getByRole("dialog").locator("input[name=format][value=CSV]").check();
+  // A converted copy is kept beside the snapshot; the download then serves it.
+  await snapshots.getByRole("button", { name: "Convert to CSV" }).click();
+  await snapshots.getByText("converted: CSV (completed)").waitFor();
   await shot("13a-export-snapshot");
   const [csvDownload] = await Promise.all([page.waitForEvent("download"), snapshots.getByRole("link", { name: "Download CSV" }).click()]);
   const snapshotCsv = readFileSync(await csvDownload.path(), "utf8");

@@ -10,6 +10,7 @@ describe("snapshotStatus", () => {
     const now = Date.parse("2026-12-07T12:00:00Z");
     expect(snapshotStatus(snapshot({}), now)).toBe("Being made…");
     expect(snapshotStatus(snapshot({ status: "in_progress" }), now)).toBe("Being made…");
+    expect(snapshotStatus(snapshot({ status: "in_progress", counters: { task_number: 3000 } }), now)).toBe("Being made… 3,000 tasks so far");
     expect(snapshotStatus(snapshot({ status: "failed" }), now)).toBe("Failed");
     expect(snapshotStatus(snapshot({ status: "completed", counters: { task_number: 1200 } }), now)).toBe("1,200 tasks · made 1 hour ago");
   });

@@ -20,7 +20,7 @@ export function snapshotStatus(snapshot: Snapshot, now = Date.now()): string {
     case "failed":
       return "Failed";
     default:
-      return "Being made…";
+      return snapshot.counters.task_number ? `Being made… ${plural(snapshot.counters.task_number, "task")} so far` : "Being made…";
   }
 }
 
@@ -43,6 +43,10 @@ export function Snapshots({ projectId, format, onlyAnnotated }: { projectId: num
     onSettled: refresh,
   });
   const remove = useMutation({ mutationFn: (id: number) => api(`${base}/${id}`, { method: "DELETE" }), onSettled: refresh });
+  const convert = useMutation({
+    mutationFn: (id: number) => api(`${base}/${id}/convert`, { method: "POST", body: JSON.stringify({ export_type: format }) }),
+    onSettled: refresh,
+  });
   return (
     <section aria-label="Snapshots" className="snapshots">
       <h3>Snapshots</h3>
@@ -50,6 +54,7 @@ export function Snapshots({ projectId, format, onlyAnnotated }: { projectId: num
       {snapshots.isError && <p className="error" role="alert">{snapshots.error.message}</p>}
       {create.isError && <p className="error" role="alert">{create.error.message}</p>}
       {remove.isError && <p className="error" role="alert">{remove.error.message}</p>}
+      {convert.isError && <p className="error" role="alert">{convert.error.message}</p>}
       {!!snapshots.data?.length && (
         <ul className="list compact">
           {snapshots.data.map((s) => (
@@ -58,8 +63,14 @@ export function Snapshots({ projectId, format, onlyAnnotated }: { projectId: num
                 <strong>{s.title}</strong>
                 <br />
                 <span className="muted" role="status">{snapshotStatus(s)}</span>
+                {!!s.converted_formats.length && (
+                  <span className="muted"> · converted: {s.converted_formats.map((c) => `${c.export_type} (${c.status.replace("_", " ")})`).join(", ")}</span>
+                )}
               </span>
               <span className="actions">
+                {s.status === "completed" && format !== "JSON" && !s.converted_formats.some((c) => c.export_type === format && c.status !== "failed") && (
+                  <button onClick={() => convert.mutate(s.id)} disabled={convert.isPending} title="Keep a converted copy beside the snapshot">Convert to {format}</button>
+                )}
                 {s.status === "completed" && (
                   <a className="button" href={`${base}/${s.id}/download?exportType=${encodeURIComponent(format)}`} download>
                     Download {format}

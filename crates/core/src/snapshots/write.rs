@@ -25,6 +25,14 @@ pub const JOB: &str = "export.snapshot";
 /// Tasks read at once.
 const BATCH: u64 = 1_000;
 
+/// How often a snapshot being written records how far it got.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// A snapshot's `counters`: the tasks it holds.
+fn counters(tasks: u64) -> String {
+    json!({ "task_number": tasks }).to_string()
+}
+
 /// Runs a snapshot job: the snapshot ends `completed` with its file, or `failed` with the
 /// reason. A snapshot already finished (a job run again after a crash) is left alone.
 pub async fn run(ctx: JobContext, media: Media) -> Result<Done, JobError> {
@@ -41,7 +49,7 @@ pub async fn run(ctx: JobContext, media: Media) -> Result<Done, JobError> {
         Ok(written) => Finished::Completed {
             file: written.file,
             md5: written.md5,
-            counters: json!({"task_number": written.tasks}).to_string(),
+            counters: counters(written.tasks),
         },
         Err(err) => Finished::Failed(err.to_string()),
     };
@@ -95,7 +103,17 @@ async fn write(
         out: media.writer(&file).await.map_err(anyhow::Error::from)?,
         digest: Md5::new(),
     };
-    match write_tasks(db, &project, &options, only_ids.as_deref(), &mut sink, ctx).await {
+    match write_tasks(
+        db,
+        snapshot.id,
+        &project,
+        &options,
+        only_ids.as_deref(),
+        &mut sink,
+        ctx,
+    )
+    .await
+    {
         Ok(tasks) => {
             let md5 = hex::encode(sink.digest.finalize());
             sink.out.finish().await.map_err(anyhow::Error::from)?;
@@ -125,6 +143,7 @@ impl Sink {
 /// Writes the JSON list of the snapshot's tasks; how many were written.
 async fn write_tasks(
     db: &Db,
+    snapshot_id: i64,
     project: &project::Model,
     options: &Options,
     only_ids: Option<&[i64]>,
@@ -133,6 +152,7 @@ async fn write_tasks(
 ) -> CoreResult<u64> {
     let mut tasks = 0;
     let mut after = 0;
+    let mut last_progress = std::time::Instant::now();
     sink.emit(b"[").await?;
     loop {
         let batch = next_batch(db, project, after, only_ids).await?;
@@ -149,9 +169,16 @@ async fn write_tasks(
             tasks += 1;
         }
         sink.emit(&text).await?;
-        ctx.progress(json!({"tasks": tasks}))
-            .await
-            .map_err(|err| CoreError::Internal(anyhow::anyhow!(err.to_string())))?;
+        if last_progress.elapsed() >= PROGRESS_EVERY {
+            last_progress = std::time::Instant::now();
+            // The counters say how far it got while it runs.
+            let txn = db.write().await?;
+            queries::export_snapshots::set_counters(&*txn, snapshot_id, counters(tasks)).await?;
+            txn.commit().await?;
+            ctx.progress(json!({"tasks": tasks}))
+                .await
+                .map_err(|err| CoreError::Internal(anyhow::anyhow!(err.to_string())))?;
+        }
     }
     sink.emit(b"]").await?;
     Ok(tasks)

@@ -73,6 +73,23 @@ pub async fn start<C: ConnectionTrait>(conn: &C, id: i64) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Records how many tasks a snapshot being written holds so far (its `counters`).
+pub async fn set_counters<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    counters: String,
+) -> Result<(), DbErr> {
+    export_snapshot::Entity::update_many()
+        .col_expr(
+            export_snapshot::Column::Counters,
+            sea_orm::sea_query::Expr::value(counters),
+        )
+        .filter(export_snapshot::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// How writing a snapshot ended.
 #[derive(Debug, Clone)]
 pub enum Finished {
