@@ -99,3 +99,38 @@ def test_flat_exports_match_label_studios_converter(server):
         assert_same(fmt, streamed, theirs)
         from_snapshot = b"".join(ls.projects.exports.download(project.id, snapshot.id, export_type=fmt)).decode()
         assert_same(fmt, from_snapshot, theirs)
+
+
+VIDEO = """<View>
+  <Video name="video" value="$video" framerate="25"/>
+  <VideoRectangle name="box" toName="video"/>
+</View>"""
+
+
+def test_key_frames_are_interpolated_as_label_studio_does(server):
+    from label_studio_sdk._extensions.label_studio_tools.postprocessing.video import extract_key_frames
+
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="Tracking", label_config=VIDEO)
+    sequence = [
+        {"frame": 6, "enabled": False, "rotation": 0, "x": 20, "y": 20.5, "width": 35.5, "height": 40, "time": 0.24},
+        {"frame": 1, "enabled": True, "rotation": 0, "x": 10, "y": 20.5, "width": 30, "height": 40, "time": 0.04},
+        {"frame": 9, "enabled": True, "rotation": 5, "x": 0, "y": 0, "width": 10, "height": 10, "time": 0.36},
+        {"frame": 10, "enabled": True, "rotation": 5, "x": 1, "y": 0, "width": 10, "height": 10, "time": 0.4},
+    ]
+    result = [
+        {"id": "track", "from_name": "box", "to_name": "video", "type": "videorectangle",
+         "value": {"sequence": sequence, "framesCount": 13, "duration": 0.52}},
+        {"id": "empty", "from_name": "box", "to_name": "video", "type": "videorectangle",
+         "value": {"sequence": [], "framesCount": 13, "duration": 0.52}},
+    ]
+    ls.projects.import_tasks(project.id, request=[{"data": {"video": "/samples/video.webm"}, "annotations": [{"result": result}]}])
+    snapshot = ls.projects.exports.create(project.id, serialization_options={"interpolate_key_frames": True})
+    deadline = time.time() + 30
+    while ls.projects.exports.get(project.id, snapshot.id).status != "completed":
+        assert time.time() < deadline
+        time.sleep(0.2)
+    tasks = json.loads(b"".join(ls.projects.exports.download(project.id, snapshot.id)))
+    ours = tasks[0]["annotations"][0]["result"]
+    assert ours == extract_key_frames(result)
+    assert len(ours[0]["value"]["sequence"]) > len(sequence)

@@ -49,6 +49,9 @@ pub struct Serialization {
     pub predictions: bool,
     /// `completed_by` as `{id, email, first_name, last_name}` (else the id).
     pub completed_by: bool,
+    /// Video tracking sequences with every frame between key frames filled in.
+    #[serde(default)]
+    pub interpolate_key_frames: bool,
 }
 
 /// Everything a snapshot was asked for.
@@ -147,6 +150,7 @@ pub fn read(fields: &mut Fields<'_>) -> Options {
         drafts: expanded(inner, "drafts"),
         predictions: expanded(inner, "predictions"),
         completed_by: expanded(inner, "annotations__completed_by"),
+        interpolate_key_frames: flag(inner, "interpolate_key_frames"),
     })
     .unwrap_or_default();
     Options {

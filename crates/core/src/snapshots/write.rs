@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use tessera_db::entities::{annotation, export_snapshot, project, task};
 use tessera_db::queries::export_snapshots::Finished;
 use tessera_db::{queries, time, Db};
+use tessera_formats::video::interpolate_key_frames;
 use tessera_jobs::{Done, JobContext, JobError};
 use tessera_storage::Media;
 
@@ -244,6 +245,17 @@ fn authors_of(
         .collect()
 }
 
+/// Whether the project's config tracks objects in video (Label Studio interpolates key frames
+/// only then).
+fn tracks_video(project: &project::Model) -> bool {
+    tessera_labelconfig::LabelConfig::parse(&project.label_config).is_ok_and(|config| {
+        config
+            .controls
+            .values()
+            .any(|control| control.tag.eq_ignore_ascii_case("VideoRectangle"))
+    })
+}
+
 /// Renders a batch of tasks as the snapshot writes them, leaving out filtered tasks.
 async fn render(
     db: &Db,
@@ -313,16 +325,21 @@ async fn render(
         predictions_of.entry(task_id).or_default().push(value);
     }
     let first_key = first_data_key(project);
+    let interpolate = options.serialization.interpolate_key_frames && tracks_video(project);
     kept.into_iter()
         .map(|(t, list)| {
             let rendered = list
                 .iter()
                 .map(|a| {
-                    export_annotation_out(
+                    let mut out = export_annotation_out(
                         a,
                         a.completed_by_id.and_then(|id| users.get(id)),
                         !options.serialization.completed_by,
-                    )
+                    );
+                    if let (true, Value::Array(results)) = (interpolate, &out.result) {
+                        out.result = Value::Array(interpolate_key_frames(results));
+                    }
+                    out
                 })
                 .collect();
             let upload = t.file_upload_id.and_then(|id| uploads.get(&id).cloned());
