@@ -134,3 +134,16 @@ def test_key_frames_are_interpolated_as_label_studio_does(server):
     ours = tasks[0]["annotations"][0]["result"]
     assert ours == extract_key_frames(result)
     assert len(ours[0]["value"]["sequence"]) > len(sequence)
+    # The streamed export takes the same option as a query parameter.
+    streamed = httpx.get(
+        f"{server.base_url}/api/projects/{project.id}/export",
+        params={"exportType": "JSON", "interpolate_key_frames": "true"},
+        headers={"Authorization": f"Token {server.token}"},
+    ).json()
+    assert streamed[0]["annotations"][0]["result"] == extract_key_frames(result)
+    plain = httpx.get(
+        f"{server.base_url}/api/projects/{project.id}/export",
+        params={"exportType": "JSON"},
+        headers={"Authorization": f"Token {server.token}"},
+    ).json()
+    assert plain[0]["annotations"][0]["result"] == result

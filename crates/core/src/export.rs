@@ -18,6 +18,7 @@ use tessera_db::entities::{annotation, file_upload, project, task};
 use tessera_db::{queries, time, Db};
 use tessera_formats::export::{self as convert, Format, RowAnnotation};
 use tessera_formats::import::UNDEFINED_KEY;
+use tessera_formats::video::interpolate_key_frames;
 use tessera_labelconfig::LabelConfig;
 
 use crate::payload::{basename, first_data_key};
@@ -37,6 +38,8 @@ pub struct ExportRequest {
     pub completed_by_only_id: bool,
     /// CSV/TSV: neutralize cells a spreadsheet would run as formulas.
     pub escape_formulas: bool,
+    /// Video tracking sequences with every frame between key frames filled in.
+    pub interpolate_key_frames: bool,
 }
 
 /// A JSON object written field by field. The export copies stored JSON text (task data,
@@ -85,6 +88,28 @@ impl<'a> Object<'a> {
     fn end(&mut self) {
         self.out.push(b'}');
     }
+}
+
+/// Whether the project's config tracks objects in video (Label Studio interpolates key frames
+/// only then).
+pub(crate) fn tracks_video(project: &project::Model) -> bool {
+    LabelConfig::parse(&project.label_config).is_ok_and(|config| {
+        config
+            .controls
+            .values()
+            .any(|control| control.tag.eq_ignore_ascii_case("VideoRectangle"))
+    })
+}
+
+/// A stored annotation document (JSON text) with its tracking sequences interpolated.
+fn interpolated_doc(doc: &str) -> Cow<'_, str> {
+    let Ok(mut annotation) = serde_json::from_str::<Value>(doc) else {
+        return Cow::Borrowed(doc);
+    };
+    if let Value::Array(results) = &annotation["result"] {
+        annotation["result"] = Value::Array(interpolate_key_frames(results));
+    }
+    Cow::Owned(annotation.to_string())
 }
 
 /// Whether task data may hold `$undefined$` keys that must be renamed on the way out (then the
@@ -206,7 +231,13 @@ fn io_error(err: impl std::fmt::Display) -> std::io::Error {
 }
 
 /// Writes a task in Label Studio's export order (`file_upload` only for uploaded tasks).
-fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, first_key: Option<&str>) {
+fn write_task(
+    out: &mut Vec<u8>,
+    t: &task::Model,
+    batch: &Batch,
+    first_key: Option<&str>,
+    interpolate: bool,
+) {
     let mut object = Object::new(out);
     object.value("id", &t.id);
     let list = object.key("annotations");
@@ -222,7 +253,11 @@ fn write_task(out: &mut Vec<u8>, t: &task::Model, batch: &Batch, first_key: Opti
         if i > 0 {
             list.push(b',');
         }
-        list.extend_from_slice(doc.as_bytes());
+        if interpolate {
+            list.extend_from_slice(interpolated_doc(doc).as_bytes());
+        } else {
+            list.extend_from_slice(doc.as_bytes());
+        }
     }
     list.push(b']');
     if let Some(name) = t.file_upload_id.and_then(|id| batch.uploads.get(&id)) {
@@ -262,6 +297,7 @@ fn flat_rows(
     t: &task::Model,
     annotations: &[annotation::Model],
     first_key: Option<&str>,
+    interpolate: bool,
 ) -> (Map<String, Value>, Vec<Map<String, Value>>) {
     let data = match crate::payload::task_data(&t.data, first_key) {
         Value::Object(map) => map,
@@ -270,10 +306,17 @@ fn flat_rows(
     let results: Vec<Value> = annotations
         .iter()
         .map(|a| {
-            a.result
+            let result = a
+                .result
                 .as_deref()
                 .and_then(|r| serde_json::from_str(r).ok())
-                .unwrap_or(Value::Null)
+                .unwrap_or(Value::Null);
+            match result {
+                Value::Array(results) if interpolate => {
+                    Value::Array(interpolate_key_frames(&results))
+                }
+                other => other,
+            }
         })
         .collect();
     let row_annotations: Vec<RowAnnotation> = annotations
@@ -302,6 +345,7 @@ pub fn stream(
     async_stream::try_stream! {
         let config = LabelConfig::parse(&project.label_config).unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
         let first_key = first_data_key(&project);
+        let interpolate = request.interpolate_key_frames && tracks_video(&project);
         let control_names: BTreeSet<String> = config.controls.keys().cloned().collect();
         let style = convert::CsvStyle { separator: if request.format == Format::Tsv { '\t' } else { ',' }, escape_formulas: request.escape_formulas };
 
@@ -312,7 +356,7 @@ pub fn stream(
             while let Some(mut batch) = batches.next().await? {
                 for t in &batch.tasks {
                     let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
-                    let (data, rows) = flat_rows(&config, t, &annotations, first_key.as_deref());
+                    let (data, rows) = flat_rows(&config, t, &annotations, first_key.as_deref(), interpolate);
                     convert::csv_columns(&mut set, &data, &rows, &control_names);
                 }
             }
@@ -328,7 +372,7 @@ pub fn stream(
             Format::JsonMin => yield Bytes::from_static(b"[\n"),
             Format::Csv | Format::Tsv => {}
         }
-        if request.format == Format::Json && !needs_renaming(&project) {
+        if request.format == Format::Json && !needs_renaming(&project) && !interpolate {
             let mut after = 0;
             let mut first = true;
             loop {
@@ -363,11 +407,11 @@ pub fn stream(
                             out.push(b',');
                         }
                         first = false;
-                        write_task(&mut out, &t, &batch, first_key.as_deref());
+                        write_task(&mut out, &t, &batch, first_key.as_deref(), interpolate);
                     }
                     Format::JsonMin => {
                         let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
-                        for row in flat_rows(&config, &t, &annotations, first_key.as_deref()).1 {
+                        for row in flat_rows(&config, &t, &annotations, first_key.as_deref(), interpolate).1 {
                             if !first {
                                 out.extend_from_slice(b",\n");
                             }
@@ -377,7 +421,7 @@ pub fn stream(
                     }
                     Format::Csv | Format::Tsv => {
                         let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
-                        let (data, rows) = flat_rows(&config, &t, &annotations, first_key.as_deref());
+                        let (data, rows) = flat_rows(&config, &t, &annotations, first_key.as_deref(), interpolate);
                         for row in rows {
                             out.extend_from_slice(convert::csv_line(&columns, &row, &data, &control_names, style).as_bytes());
                         }

@@ -245,17 +245,6 @@ fn authors_of(
         .collect()
 }
 
-/// Whether the project's config tracks objects in video (Label Studio interpolates key frames
-/// only then).
-fn tracks_video(project: &project::Model) -> bool {
-    tessera_labelconfig::LabelConfig::parse(&project.label_config).is_ok_and(|config| {
-        config
-            .controls
-            .values()
-            .any(|control| control.tag.eq_ignore_ascii_case("VideoRectangle"))
-    })
-}
-
 /// Renders a batch of tasks as the snapshot writes them, leaving out filtered tasks.
 async fn render(
     db: &Db,
@@ -325,7 +314,8 @@ async fn render(
         predictions_of.entry(task_id).or_default().push(value);
     }
     let first_key = first_data_key(project);
-    let interpolate = options.serialization.interpolate_key_frames && tracks_video(project);
+    let interpolate =
+        options.serialization.interpolate_key_frames && crate::export::tracks_video(project);
     kept.into_iter()
         .map(|(t, list)| {
             let rendered = list

@@ -22,8 +22,8 @@ use crate::payload::{ApiPath, JsonBody};
 use crate::state::AppState;
 
 /// Reads the export parameters: `exportType` (or `export_type`), `download_all_tasks`,
-/// repeated `ids[]` (or `ids`), `annotations__completed_by__only_id` (bare `completed_by` ids) and
-/// `escape_formulas` (CSV/TSV, default true).
+/// repeated `ids[]` (or `ids`), `annotations__completed_by__only_id` (bare `completed_by` ids),
+/// `escape_formulas` (CSV/TSV, default true) and `interpolate_key_frames` (video tracking).
 fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or(""))
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -57,6 +57,11 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
         ids: (!ids.is_empty()).then_some(ids),
         completed_by_only_id: query_bool("annotations__completed_by__only_id", only_id, false)?,
         escape_formulas: query_bool("escape_formulas", get("escape_formulas"), true)?,
+        interpolate_key_frames: query_bool(
+            "interpolate_key_frames",
+            get("interpolate_key_frames"),
+            false,
+        )?,
     })
 }
 
