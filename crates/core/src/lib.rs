@@ -47,6 +47,7 @@ pub mod tokens;
 pub mod uploads;
 pub mod users;
 pub mod views;
+mod waiting;
 pub mod workspaces;
 
 pub use actor::Actor;

@@ -93,19 +93,6 @@ async fn find(
     Ok((project, snapshot))
 }
 
-/// Waits up to [`WAIT`] while `running` says the work goes on.
-async fn wait_while<F, Fut>(mut running: F) -> CoreResult<()>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = CoreResult<bool>>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while running().await? && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Ok(())
-}
-
 fn is_running(status: &str) -> bool {
     matches!(status, "created" | "in_progress")
 }
@@ -155,7 +142,7 @@ pub async fn create(db: &Db, actor: &Actor, project_id: i64, body: &Value) -> Co
     tessera_jobs::queue::enqueue(&*txn, job).await?;
     txn.commit().await?;
     let id = snapshot.id;
-    wait_while(|| async move {
+    crate::waiting::while_running(WAIT, || async move {
         Ok(queries::export_snapshots::find(db.conn(), id)
             .await?
             .is_some_and(|s| is_running(&s.status)))
@@ -314,7 +301,7 @@ pub async fn start_conversion(
     tessera_jobs::queue::enqueue(&*txn, job).await?;
     txn.commit().await?;
     let conversion_id = conversion.id;
-    wait_while(|| async move {
+    crate::waiting::while_running(WAIT, || async move {
         Ok(
             queries::export_snapshots::find_conversion(db.conn(), conversion_id)
                 .await?

@@ -72,15 +72,11 @@ pub async fn queue(
 
 /// The storage once its sync has finished, or as it is after `max`.
 pub async fn wait(db: &Db, id: i64, max: Duration) -> CoreResult<storage::Model> {
-    let deadline = Instant::now() + max;
-    loop {
+    crate::waiting::while_running(max, || async move {
         let status = queries::storages::status_of(db.conn(), id).await?;
-        let running = matches!(status.as_deref(), Some("queued" | "in_progress"));
-        if !running || Instant::now() >= deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        Ok(matches!(status.as_deref(), Some("queued" | "in_progress")))
+    })
+    .await?;
     queries::storages::find(db.conn(), id)
         .await?
         .ok_or_else(|| CoreError::NotFound("Not found.".into()))
