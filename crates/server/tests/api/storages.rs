@@ -720,10 +720,12 @@ async fn local_files_are_not_served_unless_enabled() {
         .text
         .starts_with("Serving local files can be dangerous"));
     let project = app.create_project(TEXT_CONFIG).await;
+    // A folder sure not to exist (a fixed path such as /tmp/x may).
+    let missing = tempfile::tempdir().unwrap().path().join("missing");
     let created = app
         .post(
             "/api/storages/localfiles/",
-            json!({"project": project, "path": "/tmp/x"}),
+            json!({"project": project, "path": missing.to_string_lossy()}),
         )
         .await
         .expect(400);
