@@ -31,10 +31,12 @@ def _psql(url, sql):
 
 
 class Server:
-    def __init__(self, base_url, token, backend):
+    def __init__(self, base_url, token, backend, data_dir):
         self.base_url = base_url
         self.token = token
         self.backend = backend
+        # Uploads are stored under data_dir/media/upload/<project>/ (Label Studio's upload dir).
+        self.data_dir = data_dir
 
 
 @pytest.fixture(params=BACKENDS)
@@ -67,7 +69,7 @@ def server(request):
                 time.sleep(0.1)
         else:
             raise RuntimeError("tessera did not start")
-        yield Server(base_url, TOKEN, backend)
+        yield Server(base_url, TOKEN, backend, data_dir)
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -7,28 +7,89 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tessera_labelconfig::LabelConfig;
+use tessera_labelconfig::{pyrepr, LabelConfig};
 
-/// The export formats Tessera writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Label Studio's export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Json,
     JsonMin,
     Csv,
     Tsv,
+    Conll2003,
+    Coco,
+    CocoWithImages,
+    Voc,
+    Yolo,
+    YoloWithImages,
+    YoloObb,
+    YoloObbWithImages,
+    BrushToNumpy,
+    BrushToPng,
+    AsrManifest,
+    BrushToCoco,
+    Doclang,
+}
+
+/// How an export in a format is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// One file with this extension and media type.
+    File {
+        extension: &'static str,
+        content_type: &'static str,
+    },
+    /// A zip archive of the output folder.
+    Zip,
+    /// One file when the output holds exactly one (brush masks), otherwise a zip archive.
+    FileOrZip {
+        extension: &'static str,
+        content_type: &'static str,
+    },
 }
 
 impl Format {
     /// Every format, in Label Studio's order.
-    pub const ALL: [Format; 4] = [Format::Json, Format::JsonMin, Format::Csv, Format::Tsv];
+    pub const ALL: [Format; 17] = [
+        Format::Json,
+        Format::JsonMin,
+        Format::Csv,
+        Format::Tsv,
+        Format::Conll2003,
+        Format::Coco,
+        Format::CocoWithImages,
+        Format::Voc,
+        Format::Yolo,
+        Format::YoloWithImages,
+        Format::YoloObb,
+        Format::YoloObbWithImages,
+        Format::BrushToNumpy,
+        Format::BrushToPng,
+        Format::AsrManifest,
+        Format::BrushToCoco,
+        Format::Doclang,
+    ];
 
-    /// The `exportType` name (`JSON`, `JSON_MIN`, `CSV`, `TSV`).
+    /// The `exportType` name (`JSON`, `COCO_WITH_IMAGES`, ...).
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "JSON",
             Format::JsonMin => "JSON_MIN",
             Format::Csv => "CSV",
             Format::Tsv => "TSV",
+            Format::Conll2003 => "CONLL2003",
+            Format::Coco => "COCO",
+            Format::CocoWithImages => "COCO_WITH_IMAGES",
+            Format::Voc => "VOC",
+            Format::Yolo => "YOLO",
+            Format::YoloWithImages => "YOLO_WITH_IMAGES",
+            Format::YoloObb => "YOLO_OBB",
+            Format::YoloObbWithImages => "YOLO_OBB_WITH_IMAGES",
+            Format::BrushToNumpy => "BRUSH_TO_NUMPY",
+            Format::BrushToPng => "BRUSH_TO_PNG",
+            Format::AsrManifest => "ASR_MANIFEST",
+            Format::BrushToCoco => "BRUSH_TO_COCO",
+            Format::Doclang => "DOCLANG",
         }
     }
 
@@ -37,21 +98,53 @@ impl Format {
         Format::ALL.into_iter().find(|format| format.name() == name)
     }
 
-    /// The download's media type. Label Studio sends `application/.<extension>`, which is not
-    /// a media type; the file name (`Content-Disposition` and the `filename` header) is kept.
-    pub fn content_type(self) -> &'static str {
+    /// Whether this is one of the flat formats written straight from the database.
+    pub fn is_flat(self) -> bool {
+        matches!(
+            self,
+            Format::Json | Format::JsonMin | Format::Csv | Format::Tsv
+        )
+    }
+
+    /// How the export is delivered. Label Studio sends `application/.<extension>` as the media
+    /// type of a single file, which is not one; the file name (`Content-Disposition` and the
+    /// `filename` header) is kept.
+    pub fn packing(self) -> Packing {
+        let file = |extension, content_type| Packing::File {
+            extension,
+            content_type,
+        };
         match self {
-            Format::Json | Format::JsonMin => "application/json",
-            Format::Csv => "text/csv; charset=utf-8",
-            Format::Tsv => "text/tab-separated-values; charset=utf-8",
+            Format::Json | Format::JsonMin => file("json", "application/json"),
+            // Label Studio names TSV exports `.csv` too.
+            Format::Csv => file("csv", "text/csv; charset=utf-8"),
+            Format::Tsv => file("csv", "text/tab-separated-values; charset=utf-8"),
+            Format::Conll2003 => file("conll", "text/plain; charset=utf-8"),
+            Format::BrushToNumpy => Packing::FileOrZip {
+                extension: "npy",
+                content_type: "application/octet-stream",
+            },
+            Format::BrushToPng => Packing::FileOrZip {
+                extension: "png",
+                content_type: "image/png",
+            },
+            _ => Packing::Zip,
         }
     }
 
-    /// The file extension Label Studio gives the download (TSV is also `.csv`).
+    /// The download's media type of a one-file format.
+    pub fn content_type(self) -> &'static str {
+        match self.packing() {
+            Packing::File { content_type, .. } => content_type,
+            _ => "application/zip",
+        }
+    }
+
+    /// The extension of a one-file format's download (`zip` for archives).
     pub fn extension(self) -> &'static str {
-        match self {
-            Format::Json | Format::JsonMin => "json",
-            Format::Csv | Format::Tsv => "csv",
+        match self.packing() {
+            Packing::File { extension, .. } => extension,
+            _ => "zip",
         }
     }
 }
@@ -68,8 +161,13 @@ pub struct RowAnnotation<'a> {
 }
 
 /// Groups a result's regions by `from_name` (known controls only, or any with an empty config),
-/// each value carrying its control's tag as `type`.
-fn outputs(config: &LabelConfig, result: &Value) -> IndexMap<String, Vec<(String, Value)>> {
+/// each value paired with its control's tag. With `with_ids` (keypoint configs) a known control's
+/// value also carries the region's `id` and `parentID`.
+pub(crate) fn outputs(
+    config: &LabelConfig,
+    result: &Value,
+    with_ids: bool,
+) -> IndexMap<String, Vec<(String, Value)>> {
     let mut out: IndexMap<String, Vec<(String, Value)>> = IndexMap::new();
     let Value::Array(regions) = result else {
         return out;
@@ -98,6 +196,11 @@ fn outputs(config: &LabelConfig, result: &Value) -> IndexMap<String, Vec<(String
             for key in ["original_width", "original_height"] {
                 if let Some(v) = region.get(key) {
                     map.insert(key.to_string(), v.clone());
+                }
+            }
+            if with_ids && config.controls.contains_key(from_name) {
+                for key in ["id", "parentID"] {
+                    map.insert(key.into(), region.get(key).cloned().unwrap_or(Value::Null));
                 }
             }
         }
@@ -165,7 +268,7 @@ pub fn task_rows(
         .map(|a| {
             let mut row = data.clone();
             row.insert("id".into(), task_id.into());
-            for (from_name, regions) in outputs(config, a.result) {
+            for (from_name, regions) in outputs(config, a.result, false) {
                 row.insert(from_name, prettify(regions));
             }
             row.insert(
@@ -233,14 +336,6 @@ pub fn csv_columns(
     }
 }
 
-fn python_float(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
-    } else {
-        serde_json::Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string())
-    }
-}
-
 /// How CSV/TSV cells are written.
 #[derive(Debug, Clone, Copy)]
 pub struct CsvStyle {
@@ -273,7 +368,7 @@ pub fn csv_cell(value: Option<&Value>, style: CsvStyle, out: &mut String) {
         Some(Value::Number(n)) => match (n.as_i64(), n.as_u64()) {
             (Some(i), _) => out.push_str(&i.to_string()),
             (None, Some(u)) => out.push_str(&u.to_string()),
-            _ => out.push_str(&python_float(n.as_f64().unwrap_or_default())),
+            _ => out.push_str(&pyrepr::float_repr(n.as_f64().unwrap_or_default())),
         },
         Some(Value::String(s)) => quoted(s, out),
         Some(nested) => quoted(&nested.to_string(), out),
@@ -368,11 +463,98 @@ const KNOWN: &[Known] = &[
     Known { name: "BRUSH_TO_PNG", title: "Brush labels to PNG", description: "Export your brush labels as PNG images. Each label outputs as one image.", link: "https://labelstud.io/guide/export.html#Brush-labels-to-NumPy-amp-PNG", tags: Some(&["image segmentation"]) },
     Known { name: "ASR_MANIFEST", title: "ASR Manifest", description: "Export audio transcription labels for automatic speech recognition as the JSON manifest format expected by NVIDIA NeMo models.", link: "https://labelstud.io/guide/export.html#ASR-MANIFEST", tags: Some(&["speech recognition"]) },
     Known { name: "BRUSH_TO_COCO", title: "Brush labels to COCO", description: "Export your brush labels as COCO format for segmentation tasks. Converts RLE encoded masks to COCO polygons.", link: "https://labelstud.io/guide/export.html#COCO", tags: Some(&["image segmentation", "brush annotations"]) },
+    Known { name: "DOCLANG", title: "DocLang (.dclx)", description: "Package annotations from the Doclang Interface as DocLang OPC archives (document.xml + page image) for downstream Docling model training.", link: "https://github.com/doclang-project/doclang/blob/main/spec.md#doclang-archive-format", tags: Some(&["document", "doclang"]) },
 ];
 
-/// The export formats, enabled first: the ones Tessera writes are enabled; Label Studio's
-/// image, brush, CoNLL and ASR converters are listed as disabled until Tessera writes them.
-pub fn formats() -> Vec<FormatInfo> {
+/// The formats Label Studio's converter offers for `config` (`_get_supported_formats`).
+pub fn supported(config: &LabelConfig) -> Vec<Format> {
+    let controls: Vec<&str> = config.controls.values().map(|c| c.tag.as_str()).collect();
+    let doclang = controls
+        .iter()
+        .any(|tag| matches!(*tag, "TextArea" | "ReactCode" | "CustomInterface"));
+    let data_keys: BTreeSet<&str> = config
+        .controls
+        .values()
+        .flat_map(|c| &c.inputs)
+        .map(|input| input.value.as_str())
+        .collect();
+    if data_keys.len() > 1 {
+        let mut formats = vec![Format::Json, Format::JsonMin, Format::Csv, Format::Tsv];
+        if doclang {
+            formats.push(Format::Doclang);
+        }
+        return formats;
+    }
+    let mut multi_image = false;
+    let mut inputs: BTreeSet<&str> = BTreeSet::new();
+    for input in config.controls.values().flat_map(|c| &c.inputs) {
+        multi_image |= input.value_list;
+        if input.tag == "Text" && input.value_type.as_deref() == Some("url") {
+            continue;
+        }
+        inputs.insert(input.tag.as_str());
+    }
+    let output = |tag: &str| controls.contains(&tag);
+    let input = |tag: &str| inputs.contains(tag);
+    let mut formats: Vec<Format> = Format::ALL.to_vec();
+    let mut drop = |gone: &[Format]| formats.retain(|f| !gone.contains(f));
+    if !doclang {
+        drop(&[Format::Doclang]);
+    }
+    if output("KeyPointLabels") && !output("RectangleLabels") {
+        drop(&[
+            Format::Coco,
+            Format::CocoWithImages,
+            Format::Yolo,
+            Format::YoloWithImages,
+        ]);
+    }
+    if !(input("Text") && output("Labels")) {
+        drop(&[Format::Conll2003]);
+    }
+    if multi_image
+        || !(input("Image")
+            && (output("RectangleLabels") || output("Rectangle") && output("Labels")))
+    {
+        drop(&[Format::Voc]);
+    }
+    let shapes = input("Image")
+        && (output("RectangleLabels") || output("PolygonLabels") || output("KeyPointLabels"))
+        || output("Rectangle") && output("Labels")
+        || output("PolygonLabels") && output("Labels")
+        || output("KeyPointLabels") && output("Labels");
+    if multi_image || !shapes {
+        drop(&[
+            Format::Coco,
+            Format::CocoWithImages,
+            Format::Yolo,
+            Format::YoloWithImages,
+            Format::YoloObb,
+            Format::YoloObbWithImages,
+        ]);
+    }
+    if !(input("Image")
+        && (output("BrushLabels") || output("brushlabels") || output("Brush") && output("Labels")))
+    {
+        drop(&[
+            Format::BrushToNumpy,
+            Format::BrushToPng,
+            Format::BrushToCoco,
+        ]);
+    }
+    if !((input("Audio") || input("AudioPlus")) && output("TextArea")) {
+        drop(&[Format::AsrManifest]);
+    }
+    if multi_image || input("Video") && output("TimelineLabels") {
+        drop(&[Format::YoloObb, Format::YoloObbWithImages]);
+    }
+    formats
+}
+
+/// `/export/formats` for a project with `config`: every format, the ones the config allows
+/// first, the others marked `disabled`.
+pub fn formats(config: &LabelConfig) -> Vec<FormatInfo> {
+    let supported = supported(config);
     let mut list: Vec<FormatInfo> = KNOWN
         .iter()
         .map(|k| FormatInfo {
@@ -381,7 +563,7 @@ pub fn formats() -> Vec<FormatInfo> {
             link: k.link,
             tags: k.tags,
             name: k.name,
-            disabled: Format::parse(k.name).is_none(),
+            disabled: !Format::parse(k.name).is_some_and(|f| supported.contains(&f)),
         })
         .collect();
     list.sort_by_key(|f| f.disabled);
@@ -512,12 +694,14 @@ mod tests {
 
     #[test]
     fn lists_formats_enabled_first() {
-        let formats = formats();
+        let formats = formats(&LabelConfig::parse(CONFIG).unwrap());
         assert_eq!(
             formats.iter().take(4).map(|f| f.name).collect::<Vec<_>>(),
             vec!["JSON", "JSON_MIN", "CSV", "TSV"]
         );
-        assert!(formats[4].disabled);
+        assert_eq!(formats[4].name, "CONLL2003");
+        assert!(!formats[4].disabled);
+        assert!(formats[5].disabled);
         let text = serde_json::to_string(&formats[0]).unwrap();
         assert!(text.starts_with("{\"title\":\"JSON\",\"description\""));
         assert!(!text.contains("disabled"));

@@ -54,7 +54,10 @@ impl std::error::Error for ConfigError {}
 pub struct Input {
     pub tag: String,
     pub value_type: Option<String>,
+    /// The data key (without `$`) of `value`, or of `valueList` when `value_list`.
     pub value: String,
+    /// The tag reads a list of items (`valueList`, e.g. multi-image pages).
+    pub value_list: bool,
 }
 
 /// A control tag: something that produces result regions.
@@ -118,7 +121,10 @@ impl LabelConfig {
                     control
                         .inputs
                         .iter()
-                        .map(|input| json!({"type": input.tag, "valueType": input.value_type, "value": input.value}))
+                        .map(|input| {
+                            let key = if input.value_list { "valueList" } else { "value" };
+                            json!({"type": input.tag, "valueType": input.value_type, key: input.value})
+                        })
                         .collect(),
                 ),
             );
@@ -378,13 +384,15 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
             .iter()
             .filter_map(|target| {
                 let object = by_name.get(target.as_str())?;
-                let value = object
-                    .attribute("value")
-                    .or(object.attribute("valueList"))?;
+                let (value, value_list) = match object.attribute("value") {
+                    Some(value) => (value, false),
+                    None => (object.attribute("valueList")?, true),
+                };
                 Some(Input {
                     tag: object.tag_name().name().to_string(),
                     value_type: object.attribute("valueType").map(str::to_string),
                     value: value.trim_start_matches('$').to_string(),
+                    value_list,
                 })
             })
             .collect();

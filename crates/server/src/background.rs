@@ -13,7 +13,7 @@ use tessera_storage::Media;
 use crate::config::Config;
 
 /// Every job kind Tessera runs, with its handler.
-pub fn registry(storage: &StorageEnv, media: &Media) -> Registry {
+pub fn registry(db: &Db, storage: &StorageEnv, media: &Media) -> Registry {
     let mut registry = Registry::default();
     // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
@@ -29,9 +29,13 @@ pub fn registry(storage: &StorageEnv, media: &Media) -> Registry {
     registry.register(snapshots::write::JOB, move |ctx| {
         snapshots::write::run(ctx, files.clone())
     });
-    let files = media.clone();
+    let converting = snapshots::convert::Converting {
+        db: db.clone(),
+        media: media.clone(),
+        env: storage.clone(),
+    };
     registry.register(snapshots::convert::JOB, move |ctx| {
-        snapshots::convert::run(ctx, files.clone())
+        snapshots::convert::run(ctx, converting.clone())
     });
     registry
 }
@@ -50,7 +54,7 @@ pub fn start(db: &Db, media: &Media, storage: &StorageEnv, config: &Config) -> O
     let mut supervisor = Supervisor::new();
     supervisor.spawn_worker(
         db.clone(),
-        registry(storage, media),
+        registry(db, storage, media),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()

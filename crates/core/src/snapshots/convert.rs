@@ -10,12 +10,15 @@ use serde_json::{json, Map, Value};
 use tessera_db::entities::{export_snapshot, project};
 use tessera_db::{queries, Db};
 use tessera_formats::export::{self as flat, CsvStyle, Format, RowAnnotation};
-use tessera_formats::json_items::ArrayItems;
 use tessera_jobs::{Done, JobContext, JobError};
 use tessera_labelconfig::LabelConfig;
-use tessera_storage::{ByteStream, Media};
+use tessera_storage::Media;
 
 use crate::error::{CoreError, CoreResult};
+use crate::export::files::{self, tasks_of, TaskStream};
+use crate::export::media::MediaReader;
+use crate::export::{config_for, Export};
+use crate::storages::connect::StorageEnv;
 
 /// The job kind that converts a snapshot (`{"conversion": id}`).
 pub const JOB: &str = "export.convert";
@@ -59,44 +62,61 @@ fn rows_of(config: &LabelConfig, task: &Value) -> (Map<String, Value>, Vec<Map<S
 }
 
 /// The tasks of a stored snapshot, read as its bytes arrive.
-struct TaskReader {
-    body: ByteStream,
-    items: ArrayItems,
+async fn tasks(media: &Media, file: &str) -> std::io::Result<TaskStream> {
+    let (_, body) = media.stream(file).await.map_err(std::io::Error::other)?;
+    Ok(tasks_of(
+        body.map(|chunk| chunk.map_err(std::io::Error::other)),
+    ))
 }
 
-impl TaskReader {
-    async fn open(media: &Media, file: &str) -> std::io::Result<TaskReader> {
-        let (_, body) = media.stream(file).await.map_err(std::io::Error::other)?;
-        Ok(TaskReader {
-            body,
-            items: ArrayItems::default(),
-        })
-    }
-
-    /// The tasks the next chunk completes (perhaps none); `None` at the end.
-    async fn next(&mut self) -> std::io::Result<Option<Vec<Value>>> {
-        let Some(chunk) = self.body.next().await else {
-            if !self.items.finished() {
-                return Err(std::io::Error::other("the snapshot file is cut short"));
-            }
-            return Ok(None);
-        };
-        let chunk = chunk.map_err(std::io::Error::other)?;
-        self.items
-            .feed(&chunk)
-            .map_err(std::io::Error::other)?
-            .iter()
-            .map(|item| serde_json::from_slice(item).map_err(std::io::Error::other))
-            .collect::<std::io::Result<Vec<Value>>>()
-            .map(Some)
-    }
+/// What converting a snapshot needs besides the snapshot: where files are and what reads media.
+#[derive(Clone)]
+pub struct Converting {
+    pub db: Db,
+    pub media: Media,
+    pub env: StorageEnv,
 }
 
-/// The snapshot stored under `file` written in `format`, as a stream of bytes: read as it is
-/// converted, so memory stays flat (CSV and TSV read it twice: columns first, then rows).
-pub fn stream(
-    media: Media,
+/// The snapshot stored under `file` written in `format`: the flat formats converted from the
+/// file as it is read (CSV and TSV read it twice: columns first, then rows), the file formats
+/// through their converters.
+pub async fn export(
+    with: &Converting,
     project: project::Model,
+    file: String,
+    format: Format,
+    download_resources: bool,
+) -> CoreResult<Export> {
+    let config = config_for(&project, format)?;
+    if !format.is_flat() {
+        let reader = MediaReader::new(
+            with.db.clone(),
+            with.media.clone(),
+            with.env.clone(),
+            project.id,
+            project.organization_id,
+        );
+        let tasks = tasks(&with.media, &file)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let converted = files::convert(tasks, config, format, download_resources, reader).await?;
+        return Ok(Export {
+            extension: converted.extension,
+            content_type: converted.content_type,
+            body: converted.body,
+        });
+    }
+    Ok(Export {
+        extension: format.extension(),
+        content_type: format.content_type(),
+        body: flat(with.media.clone(), config, file, format).boxed(),
+    })
+}
+
+/// A snapshot in a flat format, as a stream of bytes.
+fn flat(
+    media: Media,
+    config: LabelConfig,
     file: String,
     format: Format,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
@@ -108,15 +128,13 @@ pub fn stream(
             }
             return;
         }
-        let config = LabelConfig::parse(&project.label_config)
-            .unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
         if format == Format::JsonMin {
             yield Bytes::from_static(b"[\n");
             let mut first = true;
-            let mut reader = TaskReader::open(&media, &file).await?;
-            while let Some(tasks) = reader.next().await? {
+            let mut reader = tasks(&media, &file).await?;
+            while let Some(tasks) = reader.next().await {
                 let mut out = Vec::new();
-                for task in &tasks {
+                for task in &tasks? {
                     for row in rows_of(&config, task).1 {
                         if !first {
                             out.extend_from_slice(b",\n");
@@ -138,9 +156,9 @@ pub fn stream(
             escape_formulas: true,
         };
         let mut set = BTreeSet::new();
-        let mut reader = TaskReader::open(&media, &file).await?;
-        while let Some(tasks) = reader.next().await? {
-            for task in &tasks {
+        let mut reader = tasks(&media, &file).await?;
+        while let Some(tasks) = reader.next().await {
+            for task in &tasks? {
                 let (data, rows) = rows_of(&config, task);
                 flat::csv_columns(&mut set, &data, &rows, &controls);
             }
@@ -150,10 +168,10 @@ pub fn stream(
         }
         let columns: Vec<String> = set.into_iter().collect();
         yield Bytes::from(flat::csv_header(&columns, style));
-        let mut reader = TaskReader::open(&media, &file).await?;
-        while let Some(tasks) = reader.next().await? {
+        let mut reader = tasks(&media, &file).await?;
+        while let Some(tasks) = reader.next().await {
             let mut out = String::new();
-            for task in &tasks {
+            for task in &tasks? {
                 let (data, rows) = rows_of(&config, task);
                 for row in &rows {
                     out.push_str(&flat::csv_line(&columns, row, &data, &controls, style));
@@ -166,26 +184,42 @@ pub fn stream(
     }
 }
 
-/// The media key of a snapshot's conversion: beside the snapshot, with the format's extension.
-pub(super) fn converted_key(snapshot: &export_snapshot::Model, format: Format) -> String {
+/// The media key of a snapshot's conversion: beside the snapshot, with the format's name and
+/// the output's extension.
+pub(super) fn converted_key(
+    snapshot: &export_snapshot::Model,
+    format: Format,
+    extension: &str,
+) -> String {
     let file = snapshot.file.clone().unwrap_or_default();
     let stem = file.strip_suffix(".json").unwrap_or(&file);
-    format!("{stem}-{}.{}", format.name(), format.extension())
+    format!("{stem}-{}.{extension}", format.name())
 }
 
-/// Runs a conversion job: the conversion ends `completed` with its file, or `failed`.
-pub async fn run(ctx: JobContext, media: Media) -> Result<Done, JobError> {
+/// Runs a conversion job (`{"conversion", "download_resources"}`): the conversion ends
+/// `completed` with its file, or `failed`.
+pub async fn run(ctx: JobContext, with: Converting) -> Result<Done, JobError> {
     let id = ctx.payload()["conversion"].as_i64().unwrap_or_default();
+    let download_resources = ctx.payload()["download_resources"]
+        .as_bool()
+        .unwrap_or(false);
     let db = ctx.db().clone();
     let Some(conversion) = queries::export_snapshots::find_conversion(db.conn(), id).await? else {
         return Ok(ctx.done(json!({"skipped": "the conversion is gone"})));
     };
     set(&db, id, "in_progress", None, None).await?;
-    match convert_stored(&db, &media, conversion.snapshot_id, &conversion.export_type).await {
+    let stored = convert_stored(
+        &with,
+        conversion.snapshot_id,
+        &conversion.export_type,
+        download_resources,
+    )
+    .await;
+    match stored {
         Ok(file) => {
             if !set(&db, id, "completed", Some(file.clone()), None).await? {
                 // Deleted with its snapshot while it was being written: its file goes too.
-                media.delete(&file).await.ok();
+                with.media.delete(&file).await.ok();
             }
         }
         Err(err) => {
@@ -212,11 +246,12 @@ async fn set(
 
 /// Converts a stored snapshot and stores the result; its media key.
 async fn convert_stored(
-    db: &Db,
-    media: &Media,
+    with: &Converting,
     snapshot_id: i64,
     export_type: &str,
+    download_resources: bool,
 ) -> CoreResult<String> {
+    let db = &with.db;
     let snapshot = queries::export_snapshots::find(db.conn(), snapshot_id)
         .await?
         .ok_or_else(|| CoreError::no_match("Export"))?;
@@ -230,12 +265,12 @@ async fn convert_stored(
     let project = queries::projects::find_by_id(db.conn(), snapshot.project_id)
         .await?
         .ok_or_else(|| CoreError::no_match("Project"))?;
-    let key = converted_key(&snapshot, format);
-    let mut out = media.writer(&key).await.map_err(anyhow::Error::from)?;
-    let converted = stream(media.clone(), project, file.to_string(), format);
-    futures_util::pin_mut!(converted);
+    let converted = export(with, project, file.to_string(), format, download_resources).await?;
+    let key = converted_key(&snapshot, format, converted.extension);
+    let mut out = with.media.writer(&key).await.map_err(anyhow::Error::from)?;
+    let mut body = converted.body;
     let written: CoreResult<()> = async {
-        while let Some(chunk) = converted.next().await {
+        while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(anyhow::Error::from)?;
             out.write(&chunk).await.map_err(anyhow::Error::from)?;
         }

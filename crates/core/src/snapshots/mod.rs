@@ -8,7 +8,6 @@ pub mod write;
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tessera_db::entities::{export_conversion, export_snapshot, project};
@@ -16,6 +15,8 @@ use tessera_db::{queries, time, Db};
 use tessera_formats::export::Format;
 use tessera_jobs::NewJob;
 use tessera_storage::{ByteStream, Media};
+
+use crate::export::files::IoStream;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
@@ -188,27 +189,23 @@ pub async fn delete(
     Ok(())
 }
 
-/// Bytes as they are read or converted.
-pub type IoStream = futures_util::stream::BoxStream<'static, std::io::Result<Bytes>>;
-
 /// What a download answers.
 pub enum Download {
     /// The snapshot is not written yet (or failed).
     NotCompleted,
     /// The stored file.
     Stored { name: String, body: ByteStream },
-    /// The snapshot in another format, converted as it is sent.
+    /// The snapshot in another format: its stored conversion, or converted as it is sent.
     Converted {
         name: String,
-        format: Format,
+        content_type: &'static str,
         body: IoStream,
     },
 }
 
 /// Downloads a snapshot: its stored file, or (with `export_type`) the snapshot converted.
 pub async fn download(
-    db: &Db,
-    media: &Media,
+    with: &convert::Converting,
     actor: &Actor,
     project_id: i64,
     id: i64,
@@ -221,7 +218,7 @@ pub async fn download(
             })
         })
         .transpose()?;
-    let (project, snapshot) = find(db, actor, project_id, id).await?;
+    let (project, snapshot) = find(&with.db, actor, project_id, id).await?;
     let Some(file) = snapshot
         .file
         .clone()
@@ -231,30 +228,44 @@ pub async fn download(
     };
     let name = file.rsplit('/').next().unwrap_or(&file).to_string();
     let Some(format) = format else {
-        let (_, body) = media.stream(&file).await.map_err(anyhow::Error::from)?;
+        let (_, body) = with
+            .media
+            .stream(&file)
+            .await
+            .map_err(anyhow::Error::from)?;
         return Ok(Download::Stored { name, body });
     };
+    let stem = name.strip_suffix(".json").unwrap_or(&name).to_string();
     let converted =
-        queries::export_snapshots::live_conversion(db.conn(), snapshot.id, format.name())
+        queries::export_snapshots::live_conversion(with.db.conn(), snapshot.id, format.name())
             .await?
             .filter(|c| c.status == "completed")
             .and_then(|c| c.file);
-    let body: IoStream = match converted {
-        Some(converted) => {
-            let (_, body) = media
-                .stream(&converted)
-                .await
-                .map_err(anyhow::Error::from)?;
-            body.map(|chunk| chunk.map_err(std::io::Error::other))
-                .boxed()
-        }
-        None => convert::stream(media.clone(), project, file, format).boxed(),
-    };
-    let stem = name.strip_suffix(".json").unwrap_or(&name);
+    if let Some(converted) = converted {
+        let (_, body) = with
+            .media
+            .stream(&converted)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let zipped = converted.ends_with(".zip");
+        let extension = converted.rsplit('.').next().unwrap_or("zip");
+        return Ok(Download::Converted {
+            name: format!("{stem}.{extension}"),
+            content_type: if zipped {
+                "application/zip"
+            } else {
+                format.content_type()
+            },
+            body: body
+                .map(|chunk| chunk.map_err(std::io::Error::other))
+                .boxed(),
+        });
+    }
+    let exported = convert::export(with, project, file, format, false).await?;
     Ok(Download::Converted {
-        name: format!("{stem}.{}", format.extension()),
-        format,
-        body,
+        name: format!("{stem}.{}", exported.extension),
+        content_type: exported.content_type,
+        body: exported.body,
     })
 }
 
@@ -270,20 +281,22 @@ pub async fn start_conversion(
     let mut fields = Fields::new(body)?;
     fields.require(&["export_type"]);
     let export_type = fields.string("export_type");
-    if let Some(name) = &export_type {
-        if Format::parse(name).is_none() {
-            fields.error(
-                "export_type",
-                format!("{name} is not supported export format"),
-            );
-        }
-    }
-    if fields.has("download_resources") {
-        fields.boolean("download_resources");
-    }
+    let download_resources = if fields.has("download_resources") {
+        fields.boolean("download_resources")
+    } else {
+        None
+    };
     fields.finish()?;
     let export_type = export_type.unwrap_or_default();
-    let (_, snapshot) = find(db, actor, project_id, id).await?;
+    let (project, snapshot) = find(db, actor, project_id, id).await?;
+    let supported = Format::parse(&export_type)
+        .is_some_and(|format| crate::export::config_for(&project, format).is_ok());
+    if !supported {
+        return Err(CoreError::field(
+            "export_type",
+            format!("{export_type} is not supported export format"),
+        ));
+    }
     let txn = db.write().await?;
     if queries::export_snapshots::live_conversion(&*txn, snapshot.id, &export_type)
         .await?
@@ -297,7 +310,11 @@ pub async fn start_conversion(
     let conversion =
         queries::export_snapshots::insert_conversion(&*txn, snapshot.id, &export_type, time::now())
             .await?;
-    let job = NewJob::new(convert::JOB, json!({"conversion": conversion.id})).max_attempts(3);
+    let job = NewJob::new(
+        convert::JOB,
+        json!({"conversion": conversion.id, "download_resources": download_resources.unwrap_or(false)}),
+    )
+    .max_attempts(3);
     tessera_jobs::queue::enqueue(&*txn, job).await?;
     txn.commit().await?;
     let conversion_id = conversion.id;

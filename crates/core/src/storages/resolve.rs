@@ -10,7 +10,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 use tessera_db::entities::storage;
 use tessera_db::{queries, Db};
-use tessera_storage::remote::{ByteRange, ObjectRead, RemoteError};
+use tessera_storage::remote::{ByteRange, ObjectRead, Remote, RemoteError};
 
 use super::connect::{self, StorageEnv, Values};
 use super::kinds::{Direction, Kind};
@@ -178,28 +178,9 @@ pub async fn resolve(
         .ok_or_else(|| CoreError::BadRequest("fileuri is missing".into()))?;
     let not_found = || CoreError::NotFound("Not found.".into());
     let uri = decode(fileuri).ok_or_else(not_found)?;
-    let storages =
-        queries::storages::of_project(db.conn(), project.id, Direction::Import.name(), None)
-            .await?;
-    let (scheme, bucket, model) = resolvable(&storages)
-        .into_iter()
-        .find(|(scheme, bucket, _)| {
-            uri.strip_prefix(scheme)
-                .and_then(|rest| rest.strip_prefix("://"))
-                .and_then(|rest| rest.split_once('/'))
-                .is_some_and(|(b, _)| b == bucket)
-        })
+    let (remote, key, settings) = bucket_object(db, env, project.id, &uri)
+        .await?
         .ok_or_else(not_found)?;
-    let key = uri[scheme.len() + 3 + bucket.len() + 1..].to_string();
-    let settings = object_of(&model.settings);
-    let secrets = connect::unseal(model.secrets.as_deref(), &env.sealer)?;
-    let values = Values {
-        kind: kind_of(model),
-        direction: Direction::Import,
-        settings: &settings,
-        secrets: &secrets,
-    };
-    let remote = connect::connect(&values, env)?;
     if settings
         .get("presign")
         .and_then(Value::as_bool)
@@ -227,6 +208,42 @@ pub async fn resolve(
             "Storage stream failed while proxying data: {err}"
         ))),
     }
+}
+
+/// The object a bucket URI names, through the project's import storage for that bucket: the
+/// connection, the object's key and the storage's settings; `None` when no storage reads it.
+pub(crate) async fn bucket_object(
+    db: &Db,
+    env: &StorageEnv,
+    project_id: i64,
+    uri: &str,
+) -> CoreResult<Option<(Remote, String, Map<String, Value>)>> {
+    let storages =
+        queries::storages::of_project(db.conn(), project_id, Direction::Import.name(), None)
+            .await?;
+    let Some((scheme, bucket, model)) =
+        resolvable(&storages)
+            .into_iter()
+            .find(|(scheme, bucket, _)| {
+                uri.strip_prefix(scheme)
+                    .and_then(|rest| rest.strip_prefix("://"))
+                    .and_then(|rest| rest.split_once('/'))
+                    .is_some_and(|(b, _)| b == bucket)
+            })
+    else {
+        return Ok(None);
+    };
+    let key = uri[scheme.len() + 3 + bucket.len() + 1..].to_string();
+    let settings = object_of(&model.settings);
+    let secrets = connect::unseal(model.secrets.as_deref(), &env.sealer)?;
+    let values = Values {
+        kind: kind_of(model),
+        direction: Direction::Import,
+        settings: &settings,
+        secrets: &secrets,
+    };
+    let remote = connect::connect(&values, env)?;
+    Ok(Some((remote, key, settings)))
 }
 
 /// Resolves the URIs of a rendered task's `data` for its project's buckets.

@@ -8,12 +8,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use md5::{Digest, Md5};
-use tessera_core::export::{stream, ExportRequest};
+use tessera_core::export::media::MediaReader;
+use tessera_core::export::{export, ExportRequest};
 use tessera_core::fields::query_bool;
 use tessera_core::scope;
 use tessera_core::snapshots::{self, Download};
 use tessera_db::time;
-use tessera_formats::export::{formats, Format, FormatInfo};
+use tessera_formats::export::{Format, FormatInfo};
 
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
@@ -50,8 +51,8 @@ fn parse_request(query: Option<&str>) -> ApiResult<ExportRequest> {
         .collect::<ApiResult<Vec<i64>>>()?;
     let only_id =
         get("annotations__completed_by__only_id").or(get("annotations__completed_by.only_id"));
-    query_bool("download_resources", get("download_resources"), true)?;
     Ok(ExportRequest {
+        download_resources: query_bool("download_resources", get("download_resources"), true)?,
         format,
         all_tasks: query_bool("download_all_tasks", get("download_all_tasks"), false)?,
         ids: (!ids.is_empty()).then_some(ids),
@@ -80,19 +81,26 @@ async fn export_project(
         now.timestamp_micros(),
         query.unwrap_or_default()
     )));
+    let media = MediaReader::new(
+        state.db.clone(),
+        state.media.clone(),
+        state.storage.clone(),
+        project.id,
+        project.organization_id,
+    );
+    let exported = export(state.db.clone(), media, project.clone(), request).await?;
     let name = format!(
         "project-{}-at-{}-{}.{}",
         project.id,
         now.format("%Y-%m-%d-%H-%M"),
         &digest[..8],
-        request.format.extension()
+        exported.extension
     );
-    let content_type = request.format.content_type();
-    let body = Body::from_stream(stream(state.db.clone(), project, request));
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    let mut response = Body::from_stream(exported.body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(exported.content_type),
+    );
     attachment(&mut response, &name)?;
     Ok(response)
 }
@@ -102,8 +110,8 @@ async fn export_formats(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<FormatInfo>>> {
-    scope::project(state.db.conn(), &caller, id).await?;
-    Ok(Json(formats()))
+    let project = scope::project(state.db.conn(), &caller, id).await?;
+    Ok(Json(tessera_core::export::formats(&project)))
 }
 
 async fn list_snapshots(
@@ -166,15 +174,12 @@ async fn download_snapshot(
     crate::payload::ApiQuery(query): crate::payload::ApiQuery<DownloadQuery>,
 ) -> ApiResult<Response> {
     let export_type = query.export_type.filter(|t| !t.is_empty());
-    let download = snapshots::download(
-        &state.db,
-        &state.media,
-        &caller,
-        id,
-        pk,
-        export_type.as_deref(),
-    )
-    .await?;
+    let with = snapshots::convert::Converting {
+        db: state.db.clone(),
+        media: state.media.clone(),
+        env: state.storage.clone(),
+    };
+    let download = snapshots::download(&with, &caller, id, pk, export_type.as_deref()).await?;
     let (mut response, name) = match download {
         // Label Studio answers this one in plain text.
         Download::NotCompleted => {
@@ -188,12 +193,15 @@ async fn download_snapshot(
             );
             (response, name)
         }
-        Download::Converted { name, format, body } => {
+        Download::Converted {
+            name,
+            content_type,
+            body,
+        } => {
             let mut response = Body::from_stream(body).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(format.content_type()),
-            );
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
             (response, name)
         }
     };

@@ -1,5 +1,6 @@
 //! Streaming exports: tasks are read in id order, a batch at a time, and written to the response
-//! as they are converted, so memory stays flat however large the project is.
+//! as they are converted, so memory stays flat however large the project is. The file formats
+//! (COCO, YOLO, ...) are converted from the JSON export as it streams ([`files`]).
 //!
 //! JSON copies the stored JSON text of data, results and prediction snapshots straight into the
 //! output (no parse and re-serialize). JSON_MIN writes one record per annotation. CSV/TSV need
@@ -21,7 +22,11 @@ use tessera_formats::import::UNDEFINED_KEY;
 use tessera_formats::video::interpolate_key_frames;
 use tessera_labelconfig::LabelConfig;
 
+use crate::error::{CoreError, CoreResult};
 use crate::payload::{basename, first_data_key};
+
+pub mod files;
+pub mod media;
 
 /// Tasks per batch.
 const BATCH: u64 = 2_000;
@@ -40,6 +45,71 @@ pub struct ExportRequest {
     pub escape_formulas: bool,
     /// Video tracking sequences with every frame between key frames filled in.
     pub interpolate_key_frames: bool,
+    /// File formats: pack the media the format leaves to this option (VOC images, ASR audio).
+    pub download_resources: bool,
+}
+
+/// An export ready to send: its extension, media type and bytes.
+pub struct Export {
+    pub extension: &'static str,
+    pub content_type: &'static str,
+    pub body: files::IoStream,
+}
+
+/// The project's parsed config (an empty one if it does not parse).
+fn project_config(project: &project::Model) -> LabelConfig {
+    LabelConfig::parse(&project.label_config)
+        .unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"))
+}
+
+/// `/export/formats`: every format, those the project's config can produce enabled.
+pub fn formats(project: &project::Model) -> Vec<tessera_formats::export::FormatInfo> {
+    tessera_formats::export::formats(&project_config(project))
+}
+
+/// The project's config, if it can produce `format`; a 400 naming the format otherwise.
+pub fn config_for(project: &project::Model, format: Format) -> CoreResult<LabelConfig> {
+    let config = project_config(project);
+    if !tessera_formats::export::supported(&config).contains(&format)
+        || (!format.is_flat() && !tessera_formats::convert::converter_exists(format))
+    {
+        return Err(CoreError::BadRequest(format!(
+            "{} is not supported export format",
+            format.name()
+        )));
+    }
+    Ok(config)
+}
+
+/// Exports a project: flat formats straight from the database, file formats converted from
+/// its JSON export as it streams (`media` reads the media they need).
+pub async fn export(
+    db: Db,
+    media: media::MediaReader,
+    project: project::Model,
+    request: ExportRequest,
+) -> CoreResult<Export> {
+    let format = request.format;
+    let config = config_for(&project, format)?;
+    if format.is_flat() {
+        return Ok(Export {
+            extension: format.extension(),
+            content_type: format.content_type(),
+            body: Box::pin(stream(db, project, request)),
+        });
+    }
+    let json = ExportRequest {
+        format: Format::Json,
+        ..request.clone()
+    };
+    let tasks = files::tasks_of(stream(db, project, json));
+    let converted =
+        files::convert(tasks, config, format, request.download_resources, media).await?;
+    Ok(Export {
+        extension: converted.extension,
+        content_type: converted.content_type,
+        body: converted.body,
+    })
 }
 
 /// A JSON object written field by field. The export copies stored JSON text (task data,
@@ -336,14 +406,14 @@ fn flat_rows(
     (data, rows)
 }
 
-/// The export as a byte stream.
-pub fn stream(
+/// A flat-format export as a byte stream.
+fn stream(
     db: Db,
     project: project::Model,
     request: ExportRequest,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
     async_stream::try_stream! {
-        let config = LabelConfig::parse(&project.label_config).unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"));
+        let config = project_config(&project);
         let first_key = first_data_key(&project);
         let interpolate = request.interpolate_key_frames && tracks_video(&project);
         let control_names: BTreeSet<String> = config.controls.keys().cloned().collect();
@@ -370,7 +440,7 @@ pub fn stream(
         match request.format {
             Format::Json => yield Bytes::from_static(b"["),
             Format::JsonMin => yield Bytes::from_static(b"[\n"),
-            Format::Csv | Format::Tsv => {}
+            _ => {}
         }
         if request.format == Format::Json && !needs_renaming(&project) && !interpolate {
             let mut after = 0;
@@ -419,7 +489,8 @@ pub fn stream(
                             out.extend_from_slice(&convert::json_min_record(&row));
                         }
                     }
-                    Format::Csv | Format::Tsv => {
+                    // CSV and TSV: `export` sends only the flat formats here.
+                    _ => {
                         let annotations = batch.annotations.remove(&t.id).unwrap_or_default();
                         let (data, rows) = flat_rows(&config, &t, &annotations, first_key.as_deref(), interpolate);
                         for row in rows {
@@ -433,7 +504,7 @@ pub fn stream(
         match request.format {
             Format::Json => yield Bytes::from_static(b"]"),
             Format::JsonMin => yield Bytes::from_static(b"\n]"),
-            Format::Csv | Format::Tsv => {}
+            _ => {}
         }
     }
 }
