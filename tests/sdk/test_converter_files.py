@@ -300,6 +300,8 @@ def test_keypoint_formats_match_label_studios_converter(server):
 BRUSH = """<View>
   <Image name="image" value="$image"/>
   <BrushLabels name="mask" toName="image"><Label value="Road/Path"/><Label value="Sky"/></BrushLabels>
+  <PolygonLabels name="poly" toName="image"><Label value="Sky"/></PolygonLabels>
+  <RectangleLabels name="box" toName="image"><Label value="Car"/></RectangleLabels>
 </View>"""
 
 
@@ -309,6 +311,45 @@ def rle_of(alpha):
     rgba = np.zeros((*alpha.shape, 4), dtype=np.uint8)
     rgba[:, :, 3] = alpha
     return encode_rle(rgba.flatten())
+
+
+def brush_coco(raw):
+    """A BRUSH_TO_COCO file without what Label Studio makes up: category colors and `info`."""
+    data = json.loads(raw)
+    data.pop("info")
+    for category in data["categories"]:
+        category.pop("color")
+    return data
+
+
+def test_brush_to_coco_traces_contours_as_opencv(server):
+    ls = LabelStudio(base_url=server.base_url, api_key=server.token)
+    project = ls.projects.create(title="Brush contours", label_config=BRUSH)
+    rng = np.random.default_rng(7)
+    for n in range(6):
+        task, _ = upload(server, project.id, f"blobs{n}.png", png(30, 20), "image/png")
+        # Random blobs: islands, holes, diagonal joins, single pixels, edges of the image.
+        noise = rng.random((20, 30))
+        mask = np.where(noise > 0.55 + 0.05 * n, 255, 0).astype(np.uint8)
+        if n == 0:
+            mask[:] = 0
+            mask[5:15, 5:25] = 255
+            mask[8:12, 10:20] = 0
+            mask[9:11, 14:16] = 255
+        ls.annotations.create(id=task, result=[
+            region("mask", "image", "brushlabels", {"format": "rle", "rle": rle_of(mask), "brushlabels": ["Sky"]}, f"m{n}", (30, 20)),
+            region("poly", "image", "polygonlabels", {"points": [[10.5, 10], [50, 12.5], [40, 90]], "polygonlabels": ["Sky"]}, f"p{n}", (30, 20)),
+            region("box", "image", "rectanglelabels", {"x": 10, "y": 20, "width": 30.5, "height": 40, "rotation": 0, "rectanglelabels": ["Car"]}, f"b{n}", (30, 20)),
+        ])
+    exported = export_json(server, project.id)
+    their = theirs(server, BRUSH, exported, "BRUSH_TO_COCO")
+    ours = ours_streamed(server, project.id, "BRUSH_TO_COCO")
+    assert sorted(ours) == sorted(their) == ["result_coco.json"]
+    a, b = brush_coco(ours["result_coco.json"]), brush_coco(their["result_coco.json"])
+    assert len(b["annotations"]) > 20
+    for mine, theirs_annotation in zip(a["annotations"], b["annotations"]):
+        assert close(mine, theirs_annotation), f"ours   {mine}\ntheirs {theirs_annotation}"
+    assert close(a, b)
 
 
 def test_brush_formats_match_label_studios_converter(server):

@@ -309,7 +309,7 @@ impl Coco {
 }
 
 /// A value pretty-printed two levels deep (inside the top-level object).
-fn indent(value: &impl serde::Serialize) -> String {
+pub(crate) fn indent(value: &impl serde::Serialize) -> String {
     String::from_utf8(super::json_indented(value))
         .expect("serde_json writes UTF-8")
         .replace('\n', "\n  ")

@@ -6,9 +6,11 @@
 
 pub mod asr;
 pub mod brush;
+pub mod brush_coco;
 pub mod categories;
 pub mod coco;
 pub mod conll;
+pub mod contours;
 pub mod media_info;
 pub mod media_names;
 pub mod treebank;
@@ -163,18 +165,18 @@ pub fn converter(
                 .map(|c| Box::new(c) as Box<dyn Converter>)
                 .map_err(ConvertError::from),
         ),
-        Format::Json
-        | Format::JsonMin
-        | Format::Csv
-        | Format::Tsv
-        | Format::BrushToCoco
-        | Format::Doclang => None,
+        Format::BrushToCoco => Some(
+            brush_coco::BrushCoco::new(config)
+                .map(|c| Box::new(c) as Box<dyn Converter>)
+                .map_err(ConvertError::from),
+        ),
+        Format::Json | Format::JsonMin | Format::Csv | Format::Tsv | Format::Doclang => None,
     }
 }
 
 /// Whether Tessera writes `format` through a converter.
 pub fn converter_exists(format: Format) -> bool {
-    !format.is_flat() && !matches!(format, Format::BrushToCoco | Format::Doclang)
+    !format.is_flat() && format != Format::Doclang
 }
 
 /// Which tasks' media a format reads.
