@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot]   (default all; web = page loads
+#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot|formats]   (default all; web = page loads
 #       in the browser, jobs = the job queue alone, storage = sync from the S3 emulator and export
 #       lag, BENCH_STORAGE_OBJECTS objects, default 100000; snapshot = a JSON export snapshot,
-#       BENCH_SNAPSHOT_TASKS tasks, default 1000000)
+#       BENCH_SNAPSHOT_TASKS tasks, default 1000000; formats = COCO and YOLO exports of
+#       BENCH_FORMAT_TASKS image tasks with boxes, default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -20,6 +21,14 @@ if [[ $which == web ]]; then
   exit
 fi
 cargo build --release -p tessera-server -p tessera-bench
+if [[ $which == formats ]]; then
+  target/release/tessera-bench formats target/release/tessera
+  db="tessera_bench_formats_$$"
+  psql "$PG_URL" -qc "CREATE DATABASE $db"
+  trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+  target/release/tessera-bench formats target/release/tessera postgres "${PG_URL%/*}/$db"
+  exit
+fi
 if [[ $which == snapshot ]]; then
   target/release/tessera-bench snapshot target/release/tessera
   db="tessera_bench_snapshot_$$"

@@ -9,6 +9,7 @@
 //! `bench/run.sh` builds the release binary and runs both backends.
 
 mod data_manager;
+mod image_formats;
 mod jobs;
 mod snapshot;
 mod storage;
@@ -159,7 +160,11 @@ fn tasks(start: usize, count: usize) -> Vec<u8> {
 }
 
 async fn import(server: &Server, project: i64, start: usize, count: usize) -> Result<Duration> {
-    let body = tasks(start, count);
+    import_body(server, project, tasks(start, count)).await
+}
+
+/// Imports a JSON body of tasks; how long the request took.
+async fn import_body(server: &Server, project: i64, body: Vec<u8>) -> Result<Duration> {
     let started = Instant::now();
     let response = server
         .request(
@@ -372,6 +377,18 @@ async fn main() -> Result<()> {
         let (backend, url) = backend_of(&args)?;
         let server = Server::start(binary, url).await?;
         return snapshot::report(&server, backend, tasks).await;
+    }
+    if args.get(1).map(String::as_str) == Some("formats") {
+        let binary = args
+            .get(2)
+            .context("usage: tessera-bench formats <tessera binary> [postgres <url>]")?;
+        let tasks = std::env::var("BENCH_FORMAT_TASKS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000);
+        let (backend, url) = backend_of(&args)?;
+        let server = Server::start(binary, url).await?;
+        return image_formats::report(&server, backend, tasks).await;
     }
     if args.get(1).map(String::as_str) == Some("storage") {
         let binary = args

@@ -176,7 +176,8 @@ pub(crate) fn outputs(
         let Some(from_name) = region.get("from_name").and_then(Value::as_str) else {
             continue;
         };
-        let tag = match config.controls.get(from_name) {
+        let control = config.control_of(from_name);
+        let tag = match control {
             Some(control) => control.tag.clone(),
             None if region.get("type").and_then(Value::as_str) == Some("chatmessage") => {
                 "chatmessage".to_string()
@@ -198,7 +199,7 @@ pub(crate) fn outputs(
                     map.insert(key.to_string(), v.clone());
                 }
             }
-            if with_ids && config.controls.contains_key(from_name) {
+            if with_ids && control.is_some() {
                 for key in ["id", "parentID"] {
                     map.insert(key.into(), region.get(key).cloned().unwrap_or(Value::Null));
                 }

@@ -185,4 +185,19 @@ mod tests {
         let bare = super::items(&config, &bare, false);
         assert!(bare[0].output.is_empty() && bare[0].annotation.is_none());
     }
+
+    #[test]
+    fn repeater_results_find_their_control_by_pattern() {
+        let config = LabelConfig::parse(
+            r#"<View><Repeater on="$pages" indexFlag="{{idx}}"><Image name="page_{{idx}}" value="$pages[{{idx}}].url"/><RectangleLabels name="box_{{idx}}" toName="page_{{idx}}"><Label value="A"/></RectangleLabels></Repeater></View>"#,
+        )
+        .unwrap();
+        let task = json!({"id": 1, "data": {"pages": []}, "annotations": [{"id": 1, "result": [
+            {"from_name": "box_3", "to_name": "page_3", "type": "rectanglelabels", "value": {"rectanglelabels": ["A"]}},
+            {"from_name": "other", "to_name": "page_3", "type": "rectanglelabels", "value": {}},
+        ]}]});
+        let items = items(&config, &task, false);
+        assert_eq!(items[0].output.keys().collect::<Vec<_>>(), ["box_3"]);
+        assert_eq!(items[0].output["box_3"][0].tag, "RectangleLabels");
+    }
 }

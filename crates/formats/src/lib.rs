@@ -1,5 +1,6 @@
 //! File formats: parsing uploaded task files and converting tasks to Label Studio's export formats.
 
+pub mod archive;
 pub mod convert;
 pub mod export;
 pub mod import;

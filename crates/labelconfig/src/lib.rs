@@ -93,6 +93,25 @@ pub struct LabelConfig {
     pub objects: IndexMap<String, String>,
     /// Data key → tag name that reads it, in document order (`Video` wins a shared key).
     pub data_types: IndexMap<String, String>,
+    /// Controls whose names hold Repeater placeholders (`box_{{idx}}`), as patterns over the
+    /// `from_name`s of their results.
+    name_patterns: Vec<NamePattern>,
+}
+
+/// A control name with its placeholders replaced by their patterns, matched from the start of
+/// a `from_name` as Label Studio's converter matches it (`re.match`).
+#[derive(Debug, Clone)]
+struct NamePattern {
+    control: String,
+    regex: Regex,
+    /// The pattern's length: the longest matching pattern wins.
+    len: usize,
+}
+
+impl PartialEq for NamePattern {
+    fn eq(&self, other: &NamePattern) -> bool {
+        self.control == other.control && self.regex.as_str() == other.regex.as_str()
+    }
 }
 
 impl LabelConfig {
@@ -142,6 +161,21 @@ impl LabelConfig {
             out.insert(name.clone(), Value::Object(entry));
         }
         Value::Object(out)
+    }
+
+    /// The control a result's `from_name` belongs to: the control of that name, or else the
+    /// Repeater control whose longest name pattern matches it.
+    pub fn control_of(&self, from_name: &str) -> Option<&Control> {
+        if let Some(control) = self.controls.get(from_name) {
+            return Some(control);
+        }
+        let mut best: Option<&NamePattern> = None;
+        for pattern in &self.name_patterns {
+            if pattern.regex.is_match(from_name) && best.is_none_or(|b| pattern.len > b.len) {
+                best = Some(pattern);
+            }
+        }
+        best.and_then(|pattern| self.controls.get(&pattern.control))
     }
 
     /// The data keys tasks must carry, in config order.
@@ -449,10 +483,26 @@ fn build(doc: &roxmltree::Document) -> LabelConfig {
             },
         );
     }
+    let name_patterns = controls
+        .values()
+        .filter_map(|control| {
+            let regex = control.regex.as_ref()?;
+            let mut pattern = control.name.clone();
+            for (variable, replacement) in regex {
+                pattern = pattern.replace(variable.as_str(), replacement);
+            }
+            Some(NamePattern {
+                control: control.name.clone(),
+                regex: Regex::new(&format!("^(?:{pattern})")).ok()?,
+                len: pattern.chars().count(),
+            })
+        })
+        .collect();
     LabelConfig {
         controls,
         objects,
         data_types,
+        name_patterns,
     }
 }
 

@@ -7,20 +7,18 @@
 //! a blocking one converts and packs (zip compression and the converters' spooled files are
 //! synchronous work), writing into the response through a bounded channel.
 
-use std::collections::HashSet;
 use std::io::Write;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
+use tessera_formats::archive::{Added, Method, ZipStream};
 use tessera_formats::convert::media_names::MediaSource;
 use tessera_formats::convert::{self, media_use, ConvertError, Converter, Media, Reads, Sink};
 use tessera_formats::export::{Format, Packing};
 use tessera_formats::json_items::ArrayItems;
 use tessera_labelconfig::LabelConfig;
 use tokio::sync::{mpsc, oneshot};
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 
 use super::media::MediaReader;
 use crate::error::{CoreError, CoreResult};
@@ -97,8 +95,12 @@ pub async fn convert(
     let packing = format.packing();
     tokio::task::spawn_blocking(move || {
         let writer = ChannelWriter::new(out_tx.clone());
-        let mut packer = Packer::new(packing, writer, packing_tx);
-        let result = pack(converter, in_rx, &mut packer, uses.pack).and_then(|()| packer.end());
+        let result = Packer::new(packing, writer, packing_tx)
+            .map_err(ConvertError::from)
+            .and_then(|mut packer| {
+                pack(converter, in_rx, &mut packer, uses.pack)?;
+                packer.end()
+            });
         if let Err(err) = result {
             out_tx
                 .blocking_send(Err(std::io::Error::other(err.to_string())))
@@ -187,7 +189,6 @@ fn pack(
     packer: &mut Packer,
     pack_as: Option<fn(&str) -> String>,
 ) -> Result<(), ConvertError> {
-    let mut packed: HashSet<String> = HashSet::new();
     while let Some(input) = inputs.blocking_recv() {
         let media = match &input.media {
             MediaState::Unread => Media::Unread,
@@ -198,10 +199,7 @@ fn pack(
         if let (Some(name_of), Some(address), MediaState::Read(bytes)) =
             (pack_as, &input.address, &input.media)
         {
-            let name = name_of(address);
-            if packed.insert(name.clone()) {
-                packer.media_file(&name, bytes)?;
-            }
+            packer.media_file(&name_of(address), bytes)?;
         }
     }
     converter.finish(packer)
@@ -248,8 +246,6 @@ impl Write for ChannelWriter {
     }
 }
 
-type Zip = ZipWriter<zip::write::StreamWriter<ChannelWriter>>;
-
 /// The packing, announced once known: a single file's extension and media type.
 type Announce = oneshot::Sender<(&'static str, &'static str)>;
 
@@ -257,8 +253,8 @@ type Announce = oneshot::Sender<(&'static str, &'static str)>;
 enum Packer {
     /// One file: everything written goes straight out.
     Plain(ChannelWriter),
-    /// A zip archive (names already in it are not written twice).
-    Zip(Box<Zip>, HashSet<String>),
+    /// A zip archive (a name already in it is not written twice).
+    Zip(Box<ZipStream<ChannelWriter>>),
     /// One file if only one comes, otherwise a zip archive: the first file waits.
     Pending {
         first: Option<(String, Vec<u8>)>,
@@ -272,29 +268,29 @@ enum Packer {
 const ZIP: (&str, &str) = ("zip", "application/zip");
 
 impl Packer {
-    fn new(packing: Packing, writer: ChannelWriter, announce: Announce) -> Packer {
+    fn new(packing: Packing, writer: ChannelWriter, announce: Announce) -> std::io::Result<Packer> {
         match packing {
             Packing::File {
                 extension,
                 content_type,
             } => {
                 announce.send((extension, content_type)).ok();
-                Packer::Plain(writer)
+                Ok(Packer::Plain(writer))
             }
             Packing::Zip => {
                 announce.send(ZIP).ok();
-                Packer::Zip(Box::new(ZipWriter::new_stream(writer)), HashSet::new())
+                Ok(Packer::Zip(Box::new(ZipStream::new(writer)?)))
             }
             Packing::FileOrZip {
                 extension,
                 content_type,
-            } => Packer::Pending {
+            } => Ok(Packer::Pending {
                 first: None,
                 writer: Some(writer),
                 announce: Some(announce),
                 extension,
                 content_type,
-            },
+            }),
         }
     }
 
@@ -312,28 +308,22 @@ impl Packer {
             }
             let writer = writer.take().expect("a pending packer holds its writer");
             let first = first.take();
-            *self = Packer::Zip(Box::new(ZipWriter::new_stream(writer)), HashSet::new());
+            *self = Packer::Zip(Box::new(ZipStream::new(writer)?));
             if let Some((path, bytes)) = first {
-                self.add(&path, &bytes, CompressionMethod::Deflated)?;
+                self.add(&path, &bytes, Method::Deflated)?;
             }
         }
         Ok(())
     }
 
-    fn add(&mut self, path: &str, bytes: &[u8], method: CompressionMethod) -> std::io::Result<()> {
+    fn add(&mut self, path: &str, bytes: &[u8], method: Method) -> std::io::Result<()> {
         match self {
             Packer::Plain(writer) => writer.write_all(bytes),
-            Packer::Zip(zip, names) => {
-                if !names.insert(path.to_string()) {
+            Packer::Zip(zip) => {
+                if zip.add(path, method, &mut &bytes[..])? == Added::Duplicate {
                     tracing::debug!(path, "a file of this name is already in the export");
-                    return Ok(());
                 }
-                zip.start_file(
-                    path,
-                    options(method, bytes.len() as u64 >= u64::from(u32::MAX)),
-                )
-                .map_err(std::io::Error::other)?;
-                zip.write_all(bytes)
+                Ok(())
             }
             Packer::Pending { first, .. } => {
                 if first.is_none() {
@@ -348,14 +338,14 @@ impl Packer {
 
     /// Adds a media file as it is (media is compressed already).
     fn media_file(&mut self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
-        self.add(path, bytes, CompressionMethod::Stored)
+        self.add(path, bytes, Method::Stored)
     }
 
     /// Finishes the output: the archive's directory, or the lone pending file.
     fn end(self) -> Result<(), ConvertError> {
         let mut writer = match self {
             Packer::Plain(writer) => writer,
-            Packer::Zip(zip, _) => zip.finish().map_err(std::io::Error::other)?.into_inner(),
+            Packer::Zip(zip) => zip.finish()?,
             Packer::Pending {
                 first: Some((_, bytes)),
                 writer: Some(mut writer),
@@ -379,16 +369,9 @@ impl Packer {
     }
 }
 
-/// Entry options; `large` for entries that may pass 4 GiB (zip64).
-fn options(method: CompressionMethod, large: bool) -> SimpleFileOptions {
-    SimpleFileOptions::default()
-        .compression_method(method)
-        .large_file(large)
-}
-
 impl Sink for Packer {
     fn file(&mut self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
-        self.add(path, bytes, CompressionMethod::Deflated)
+        self.add(path, bytes, Method::Deflated)
     }
 
     fn file_from(&mut self, path: &str, reader: &mut dyn std::io::Read) -> std::io::Result<()> {
@@ -397,13 +380,8 @@ impl Sink for Packer {
                 std::io::copy(reader, writer)?;
                 Ok(())
             }
-            Packer::Zip(zip, names) => {
-                if !names.insert(path.to_string()) {
-                    return Ok(());
-                }
-                zip.start_file(path, options(CompressionMethod::Deflated, true))
-                    .map_err(std::io::Error::other)?;
-                std::io::copy(reader, zip.as_mut())?;
+            Packer::Zip(zip) => {
+                zip.add(path, Method::Deflated, reader)?;
                 Ok(())
             }
             Packer::Pending { .. } => {

@@ -41,8 +41,10 @@ pub struct Yolo {
     obb: bool,
     keypoints: Option<Keypoints>,
     categories: Categories,
-    /// Label files written so far (a later task's file for the same image is written again).
-    written: HashSet<String>,
+    /// Hashes of the label files written so far (a task without regions leaves an empty file
+    /// only where none is).
+    written: HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
 }
 
 impl Yolo {
@@ -84,6 +86,7 @@ impl Yolo {
             keypoints,
             categories,
             written: HashSet::new(),
+            hasher: Default::default(),
         }
     }
 
@@ -147,11 +150,12 @@ impl Converter for Yolo {
         let path = format!("labels/{name}.txt");
         // Items come newest first; each rewrites the file, so the oldest annotation's lines win
         // and a task without regions leaves an empty file only if none exists.
+        let key = std::hash::BuildHasher::hash_one(&self.hasher, &path);
         let mut content: Option<String> = None;
         let config = self.config.clone();
         for item in items(&config, task, self.keypoints.is_some()) {
             if item.regions().next().is_none() {
-                if content.is_none() && !self.written.contains(&path) {
+                if content.is_none() && !self.written.contains(&key) {
                     content = Some(String::new());
                 }
                 continue;
@@ -160,7 +164,7 @@ impl Converter for Yolo {
         }
         if let Some(content) = content {
             sink.file(&path, content.as_bytes())?;
-            self.written.insert(path);
+            self.written.insert(key);
         }
         Ok(())
     }

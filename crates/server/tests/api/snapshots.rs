@@ -367,3 +367,131 @@ async fn a_snapshot_no_worker_made_yet_cannot_be_downloaded() {
     assert_eq!(status, 404);
     assert_eq!(String::from_utf8(body).unwrap(), "Export is not completed");
 }
+
+#[tokio::test]
+async fn formats_a_config_cannot_produce_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let (project, _) = project_of_three(&app).await;
+    let message = |format: &str| format!("{format} is not supported export format");
+
+    // The streamed export: an image format of a text project, an unknown format.
+    for format in ["COCO", "YOLO_WITH_IMAGES", "BRUSH_TO_PNG", "NOPE"] {
+        let refused = app
+            .get(&format!(
+                "/api/projects/{project}/export?exportType={format}"
+            ))
+            .await
+            .expect(400)
+            .body;
+        assert!(refused.to_string().contains(&message(format)), "{refused}");
+    }
+    let formats = app
+        .get(&format!("/api/projects/{project}/export/formats"))
+        .await
+        .expect(200)
+        .body;
+    let enabled: Vec<&str> = formats
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("disabled").is_none())
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(enabled, ["JSON", "JSON_MIN", "CSV", "TSV", "CONLL2003"]);
+
+    // A snapshot: converting or downloading it in such a format is refused; no conversion is
+    // recorded.
+    let base = format!("/api/projects/{project}/exports/");
+    let snapshot = app.post(&base, json!({})).await.expect(201).body;
+    let path = format!("{base}{}", snapshot["id"]);
+    let refused = app
+        .post(&format!("{path}/convert"), json!({"export_type": "VOC"}))
+        .await
+        .expect(400)
+        .body;
+    assert_eq!(
+        refused["validation_errors"],
+        json!({"export_type": [message("VOC")]})
+    );
+    let (status, _, body) = download(&app, &format!("{path}/download?exportType=COCO")).await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&body).contains(&message("COCO")));
+    assert_eq!(
+        app.get(&path).await.expect(200).body["converted_formats"],
+        json!([])
+    );
+    // A deleted snapshot is gone for downloads and conversions.
+    app.delete(&path).await.expect(204);
+    let (status, _, _) = download(&app, &format!("{path}/download?exportType=CSV")).await;
+    assert_eq!(status, 404);
+    app.post(&format!("{path}/convert"), json!({"export_type": "CSV"}))
+        .await
+        .expect(404);
+}
+
+#[tokio::test]
+async fn a_conll_export_streams_and_converts_from_a_snapshot() {
+    let app = TestApp::spawn().await;
+    let project = app
+        .create_project(r#"<View><Text name="text" value="$text"/><Labels name="ner" toName="text"><Label value="PER"/></Labels></View>"#)
+        .await;
+    let tasks = app
+        .import_ids(
+            project,
+            json!([{"text": "Ada Lovelace wrote notes."}, {"text": "nothing"}]),
+        )
+        .await;
+    app.post(
+        &format!("/api/tasks/{}/annotations/", tasks[0]),
+        json!({"result": [{"from_name": "ner", "to_name": "text", "type": "labels",
+                           "value": {"start": 0, "end": 12, "text": "Ada Lovelace", "labels": ["PER"]}}]}),
+    )
+    .await
+    .expect(201);
+    let expected = "-DOCSTART- -X- O\nAda -X- _ B-PER\nLovelace -X- _ I-PER\nwrote -X- _ O\nnotes -X- _ O\n. -X- _ O\n\n";
+    let (status, headers, body) = download(
+        &app,
+        &format!("/api/projects/{project}/export?exportType=CONLL2003"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(headers["filename"].to_str().unwrap().ends_with(".conll"));
+    assert_eq!(String::from_utf8(body).unwrap(), expected);
+
+    let base = format!("/api/projects/{project}/exports/");
+    let snapshot = app
+        .post(
+            &base,
+            json!({"task_filter_options": {"only_with_annotations": true}}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let path = format!("{base}{}", snapshot["id"]);
+    let started = app
+        .post(
+            &format!("{path}/convert"),
+            json!({"export_type": "CONLL2003"}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(started["export_type"], "CONLL2003");
+    let listed = app.get(&path).await.expect(200).body;
+    assert_eq!(
+        listed["converted_formats"][0]["status"], "completed",
+        "{listed}"
+    );
+    let (status, headers, body) =
+        download(&app, &format!("{path}/download?exportType=CONLL2003")).await;
+    assert_eq!(status, 200);
+    assert!(headers["filename"].to_str().unwrap().ends_with(".conll"));
+    assert_eq!(String::from_utf8(body).unwrap(), expected);
+    // Converting twice is refused, as Label Studio refuses it.
+    app.post(
+        &format!("{path}/convert"),
+        json!({"export_type": "CONLL2003"}),
+    )
+    .await
+    .expect(400);
+}

@@ -1576,3 +1576,154 @@ async fn redis_and_local_files_export_storages_receive_annotations() {
     })
     .await;
 }
+
+/// The entries of a zip archive.
+fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+            (entry.name().unwrap().to_string(), content)
+        })
+        .collect()
+}
+
+/// The name the converter gives a downloaded file: the first 8 hex digits of its address's MD5.
+fn hashed(address: &str, name: &str) -> String {
+    use md5::{Digest, Md5};
+    format!(
+        "images/{}__{name}",
+        &hex::encode(Md5::digest(address.as_bytes()))[..8]
+    )
+}
+
+#[tokio::test]
+async fn bucket_images_are_packed_into_image_exports() {
+    let app = app().await;
+    let project = app
+        .create_project(r#"<View><Image name="image" value="$image"/><RectangleLabels name="box" toName="image"><Label value="Car"/></RectangleLabels></View>"#)
+        .await;
+    let bucket = bucket_with(&[("pics/a.png", "bytes of a"), ("pics/b.png", "bytes of b")]).await;
+    let id = app
+        .post(
+            "/api/storages/s3/",
+            s3_body(
+                project,
+                &bucket,
+                json!({"prefix": "pics/", "use_blob_urls": true}),
+            ),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    sync(&app, &format!("/api/storages/s3/{id}")).await;
+    let tasks = app
+        .get(&format!("/api/projects/{project}/tasks/?page_size=-1"))
+        .await
+        .expect(200)
+        .body;
+    let first = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .min()
+        .unwrap();
+    app.post(
+        &format!("/api/tasks/{first}/annotations/"),
+        json!({"result": [{"from_name": "box", "to_name": "image", "type": "rectanglelabels",
+                           "original_width": 200, "original_height": 100,
+                           "value": {"x": 10, "y": 20, "width": 30, "height": 40, "rotation": 0, "rectanglelabels": ["Car"]}}]}),
+    )
+    .await
+    .expect(201);
+    let (a, b) = (
+        format!("s3://{bucket}/pics/a.png"),
+        format!("s3://{bucket}/pics/b.png"),
+    );
+
+    let export = |format: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(format!(
+                    "{}/api/projects/{project}/export?exportType={format}&download_all_tasks=true",
+                    app.base
+                ))
+                .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["content-type"], "application/zip");
+            assert!(response.headers()["filename"]
+                .to_str()
+                .unwrap()
+                .ends_with(".zip"));
+            unzip(&response.bytes().await.unwrap())
+        }
+    };
+    let yolo = export("YOLO_WITH_IMAGES").await;
+    assert_eq!(
+        yolo[&hashed(&a, "a.png")],
+        b"bytes of a",
+        "{:?}",
+        yolo.keys()
+    );
+    assert_eq!(yolo[&hashed(&b, "b.png")], b"bytes of b");
+    let label = hashed(&a, "a.txt").replace("images/", "labels/");
+    assert_eq!(
+        String::from_utf8_lossy(&yolo[&label]),
+        "0 0.25 0.4 0.3 0.4\n"
+    );
+    assert_eq!(yolo["classes.txt"], b"Car\n");
+    // Without images, nothing is read from the bucket.
+    let plain = export("YOLO").await;
+    assert!(
+        plain.keys().all(|k| !k.starts_with("images/")),
+        "{:?}",
+        plain.keys()
+    );
+    assert!(plain.contains_key(&label));
+
+    // A snapshot converted with its images reads the bucket too.
+    let snapshot = app
+        .post(&format!("/api/projects/{project}/exports/"), json!({}))
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(snapshot["status"], "completed");
+    let converted = app
+        .post(
+            &format!("/api/projects/{project}/exports/{}/convert", snapshot["id"]),
+            json!({"export_type": "COCO_WITH_IMAGES"}),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(converted["export_type"], "COCO_WITH_IMAGES");
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/projects/{project}/exports/{}/download?exportType=COCO_WITH_IMAGES",
+            app.base, snapshot["id"]
+        ))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let coco = unzip(&response.bytes().await.unwrap());
+    assert_eq!(coco[&hashed(&a, "a.png")], b"bytes of a");
+    let result: Value = serde_json::from_slice(&coco["result.json"]).unwrap();
+    assert_eq!(result["images"][0]["file_name"], hashed(&a, "a.png"));
+    assert_eq!(
+        result["annotations"][0]["bbox"],
+        json!([20.0, 20.0, 60.0, 40.0])
+    );
+}
