@@ -4,7 +4,7 @@
 #       in the browser, jobs = the job queue alone, storage = sync from the S3 emulator and export
 #       lag, BENCH_STORAGE_OBJECTS objects, default 100000; snapshot = a JSON export snapshot,
 #       BENCH_SNAPSHOT_TASKS tasks, default 1000000; formats = COCO and YOLO exports of
-#       BENCH_FORMAT_TASKS image tasks with boxes, default 100000)
+#       BENCH_FORMAT_TASKS image tasks with boxes, default 100000; BENCH_FORMATS=COCO,YOLO)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}

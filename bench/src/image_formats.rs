@@ -52,7 +52,8 @@ pub async fn report(server: &Server, backend: &str, count: usize) -> Result<()> 
         imported += batch;
     }
     let pid = server.child.id();
-    for format in ["COCO", "YOLO"] {
+    let formats = std::env::var("BENCH_FORMATS").unwrap_or_else(|_| "COCO,YOLO".into());
+    for format in formats.split(',') {
         let (before, _) = memory_mib(pid);
         let started = Instant::now();
         let response = server

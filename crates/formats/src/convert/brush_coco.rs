@@ -2,15 +2,13 @@
 //! each brush mask, polygons and boxes in whole pixels, categories numbered from 1 in the order
 //! their labels are met. The lists are spooled to temporary files as tasks go by.
 
-use std::io::Read;
-
 use serde_json::{json, Value};
 use tessera_labelconfig::LabelConfig;
 
 use super::brush::mask;
 use super::contours::{area, bounding_rect, external_contours};
 use super::media_names::basename;
-use super::{ConvertError, Converter, Media, Now, Sink};
+use super::{write_document, ConvertError, Converter, JsonList, Media, Member, Now, Sink};
 use crate::items::{items, Item, Region};
 
 /// The extensions that mark a data value as the task's image.
@@ -22,8 +20,8 @@ pub struct BrushCoco {
     /// The items seen so far (each one's index is its image id, even when it is left out).
     items_seen: usize,
     categories: Vec<String>,
-    images: super::Spool,
-    annotations: super::Spool,
+    images: JsonList,
+    annotations: JsonList,
 }
 
 impl BrushCoco {
@@ -33,8 +31,8 @@ impl BrushCoco {
             config: config.clone(),
             items_seen: 0,
             categories: Vec::new(),
-            images: super::Spool::new()?,
-            annotations: super::Spool::new()?,
+            images: JsonList::new()?,
+            annotations: JsonList::new()?,
         })
     }
 
@@ -46,16 +44,6 @@ impl BrushCoco {
                 self.categories.len()
             }
         }
-    }
-
-    fn push(spool: &mut super::Spool, entry: &Value) -> std::io::Result<()> {
-        let mut text = if spool.count > 0 {
-            b",\n    ".to_vec()
-        } else {
-            b"\n    ".to_vec()
-        };
-        serde_json::to_writer(&mut text, entry)?;
-        spool.write(&text)
     }
 
     /// Converts one item; whether it gave an annotation.
@@ -100,15 +88,12 @@ impl BrushCoco {
                 let category_id = self.category_id(&label);
                 let entries = self.shapes(region, key);
                 for (segmentation, area, bbox) in entries {
-                    let id = self.annotations.count;
-                    Self::push(
-                        &mut self.annotations,
-                        &json!({
-                            "id": id, "image_id": image_id, "category_id": category_id,
-                            "segmentation": segmentation, "area": area, "bbox": bbox,
-                            "iscrowd": 0, "annotator": annotator,
-                        }),
-                    )?;
+                    let id = self.annotations.len();
+                    self.annotations.push(&json!({
+                        "id": id, "image_id": image_id, "category_id": category_id,
+                        "segmentation": segmentation, "area": area, "bbox": bbox,
+                        "iscrowd": 0, "annotator": annotator,
+                    }))?;
                     any = true;
                 }
             }
@@ -221,8 +206,7 @@ impl Converter for BrushCoco {
             let (any, size) = self.item(&item, image_id)?;
             if let (true, Some((width, height))) = (any, size) {
                 if !width.is_null() && !height.is_null() {
-                    Self::push(
-                        &mut self.images,
+                    self.images.push(
                         &json!({"id": image_id, "file_name": basename(image), "path": image,
                                 "width": width, "height": height}),
                     )?;
@@ -246,21 +230,16 @@ impl Converter for BrushCoco {
             "year": now.year, "version": "1.0", "description": "Converted from Label Studio",
             "contributor": "Label Studio Converter", "date_created": now.date_created,
         });
-        let close = |spool: &super::Spool| if spool.count > 0 { "\n  ]" } else { "]" };
-        let head = b"{\n  \"images\": [".to_vec();
-        let middle = format!("{},\n  \"annotations\": [", close(&self.images));
-        let tail = format!(
-            "{},\n  \"categories\": {},\n  \"info\": {}\n}}",
-            close(&self.annotations),
-            super::coco::indent(&categories),
-            super::coco::indent(&info)
-        );
-        let mut reader = std::io::Cursor::new(head)
-            .chain(self.images.reader()?)
-            .chain(std::io::Cursor::new(middle.into_bytes()))
-            .chain(self.annotations.reader()?)
-            .chain(std::io::Cursor::new(tail.into_bytes()));
-        sink.file_from("result_coco.json", &mut reader)?;
+        write_document(
+            sink,
+            "result_coco.json",
+            vec![
+                Member::List("images", &mut self.images),
+                Member::List("annotations", &mut self.annotations),
+                Member::Value("categories", Value::Array(categories)),
+                Member::Value("info", info),
+            ],
+        )?;
         Ok(())
     }
 }

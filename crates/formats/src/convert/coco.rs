@@ -3,43 +3,17 @@
 //! annotation lists are spooled to temporary files as tasks go by, so memory stays flat however
 //! many images there are.
 
-use std::io::Read;
-
 use serde_json::{json, Value};
 use tessera_labelconfig::LabelConfig;
 
 use super::categories::Categories;
 use super::media_info::image_info;
 use super::yolo::{keypoint_labels, keypoint_order};
-use super::{address_at, first_data_key, ConvertError, Converter, Media, Now, Sink};
+use super::{
+    address_at, first_data_key, write_document, ConvertError, Converter, JsonList, Media, Member,
+    Now, Sink,
+};
 use crate::items::{items, Region};
-
-/// A JSON list of entries spooled to a temporary file.
-struct Spool(super::Spool);
-
-impl Spool {
-    fn new() -> std::io::Result<Spool> {
-        super::Spool::new().map(Spool)
-    }
-
-    fn count(&self) -> usize {
-        self.0.count
-    }
-
-    fn push(&mut self, entry: &Value) -> std::io::Result<()> {
-        let mut text = if self.0.count > 0 {
-            b",\n    ".to_vec()
-        } else {
-            b"\n    ".to_vec()
-        };
-        serde_json::to_writer(&mut text, entry)?;
-        self.0.write(&text)
-    }
-
-    fn reader(&mut self) -> std::io::Result<std::fs::File> {
-        self.0.reader()
-    }
-}
 
 /// The COCO converter.
 pub struct Coco {
@@ -49,8 +23,8 @@ pub struct Coco {
     /// The merged keypoint class: its id and keypoint names.
     keypoint_class: Option<(i64, Vec<String>)>,
     keypoint_order: Vec<String>,
-    images: Spool,
-    annotations: Spool,
+    images: JsonList,
+    annotations: JsonList,
 }
 
 impl Coco {
@@ -82,8 +56,8 @@ impl Coco {
             categories,
             keypoint_class,
             keypoint_order: order,
-            images: Spool::new()?,
-            annotations: Spool::new()?,
+            images: JsonList::new()?,
+            annotations: JsonList::new()?,
         })
     }
 
@@ -128,7 +102,7 @@ impl Converter for Coco {
             .map(|(w, h, _)| (f64::from(w), f64::from(h)));
         let config = self.config.clone();
         for item in items(&config, task, false) {
-            let image_id = self.images.count();
+            let image_id = self.images.len();
             let mut size = from_file;
             if size.is_some() {
                 self.add_image(size, image_id, &file_name)?;
@@ -164,7 +138,7 @@ impl Converter for Coco {
                     }
                 };
                 let category_id = self.categories.id_of(category);
-                let id = self.annotations.count();
+                let id = self.annotations.len();
                 if label.has("rectanglelabels") || label.has("labels") {
                     let Some((x, y, w, h)) = rotated_rectangle(label) else {
                         continue;
@@ -230,24 +204,16 @@ impl Converter for Coco {
             "year": now.year, "version": "1.0", "description": "", "contributor": "Label Studio",
             "url": "", "date_created": now.date_created,
         });
-        let close = |spool: &Spool| if spool.count() > 0 { "\n  ]" } else { "]" };
-        let head = b"{\n  \"images\": [".to_vec();
-        let middle = format!(
-            "{},\n  \"categories\": {},\n  \"annotations\": [",
-            close(&self.images),
-            indent(&categories)
-        );
-        let tail = format!(
-            "{},\n  \"info\": {}\n}}",
-            close(&self.annotations),
-            indent(&info)
-        );
-        let mut reader = std::io::Cursor::new(head)
-            .chain(self.images.reader()?)
-            .chain(std::io::Cursor::new(middle.into_bytes()))
-            .chain(self.annotations.reader()?)
-            .chain(std::io::Cursor::new(tail.into_bytes()));
-        sink.file_from("result.json", &mut reader)?;
+        write_document(
+            sink,
+            "result.json",
+            vec![
+                Member::List("images", &mut self.images),
+                Member::Value("categories", Value::Array(categories)),
+                Member::List("annotations", &mut self.annotations),
+                Member::Value("info", info),
+            ],
+        )?;
         Ok(())
     }
 }
@@ -302,17 +268,10 @@ impl Coco {
         };
         let category_id = self.categories.get(&order[0]).unwrap_or(0);
         json!({
-            "id": self.annotations.count(), "image_id": image_id, "category_id": category_id,
+            "id": self.annotations.len(), "image_id": image_id, "category_id": category_id,
             "keypoints": keypoints, "num_keypoints": visible.len(), "bbox": bbox, "iscrowd": 0,
         })
     }
-}
-
-/// A value pretty-printed two levels deep (inside the top-level object).
-pub(crate) fn indent(value: &impl serde::Serialize) -> String {
-    String::from_utf8(super::json_indented(value))
-        .expect("serde_json writes UTF-8")
-        .replace('\n', "\n  ")
 }
 
 fn min(values: &[f64]) -> f64 {

@@ -259,3 +259,70 @@ impl Spool {
         Ok(file)
     }
 }
+
+/// A JSON list of a large document, spooled entry by entry (one entry per line).
+pub(crate) struct JsonList(Spool);
+
+impl JsonList {
+    pub fn new() -> std::io::Result<JsonList> {
+        Spool::new().map(JsonList)
+    }
+
+    /// The entries so far.
+    pub fn len(&self) -> usize {
+        self.0.count
+    }
+
+    pub fn push(&mut self, entry: &Value) -> std::io::Result<()> {
+        let mut text = if self.0.count > 0 {
+            b",\n    ".to_vec()
+        } else {
+            b"\n    ".to_vec()
+        };
+        serde_json::to_writer(&mut text, entry)?;
+        self.0.write(&text)
+    }
+}
+
+/// A member of a JSON document written by [`write_document`].
+pub(crate) enum Member<'a> {
+    /// A spooled list.
+    List(&'static str, &'a mut JsonList),
+    /// A value in memory.
+    Value(&'static str, Value),
+}
+
+/// Writes a JSON object of `members` (lists read back from their spools) as the file `path`,
+/// two-space indented as Python's `json.dump(indent=2)`.
+pub(crate) fn write_document(
+    sink: &mut dyn Sink,
+    path: &str,
+    members: Vec<Member>,
+) -> std::io::Result<()> {
+    let mut reader: Box<dyn Read> = Box::new(std::io::Cursor::new(b"{".to_vec()));
+    let count = members.len();
+    for (i, member) in members.into_iter().enumerate() {
+        let comma = if i + 1 < count { "," } else { "" };
+        match member {
+            Member::List(name, list) => {
+                let head = format!("\n  \"{name}\": [");
+                let close = if list.len() > 0 { "\n  ]" } else { "]" };
+                reader = Box::new(
+                    reader
+                        .chain(std::io::Cursor::new(head.into_bytes()))
+                        .chain(list.0.reader()?)
+                        .chain(std::io::Cursor::new(format!("{close}{comma}").into_bytes())),
+                );
+            }
+            Member::Value(name, value) => {
+                let pretty = String::from_utf8(json_indented(&value))
+                    .expect("serde_json writes UTF-8")
+                    .replace('\n', "\n  ");
+                let text = format!("\n  \"{name}\": {pretty}{comma}");
+                reader = Box::new(reader.chain(std::io::Cursor::new(text.into_bytes())));
+            }
+        }
+    }
+    let mut reader = reader.chain(std::io::Cursor::new(b"\n}".to_vec()));
+    sink.file_from(path, &mut reader)
+}
