@@ -29,6 +29,24 @@ impl Region {
             .and_then(|labels| labels[0].as_str())
     }
 
+    /// A rectangle's `x`, `y`, `width` and `height` (percent of the image).
+    pub fn rect(&self) -> Option<(f64, f64, f64, f64)> {
+        Some((
+            self.number("x")?,
+            self.number("y")?,
+            self.number("width")?,
+            self.number("height")?,
+        ))
+    }
+
+    /// The image's size the region was drawn on (`original_width`, `original_height`).
+    pub fn size(&self) -> Option<(f64, f64)> {
+        Some((
+            self.number("original_width")?,
+            self.number("original_height")?,
+        ))
+    }
+
     /// Whether the value has `key`.
     pub fn has(&self, key: &str) -> bool {
         self.value.get(key).is_some()

@@ -128,10 +128,7 @@ impl BrushCoco {
             if !sized(&["original_width", "original_height"]) {
                 return Vec::new();
             }
-            let (Some(w), Some(h)) = (
-                region.number("original_width"),
-                region.number("original_height"),
-            ) else {
+            let Some((w, h)) = region.size() else {
                 return Vec::new();
             };
             let Some(points) = region.value.get("points").and_then(Value::as_array) else {
@@ -160,14 +157,7 @@ impl BrushCoco {
             )];
         }
         if region.tag.eq_ignore_ascii_case("RectangleLabels") || key == "labels" {
-            let (Some(x), Some(y), Some(w), Some(h), Some(ow), Some(oh)) = (
-                region.number("x"),
-                region.number("y"),
-                region.number("width"),
-                region.number("height"),
-                region.number("original_width"),
-                region.number("original_height"),
-            ) else {
+            let (Some((x, y, w, h)), Some((ow, oh))) = (region.rect(), region.size()) else {
                 return Vec::new();
             };
             let (x, y, w, h) = (

@@ -126,10 +126,7 @@ impl Converter for Coco {
                 let (width, height) = match size.filter(|(w, h)| *w != 0.0 && *h != 0.0) {
                     Some(known) => known,
                     None => {
-                        let (Some(w), Some(h)) = (
-                            label.number("original_width"),
-                            label.number("original_height"),
-                        ) else {
+                        let Some((w, h)) = label.size() else {
                             continue;
                         };
                         size = Some((w, h));
@@ -143,10 +140,7 @@ impl Converter for Coco {
                     let Some((x, y, w, h)) = rotated_rectangle(label) else {
                         continue;
                     };
-                    let (Some(ow), Some(oh)) = (
-                        label.number("original_width"),
-                        label.number("original_height"),
-                    ) else {
+                    let Some((ow, oh)) = label.size() else {
                         continue;
                     };
                     let (x, y, w, h) = (
@@ -224,12 +218,9 @@ impl Coco {
         let order = &self.keypoint_order;
         let mut keypoints = vec![0i64; order.len() * 3];
         for label in labels {
-            let (Some(w), Some(h), Some(x), Some(y)) = (
-                label.number("original_width"),
-                label.number("original_height"),
-                label.number("x"),
-                label.number("y"),
-            ) else {
+            let (Some((w, h)), Some(x), Some(y)) =
+                (label.size(), label.number("x"), label.number("y"))
+            else {
                 continue;
             };
             let (x, y) = (x / 100.0 * w, y / 100.0 * h);
@@ -313,12 +304,7 @@ fn polygon_area(xs: &[f64], ys: &[f64]) -> f64 {
 /// A box's axis-aligned extent (percent) once its rotation (degrees, about the top-left
 /// corner) is applied.
 pub(crate) fn rotated_rectangle(label: &Region) -> Option<(f64, f64, f64, f64)> {
-    let (x, y, w, h) = (
-        label.number("x")?,
-        label.number("y")?,
-        label.number("width")?,
-        label.number("height")?,
-    );
+    let (x, y, w, h) = label.rect()?;
     let r = label.number("rotation").unwrap_or(0.0);
     if r.abs() == 0.0 {
         return Some((x, y, w, h));

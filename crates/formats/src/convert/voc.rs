@@ -92,12 +92,7 @@ fn xml(item: &Item, image_name: &str, channels: u8) -> Option<String> {
         let Some(name) = region.first_label(&[key]) else {
             continue;
         };
-        let (Some(x), Some(y), Some(w), Some(h)) = (
-            region.number("x"),
-            region.number("y"),
-            region.number("width"),
-            region.number("height"),
-        ) else {
+        let Some((x, y, w, h)) = region.rect() else {
             continue;
         };
         // Python's int(): toward zero.

@@ -198,12 +198,7 @@ impl Converter for Yolo {
 
 /// A box as YOLO's normalized center, width and height.
 fn yolo_box(region: &Region) -> Option<[f64; 4]> {
-    let (x, y, w, h) = (
-        region.number("x")?,
-        region.number("y")?,
-        region.number("width")?,
-        region.number("height")?,
-    );
+    let (x, y, w, h) = region.rect()?;
     Some([
         (x + w / 2.0) / 100.0,
         (y + h / 2.0) / 100.0,
@@ -217,14 +212,14 @@ fn obb_corners(region: &Region) -> Option<[f64; 8]> {
     if !region.has("rotation") {
         return None;
     }
-    let (ow, oh) = (
-        region.number("original_width")?,
-        region.number("original_height")?,
+    let (ow, oh) = region.size()?;
+    let (x, y, w, h) = region.rect()?;
+    let (x, y, w, h) = (
+        x / 100.0 * ow,
+        y / 100.0 * oh,
+        w / 100.0 * ow,
+        h / 100.0 * oh,
     );
-    let x = region.number("x")? / 100.0 * ow;
-    let y = region.number("y")? / 100.0 * oh;
-    let w = region.number("width")? / 100.0 * ow;
-    let h = region.number("height")? / 100.0 * oh;
     let rotation = region.number("rotation").unwrap_or(0.0).to_radians();
     let (cos, sin) = (rotation.cos(), rotation.sin());
     let corners = [
@@ -320,12 +315,7 @@ fn keypoint_lines(regions: &[&Region], categories: &Categories, order: &[String]
         let Some(class) = categories.get(label) else {
             continue;
         };
-        let (Some(x), Some(y), Some(w), Some(h)) = (
-            region.number("x"),
-            region.number("y"),
-            region.number("width"),
-            region.number("height"),
-        ) else {
+        let Some((x, y, w, h)) = region.rect() else {
             continue;
         };
         let (x, y, w, h) = (x / 100.0, y / 100.0, w / 100.0, h / 100.0);
