@@ -243,6 +243,8 @@ def test_image_formats_match_label_studios_converter(server, web_files):
     ls.annotations.create(id=remote, result=[
         region("box", "image", "rectanglelabels", {"x": 25, "y": 25, "width": 50, "height": 50, "rotation": 0, "rectanglelabels": ["Dog"]}, "d1", (32, 16)),
     ])
+    # The newest annotation of the web image is empty: an empty item comes first.
+    ls.annotations.create(id=remote, result=[])
     ls.annotations.create(id=missing, result=[
         region("box", "image", "rectanglelabels", {"x": 5, "y": 5, "width": 5, "height": 5, "rotation": 0, "rectanglelabels": ["Cat"]}, "e1", (100, 100)),
     ])
@@ -441,9 +443,10 @@ def test_asr_manifest_matches_label_studios_converter(server):
 
 
 def listed_by_label_studio(config):
-    """The formats Label Studio's `/export/formats` enables for `config`."""
+    """The formats Label Studio's `/export/formats` enables for `config`, but DOCLANG, which
+    Tessera does not write yet and lists as disabled (docs/COMPATIBILITY.md)."""
     converter = Converter(config=parse_config(config), project_dir=None)
-    return set(converter.supported_formats) & {f.name for f in converter.all_formats()}
+    return set(converter.supported_formats) & {f.name for f in converter.all_formats()} - {"DOCLANG"}
 
 
 def test_formats_a_config_cannot_produce_are_refused(server):

@@ -553,9 +553,12 @@ pub fn supported(config: &LabelConfig) -> Vec<Format> {
 }
 
 /// `/export/formats` for a project with `config`: every format, the ones the config allows
-/// first, the others marked `disabled`.
+/// (and Tessera writes: not DOCLANG yet) first, the others marked `disabled`.
 pub fn formats(config: &LabelConfig) -> Vec<FormatInfo> {
-    let supported = supported(config);
+    let supported: Vec<Format> = supported(config)
+        .into_iter()
+        .filter(|f| f.is_flat() || crate::convert::converter_exists(*f))
+        .collect();
     let mut list: Vec<FormatInfo> = KNOWN
         .iter()
         .map(|k| FormatInfo {
