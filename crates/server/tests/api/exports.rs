@@ -259,3 +259,51 @@ async fn large_export_streams_every_task() {
         .expect(200);
     assert_eq!(csv.text.matches("\r\n").count(), 1_201);
 }
+
+#[tokio::test]
+async fn image_exports_do_not_fetch_internal_addresses() {
+    // The default outbound guard: loopback is refused, so the server's own address is not read.
+    let app = TestApp::spawn().await;
+    let project = app
+        .create_project(r#"<View><Image name="image" value="$image"/><RectangleLabels name="box" toName="image"><Label value="Car"/></RectangleLabels></View>"#)
+        .await;
+    let address = format!("{}/health?x.png", app.base);
+    let ids = app.import_ids(project, json!([{"image": address}])).await;
+    app.post(
+        &format!("/api/tasks/{}/annotations/", ids[0]),
+        json!({"result": [{"from_name": "box", "to_name": "image", "type": "rectanglelabels", "original_width": 10, "original_height": 10,
+                           "value": {"x": 0, "y": 0, "width": 50, "height": 50, "rotation": 0, "rectanglelabels": ["Car"]}}]}),
+    )
+    .await
+    .expect(201);
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/projects/{project}/export?exportType=YOLO_WITH_IMAGES",
+            app.base
+        ))
+        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|name| name.unwrap().to_string())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.starts_with("images/")),
+        "nothing fetched: {names:?}"
+    );
+    // As Label Studio's converter does when a download fails, the label file is named after
+    // the address itself.
+    let mut label = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("labels/health?x.txt").unwrap(),
+        &mut label,
+    )
+    .unwrap();
+    assert_eq!(label, "0 0.25 0.25 0.5 0.5\n");
+}
