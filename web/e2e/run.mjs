@@ -248,6 +248,9 @@ try {
   // Export: JSON with the three annotations, one per tool.
   await page.click("button:has-text('Export')");
   await page.getByRole("dialog").locator("input[name=format][value=JSON]").check();
+  // Formats the labeling setup cannot give (COCO of a project reading two data keys) are offered
+  // disabled, as Label Studio's rules say.
+  check(await page.getByRole("dialog").locator("input[name=format][value=COCO]").isDisabled(), "COCO is disabled for this config");
   await shot("13-export");
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("dialog").getByRole("button", { name: "Export" }).click()]);
   const exported = JSON.parse(readFileSync(await download.path(), "utf8"));

@@ -89,7 +89,7 @@ export function ExportDialog({ projectId, onClose }: { projectId: number; onClos
               <input type="radio" name="format" value={f.name} checked={f.name === format} disabled={f.disabled} onChange={() => setFormat(f.name)} />
               <span>
                 <strong>{f.title}</strong>
-                <span className="muted">{f.description}{f.disabled ? " (not available yet)" : ""}</span>
+                <span className="muted">{f.description}{f.disabled ? " (not available for this project's labeling setup)" : ""}</span>
               </span>
             </label>
           ))}
