@@ -84,10 +84,13 @@ pub async fn convert(
     let (in_tx, in_rx) = mpsc::channel::<Input>(32);
     let (packing_tx, packing_rx) = oneshot::channel();
     let uses = media_use(format, download_resources);
+    // Media that is packed is read whole; otherwise its head is enough (sizes, durations).
+    let whole = uses.pack.is_some();
     tokio::spawn(read_tasks(
         tasks,
         config,
         uses.reads,
+        whole,
         media,
         in_tx,
         out_tx.clone(),
@@ -139,6 +142,7 @@ async fn read_tasks(
     mut tasks: TaskStream,
     config: LabelConfig,
     reads: Reads,
+    whole: bool,
     mut media: MediaReader,
     to_converter: mpsc::Sender<Input>,
     out: mpsc::Sender<std::io::Result<Bytes>>,
@@ -164,7 +168,7 @@ async fn read_tasks(
                 Reads::Everything => true,
             });
             let state = match address.as_deref().filter(|_| wanted) {
-                Some(address) => match media.read(address).await {
+                Some(address) => match media.read(address, !whole).await {
                     Some(bytes) => MediaState::Read(bytes),
                     None => MediaState::Failed,
                 },

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use bytes::Bytes;
 use tessera_db::{queries, Db};
 use tessera_formats::convert::media_names::MediaSource;
+use tessera_storage::remote::ByteRange;
 use tessera_storage::Media;
 
 use crate::storages::connect::StorageEnv;
@@ -15,6 +16,10 @@ use crate::storages::{local, resolve};
 
 /// The largest file an export reads into memory.
 const LIMIT: u64 = 512 * 1024 * 1024;
+
+/// How much of a file is read when only its header is wanted (an image's size and bands, a
+/// WAV file's duration): enough for headers behind large metadata blocks.
+pub const HEAD: u64 = 256 * 1024;
 
 /// Reads media for one project's export.
 pub struct MediaReader {
@@ -46,12 +51,13 @@ impl MediaReader {
         }
     }
 
-    /// The bytes of the file at `address`, or `None` when it cannot be read.
-    pub async fn read(&mut self, address: &str) -> Option<Bytes> {
+    /// The bytes of the file at `address` (with `head`, at least its first [`HEAD`] bytes where
+    /// the source can give part of a file), or `None` when it cannot be read.
+    pub async fn read(&mut self, address: &str, head: bool) -> Option<Bytes> {
         let read = match MediaSource::parse(address)? {
-            MediaSource::Upload { key } => self.upload(&key).await,
-            MediaSource::Bucket { uri } => self.bucket(&uri).await,
-            MediaSource::LocalFile { path } => self.local_file(&path).await,
+            MediaSource::Upload { key } => self.upload(&key, head).await,
+            MediaSource::Bucket { uri } => self.bucket(&uri, head).await,
+            MediaSource::LocalFile { path } => self.local_file(&path, head).await,
             MediaSource::Web { url } => self
                 .env
                 .outbound
@@ -69,7 +75,7 @@ impl MediaReader {
         }
     }
 
-    async fn upload(&mut self, key: &str) -> anyhow::Result<Bytes> {
+    async fn upload(&mut self, key: &str, head: bool) -> anyhow::Result<Bytes> {
         let project: i64 = key
             .split('/')
             .nth(1)
@@ -86,24 +92,53 @@ impl MediaReader {
             self.same_organization[&project],
             "an upload of another organization"
         );
-        Ok(self.media.get(key).await?)
+        if !head {
+            return Ok(self.media.get(key).await?);
+        }
+        let (_, mut body) = self.media.stream(key).await?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+            bytes.extend_from_slice(&chunk?);
+            if bytes.len() as u64 >= HEAD {
+                break;
+            }
+        }
+        Ok(Bytes::from(bytes))
     }
 
-    async fn bucket(&self, uri: &str) -> anyhow::Result<Bytes> {
+    async fn bucket(&self, uri: &str, head: bool) -> anyhow::Result<Bytes> {
         let (remote, key, _) = resolve::bucket_object(&self.db, &self.env, self.project_id, uri)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no import storage reads this bucket"))?;
-        Ok(remote.get(&key).await?)
+        if !head {
+            return Ok(remote.get(&key).await?);
+        }
+        let range = ByteRange::Bounded {
+            first: 0,
+            last: HEAD - 1,
+        };
+        let mut read = remote.read(&key, Some(range)).await?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = futures_util::StreamExt::next(&mut read.body).await {
+            bytes.extend_from_slice(&chunk?);
+        }
+        Ok(Bytes::from(bytes))
     }
 
-    async fn local_file(&self, path: &str) -> anyhow::Result<Bytes> {
+    async fn local_file(&self, path: &str, head: bool) -> anyhow::Result<Bytes> {
+        use tokio::io::AsyncReadExt;
         let file = local::project_file(&self.db, &self.env, self.project_id, path)
             .await?
             .ok_or_else(|| anyhow::anyhow!("not a file of the project's local storages"))?;
-        anyhow::ensure!(
-            tokio::fs::metadata(&file).await?.len() <= LIMIT,
-            "the file is too large"
-        );
-        Ok(Bytes::from(tokio::fs::read(&file).await?))
+        let limit = if head { HEAD } else { LIMIT };
+        let size = tokio::fs::metadata(&file).await?.len();
+        anyhow::ensure!(head || size <= LIMIT, "the file is too large");
+        let mut bytes = Vec::new();
+        tokio::fs::File::open(&file)
+            .await?
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .await?;
+        Ok(Bytes::from(bytes))
     }
 }
