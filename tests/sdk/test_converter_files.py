@@ -113,7 +113,10 @@ def unpack(body, headers):
             assert len(names) == len(set(names)), "no name twice"
             return {name: z.read(name) for name in names}
     name = headers["filename"]
-    return {"result" + os.path.splitext(name)[1]: body}
+    extension = os.path.splitext(name)[1]
+    kinds = {".png": "image/png", ".npy": "application/octet-stream", ".conll": "text/plain; charset=utf-8"}
+    assert headers["content-type"] == kinds[extension], (name, headers["content-type"])
+    return {"result" + extension: body}
 
 
 def ours_streamed(server, project_id, fmt, **params):
@@ -385,6 +388,11 @@ def test_brush_formats_match_label_studios_converter(server):
     assert r.status_code == 200 and r.headers["content-type"] == "image/png", r.headers
     assert r.headers["filename"].endswith(".png")
     assert (np.asarray(Image.open(io.BytesIO(r.content))) == first).all()
+    # The same from a snapshot's stored conversion.
+    snapshot, _ = snapshot_of(server, ls, project.id)
+    converted = ours_converted(server, ls, project.id, snapshot, "BRUSH_TO_PNG")
+    assert list(converted) == ["result.png"]
+    assert (np.asarray(Image.open(io.BytesIO(converted["result.png"]))) == first).all()
 
 
 NER = """<View>

@@ -86,8 +86,10 @@ pub struct ZipStream<W: Write> {
     date: u16,
 }
 
-/// Flags: sizes in a data descriptor (bit 3), UTF-8 names (bit 11).
-const FLAGS: u16 = 0x0808;
+/// Flags of an entry whose sizes are in its local header: UTF-8 names (bit 11).
+const FLAGS_KNOWN: u16 = 0x0800;
+/// Flags of an entry written as it is read: sizes in a data descriptor (bit 3), UTF-8 names.
+const FLAGS_STREAMED: u16 = 0x0808;
 /// Version 4.5 (zip64).
 const VERSION: u16 = 45;
 /// Made by: Unix (for the file modes), version 4.5.
@@ -118,33 +120,86 @@ impl<W: Write> ZipStream<W> {
         })
     }
 
-    /// Adds an entry whose content is read from `content`.
+    /// Adds an entry whose content is in memory: its CRC and sizes go in its local header (no
+    /// data descriptor, which some readers refuse on stored entries).
+    pub fn add_bytes(
+        &mut self,
+        name: &str,
+        method: Method,
+        content: &[u8],
+    ) -> std::io::Result<Added> {
+        let Some(name) = self.claim(name) else {
+            return Ok(Added::Duplicate);
+        };
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(content);
+        let crc = crc.finalize();
+        let deflated;
+        let data = match method {
+            Method::Stored => content,
+            Method::Deflated => {
+                let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
+                encoder.write_all(content)?;
+                deflated = encoder.finish()?;
+                &deflated[..]
+            }
+        };
+        let (size, compressed) = (content.len() as u64, data.len() as u64);
+        if size >= MAX32 || compressed >= MAX32 {
+            return self.add_named(name, method, &mut &content[..]);
+        }
+        let offset = self.out.written;
+        let header = self.local_header(
+            &name,
+            method,
+            FLAGS_KNOWN,
+            crc,
+            compressed as u32,
+            size as u32,
+            &[],
+        )?;
+        self.out.write_all(&header)?;
+        self.out.write_all(data)?;
+        self.record(&name, method, FLAGS_KNOWN, crc, compressed, size, offset)?;
+        Ok(Added::Yes)
+    }
+
+    /// Adds an entry whose content is read from `content` as it is written (its size unknown
+    /// beforehand: zip64 sizes in a data descriptor).
     pub fn add(
         &mut self,
         name: &str,
         method: Method,
         content: &mut dyn Read,
     ) -> std::io::Result<Added> {
-        if !self.names.insert(self.hasher.hash_one(name)) {
+        let Some(name) = self.claim(name) else {
             return Ok(Added::Duplicate);
-        }
-        let name_length = u16::try_from(name.len())
-            .map_err(|_| std::io::Error::other("a file name in the archive is too long"))?;
+        };
+        self.add_named(name, method, content)
+    }
+
+    /// The entry name to write for `name` (made safe), or `None` when that name is taken.
+    fn claim(&mut self, name: &str) -> Option<String> {
+        let name = safe_name(name);
+        self.names
+            .insert(self.hasher.hash_one(&name))
+            .then_some(name)
+    }
+
+    fn add_named(
+        &mut self,
+        name: String,
+        method: Method,
+        content: &mut dyn Read,
+    ) -> std::io::Result<Added> {
         let offset = self.out.written;
-        let mut header = Vec::with_capacity(30 + name.len());
-        put32(&mut header, 0x0403_4b50);
-        put16(&mut header, VERSION);
-        put16(&mut header, FLAGS);
-        put16(&mut header, method.code());
-        put16(&mut header, self.time);
-        put16(&mut header, self.date);
-        // The CRC and sizes follow the data, in its descriptor.
-        put32(&mut header, 0);
-        put32(&mut header, 0);
-        put32(&mut header, 0);
-        put16(&mut header, name_length);
-        put16(&mut header, 0);
-        header.extend_from_slice(name.as_bytes());
+        // A zip64 field in the local header says the descriptor's sizes are 8 bytes each.
+        let mut zip64 = Vec::with_capacity(20);
+        put16(&mut zip64, 0x0001);
+        put16(&mut zip64, 16);
+        put64(&mut zip64, 0);
+        put64(&mut zip64, 0);
+        let header = self.local_header(&name, method, FLAGS_STREAMED, 0, 0, 0, &zip64)?;
         self.out.write_all(&header)?;
 
         let start = self.out.written;
@@ -165,21 +220,60 @@ impl<W: Write> ZipStream<W> {
         }
         let compressed = self.out.written - start;
         let (crc, size) = (checked.crc.finalize(), checked.size);
-        let large = size >= MAX32 || compressed >= MAX32;
-
         let mut descriptor = Vec::with_capacity(24);
         put32(&mut descriptor, 0x0807_4b50);
         put32(&mut descriptor, crc);
-        if large {
-            put64(&mut descriptor, compressed);
-            put64(&mut descriptor, size);
-        } else {
-            put32(&mut descriptor, compressed as u32);
-            put32(&mut descriptor, size as u32);
-        }
+        put64(&mut descriptor, compressed);
+        put64(&mut descriptor, size);
         self.out.write_all(&descriptor)?;
+        self.record(&name, method, FLAGS_STREAMED, crc, compressed, size, offset)?;
+        Ok(Added::Yes)
+    }
 
-        // Its central directory record, with a zip64 field for what does not fit 32 bits.
+    /// A local file header.
+    #[allow(clippy::too_many_arguments)]
+    fn local_header(
+        &self,
+        name: &str,
+        method: Method,
+        flags: u16,
+        crc: u32,
+        compressed: u32,
+        size: u32,
+        extra: &[u8],
+    ) -> std::io::Result<Vec<u8>> {
+        let name_length = u16::try_from(name.len())
+            .map_err(|_| std::io::Error::other("a file name in the archive is too long"))?;
+        let mut header = Vec::with_capacity(30 + name.len() + extra.len());
+        put32(&mut header, 0x0403_4b50);
+        put16(&mut header, VERSION);
+        put16(&mut header, flags);
+        put16(&mut header, method.code());
+        put16(&mut header, self.time);
+        put16(&mut header, self.date);
+        put32(&mut header, crc);
+        put32(&mut header, compressed);
+        put32(&mut header, size);
+        put16(&mut header, name_length);
+        put16(&mut header, extra.len() as u16);
+        header.extend_from_slice(name.as_bytes());
+        header.extend_from_slice(extra);
+        Ok(header)
+    }
+
+    /// Spools an entry's central directory record, with a zip64 field for what does not fit in
+    /// 32 bits.
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        name: &str,
+        method: Method,
+        flags: u16,
+        crc: u32,
+        compressed: u64,
+        size: u64,
+        offset: u64,
+    ) -> std::io::Result<()> {
         let mut zip64 = Vec::new();
         for value in [size, compressed, offset] {
             if value >= MAX32 {
@@ -190,14 +284,14 @@ impl<W: Write> ZipStream<W> {
         put32(&mut record, 0x0201_4b50);
         put16(&mut record, MADE_BY);
         put16(&mut record, VERSION);
-        put16(&mut record, FLAGS);
+        put16(&mut record, flags);
         put16(&mut record, method.code());
         put16(&mut record, self.time);
         put16(&mut record, self.date);
         put32(&mut record, crc);
         put32(&mut record, compressed.min(MAX32) as u32);
         put32(&mut record, size.min(MAX32) as u32);
-        put16(&mut record, name_length);
+        put16(&mut record, name.len() as u16);
         put16(
             &mut record,
             if zip64.is_empty() {
@@ -219,7 +313,17 @@ impl<W: Write> ZipStream<W> {
         }
         self.directory.write_all(&record)?;
         self.entries += 1;
-        Ok(Added::Yes)
+        Ok(())
+    }
+
+    /// The writer the archive goes into.
+    pub fn get_ref(&self) -> &W {
+        &self.out.inner
+    }
+
+    /// The writer, the archive left unfinished.
+    pub fn into_inner(self) -> W {
+        self.out.inner
     }
 
     /// Writes the central directory and the end records; the writer it wrote into.
@@ -262,6 +366,25 @@ impl<W: Write> ZipStream<W> {
     }
 }
 
+/// An entry name that stays inside the folder it is extracted to: `\` and control characters
+/// become `_`, as do empty, `.` and `..` path segments.
+pub fn safe_name(name: &str) -> String {
+    name.split('/')
+        .map(|segment| {
+            let segment: String = segment
+                .chars()
+                .map(|c| if c == '\\' || c.is_control() { '_' } else { c })
+                .collect();
+            if segment.is_empty() || segment == "." || segment == ".." {
+                "_".to_string()
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 fn put16(out: &mut Vec<u8>, value: u16) {
     out.extend_from_slice(&value.to_le_bytes());
 }
@@ -300,15 +423,17 @@ mod tests {
             Added::Yes
         );
         assert_eq!(
-            zip.add("images/a.png", Method::Stored, &mut &b"\x89PNG bytes"[..])
+            zip.add_bytes("images/a.png", Method::Stored, b"\x89PNG bytes")
                 .unwrap(),
             Added::Yes
         );
         assert_eq!(
-            zip.add("images/a.png", Method::Stored, &mut &b"again"[..])
+            zip.add_bytes("images/a.png", Method::Deflated, b"again")
                 .unwrap(),
             Added::Duplicate
         );
+        zip.add_bytes("notes.json", Method::Deflated, b"{}")
+            .unwrap();
         zip.add("empty.txt", Method::Deflated, &mut &b""[..])
             .unwrap();
         let entries = read_back(zip.finish().unwrap());
@@ -317,6 +442,7 @@ mod tests {
             [
                 ("labels/ünï.txt".to_string(), text.into_bytes()),
                 ("images/a.png".to_string(), b"\x89PNG bytes".to_vec()),
+                ("notes.json".to_string(), b"{}".to_vec()),
                 ("empty.txt".to_string(), Vec::new()),
             ]
         );
@@ -336,5 +462,13 @@ mod tests {
         let entries = read_back(zip.finish().unwrap());
         assert_eq!(entries.len(), 70_000);
         assert_eq!(entries[69_999].0, "labels/69999.txt");
+    }
+
+    #[test]
+    fn names_cannot_leave_the_folder() {
+        assert_eq!(safe_name("images/..\\..\\x.png"), "images/.._.._x.png");
+        assert_eq!(safe_name("../labels/./a\u{7}.txt"), "_/labels/_/a_.txt");
+        assert_eq!(safe_name("/etc/passwd"), "_/etc/passwd");
+        assert_eq!(safe_name("images/ünï.png"), "images/ünï.png");
     }
 }

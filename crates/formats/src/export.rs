@@ -132,19 +132,22 @@ impl Format {
         }
     }
 
-    /// The download's media type of a one-file format.
+    /// The media type of the format's single file (`application/zip` for an archive-only
+    /// format).
     pub fn content_type(self) -> &'static str {
         match self.packing() {
-            Packing::File { content_type, .. } => content_type,
-            _ => "application/zip",
+            Packing::File { content_type, .. } | Packing::FileOrZip { content_type, .. } => {
+                content_type
+            }
+            Packing::Zip => "application/zip",
         }
     }
 
-    /// The extension of a one-file format's download (`zip` for archives).
+    /// The extension of the format's single file (`zip` for an archive-only format).
     pub fn extension(self) -> &'static str {
         match self.packing() {
-            Packing::File { extension, .. } => extension,
-            _ => "zip",
+            Packing::File { extension, .. } | Packing::FileOrZip { extension, .. } => extension,
+            Packing::Zip => "zip",
         }
     }
 }

@@ -205,14 +205,26 @@ impl Outbound {
     /// GETs `url` and reads its body, refusing bodies over `limit` bytes (announced or read)
     /// and error statuses.
     pub async fn get(&self, url: &str, limit: u64) -> Result<Fetched, OutboundError> {
+        self.fetch(url, limit, false).await
+    }
+
+    /// GETs the first `length` bytes of `url` (asked for with a `Range` header; a server that
+    /// sends the whole body anyway is read only that far).
+    pub async fn get_head(&self, url: &str, length: u64) -> Result<Fetched, OutboundError> {
+        self.fetch(url, length, true).await
+    }
+
+    async fn fetch(&self, url: &str, limit: u64, head: bool) -> Result<Fetched, OutboundError> {
         let parsed = self.check(url)?;
         let shown = parsed.to_string();
-        let response = self
-            .client
-            .get(parsed)
-            .send()
-            .await
-            .map_err(|err| classify(err, &shown))?;
+        let mut request = self.client.get(parsed);
+        if head {
+            request = request.header(
+                reqwest::header::RANGE,
+                format!("bytes=0-{}", limit.saturating_sub(1)),
+            );
+        }
+        let response = request.send().await.map_err(|err| classify(err, &shown))?;
         let final_url = response.url().clone();
         if !response.status().is_success() {
             return Err(OutboundError::Status {
@@ -220,7 +232,10 @@ impl Outbound {
                 status: response.status().as_u16(),
             });
         }
-        if let Some(size) = response.content_length().filter(|&size| size > limit) {
+        if let Some(size) = response
+            .content_length()
+            .filter(|&size| size > limit && !head)
+        {
             return Err(OutboundError::TooLarge { limit, size });
         }
         let content_type = response
@@ -234,6 +249,10 @@ impl Outbound {
             let chunk = chunk.map_err(|err| classify(err, &shown))?;
             let size = (body.len() + chunk.len()) as u64;
             if size > limit {
+                if head {
+                    body.extend_from_slice(&chunk[..(limit as usize - body.len())]);
+                    break;
+                }
                 return Err(OutboundError::TooLarge { limit, size });
             }
             body.extend_from_slice(&chunk);

@@ -80,12 +80,18 @@ pub async fn convert(
             )))
         }
     };
+    // Each export holds a thread of the blocking pool while the client reads: a few at once.
+    let permit = EXPORTS
+        .acquire()
+        .await
+        .map_err(|err| CoreError::Internal(err.into()))?;
     let (out_tx, out_rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
-    let (in_tx, in_rx) = mpsc::channel::<Input>(32);
-    let (packing_tx, packing_rx) = oneshot::channel();
     let uses = media_use(format, download_resources);
-    // Media that is packed is read whole; otherwise its head is enough (sizes, durations).
+    // Media that is packed is read whole (and only a couple of files wait in memory);
+    // otherwise its head is enough (sizes, durations).
     let whole = uses.pack.is_some();
+    let (in_tx, in_rx) = mpsc::channel::<Message>(if whole { 2 } else { 32 });
+    let (packing_tx, packing_rx) = oneshot::channel();
     tokio::spawn(read_tasks(
         tasks,
         config,
@@ -96,23 +102,39 @@ pub async fn convert(
         out_tx.clone(),
     ));
     let packing = format.packing();
-    tokio::task::spawn_blocking(move || {
-        let writer = ChannelWriter::new(out_tx.clone());
-        let result = Packer::new(packing, writer, packing_tx)
-            .map_err(ConvertError::from)
-            .and_then(|mut packer| {
-                pack(converter, in_rx, &mut packer, uses.pack)?;
-                packer.end()
-            });
-        if let Err(err) = result {
-            out_tx
-                .blocking_send(Err(std::io::Error::other(err.to_string())))
+    let failed = out_tx.clone();
+    let converting = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let writer = ChannelWriter::new(out_tx);
+        let mut packer = match Packer::new(packing, writer, packing_tx) {
+            Ok(packer) => packer,
+            // The announcement is dropped with the packer: the caller sees the export fail.
+            Err(err) => return tracing::warn!(error = %err, "an export could not start"),
+        };
+        match pack(converter, in_rx, &mut packer, uses.pack) {
+            Ok(()) => {
+                if let Err(err) = packer.end() {
+                    tracing::warn!(error = %err, "an export could not be finished");
+                }
+            }
+            Err(err) => packer.fail(&err.to_string()),
+        }
+    });
+    // A panic in the conversion ends the body with an error, never with a cut-short file.
+    tokio::spawn(async move {
+        if let Err(err) = converting.await {
+            failed
+                .send(Err(std::io::Error::other(format!(
+                    "the export failed: {err}"
+                ))))
+                .await
                 .ok();
         }
     });
     let (extension, content_type) = packing_rx
         .await
-        .map_err(|_| CoreError::Internal(anyhow::anyhow!("the export stopped before it began")))?;
+        .map_err(|_| CoreError::Internal(anyhow::anyhow!("the export stopped before it began")))?
+        .map_err(|message| CoreError::Internal(anyhow::anyhow!(message)))?;
     let body = futures_util::stream::unfold(out_rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     })
@@ -122,6 +144,17 @@ pub async fn convert(
         content_type,
         body,
     })
+}
+
+/// How many file-format exports convert at once (each holds a thread while its client reads);
+/// more wait their turn.
+static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+
+/// What the task reader sends the converter: tasks, then the end (a reader that stops without
+/// it failed, and the export must not look complete).
+enum Message {
+    Task(Input),
+    End,
 }
 
 /// A task on its way to the converter, with its media as read.
@@ -144,10 +177,14 @@ async fn read_tasks(
     reads: Reads,
     whole: bool,
     mut media: MediaReader,
-    to_converter: mpsc::Sender<Input>,
+    to_converter: mpsc::Sender<Message>,
     out: mpsc::Sender<std::io::Result<Bytes>>,
 ) {
     while let Some(batch) = tasks.next().await {
+        if out.is_closed() {
+            // The client went away.
+            return;
+        }
         let batch = match batch {
             Ok(batch) => batch,
             Err(err) => {
@@ -179,21 +216,34 @@ async fn read_tasks(
                 address,
                 media: state,
             };
-            if to_converter.send(input).await.is_err() {
+            if to_converter.send(Message::Task(input)).await.is_err() {
                 return;
             }
         }
     }
+    to_converter.send(Message::End).await.ok();
 }
 
 /// Converts every task that arrives, packing media where the format asks, then finishes.
 fn pack(
     mut converter: Box<dyn Converter>,
-    mut inputs: mpsc::Receiver<Input>,
+    mut inputs: mpsc::Receiver<Message>,
     packer: &mut Packer,
     pack_as: Option<fn(&str) -> String>,
 ) -> Result<(), ConvertError> {
-    while let Some(input) = inputs.blocking_recv() {
+    loop {
+        let input = match inputs.blocking_recv() {
+            Some(Message::Task(input)) => input,
+            Some(Message::End) => break,
+            None => return Err(std::io::Error::other("the exported tasks stopped coming").into()),
+        };
+        if packer.is_closed() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the download was dropped",
+            )
+            .into());
+        }
         let media = match &input.media {
             MediaState::Unread => Media::Unread,
             MediaState::Read(bytes) => Media::Read(bytes),
@@ -250,8 +300,9 @@ impl Write for ChannelWriter {
     }
 }
 
-/// The packing, announced once known: a single file's extension and media type.
-type Announce = oneshot::Sender<(&'static str, &'static str)>;
+/// The packing, announced once known: a single file's extension and media type, or why the
+/// export failed before it was known.
+type Announce = oneshot::Sender<Result<(&'static str, &'static str), String>>;
 
 /// Packs the converter's files as the format is delivered.
 enum Packer {
@@ -278,11 +329,11 @@ impl Packer {
                 extension,
                 content_type,
             } => {
-                announce.send((extension, content_type)).ok();
+                announce.send(Ok((extension, content_type))).ok();
                 Ok(Packer::Plain(writer))
             }
             Packing::Zip => {
-                announce.send(ZIP).ok();
+                announce.send(Ok(ZIP)).ok();
                 Ok(Packer::Zip(Box::new(ZipStream::new(writer)?)))
             }
             Packing::FileOrZip {
@@ -308,7 +359,7 @@ impl Packer {
         } = self
         {
             if let Some(announce) = announce.take() {
-                announce.send(ZIP).ok();
+                announce.send(Ok(ZIP)).ok();
             }
             let writer = writer.take().expect("a pending packer holds its writer");
             let first = first.take();
@@ -324,8 +375,11 @@ impl Packer {
         match self {
             Packer::Plain(writer) => writer.write_all(bytes),
             Packer::Zip(zip) => {
-                if zip.add(path, method, &mut &bytes[..])? == Added::Duplicate {
-                    tracing::debug!(path, "a file of this name is already in the export");
+                if zip.add_bytes(path, method, bytes)? == Added::Duplicate {
+                    tracing::warn!(
+                        path,
+                        "a file of this name is already in the export: left out"
+                    );
                 }
                 Ok(())
             }
@@ -338,6 +392,37 @@ impl Packer {
                 self.add(path, bytes, method)
             }
         }
+    }
+
+    /// Whether the client is gone.
+    fn is_closed(&self) -> bool {
+        match self {
+            Packer::Plain(writer) => writer.tx.is_closed(),
+            Packer::Zip(zip) => zip.get_ref().tx.is_closed(),
+            Packer::Pending { writer, .. } => writer.as_ref().is_none_or(|w| w.tx.is_closed()),
+        }
+    }
+
+    /// Ends the export with `message`: as the answer when nothing was announced yet, else as an
+    /// error in the body.
+    fn fail(self, message: &str) {
+        let tx = match self {
+            Packer::Pending {
+                announce: Some(announce),
+                ..
+            } => {
+                announce.send(Err(message.to_string())).ok();
+                return;
+            }
+            Packer::Plain(writer) => writer.tx,
+            Packer::Zip(zip) => zip.into_inner().tx,
+            Packer::Pending { writer, .. } => match writer {
+                Some(writer) => writer.tx,
+                None => return,
+            },
+        };
+        tx.blocking_send(Err(std::io::Error::other(message.to_string())))
+            .ok();
     }
 
     /// Adds a media file as it is (media is compressed already).
@@ -358,7 +443,7 @@ impl Packer {
                 content_type,
             } => {
                 if let Some(announce) = announce {
-                    announce.send((extension, content_type)).ok();
+                    announce.send(Ok((extension, content_type))).ok();
                 }
                 writer.write_all(&bytes)?;
                 writer

@@ -58,13 +58,17 @@ impl MediaReader {
             MediaSource::Upload { key } => self.upload(&key, head).await,
             MediaSource::Bucket { uri } => self.bucket(&uri, head).await,
             MediaSource::LocalFile { path } => self.local_file(&path, head).await,
-            MediaSource::Web { url } => self
-                .env
-                .outbound
-                .get(&url, LIMIT)
-                .await
-                .map(|fetched| fetched.body)
-                .map_err(anyhow::Error::from),
+            MediaSource::Web { url } => {
+                let outbound = &self.env.outbound;
+                let fetched = if head {
+                    outbound.get_head(&url, HEAD).await
+                } else {
+                    outbound.get(&url, LIMIT).await
+                };
+                fetched
+                    .map(|fetched| fetched.body)
+                    .map_err(anyhow::Error::from)
+            }
         };
         match read {
             Ok(bytes) => Some(bytes),
@@ -92,14 +96,12 @@ impl MediaReader {
             self.same_organization[&project],
             "an upload of another organization"
         );
-        if !head {
-            return Ok(self.media.get(key).await?);
-        }
-        let (_, mut body) = self.media.stream(key).await?;
+        let (size, mut body) = self.media.stream(key).await?;
+        anyhow::ensure!(head || size <= LIMIT, "the file is too large");
         let mut bytes = Vec::new();
         while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
             bytes.extend_from_slice(&chunk?);
-            if bytes.len() as u64 >= HEAD {
+            if head && bytes.len() as u64 >= HEAD {
                 break;
             }
         }
@@ -110,14 +112,12 @@ impl MediaReader {
         let (remote, key, _) = resolve::bucket_object(&self.db, &self.env, self.project_id, uri)
             .await?
             .ok_or_else(|| anyhow::anyhow!("no import storage reads this bucket"))?;
-        if !head {
-            return Ok(remote.get(&key).await?);
-        }
-        let range = ByteRange::Bounded {
+        let range = head.then_some(ByteRange::Bounded {
             first: 0,
             last: HEAD - 1,
-        };
-        let mut read = remote.read(&key, Some(range)).await?;
+        });
+        let mut read = remote.read(&key, range).await?;
+        anyhow::ensure!(head || read.size <= LIMIT, "the file is too large");
         let mut bytes = Vec::new();
         while let Some(chunk) = futures_util::StreamExt::next(&mut read.body).await {
             bytes.extend_from_slice(&chunk?);

@@ -6,13 +6,13 @@ use tessera_labelconfig::pyrepr::json_dumps_ascii;
 use tessera_labelconfig::LabelConfig;
 
 use super::media_info::wav_duration;
-use super::media_names::{basename, MediaSource};
+use super::media_names::{archive_name, basename, MediaSource};
 use super::{address_at, first_data_key, ConvertError, Converter, Media, Sink};
 use crate::items::items;
 
 /// The ASR manifest converter.
 pub struct AsrManifest {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     data_key: String,
     lines: super::Spool,
 }
@@ -21,25 +21,20 @@ impl AsrManifest {
     /// A converter for `config`.
     pub fn new(config: &LabelConfig) -> std::io::Result<AsrManifest> {
         Ok(AsrManifest {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             data_key: first_data_key(config),
             lines: super::Spool::new()?,
         })
     }
 }
 
-/// The name an audio file gets under `audio/`: its upload name, or the last segment of its
-/// address.
+/// The name an audio file gets under `audio/`: its upload name, or (for anything else) its
+/// name prefixed with its address's hash, so that two files of the same name do not collide.
 pub fn audio_name(address: &str) -> String {
-    let name = match MediaSource::parse(address) {
-        Some(MediaSource::Upload { key }) => basename(&key).to_string(),
-        Some(MediaSource::LocalFile { path }) => basename(&path).to_string(),
-        _ => {
-            let path = address.split(['?', '#']).next().unwrap_or(address);
-            basename(path).to_string()
-        }
-    };
-    format!("audio/{name}")
+    match MediaSource::parse(address) {
+        Some(MediaSource::Upload { key }) => format!("audio/{}", basename(&key)),
+        _ => archive_name("audio", address),
+    }
 }
 
 impl Converter for AsrManifest {

@@ -32,12 +32,19 @@ impl Bits<'_> {
     }
 }
 
-/// Decodes an RLE stream to its values (one byte per RGBA channel of each pixel).
-pub fn decode_rle(rle: &[u8]) -> Option<Vec<u8>> {
+/// The most pixels a mask may have (8192 × 8192): a stream claiming more is refused before
+/// anything is allocated.
+const MAX_PIXELS: usize = 1 << 26;
+
+/// Decodes an RLE stream of an RGBA image of `pixels` pixels to its alpha channel; `None` when
+/// the stream is cut short or does not hold exactly `pixels` × 4 values.
+pub fn decode_alpha(rle: &[u8], pixels: usize) -> Option<Vec<u8>> {
+    if pixels > MAX_PIXELS {
+        return None;
+    }
     let mut bits = Bits { bytes: rle, at: 0 };
     let count = usize::try_from(bits.read(32)?).ok()?;
-    // A stream cannot hold more values than bits (each run takes at least one).
-    if count > rle.len().saturating_mul(8 * 1024) {
+    if count != pixels * 4 {
         return None;
     }
     let word = bits.read(5)? as usize + 1;
@@ -45,28 +52,34 @@ pub fn decode_rle(rle: &[u8]) -> Option<Vec<u8>> {
     for size in &mut sizes {
         *size = bits.read(4)? as usize + 1;
     }
-    let mut out = vec![0u8; count];
+    let mut alpha = vec![0u8; pixels];
+    let mut put = |i: usize, value: u8| {
+        if i % 4 == 3 && i < count {
+            alpha[i / 4] = value;
+        }
+    };
     let mut i = 0;
     while i < count {
         let repeated = bits.read(1)? == 1;
         let size = sizes[bits.read(2)? as usize];
-        let end = i + 1 + bits.read(size)? as usize;
+        let end = (i + 1 + bits.read(size)? as usize).min(count);
         if repeated {
             let value = bits.read(word)? as u8;
-            let stop = end.min(count);
-            out[i..stop].fill(value);
+            // Every fourth value of the run is an alpha value.
+            let first_alpha = i + (3 + 4 - i % 4) % 4;
+            for at in (first_alpha..end).step_by(4) {
+                put(at, value);
+            }
             i = end;
         } else {
             while i < end {
                 let value = bits.read(word)? as u8;
-                if i < count {
-                    out[i] = value;
-                }
+                put(i, value);
                 i += 1;
             }
         }
     }
-    Some(out)
+    Some(alpha)
 }
 
 /// The alpha channel of a region's mask, row by row, with its width and height.
@@ -80,15 +93,8 @@ pub fn mask(region: &Region) -> Option<(Vec<u8>, usize, usize)> {
         .collect::<Option<_>>()?;
     let width = usize::try_from(region.value.get("original_width")?.as_u64()?).ok()?;
     let height = usize::try_from(region.value.get("original_height")?.as_u64()?).ok()?;
-    let values = decode_rle(&rle)?;
-    if values.len() != width.checked_mul(height)?.checked_mul(4)? {
-        return None;
-    }
-    Some((
-        values.chunks_exact(4).map(|px| px[3]).collect(),
-        width,
-        height,
-    ))
+    let alpha = decode_alpha(&rle, width.checked_mul(height)?)?;
+    Some((alpha, width, height))
 }
 
 /// A 2-D `uint8` array in NumPy's `.npy` format (version 1.0).
@@ -126,7 +132,7 @@ pub enum MaskFormat {
 
 /// The brush converter (BRUSH_TO_NUMPY, BRUSH_TO_PNG).
 pub struct Brush {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     format: MaskFormat,
 }
 
@@ -134,7 +140,7 @@ impl Brush {
     /// A converter for `config` writing masks as `format`.
     pub fn new(config: &LabelConfig, format: MaskFormat) -> Brush {
         Brush {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             format,
         }
     }
@@ -245,15 +251,23 @@ mod tests {
     #[test]
     fn decodes_runs_and_writes_npy() {
         let pixels = [0, 0, 0, 255, 0, 0, 0, 0, 1, 2, 3, 128];
-        assert_eq!(decode_rle(&encode_literal(&pixels)).unwrap(), pixels);
-        // A repeated run: 5 values of 9.
+        assert_eq!(
+            decode_alpha(&encode_literal(&pixels), 3).unwrap(),
+            [255, 0, 128]
+        );
+        assert_eq!(
+            decode_alpha(&encode_literal(&pixels), 4),
+            None,
+            "a size mismatch"
+        );
+        // A repeated run: 8 values of 9 (two pixels).
         let mut bits = String::new();
-        bits.push_str(&format!("{:032b}", 5));
+        bits.push_str(&format!("{:032b}", 8));
         bits.push_str(&format!("{:05b}", 7));
         bits.push_str("0010001000100010"); // sizes 3,3,3,3
         bits.push('1'); // repeated
         bits.push_str("00"); // size 3
-        bits.push_str("100"); // 4 more
+        bits.push_str("111"); // 7 more
         bits.push_str(&format!("{:08b}", 9));
         while !bits.len().is_multiple_of(8) {
             bits.push('0');
@@ -261,8 +275,12 @@ mod tests {
         let bytes: Vec<u8> = (0..bits.len() / 8)
             .map(|i| u8::from_str_radix(&bits[i * 8..i * 8 + 8], 2).unwrap())
             .collect();
-        assert_eq!(decode_rle(&bytes).unwrap(), [9; 5]);
-        assert_eq!(decode_rle(&bytes[..3]), None);
+        assert_eq!(decode_alpha(&bytes, 2).unwrap(), [9; 2]);
+        assert_eq!(decode_alpha(&bytes[..3], 2), None);
+        // A stream claiming a huge image allocates nothing.
+        let mut huge = bytes.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(decode_alpha(&huge, 1 << 30), None);
 
         let file = npy(&[1, 2, 3, 4, 5, 6], 3, 2);
         assert_eq!(&file[..8], b"\x93NUMPY\x01\x00");

@@ -16,7 +16,7 @@ const IMAGE_EXTENSIONS: [&str; 5] = [".jpg", ".jpeg", ".png", ".gif", ".bmp"];
 
 /// The BRUSH_TO_COCO converter.
 pub struct BrushCoco {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     /// The items seen so far (each one's index is its image id, even when it is left out).
     items_seen: usize,
     categories: Vec<String>,
@@ -28,7 +28,7 @@ impl BrushCoco {
     /// A converter for `config`.
     pub fn new(config: &LabelConfig) -> std::io::Result<BrushCoco> {
         Ok(BrushCoco {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             items_seen: 0,
             categories: Vec::new(),
             images: JsonList::new()?,
@@ -179,7 +179,7 @@ impl Converter for BrushCoco {
         _media: Media,
         _sink: &mut dyn Sink,
     ) -> Result<(), ConvertError> {
-        let config = self.config.clone();
+        let config = std::sync::Arc::clone(&self.config);
         for item in items(&config, task, false) {
             let image_id = self.items_seen;
             self.items_seen += 1;

@@ -17,7 +17,7 @@ use crate::items::{items, Region};
 
 /// The COCO converter.
 pub struct Coco {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     data_key: String,
     categories: Categories,
     /// The merged keypoint class: its id and keypoint names.
@@ -28,7 +28,7 @@ pub struct Coco {
 }
 
 impl Coco {
-    /// A converter for `config`; fails when it has keypoints without `model_index`.
+    /// A converter for `config` (its spooled lists are temporary files).
     pub fn new(config: &LabelConfig) -> Result<Coco, ConvertError> {
         let mut categories = Categories::of_config(config);
         let keypoints = keypoint_labels(config);
@@ -43,15 +43,8 @@ impl Coco {
             keypoint_class = Some((id, keypoints));
         }
         let order = keypoint_order(config);
-        if keypoint_class.is_some() && order.is_empty() {
-            return Err(ConvertError::Unsupported(
-                "No keypoint order found. Please ensure that KeyPointLabels in your label config \
-                 have 'model_index' attributes defined."
-                    .into(),
-            ));
-        }
         Ok(Coco {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             data_key: first_data_key(config),
             categories,
             keypoint_class,
@@ -100,7 +93,7 @@ impl Converter for Coco {
             .bytes()
             .and_then(image_info)
             .map(|(w, h, _)| (f64::from(w), f64::from(h)));
-        let config = self.config.clone();
+        let config = std::sync::Arc::clone(&self.config);
         for item in items(&config, task, false) {
             let image_id = self.images.len();
             let mut size = from_file;
@@ -173,7 +166,7 @@ impl Converter for Coco {
                 }
             }
             if !keypoints.is_empty() {
-                let annotation = self.keypoints_annotation(&keypoints, image_id);
+                let annotation = self.keypoints_annotation(&keypoints, image_id)?;
                 self.annotations.push(&annotation)?;
             }
         }
@@ -213,9 +206,21 @@ impl Converter for Coco {
 }
 
 impl Coco {
-    /// One annotation with every keypoint of an item, in keypoint order.
-    fn keypoints_annotation(&self, labels: &[&Region], image_id: usize) -> Value {
+    /// One annotation with every keypoint of an item, in keypoint order; refused (as Label
+    /// Studio refuses it) when no keypoint label has a `model_index`.
+    fn keypoints_annotation(
+        &self,
+        labels: &[&Region],
+        image_id: usize,
+    ) -> Result<Value, ConvertError> {
         let order = &self.keypoint_order;
+        let Some(first) = order.first() else {
+            return Err(ConvertError::Unsupported(
+                "No keypoint order found. Please ensure that KeyPointLabels in your label config \
+                 have 'model_index' attributes defined."
+                    .into(),
+            ));
+        };
         let mut keypoints = vec![0i64; order.len() * 3];
         for label in labels {
             let (Some((w, h)), Some(x), Some(y)) =
@@ -257,11 +262,11 @@ impl Coco {
             );
             vec![x0, y0, x1 - x0, y1 - y0]
         };
-        let category_id = self.categories.get(&order[0]).unwrap_or(0);
-        json!({
+        let category_id = self.categories.get(first).unwrap_or(0);
+        Ok(json!({
             "id": self.annotations.len(), "image_id": image_id, "category_id": category_id,
             "keypoints": keypoints, "num_keypoints": visible.len(), "bbox": bbox, "iscrowd": 0,
-        })
+        }))
     }
 }
 

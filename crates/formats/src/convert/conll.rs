@@ -10,7 +10,7 @@ use crate::items::{items, Region};
 
 /// The CoNLL converter: its output is one text file, written as it goes.
 pub struct Conll {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     data_key: String,
     started: bool,
 }
@@ -19,7 +19,7 @@ impl Conll {
     /// A converter for `config`.
     pub fn new(config: &LabelConfig) -> Conll {
         Conll {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             data_key: first_data_key(config),
             started: false,
         }

@@ -119,7 +119,12 @@ pub fn bounding_rect(points: &[(i64, i64)]) -> [i64; 4] {
     let max_x = points.iter().map(|p| p.0).max().unwrap_or(-1);
     let min_y = points.iter().map(|p| p.1).min().unwrap_or(0);
     let max_y = points.iter().map(|p| p.1).max().unwrap_or(-1);
-    [min_x, min_y, max_x - min_x + 1, max_y - min_y + 1]
+    [
+        min_x,
+        min_y,
+        max_x.saturating_sub(min_x).saturating_add(1),
+        max_y.saturating_sub(min_y).saturating_add(1),
+    ]
 }
 
 /// OpenCV's `contourArea` (unsigned shoelace area).
@@ -131,7 +136,7 @@ pub fn area(points: &[(i64, i64)]) -> f64 {
     let mut twice = 0.0;
     let mut previous = points[n - 1];
     for &(x, y) in points {
-        twice += (previous.0 * y - x * previous.1) as f64;
+        twice += previous.0 as f64 * y as f64 - x as f64 * previous.1 as f64;
         previous = (x, y);
     }
     twice.abs() / 2.0

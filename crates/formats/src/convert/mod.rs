@@ -26,7 +26,8 @@ use crate::export::Format;
 
 /// Where converted files go (a zip archive, or the response itself for one-file formats).
 pub trait Sink {
-    /// Adds a whole file.
+    /// Adds a whole file. For a one-file format (CoNLL) the path is the file's and every call
+    /// appends to it: the file is written as it goes.
     fn file(&mut self, path: &str, bytes: &[u8]) -> std::io::Result<()>;
     /// Adds a file read from `reader` (a large one assembled from spooled parts).
     fn file_from(&mut self, path: &str, reader: &mut dyn Read) -> std::io::Result<()>;

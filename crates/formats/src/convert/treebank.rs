@@ -1,21 +1,26 @@
 //! NLTK's Treebank word tokenizer (`TreebankWordTokenizer.span_tokenize`) with the punctuation
 //! rules Label Studio's converter installs (`/` split off as well), so CoNLL tokens fall exactly
-//! where Label Studio's do. The rules are NLTK's regular expressions; Python's `$` (end, or before
-//! a final newline) is written `(?=\n?\z)`.
+//! where Label Studio's do. The rules are NLTK's regular expressions, run by the linear-time
+//! `regex` crate: NLTK's three lookaheads are written without them (Python's `$`, the end or
+//! before a final newline, as a captured `(\n?)\z`; `(?=\s)` as a captured whitespace put back).
 
 use std::sync::OnceLock;
 
-use fancy_regex::Regex;
+use regex::Regex;
 
 /// A rule: pattern and replacement (`${n}` for groups).
 type Rule = (Regex, &'static str);
+
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("the rules compile")
+}
 
 fn rules() -> &'static [Vec<Rule>; 3] {
     static RULES: OnceLock<[Vec<Rule>; 3]> = OnceLock::new();
     RULES.get_or_init(|| {
         let compile = |list: &[(&str, &'static str)]| -> Vec<Rule> {
             list.iter()
-                .map(|(pattern, with)| (Regex::new(pattern).expect("the rules compile"), *with))
+                .map(|(pattern, with)| (compile(pattern), *with))
                 .collect()
         };
         [
@@ -26,10 +31,10 @@ fn rules() -> &'static [Vec<Rule>; 3] {
                 (r"(``)", " ${1} "),
                 (r#"([ (\[{<])("|'{2})"#, "${1} `` "),
                 (r"([:,])([^\d])", " ${1} ${2}"),
-                (r"([:,])(?=\n?\z)", " ${1} "),
+                (r"([:,])(\n?)\z", " ${1} ${2}"),
                 (r"\.\.\.", " ... "),
                 (r"[;@#$/%&]", " ${0} "),
-                (r#"([^.])(\.)([\])}>"']*)\s*(?=\n?\z)"#, "${1} ${2}${3} "),
+                (r#"([^.])(\.)([\])}>"']*)\s*\z"#, "${1} ${2}${3} "),
                 (r"[?!]", " ${0} "),
                 (r"([^'])' ", "${1} ' "),
                 (r"[\]\[(){}<>]", " ${0} "),
@@ -51,7 +56,7 @@ fn rules() -> &'static [Vec<Rule>; 3] {
                 (r"(?i)\b(got)(ta)\b", " ${1} ${2} "),
                 (r"(?i)\b(lem)(me)\b", " ${1} ${2} "),
                 (r"(?i)\b(more)('n)\b", " ${1} ${2} "),
-                (r"(?i)\b(wan)(na)(?=\s)", " ${1} ${2} "),
+                (r"(?i)\b(wan)(na)(\s)", " ${1} ${2} ${3}"),
                 (r"(?i) ('t)(is)\b", " ${1} ${2} "),
                 (r"(?i) ('t)(was)\b", " ${1} ${2} "),
             ]),
@@ -81,11 +86,9 @@ pub fn span_tokenize(text: &str) -> Vec<(String, usize)> {
     let mut tokens = tokenize(text);
     if text.contains('"') || text.contains("''") {
         // Quotes the tokenizer rewrote are put back as they were written.
-        let quotes = Regex::new(r#"``|'{2}|""#).expect("the quote pattern compiles");
-        let mut originals = quotes
-            .find_iter(text)
-            .filter_map(Result::ok)
-            .map(|m| m.as_str().to_string());
+        static QUOTES: OnceLock<Regex> = OnceLock::new();
+        let quotes = QUOTES.get_or_init(|| compile(r#"``|'{2}|""#));
+        let mut originals = quotes.find_iter(text).map(|m| m.as_str().to_string());
         for token in &mut tokens {
             if matches!(token.as_str(), "\"" | "``" | "''") {
                 if let Some(original) = originals.next() {
@@ -139,5 +142,13 @@ mod tests {
             quoted,
             ["He", "said", "\"", "hi", "\"", "''", "twice", "''"]
         );
+    }
+
+    #[test]
+    fn long_texts_tokenize() {
+        let text = "word, another: word. ".repeat(100_000) + "end.";
+        let tokens = span_tokenize(&text);
+        assert_eq!(tokens.len(), 500_002);
+        assert_eq!(tokens.last().unwrap().0, ".");
     }
 }

@@ -13,7 +13,7 @@ use crate::items::{items, Item};
 
 /// The VOC converter.
 pub struct Voc {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     data_key: String,
 }
 
@@ -21,7 +21,7 @@ impl Voc {
     /// A converter for `config`.
     pub fn new(config: &LabelConfig) -> Voc {
         Voc {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             data_key: first_data_key(config),
         }
     }

@@ -36,15 +36,11 @@ struct Keypoints {
 
 /// The YOLO converter.
 pub struct Yolo {
-    config: LabelConfig,
+    config: std::sync::Arc<LabelConfig>,
     data_key: String,
     obb: bool,
     keypoints: Option<Keypoints>,
     categories: Categories,
-    /// Hashes of the label files written so far (a task without regions leaves an empty file
-    /// only where none is).
-    written: HashSet<u64>,
-    hasher: std::collections::hash_map::RandomState,
 }
 
 impl Yolo {
@@ -80,13 +76,11 @@ impl Yolo {
             (Categories::of_config(config), None)
         };
         Yolo {
-            config: config.clone(),
+            config: std::sync::Arc::new(config.clone()),
             data_key: first_data_key(config),
             obb,
             keypoints,
             categories,
-            written: HashSet::new(),
-            hasher: Default::default(),
         }
     }
 
@@ -149,13 +143,13 @@ impl Converter for Yolo {
         let name: String = stem(basename(&image)).chars().take(251).collect();
         let path = format!("labels/{name}.txt");
         // Items come newest first; each rewrites the file, so the oldest annotation's lines win
-        // and a task without regions leaves an empty file only if none exists.
-        let key = std::hash::BuildHasher::hash_one(&self.hasher, &path);
+        // and an item without regions leaves an empty file only if no other item wrote one.
+        // (A file of the same name from an earlier task stays: archives hold a name once.)
         let mut content: Option<String> = None;
-        let config = self.config.clone();
+        let config = std::sync::Arc::clone(&self.config);
         for item in items(&config, task, self.keypoints.is_some()) {
             if item.regions().next().is_none() {
-                if content.is_none() && !self.written.contains(&key) {
+                if content.is_none() {
                     content = Some(String::new());
                 }
                 continue;
@@ -164,7 +158,6 @@ impl Converter for Yolo {
         }
         if let Some(content) = content {
             sink.file(&path, content.as_bytes())?;
-            self.written.insert(key);
         }
         Ok(())
     }
