@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{choice, TestApp, TEXT_CONFIG};
+use crate::helpers::{choice, unzip, TestApp, TEXT_CONFIG};
 
 /// A project with one annotated task (choices + NER), one with a prediction only, one skipped.
 async fn fixture(app: &TestApp) -> (i64, Vec<i64>) {
@@ -276,34 +276,19 @@ async fn image_exports_do_not_fetch_internal_addresses() {
     )
     .await
     .expect(201);
-    let response = app
-        .client
-        .get(format!(
-            "{}/api/projects/{project}/export?exportType=YOLO_WITH_IMAGES",
-            app.base
+    let download = app
+        .download(&format!(
+            "/api/projects/{project}/export?exportType=YOLO_WITH_IMAGES"
         ))
-        .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let bytes = response.bytes().await.unwrap();
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    let names: Vec<String> = archive
-        .file_names()
-        .map(|name| name.unwrap().to_string())
-        .collect();
+        .await;
+    assert_eq!(download.status, 200);
+    let files = unzip(&download.body);
     assert!(
-        names.iter().all(|n| !n.starts_with("images/")),
-        "nothing fetched: {names:?}"
+        files.keys().all(|n| !n.starts_with("images/")),
+        "nothing fetched: {:?}",
+        files.keys()
     );
     // As Label Studio's converter does when a download fails, the label file is named after
     // the address itself.
-    let mut label = String::new();
-    std::io::Read::read_to_string(
-        &mut archive.by_name("labels/health?x.txt").unwrap(),
-        &mut label,
-    )
-    .unwrap();
-    assert_eq!(label, "0 0.25 0.25 0.5 0.5\n");
+    assert_eq!(files["labels/health?x.txt"], b"0 0.25 0.25 0.5 0.5\n");
 }

@@ -554,3 +554,41 @@ impl SmtpSink {
         SmtpSink { url, messages }
     }
 }
+
+/// A download: status, headers and body.
+pub struct Download {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestApp {
+    /// GETs `path` as the admin and reads the whole body (exports, files).
+    pub async fn download(&self, path: &str) -> Download {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", format!("Token {TOKEN}"))
+            .send()
+            .await
+            .unwrap();
+        Download {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.unwrap().to_vec(),
+        }
+    }
+}
+
+/// The entries of a zip archive, by name.
+pub fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut content = Vec::new();
+            std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
+            (entry.name().unwrap().to_string(), content)
+        })
+        .collect()
+}

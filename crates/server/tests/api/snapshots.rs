@@ -43,18 +43,10 @@ async fn project_of_three(app: &TestApp) -> (i64, Vec<i64>) {
     (project, tasks)
 }
 
-/// Downloads a snapshot's file (optionally converted), with its headers.
+/// Downloads a snapshot's file (optionally converted): status, headers and body.
 async fn download(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .header("Authorization", format!("Token {TOKEN}"))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (status, headers, response.bytes().await.unwrap().to_vec())
+    let download = app.download(path).await;
+    (download.status, download.headers, download.body)
 }
 
 #[tokio::test]

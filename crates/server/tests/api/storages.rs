@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tessera_storage::remote::{RedisDatabase, Remote};
 
-use crate::helpers::{tasks_query, TestApp, TEXT_CONFIG};
+use crate::helpers::{tasks_query, unzip, TestApp, TEXT_CONFIG};
 
 /// The S3 emulator the test command started.
 fn s3_endpoint() -> String {
@@ -1577,19 +1577,6 @@ async fn redis_and_local_files_export_storages_receive_annotations() {
     .await;
 }
 
-/// The entries of a zip archive.
-fn unzip(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut entry = archive.by_index(i).unwrap();
-            let mut content = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut content).unwrap();
-            (entry.name().unwrap().to_string(), content)
-        })
-        .collect()
-}
-
 /// The name the converter gives a downloaded file: the first 8 hex digits of its address's MD5.
 fn hashed(address: &str, name: &str) -> String {
     use md5::{Digest, Md5};
@@ -1649,23 +1636,18 @@ async fn bucket_images_are_packed_into_image_exports() {
     let export = |format: &'static str| {
         let app = &app;
         async move {
-            let response = app
-                .client
-                .get(format!(
-                    "{}/api/projects/{project}/export?exportType={format}&download_all_tasks=true",
-                    app.base
+            let download = app
+                .download(&format!(
+                    "/api/projects/{project}/export?exportType={format}&download_all_tasks=true"
                 ))
-                .header("Authorization", format!("Token {}", crate::helpers::TOKEN))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), 200);
-            assert_eq!(response.headers()["content-type"], "application/zip");
-            assert!(response.headers()["filename"]
+                .await;
+            assert_eq!(download.status, 200);
+            assert_eq!(download.headers["content-type"], "application/zip");
+            assert!(download.headers["filename"]
                 .to_str()
                 .unwrap()
                 .ends_with(".zip"));
-            unzip(&response.bytes().await.unwrap())
+            unzip(&download.body)
         }
     };
     let yolo = export("YOLO_WITH_IMAGES").await;
