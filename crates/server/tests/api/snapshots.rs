@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{choice, TestApp, ADMIN, TEXT_CONFIG, TOKEN};
+use crate::helpers::{choice, TestApp, ADMIN, TEXT_CONFIG};
 
 /// A project of three tasks: one annotated (with a draft), one skipped, one with a prediction
 /// only; answers the project and the task ids.
