@@ -103,6 +103,7 @@ pub async fn convert(
     ));
     let packing = format.packing();
     let failed = out_tx.clone();
+    let unfinished = out_tx.clone();
     let converting = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let writer = ChannelWriter::new(out_tx);
@@ -114,7 +115,9 @@ pub async fn convert(
         match pack(converter, in_rx, &mut packer, uses.pack) {
             Ok(()) => {
                 if let Err(err) = packer.end() {
-                    tracing::warn!(error = %err, "an export could not be finished");
+                    unfinished
+                        .blocking_send(Err(std::io::Error::other(err.to_string())))
+                        .ok();
                 }
             }
             Err(err) => packer.fail(&err.to_string()),
