@@ -1,4 +1,6 @@
-//! Startup chores: the JWT secret and the first admin account.
+//! Startup chores: the JWT secret and the first admin account. Their writes are not held to
+//! the statement timeout (like migrations, they take nothing from a client, and a tight timeout
+//! must not stop a server from starting on a busy machine).
 
 use tessera_core::accounts::{self, NewAccount};
 use tessera_core::secrets::random_hex;
@@ -12,7 +14,7 @@ pub async fn secret_key(db: &Db, configured: Option<&str>) -> anyhow::Result<Str
     if let Some(secret) = configured {
         return Ok(secret.to_string());
     }
-    let txn = db.write().await?;
+    let txn = db.write_unbounded().await?;
     let secret = queries::auth::setting_or_insert(&*txn, "jwt_secret", &random_hex(32)).await?;
     txn.commit().await?;
     Ok(secret)
@@ -31,7 +33,7 @@ pub enum FirstRun {
 /// Creates the configured admin (`LABEL_STUDIO_USERNAME`) if missing and prints how to log in.
 /// Without one, no account is made: the first sign-up owns the organization.
 pub async fn first_admin(db: &Db, config: &Config) -> anyhow::Result<FirstRun> {
-    let txn = db.write().await?;
+    let txn = db.write_unbounded().await?;
     let Some(email) = config.admin_email.clone() else {
         let empty = queries::users::count(&*txn).await? == 0;
         txn.commit().await?;
