@@ -21,20 +21,16 @@ if [[ $which == web ]]; then
   exit
 fi
 cargo build --release -p tessera-server -p tessera-bench
-if [[ $which == formats ]]; then
-  target/release/tessera-bench formats target/release/tessera
-  db="tessera_bench_formats_$$"
+# Runs one benchmark on SQLite, then on a fresh PostgreSQL database dropped afterwards.
+on_both_databases() {
+  target/release/tessera-bench "$1" target/release/tessera
+  db="tessera_bench_$1_$$"
   psql "$PG_URL" -qc "CREATE DATABASE $db"
   trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-  target/release/tessera-bench formats target/release/tessera postgres "${PG_URL%/*}/$db"
-  exit
-fi
-if [[ $which == snapshot ]]; then
-  target/release/tessera-bench snapshot target/release/tessera
-  db="tessera_bench_snapshot_$$"
-  psql "$PG_URL" -qc "CREATE DATABASE $db"
-  trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-  target/release/tessera-bench snapshot target/release/tessera postgres "${PG_URL%/*}/$db"
+  target/release/tessera-bench "$1" target/release/tessera postgres "${PG_URL%/*}/$db"
+}
+if [[ $which == formats || $which == snapshot ]]; then
+  on_both_databases "$which"
   exit
 fi
 if [[ $which == storage ]]; then

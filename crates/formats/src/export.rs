@@ -301,6 +301,15 @@ pub fn json_min_record(row: &Map<String, Value>) -> Vec<u8> {
     out
 }
 
+/// The columns of a CSV/TSV export without any rows (Label Studio's).
+pub const EMPTY_COLUMNS: [&str; 5] = [
+    "annotation_id",
+    "annotator",
+    "created_at",
+    "lead_time",
+    "updated_at",
+];
+
 /// The CSV column of a data key: `_data_<key>` when a control has the same name.
 pub fn data_column(key: &str, control_names: &BTreeSet<String>) -> String {
     if control_names.contains(key) {
@@ -555,13 +564,19 @@ pub fn supported(config: &LabelConfig) -> Vec<Format> {
     formats
 }
 
-/// `/export/formats` for a project with `config`: every format, the ones the config allows
-/// (and Tessera writes: not DOCLANG yet) first, the others marked `disabled`.
-pub fn formats(config: &LabelConfig) -> Vec<FormatInfo> {
-    let supported: Vec<Format> = supported(config)
+/// The formats a project with `config` can be exported in: those Label Studio offers for it
+/// that Tessera writes (not DOCLANG yet).
+pub fn available(config: &LabelConfig) -> Vec<Format> {
+    supported(config)
         .into_iter()
         .filter(|f| f.is_flat() || crate::convert::converter_exists(*f))
-        .collect();
+        .collect()
+}
+
+/// `/export/formats` for a project with `config`: every format, the [`available`] ones first,
+/// the others marked `disabled`.
+pub fn formats(config: &LabelConfig) -> Vec<FormatInfo> {
+    let supported = available(config);
     let mut list: Vec<FormatInfo> = KNOWN
         .iter()
         .map(|k| FormatInfo {

@@ -21,6 +21,7 @@ use tessera_labelconfig::LabelConfig;
 use tokio::sync::{mpsc, oneshot};
 
 use super::media::MediaReader;
+use super::Export;
 use crate::error::{CoreError, CoreResult};
 
 /// A byte stream of an export.
@@ -52,14 +53,6 @@ pub fn tasks_of(body: impl Stream<Item = std::io::Result<Bytes>> + Send + 'stati
     .boxed()
 }
 
-/// A converted export: how it is packed (a single file's extension and type, or a zip
-/// archive) and its bytes.
-pub struct Converted {
-    pub extension: &'static str,
-    pub content_type: &'static str,
-    pub body: IoStream,
-}
-
 /// Converts `tasks` of a project with `config` to `format` (one of the file formats).
 /// `download_resources` packs media where the format leaves it to the option (VOC, ASR).
 /// Returns once the packing is known; errors after that end the body with an error.
@@ -69,7 +62,7 @@ pub async fn convert(
     format: Format,
     download_resources: bool,
     media: MediaReader,
-) -> CoreResult<Converted> {
+) -> CoreResult<Export> {
     let converter = match convert::converter(format, &config) {
         Some(Ok(converter)) => converter,
         Some(Err(err)) => return Err(CoreError::BadRequest(err.to_string())),
@@ -94,7 +87,7 @@ pub async fn convert(
     let (packing_tx, packing_rx) = oneshot::channel();
     tokio::spawn(read_tasks(
         tasks,
-        config,
+        convert::first_data_key(&config),
         uses.reads,
         whole,
         media,
@@ -142,7 +135,7 @@ pub async fn convert(
         rx.recv().await.map(|item| (item, rx))
     })
     .boxed();
-    Ok(Converted {
+    Ok(Export {
         extension,
         content_type,
         body,
@@ -176,7 +169,7 @@ enum MediaState {
 /// Reads the tasks and their media; an error goes to the output.
 async fn read_tasks(
     mut tasks: TaskStream,
-    config: LabelConfig,
+    data_key: String,
     reads: Reads,
     whole: bool,
     mut media: MediaReader,
@@ -197,7 +190,7 @@ async fn read_tasks(
         };
         for task in batch {
             // A task whose every annotation was skipped yields nothing: its media is not read.
-            let address = convert::media_address(&config, &task)
+            let address = convert::address_at(&task, &data_key)
                 .filter(|_| tessera_formats::items::yields_items(&task));
             let wanted = address.as_deref().is_some_and(|address| match reads {
                 Reads::Nothing => false,

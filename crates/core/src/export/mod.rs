@@ -58,8 +58,8 @@ pub struct Export {
 
 /// The project's parsed config (an empty one if it does not parse).
 fn project_config(project: &project::Model) -> LabelConfig {
-    LabelConfig::parse(&project.label_config)
-        .unwrap_or_else(|_| LabelConfig::parse("<View></View>").expect("empty config parses"))
+    crate::projects::config_of(project)
+        .unwrap_or_else(|| LabelConfig::parse("<View></View>").expect("empty config parses"))
 }
 
 /// `/export/formats`: every format, those the project's config can produce enabled.
@@ -70,9 +70,7 @@ pub fn formats(project: &project::Model) -> Vec<tessera_formats::export::FormatI
 /// The project's config, if it can produce `format`; a 400 naming the format otherwise.
 pub fn config_for(project: &project::Model, format: Format) -> CoreResult<LabelConfig> {
     let config = project_config(project);
-    if !tessera_formats::export::supported(&config).contains(&format)
-        || (!format.is_flat() && !tessera_formats::convert::converter_exists(format))
-    {
+    if !tessera_formats::export::available(&config).contains(&format) {
         return Err(CoreError::BadRequest(format!(
             "{} is not supported export format",
             format.name()
@@ -163,12 +161,10 @@ impl<'a> Object<'a> {
 /// Whether the project's config tracks objects in video (Label Studio interpolates key frames
 /// only then).
 pub(crate) fn tracks_video(project: &project::Model) -> bool {
-    LabelConfig::parse(&project.label_config).is_ok_and(|config| {
-        config
-            .controls
-            .values()
-            .any(|control| control.tag.eq_ignore_ascii_case("VideoRectangle"))
-    })
+    project_config(project)
+        .controls
+        .values()
+        .any(|control| control.tag.eq_ignore_ascii_case("VideoRectangle"))
 }
 
 /// A stored annotation document (JSON text) with its tracking sequences interpolated.
@@ -431,7 +427,7 @@ fn stream(
                 }
             }
             if set.is_empty() {
-                set.extend(["annotation_id", "annotator", "created_at", "lead_time", "updated_at"].map(String::from));
+                set.extend(convert::EMPTY_COLUMNS.map(String::from));
             }
             columns = set.into_iter().collect();
             yield Bytes::from(convert::csv_header(&columns, style));

@@ -23,15 +23,6 @@ use crate::storages::connect::StorageEnv;
 /// The job kind that converts a snapshot (`{"conversion": id}`).
 pub const JOB: &str = "export.convert";
 
-/// The columns of a CSV/TSV export without any (Label Studio's).
-const EMPTY_COLUMNS: [&str; 5] = [
-    "annotation_id",
-    "annotator",
-    "created_at",
-    "lead_time",
-    "updated_at",
-];
-
 /// The flat rows of a task as the snapshot holds it.
 fn rows_of(config: &LabelConfig, task: &Value) -> (Map<String, Value>, Vec<Map<String, Value>>) {
     let data = task["data"].as_object().cloned().unwrap_or_default();
@@ -99,12 +90,7 @@ pub async fn export(
         let tasks = tasks(&with.media, &file)
             .await
             .map_err(anyhow::Error::from)?;
-        let converted = files::convert(tasks, config, format, download_resources, reader).await?;
-        return Ok(Export {
-            extension: converted.extension,
-            content_type: converted.content_type,
-            body: converted.body,
-        });
+        return files::convert(tasks, config, format, download_resources, reader).await;
     }
     Ok(Export {
         extension: format.extension(),
@@ -164,7 +150,7 @@ fn flat(
             }
         }
         if set.is_empty() {
-            set.extend(EMPTY_COLUMNS.map(String::from));
+            set.extend(flat::EMPTY_COLUMNS.map(String::from));
         }
         let columns: Vec<String> = set.into_iter().collect();
         yield Bytes::from(flat::csv_header(&columns, style));

@@ -1,8 +1,8 @@
 //! Label Studio's file formats beyond the flat ones, written task by task from the JSON export
 //! the way Label Studio's converter (`label_studio_sdk.converter`) writes them: the items of each
-//! task go in, files of the output come out through a [`Sink`]. Reading media (at the task's
-//! [`media_address`]) and packing it is the caller's business, as [`media_use`] says; a
-//! converter uses what was read.
+//! task go in, files of the output come out through a [`Sink`]. Reading media (the address at
+//! the config's [`first_data_key`], see [`address_at`]) and packing it is the caller's business,
+//! as [`media_use`] says; a converter uses what was read.
 
 pub mod asr;
 pub mod brush;
@@ -83,12 +83,6 @@ pub fn first_data_key(config: &LabelConfig) -> String {
         .map(|input| input.value.trim_start_matches('$').to_string())
         .next()
         .unwrap_or_default()
-}
-
-/// The media address of an exported task for a format's converter (at the config's first data
-/// key).
-pub fn media_address(config: &LabelConfig, task: &Value) -> Option<String> {
-    address_at(task, &first_data_key(config))
 }
 
 /// The path the converter gives a task's media: its name in the archive folder `folder`, or the
