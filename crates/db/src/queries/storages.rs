@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -293,7 +293,9 @@ pub async fn annotations_to_export<C: ConnectionTrait>(
         .await
 }
 
-/// Records that an export storage wrote `key` for an annotation as it was at `exported_at`.
+/// Records that an export storage wrote `key` for an annotation as it was at `exported_at`
+/// (one statement, so that a sync and an export job writing the same annotation at once both
+/// succeed).
 pub async fn record_export<C: ConnectionTrait>(
     conn: &C,
     storage_id: i64,
@@ -301,19 +303,25 @@ pub async fn record_export<C: ConnectionTrait>(
     key: &str,
     exported_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    storage_export::Entity::delete_many()
-        .filter(storage_export::Column::StorageId.eq(storage_id))
-        .filter(storage_export::Column::AnnotationId.eq(annotation_id))
-        .exec(conn)
-        .await?;
-    storage_export::ActiveModel {
+    storage_export::Entity::insert(storage_export::ActiveModel {
         storage_id: Set(storage_id),
         annotation_id: Set(annotation_id),
         key: Set(key.to_string()),
         exported_at: Set(exported_at),
         ..Default::default()
-    }
-    .insert(conn)
+    })
+    .on_conflict(
+        OnConflict::columns([
+            storage_export::Column::StorageId,
+            storage_export::Column::AnnotationId,
+        ])
+        .update_columns([
+            storage_export::Column::Key,
+            storage_export::Column::ExportedAt,
+        ])
+        .to_owned(),
+    )
+    .exec(conn)
     .await?;
     Ok(())
 }

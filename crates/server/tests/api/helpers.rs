@@ -199,6 +199,32 @@ impl TestApp {
             .expect("connect to the app's database")
     }
 
+    /// Every job of the app, a line each (kind, status, attempts, last error): what a test that
+    /// waited for background work in vain prints.
+    pub async fn jobs_report(&self) -> String {
+        use sea_orm::{ConnectionTrait, Statement};
+        let db = self.database().await;
+        let conn = db.conn();
+        let rows = conn
+            .query_all(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT id, kind, status, attempts, singleton_key, error FROM jobs ORDER BY id",
+            ))
+            .await
+            .expect("read the jobs");
+        rows.iter()
+            .map(|row| {
+                let id: i64 = row.try_get("", "id").unwrap_or_default();
+                let kind: String = row.try_get("", "kind").unwrap_or_default();
+                let status: String = row.try_get("", "status").unwrap_or_default();
+                let attempts: i32 = row.try_get("", "attempts").unwrap_or_default();
+                let key: Option<String> = row.try_get("", "singleton_key").unwrap_or_default();
+                let error: Option<String> = row.try_get("", "error").unwrap_or_default();
+                format!("#{id} {kind} {status} attempts={attempts} key={key:?} error={error:?}\n")
+            })
+            .collect()
+    }
+
     /// Waits until the background search indexer has reached every task (SQLite; PostgreSQL
     /// indexes as it writes).
     pub async fn wait_for_search_index(&self) {

@@ -1475,19 +1475,21 @@ async fn annotate(app: &TestApp, task: i64) -> i64 {
         .unwrap()
 }
 
-/// Waits for `read` to find something (an export job writes after the save commits).
-async fn eventually<F, Fut>(mut read: F) -> Value
+/// Waits for `read` to find something (an export job writes after the save commits); when it
+/// never does, fails with `what` and the app's jobs.
+async fn eventually<F, Fut>(app: &TestApp, what: &str, mut read: F) -> Value
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<Value>>,
 {
-    for _ in 0..200 {
+    // Generous: a loaded CI machine runs many servers' workers at once.
+    for _ in 0..300 {
         if let Some(found) = read().await {
             return found;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("nothing was written");
+    panic!("{what} within 30 s; the jobs:\n{}", app.jobs_report().await);
 }
 
 #[tokio::test]
@@ -1544,7 +1546,7 @@ async fn redis_and_local_files_export_storages_receive_annotations() {
         &unguarded(),
     );
     let first = tasks[0];
-    let in_redis = eventually(|| {
+    let in_redis = eventually(&app, "the annotation was not in Redis", || {
         let redis = redis.clone();
         async move {
             let bytes = redis.get(&annotation.to_string()).await.ok()?;
@@ -1558,7 +1560,7 @@ async fn redis_and_local_files_export_storages_receive_annotations() {
         json!(["Positive"])
     );
     let file = folder.join(annotation.to_string());
-    let in_folder = eventually(|| {
+    let in_folder = eventually(&app, "the annotation's file was not written", || {
         let file = file.clone();
         async move { serde_json::from_slice(&std::fs::read(file).ok()?).ok() }
     })
@@ -1570,10 +1572,14 @@ async fn redis_and_local_files_export_storages_receive_annotations() {
     app.delete(&format!("/api/annotations/{annotation}/"))
         .await
         .expect(204);
-    eventually(|| {
-        let file = file.clone();
-        async move { (!file.exists()).then_some(Value::Null) }
-    })
+    eventually(
+        &app,
+        "the deleted annotation's file was not removed",
+        || {
+            let file = file.clone();
+            async move { (!file.exists()).then_some(Value::Null) }
+        },
+    )
     .await;
 }
 
