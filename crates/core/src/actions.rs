@@ -18,6 +18,8 @@ use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::summary::Summary;
 use crate::tasks;
+use crate::webhooks::emit::{emit_for, listens};
+use crate::webhooks::Action as WebhookAction;
 use crate::{dm, scope};
 
 /// One action as the Data Manager lists it.
@@ -265,6 +267,8 @@ async fn delete_annotations(run: &Run<'_>, ids: &[i64]) -> CoreResult<Outcome> {
         queries::drafts::delete_of_tasks(&**run.txn, chunk, annotator).await?;
     }
     recount(run, &touched, true).await?;
+    let action = WebhookAction::AnnotationsDeleted;
+    emit_for(&**run.txn, run.project, action, &annotation_ids).await?;
     Ok(Outcome {
         processed_items: Some(deleted),
         detail: Some(format!("Deleted {deleted} annotations")),
@@ -302,6 +306,7 @@ async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> CoreResult<Ou
         .iter()
         .filter_map(|p| serde_json::from_str(&p.result).ok())
         .collect();
+    let prediction_ids: Vec<i64> = predictions.iter().map(|p| p.id).collect();
     let rows = predictions
         .into_iter()
         .map(|p| NewAnnotation {
@@ -325,6 +330,19 @@ async fn predictions_to_annotations(run: &Run<'_>, ids: &[i64]) -> CoreResult<Ou
         })
         .collect();
     queries::annotations::insert_many(&**run.txn, run.project.id, rows, time::now()).await?;
+    let project = run.project;
+    let action = WebhookAction::AnnotationsCreated;
+    if listens(
+        &**run.txn,
+        project.organization_id,
+        Some(project.id),
+        action,
+    )
+    .await?
+    {
+        let made = queries::annotations::ids_from_predictions(&**run.txn, &prediction_ids).await?;
+        emit_for(&**run.txn, project, action, &made).await?;
+    }
     forget_results(run, results.into_iter(), 1).await?;
     recount(run, &touched, true).await?;
     Ok(Outcome {

@@ -17,6 +17,8 @@ use crate::permissions::Action;
 use crate::projects::config_of;
 use crate::scope;
 use crate::summary::Summary;
+use crate::webhooks::emit::emit_for;
+use crate::webhooks::Action as WebhookAction;
 
 /// Number of distinct region ids in a result (Label Studio's `result_count`).
 pub fn result_count(result: &Value) -> i32 {
@@ -118,12 +120,14 @@ async fn update_summary(
     Ok(())
 }
 
-/// Recounts the task, bumps its `updated_at`, and keeps ground truth unique per task.
+/// Recounts the task, bumps its `updated_at`, keeps ground truth unique per task, and tells the
+/// webhooks listening for `event`.
 async fn after_change(
     txn: &WriteTxn,
     project: &project::Model,
     annotation: &annotation::Model,
     user: i64,
+    event: WebhookAction,
 ) -> CoreResult<()> {
     if annotation.ground_truth {
         queries::annotations::unset_ground_truth(&**txn, annotation.task_id, annotation.id).await?;
@@ -137,7 +141,7 @@ async fn after_change(
         touch,
     )
     .await?;
-    Ok(())
+    emit_for(&**txn, project, event, &[annotation.id]).await
 }
 
 /// Refuses a change of an annotation's ground-truth mark (`wanted` from `current`) by someone
@@ -254,7 +258,14 @@ pub async fn create(
                 err.into()
             }
         })?;
-    after_change(txn, &project, &saved, caller.user.id).await?;
+    after_change(
+        txn,
+        &project,
+        &saved,
+        caller.user.id,
+        WebhookAction::AnnotationCreated,
+    )
+    .await?;
     update_summary(txn, project.id, None, result.as_ref()).await?;
     if let Some(draft) = draft {
         queries::drafts::delete(&**txn, draft.id).await?;
@@ -368,7 +379,14 @@ pub async fn update(
     let saved = queries::annotations::update(&**txn, active).await?;
     // Saving an annotation discards every draft made on it.
     queries::drafts::delete_of_annotation(&**txn, saved.id).await?;
-    after_change(txn, &project, &saved, caller.user.id).await?;
+    after_change(
+        txn,
+        &project,
+        &saved,
+        caller.user.id,
+        WebhookAction::AnnotationUpdated,
+    )
+    .await?;
     if let Some(new_result) = result {
         update_summary(txn, project.id, old_result.as_ref(), new_result.as_ref()).await?;
     }
@@ -394,7 +412,8 @@ pub async fn delete(txn: &WriteTxn, caller: &Actor, id: i64) -> CoreResult<()> {
         .as_deref()
         .and_then(|text| serde_json::from_str::<Value>(text).ok());
     update_summary(txn, project.id, old_result.as_ref(), None).await?;
-    Ok(())
+    let deleted = WebhookAction::AnnotationsDeleted;
+    emit_for(&**txn, &project, deleted, &[current.id]).await
 }
 
 /// Renders one annotation as the annotation routes answer it (`completed_by` as an id).

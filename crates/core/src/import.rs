@@ -28,6 +28,8 @@ use crate::overlap;
 use crate::predictions::normalize_result;
 use crate::projects::config_of;
 use crate::summary::DataColumns;
+use crate::webhooks::emit::emit_for;
+use crate::webhooks::Action as WebhookAction;
 
 /// Most per-item messages a refusal lists (Label Studio's limit).
 const MAX_ERRORS: usize = 100;
@@ -612,5 +614,22 @@ async fn write(
         ..overlap::Changed::default()
     };
     overlap::update(txn, project, changed).await?;
+    imported_events(txn, project, &imported).await?;
     Ok(imported)
+}
+
+/// Tells the webhooks listening: `TASKS_CREATED` (Label Studio's import sends no
+/// `ANNOTATIONS_CREATED` for annotations that come with the tasks).
+async fn imported_events(
+    txn: &WriteTxn,
+    project: &project::Model,
+    imported: &Imported,
+) -> CoreResult<()> {
+    emit_for(
+        &**txn,
+        project,
+        WebhookAction::TasksCreated,
+        &imported.task_ids,
+    )
+    .await
 }

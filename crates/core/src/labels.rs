@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tessera_db::entities::{label, label_link, project};
 use tessera_db::queries::labels::NewLabel;
+use tessera_db::queries::projects::Viewer;
 use tessera_db::{queries, time, Db, WriteTxn};
 
 use crate::actor::Actor;
@@ -17,6 +18,8 @@ use crate::fields::{pk_of, python_type, Fields};
 use crate::payload::json_of;
 use crate::scope;
 use crate::summary::Summary;
+use crate::webhooks::emit::emit_for;
+use crate::webhooks::Action as WebhookAction;
 
 /// The longest label title and control name Label Studio stores.
 const MAX_NAME: usize = 2048;
@@ -66,14 +69,14 @@ pub struct LinkOut {
     pub label: i64,
 }
 
-/// Renders labels with their links to the projects `actor` sees, loaded in one query.
+/// Renders labels with their links to the projects `viewer` sees, loaded in one query.
 async fn render_labels<C: ConnectionTrait>(
     conn: &C,
-    actor: &Actor,
+    viewer: Viewer,
     labels: Vec<label::Model>,
 ) -> CoreResult<Vec<LabelOut>> {
     let ids: Vec<i64> = labels.iter().map(|l| l.id).collect();
-    let links = queries::labels::links_of(conn, actor.viewer(), &ids).await?;
+    let links = queries::labels::links_of(conn, viewer, &ids).await?;
     Ok(labels
         .into_iter()
         .map(|label| {
@@ -108,7 +111,7 @@ pub async fn page(
 ) -> CoreResult<(Vec<LabelOut>, u64)> {
     let conn = db.conn();
     let (labels, count) = queries::labels::page(conn, actor.organization_id, offset, limit).await?;
-    Ok((render_labels(conn, actor, labels).await?, count))
+    Ok((render_labels(conn, actor.viewer(), labels).await?, count))
 }
 
 /// One item of a bulk create: where it goes and what it is.
@@ -181,14 +184,29 @@ pub async fn create_many(db: &Db, actor: &Actor, body: &Value) -> CoreResult<Vec
     }
     let txn = db.write().await?;
     let mut created = Vec::with_capacity(items.len());
+    // The links made, per project: one `LABEL_LINK_CREATED` each.
+    let mut links: Vec<(project::Model, Vec<i64>)> = Vec::new();
     for item in parsed.into_iter().flatten() {
-        created.push(create_one(&txn, actor, item).await?);
+        let (out, project, link) = create_one(&txn, actor, item).await?;
+        created.push(out);
+        match links.iter_mut().find(|(p, _)| p.id == project.id) {
+            Some((_, ids)) => ids.push(link),
+            None => links.push((project, vec![link])),
+        }
+    }
+    for (project, ids) in &links {
+        emit_for(&*txn, project, WebhookAction::LabelLinkCreated, ids).await?;
     }
     txn.commit().await?;
     Ok(created)
 }
 
-async fn create_one(txn: &WriteTxn, actor: &Actor, item: LabelItem) -> CoreResult<CreatedLabelOut> {
+/// Creates (or reuses) one label and links it; the label, its project and the link's id.
+async fn create_one(
+    txn: &WriteTxn,
+    actor: &Actor,
+    item: LabelItem,
+) -> CoreResult<(CreatedLabelOut, project::Model, i64)> {
     let project = named_project(&**txn, actor, item.project).await?;
     check_approver(&**txn, actor, item.approved_by).await?;
     let value = item.value.to_string();
@@ -202,13 +220,13 @@ async fn create_one(txn: &WriteTxn, actor: &Actor, item: LabelItem) -> CoreResul
         created_by_id: actor.user.id,
     };
     let label = queries::labels::find_or_create(&**txn, new, time::now()).await?;
-    queries::labels::link(&**txn, project.id, label.id, &item.from_name).await?;
+    let link = queries::labels::link(&**txn, project.id, label.id, &item.from_name).await?;
     let projects = queries::labels::links_of(&**txn, actor.viewer(), &[label.id])
         .await?
         .into_iter()
         .map(|l| l.project_id)
         .collect();
-    Ok(CreatedLabelOut {
+    let out = CreatedLabelOut {
         id: label.id,
         created_by: label.created_by_id,
         organization: label.organization_id,
@@ -222,7 +240,8 @@ async fn create_one(txn: &WriteTxn, actor: &Actor, item: LabelItem) -> CoreResul
         approved: label.approved,
         approved_by: label.approved_by_id,
         projects,
-    })
+    };
+    Ok((out, project, link.id))
 }
 
 /// `approved_by` must be a member of the actor's organization.
@@ -263,7 +282,9 @@ async fn org_label<C: ConnectionTrait>(
 pub async fn get(db: &Db, actor: &Actor, id: i64) -> CoreResult<LabelOut> {
     let conn = db.conn();
     let label = org_label(conn, actor, id).await?;
-    Ok(render_labels(conn, actor, vec![label]).await?.remove(0))
+    Ok(render_labels(conn, actor.viewer(), vec![label])
+        .await?
+        .remove(0))
 }
 
 /// Changes a label's title, description, approval or value.
@@ -296,7 +317,9 @@ pub async fn update(db: &Db, actor: &Actor, id: i64, body: &Value) -> CoreResult
     }
     changed.updated_at = Set(time::now());
     let saved = queries::labels::update(&*txn, changed).await?;
-    let rendered = render_labels(&*txn, actor, vec![saved]).await?.remove(0);
+    let rendered = render_labels(&*txn, actor.viewer(), vec![saved])
+        .await?
+        .remove(0);
     txn.commit().await?;
     Ok(rendered)
 }
@@ -415,6 +438,51 @@ async fn org_link<C: ConnectionTrait>(
     Ok(link)
 }
 
+/// Links as webhooks send them, each with its label: Label Studio's `LabelLinkSerializer`
+/// (without the annotation count, which Label Studio's webhook objects do not carry) and
+/// `LabelSerializer` with the label's links across the organization. Links gone are left out.
+pub async fn webhook_links<C: ConnectionTrait>(
+    conn: &C,
+    organization_id: i64,
+    ids: &[i64],
+) -> CoreResult<Vec<(Value, Value)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let Some(link) = queries::labels::find_link(conn, organization_id, id).await? else {
+            continue;
+        };
+        let Some(label) = queries::labels::find(conn, organization_id, link.label_id).await? else {
+            continue;
+        };
+        let label = render_labels(conn, Viewer::organization(organization_id), vec![label])
+            .await?
+            .remove(0);
+        out.push((
+            json!({
+                "id": link.id,
+                "from_name": link.from_name,
+                "project": link.project_id,
+                "label": link.label_id,
+            }),
+            serde_json::to_value(label).map_err(anyhow::Error::from)?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Tells the webhooks of a link's project.
+async fn link_event<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    action: WebhookAction,
+    link_id: i64,
+) -> CoreResult<()> {
+    match queries::projects::find_by_id(conn, project_id).await? {
+        Some(project) => emit_for(conn, &project, action, &[link_id]).await,
+        None => Ok(()),
+    }
+}
+
 /// One link of a project the actor sees.
 pub async fn get_link(db: &Db, actor: &Actor, id: i64) -> CoreResult<LinkOut> {
     let conn = db.conn();
@@ -434,6 +502,13 @@ pub async fn update_link(db: &Db, actor: &Actor, id: i64, body: &Value) -> CoreR
         changed.from_name = Set(from_name);
     }
     let saved = queries::labels::update_link(&*txn, changed).await?;
+    link_event(
+        &*txn,
+        saved.project_id,
+        WebhookAction::LabelLinkUpdated,
+        saved.id,
+    )
+    .await?;
     let rendered = render_link(&*txn, actor, saved).await?;
     txn.commit().await?;
     Ok(rendered)
@@ -443,6 +518,13 @@ pub async fn update_link(db: &Db, actor: &Actor, id: i64, body: &Value) -> CoreR
 pub async fn delete_link(db: &Db, actor: &Actor, id: i64) -> CoreResult<()> {
     let txn = db.write().await?;
     let link = org_link(&*txn, actor, id).await?;
+    link_event(
+        &*txn,
+        link.project_id,
+        WebhookAction::LabelLinkDeleted,
+        link.id,
+    )
+    .await?;
     queries::labels::delete_link(&*txn, link.id).await?;
     txn.commit().await?;
     Ok(())

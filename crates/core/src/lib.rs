@@ -48,6 +48,7 @@ pub mod uploads;
 pub mod users;
 pub mod views;
 mod waiting;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use actor::Actor;

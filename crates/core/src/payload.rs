@@ -1058,6 +1058,189 @@ pub fn export_task_out(
     }
 }
 
+/// A task as Label Studio's model serializers (`fields = '__all__'`) render it: what export
+/// storages nest in an annotation and webhooks send (data as read, `$undefined$` renamed).
+pub fn task_model_out(t: &task::Model, first_key: Option<&str>) -> Value {
+    serde_json::json!({
+        "id": t.id,
+        "data": task_data(&t.data, first_key),
+        "meta": json_of(&t.meta),
+        "created_at": time::format(&t.created_at),
+        "updated_at": time::format(&t.updated_at),
+        "is_labeled": t.is_labeled,
+        "allow_skip": t.allow_skip,
+        "overlap": t.overlap,
+        "inner_id": t.inner_id,
+        "total_annotations": t.total_annotations,
+        "cancelled_annotations": t.cancelled_annotations,
+        "total_predictions": t.total_predictions,
+        "precomputed_agreement": null,
+        "comment_count": 0,
+        "unresolved_comment_count": 0,
+        "last_comment_updated_at": null,
+        "project": t.project_id,
+        "updated_by": t.updated_by_id,
+        "file_upload": t.file_upload_id,
+        "comment_authors": [],
+    })
+}
+
+/// An annotation as Label Studio's model serializer renders it (webhooks): related objects by
+/// id.
+pub fn annotation_model_out(a: &annotation::Model) -> Value {
+    serde_json::json!({
+        "id": a.id,
+        "result": a.result.as_deref().map_or(Value::Null, json_of),
+        "was_cancelled": a.was_cancelled,
+        "ground_truth": a.ground_truth,
+        "created_at": time::format(&a.created_at),
+        "updated_at": time::format(&a.updated_at),
+        "draft_created_at": a.draft_created_at.as_ref().map(time::format),
+        "lead_time": a.lead_time,
+        "prediction": json_of(&a.prediction),
+        "result_count": a.result_count,
+        "unique_id": a.unique_id,
+        "import_id": a.import_id,
+        "last_action": a.last_action,
+        "bulk_created": a.bulk_created,
+        "task": a.task_id,
+        "project": a.project_id,
+        "completed_by": a.completed_by_id,
+        "updated_by": a.updated_by_id,
+        "parent_prediction": a.parent_prediction_id,
+        "parent_annotation": a.parent_annotation_id,
+        "last_created_by": a.last_created_by_id,
+    })
+}
+
+/// A project as Label Studio's webhooks send it (`ProjectWebhookSerializer`: the model's fields
+/// with its counters first). Label Studio's per-project invite `token` does not exist in
+/// Tessera (null); `label_config_hash` is a stable hash of the config (Label Studio's is
+/// Python's per-process `hash()`).
+#[derive(Serialize)]
+pub struct WebhookProjectOut {
+    pub id: i64,
+    pub task_number: i64,
+    pub finished_task_number: i64,
+    pub total_predictions_number: i64,
+    pub total_annotations_number: i64,
+    pub num_tasks_with_annotations: i64,
+    pub useful_annotation_number: i64,
+    pub ground_truth_number: i64,
+    pub skipped_annotations_number: i64,
+    pub title: Option<String>,
+    pub description: String,
+    pub label_config: String,
+    pub parsed_label_config: Value,
+    pub label_config_hash: i64,
+    pub expert_instruction: String,
+    pub show_instruction: bool,
+    pub show_skip_button: bool,
+    pub enable_empty_annotation: bool,
+    pub reveal_preannotations_interactively: bool,
+    pub show_annotation_history: bool,
+    pub show_collab_predictions: bool,
+    pub evaluate_predictions_automatically: bool,
+    pub token: Option<()>,
+    pub result_count: i64,
+    pub color: String,
+    pub maximum_annotations: i32,
+    pub min_annotations_to_start_training: i32,
+    pub control_weights: Value,
+    pub model_version: String,
+    pub data_types: Value,
+    pub is_draft: bool,
+    pub is_published: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    pub sampling: Sampling,
+    pub skip_queue: SkipQueue,
+    pub show_ground_truth_first: bool,
+    pub annotator_evaluation_enabled: bool,
+    pub show_overlap_first: bool,
+    pub overlap_cohort_percentage: i32,
+    pub task_data_login: Option<String>,
+    pub task_data_password: Option<String>,
+    pub pinned_at: Option<String>,
+    pub custom_task_lock_ttl: Option<()>,
+    pub deleted_at: Option<()>,
+    pub purge_at: Option<()>,
+    pub search_vector: Option<()>,
+    pub organization: i64,
+    pub created_by: Option<i64>,
+    pub deleted_by: Option<()>,
+}
+
+/// [`WebhookProjectOut`] of a project.
+pub fn webhook_project_out(p: &project::Model) -> WebhookProjectOut {
+    let config = config_of(p);
+    let parsed = config.as_ref().map_or(
+        Value::Object(Default::default()),
+        LabelConfig::parsed_label_config,
+    );
+    WebhookProjectOut {
+        id: p.id,
+        task_number: p.task_number,
+        finished_task_number: p.finished_task_number,
+        total_predictions_number: p.total_predictions_number,
+        total_annotations_number: p.total_annotations_number,
+        num_tasks_with_annotations: p.num_tasks_with_annotations,
+        useful_annotation_number: p.useful_annotation_number,
+        ground_truth_number: p.ground_truth_number,
+        skipped_annotations_number: p.skipped_annotations_number,
+        title: p.title.clone(),
+        description: p.description.clone(),
+        label_config: p.label_config.clone(),
+        parsed_label_config: parsed,
+        label_config_hash: config_hash(&p.label_config),
+        expert_instruction: p.expert_instruction.clone(),
+        show_instruction: p.show_instruction,
+        show_skip_button: p.show_skip_button,
+        enable_empty_annotation: p.enable_empty_annotation,
+        reveal_preannotations_interactively: p.reveal_preannotations_interactively,
+        show_annotation_history: p.show_annotation_history,
+        show_collab_predictions: p.show_collab_predictions,
+        evaluate_predictions_automatically: p.evaluate_predictions_automatically,
+        token: None,
+        result_count: 0,
+        color: p.color.clone(),
+        maximum_annotations: p.maximum_annotations,
+        min_annotations_to_start_training: p.min_annotations_to_start_training,
+        control_weights: json_of(&p.control_weights),
+        model_version: p.model_version.clone(),
+        data_types: json_of(&p.data_types),
+        is_draft: p.is_draft,
+        is_published: p.is_published,
+        created_at: time::format(&p.created_at),
+        updated_at: time::format(&p.updated_at),
+        sampling: p.sampling,
+        skip_queue: p.skip_queue,
+        show_ground_truth_first: p.show_ground_truth_first,
+        annotator_evaluation_enabled: p.annotator_evaluation_enabled,
+        show_overlap_first: p.show_overlap_first,
+        overlap_cohort_percentage: p.overlap_cohort_percentage,
+        task_data_login: p.task_data_login.clone(),
+        task_data_password: p.task_data_password.clone(),
+        pinned_at: p.pinned_at.as_ref().map(time::format),
+        custom_task_lock_ttl: None,
+        deleted_at: None,
+        purge_at: None,
+        search_vector: None,
+        organization: p.organization_id,
+        created_by: p.created_by_id,
+        deleted_by: None,
+    }
+}
+
+/// A stable signed 63-bit hash of a labeling config.
+fn config_hash(config: &str) -> i64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(config.as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(bytes) >> 1) as i64
+}
+
 /// An annotation as export storages write it (Label Studio's `StorageAnnotationSerializer`): the
 /// annotation with its task nested (data as read, without other annotations) and its author in
 /// brief.
@@ -1074,28 +1257,7 @@ pub fn storage_annotation_out(
         "created_username": users.created_username(a.completed_by_id),
         "created_ago": created_ago(&a.created_at, now),
         "completed_by": users.brief(a.completed_by_id),
-        "task": {
-            "id": t.id,
-            "data": task_data(&t.data, first_key),
-            "meta": json_of(&t.meta),
-            "created_at": time::format(&t.created_at),
-            "updated_at": time::format(&t.updated_at),
-            "is_labeled": t.is_labeled,
-            "allow_skip": t.allow_skip,
-            "overlap": t.overlap,
-            "inner_id": t.inner_id,
-            "total_annotations": t.total_annotations,
-            "cancelled_annotations": t.cancelled_annotations,
-            "total_predictions": t.total_predictions,
-            "precomputed_agreement": null,
-            "comment_count": 0,
-            "unresolved_comment_count": 0,
-            "last_comment_updated_at": null,
-            "project": t.project_id,
-            "updated_by": t.updated_by_id,
-            "file_upload": t.file_upload_id,
-            "comment_authors": [],
-        },
+        "task": task_model_out(t, first_key),
         "was_cancelled": a.was_cancelled,
         "ground_truth": a.ground_truth,
         "created_at": time::format(&a.created_at),

@@ -18,6 +18,8 @@ use crate::payload::first_data_key;
 use crate::projects::config_of;
 use crate::scope;
 use crate::summary::Summary;
+use crate::webhooks::emit::{emit, emit_for, listens};
+use crate::webhooks::Action;
 
 /// Deletes one task the actor sees.
 pub async fn delete_one(db: &Db, actor: &Actor, id: i64) -> CoreResult<()> {
@@ -32,14 +34,34 @@ pub async fn delete_one(db: &Db, actor: &Actor, id: i64) -> CoreResult<()> {
 pub async fn delete_all(db: &Db, actor: &Actor, project_id: i64) -> CoreResult<()> {
     let project = scope::project(db.conn(), actor, project_id).await?;
     let txn = db.write().await?;
-    delete(&txn, project.id, TaskSet::All).await?;
+    delete_heard_by(&txn, project.id, TaskSet::All, Heard::Organization).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// Deletes `tasks` of a project; returns how many went.
+/// Deletes `tasks` of a project (its webhooks hear of them); returns how many went.
 pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> CoreResult<u64> {
+    delete_heard_by(txn, project_id, tasks, Heard::Project).await
+}
+
+/// Whose webhooks hear of deleted tasks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Heard {
+    /// The project's and the organization's, with the project in the body.
+    Project,
+    /// The organization's own only, without the project: Label Studio's
+    /// `DELETE /api/projects/{id}/tasks/`.
+    Organization,
+}
+
+async fn delete_heard_by(
+    txn: &WriteTxn,
+    project_id: i64,
+    tasks: TaskSet<'_>,
+    heard: Heard,
+) -> CoreResult<u64> {
     crate::storages::export::annotations_changed(&**txn, project_id).await?;
+    let heard_of = deleted_for_webhooks(txn, project_id, &tasks, heard).await?;
     let (created_annotations, created_labels) =
         queries::projects::lock_summary(&**txn, project_id).await?;
     if let TaskSet::Ids(ids) = tasks {
@@ -68,7 +90,46 @@ pub async fn delete(txn: &WriteTxn, project_id: i64, tasks: TaskSet<'_>) -> Core
         ..overlap::Changed::default()
     };
     overlap::update(txn, &project, changed).await?;
+    if let Some(event) = heard_of {
+        let action = Action::TasksDeleted;
+        emit(&**txn, event.organization, event.place, action, &event.ids).await?;
+    }
     Ok(deleted)
+}
+
+/// A `TASKS_DELETED` to record once the tasks are gone: the organization, the project it is
+/// told about, and the ids.
+struct DeletedTasks {
+    organization: i64,
+    place: Option<i64>,
+    ids: Vec<i64>,
+}
+
+/// What webhooks will hear of a deletion, gathered before it (the ids of a whole project are
+/// read only when a webhook listens); `None` when none does.
+async fn deleted_for_webhooks(
+    txn: &WriteTxn,
+    project_id: i64,
+    tasks: &TaskSet<'_>,
+    heard: Heard,
+) -> CoreResult<Option<DeletedTasks>> {
+    let Some(project) = queries::projects::find_by_id(&**txn, project_id).await? else {
+        return Ok(None);
+    };
+    let organization = project.organization_id;
+    let place = (heard == Heard::Project).then_some(project_id);
+    if !listens(&**txn, organization, place, Action::TasksDeleted).await? {
+        return Ok(None);
+    }
+    let ids = match tasks {
+        TaskSet::Ids(ids) => ids.to_vec(),
+        TaskSet::All => queries::tasks::ids_of_project(&**txn, project_id).await?,
+    };
+    Ok(Some(DeletedTasks {
+        organization,
+        place,
+        ids,
+    }))
 }
 
 /// Reads `data` (an object) and `meta` for a task update.
@@ -157,6 +218,7 @@ pub async fn create(
         updated_by_id: None,
     };
     let task = queries::tasks::insert_one(&*txn, project.id, new, time::now()).await?;
+    emit_for(&*txn, &project, Action::TasksCreated, &[task.id]).await?;
     txn.commit().await?;
     Ok((task, project))
 }

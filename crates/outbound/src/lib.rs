@@ -214,6 +214,50 @@ impl Outbound {
         self.fetch(url, length, true).await
     }
 
+    /// POSTs `body` to `url` with `headers` within `timeout`, redirects not followed; the
+    /// answer's status, whatever it is (the body is not read).
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: reqwest::header::HeaderMap,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<u16, OutboundError> {
+        let parsed = self.check(url)?;
+        let shown = parsed.to_string();
+        let response = self
+            .services
+            .post(parsed)
+            .headers(headers)
+            .body(body)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|err| classify(err, &shown))?;
+        Ok(response.status().as_u16())
+    }
+
+    /// Checks `url` and every address its host resolves to now (what a form that saves a URL
+    /// for later calls checks before saving it; calls are checked again when made).
+    pub async fn check_resolved(&self, url: &str) -> Result<Url, OutboundError> {
+        let parsed = self.check(url)?;
+        if let Some(url::Host::Domain(host)) = parsed.host() {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
+                .await
+                .map_err(|_| OutboundError::Unresolvable(host.to_string()))?
+                .collect();
+            if addrs.is_empty() {
+                return Err(OutboundError::Unresolvable(host.to_string()));
+            }
+            for addr in addrs {
+                self.allow
+                    .check(addr.ip())
+                    .map_err(OutboundError::Blocked)?;
+            }
+        }
+        Ok(parsed)
+    }
+
     async fn fetch(&self, url: &str, limit: u64, head: bool) -> Result<Fetched, OutboundError> {
         let parsed = self.check(url)?;
         let shown = parsed.to_string();

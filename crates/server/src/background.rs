@@ -6,6 +6,7 @@ use tessera_core::import_runs::STATISTICS_REFRESH;
 use tessera_core::orphan_uploads;
 use tessera_core::snapshots;
 use tessera_core::storages::{self, connect::StorageEnv};
+use tessera_core::webhooks::{self, WebhookEnv};
 use tessera_db::Db;
 use tessera_jobs::{JobContext, JobError, Registry, Supervisor, WorkerConfig};
 use tessera_storage::Media;
@@ -13,7 +14,7 @@ use tessera_storage::Media;
 use crate::config::Config;
 
 /// Every job kind Tessera runs, with its handler.
-pub fn registry(db: &Db, storage: &StorageEnv, media: &Media) -> Registry {
+pub fn registry(db: &Db, storage: &StorageEnv, webhooks: &WebhookEnv, media: &Media) -> Registry {
     let mut registry = Registry::default();
     // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
@@ -37,6 +38,10 @@ pub fn registry(db: &Db, storage: &StorageEnv, media: &Media) -> Registry {
     registry.register(snapshots::convert::JOB, move |ctx| {
         snapshots::convert::run(ctx, converting.clone())
     });
+    let env = webhooks.clone();
+    registry.register(webhooks::deliver::JOB, move |ctx| {
+        webhooks::deliver::run(ctx, env.clone())
+    });
     registry
 }
 
@@ -47,14 +52,20 @@ async fn refresh_statistics(ctx: JobContext) -> Result<tessera_jobs::Done, JobEr
 
 /// Starts this process's background work: `config.workers` jobs at once and the maintenance
 /// loops; `None` when `config.workers` is 0.
-pub fn start(db: &Db, media: &Media, storage: &StorageEnv, config: &Config) -> Option<Supervisor> {
+pub fn start(
+    db: &Db,
+    media: &Media,
+    storage: &StorageEnv,
+    webhooks: &WebhookEnv,
+    config: &Config,
+) -> Option<Supervisor> {
     if config.workers == 0 {
         return None;
     }
     let mut supervisor = Supervisor::new();
     supervisor.spawn_worker(
         db.clone(),
-        registry(db, storage, media),
+        registry(db, storage, webhooks, media),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()
@@ -67,9 +78,9 @@ pub fn start(db: &Db, media: &Media, storage: &StorageEnv, config: &Config) -> O
             async move { db.index_search_step().await }
         });
     }
-    let (db, media) = (db.clone(), media.clone());
+    let (sweep_db, media) = (db.clone(), media.clone());
     supervisor.spawn_loop("orphaned upload sweep", move || {
-        let (db, media) = (db.clone(), media.clone());
+        let (db, media) = (sweep_db.clone(), media.clone());
         async move {
             match orphan_uploads::sweep(&db, &media, orphan_uploads::MIN_AGE).await {
                 Ok(0) => {}
@@ -77,6 +88,18 @@ pub fn start(db: &Db, media: &Media, storage: &StorageEnv, config: &Config) -> O
                 Err(err) => tracing::warn!(error = %err, "sweeping orphaned uploads failed"),
             }
             orphan_uploads::EVERY
+        }
+    });
+    let db = db.clone();
+    supervisor.spawn_loop("webhook delivery log cleanup", move || {
+        let db = db.clone();
+        async move {
+            match webhooks::deliver::forget_old(&db).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed old webhook deliveries"),
+                Err(err) => tracing::warn!(error = %err, "removing old webhook deliveries failed"),
+            }
+            webhooks::deliver::LOG_CLEANUP_EVERY
         }
     });
     Some(supervisor)

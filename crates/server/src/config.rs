@@ -126,6 +126,13 @@ pub struct ServeArgs {
     /// `AWS_*` or `AZURE_STORAGE_*` variables, other options in the query (`?endpoint=…`).
     #[arg(long, env = "TESSERA_MEDIA_STORE")]
     pub media_store: Option<String>,
+    /// Seconds a webhook's receiver has to answer a delivery.
+    #[arg(long, env = "TESSERA_WEBHOOK_TIMEOUT", default_value_t = 10.0)]
+    pub webhook_timeout: f64,
+    /// Seconds before a failed webhook delivery is tried again; each later retry waits four
+    /// times longer (at most an hour), six attempts in all.
+    #[arg(long, env = "TESSERA_WEBHOOK_RETRY_DELAY", default_value_t = 10.0)]
+    pub webhook_retry_delay: f64,
 }
 
 /// The validated configuration the application runs with.
@@ -166,6 +173,17 @@ pub struct Config {
     pub gcs_endpoint: Option<String>,
     /// The bucket media lives in, when not the data folder.
     pub media_store: Option<tessera_storage::MediaBucket>,
+    /// How webhook deliveries are timed.
+    pub webhook_delivery: tessera_core::webhooks::deliver::Timing,
+}
+
+/// A positive number of seconds (fractions allowed) as a duration.
+fn seconds(name: &str, value: f64) -> anyhow::Result<std::time::Duration> {
+    anyhow::ensure!(
+        value.is_finite() && value > 0.0,
+        "{name} must be a positive number of seconds"
+    );
+    Ok(std::time::Duration::from_secs_f64(value))
 }
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.
@@ -246,6 +264,11 @@ impl Config {
                 .filter(|url| !url.trim().is_empty())
                 .map(|url| url.trim().parse())
                 .transpose()?,
+            webhook_delivery: tessera_core::webhooks::deliver::Timing {
+                timeout: seconds("--webhook-timeout", args.webhook_timeout)?,
+                retry_base: seconds("--webhook-retry-delay", args.webhook_retry_delay)?,
+                ..Default::default()
+            },
         })
     }
 

@@ -31,7 +31,8 @@ impl Application {
         let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
         let outbound = outbound(&config);
         let storage = storage_env(&config, &outbound, &secret);
-        let background = crate::background::start(&db, &media, &storage, &config);
+        let webhooks = webhook_env(&config, &storage);
+        let background = crate::background::start(&db, &media, &storage, &webhooks, &config);
         let first_run = bootstrap::first_admin(&db, &config).await?;
         let state = AppState {
             db,
@@ -41,6 +42,7 @@ impl Application {
             media,
             web,
             storage,
+            webhooks,
         };
         let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
         let port = listener.local_addr()?.port();
@@ -97,7 +99,9 @@ pub async fn run_worker(config: Config) -> anyhow::Result<()> {
     let media = config.media()?;
     let secret = bootstrap::secret_key(&db, config.secret_key.as_deref()).await?;
     let storage = storage_env(&config, &outbound(&config), &secret);
-    let Some(background) = crate::background::start(&db, &media, &storage, &config) else {
+    let webhooks = webhook_env(&config, &storage);
+    let Some(background) = crate::background::start(&db, &media, &storage, &webhooks, &config)
+    else {
         anyhow::bail!("--workers 0: a worker with no workers has nothing to do");
     };
     tracing::info!(
@@ -130,6 +134,19 @@ fn storage_env(
         local_files: config.local_files.clone(),
         azure_endpoint: config.azure_blob_endpoint.clone(),
         gcs_endpoint: config.gcs_endpoint.clone(),
+    }
+}
+
+/// What webhooks need: the same guarded client and sealer as cloud storages, and the delivery
+/// timing configured.
+fn webhook_env(
+    config: &Config,
+    storage: &tessera_core::storages::connect::StorageEnv,
+) -> tessera_core::webhooks::WebhookEnv {
+    tessera_core::webhooks::WebhookEnv {
+        outbound: storage.outbound.clone(),
+        sealer: storage.sealer.clone(),
+        delivery: config.webhook_delivery.clone(),
     }
 }
 

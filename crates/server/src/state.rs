@@ -26,4 +26,6 @@ pub struct AppState {
     /// What cloud storages need: the guarded client, the sealer of their secrets, the
     /// local-files rules.
     pub storage: StorageEnv,
+    /// What webhooks need: the guarded client, the sealer of their secrets, delivery timing.
+    pub webhooks: tessera_core::webhooks::WebhookEnv,
 }

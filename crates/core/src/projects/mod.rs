@@ -18,6 +18,8 @@ use crate::payload::{only_included, project_out, Counters, ProjectResponse, User
 use crate::permissions::Action;
 use crate::scope;
 use crate::summary::Summary;
+use crate::webhooks::emit::{emit, emit_for};
+use crate::webhooks::Action as WebhookAction;
 
 pub use settings::config_of;
 
@@ -204,6 +206,14 @@ pub async fn create(db: &Db, actor: &Actor, body: &Value) -> CoreResult<ProjectR
     let fresh = settings::defaults(actor.organization_id, actor.user.id, time::now());
     let applied = settings::apply(&txn, fresh, body, true).await?;
     let saved = settings::save(&txn, applied, true).await?;
+    emit(
+        &*txn,
+        saved.organization_id,
+        None,
+        WebhookAction::ProjectCreated,
+        &[saved.id],
+    )
+    .await?;
     txn.commit().await?;
     let mut rendered = render(db, actor, vec![saved], Counters::Hidden, true).await?;
     Ok(rendered.remove(0))
@@ -232,6 +242,7 @@ pub async fn update(
     let current = scope::project(&*txn, actor, id).await?;
     let applied = settings::apply(&txn, current, body, false).await?;
     let saved = settings::save(&txn, applied, false).await?;
+    emit_for(&*txn, &saved, WebhookAction::ProjectUpdated, &[saved.id]).await?;
     txn.commit().await?;
     Ok(render_included(db, actor, vec![saved], include)
         .await?
@@ -244,6 +255,14 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64) -> CoreResult<()> {
     let txn = db.write_unbounded().await?;
     let project = scope::project(&*txn, actor, id).await?;
     queries::projects::delete(&*txn, project.id).await?;
+    emit(
+        &*txn,
+        project.organization_id,
+        None,
+        WebhookAction::ProjectDeleted,
+        &[project.id],
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

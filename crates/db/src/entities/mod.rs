@@ -25,5 +25,8 @@ pub mod task;
 pub mod task_lock;
 pub mod user;
 pub mod view;
+pub mod webhook;
+pub mod webhook_action;
+pub mod webhook_delivery;
 pub mod workspace;
 pub mod workspace_member;

@@ -15,6 +15,7 @@ mod m20261206_000001_label_value_index;
 mod m20261207_000001_jobs;
 mod m20261207_000002_storages;
 mod m20261207_000003_export_snapshots;
+mod m20261208_000001_webhooks;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_jobs::Migration),
             Box::new(m20261207_000002_storages::Migration),
             Box::new(m20261207_000003_export_snapshots::Migration),
+            Box::new(m20261208_000001_webhooks::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 use crate::dialect::{insert_json_rows, Kind, RowWriter, Source};
@@ -123,6 +124,39 @@ pub async fn find<C: ConnectionTrait>(
     id: i64,
 ) -> Result<Option<annotation::Model>, DbErr> {
     annotation::Entity::find_by_id(id).one(conn).await
+}
+
+/// Annotations by id, in id order (any project; callers check).
+pub async fn find_many<C: ConnectionTrait>(
+    conn: &C,
+    ids: &[i64],
+) -> Result<Vec<annotation::Model>, DbErr> {
+    annotation::Entity::find()
+        .filter(annotation::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(annotation::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// Ids of the annotations made from these predictions, in id order.
+pub async fn ids_from_predictions<C: ConnectionTrait>(
+    conn: &C,
+    prediction_ids: &[i64],
+) -> Result<Vec<i64>, DbErr> {
+    let mut ids = Vec::new();
+    for chunk in prediction_ids.chunks(crate::counters::ID_CHUNK) {
+        ids.extend(
+            annotation::Entity::find()
+                .select_only()
+                .column(annotation::Column::Id)
+                .filter(annotation::Column::ParentPredictionId.is_in(chunk.iter().copied()))
+                .order_by_asc(annotation::Column::Id)
+                .into_tuple::<i64>()
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(ids)
 }
 
 /// Annotations of these tasks, ordered by id.

@@ -18,4 +18,5 @@ pub mod stream;
 pub mod tasks;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 pub mod workspaces;

@@ -133,13 +133,14 @@ pub async fn find<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<task::
     task::Entity::find_by_id(id).one(conn).await
 }
 
-/// Tasks by id (any project; callers check).
+/// Tasks by id, in id order (any project; callers check).
 pub async fn find_many<C: ConnectionTrait>(
     conn: &C,
     ids: &[i64],
 ) -> Result<Vec<task::Model>, DbErr> {
     task::Entity::find()
         .filter(task::Column::Id.is_in(ids.iter().copied()))
+        .order_by_asc(task::Column::Id)
         .all(conn)
         .await
 }
@@ -464,6 +465,21 @@ async fn scan_parts<C: ConnectionTrait>(
         .map(|i| (low + i * step, (low + (i + 1) * step - 1).min(high)))
         .filter(|(a, b)| a <= b)
         .collect())
+}
+
+/// Ids of every task of a project, in id order.
+pub async fn ids_of_project<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Vec<i64>, DbErr> {
+    task::Entity::find()
+        .select_only()
+        .column(task::Column::Id)
+        .filter(task::Column::ProjectId.eq(project_id))
+        .order_by_asc(task::Column::Id)
+        .into_tuple()
+        .all(conn)
+        .await
 }
 
 /// Ids of every task the query selects, in the query's order (bulk actions).

@@ -28,6 +28,7 @@ pub(crate) mod user_pages;
 pub(crate) mod users;
 mod views;
 mod web;
+mod webhooks;
 mod workspaces;
 
 use axum::extract::DefaultBodyLimit;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
     router = project_members::routes(router);
     router = scim::routes(router);
     router = storages::routes(router);
+    router = webhooks::routes(router);
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods(Any)

@@ -381,6 +381,22 @@ pub const RULES: &[Rule] = &[
     rule("/tasks/{id}/presign", READ, Allowed(Label)),
     rule("/projects/{id}/resolve", READ, Allowed(Label)),
     rule("/projects/{id}/presign", READ, Allowed(Label)),
+    // Webhooks are project settings (the organization's own: managing people, checked by the
+    // use case); which actions exist is public.
+    rule("/api/webhooks", READ, Allowed(ManageProjects)),
+    rule("/api/webhooks", &["POST"], Allowed(ManageProjects)),
+    rule("/api/webhooks/info", READ, Public),
+    rule("/api/webhooks/{id}", READ, Allowed(ManageProjects)),
+    rule(
+        "/api/webhooks/{id}",
+        &["PUT", "PATCH", "DELETE"],
+        Allowed(ManageProjects),
+    ),
+    rule(
+        "/api/webhooks/{id}/deliveries",
+        READ,
+        Allowed(ManageProjects),
+    ),
     // Cloud storages: importing data and exporting annotations are project settings.
     rule("/api/storages", READ, Allowed(ImportData)),
     rule("/api/storages/types", READ, Allowed(ImportData)),

@@ -115,6 +115,7 @@ impl TestApp {
             azure_blob_endpoint: None,
             gcs_endpoint: None,
             media_store: None,
+            webhook_delivery: Default::default(),
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

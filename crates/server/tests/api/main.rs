@@ -25,4 +25,5 @@ mod stream;
 mod tasks;
 mod users;
 mod web;
+mod webhooks;
 mod workspaces;
