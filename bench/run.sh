@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot|formats]   (default all; web = page loads
+#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot|formats|webhooks]   (default all; web = page loads
 #       in the browser, jobs = the job queue alone, storage = sync from the S3 emulator and export
 #       lag, BENCH_STORAGE_OBJECTS objects, default 100000; snapshot = a JSON export snapshot,
 #       BENCH_SNAPSHOT_TASKS tasks, default 1000000; formats = COCO and YOLO exports of
-#       BENCH_FORMAT_TASKS image tasks with boxes, default 100000; BENCH_FORMATS=COCO,YOLO)
+#       BENCH_FORMAT_TASKS image tasks with boxes, default 100000; BENCH_FORMATS=COCO,YOLO;
+#       webhooks = delivery throughput and delay while 20 annotators submit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 which=${1:-all}
 if [[ $which == web ]]; then
-  cargo build --release -p tessera-server
+  # The web app first: release builds embed web/dist as it is when they compile.
   npm --prefix web ci --no-audit --no-fund --loglevel=error
   npm --prefix web run build
+  touch crates/server/src/web_assets.rs
+  cargo build --release -p tessera-server
   node bench/web.mjs target/release/tessera
   db="tessera_bench_web_$$"
   psql "$PG_URL" -qc "CREATE DATABASE $db"
@@ -29,7 +32,7 @@ on_both_databases() {
   trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
   target/release/tessera-bench "$1" target/release/tessera postgres "${PG_URL%/*}/$db"
 }
-if [[ $which == formats || $which == snapshot ]]; then
+if [[ $which == formats || $which == snapshot || $which == webhooks ]]; then
   on_both_databases "$which"
   exit
 fi

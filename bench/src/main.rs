@@ -13,6 +13,7 @@ mod image_formats;
 mod jobs;
 mod snapshot;
 mod storage;
+mod webhooks;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -389,6 +390,14 @@ async fn main() -> Result<()> {
         let (backend, url) = backend_of(&args)?;
         let server = Server::start(binary, url).await?;
         return image_formats::report(&server, backend, tasks).await;
+    }
+    if args.get(1).map(String::as_str) == Some("webhooks") {
+        let binary = args
+            .get(2)
+            .context("usage: tessera-bench webhooks <tessera binary> [postgres <url>]")?;
+        let (backend, url) = backend_of(&args)?;
+        let server = Server::start(binary, url).await?;
+        return webhooks::report(&server, backend).await;
     }
     if args.get(1).map(String::as_str) == Some("storage") {
         let binary = args

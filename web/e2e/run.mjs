@@ -5,6 +5,8 @@
 //   TESSERA_BIN=../target/debug/tessera node e2e/run.mjs
 //   E2E_DATABASE_URL=postgres://... (an empty database) runs it on PostgreSQL instead of SQLite.
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -709,6 +711,65 @@ try {
     if (!inBucket) await new Promise((r) => setTimeout(r, 200));
   }
   check(inBucket?.result?.[0]?.value?.choices?.[0] === "Screen" && inBucket.task.id === stored.id, `the target bucket holds the annotation: ${JSON.stringify(inBucket)}`);
+
+  // Webhooks: one added in the project's settings hears a task import with its header and
+  // signature, and its delivery log says so; one whose receiver is down shows the failure.
+  const heard = [];
+  const receiver = createServer((request, response) => {
+    let raw = "";
+    request.on("data", (chunk) => (raw += chunk));
+    request.on("end", () => {
+      heard.push({ headers: request.headers, raw, body: JSON.parse(raw) });
+      response.end("ok");
+    });
+  });
+  await new Promise((done) => receiver.listen(0, "127.0.0.1", done));
+  try {
+    await page.goto(`${base}/projects/${pictures.id}/settings/webhooks`);
+    await page.getByText("No webhooks yet.").waitFor();
+    await page.click("button:has-text('Add Webhook')");
+    await page.fill("input[name=url]", `http://127.0.0.1:${receiver.address().port}/labels`);
+    await page.click("button:has-text('Add header')");
+    await page.getByLabel("Header name").fill("X-From");
+    await page.getByLabel("Header value").fill("tessera-e2e");
+    await page.fill("input[name=secret]", "e2e-signing-secret");
+    await page.getByLabel("Send for every event").uncheck();
+    await page.getByRole("group", { name: "Events" }).getByLabel("Task created").check();
+    check((await page.getByRole("group", { name: "Events" }).getByLabel("Project created").count()) === 0, "a project's webhook is not offered organization-only events");
+    await shot("25-webhook-add");
+    await page.click("role=dialog >> button:has-text('Add Webhook')");
+    const card = page.getByTestId("webhook-card");
+    await card.getByText("Task created · signed").waitFor();
+    await call("POST", `/api/projects/${pictures.id}/import`, [{ image: "https://example.com/a.png" }]);
+    for (let i = 0; i < 100 && !heard.length; i++) await new Promise((r) => setTimeout(r, 100));
+    const [delivery] = heard;
+    check(delivery?.body?.action === "TASKS_CREATED" && delivery.body.tasks[0].data.image === "https://example.com/a.png", `the receiver heard the import: ${delivery?.raw}`);
+    check(delivery.headers["x-from"] === "tessera-e2e", "the webhook's header was sent");
+    const signed = `sha256=${createHmac("sha256", "e2e-signing-secret").update(delivery.raw).digest("hex")}`;
+    check(delivery.headers["x-tessera-signature-256"] === signed, "the body's signature verifies");
+    await card.getByRole("button", { name: "Deliveries" }).click();
+    await card.getByTestId("delivery").getByText("Delivered (200) after 1 attempt").waitFor();
+
+    // A receiver that is down: the failed attempt is recorded and shown.
+    await page.click("button:has-text('Add Webhook')");
+    await page.fill("input[name=url]", "http://127.0.0.1:9/down");
+    await page.click("role=dialog >> button:has-text('Add Webhook')");
+    const down = page.getByTestId("webhook-card").filter({ hasText: "127.0.0.1:9/down" });
+    await down.waitFor();
+    await call("POST", `/api/projects/${pictures.id}/import`, [{ image: "https://example.com/b.png" }]);
+    await down.getByRole("button", { name: "Deliveries" }).click();
+    await down.getByTestId("delivery").getByText(/Retrying soon \(1 attempt failed: could not fetch/).waitFor({ timeout: 15_000 });
+    await page.reload();
+    await page.getByTestId("webhook-failures").getByText(/^1 failed attempt in a row/).waitFor();
+    await shot("26-webhooks-deliveries");
+    // The organization's own webhooks have a page of their own.
+    await page.goto(`${base}/organization`);
+    await page.click("text=Webhooks");
+    await page.getByRole("heading", { name: "Organization webhooks" }).waitFor();
+    await page.getByText("No webhooks yet.").waitFor();
+  } finally {
+    receiver.close();
+  }
 
   await page.click("text=Log out");
   await page.waitForURL(/\/user\/login\//);

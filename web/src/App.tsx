@@ -10,6 +10,7 @@ import { CreateProject } from "./pages/CreateProject";
 import { Home } from "./pages/Home";
 import { Labeling } from "./pages/Labeling";
 import { Organization } from "./pages/Organization";
+import { OrganizationWebhooks } from "./pages/Webhooks";
 import { ProjectMembers } from "./pages/ProjectMembers";
 import { Projects } from "./pages/Projects";
 import { Settings } from "./pages/Settings";
@@ -78,6 +79,7 @@ export function App() {
             <Route path="/projects/:id/settings/:section" element={<Settings me={me.data} />} />
             <Route path="/projects/:id/members" element={<ProjectMembers me={me.data} />} />
             <Route path="/organization" element={<Organization me={me.data} />} />
+            <Route path="/organization/webhooks" element={<OrganizationWebhooks me={me.data} />} />
             <Route path="/account" element={<Account me={me.data} />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

@@ -167,6 +167,9 @@ impl Outbound {
             .expect("the TLS backend is compiled in");
         let services = reqwest::Client::builder()
             .no_proxy()
+            // Header names as they were written (`X-Custom`, as Python's `requests` sends a
+            // webhook's headers), not lower-cased.
+            .http1_title_case_headers()
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
             .dns_resolver(Arc::new(GuardedResolver {

@@ -48,6 +48,7 @@ export function Organization({ me }: { me: Me }) {
           <span className="visually-hidden">Search people</span>
           <input type="search" placeholder="Search by email or name" value={search} onChange={(e) => setParams({ search: e.target.value, page: "1" }, { replace: true })} />
         </label>
+        {canManage && <Link to="/organization/webhooks" className="button subtle">Webhooks</Link>}
         {canManage && <button className="primary" onClick={() => setInviting(true)}>Invite people</button>}
       </div>
       {problem ? <p className="error" role="alert">{problem.message}</p> : notice && <p className="notice" role="status">{notice}</p>}
