@@ -94,6 +94,9 @@ pub async fn queue<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Deliveries read at once.
+const BATCH: u64 = 100;
+
 /// Runs a delivery job: sends the webhook's due deliveries in order until none is left or the
 /// oldest must wait for its retry.
 pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
@@ -108,51 +111,81 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
             // What waits is sent when the webhook is turned back on.
             return Ok(ctx.done(json!({"sent": sent, "held": "inactive"})));
         }
-        let Some(delivery) = stored::next_pending(db.conn(), webhook_id).await? else {
+        let batch = stored::next_pending(db.conn(), webhook_id, BATCH).await?;
+        if batch.is_empty() {
             return Ok(ctx.done(json!({"sent": sent})));
-        };
-        let wait = (delivery.next_attempt_at - Utc::now()).num_milliseconds();
-        if wait > 0 {
-            let txn = db.write().await?;
-            queue(&*txn, webhook_id, wait).await?;
-            txn.commit().await?;
-            return Ok(ctx.done(json!({"sent": sent, "next_in_ms": wait})));
         }
-        let outcome = send(&env, &hook, &delivery).await;
-        let attempts = delivery.attempts + 1;
-        let now = time::now();
-        let attempt = match outcome {
-            Ok(status) => Attempt {
-                delivery_id: delivery.id,
-                attempts,
-                status: stored::DELIVERED,
-                next_attempt_at: now,
-                response_status: Some(i32::from(status)),
-                error: None,
-                now,
-            },
-            Err(failure) => Attempt {
-                delivery_id: delivery.id,
-                attempts,
-                status: if attempts >= env.delivery.attempts {
-                    stored::FAILED
-                } else {
-                    stored::PENDING
-                },
-                next_attempt_at: now
-                    + chrono::Duration::from_std(env.delivery.backoff(attempts))
-                        .unwrap_or_default(),
-                response_status: failure.status.map(i32::from),
-                error: Some(failure.message),
-                now,
-            },
-        };
-        let txn = db.write().await?;
-        stored::record_attempt(&*txn, webhook_id, attempt).await?;
-        txn.commit().await?;
-        sent += 1;
+        for delivery in batch {
+            let wait = (delivery.next_attempt_at - Utc::now()).num_milliseconds();
+            if wait > 0 {
+                return Ok(wait_for_retry(ctx, &db, webhook_id, wait, sent).await?);
+            }
+            let failed = attempt(&db, &env, &hook, &delivery).await?;
+            sent += 1;
+            if failed {
+                // The deliveries behind it wait for its retry (read again: it may be given up).
+                break;
+            }
+        }
+        // Renews the lease between batches and notices a cancellation.
         ctx.progress(json!({"sent": sent})).await?;
     }
+}
+
+/// Ends the run, asking for another when the oldest delivery's retry is due.
+async fn wait_for_retry(
+    ctx: JobContext,
+    db: &tessera_db::Db,
+    webhook_id: i64,
+    wait_ms: i64,
+    sent: u64,
+) -> Result<Done, JobError> {
+    let txn = db.write().await?;
+    queue(&*txn, webhook_id, wait_ms).await?;
+    txn.commit().await?;
+    Ok(ctx.done(json!({"sent": sent, "next_in_ms": wait_ms})))
+}
+
+/// Sends a delivery once and records how it went; whether it failed.
+async fn attempt(
+    db: &tessera_db::Db,
+    env: &WebhookEnv,
+    hook: &webhook::Model,
+    delivery: &webhook_delivery::Model,
+) -> Result<bool, JobError> {
+    let outcome = send(env, hook, delivery).await;
+    let attempts = delivery.attempts + 1;
+    let now = time::now();
+    let failed = outcome.is_err();
+    let attempt = match outcome {
+        Ok(status) => Attempt {
+            delivery_id: delivery.id,
+            attempts,
+            status: stored::DELIVERED,
+            next_attempt_at: now,
+            response_status: Some(i32::from(status)),
+            error: None,
+            now,
+        },
+        Err(failure) => Attempt {
+            delivery_id: delivery.id,
+            attempts,
+            status: if attempts >= env.delivery.attempts {
+                stored::FAILED
+            } else {
+                stored::PENDING
+            },
+            next_attempt_at: now
+                + chrono::Duration::from_std(env.delivery.backoff(attempts)).unwrap_or_default(),
+            response_status: failure.status.map(i32::from),
+            error: Some(failure.message),
+            now,
+        },
+    };
+    let txn = db.write().await?;
+    stored::record_attempt(&*txn, hook.id, attempt).await?;
+    txn.commit().await?;
+    Ok(failed)
 }
 
 /// Why an attempt failed.

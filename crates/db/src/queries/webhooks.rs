@@ -206,16 +206,19 @@ pub const DELIVERED: &str = "delivered";
 /// A delivery given up after its last attempt.
 pub const FAILED: &str = "failed";
 
-/// A webhook's oldest pending delivery: the next to send, as deliveries go in order.
+/// A webhook's oldest pending deliveries (at most `limit`): the next to send, as deliveries go
+/// in order.
 pub async fn next_pending<C: ConnectionTrait>(
     conn: &C,
     webhook_id: i64,
-) -> Result<Option<webhook_delivery::Model>, DbErr> {
+    limit: u64,
+) -> Result<Vec<webhook_delivery::Model>, DbErr> {
     webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
         .filter(webhook_delivery::Column::Status.eq(PENDING))
         .order_by_asc(webhook_delivery::Column::Id)
-        .one(conn)
+        .limit(limit)
+        .all(conn)
         .await
 }
 
@@ -246,7 +249,8 @@ pub struct Attempt<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Records an attempt at a delivery, and on its webhook the run of failures it ends or extends.
+/// Records an attempt at a delivery, and on its webhook the run of failures it ends (when there
+/// was one) or extends.
 pub async fn record_attempt<C: ConnectionTrait>(
     conn: &C,
     webhook_id: i64,
@@ -280,7 +284,9 @@ pub async fn record_attempt<C: ConnectionTrait>(
         .await?;
     let update = webhook::Entity::update_many().filter(webhook::Column::Id.eq(webhook_id));
     let update = match attempt.error {
-        None => update.col_expr(webhook::Column::ConsecutiveFailures, Expr::value(0)),
+        None => update
+            .col_expr(webhook::Column::ConsecutiveFailures, Expr::value(0))
+            .filter(webhook::Column::ConsecutiveFailures.ne(0)),
         Some(error) => update
             .col_expr(
                 webhook::Column::ConsecutiveFailures,
