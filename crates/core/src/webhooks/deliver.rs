@@ -118,7 +118,7 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
         for delivery in batch {
             let wait = (delivery.next_attempt_at - Utc::now()).num_milliseconds();
             if wait > 0 {
-                return Ok(wait_for_retry(ctx, &db, webhook_id, wait, sent).await?);
+                return wait_for_retry(ctx, &db, webhook_id, wait, sent).await;
             }
             let failed = attempt(&db, &env, &hook, &delivery).await?;
             sent += 1;
