@@ -190,7 +190,8 @@ pub async fn create_many(db: &Db, actor: &Actor, body: &Value) -> CoreResult<Vec
         let (out, project, link) = create_one(&txn, actor, item).await?;
         created.push(out);
         match links.iter_mut().find(|(p, _)| p.id == project.id) {
-            Some((_, ids)) => ids.push(link),
+            Some((_, ids)) if !ids.contains(&link) => ids.push(link),
+            Some(_) => {}
             None => links.push((project, vec![link])),
         }
     }

@@ -61,9 +61,10 @@ async fn delete_heard_by(
     heard: Heard,
 ) -> CoreResult<u64> {
     crate::storages::export::annotations_changed(&**txn, project_id).await?;
-    let heard_of = deleted_for_webhooks(txn, project_id, &tasks, heard).await?;
     let (created_annotations, created_labels) =
         queries::projects::lock_summary(&**txn, project_id).await?;
+    // Under the project's lock: no import adds tasks the event would not name.
+    let heard_of = deleted_for_webhooks(txn, project_id, &tasks, heard).await?;
     if let TaskSet::Ids(ids) = tasks {
         let mut summary = Summary::load(&created_annotations, &created_labels);
         for annotation in queries::annotations::of_tasks_by(&**txn, ids, None).await? {

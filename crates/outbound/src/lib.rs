@@ -167,8 +167,8 @@ impl Outbound {
             .expect("the TLS backend is compiled in");
         let services = reqwest::Client::builder()
             .no_proxy()
-            // Header names as they were written (`X-Custom`, as Python's `requests` sends a
-            // webhook's headers), not lower-cased.
+            // Header names in title case (`X-Custom`), as receivers used to Python's `requests`
+            // see them, not lower-cased.
             .http1_title_case_headers()
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("Tessera/", env!("CARGO_PKG_VERSION")))
@@ -240,17 +240,56 @@ impl Outbound {
         Ok(response.status().as_u16())
     }
 
+    /// Sends `method` to `url` with `headers` and `body` within `timeout`, redirects not
+    /// followed; the answer's status and body (at most `limit` bytes), whatever the status.
+    pub async fn exchange(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        headers: reqwest::header::HeaderMap,
+        body: Option<Bytes>,
+        timeout: Duration,
+        limit: u64,
+    ) -> Result<(u16, Bytes), OutboundError> {
+        let parsed = self.check(url)?;
+        let shown = parsed.to_string();
+        let mut request = self
+            .services
+            .request(method, parsed)
+            .headers(headers)
+            .timeout(timeout);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let response = request.send().await.map_err(|err| classify(err, &shown))?;
+        let status = response.status().as_u16();
+        let mut read = BytesMut::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|err| classify(err, &shown))?;
+            let size = (read.len() + chunk.len()) as u64;
+            if size > limit {
+                return Err(OutboundError::TooLarge { limit, size });
+            }
+            read.extend_from_slice(&chunk);
+        }
+        Ok((status, read.freeze()))
+    }
+
     /// Checks `url` and every address its host resolves to now (what a form that saves a URL
     /// for later calls checks before saving it; calls are checked again when made).
     pub async fn check_resolved(&self, url: &str) -> Result<Url, OutboundError> {
         let parsed = self.check(url)?;
         if let Some(url::Host::Domain(host)) = parsed.host() {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
-                .await
-                .map_err(|_| OutboundError::Unresolvable(host.to_string()))?
-                .collect();
+            let unresolvable = || OutboundError::Unresolvable(host.to_string());
+            let addrs: Vec<SocketAddr> =
+                tokio::time::timeout(Duration::from_secs(10), tokio::net::lookup_host((host, 0)))
+                    .await
+                    .map_err(|_| unresolvable())?
+                    .map_err(|_| unresolvable())?
+                    .collect();
             if addrs.is_empty() {
-                return Err(OutboundError::Unresolvable(host.to_string()));
+                return Err(unresolvable());
             }
             for addr in addrs {
                 self.allow

@@ -90,6 +90,16 @@ pub fn start(
             orphan_uploads::EVERY
         }
     });
+    let sweep_db = db.clone();
+    supervisor.spawn_loop("webhook delivery sweep", move || {
+        let db = sweep_db.clone();
+        async move {
+            if let Err(err) = webhooks::deliver::sweep(&db).await {
+                tracing::warn!(error = %err, "looking for due webhook deliveries failed");
+            }
+            webhooks::deliver::SWEEP_EVERY
+        }
+    });
     let db = db.clone();
     supervisor.spawn_loop("webhook delivery log cleanup", move || {
         let db = db.clone();

@@ -183,7 +183,8 @@ fn seconds(name: &str, value: f64) -> anyhow::Result<std::time::Duration> {
         value.is_finite() && value > 0.0,
         "{name} must be a positive number of seconds"
     );
-    Ok(std::time::Duration::from_secs_f64(value))
+    std::time::Duration::try_from_secs_f64(value)
+        .map_err(|_| anyhow::anyhow!("{name} is too large"))
 }
 
 /// Reads `--signup-role`: a role's name or code, never the owner's or a deactivated one.

@@ -1,5 +1,6 @@
-//! Sending a webhook's deliveries: one job per webhook at a time (a singleton), oldest delivery
-//! first, so that a receiver hears of things in the order they happened. A failed attempt
+//! Sending a webhook's deliveries: one job per webhook at a time (a singleton), in the order
+//! they were recorded (for changes of one object, the order they happened; on PostgreSQL two
+//! transactions committing at once may be heard the other way round). A failed attempt
 //! (an error status, a timeout, a refused connection, an address the SSRF guard refuses) is
 //! recorded on the delivery and the webhook, and the delivery is tried again after a growing
 //! delay — the deliveries behind it wait — until its attempts run out and it is marked failed.
@@ -74,10 +75,37 @@ pub const LOG_KEPT: Duration = Duration::from_secs(7 * 24 * 3600);
 /// Removes ended deliveries older than [`LOG_KEPT`]; how many.
 pub async fn forget_old(db: &tessera_db::Db) -> Result<u64, sea_orm::DbErr> {
     let before = Utc::now() - chrono::Duration::from_std(LOG_KEPT).unwrap_or_default();
+    let mut removed = 0;
+    // In chunks: the writer is not held for a large log at once.
+    loop {
+        let txn = db.write().await?;
+        let chunk = stored::delete_finished_deliveries(&*txn, before, 1_000).await?;
+        txn.commit().await?;
+        removed += chunk;
+        if chunk == 0 {
+            return Ok(removed);
+        }
+    }
+}
+
+/// How often the sweep looks for webhooks with due deliveries and no job to send them.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
+
+/// Asks for a run of every active webhook with a due delivery. A delivery's job is asked for
+/// in the transaction that records it, but on PostgreSQL a job that was already waiting may
+/// start before that transaction commits and miss it; a job that failed for good leaves its
+/// deliveries waiting too. This sweep sends them within [`SWEEP_EVERY`].
+pub async fn sweep(db: &tessera_db::Db) -> Result<usize, sea_orm::DbErr> {
+    let due = stored::with_due_deliveries(db.conn(), time::now()).await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
     let txn = db.write().await?;
-    let removed = stored::delete_finished_deliveries(&*txn, before).await?;
+    for webhook_id in &due {
+        queue(&*txn, *webhook_id, 0).await?;
+    }
     txn.commit().await?;
-    Ok(removed)
+    Ok(due.len())
 }
 
 /// Asks for the webhook's deliveries to be sent `delay_ms` from now (one waiting job per
@@ -95,7 +123,9 @@ pub async fn queue<C: ConnectionTrait>(
 }
 
 /// Deliveries read at once.
-const BATCH: u64 = 100;
+const BATCH: u64 = 20;
+/// How long one run sends before it makes way for other jobs (it asks for the next run).
+const RUN_FOR: Duration = Duration::from_secs(30);
 
 /// Runs a delivery job: sends the webhook's due deliveries in order until none is left or the
 /// oldest must wait for its retry.
@@ -103,7 +133,11 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
     let webhook_id = ctx.payload()["webhook"].as_i64().unwrap_or_default();
     let db = ctx.db().clone();
     let mut sent = 0u64;
+    let started = std::time::Instant::now();
     loop {
+        if started.elapsed() > RUN_FOR {
+            return wait_for_retry(ctx, &db, webhook_id, 0, sent).await;
+        }
         let Some(hook) = stored::find(db.conn(), webhook_id).await? else {
             return Ok(ctx.done(json!({"skipped": "the webhook is gone"})));
         };
@@ -132,7 +166,8 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
     }
 }
 
-/// Ends the run, asking for another when the oldest delivery's retry is due.
+/// Ends the run, asking for another `wait_ms` from now (when the oldest delivery's retry is due,
+/// or at once after a long run).
 async fn wait_for_retry(
     ctx: JobContext,
     db: &tessera_db::Db,

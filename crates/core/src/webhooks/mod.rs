@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use tessera_db::entities::{webhook, webhook_delivery};
 use tessera_db::queries::webhooks::{self as stored, Listed};
 use tessera_db::{time, Db};
-use tessera_outbound::{Outbound, OutboundError};
+use tessera_outbound::Outbound;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
@@ -33,11 +33,6 @@ const MAX_URL: usize = 2048;
 const MAX_HEADERS: usize = 10;
 /// Deliveries the log shows.
 const LOGGED: u64 = 100;
-/// Label Studio's answer to a URL its SSRF protection refuses (a 403).
-pub const URL_NOT_ALLOWED: &str = "The provided URL was not allowed. URLs must use http:// or \
-    https://, and must not resolve to local or private network addresses when SSRF protection \
-    applies.";
-
 /// What webhooks need beyond the database: the guarded client, the key that seals their
 /// secrets, and how deliveries are timed.
 #[derive(Clone)]
@@ -133,9 +128,14 @@ pub async fn list(db: &Db, actor: &Actor, project: Option<&str>) -> CoreResult<V
                 )
             };
             let id = text.parse::<i64>().map_err(|_| invalid())?;
-            scope::project(db.conn(), actor, id)
-                .await
-                .map_err(|_| invalid())?;
+            // Label Studio's filter accepts any project that exists (another organization's
+            // lists nothing).
+            if tessera_db::queries::projects::find_by_id(db.conn(), id)
+                .await?
+                .is_none()
+            {
+                return Err(invalid());
+            }
             Listed::Project(id)
         }
     };
@@ -312,8 +312,18 @@ fn read_changes(body: &Value, write: Write) -> CoreResult<Changes> {
     })
 }
 
-/// Headers as Label Studio's schema allows them: an object of at most ten string values under
-/// names of letters, digits, `-` and `_`.
+/// Headers that frame the request itself: a webhook may not set them.
+const FRAMING_HEADERS: [&str; 5] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "upgrade",
+];
+
+/// Headers as Label Studio's schema allows them (an object of at most ten string values under
+/// names of letters, digits, `-` and `_`), sendable as they are (no control characters) and not
+/// framing the request.
 fn headers_of(value: &Value) -> Option<Map<String, Value>> {
     let map = value.as_object()?;
     let fine = map.len() <= MAX_HEADERS
@@ -322,23 +332,12 @@ fn headers_of(value: &Value) -> Option<Map<String, Value>> {
                 && name
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                && value.is_string()
+                && !FRAMING_HEADERS.contains(&name.to_ascii_lowercase().as_str())
+                && value
+                    .as_str()
+                    .is_some_and(|v| http::HeaderValue::from_str(v).is_ok())
         });
     fine.then(|| map.clone())
-}
-
-/// Refuses a URL the SSRF guard would refuse (Label Studio's 403), and a host that does not
-/// resolve.
-async fn check_reachable(env: &WebhookEnv, url: &str) -> CoreResult<()> {
-    match env.outbound.check_resolved(url).await {
-        Ok(_) => Ok(()),
-        Err(OutboundError::Unresolvable(host)) => Err(CoreError::field(
-            "url",
-            format!("Can't resolve hostname {host}"),
-        )),
-        Err(blocked @ OutboundError::Blocked(_)) => Err(CoreError::Forbidden(blocked.to_string())),
-        Err(_) => Err(CoreError::Forbidden(URL_NOT_ALLOWED.into())),
-    }
 }
 
 fn seal(env: &WebhookEnv, secret: Option<String>) -> Option<String> {
@@ -354,6 +353,14 @@ pub async fn create(
     actor: &Actor,
     body: &Value,
 ) -> CoreResult<WebhookOut> {
+    // Label Studio's order: the body's fields, the URL's address, then the project.
+    let write = match body.get("project") {
+        Some(Value::Null) => Write::CreateForOrganization,
+        _ => Write::CreateForProject,
+    };
+    let changes = read_changes(body, write)?;
+    let url = changes.url.clone().unwrap_or_default();
+    crate::saved_urls::check(&env.outbound, &url).await?;
     let project = match body.get("project") {
         Some(Value::Null) => None,
         Some(value) => Some(project_for_create(db, actor, value).await?),
@@ -362,13 +369,6 @@ pub async fn create(
     if project.is_none() && !may_manage_organization_hooks(actor) {
         return Err(CoreError::Forbidden(crate::permissions::FORBIDDEN.into()));
     }
-    let write = match project {
-        Some(_) => Write::CreateForProject,
-        None => Write::CreateForOrganization,
-    };
-    let changes = read_changes(body, write)?;
-    let url = changes.url.clone().unwrap_or_default();
-    check_reachable(env, &url).await?;
     let now = time::now();
     let txn = db.write().await?;
     let saved = stored::insert(
@@ -448,9 +448,10 @@ pub async fn update(
     };
     let changes = read_changes(body, write)?;
     if let Some(url) = &changes.url {
-        check_reachable(env, url).await?;
+        crate::saved_urls::check(&env.outbound, url).await?;
     }
     let reactivated = !hook.is_active && changes.is_active == Some(true);
+    let moved = changes.url.as_ref().is_some_and(|url| *url != hook.url);
     let mut active: webhook::ActiveModel = hook.into();
     if let Some(url) = changes.url {
         active.url = Set(url);
@@ -475,7 +476,11 @@ pub async fn update(
     let saved = stored::update(&*txn, active).await?;
     let names = names_of(&changes.actions);
     stored::set_actions(&*txn, saved.id, &names).await?;
-    if reactivated {
+    if moved {
+        // The old address's backoff does not hold for the new one.
+        stored::make_pending_due(&*txn, saved.id, time::now()).await?;
+    }
+    if reactivated || moved {
         deliver::queue(&*txn, saved.id, 0).await?;
     }
     txn.commit().await?;

@@ -11,6 +11,7 @@ pub mod jwt_token;
 pub mod label;
 pub mod label_link;
 pub mod login_attempt;
+pub mod ml_backend;
 pub mod organization;
 pub mod organization_member;
 pub mod prediction;

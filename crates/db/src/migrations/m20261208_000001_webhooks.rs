@@ -104,6 +104,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(index("webhook_deliveries", &["webhook_id", "status", "id"]).take())
+            .await?;
+        // The sweep for due deliveries and the removal of old ones.
+        manager
+            .create_index(index("webhook_deliveries", &["status", "next_attempt_at"]).take())
+            .await?;
+        manager
+            .create_index(index("webhook_deliveries", &["status", "finished_at"]).take())
             .await
     }
 

@@ -16,6 +16,7 @@ mod m20261207_000001_jobs;
 mod m20261207_000002_storages;
 mod m20261207_000003_export_snapshots;
 mod m20261208_000001_webhooks;
+mod m20261208_000002_ml_backends;
 mod schema;
 
 /// Every migration Tessera knows, in the order they run.
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_storages::Migration),
             Box::new(m20261207_000003_export_snapshots::Migration),
             Box::new(m20261208_000001_webhooks::Migration),
+            Box::new(m20261208_000002_ml_backends::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod export_snapshots;
 pub mod file_uploads;
 pub mod invites;
 pub mod labels;
+pub mod ml_backends;
 pub mod organizations;
 pub mod predictions;
 pub mod project_members;

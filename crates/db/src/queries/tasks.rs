@@ -467,6 +467,18 @@ async fn scan_parts<C: ConnectionTrait>(
         .collect())
 }
 
+/// One task of a project picked at random (`RANDOM()` on both databases), if it has any.
+pub async fn random_of_project<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Option<task::Model>, DbErr> {
+    task::Entity::find()
+        .filter(task::Column::ProjectId.eq(project_id))
+        .order_by(Expr::cust("RANDOM()"), sea_orm::Order::Asc)
+        .one(conn)
+        .await
+}
+
 /// Ids of every task of a project, in id order.
 pub async fn ids_of_project<C: ConnectionTrait>(
     conn: &C,

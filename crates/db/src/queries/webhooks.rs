@@ -222,6 +222,46 @@ pub async fn next_pending<C: ConnectionTrait>(
         .await
 }
 
+/// The active webhooks with a delivery due by `now` (the sweep asks their jobs to run).
+pub async fn with_due_deliveries<C: ConnectionTrait>(
+    conn: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, DbErr> {
+    webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::WebhookId)
+        .distinct()
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            webhook_delivery::Column::WebhookId.in_subquery(
+                Query::select()
+                    .column(webhook::Column::Id)
+                    .from(webhook::Entity)
+                    .and_where(webhook::Column::IsActive.eq(true))
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Makes a webhook's pending deliveries due now (its URL changed: the retry waits no more).
+pub async fn make_pending_due<C: ConnectionTrait>(
+    conn: &C,
+    webhook_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(now))
+        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+        .filter(webhook_delivery::Column::Status.eq(PENDING))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// A webhook's newest deliveries.
 pub async fn deliveries<C: ConnectionTrait>(
     conn: &C,
@@ -299,14 +339,26 @@ pub async fn record_attempt<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Deletes deliveries that ended before `before`; how many.
+/// Deletes up to `limit` deliveries that ended before `before`; how many.
 pub async fn delete_finished_deliveries<C: ConnectionTrait>(
     conn: &C,
     before: DateTime<Utc>,
+    limit: u64,
 ) -> Result<u64, DbErr> {
-    Ok(webhook_delivery::Entity::delete_many()
+    let ids: Vec<i64> = webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::Id)
         .filter(webhook_delivery::Column::Status.ne(PENDING))
         .filter(webhook_delivery::Column::FinishedAt.lt(before))
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::Id.is_in(ids))
         .exec(conn)
         .await?
         .rows_affected)

@@ -327,7 +327,15 @@ async fn the_webhooks_api_answers_as_label_studio_does() {
         org_only.body["validation_errors"]["non_field_errors"],
         json!(["Project webhook can't contain organization-only action."])
     );
-    for headers in [json!([1]), json!({"X-A": 1}), json!({"bad key": "v"})] {
+    // Label Studio's schema, and (Tessera) values that could not be sent as they are and
+    // headers that frame the request.
+    for headers in [
+        json!([1]),
+        json!({"X-A": 1}),
+        json!({"bad key": "v"}),
+        json!({"X-A": "a\r\nX-Injected: 1"}),
+        json!({"Host": "elsewhere.example.com"}),
+    ] {
         let refused = app
             .post(
                 "/api/webhooks/",
@@ -470,6 +478,17 @@ async fn the_webhooks_api_answers_as_label_studio_does() {
         .await
         .expect(403);
     let stranger = app.other_organization().await;
+    // Another organization's project exists: Label Studio's filter lists nothing for it.
+    let theirs_filtered = app
+        .call_as(
+            &stranger,
+            reqwest::Method::GET,
+            &format!("/api/webhooks/?project={project}"),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(theirs_filtered.body, json!([]));
     let theirs = app
         .call_as(&stranger, reqwest::Method::GET, "/api/webhooks/", None)
         .await
