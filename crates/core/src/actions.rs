@@ -159,14 +159,20 @@ pub async fn perform(action: &Action, run: Run<'_>) -> CoreResult<Outcome> {
         }
         "predictions_to_annotations" => predictions_to_annotations(&run, &ids).await,
         "remove_duplicates" => remove_duplicates(&run).await,
-        "retrieve_tasks_predictions" => Ok(Outcome {
-            processed_items: Some(0),
-            detail: Some(
+        "retrieve_tasks_predictions" => {
+            let count = ids.len();
+            let detail = if crate::ml::predict::queue(&**run.txn, run.project, &ids).await? {
+                format!("Retrieving predictions for {count} tasks in the background")
+            } else {
                 "No ML backend is connected to this project, so no predictions were retrieved"
-                    .into(),
-            ),
-            ..Outcome::default()
-        }),
+                    .into()
+            };
+            Ok(Outcome {
+                processed_items: Some(count as u64),
+                detail: Some(detail),
+                ..Outcome::default()
+            })
+        }
         other => Err(CoreError::BadRequest(format!(
             "Can't find '{other}' in registered actions"
         ))),

@@ -42,6 +42,11 @@ pub fn registry(db: &Db, storage: &StorageEnv, webhooks: &WebhookEnv, media: &Me
     registry.register(webhooks::deliver::JOB, move |ctx| {
         webhooks::deliver::run(ctx, env.clone())
     });
+    // Model servers are reached with the same guarded client and sealer as webhooks.
+    let env = webhooks.clone();
+    registry.register(tessera_core::ml::predict::JOB, move |ctx| {
+        tessera_core::ml::predict::run(ctx, env.clone())
+    });
     registry
 }
 

@@ -1,10 +1,12 @@
 //! Machine-learning backends (Label Studio's `ml` app): a project's model servers, checked
 //! through their `/health` and `/setup` when added, changed or looked at (their state and error
 //! follow), asked to train, to list their versions, to predict a random task as a test and to
-//! pre-annotate interactively for the editor. `docs/research/ml-backends-label-studio-1.23.2.md`
+//! pre-annotate interactively for the editor, and to predict tasks in the background
+//! ([`predict`]). `docs/research/ml-backends-label-studio-1.23.2.md`
 //! is the contract; Basic-auth passwords are sealed and never answered.
 
 pub mod connector;
+pub mod predict;
 
 use std::time::Duration;
 
@@ -605,9 +607,19 @@ fn predict_body(project: &project::Model, tasks: Vec<Value>, context: Value) -> 
 }
 
 /// `POST /api/ml/{id}/predict/test?random=true`: a random task of the project predicted, nothing
-/// stored: `{status, error_message, url, task, request, response}`.
-pub async fn predict_test(db: &Db, env: &MlEnv<'_>, actor: &Actor, id: i64) -> CoreResult<Value> {
+/// stored: `{status, error_message, url, task, request, response}`; `None` without `random`
+/// (Label Studio implements nothing else).
+pub async fn predict_test(
+    db: &Db,
+    env: &MlEnv<'_>,
+    actor: &Actor,
+    id: i64,
+    random: bool,
+) -> CoreResult<Option<Value>> {
     let (m, project) = find(db, actor, id).await?;
+    if !random {
+        return Ok(None);
+    }
     let Some(t) = queries::tasks::random_of_project(db.conn(), project.id).await? else {
         return Err(CoreError::BadRequest(
             "Project has no tasks to run prediction on, import at least 1 task to run prediction"
@@ -630,14 +642,14 @@ pub async fn predict_test(db: &Db, env: &MlEnv<'_>, actor: &Actor, id: i64) -> C
         Err(err) => (err.status.unwrap_or(0), Some(err.message), Value::Null),
     };
     let simple = request["tasks"][0].clone();
-    Ok(json!({
+    Ok(Some(json!({
         "status": status,
         "error_message": error,
         "url": url,
         "task": simple,
         "request": request,
         "response": response,
-    }))
+    })))
 }
 
 /// `POST /api/ml/{id}/interactive-annotating` (`{task, context}`): the editor's smart tools ask

@@ -14,6 +14,7 @@ mod imports;
 mod invite_emails;
 mod labels;
 mod meta;
+mod ml;
 pub(crate) mod organizations;
 mod pagination;
 mod predictions;
@@ -107,6 +108,7 @@ pub fn router(state: AppState) -> Router {
     router = scim::routes(router);
     router = storages::routes(router);
     router = webhooks::routes(router);
+    router = ml::routes(router);
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods(Any)

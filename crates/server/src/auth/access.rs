@@ -381,6 +381,26 @@ pub const RULES: &[Rule] = &[
     rule("/tasks/{id}/presign", READ, Allowed(Label)),
     rule("/projects/{id}/resolve", READ, Allowed(Label)),
     rule("/projects/{id}/presign", READ, Allowed(Label)),
+    // ML backends are project settings; interactive pre-annotation is part of labeling.
+    rule("/api/ml", READ, Allowed(ViewProjects)),
+    rule("/api/ml", &["POST"], Allowed(ManageProjects)),
+    rule(
+        "/api/ml/{id}",
+        &["GET", "PATCH", "PUT", "DELETE"],
+        Allowed(ManageProjects),
+    ),
+    rule("/api/ml/{id}/train", &["POST"], Allowed(ManageProjects)),
+    rule(
+        "/api/ml/{id}/predict/test",
+        &["POST"],
+        Allowed(ManageProjects),
+    ),
+    rule(
+        "/api/ml/{id}/interactive-annotating",
+        &["POST"],
+        Allowed(Label),
+    ),
+    rule("/api/ml/{id}/versions", READ, Allowed(ManageProjects)),
     // Webhooks are project settings (the organization's own: managing people, checked by the
     // use case); which actions exist is public.
     rule("/api/webhooks", READ, Allowed(ManageProjects)),

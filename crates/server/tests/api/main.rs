@@ -11,6 +11,7 @@ mod exports;
 mod first_run;
 mod helpers;
 mod imports;
+mod ml;
 mod organizations;
 mod payload_equality;
 mod people;

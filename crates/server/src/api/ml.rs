@@ -1,0 +1,187 @@
+//! Machine-learning backends (Label Studio's `ml` app): `/api/ml/` (list with `?project=`,
+//! create) and, without trailing slashes as Label Studio routes them, `/api/ml/{id}` (get,
+//! PATCH/PUT, delete), `/train`, `/predict/test`, `/interactive-annotating` and `/versions`. The
+//! use cases are `tessera_core::ml`.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tessera_core::fields::query_bool;
+use tessera_core::ml::{self, MlEnv, MlOut};
+
+use crate::api::{exact, slashed};
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::payload::{ApiPath, ApiQuery, JsonBody};
+use crate::state::AppState;
+
+/// What the model servers are told about Tessera: where it is (the configured public address,
+/// else the address the request came to).
+fn env<'a>(state: &'a AppState, headers: &HeaderMap) -> MlEnv<'a> {
+    let hostname = state.config.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost:8080");
+        format!("http://{host}")
+    });
+    MlEnv {
+        outbound: &state.outbound,
+        sealer: &state.storage.sealer,
+        hostname,
+    }
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    project: Option<String>,
+    is_interactive: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<Vec<MlOut>>> {
+    let interactive = match params.is_interactive.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(query_bool("is_interactive", Some(text), false)?),
+    };
+    let env = env(&state, &headers);
+    let listed = ml::list(
+        &state.db,
+        &env,
+        &caller,
+        params.project.as_deref(),
+        interactive,
+    )
+    .await?;
+    Ok(Json(listed))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> ApiResult<(StatusCode, Json<MlOut>)> {
+    let env = env(&state, &headers);
+    let created = ml::create(&state.db, &env, &caller, &body).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<MlOut>> {
+    let env = env(&state, &headers);
+    Ok(Json(ml::get(&state.db, &env, &caller, id).await?))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<MlOut>> {
+    let env = env(&state, &headers);
+    Ok(Json(ml::update(&state.db, &env, &caller, id, &body).await?))
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    ml::delete(&state.db, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Label Studio answers 200 with an empty body; the backend's state tells how it went.
+async fn train(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<StatusCode> {
+    let env = env(&state, &headers);
+    ml::train(&state.db, &env, &caller, id).await?;
+    Ok(StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct TestParams {
+    random: Option<String>,
+}
+
+/// Only `?random=true` is implemented, in Label Studio as here (a 501 otherwise).
+async fn predict_test(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<TestParams>,
+) -> ApiResult<Response> {
+    let random = query_bool("random", params.random.as_deref(), false)?;
+    let env = env(&state, &headers);
+    Ok(
+        match ml::predict_test(&state.db, &env, &caller, id, random).await? {
+            Some(tested) => Json(tested).into_response(),
+            None => {
+                let refusal = json!({"error": "Not implemented - you must provide random=true query parameter"});
+                (StatusCode::NOT_IMPLEMENTED, Json(refusal)).into_response()
+            }
+        },
+    )
+}
+
+async fn interactive(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    let env = env(&state, &headers);
+    Ok(Json(
+        ml::interactive(&state.db, &env, &caller, id, &body).await?,
+    ))
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Response> {
+    let env = env(&state, &headers);
+    let (status, body) = ml::versions(&state.db, &env, &caller, id).await?;
+    // A model server's odd status (below 100) reads as a failure to reach it.
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    Ok((status, Json(body)).into_response())
+}
+
+pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
+    let router = slashed(router, "/api/ml/", get(list).post(create));
+    let router = exact(
+        router,
+        "/api/ml/{id}",
+        get(get_one).patch(update).put(update).delete(delete),
+    );
+    let router = exact(router, "/api/ml/{id}/train", post(train));
+    let router = exact(router, "/api/ml/{id}/predict/test", post(predict_test));
+    let router = exact(
+        router,
+        "/api/ml/{id}/interactive-annotating",
+        post(interactive),
+    );
+    exact(router, "/api/ml/{id}/versions", get(versions))
+}

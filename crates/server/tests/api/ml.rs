@@ -1,0 +1,563 @@
+//! ML backends against a local model server speaking Label Studio's protocol (`/health`,
+//! `/setup`, `/predict`, `/webhook`), with Label Studio 1.23.2's answers: connection checks and
+//! their messages, states, Basic auth, the project's model version, training, the test
+//! prediction and interactive pre-annotation.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+const CONFIG: &str = r#"<View><Text name="text" value="$text"/><Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>"#;
+
+/// What the fake model server was sent, and how it behaves.
+#[derive(Default)]
+struct Model {
+    /// Every request: (path, Authorization header, body).
+    requests: Vec<(String, Option<String>, Value)>,
+    /// `/setup` fails with a 500.
+    broken_setup: bool,
+    /// The Basic credentials `/health` wants, if any.
+    wants: Option<String>,
+    /// `/predict` fails with a 500.
+    broken_predict: bool,
+}
+
+type Shared = Arc<Mutex<Model>>;
+
+fn note(model: &Shared, path: &str, headers: &HeaderMap, body: Value) {
+    let auth = headers
+        .get("authorization")
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
+    model
+        .lock()
+        .unwrap()
+        .requests
+        .push((path.into(), auth, body));
+}
+
+async fn health(State(model): State<Shared>, headers: HeaderMap) -> (StatusCode, Json<Value>) {
+    note(&model, "/health", &headers, Value::Null);
+    let wants = model.lock().unwrap().wants.clone();
+    let given = headers.get("authorization").and_then(|h| h.to_str().ok());
+    if wants.is_some() && wants.as_deref() != given {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "Unauthorized"})),
+        );
+    }
+    (
+        StatusCode::OK,
+        Json(json!({"status": "UP", "model_class": "Fake"})),
+    )
+}
+
+async fn setup(
+    State(model): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    note(&model, "/setup", &headers, body);
+    if model.lock().unwrap().broken_setup {
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"detail": "no model"})),
+        );
+    }
+    (StatusCode::OK, Json(json!({"model_version": "fake-1"})))
+}
+
+async fn predict(
+    State(model): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    if model.lock().unwrap().broken_predict {
+        note(&model, "/predict", &headers, body);
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"detail": "out of memory"})),
+        );
+    }
+    let results: Vec<Value> = body["tasks"]
+        .as_array()
+        .map(|tasks| {
+            tasks
+                .iter()
+                .map(|_| json!({"model_version": "fake-1", "score": 0.87, "result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}}]}))
+                .collect()
+        })
+        .unwrap_or_default();
+    note(&model, "/predict", &headers, body);
+    (StatusCode::OK, Json(json!({"results": results})))
+}
+
+async fn webhook(
+    State(model): State<Shared>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> (StatusCode, Json<Value>) {
+    note(&model, "/webhook", &headers, body);
+    (StatusCode::CREATED, Json(json!({"status": "ok"})))
+}
+
+/// Starts the fake model server; its URL and state.
+async fn model_server() -> (String, Shared) {
+    let model: Shared = Arc::default();
+    let app = axum::Router::new()
+        .route("/health", get(health))
+        .route("/setup", post(setup))
+        .route("/predict", post(predict))
+        .route("/webhook", post(webhook))
+        .with_state(model.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://127.0.0.1:{port}"), model)
+}
+
+fn paths(model: &Shared) -> Vec<String> {
+    model
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .map(|r| r.0.clone())
+        .collect()
+}
+
+async fn app() -> TestApp {
+    TestApp::spawn_with(|config| {
+        config.outbound_allow =
+            tessera_outbound::Allow::Ranges(vec!["127.0.0.0/8".parse().unwrap()]);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn ml_backends_are_checked_connected_and_answer_as_label_studio() {
+    let app = app().await;
+    let (url, model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let tasks = app.import_ids(project, json!([{"text": "good"}])).await;
+
+    let missing = app
+        .post("/api/ml/", json!({"project": project}))
+        .await
+        .expect(400);
+    assert_eq!(
+        missing.body["validation_errors"]["url"],
+        json!(["This field is required."])
+    );
+    let private = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": "http://10.2.3.4:9090"}),
+        )
+        .await
+        .expect(403);
+    assert_eq!(
+        private.body["detail"],
+        "URL resolves to a reserved network address (block: 10.0.0.0/8)"
+    );
+    let down = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": "http://127.0.0.1:9"}),
+        )
+        .await
+        .expect(400);
+    let message = down.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.starts_with("Can't connect to ML backend http://127.0.0.1:9, health check failed."),
+        "{message}"
+    );
+    model.lock().unwrap().broken_setup = true;
+    let broken = app
+        .post("/api/ml/", json!({"project": project, "url": url}))
+        .await
+        .expect(400);
+    let message = broken.body["validation_errors"]["non_field_errors"][0]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "Successfully connected to {url} but it doesn't look like a valid ML backend. Reason: "
+        )),
+        "{message}"
+    );
+    model.lock().unwrap().broken_setup = false;
+    assert_eq!(
+        app.get(&format!("/api/ml/?project={project}"))
+            .await
+            .expect(200)
+            .body,
+        json!([])
+    );
+
+    let created = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": url, "title": "Fake", "is_interactive": true, "extra_params": "{\"label\": \"Positive\"}"}),
+        )
+        .await
+        .expect(201);
+    let keys: Vec<&str> = created
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "state",
+            "readable_state",
+            "is_interactive",
+            "url",
+            "error_message",
+            "title",
+            "auth_method",
+            "basic_auth_user",
+            "basic_auth_pass_is_set",
+            "description",
+            "extra_params",
+            "model_version",
+            "timeout",
+            "created_at",
+            "updated_at",
+            "auto_update",
+            "project"
+        ]
+    );
+    assert_eq!(created.body["state"], "CO");
+    assert_eq!(created.body["readable_state"], "Connected");
+    assert_eq!(
+        created.body["model_version"], "fake-1",
+        "setup's version, with auto_update"
+    );
+    assert_eq!(created.body["timeout"], 100.0);
+    let id = created.body["id"].as_i64().unwrap();
+    // The setup call: Label Studio's body.
+    let setup_body = model
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.0 == "/setup")
+        .unwrap()
+        .2
+        .clone();
+    assert_eq!(setup_body["schema"], CONFIG);
+    assert!(setup_body["project"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("{project}.")));
+    assert_eq!(setup_body["extra_params"], "{\"label\": \"Positive\"}");
+    assert!(setup_body["access_token"].is_string());
+    // The project's model version is the backend's title, and a webhook feeds it events.
+    assert_eq!(app.project(project).await["model_version"], "Fake");
+    let hooks = app
+        .get(&format!("/api/webhooks/?project={project}"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(hooks[0]["url"], format!("{url}/webhook"));
+
+    let listed = app
+        .get(&format!("/api/ml?project={project}"))
+        .await
+        .expect(200);
+    assert_eq!(listed.body[0]["id"], id);
+    assert_eq!(
+        app.get(&format!("/api/ml/{id}")).await.expect(200).body["title"],
+        "Fake"
+    );
+    app.get(&format!("/api/ml/{id}/")).await.expect(404);
+
+    // A PATCH of one field works (Label Studio fails without `url`), and a rename follows to
+    // the project's model version.
+    let renamed = app
+        .patch(&format!("/api/ml/{id}"), json!({"title": "Renamed"}))
+        .await
+        .expect(200);
+    assert_eq!(renamed.body["title"], "Renamed");
+    assert_eq!(app.project(project).await["model_version"], "Renamed");
+
+    // Training: START_TRAINING with the project to /webhook; the state says so.
+    app.post(&format!("/api/ml/{id}/train"), json!({}))
+        .await
+        .expect(200);
+    let training = model
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.0 == "/webhook")
+        .unwrap()
+        .2
+        .clone();
+    assert_eq!(training["action"], "START_TRAINING");
+    assert_eq!(training["project"]["id"], project);
+    let db = app.database().await;
+    let stored = tessera_db::queries::ml_backends::find(db.conn(), id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, "TR", "training until the next check");
+
+    // The test prediction (random=true only) and interactive pre-annotation.
+    let refused = app
+        .post(&format!("/api/ml/{id}/predict/test"), json!({}))
+        .await
+        .expect(501);
+    assert_eq!(
+        refused.body["error"],
+        "Not implemented - you must provide random=true query parameter"
+    );
+    let tested = app
+        .post(&format!("/api/ml/{id}/predict/test?random=true"), json!({}))
+        .await
+        .expect(200);
+    assert_eq!(tested.body["status"], 200);
+    assert_eq!(tested.body["url"], format!("{url}/predict"));
+    assert_eq!(tested.body["task"]["id"], tasks[0]);
+    assert_eq!(tested.body["request"]["label_config"], CONFIG);
+    assert_eq!(tested.body["response"][0]["score"], 0.87);
+    let suggested = app
+        .post(
+            &format!("/api/ml/{id}/interactive-annotating"),
+            json!({"task": tasks[0], "context": {"result": [{"type": "keypointlabels"}]}}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        suggested.body["data"]["result"][0]["value"]["choices"],
+        json!(["Positive"])
+    );
+    let asked = model
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .rev()
+        .find(|r| r.0 == "/predict")
+        .unwrap()
+        .2
+        .clone();
+    assert_eq!(
+        asked["params"]["context"],
+        json!({"result": [{"type": "keypointlabels"}]})
+    );
+    assert_eq!(asked["tasks"][0]["data"], json!({"text": "good"}));
+    app.post(
+        &format!("/api/ml/{id}/interactive-annotating"),
+        json!({"context": {}}),
+    )
+    .await
+    .expect(400);
+    app.patch(&format!("/api/ml/{id}"), json!({"is_interactive": false}))
+        .await
+        .expect(200);
+    let off = app
+        .post(
+            &format!("/api/ml/{id}/interactive-annotating"),
+            json!({"task": tasks[0]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        off.body,
+        json!({"errors": ["Model is not set to be used for interactive preannotations"]})
+    );
+
+    // A model server without /versions: the version known, and Label Studio's hint.
+    let versions = app.get(&format!("/api/ml/{id}/versions")).await.expect(200);
+    assert_eq!(
+        versions.body,
+        json!({"versions": ["fake-1"], "message": "Upgrade your ML backend version to latest."})
+    );
+
+    // A model server that goes away: disconnected on the next look.
+    assert!(paths(&model).iter().filter(|p| *p == "/health").count() >= 5);
+    app.delete(&format!("/api/ml/{id}")).await.expect(204);
+    assert_eq!(app.project(project).await["model_version"], "");
+    app.get(&format!("/api/ml/{id}")).await.expect(404);
+}
+
+#[tokio::test]
+async fn basic_auth_is_sent_and_its_password_never_answered() {
+    let app = app().await;
+    let (url, model) = model_server().await;
+    model.lock().unwrap().wants = Some("Basic dXNlcjpzM2NyZXQ=".into());
+    let project = app.create_project(CONFIG).await;
+    let needs = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": url, "auth_method": "BASIC_AUTH", "basic_auth_user": "user"}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        needs.body["validation_errors"]["non_field_errors"],
+        json!(["Authentication username and password is required for Basic Authentication."])
+    );
+    let wrong = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": url, "auth_method": "BASIC_AUTH", "basic_auth_user": "user", "basic_auth_pass": "nope"}),
+        )
+        .await
+        .expect(400);
+    assert_eq!(
+        wrong.body["validation_errors"]["non_field_errors"],
+        json!(["Able to connect to ML Server, but authentication parameters were either not provided or are incorrect."])
+    );
+    let created = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": url, "auth_method": "BASIC_AUTH", "basic_auth_user": "user", "basic_auth_pass": "s3cret"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(created.body["basic_auth_pass_is_set"], true);
+    assert!(!created.body.to_string().contains("s3cret"));
+    let id = created.body["id"].as_i64().unwrap();
+    // An empty password keeps the one stored.
+    app.patch(&format!("/api/ml/{id}"), json!({"basic_auth_pass": ""}))
+        .await
+        .expect(200);
+    let sent = model.lock().unwrap().requests.last().unwrap().1.clone();
+    assert_eq!(sent.as_deref(), Some("Basic dXNlcjpzM2NyZXQ="));
+    // Annotators and other organizations see no backend.
+    let annotator = app.annotator_of("annotator@example.com", project).await;
+    app.call_as(
+        &annotator,
+        reqwest::Method::GET,
+        &format!("/api/ml/{id}"),
+        None,
+    )
+    .await
+    .expect(403);
+    let stranger = app.other_organization().await;
+    app.call_as(
+        &stranger,
+        reqwest::Method::GET,
+        &format!("/api/ml/{id}"),
+        None,
+    )
+    .await
+    .expect(404);
+}
+
+/// The Data Manager's "Retrieve Predictions" runs as a job: 70 tasks go to `/predict` in
+/// batches, every task gets the backend's prediction once (a second run adds none), the
+/// counters follow, and a batch the server fails shows in the backend's state.
+#[tokio::test]
+async fn retrieving_predictions_is_a_job_in_batches() {
+    let app = app().await;
+    let (url, model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let items: Vec<Value> = (0..70)
+        .map(|i| json!({"text": format!("task {i}")}))
+        .collect();
+    app.import_ids(project, Value::Array(items)).await;
+    let none = app
+        .post(
+            &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
+            json!({"selectedItems": {"all": true, "excluded": []}}),
+        )
+        .await
+        .expect(200);
+    assert!(none.body["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("No ML backend"));
+    let id = app
+        .post("/api/ml/", json!({"project": project, "url": url}))
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let retrieve = || async {
+        app.post(
+            &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
+            json!({"selectedItems": {"all": true, "excluded": []}}),
+        )
+        .await
+        .expect(200)
+    };
+    let answer = retrieve().await;
+    assert_eq!(answer.body["processed_items"], 70);
+    let mut predicted = 0;
+    for _ in 0..200 {
+        predicted = app.project(project).await["total_predictions_number"]
+            .as_i64()
+            .unwrap_or_default();
+        if predicted == 70 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(predicted, 70);
+    let batches: Vec<usize> = model
+        .lock()
+        .unwrap()
+        .requests
+        .iter()
+        .filter(|r| r.0 == "/predict")
+        .map(|r| r.2["tasks"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(batches, [32, 32, 6]);
+    let listed = app
+        .get(&format!("/api/predictions/?project={project}"))
+        .await
+        .expect(200);
+    let first = &listed.body.as_array().unwrap()[0];
+    assert_eq!(first["model_version"], "fake-1");
+    assert_eq!(first["score"], 0.87);
+
+    // Again: nothing new to predict, nothing sent.
+    retrieve().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(paths(&model).iter().filter(|p| *p == "/predict").count(), 3);
+    assert_eq!(app.project(project).await["total_predictions_number"], 70);
+
+    // A server that fails: the backend says so.
+    model.lock().unwrap().broken_predict = true;
+    app.post(
+        "/api/tasks/",
+        json!({"project": project, "data": {"text": "one more"}}),
+    )
+    .await
+    .expect(201);
+    retrieve().await;
+    let db = app.database().await;
+    let mut stored = None;
+    for _ in 0..200 {
+        let found = tessera_db::queries::ml_backends::find(db.conn(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        if found.state == "ER" {
+            stored = Some(found);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let stored = stored.expect("the backend's state shows the failure");
+    assert!(stored.error_message.unwrap().contains("answered 500"));
+}
