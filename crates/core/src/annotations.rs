@@ -120,8 +120,8 @@ async fn update_summary(
     Ok(())
 }
 
-/// Recounts the task, bumps its `updated_at`, keeps ground truth unique per task, and tells the
-/// webhooks listening for `event`.
+/// Recounts the task, bumps its `updated_at`, keeps ground truth unique per task, tells the
+/// webhooks listening for `event`, and starts the ML backends' training when its count is due.
 async fn after_change(
     txn: &WriteTxn,
     project: &project::Model,
@@ -141,7 +141,8 @@ async fn after_change(
         touch,
     )
     .await?;
-    emit_for(&**txn, project, event, &[annotation.id]).await
+    emit_for(&**txn, project, event, &[annotation.id]).await?;
+    crate::ml::annotation_saved(&**txn, project).await
 }
 
 /// Refuses a change of an annotation's ground-truth mark (`wanted` from `current`) by someone

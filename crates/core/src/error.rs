@@ -103,3 +103,10 @@ impl From<sea_orm::DbErr> for CoreError {
         CoreError::Internal(anyhow::Error::new(err).context("database error"))
     }
 }
+
+/// A use case failing inside a background job: tried again later, while attempts remain.
+impl From<CoreError> for tessera_jobs::JobError {
+    fn from(err: CoreError) -> tessera_jobs::JobError {
+        tessera_jobs::JobError::Retry(err.to_string())
+    }
+}

@@ -47,6 +47,10 @@ pub fn registry(db: &Db, storage: &StorageEnv, webhooks: &WebhookEnv, media: &Me
     registry.register(tessera_core::ml::predict::JOB, move |ctx| {
         tessera_core::ml::predict::run(ctx, env.clone())
     });
+    let env = webhooks.clone();
+    registry.register(tessera_core::ml::TRAIN_JOB, move |ctx| {
+        tessera_core::ml::run_training(ctx, env.clone())
+    });
     registry
 }
 

@@ -541,13 +541,22 @@ pub async fn versions(
 /// `/webhook`; the backend's state says how it went (`TR`, or `ER` with the error).
 pub async fn train(db: &Db, env: &MlEnv<'_>, actor: &Actor, id: i64) -> CoreResult<()> {
     let (m, project) = find(db, actor, id).await?;
-    let body = json!({
-        "action": "START_TRAINING",
-        "project": serde_json::to_value(payload::webhook_project_out(&project)).map_err(anyhow::Error::from)?,
-    });
+    train_backend(db, env, &m, &project).await
+}
+
+/// Sends `START_TRAINING` to one backend and records how it went.
+async fn train_backend(
+    db: &Db,
+    env: &MlEnv<'_>,
+    m: &ml_backend::Model,
+    project: &project::Model,
+) -> CoreResult<()> {
+    let project_out =
+        serde_json::to_value(payload::webhook_project_out(project)).map_err(anyhow::Error::from)?;
+    let body = json!({"action": "START_TRAINING", "project": project_out});
     let timeout = Duration::from_secs_f64(m.timeout.clamp(1.0, 3600.0));
     let mut next = m.clone();
-    match api(env, &m).webhook(&body, timeout).await {
+    match api(env, m).webhook(&body, timeout).await {
         Ok(_) => {
             next.state = "TR".into();
             next.error_message = None;
@@ -559,6 +568,60 @@ pub async fn train(db: &Db, env: &MlEnv<'_>, actor: &Actor, id: i64) -> CoreResu
     }
     save_state(db, &next).await?;
     Ok(())
+}
+
+/// The job kind that asks every backend of a project to train.
+pub const TRAIN_JOB: &str = "ml.train";
+
+/// After an annotation of `project` is saved: when the project trains every
+/// `min_annotations_to_start_training` annotations and their count is a multiple of it, asks
+/// its backends to train (in the background, as Label Studio does after the save, for an update
+/// as well as a new one).
+pub async fn annotation_saved<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+) -> CoreResult<()> {
+    let every = i64::from(project.min_annotations_to_start_training);
+    if every <= 0 {
+        return Ok(());
+    }
+    let count = queries::annotations::count_of_project(conn, project.id).await?;
+    if count == 0 || count % every != 0 {
+        return Ok(());
+    }
+    if queries::ml_backends::of_project(conn, project.id, None)
+        .await?
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let job = tessera_jobs::NewJob::new(TRAIN_JOB, json!({"project": project.id}))
+        .for_project(project.organization_id, project.id)
+        .singleton(&format!("{TRAIN_JOB}:{}", project.id));
+    tessera_jobs::queue::enqueue(conn, job).await?;
+    Ok(())
+}
+
+/// Runs a training job: every backend of the project is asked to train.
+pub async fn run_training(
+    ctx: tessera_jobs::JobContext,
+    env: crate::webhooks::WebhookEnv,
+) -> Result<tessera_jobs::Done, tessera_jobs::JobError> {
+    let project_id = ctx.payload()["project"].as_i64().unwrap_or_default();
+    let db = ctx.db().clone();
+    let Some(project) = queries::projects::find_by_id(db.conn(), project_id).await? else {
+        return Ok(ctx.done(json!({"skipped": "the project is gone"})));
+    };
+    let env = MlEnv {
+        outbound: &env.outbound,
+        sealer: &env.sealer,
+        hostname: String::new(),
+    };
+    let backends = queries::ml_backends::of_project(db.conn(), project.id, None).await?;
+    for m in &backends {
+        train_backend(&db, &env, m, &project).await?;
+    }
+    Ok(ctx.done(json!({"backends": backends.len()})))
 }
 
 /// A task as model servers receive it (Label Studio's `TaskSimpleSerializer`): the task with its

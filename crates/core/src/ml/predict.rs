@@ -75,7 +75,7 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
                 let mut errored = backend.clone();
                 errored.state = "ER".into();
                 errored.error_message = Some(message);
-                save_state(&db, &errored).await.map_err(core_failure)?;
+                save_state(&db, &errored).await?;
             }
         }
         let tasks = ((done + 1) * BATCH).min(ids.len());
@@ -83,10 +83,6 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
         ctx.progress(progress).await?;
     }
     Ok(ctx.done(json!({"predictions": stored, "failed_tasks": failed})))
-}
-
-fn core_failure(err: CoreError) -> JobError {
-    JobError::Retry(err.to_string())
 }
 
 /// Predicts the tasks of `chunk` the backend's version has not predicted yet and stores the

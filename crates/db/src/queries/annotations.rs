@@ -159,6 +159,15 @@ pub async fn ids_from_predictions<C: ConnectionTrait>(
     Ok(ids)
 }
 
+/// How many annotations a project has (all of them, cancelled ones too).
+pub async fn count_of_project<C: ConnectionTrait>(conn: &C, project_id: i64) -> Result<i64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(annotation::Entity::find()
+        .filter(annotation::Column::ProjectId.eq(project_id))
+        .count(conn)
+        .await? as i64)
+}
+
 /// Annotations of these tasks, ordered by id.
 pub async fn of_tasks<C: ConnectionTrait>(
     conn: &C,

@@ -561,3 +561,72 @@ async fn retrieving_predictions_is_a_job_in_batches() {
     let stored = stored.expect("the backend's state shows the failure");
     assert!(stored.error_message.unwrap().contains("answered 500"));
 }
+
+/// With `min_annotations_to_start_training`, every N-th annotation of the project asks its
+/// backends to train (in the background); the project webhook Label Studio adds with a backend
+/// also tells the model server of each annotation.
+#[tokio::test]
+async fn annotations_start_training_every_n() {
+    let app = app().await;
+    let (url, model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let tasks = app
+        .import_ids(
+            project,
+            json!([{"text": "a"}, {"text": "b"}, {"text": "c"}]),
+        )
+        .await;
+    app.patch(
+        &format!("/api/projects/{project}/"),
+        json!({"min_annotations_to_start_training": 2}),
+    )
+    .await
+    .expect(200);
+    app.post("/api/ml/", json!({"project": project, "url": url}))
+        .await
+        .expect(201);
+    let actions = |model: &Shared| -> Vec<String> {
+        model
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| r.0 == "/webhook")
+            .map(|r| r.2["action"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let annotate = |task: i64| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/api/tasks/{task}/annotations/"),
+                json!({"result": crate::helpers::choice("Positive")}),
+            )
+            .await
+            .expect(201);
+        }
+    };
+    annotate(tasks[0]).await;
+    annotate(tasks[1]).await;
+    annotate(tasks[2]).await;
+    for _ in 0..200 {
+        let heard = actions(&model);
+        if heard.iter().filter(|a| *a == "ANNOTATION_CREATED").count() == 3
+            && heard.contains(&"START_TRAINING".to_string())
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let heard = actions(&model);
+    assert_eq!(
+        heard.iter().filter(|a| *a == "START_TRAINING").count(),
+        1,
+        "the second annotation of three: {heard:?}"
+    );
+    assert_eq!(
+        heard.iter().filter(|a| *a == "ANNOTATION_CREATED").count(),
+        3
+    );
+}
