@@ -762,6 +762,51 @@ try {
     await page.reload();
     await page.getByTestId("webhook-failures").getByText(/^1 failed attempt in a row/).waitFor();
     await shot("26-webhooks-deliveries");
+    // The Model page: a model server that speaks Label Studio's protocol is connected (its
+    // setup's version shown), asked for its versions and to train; one that is down is refused
+    // with Label Studio's message.
+    const modelSeen = [];
+    const modelServer = createServer((request, response) => {
+      let raw = "";
+      request.on("data", (chunk) => (raw += chunk));
+      request.on("end", () => {
+        const body = raw ? JSON.parse(raw) : null;
+        modelSeen.push({ path: request.url, body });
+        const answer = (status, value) => {
+          response.writeHead(status, { "Content-Type": "application/json" });
+          response.end(JSON.stringify(value));
+        };
+        if (request.url === "/health") answer(200, { status: "UP" });
+        else if (request.url === "/setup") answer(200, { model_version: "e2e-model-1" });
+        else if (request.url === "/webhook") answer(201, { status: "ok" });
+        else answer(404, { error: "not found" });
+      });
+    });
+    await new Promise((done) => modelServer.listen(0, "127.0.0.1", done));
+    try {
+      await page.goto(`${base}/projects/${pictures.id}/settings/model`);
+      await page.getByText("No model connected yet.").waitFor();
+      await page.click("button:has-text('Connect Model')");
+      await page.fill("input[name=url]", "http://127.0.0.1:9");
+      await page.click("role=dialog >> button:has-text('Validate and Save')");
+      await page.getByTestId("ml-problem").getByText(/^Can't connect to ML backend http:\/\/127.0.0.1:9, health check failed/).waitFor();
+      await page.fill("input[name=title]", "Screen finder");
+      await page.fill("input[name=url]", `http://127.0.0.1:${modelServer.address().port}`);
+      await page.click("role=dialog >> button:has-text('Validate and Save')");
+      const modelCard = page.getByTestId("ml-card");
+      await modelCard.getByTestId("ml-state").getByText("Connected").waitFor();
+      await modelCard.getByText("Model version e2e-model-1").waitFor();
+      await modelCard.getByRole("button", { name: "Versions" }).click();
+      await modelCard.getByTestId("ml-versions").getByText("Versions: e2e-model-1 (Upgrade your ML backend version to latest.)").waitFor();
+      await modelCard.getByRole("button", { name: "Start Training" }).click();
+      for (let i = 0; i < 50 && !modelSeen.some((r) => r.body?.action === "START_TRAINING"); i++) await new Promise((r) => setTimeout(r, 100));
+      check(modelSeen.some((r) => r.path === "/webhook" && r.body.action === "START_TRAINING" && r.body.project.id === pictures.id), "the model server was asked to train");
+      check((await page.getByLabel("Predictions shown to annotators").inputValue()) === "Screen finder", "the project shows the connected model's predictions");
+      await shot("27-model");
+    } finally {
+      modelServer.close();
+    }
+
     // The organization's own webhooks have a page of their own.
     await page.goto(`${base}/organization`);
     await page.click("text=Webhooks");

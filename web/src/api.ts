@@ -62,6 +62,8 @@ export interface Project {
   skip_queue: string;
   maximum_annotations: number;
   show_collab_predictions: boolean;
+  /** The predictions shown to annotators: an ML backend's title or a prediction version. */
+  model_version: string;
   task_number: number | null;
   finished_task_number: number | null;
   total_annotations_number: number | null;
@@ -76,7 +78,7 @@ export interface Project {
 export const PROJECT_FIELDS = [
   "id", "title", "description", "color", "label_config", "expert_instruction", "show_instruction", "show_skip_button",
   "enable_empty_annotation", "show_annotation_history", "pinned_at", "sampling", "skip_queue", "maximum_annotations",
-  "show_collab_predictions", "task_number", "finished_task_number", "total_annotations_number", "total_predictions_number", "created_at", "created_by",
+  "show_collab_predictions", "model_version", "task_number", "finished_task_number", "total_annotations_number", "total_predictions_number", "created_at", "created_by",
 ].join(",");
 
 /** Reads one project (the fields of `Project`). */

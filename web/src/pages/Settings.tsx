@@ -10,14 +10,16 @@ import { NotFound, ProjectProblem } from "../components/NotFound";
 import { ProjectHeader } from "../components/ProjectHeader";
 import { cleanInstructions } from "../sanitize";
 import { CloudStorage } from "./CloudStorage";
+import { Model } from "./Model";
 import { Webhooks } from "./Webhooks";
 
-/** The settings sections; ML joins this list when it exists. */
+/** The settings sections. */
 const SECTIONS = [
   { id: "general", title: "General" },
   { id: "labeling", title: "Labeling interface" },
   { id: "instructions", title: "Instructions" },
   { id: "storage", title: "Cloud storage" },
+  { id: "model", title: "Model" },
   { id: "webhooks", title: "Webhooks" },
   { id: "danger", title: "Danger zone" },
 ] as const;
@@ -61,6 +63,7 @@ function SettingsPage({ projectId, section, me }: { projectId: number; section: 
           {section === "labeling" && <Labeling project={project.data} me={me} />}
           {section === "instructions" && <Instructions project={project.data} />}
           {section === "storage" && <CloudStorage project={project.data} />}
+          {section === "model" && <Model project={project.data} />}
           {section === "webhooks" && <Webhooks project={project.data.id} />}
           {section === "danger" && <DangerZone project={project.data} />}
         </div>
