@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks Tessera on SQLite and PostgreSQL (release build) and prints the figures.
-#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot|formats|webhooks]   (default all; web = page loads
+#   bench/run.sh [sqlite|postgres|all|web|jobs|storage|snapshot|formats|webhooks|ml]   (default all; web = page loads
 #       in the browser, jobs = the job queue alone, storage = sync from the S3 emulator and export
 #       lag, BENCH_STORAGE_OBJECTS objects, default 100000; snapshot = a JSON export snapshot,
 #       BENCH_SNAPSHOT_TASKS tasks, default 1000000; formats = COCO and YOLO exports of
 #       BENCH_FORMAT_TASKS image tasks with boxes, default 100000; BENCH_FORMATS=COCO,YOLO;
-#       webhooks = delivery throughput and delay while 20 annotators submit)
+#       webhooks = delivery throughput and delay while 20 annotators submit; ml = Retrieve
+#       Predictions of BENCH_ML_TASKS tasks, default 100000, from a fast local model server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PG_URL=${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -32,7 +33,7 @@ on_both_databases() {
   trap 'psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
   target/release/tessera-bench "$1" target/release/tessera postgres "${PG_URL%/*}/$db"
 }
-if [[ $which == formats || $which == snapshot || $which == webhooks ]]; then
+if [[ $which == formats || $which == snapshot || $which == webhooks || $which == ml ]]; then
   on_both_databases "$which"
   exit
 fi

@@ -11,6 +11,7 @@
 mod data_manager;
 mod image_formats;
 mod jobs;
+mod ml;
 mod snapshot;
 mod storage;
 mod webhooks;
@@ -390,6 +391,18 @@ async fn main() -> Result<()> {
         let (backend, url) = backend_of(&args)?;
         let server = Server::start(binary, url).await?;
         return image_formats::report(&server, backend, tasks).await;
+    }
+    if args.get(1).map(String::as_str) == Some("ml") {
+        let binary = args
+            .get(2)
+            .context("usage: tessera-bench ml <tessera binary> [postgres <url>]")?;
+        let tasks = std::env::var("BENCH_ML_TASKS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(100_000);
+        let (backend, url) = backend_of(&args)?;
+        let server = Server::start(binary, url).await?;
+        return ml::report(&server, backend, tasks).await;
     }
     if args.get(1).map(String::as_str) == Some("webhooks") {
         let binary = args
