@@ -31,7 +31,10 @@ async fn predict(Json(body): Json<Value>) -> Json<Value> {
 async fn model_server() -> Result<String> {
     let app = axum::Router::new()
         .route("/health", get(|| async { Json(json!({"status": "UP"})) }))
-        .route("/setup", post(|| async { Json(json!({"model_version": "bench-1"})) }))
+        .route(
+            "/setup",
+            post(|| async { Json(json!({"model_version": "bench-1"})) }),
+        )
         .route("/predict", post(predict))
         .route("/webhook", post(|| async { Json(json!({"status": "ok"})) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -83,7 +86,11 @@ pub async fn report(server: &Server, backend: &str, tasks: usize) -> Result<()> 
     loop {
         peak = peak.max(memory_mib(server.child.id()).0);
         let counted = server
-            .json(reqwest::Method::GET, &format!("/api/projects/{project}/"), None)
+            .json(
+                reqwest::Method::GET,
+                &format!("/api/projects/{project}/"),
+                None,
+            )
             .await?["total_predictions_number"]
             .as_u64()
             .unwrap_or_default();
