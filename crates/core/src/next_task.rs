@@ -100,7 +100,8 @@ pub async fn serve(txn: &WriteTxn, request: Request<'_>) -> CoreResult<Option<Se
                     .await?
                     .map(|t| (t, "Uniform random queue")),
                 Sampling::Uncertainty => {
-                    let least = match project.model_version.as_str() {
+                    let version = crate::ml::predictions_version(&**txn, project).await?;
+                    let least = match version.as_str() {
                         "" => None,
                         version => pool.pick(&**txn, Pick::LeastConfident(version)).await?,
                     };

@@ -570,6 +570,23 @@ async fn train_backend(
     Ok(())
 }
 
+/// The model version whose predictions a project uses: when the project's `model_version` names
+/// one of its backends (Label Studio's "live model"), the version that backend's predictions
+/// carry; else the project's `model_version` itself.
+pub async fn predictions_version<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    project: &project::Model,
+) -> CoreResult<String> {
+    if project.model_version.is_empty() {
+        return Ok(String::new());
+    }
+    let live = queries::ml_backends::of_project(conn, project.id, None)
+        .await?
+        .into_iter()
+        .find(|m| m.title == project.model_version);
+    Ok(live.map_or_else(|| project.model_version.clone(), |m| m.model_version))
+}
+
 /// The job kind that asks every backend of a project to train.
 pub const TRAIN_JOB: &str = "ml.train";
 
@@ -624,33 +641,39 @@ pub async fn run_training(
     Ok(ctx.done(json!({"backends": backends.len()})))
 }
 
-/// A task as model servers receive it (Label Studio's `TaskSimpleSerializer`): the task with its
-/// annotations and predictions.
-async fn task_for_model(db: &Db, project: &project::Model, t: &task::Model) -> CoreResult<Value> {
-    let mut out = payload::task_model_out(t, payload::first_data_key(project).as_deref());
-    let annotations = queries::annotations::of_tasks(db.conn(), &[t.id]).await?;
-    let predictions = queries::predictions::of_tasks(db.conn(), &[t.id]).await?;
+/// Tasks as model servers receive them (Label Studio's `TaskSimpleSerializer`): each task with
+/// its annotations and predictions (two queries for all of them).
+async fn tasks_for_model(
+    db: &Db,
+    project: &project::Model,
+    tasks: &[task::Model],
+) -> CoreResult<Vec<Value>> {
+    let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+    let annotations = queries::annotations::of_tasks(db.conn(), &ids).await?;
+    let predictions = queries::predictions::of_tasks(db.conn(), &ids).await?;
+    let first_key = payload::first_data_key(project);
     let now = time::now();
-    if let Value::Object(map) = &mut out {
-        map.insert(
-            "annotations".into(),
-            Value::Array(
-                annotations
-                    .iter()
-                    .map(payload::annotation_model_out)
-                    .collect(),
-            ),
-        );
-        map.insert(
-            "predictions".into(),
-            serde_json::to_value(
-                predictions
-                    .into_iter()
-                    .map(|p| payload::prediction_out(p, &now))
-                    .collect::<Vec<_>>(),
-            )
-            .map_err(anyhow::Error::from)?,
-        );
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        let mut rendered = payload::task_model_out(t, first_key.as_deref());
+        let own_annotations: Vec<Value> = annotations
+            .iter()
+            .filter(|a| a.task_id == t.id)
+            .map(payload::annotation_model_out)
+            .collect();
+        let own_predictions: Vec<_> = predictions
+            .iter()
+            .filter(|p| p.task_id == t.id)
+            .map(|p| payload::prediction_out(p.clone(), &now))
+            .collect();
+        if let Value::Object(map) = &mut rendered {
+            map.insert("annotations".into(), Value::Array(own_annotations));
+            map.insert(
+                "predictions".into(),
+                serde_json::to_value(own_predictions).map_err(anyhow::Error::from)?,
+            );
+        }
+        out.push(rendered);
     }
     Ok(out)
 }
@@ -691,7 +714,7 @@ pub async fn predict_test(
     };
     let request = predict_body(
         &project,
-        vec![task_for_model(db, &project, &t).await?],
+        tasks_for_model(db, &project, std::slice::from_ref(&t)).await?,
         Value::Null,
     );
     let timeout = Duration::from_secs_f64(m.timeout.clamp(1.0, 3600.0));
@@ -742,7 +765,7 @@ pub async fn interactive(
     }
     let request = predict_body(
         &project,
-        vec![task_for_model(db, &project, &t).await?],
+        tasks_for_model(db, &project, std::slice::from_ref(&t)).await?,
         context,
     );
     let timeout = Duration::from_secs_f64(m.timeout.clamp(1.0, 3600.0));

@@ -14,7 +14,7 @@ use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, Db};
 use tessera_jobs::{Done, JobContext, JobError, NewJob};
 
-use super::{api, predict_body, save_state, task_for_model, MlEnv};
+use super::{api, predict_body, save_state, tasks_for_model, MlEnv};
 use crate::error::{CoreError, CoreResult};
 use crate::webhooks::WebhookEnv;
 
@@ -103,10 +103,7 @@ async fn predict_batch(
                 .iter()
                 .any(|p| p.task_id == t.id && p.model_version == backend.model_version)
         });
-        let mut rendered = Vec::with_capacity(tasks.len());
-        for t in &tasks {
-            rendered.push(task_for_model(db, project, t).await?);
-        }
+        let rendered = tasks_for_model(db, project, &tasks).await?;
         Ok::<_, CoreError>((tasks, rendered))
     };
     let (tasks, rendered) = load.await.map_err(|err| err.to_string())?;
