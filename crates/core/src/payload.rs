@@ -761,6 +761,14 @@ pub enum Counters {
     Hidden,
 }
 
+/// A config's `parsed_label_config` (an empty object without a config).
+fn parsed_config(config: Option<&LabelConfig>) -> Value {
+    config.map_or(
+        Value::Object(Default::default()),
+        LabelConfig::parsed_label_config,
+    )
+}
+
 /// A project as the API answers it (`ProjectSerializer`).
 pub fn project_out(
     project: project::Model,
@@ -769,10 +777,7 @@ pub fn project_out(
     counters: Counters,
 ) -> ProjectResponse {
     let config = config_of(&project);
-    let parsed = config.as_ref().map_or(
-        Value::Object(Default::default()),
-        LabelConfig::parsed_label_config,
-    );
+    let parsed = parsed_config(config.as_ref());
     let shown = |n: i64| (counters == Counters::Shown).then_some(n);
     ProjectResponse {
         id: project.id,
@@ -1173,11 +1178,7 @@ pub struct WebhookProjectOut {
 
 /// [`WebhookProjectOut`] of a project.
 pub fn webhook_project_out(p: &project::Model) -> WebhookProjectOut {
-    let config = config_of(p);
-    let parsed = config.as_ref().map_or(
-        Value::Object(Default::default()),
-        LabelConfig::parsed_label_config,
-    );
+    let parsed = parsed_config(config_of(p).as_ref());
     WebhookProjectOut {
         id: p.id,
         task_number: p.task_number,

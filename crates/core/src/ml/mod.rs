@@ -10,7 +10,7 @@ pub mod predict;
 
 use std::time::Duration;
 
-use sea_orm::{IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tessera_db::entities::{ml_backend, project, task, webhook};
@@ -477,21 +477,8 @@ pub async fn update(
     }
     m.updated_at = time::now();
     let txn = db.write().await?;
-    let mut active = current.clone().into_active_model();
-    active.url = Set(m.url.clone());
-    active.title = Set(m.title.clone());
-    active.description = Set(m.description.clone());
-    active.state = Set(m.state.clone());
-    active.error_message = Set(None);
-    active.is_interactive = Set(m.is_interactive);
-    active.auth_method = Set(m.auth_method.clone());
-    active.basic_auth_user = Set(m.basic_auth_user.clone());
-    active.basic_auth_pass = Set(m.basic_auth_pass.clone());
-    active.extra_params = Set(m.extra_params.clone());
-    active.model_version = Set(m.model_version.clone());
-    active.timeout = Set(m.timeout);
-    active.auto_update = Set(m.auto_update);
-    active.updated_at = Set(m.updated_at);
+    // Every setting as it now is.
+    let active = m.clone().into_active_model().reset_all();
     let saved = queries::ml_backends::update(&*txn, active).await?;
     if current.title != saved.title && project.model_version == current.title {
         queries::projects::set_model_version(&*txn, project.id, &saved.title).await?;

@@ -2,6 +2,8 @@
 //! <nested>: …}`, the objects rendered by [`crate::payload`] as they are in the transaction that
 //! changed them (Label Studio renders them right after its request).
 
+use std::collections::HashMap;
+
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Map, Value};
 use tessera_db::entities::project;
@@ -61,13 +63,13 @@ pub(super) async fn body<C: ConnectionTrait>(
                 return Ok(None);
             }
             let task_ids: Vec<i64> = annotations.iter().map(|a| a.task_id).collect();
-            let tasks = queries::tasks::find_many(conn, &task_ids).await?;
             let first_key = project.and_then(payload::first_data_key);
-            let task_of = |id: i64| {
-                tasks.iter().find(|t| t.id == id).map_or(Value::Null, |t| {
-                    payload::task_model_out(t, first_key.as_deref())
-                })
-            };
+            let tasks: HashMap<i64, Value> = queries::tasks::find_many(conn, &task_ids)
+                .await?
+                .iter()
+                .map(|t| (t.id, payload::task_model_out(t, first_key.as_deref())))
+                .collect();
+            let task_of = |id: i64| tasks.get(&id).cloned().unwrap_or(Value::Null);
             let rendered: Vec<Value> = annotations
                 .iter()
                 .map(payload::annotation_model_out)

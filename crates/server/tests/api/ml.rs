@@ -395,7 +395,7 @@ async fn ml_backends_are_checked_connected_and_answer_as_label_studio() {
         json!({"versions": ["fake-1"], "message": "Upgrade your ML backend version to latest."})
     );
 
-    // A model server that goes away: disconnected on the next look.
+    // Every look at a backend checked its server again (list, get, each change).
     assert!(paths(&model).iter().filter(|p| *p == "/health").count() >= 5);
     app.delete(&format!("/api/ml/{id}")).await.expect(204);
     assert_eq!(app.project(project).await["model_version"], "");
