@@ -867,7 +867,7 @@ async fn failing_receivers_are_retried_in_order_and_failures_are_recorded() {
 
 /// An inactive webhook hears nothing (not even once turned back on), as in Label Studio.
 #[tokio::test]
-async fn inactive_webhooks_hold_their_deliveries() {
+async fn inactive_webhooks_hear_nothing() {
     let app = app_with(quick()).await;
     let receiver = Receiver::start(0).await;
     let project = app.create_project(CONFIG).await;
