@@ -10,6 +10,7 @@ use tessera_db::{queries, time, Db};
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::fields::is_falsy;
+use crate::ml::predict::{self, OnOpen, Opened};
 use crate::next_task;
 use crate::payload::{first_data_key, next_task_out, NextTaskOut, ServedTask, Users};
 use crate::storages::resolve::Resolver;
@@ -28,6 +29,8 @@ pub struct NextRequest<'a> {
     pub body: &'a Value,
     /// How long the served task stays locked for the user.
     pub lock_ttl: chrono::Duration,
+    /// How the served task is predicted when the project's model version is a live backend.
+    pub on_open: &'a OnOpen<'a>,
 }
 
 /// Serves the actor the next task of a project (see [`next_task::serve`]); not found when
@@ -78,10 +81,12 @@ pub async fn next(
     };
     let task_id = served.task.id;
     let predictions = if project.show_collab_predictions {
+        predict::when_opened(db, request.on_open, &project, task_id, Opened::Next).await?;
+        let version = crate::ml::predictions_version(conn, &project).await?;
         queries::predictions::of_tasks(conn, &[task_id])
             .await?
             .into_iter()
-            .filter(|p| p.model_version == project.model_version)
+            .filter(|p| p.model_version == version)
             .collect()
     } else {
         Vec::new()

@@ -11,6 +11,7 @@ use tessera_db::{queries, time, Db};
 
 use crate::actor::Actor;
 use crate::error::CoreResult;
+use crate::ml::predict::Opened;
 use crate::payload::{
     annotation_out, dm_task, first_data_key, only_included, prediction_out, simple_task,
     CompletedBy, DmProject, DmTaskOut, SimpleTaskOut, TaskBatch, Users,
@@ -112,8 +113,14 @@ pub async fn dm_page(
 
 /// One task the actor sees, in the Data Manager's shape with expanded annotators (an annotator
 /// sees only their own annotations).
-pub async fn get(db: &Db, actor: &Actor, id: i64) -> CoreResult<DmTaskOut> {
+pub async fn get(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    on_open: &crate::ml::predict::OnOpen<'_>,
+) -> CoreResult<DmTaskOut> {
     let (task, project) = scope::task(db.conn(), actor, id).await?;
+    crate::ml::predict::when_opened(db, on_open, &project, task.id, Opened::Detail).await?;
     let mut batch = TaskBatch::load(db.conn(), std::slice::from_ref(&task), actor.user.id).await?;
     if !actor.sees_others_work() {
         batch.keep_annotations_of(actor.user.id);

@@ -14,7 +14,13 @@ use tessera_storage::Media;
 use crate::config::Config;
 
 /// Every job kind Tessera runs, with its handler.
-pub fn registry(db: &Db, storage: &StorageEnv, webhooks: &WebhookEnv, media: &Media) -> Registry {
+pub fn registry(
+    db: &Db,
+    storage: &StorageEnv,
+    webhooks: &WebhookEnv,
+    media: &Media,
+    ml: &tessera_core::ml::JobEnv,
+) -> Registry {
     let mut registry = Registry::default();
     // Refreshes the planner's statistics after a bulk import (`dialect::refresh_statistics`).
     registry.register(STATISTICS_REFRESH, refresh_statistics);
@@ -42,16 +48,25 @@ pub fn registry(db: &Db, storage: &StorageEnv, webhooks: &WebhookEnv, media: &Me
     registry.register(webhooks::deliver::JOB, move |ctx| {
         webhooks::deliver::run(ctx, env.clone())
     });
-    // Model servers are reached with the same guarded client and sealer as webhooks.
-    let env = webhooks.clone();
+    let env = ml.clone();
     registry.register(tessera_core::ml::predict::JOB, move |ctx| {
         tessera_core::ml::predict::run(ctx, env.clone())
     });
-    let env = webhooks.clone();
+    let env = ml.clone();
     registry.register(tessera_core::ml::TRAIN_JOB, move |ctx| {
         tessera_core::ml::run_training(ctx, env.clone())
     });
     registry
+}
+
+/// Model servers are reached with the same guarded client and sealer as webhooks, and told
+/// Tessera is at its public address.
+fn ml_env(webhooks: &WebhookEnv, config: &Config) -> tessera_core::ml::JobEnv {
+    tessera_core::ml::JobEnv {
+        outbound: webhooks.outbound.clone(),
+        sealer: webhooks.sealer.clone(),
+        hostname: config.own_url(),
+    }
 }
 
 async fn refresh_statistics(ctx: JobContext) -> Result<tessera_jobs::Done, JobError> {
@@ -74,7 +89,7 @@ pub fn start(
     let mut supervisor = Supervisor::new();
     supervisor.spawn_worker(
         db.clone(),
-        registry(db, storage, webhooks, media),
+        registry(db, storage, webhooks, media, &ml_env(webhooks, config)),
         WorkerConfig {
             concurrency: config.workers,
             ..WorkerConfig::default()

@@ -133,6 +133,11 @@ pub struct ServeArgs {
     /// times longer (at most an hour), six attempts in all.
     #[arg(long, env = "TESSERA_WEBHOOK_RETRY_DELAY", default_value_t = 10.0)]
     pub webhook_retry_delay: f64,
+    /// Seconds opening a task waits for the ML backend's prediction of it (Label Studio predicts
+    /// a task without predictions when it is opened); past it the prediction finishes in the
+    /// background and the task is served without it.
+    #[arg(long, env = "TESSERA_ML_OPEN_WAIT", default_value_t = 10.0)]
+    pub ml_open_wait: f64,
 }
 
 /// The validated configuration the application runs with.
@@ -175,6 +180,8 @@ pub struct Config {
     pub media_store: Option<tessera_storage::MediaBucket>,
     /// How webhook deliveries are timed.
     pub webhook_delivery: tessera_core::webhooks::deliver::Timing,
+    /// How long opening a task waits for its automatic prediction (`--ml-open-wait`).
+    pub ml_open_wait: std::time::Duration,
 }
 
 /// A positive number of seconds (fractions allowed) as a duration.
@@ -270,7 +277,21 @@ impl Config {
                 retry_base: seconds("--webhook-retry-delay", args.webhook_retry_delay)?,
                 ..Default::default()
             },
+            ml_open_wait: seconds("--ml-open-wait", args.ml_open_wait)?,
         })
+    }
+
+    /// Where Tessera says it is when nobody asked through a request: the public address, else
+    /// the address it listens on (`localhost` for every interface).
+    pub fn own_url(&self) -> String {
+        if let Some(url) = &self.public_url {
+            return url.trim_end_matches('/').to_string();
+        }
+        let host = match self.host.as_str() {
+            "0.0.0.0" | "::" | "" => "localhost",
+            host => host,
+        };
+        format!("http://{host}:{}", self.port)
     }
 
     /// The database options the server runs with.

@@ -6,6 +6,7 @@
 //! is the contract; Basic-auth passwords are sealed and never answered.
 
 pub mod connector;
+pub mod model_versions;
 pub mod predict;
 
 use std::time::Duration;
@@ -32,6 +33,26 @@ pub struct MlEnv<'a> {
     pub outbound: &'a Outbound,
     pub sealer: &'a Sealer,
     pub hostname: String,
+}
+
+/// What the background jobs that talk to model servers own: the guarded client, the sealer and
+/// the address model servers are told Tessera has.
+#[derive(Clone)]
+pub struct JobEnv {
+    pub outbound: Outbound,
+    pub sealer: Sealer,
+    pub hostname: String,
+}
+
+impl JobEnv {
+    /// The borrowed form the use cases take.
+    pub fn env(&self) -> MlEnv<'_> {
+        MlEnv {
+            outbound: &self.outbound,
+            sealer: &self.sealer,
+            hostname: self.hostname.clone(),
+        }
+    }
 }
 
 /// Label Studio's state codes and their words.
@@ -179,11 +200,20 @@ async fn check(
     }
     let body = setup_body(db, env, project, m.extra_params.as_deref()).await?;
     match server.setup(&body).await {
-        Ok(answer) => Ok(answer["model_version"].as_str().map(str::to_string)),
+        Ok(answer) => Ok(version_of(&answer)),
         Err(err) => Err(CoreError::field(
             "non_field_errors",
             setup_failed(&m.url, &err),
         )),
+    }
+}
+
+/// The model version in a server's answer; label-studio-ml 1.0 answers numbers as well as text.
+fn version_of(answer: &Value) -> Option<String> {
+    match &answer["model_version"] {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
     }
 }
 
@@ -208,9 +238,8 @@ async fn refresh(db: &Db, env: &MlEnv<'_>, m: ml_backend::Model) -> CoreResult<m
                 Ok(answer) => {
                     next.state = "CO".into();
                     next.error_message = None;
-                    if let (true, Some(version)) = (m.auto_update, answer["model_version"].as_str())
-                    {
-                        next.model_version = version.to_string();
+                    if let (true, Some(version)) = (m.auto_update, version_of(&answer)) {
+                        next.model_version = version;
                     }
                 }
             }
@@ -609,18 +638,14 @@ pub async fn annotation_saved<C: sea_orm::ConnectionTrait>(
 /// Runs a training job: every backend of the project is asked to train.
 pub async fn run_training(
     ctx: tessera_jobs::JobContext,
-    env: crate::webhooks::WebhookEnv,
+    env: JobEnv,
 ) -> Result<tessera_jobs::Done, tessera_jobs::JobError> {
     let project_id = ctx.payload()["project"].as_i64().unwrap_or_default();
     let db = ctx.db().clone();
     let Some(project) = queries::projects::find_by_id(db.conn(), project_id).await? else {
         return Ok(ctx.done(json!({"skipped": "the project is gone"})));
     };
-    let env = MlEnv {
-        outbound: &env.outbound,
-        sealer: &env.sealer,
-        hostname: String::new(),
-    };
+    let env = env.env();
     let backends = queries::ml_backends::of_project(db.conn(), project.id, None).await?;
     for m in &backends {
         train_backend(&db, &env, m, &project).await?;

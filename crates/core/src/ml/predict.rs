@@ -4,6 +4,9 @@
 //! transaction, so memory stays flat whatever the selection and a run cut short resumes where it
 //! stopped (tasks already predicted by the backend's version are skipped). A batch the server
 //! fails is recorded in the backend's state and error, and the others go on.
+//!
+//! Label Studio also predicts a task on the spot when it is opened ([`when_opened`]); Tessera
+//! waits a bounded time for that answer and leaves the rest to this job.
 
 use std::time::Duration;
 
@@ -14,9 +17,8 @@ use tessera_db::queries::predictions::NewPrediction;
 use tessera_db::{queries, Db};
 use tessera_jobs::{Done, JobContext, JobError, NewJob};
 
-use super::{api, predict_body, save_state, tasks_for_model, MlEnv};
+use super::{api, predict_body, refresh, save_state, tasks_for_model, JobEnv, MlEnv};
 use crate::error::{CoreError, CoreResult};
-use crate::webhooks::WebhookEnv;
 
 /// The job kind.
 pub const JOB: &str = "ml.predict";
@@ -38,15 +40,21 @@ pub async fn queue<C: ConnectionTrait>(
     else {
         return Ok(false);
     };
-    let job = NewJob::new(JOB, json!({"backend": backend.id, "tasks": task_ids}))
-        .for_project(project.organization_id, project.id)
-        .max_attempts(3);
-    tessera_jobs::queue::enqueue(conn, job).await?;
+    tessera_jobs::queue::enqueue(conn, job(&backend, project, task_ids)).await?;
     Ok(true)
 }
 
-/// Runs a prediction job.
-pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
+/// The job that predicts `task_ids` with `backend`.
+fn job(backend: &ml_backend::Model, project: &project::Model, task_ids: &[i64]) -> NewJob {
+    NewJob::new(JOB, json!({"backend": backend.id, "tasks": task_ids}))
+        .for_project(project.organization_id, project.id)
+        .max_attempts(3)
+}
+
+/// Runs a prediction job: the backend is checked first, as Label Studio does before it predicts
+/// (a server that restarted learns its project again), and a backend that is not connected
+/// predicts nothing.
+pub async fn run(ctx: JobContext, env: JobEnv) -> Result<Done, JobError> {
     let payload = ctx.payload().clone();
     let db = ctx.db().clone();
     let backend_id = payload["backend"].as_i64().unwrap_or_default();
@@ -60,22 +68,18 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
         .as_array()
         .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
         .unwrap_or_default();
-    // The job needs no address of Tessera's: it does not set the server up.
-    let env = MlEnv {
-        outbound: &env.outbound,
-        sealer: &env.sealer,
-        hostname: String::new(),
-    };
+    let env = env.env();
+    let backend = refresh(&db, &env, backend).await?;
+    if !ready(&backend) {
+        return Ok(ctx.done(json!({"skipped": "the backend is not connected"})));
+    }
     let (mut stored, mut failed) = (0u64, 0u64);
     for (done, chunk) in ids.chunks(BATCH).enumerate() {
         match predict_batch(&db, &env, &backend, &project, chunk).await {
             Ok(count) => stored += count,
             Err(message) => {
                 failed += chunk.len() as u64;
-                let mut errored = backend.clone();
-                errored.state = "ER".into();
-                errored.error_message = Some(message);
-                save_state(&db, &errored).await?;
+                record_failure(&db, &backend, message).await?;
             }
         }
         let tasks = ((done + 1) * BATCH).min(ids.len());
@@ -83,6 +87,92 @@ pub async fn run(ctx: JobContext, env: WebhookEnv) -> Result<Done, JobError> {
         ctx.progress(progress).await?;
     }
     Ok(ctx.done(json!({"predictions": stored, "failed_tasks": failed})))
+}
+
+/// Records in the backend's state why the server's predictions were refused.
+async fn record_failure(db: &Db, backend: &ml_backend::Model, message: String) -> CoreResult<()> {
+    let mut errored = backend.clone();
+    errored.state = "ER".into();
+    errored.error_message = Some(message);
+    save_state(db, &errored).await?;
+    Ok(())
+}
+
+/// Where a task is opened: the two places Label Studio predicts a task on the spot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opened {
+    /// `GET /api/tasks/{id}`: predicted when the project shows or evaluates predictions and the
+    /// task has none yet.
+    Detail,
+    /// `/api/projects/{id}/next`: predicted when the project shows predictions and its model
+    /// version names one of its backends (the "live model").
+    Next,
+}
+
+/// What predicting a task as it is opened needs: the model servers' environment and how long
+/// the request waits for the answer.
+pub struct OnOpen<'a> {
+    pub env: MlEnv<'a>,
+    pub wait: Duration,
+}
+
+/// Predicts a task that is being opened, as Label Studio does, with the project's first backend
+/// (checked first; skipped when it is not connected). The request waits at most `wait`; past it the prediction goes on as a job and the task is
+/// served without it. A refused answer is recorded in the backend's state; the task is served
+/// either way.
+pub async fn when_opened(
+    db: &Db,
+    on_open: &OnOpen<'_>,
+    project: &project::Model,
+    task_id: i64,
+    opened: Opened,
+) -> CoreResult<()> {
+    let env = &on_open.env;
+    let backends = queries::ml_backends::of_project(db.conn(), project.id, None).await?;
+    let Some(backend) = backends.first() else {
+        return Ok(());
+    };
+    let wanted = match opened {
+        Opened::Detail => {
+            (project.evaluate_predictions_automatically || project.show_collab_predictions)
+                && queries::predictions::of_tasks(db.conn(), &[task_id])
+                    .await?
+                    .is_empty()
+        }
+        Opened::Next => {
+            project.show_collab_predictions
+                && backends.iter().any(|m| m.title == project.model_version)
+        }
+    };
+    if !wanted {
+        return Ok(());
+    }
+    // Checked first, as Label Studio does before every prediction; all of it within the wait.
+    let ids = [task_id];
+    let work = async {
+        let checked = refresh(db, env, backend.clone()).await?;
+        if !ready(&checked) {
+            return Ok(Ok(()));
+        }
+        let predicted = predict_batch(db, env, &checked, project, &ids).await;
+        Ok::<_, CoreError>(predicted.map(|_| ()).map_err(|message| (checked, message)))
+    };
+    match tokio::time::timeout(on_open.wait, work).await {
+        Ok(Ok(Ok(()))) => Ok(()),
+        Ok(Ok(Err((checked, message)))) => record_failure(db, &checked, message).await,
+        Ok(Err(err)) => Err(err),
+        Err(_) => {
+            let txn = db.write().await?;
+            tessera_jobs::queue::enqueue(&*txn, job(backend, project, &ids)).await?;
+            txn.commit().await?;
+            Ok(())
+        }
+    }
+}
+
+/// Whether a backend's last check connected it (Label Studio predicts only then).
+fn ready(backend: &ml_backend::Model) -> bool {
+    !matches!(backend.state.as_str(), "DI" | "ER")
 }
 
 /// Predicts the tasks of `chunk` the backend's version has not predicted yet and stores the
@@ -110,24 +200,43 @@ async fn predict_batch(
     if tasks.is_empty() {
         return Ok(0);
     }
-    let request = predict_body(project, rendered, Value::Null);
     let timeout = Duration::from_secs_f64(backend.timeout.clamp(1.0, 3600.0));
-    let answer = api(env, backend)
-        .predict(&request, timeout)
-        .await
-        .map_err(|err| err.message)?;
-    let results = answer["results"]
-        .as_array()
-        .ok_or("the ML backend's answer has no \"results\" list")?;
+    let server = api(env, backend);
+    let ask = |tasks: Vec<Value>| {
+        let request = predict_body(project, tasks, Value::Null);
+        let server = &server;
+        async move {
+            let answer = server
+                .predict(&request, timeout)
+                .await
+                .map_err(|err| err.message)?;
+            match answer.get("results") {
+                Some(Value::Array(results)) => Ok(results.clone()),
+                _ => Err("the ML backend's answer has no \"results\" list".to_string()),
+            }
+        }
+    };
+    let mismatch = |results: usize, tasks: usize| {
+        format!("the ML backend answered {results} results for {tasks} tasks")
+    };
+    let mut results = ask(rendered.clone()).await?;
+    if results.len() == 1 && tasks.len() > 1 {
+        // A server that answers one result for several tasks is asked again task by task, as
+        // Label Studio does.
+        results = Vec::with_capacity(tasks.len());
+        for one in rendered {
+            let mut single = ask(vec![one]).await?;
+            if single.len() != 1 {
+                return Err(mismatch(single.len(), 1));
+            }
+            results.append(&mut single);
+        }
+    }
     if results.len() != tasks.len() {
-        return Err(format!(
-            "the ML backend answered {} results for {} tasks",
-            results.len(),
-            tasks.len()
-        ));
+        return Err(mismatch(results.len(), tasks.len()));
     }
     let mut rows = Vec::new();
-    for (task, answer) in tasks.iter().zip(results) {
+    for (task, answer) in tasks.iter().zip(&results) {
         // One prediction, or several, per task.
         let items = match answer {
             Value::Array(items) => items.clone(),

@@ -290,11 +290,16 @@ pub(super) async fn apply(
     }
     if let Some(version) = model_version {
         // Label Studio checks the version only when an existing project's changes; a new
-        // project takes whatever it is given (the seed's payload sends "string").
+        // project takes whatever it is given (the seed's payload sends "string"). A version is
+        // one of the project's predictions' or the title of one of its backends (a live model).
         if !is_new
             && !version.is_empty()
             && version != current.model_version
             && !queries::projects::has_prediction_version(&**txn, current.id, &version).await?
+            && !queries::ml_backends::of_project(&**txn, current.id, None)
+                .await?
+                .iter()
+                .any(|m| m.title == version)
         {
             return Err(CoreError::field(
                 "model_version",

@@ -170,6 +170,67 @@ pub async fn model_versions<C: ConnectionTrait>(
         .await
 }
 
+/// How many predictions of a project carry one model version, and when the latest was made.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct VersionCount {
+    pub model_version: String,
+    pub count: i64,
+    pub latest: DateTime<Utc>,
+}
+
+/// A project's model versions with their prediction counts, most recently predicted first.
+pub async fn version_counts<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+) -> Result<Vec<VersionCount>, DbErr> {
+    use sea_orm::sea_query::{Expr, Func, Order, SimpleExpr};
+    use sea_orm::QuerySelect;
+    let latest: SimpleExpr = Func::max(Expr::col(prediction::Column::CreatedAt)).into();
+    prediction::Entity::find()
+        .select_only()
+        .column(prediction::Column::ModelVersion)
+        .column_as(prediction::Column::Id.count(), "count")
+        .column_as(latest.clone(), "latest")
+        .filter(prediction::Column::ProjectId.eq(project_id))
+        .group_by(prediction::Column::ModelVersion)
+        .order_by(latest, Order::Desc)
+        .into_model::<VersionCount>()
+        .all(conn)
+        .await
+}
+
+/// The tasks of a project that have predictions of `version`.
+pub async fn tasks_with_version<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    version: &str,
+) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::QuerySelect;
+    prediction::Entity::find()
+        .select_only()
+        .column(prediction::Column::TaskId)
+        .distinct()
+        .filter(prediction::Column::ProjectId.eq(project_id))
+        .filter(prediction::Column::ModelVersion.eq(version))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// Deletes a project's predictions of `version`; returns how many went.
+pub async fn delete_of_version<C: ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    version: &str,
+) -> Result<u64, DbErr> {
+    Ok(prediction::Entity::delete_many()
+        .filter(prediction::Column::ProjectId.eq(project_id))
+        .filter(prediction::Column::ModelVersion.eq(version))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// Deletes the predictions of these tasks; returns how many went.
 pub async fn delete_of_tasks<C: ConnectionTrait>(conn: &C, task_ids: &[i64]) -> Result<u64, DbErr> {
     use sea_orm::sea_query::Expr;

@@ -1,40 +1,23 @@
 //! Machine-learning backends (Label Studio's `ml` app): `/api/ml/` (list with `?project=`,
 //! create) and, without trailing slashes as Label Studio routes them, `/api/ml/{id}` (get,
-//! PATCH/PUT, delete), `/train`, `/predict/test`, `/interactive-annotating` and `/versions`. The
-//! use cases are `tessera_core::ml`.
+//! PATCH/PUT, delete), `/train`, `/predict/test`, `/interactive-annotating` and `/versions`; and
+//! a project's `/api/projects/{id}/model-versions/`. The use cases are `tessera_core::ml`.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tessera_core::fields::query_bool;
-use tessera_core::ml::{self, MlEnv, MlOut};
+use tessera_core::ml::{self, MlOut};
 
 use crate::api::{exact, slashed};
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::payload::{ApiPath, ApiQuery, JsonBody};
 use crate::state::AppState;
-
-/// What the model servers are told about Tessera: where it is (the configured public address,
-/// else the address the request came to).
-fn env<'a>(state: &'a AppState, headers: &HeaderMap) -> MlEnv<'a> {
-    let hostname = state.config.public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost:8080");
-        format!("http://{host}")
-    });
-    MlEnv {
-        outbound: &state.outbound,
-        sealer: &state.storage.sealer,
-        hostname,
-    }
-}
 
 #[derive(Deserialize)]
 struct ListParams {
@@ -52,7 +35,7 @@ async fn list(
         None | Some("") => None,
         Some(text) => Some(query_bool("is_interactive", Some(text), false)?),
     };
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     let listed = ml::list(
         &state.db,
         &env,
@@ -70,7 +53,7 @@ async fn create(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<MlOut>)> {
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     let created = ml::create(&state.db, &env, &caller, &body).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -81,7 +64,7 @@ async fn get_one(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<MlOut>> {
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     Ok(Json(ml::get(&state.db, &env, &caller, id).await?))
 }
 
@@ -92,7 +75,7 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<MlOut>> {
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     Ok(Json(ml::update(&state.db, &env, &caller, id, &body).await?))
 }
 
@@ -112,7 +95,7 @@ async fn train(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     ml::train(&state.db, &env, &caller, id).await?;
     Ok(StatusCode::OK)
 }
@@ -131,7 +114,7 @@ async fn predict_test(
     ApiQuery(params): ApiQuery<TestParams>,
 ) -> ApiResult<Response> {
     let random = query_bool("random", params.random.as_deref(), false)?;
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     Ok(
         match ml::predict_test(&state.db, &env, &caller, id, random).await? {
             Some(tested) => Json(tested).into_response(),
@@ -150,7 +133,7 @@ async fn interactive(
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     Ok(Json(
         ml::interactive(&state.db, &env, &caller, id, &body).await?,
     ))
@@ -162,11 +145,48 @@ async fn versions(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let env = env(&state, &headers);
+    let env = state.ml_env(&headers);
     let (status, body) = ml::versions(&state.db, &env, &caller, id).await?;
     // A model server's odd status (below 100) reads as a failure to reach it.
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     Ok((status, Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+struct ModelVersionsParams {
+    extended: Option<String>,
+    include_live_models: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/projects/{id}/model-versions/`: the project's prediction versions with counts.
+async fn model_versions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<ModelVersionsParams>,
+) -> ApiResult<Json<Value>> {
+    let query = ml::model_versions::VersionsQuery {
+        extended: params.extended.as_deref(),
+        include_live_models: params.include_live_models.as_deref(),
+        limit: params.limit.as_deref(),
+    };
+    Ok(Json(
+        ml::model_versions::list(&state.db, &caller, id, query).await?,
+    ))
+}
+
+/// `DELETE /api/projects/{id}/model-versions/` (`{"model_version": ...}`): that version's
+/// predictions go.
+async fn delete_model_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        ml::model_versions::delete(&state.db, &caller, id, &body).await?,
+    ))
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
@@ -183,5 +203,10 @@ pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {
         "/api/ml/{id}/interactive-annotating",
         post(interactive),
     );
-    exact(router, "/api/ml/{id}/versions", get(versions))
+    let router = exact(router, "/api/ml/{id}/versions", get(versions));
+    slashed(
+        router,
+        "/api/projects/{id}/model-versions/",
+        get(model_versions).delete(delete_model_version),
+    )
 }

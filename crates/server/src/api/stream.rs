@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -26,14 +27,17 @@ async fn next(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<NextParams>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<NextTaskOut>> {
     let body = parse_json(&body)?;
+    let on_open = state.on_open(&headers);
     let request = NextRequest {
         view: params.view.as_deref(),
         query: params.query.as_deref(),
         body: &body,
         lock_ttl: chrono::Duration::seconds(state.config.task_lock_ttl as i64),
+        on_open: &on_open,
     };
     Ok(Json(stream::next(&state.db, &caller, id, request).await?))
 }

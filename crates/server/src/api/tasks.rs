@@ -2,7 +2,7 @@
 //! `/api/projects/{id}/tasks/` (the older bare-list view and delete-all).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -94,8 +94,12 @@ async fn get_task(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<DmTaskOut>> {
-    Ok(Json(task_lists::get(&state.db, &caller, id).await?))
+    let on_open = state.on_open(&headers);
+    Ok(Json(
+        task_lists::get(&state.db, &caller, id, &on_open).await?,
+    ))
 }
 
 /// `POST /api/tasks/`: one task, its data checked against the project's config as Label

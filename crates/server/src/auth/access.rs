@@ -401,6 +401,16 @@ pub const RULES: &[Rule] = &[
         Allowed(Label),
     ),
     rule("/api/ml/{id}/versions", READ, Allowed(ManageProjects)),
+    rule(
+        "/api/projects/{id}/model-versions",
+        READ,
+        Allowed(ViewProjects),
+    ),
+    rule(
+        "/api/projects/{id}/model-versions",
+        &["DELETE"],
+        Allowed(ManagePredictions),
+    ),
     // Webhooks are project settings (the organization's own: managing people, checked by the
     // use case); which actions exist is public.
     rule("/api/webhooks", READ, Allowed(ManageProjects)),

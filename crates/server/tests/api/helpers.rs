@@ -116,6 +116,7 @@ impl TestApp {
             gcs_endpoint: None,
             media_store: None,
             webhook_delivery: Default::default(),
+            ml_open_wait: std::time::Duration::from_secs(10),
         };
         adjust(&mut config);
         let database_url = config.database_url.clone();

@@ -24,8 +24,26 @@ struct Model {
     broken_setup: bool,
     /// The Basic credentials `/health` wants, if any.
     wants: Option<String>,
-    /// `/predict` fails with a 500.
-    broken_predict: bool,
+    /// How `/predict` answers.
+    predict: Answer,
+}
+
+/// How the fake model server answers `/predict`.
+#[derive(Default, Clone, Copy, PartialEq, Debug)]
+enum Answer {
+    /// A prediction per task.
+    #[default]
+    Good,
+    /// A 500.
+    Broken,
+    /// JSON without a `results` list.
+    Malformed,
+    /// One result fewer than tasks.
+    Short,
+    /// A single result whatever it was asked (Label Studio then asks task by task).
+    Single,
+    /// Good, after this many milliseconds.
+    Slow(u64),
 }
 
 type Shared = Arc<Mutex<Model>>;
@@ -78,12 +96,21 @@ async fn predict(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> (StatusCode, Json<Value>) {
-    if model.lock().unwrap().broken_predict {
-        note(&model, "/predict", &headers, body);
-        return (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Json(json!({"detail": "out of memory"})),
-        );
+    let answer = model.lock().unwrap().predict;
+    match answer {
+        Answer::Broken => {
+            note(&model, "/predict", &headers, body);
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"detail": "out of memory"})),
+            );
+        }
+        Answer::Malformed => {
+            note(&model, "/predict", &headers, body);
+            return (StatusCode::OK, Json(json!({"predictions": "none"})));
+        }
+        Answer::Slow(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
+        _ => {}
     }
     let results: Vec<Value> = body["tasks"]
         .as_array()
@@ -99,6 +126,11 @@ async fn predict(
                 .collect()
         })
         .unwrap_or_default();
+    let results = match answer {
+        Answer::Short => results[1..].to_vec(),
+        Answer::Single => results[..1].to_vec(),
+        _ => results,
+    };
     note(&model, "/predict", &headers, body);
     (StatusCode::OK, Json(json!({"results": results})))
 }
@@ -143,6 +175,34 @@ async fn app() -> TestApp {
             tessera_outbound::Allow::Ranges(vec!["127.0.0.0/8".parse().unwrap()]);
     })
     .await
+}
+
+/// How many `/predict` calls the model server had.
+fn predict_calls(model: &Shared) -> usize {
+    paths(model).iter().filter(|p| *p == "/predict").count()
+}
+
+/// Waits until the stored backend's error says `fragment`; the error.
+async fn backend_error(app: &TestApp, id: i64, fragment: &str) -> String {
+    let db = app.database().await;
+    let mut last = None;
+    for _ in 0..200 {
+        let found = tessera_db::queries::ml_backends::find(db.conn(), id)
+            .await
+            .unwrap()
+            .unwrap();
+        if found.state == "ER"
+            && found
+                .error_message
+                .as_deref()
+                .is_some_and(|e| e.contains(fragment))
+        {
+            return found.error_message.unwrap();
+        }
+        last = Some((found.state, found.error_message));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the backend never said {fragment:?}; last {last:?}");
 }
 
 #[tokio::test]
@@ -542,7 +602,7 @@ async fn retrieving_predictions_is_a_job_in_batches() {
     assert_eq!(app.project(project).await["total_predictions_number"], 70);
 
     // A server that fails: the backend says so.
-    model.lock().unwrap().broken_predict = true;
+    model.lock().unwrap().predict = Answer::Broken;
     app.post(
         "/api/tasks/",
         json!({"project": project, "data": {"text": "one more"}}),
@@ -634,4 +694,286 @@ async fn annotations_start_training_every_n() {
         heard.iter().filter(|a| *a == "ANNOTATION_CREATED").count(),
         3
     );
+}
+
+/// Label Studio predicts a task as it is opened: `GET /api/tasks/{id}` when the project shows or
+/// evaluates predictions and the task has none, `/next` when the project's model version is a
+/// live backend. Tessera waits at most `--ml-open-wait` for it: a slow server's prediction
+/// arrives in the background, and a failing one is recorded while the task is still served.
+#[tokio::test]
+async fn tasks_are_predicted_as_they_are_opened_within_a_bounded_wait() {
+    let app = TestApp::spawn_with(|config| {
+        config.outbound_allow =
+            tessera_outbound::Allow::Ranges(vec!["127.0.0.0/8".parse().unwrap()]);
+        config.ml_open_wait = std::time::Duration::from_millis(500);
+    })
+    .await;
+    let (url, model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let tasks = app
+        .import_ids(
+            project,
+            json!([{"text": "a"}, {"text": "b"}, {"text": "c"}, {"text": "d"}, {"text": "e"}]),
+        )
+        .await;
+    let open = |task: i64| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/tasks/{task}/"))
+                .await
+                .expect(200)
+                .body
+        }
+    };
+    let versions = |task: &Value| -> Vec<String> {
+        task["predictions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["model_version"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(versions(&open(tasks[0]).await).is_empty(), "no backend yet");
+    let created = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": url, "title": "live"}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let id = created["id"].as_i64().unwrap();
+
+    // Opened: predicted on the spot, and answered with the prediction.
+    assert_eq!(versions(&open(tasks[0]).await), ["fake-1"]);
+    assert_eq!(predict_calls(&model), 1);
+    let asked = model.lock().unwrap().requests.last().unwrap().2.clone();
+    assert_eq!(asked["tasks"][0]["id"], tasks[0]);
+    // Opened again: it has a prediction, the server is not asked.
+    open(tasks[0]).await;
+    assert_eq!(predict_calls(&model), 1);
+
+    // A project that neither shows nor evaluates predictions does not ask; evaluating does.
+    let settings = |body: Value| {
+        let app = &app;
+        async move {
+            app.patch(&format!("/api/projects/{project}/"), body)
+                .await
+                .expect(200);
+        }
+    };
+    settings(json!({"show_collab_predictions": false})).await;
+    assert!(versions(&open(tasks[1]).await).is_empty());
+    assert_eq!(predict_calls(&model), 1);
+    settings(json!({"evaluate_predictions_automatically": true})).await;
+    assert_eq!(versions(&open(tasks[1]).await), ["fake-1"]);
+    settings(json!({"evaluate_predictions_automatically": false, "show_collab_predictions": true}))
+        .await;
+
+    // A slow server: the request waits half a second, the prediction arrives in the background.
+    model.lock().unwrap().predict = Answer::Slow(2000);
+    let started = std::time::Instant::now();
+    assert!(versions(&open(tasks[2]).await).is_empty());
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1800),
+        "opening waited {:?}",
+        started.elapsed()
+    );
+    let mut arrived = Vec::new();
+    for _ in 0..200 {
+        arrived = app
+            .get(&format!("/api/predictions/?task={}", tasks[2]))
+            .await
+            .expect(200)
+            .body
+            .as_array()
+            .unwrap()
+            .clone();
+        if !arrived.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(arrived.len(), 1, "the background prediction arrived once");
+
+    // A failing server: the task is served, the backend says why.
+    model.lock().unwrap().predict = Answer::Broken;
+    assert!(versions(&open(tasks[3]).await).is_empty());
+    backend_error(&app, id, "answered 500").await;
+    // Back up: an errored backend is checked again before it is asked.
+    model.lock().unwrap().predict = Answer::Good;
+    assert_eq!(versions(&open(tasks[3]).await), ["fake-1"]);
+    let backend = app.get(&format!("/api/ml/{id}")).await.expect(200).body;
+    assert_eq!(backend["state"], "CO");
+
+    // `/next` predicts when the project's model version is the live backend's title, and serves
+    // the predictions of that backend's version.
+    settings(json!({"model_version": "live"})).await;
+    let calls = predict_calls(&model);
+    let next = app
+        .get(&format!("/api/projects/{project}/next"))
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(versions(&next), ["fake-1"]);
+    let served = next["id"].as_i64().unwrap();
+    let fresh = served == tasks[4];
+    assert_eq!(predict_calls(&model), calls + usize::from(fresh));
+}
+
+/// Every way a model server can fail a prediction run (500, an answer without results, too few
+/// results, too slow for the backend's timeout) shows in the backend's state and error and
+/// stores nothing half-done; a server answering one result for several tasks is asked task by
+/// task; once the server is fixed, the same selection predicts every task.
+#[tokio::test]
+async fn failing_model_servers_show_in_the_backend_and_lose_nothing() {
+    let app = app().await;
+    let (url, model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let items: Vec<Value> = (0..5).map(|i| json!({"text": format!("t{i}")})).collect();
+    app.import_ids(project, Value::Array(items)).await;
+    let id = app
+        .post(
+            "/api/ml/",
+            json!({"project": project, "url": url, "timeout": 1.0}),
+        )
+        .await
+        .expect(201)
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let retrieve = || async {
+        app.post(
+            &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
+            json!({"selectedItems": {"all": true, "excluded": []}}),
+        )
+        .await
+        .expect(200);
+    };
+    let failures = [
+        (Answer::Broken, "answered 500"),
+        (Answer::Malformed, "no \"results\" list"),
+        (Answer::Short, "answered 4 results for 5 tasks"),
+        (Answer::Slow(1500), "did not answer in time"),
+    ];
+    for (answer, says) in failures {
+        model.lock().unwrap().predict = answer;
+        retrieve().await;
+        backend_error(&app, id, says).await;
+        assert_eq!(
+            app.project(project).await["total_predictions_number"],
+            0,
+            "{answer:?} stored nothing"
+        );
+    }
+
+    model.lock().unwrap().predict = Answer::Single;
+    let before = predict_calls(&model);
+    retrieve().await;
+    let mut predicted = 0;
+    for _ in 0..200 {
+        predicted = app.project(project).await["total_predictions_number"]
+            .as_i64()
+            .unwrap();
+        if predicted == 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(predicted, 5, "every task predicted one by one");
+    assert_eq!(
+        predict_calls(&model) - before,
+        6,
+        "one batch, then five tasks"
+    );
+
+    // Nothing left to predict, and a further run adds nothing.
+    model.lock().unwrap().predict = Answer::Good;
+    retrieve().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    assert_eq!(app.project(project).await["total_predictions_number"], 5);
+}
+
+/// `/api/projects/{id}/model-versions/` as Label Studio answers it: each prediction version with
+/// its count (the latest first, the project's own version added with 0), the extended form with
+/// the live backends, and deleting one version's predictions with the counters following.
+#[tokio::test]
+async fn model_versions_are_counted_listed_and_deleted() {
+    let app = app().await;
+    let (url, _model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let predicted = |version: &str| json!({"data": {"text": "x"}, "predictions": [{"model_version": version, "result": crate::helpers::choice("Positive")}]});
+    let tasks = app
+        .import_ids(project, json!([{"data": {"text": "a"}, "predictions": [{"model_version": "v1", "result": crate::helpers::choice("Positive")}]}, {"data": {"text": "b"}, "predictions": [{"model_version": "v1", "result": crate::helpers::choice("Negative")}]}]))
+        .await;
+    assert_eq!(tasks.len(), 2);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    app.import_ids(project, json!([predicted("v2")])).await;
+    let versions = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/projects/{project}/model-versions/{query}"))
+                .await
+                .expect(200)
+                .body
+        }
+    };
+    // Importing predictions into a project without a version gives it the first one.
+    let own = app.project(project).await["model_version"].clone();
+    let plain = versions("").await;
+    let keys: Vec<&String> = plain.as_object().unwrap().keys().collect();
+    assert_eq!(keys[..2], ["v2", "v1"], "{plain}");
+    assert_eq!(plain["v1"], 2);
+    assert_eq!(plain["v2"], 1);
+    assert!(own == "v1" || own == "", "{own}");
+    assert_eq!(versions("?limit=1").await, json!({"v2": 1}));
+
+    app.post(
+        "/api/ml/",
+        json!({"project": project, "url": url, "title": "live"}),
+    )
+    .await
+    .expect(201);
+    app.patch(
+        &format!("/api/projects/{project}/"),
+        json!({"model_version": "live"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(versions("").await, json!({"v2": 1, "v1": 2, "live": 0}));
+    let extended = versions("?extended=true").await;
+    assert_eq!(extended["static"][0]["model_version"], "v2");
+    assert_eq!(extended["static"][1]["count"], 2);
+    assert!(extended["static"][0]["latest"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+    assert_eq!(extended["live"], Value::Null);
+    let with_live = versions("?extended=true&include_live_models=true").await;
+    assert_eq!(with_live["live"][0]["title"], "live");
+    app.get(&format!(
+        "/api/projects/{project}/model-versions/?extended=maybe"
+    ))
+    .await
+    .expect(400);
+
+    // Deleting a version: its predictions go, the counters follow, and the project forgets a
+    // live model version (as Label Studio does).
+    let path = format!("/api/projects/{project}/model-versions/");
+    app.call(reqwest::Method::DELETE, &path, Some(json!({})))
+        .await
+        .expect(400);
+    let deleted = app
+        .call(
+            reqwest::Method::DELETE,
+            &path,
+            Some(json!({"model_version": "v1"})),
+        )
+        .await
+        .expect(200);
+    assert_eq!(deleted.body, json!({"deleted_predictions": 2}));
+    let after = app.project(project).await;
+    assert_eq!(after["total_predictions_number"], 1);
+    assert_eq!(after["model_version"], "");
+    assert_eq!(versions("").await, json!({"v2": 1}));
 }
