@@ -116,6 +116,13 @@ async fn live_refresh(
     }
 }
 
+/// The user whose live personal access token `token` is, if it is one (model servers send it
+/// as is to fetch task media).
+pub async fn pat_user(db: &Db, keys: &JwtKeys, token: &str) -> CoreResult<Option<i64>> {
+    let claims = live_refresh(db, keys, &serde_json::json!({"refresh": token})).await?;
+    Ok(claims.ok().and_then(|claims| claims.user_id()))
+}
+
 /// Exchanges a live personal access token (`{"refresh": ...}`) for a short-lived access token;
 /// no access token is issued that the organization's settings would refuse anyway.
 pub async fn refresh(db: &Db, keys: &JwtKeys, body: &Value) -> CoreResult<String> {

@@ -1,5 +1,6 @@
 //! Import routes: `POST /api/projects/{id}/import` (JSON bodies and multipart files), the
-//! deprecated `/tasks/bulk/`, `/import/predictions`, file uploads and serving `/data/upload/`.
+//! deprecated `/tasks/bulk/`, `/import/predictions`, file uploads and serving them
+//! (`/data/upload/`, `/storage-data/uploaded/`).
 
 use std::time::Instant;
 
@@ -317,15 +318,53 @@ async fn serve_upload(
     ApiPath((project_id, name)): ApiPath<(i64, String)>,
 ) -> ApiResult<Response> {
     let stream = uploads::file(&state.db, &state.media, &caller, project_id, &name).await?;
-    let mime = mime_guess::from_path(&name).first_or_octet_stream();
-    Ok((
+    Ok(upload_response(stream, &name))
+}
+
+/// An uploaded file's bytes, typed by its name and sandboxed.
+fn upload_response(stream: tessera_storage::ByteStream, name: &str) -> Response {
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    (
         [
             (header::CONTENT_TYPE, mime.to_string()),
             (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
         ],
         Body::from_stream(stream),
     )
-        .into_response())
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct StoredFile {
+    filepath: Option<String>,
+}
+
+/// `GET /storage-data/uploaded/?filepath=upload/{project}/{name}`: the same uploads under the
+/// path label-studio-ml tries first. As in Label Studio, no `filepath` is an empty 404 and a
+/// file the caller may not read (or that is not there) an empty 403.
+async fn serve_stored_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(params): ApiQuery<StoredFile>,
+) -> ApiResult<Response> {
+    let Some(filepath) = params.filepath else {
+        return Ok(StatusCode::NOT_FOUND.into_response());
+    };
+    let decoded = percent_encoding::percent_decode_str(&filepath).decode_utf8_lossy();
+    let named = decoded
+        .strip_prefix("upload/")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(project, name)| Some((project.parse::<i64>().ok()?, name)));
+    let Some((project_id, name)) = named else {
+        return Ok(StatusCode::FORBIDDEN.into_response());
+    };
+    match uploads::file(&state.db, &state.media, &caller, project_id, name).await {
+        Ok(stream) => Ok(upload_response(stream, name)),
+        Err(tessera_core::error::CoreError::NotFound(_)) => {
+            Ok(StatusCode::FORBIDDEN.into_response())
+        }
+        Err(err) => Err(err.into()),
+    }
 }
 
 /// The import routes; they accept bodies up to `max_body` (uploads), unlike the rest of the API.
@@ -357,5 +396,6 @@ pub(crate) fn routes(router: Router<AppState>, max_body: usize) -> Router<AppSta
         "/api/import/file-upload/{id}",
         get(get_upload).delete(delete_upload),
     );
-    exact(router, "/data/upload/{project}/{name}", get(serve_upload))
+    let router = exact(router, "/data/upload/{project}/{name}", get(serve_upload));
+    slashed(router, "/storage-data/uploaded/", get(serve_stored_upload))
 }

@@ -9,13 +9,12 @@
 //! Object-level limits (which projects a manager, reviewer or annotator sees; annotators seeing
 //! only their own annotations) live with the lookups in `services::scope`.
 
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tessera_core::roles::Role;
 
-use super::Caller;
 use crate::api::scim;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -115,6 +114,9 @@ pub enum Access {
     Member,
     /// Active members whose role allows the action.
     Allowed(Action),
+    /// As `Allowed`, on a media route: any of the member's keys under either keyword
+    /// ([`Keys::Media`](super::Keys::Media)).
+    Media(Action),
     /// An identity provider holding the organization's SCIM token (`api::scim`).
     Scim,
 }
@@ -135,7 +137,7 @@ const fn rule(path: &'static str, methods: &'static [&'static str], access: Acce
     }
 }
 
-use Access::{Allowed, Member, Public, Scim};
+use Access::{Allowed, Media, Member, Public, Scim};
 use Action::*;
 
 const READ: &[&str] = &["GET"];
@@ -282,7 +284,8 @@ pub const RULES: &[Rule] = &[
         &["GET", "DELETE"],
         Allowed(ImportData),
     ),
-    rule("/data/upload/{project}/{name}", READ, Allowed(Label)),
+    rule("/data/upload/{project}/{name}", READ, Media(Label)),
+    rule("/storage-data/uploaded", READ, Media(Label)),
     rule("/api/projects/{id}/export", READ, Allowed(ExportData)),
     rule(
         "/api/projects/{id}/export/formats",
@@ -376,11 +379,11 @@ pub const RULES: &[Rule] = &[
         Allowed(ManageProjects),
     ),
     // Bucket media of a task or project, for whoever may label it (links in task data).
-    rule("/data/local-files", READ, Allowed(Label)),
-    rule("/tasks/{id}/resolve", READ, Allowed(Label)),
-    rule("/tasks/{id}/presign", READ, Allowed(Label)),
-    rule("/projects/{id}/resolve", READ, Allowed(Label)),
-    rule("/projects/{id}/presign", READ, Allowed(Label)),
+    rule("/data/local-files", READ, Media(Label)),
+    rule("/tasks/{id}/resolve", READ, Media(Label)),
+    rule("/tasks/{id}/presign", READ, Media(Label)),
+    rule("/projects/{id}/resolve", READ, Media(Label)),
+    rule("/projects/{id}/presign", READ, Media(Label)),
     // ML backends are project settings; interactive pre-annotation is part of labeling.
     rule("/api/ml", READ, Allowed(ViewProjects)),
     rule("/api/ml", &["POST"], Allowed(ManageProjects)),
@@ -584,11 +587,15 @@ pub async fn authorize(State(state): State<AppState>, request: Request, next: Ne
         };
     }
     let (mut parts, body) = request.into_parts();
-    let caller = match Caller::from_request_parts(&mut parts, &state).await {
+    let keys = match access {
+        Media(_) => super::Keys::Media,
+        _ => super::Keys::Api,
+    };
+    let caller = match super::identify(&mut parts, &state, keys).await {
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
-    if let Allowed(action) = access {
+    if let Allowed(action) | Media(action) = access {
         if !action.allows(caller.role) {
             return ApiError::Forbidden(FORBIDDEN.to_string()).into_response();
         }

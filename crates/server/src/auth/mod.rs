@@ -44,41 +44,81 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(caller) = parts.extensions.get::<Caller>() {
-            return Ok(caller.clone());
-        }
-        let Member {
-            user, member_role, ..
-        } = authenticate(parts, state).await?;
-        if !user.is_active {
-            return Err(ApiError::Unauthorized(
-                "User inactive or deleted.".to_string(),
-            ));
-        }
-        let organization_id = user.active_organization_id.ok_or_else(|| {
-            ApiError::Forbidden("You are not a member of any organization.".to_string())
-        })?;
-        let role = member_role
-            .as_deref()
-            .and_then(tessera_core::roles::Role::from_code)
-            .filter(|role| role.is_active())
-            .ok_or_else(|| {
-                ApiError::Forbidden(
-                    "You do not have permission to perform this action.".to_string(),
-                )
-            })?;
-        crate::services::activity::note(state, &user);
-        let caller = Caller(Actor {
-            user,
-            organization_id,
-            role,
-        });
-        parts.extensions.insert(caller.clone());
-        Ok(caller)
+        identify(parts, state, Keys::Api).await
     }
 }
 
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiError> {
+/// Which keys a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keys {
+    /// Label Studio's: `Bearer` with an access token, `Token` with a legacy token.
+    Api,
+    /// Media routes also take a personal access token under either keyword and a legacy token
+    /// under `Bearer`: model servers fetch task media with whatever key they were given, and
+    /// label-studio-ml sends a JWT as `Bearer` and anything else as `Token`.
+    Media,
+}
+
+/// The caller of a request (remembered in its extensions), authenticated with `keys`.
+pub async fn identify(parts: &mut Parts, state: &AppState, keys: Keys) -> Result<Caller, ApiError> {
+    if let Some(caller) = parts.extensions.get::<Caller>() {
+        return Ok(caller.clone());
+    }
+    let Member {
+        user, member_role, ..
+    } = authenticate(parts, state, keys).await?;
+    if !user.is_active {
+        return Err(ApiError::Unauthorized(
+            "User inactive or deleted.".to_string(),
+        ));
+    }
+    let organization_id = user.active_organization_id.ok_or_else(|| {
+        ApiError::Forbidden("You are not a member of any organization.".to_string())
+    })?;
+    let role = member_role
+        .as_deref()
+        .and_then(tessera_core::roles::Role::from_code)
+        .filter(|role| role.is_active())
+        .ok_or_else(|| {
+            ApiError::Forbidden("You do not have permission to perform this action.".to_string())
+        })?;
+    crate::services::activity::note(state, &user);
+    let caller = Caller(Actor {
+        user,
+        organization_id,
+        role,
+    });
+    parts.extensions.insert(caller.clone());
+    Ok(caller)
+}
+
+/// The member whose legacy token `credential` is; refused when it is not one, or when their
+/// organization turned legacy tokens off.
+async fn legacy_member(state: &AppState, credential: &str) -> Result<Member, ApiError> {
+    let member = queries::users::find_member(state.db.conn(), Lookup::Token(credential)).await?;
+    match member {
+        Some(member) if tessera_core::secrets::secrets_equal(&member.user.api_token, credential) => {
+            if member.legacy_tokens_enabled == Some(false) {
+                return Err(ApiError::Unauthorized(LEGACY_DISABLED.to_string()));
+            }
+            Ok(member)
+        }
+        _ => Err(ApiError::Unauthorized("Invalid token.".to_string())),
+    }
+}
+
+/// The member whose live personal access token `credential` is, unless their organization
+/// turned those off.
+async fn pat_member(state: &AppState, credential: &str) -> Result<Option<Member>, ApiError> {
+    let Some(user_id) = tessera_core::tokens::pat_user(&state.db, &state.jwt, credential).await?
+    else {
+        return Ok(None);
+    };
+    let member = queries::users::find_member(state.db.conn(), Lookup::Id(user_id)).await?;
+    Ok(member.filter(|m| m.api_tokens_enabled != Some(false)))
+}
+
+async fn authenticate(parts: &Parts, state: &AppState, keys: Keys) -> Result<Member, ApiError> {
     let conn = state.db.conn();
     let authorization = parts
         .headers
@@ -110,19 +150,22 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Member, ApiErro
                 }
                 return Ok(member);
             }
-        } else if keyword == "token" {
-            let member = queries::users::find_member(conn, Lookup::Token(credential)).await?;
-            return match member {
-                Some(member)
-                    if tessera_core::secrets::secrets_equal(&member.user.api_token, credential) =>
-                {
-                    if member.legacy_tokens_enabled == Some(false) {
-                        return Err(ApiError::Unauthorized(LEGACY_DISABLED.to_string()));
-                    }
-                    Ok(member)
+            if keys == Keys::Media {
+                if let Some(member) = pat_member(state, credential).await? {
+                    return Ok(member);
                 }
-                _ => Err(ApiError::Unauthorized("Invalid token.".to_string())),
-            };
+                if let Ok(member) = legacy_member(state, credential).await {
+                    return Ok(member);
+                }
+            }
+        } else if keyword == "token" {
+            let legacy = legacy_member(state, credential).await;
+            if legacy.is_err() && keys == Keys::Media {
+                if let Some(member) = pat_member(state, credential).await? {
+                    return Ok(member);
+                }
+            }
+            return legacy;
         }
     }
 

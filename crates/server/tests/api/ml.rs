@@ -977,3 +977,81 @@ async fn model_versions_are_counted_listed_and_deleted() {
     assert_eq!(after["model_version"], "");
     assert_eq!(versions("").await, json!({"v2": 1}));
 }
+
+/// Model servers fetch task media with whatever key they were given: the legacy token or a
+/// personal access token, under `Token` or `Bearer` (label-studio-ml sends a JWT as `Bearer`),
+/// or an access token. Every media route takes them all, including the
+/// `/storage-data/uploaded/` path label-studio-ml tries first; the API keeps Label Studio's
+/// rules, and a wrong key is still refused.
+#[tokio::test]
+async fn media_routes_take_every_key_under_either_keyword() {
+    let app = TestApp::spawn().await;
+    let config = r#"<View><Image name="image" value="$image"/><Choices name="c" toName="image"><Choice value="cat"/></Choices></View>"#;
+    let project = app.create_project(config).await;
+    let png = b"\x89PNG\r\n\x1a\nmodel-input";
+    let uploaded = app
+        .upload_files(project, "return_task_ids=true", &[("cat.png", png)])
+        .await
+        .expect(201)
+        .body;
+    let task = uploaded["task_ids"][0].as_i64().unwrap();
+    let url = app.get(&format!("/api/tasks/{task}/")).await.body["data"]["image"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stored = format!("/storage-data/uploaded/?filepath={}", &url["/data/".len()..]);
+    let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let access = app
+        .post("/api/token/refresh/", json!({"refresh": pat}))
+        .await
+        .expect(200)
+        .body["access"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fetch = |path: String, authorization: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(format!("{}{path}", app.base))
+                .header("Authorization", authorization)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let legacy = crate::helpers::TOKEN.to_string();
+    let keys = [
+        format!("Token {legacy}"),
+        format!("Bearer {legacy}"),
+        format!("Token {pat}"),
+        format!("Bearer {pat}"),
+        format!("Bearer {access}"),
+    ];
+    for key in &keys {
+        for path in [url.clone(), stored.clone()] {
+            let answer = fetch(path.clone(), key.clone()).await;
+            assert_eq!(answer.status(), 200, "{path} with {key}");
+            assert_eq!(answer.bytes().await.unwrap().as_ref(), png);
+        }
+    }
+    for wrong in ["Token nope", "Bearer nope", "Bearer a.b.c"] {
+        let answer = fetch(url.clone(), wrong.to_string()).await;
+        assert_eq!(answer.status(), 401, "{wrong}");
+    }
+    // The API itself keeps Label Studio's keywords.
+    let api = fetch("/api/projects/".into(), format!("Bearer {legacy}")).await;
+    assert_eq!(api.status(), 401);
+    // Label Studio's answers for a missing path and a file that is not one's to read.
+    let missing = fetch("/storage-data/uploaded/".into(), format!("Token {legacy}")).await;
+    assert_eq!(missing.status(), 404);
+    let other = fetch(
+        format!("/storage-data/uploaded/?filepath=upload/{}/x.png", project + 1000),
+        format!("Token {legacy}"),
+    )
+    .await;
+    assert_eq!(other.status(), 403);
+}

@@ -142,8 +142,10 @@ fn expectation(access: Access, role: Option<Role>) -> Expect {
         (Access::Scim, _) | (_, None) => Expect::Unauthenticated,
         (_, Some(role)) if !role.is_active() => Expect::Forbidden,
         (Access::Member, Some(_)) => Expect::Passes,
-        (Access::Allowed(action), Some(role)) if action.allows(role) => Expect::Passes,
-        (Access::Allowed(_), Some(_)) => Expect::Forbidden,
+        (Access::Allowed(action) | Access::Media(action), Some(role)) if action.allows(role) => {
+            Expect::Passes
+        }
+        (Access::Allowed(_) | Access::Media(_), Some(_)) => Expect::Forbidden,
     }
 }
 
