@@ -807,6 +807,69 @@ try {
       modelServer.close();
     }
 
+    // Interactive pre-annotation: with an interactive model, labeling offers Auto-Annotation; a
+    // span the annotator marks goes to the model as context, and its suggestion appears in the
+    // editor as a region, submitted with the annotator's own.
+    const suggested = [];
+    const suggester = createServer((request, response) => {
+      let raw = "";
+      request.on("data", (chunk) => (raw += chunk));
+      request.on("end", () => {
+        const body = raw ? JSON.parse(raw) : null;
+        const answer = (status, value) => {
+          response.writeHead(status, { "Content-Type": "application/json" });
+          response.end(JSON.stringify(value));
+        };
+        if (request.url === "/health") answer(200, { status: "UP" });
+        else if (request.url === "/setup") answer(200, { model_version: "suggester-1" });
+        else if (request.url === "/webhook") answer(201, { status: "ok" });
+        else if (request.url === "/predict") {
+          suggested.push(body);
+          const place = { from_name: "entity", to_name: "text", type: "labels", value: { start: 22, end: 25, text: "Ada", labels: ["Place"] } };
+          answer(200, { results: [{ result: [place], score: 0.9, model_version: "suggester-1" }] });
+        } else answer(404, { error: "not found" });
+      });
+    });
+    await new Promise((done) => suggester.listen(0, "127.0.0.1", done));
+    try {
+      const people = await call("POST", "/api/projects/", {
+        title: "People and places",
+        label_config: `<View><Text name="text" value="$text"/><Labels name="entity" toName="text"><Label value="Person"/><Label value="Place"/></Labels></View>`,
+      });
+      await call("POST", `/api/projects/${people.id}/import`, [{ text: "A wonderful film with Ada and Bob" }]);
+      await call("POST", "/api/ml/", { project: people.id, url: `http://127.0.0.1:${suggester.address().port}`, title: "Suggester", is_interactive: true });
+      // Predictions are not shown here, so opening the task asks the model nothing.
+      await call("PATCH", `/api/projects/${people.id}/`, { show_collab_predictions: false });
+      await page.goto(`${base}/projects/${people.id}/label`);
+      const labeling = page.getByTestId("editor-label");
+      await labeling.locator(".lsf-richtext__container", { hasText: "wonderful" }).waitFor();
+      const toggle = labeling.locator(".lsf-dynamic-preannotations input.lsf-toggle__input");
+      if (!(await toggle.isChecked())) await toggle.check();
+      await labeling.locator(".lsf-label", { hasText: "Person" }).click();
+      const line = await labeling.locator(".lsf-richtext__container").first().boundingBox();
+      await page.mouse.move(line.x + 1, line.y + line.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(line.x + 30, line.y + line.height / 2, { steps: 5 });
+      await page.mouse.up();
+      await labeling.locator(".lsf-richtext__container span.htx-highlight[data-label='Place']").waitFor();
+      check(suggested.length === 1, `one request for one span: ${suggested.length}`);
+      const context = suggested[0].params.context.result;
+      check(context.length === 1 && context[0].value.labels[0] === "Person", `the drawn span is the context: ${JSON.stringify(context)}`);
+      check(suggested[0].tasks[0].data.text === "A wonderful film with Ada and Bob", "the model was asked about the task");
+      await shot("28-interactive-suggestion");
+      await labeling.locator("button", { hasText: /^Submit$/ }).click();
+      let stored = [];
+      for (let i = 0; i < 50 && stored.length < 2; i++) {
+        const tasks = await call("GET", `/api/tasks/?project=${people.id}&fields=all`);
+        stored = tasks.tasks?.[0]?.annotations?.[0]?.result ?? [];
+        if (stored.length < 2) await new Promise((r) => setTimeout(r, 100));
+      }
+      const labels = stored.map((r) => r.value.labels[0]).sort();
+      check(labels.join() === "Person,Place", `the suggestion was submitted with the annotator's span: ${labels}`);
+    } finally {
+      suggester.close();
+    }
+
     // The organization's own webhooks have a page of their own.
     await page.goto(`${base}/organization`);
     await page.click("text=Webhooks");

@@ -23,6 +23,8 @@ export interface LsfAnnotation {
 
 /** The editor's store handed to callbacks. */
 export interface LsfStore {
+  /** Shows what `answer` resolves to, read by `parse`, as suggestions (interactive pre-annotation). */
+  loadSuggestions(answer: Promise<unknown>, parse: (answer: unknown) => ResultItem[] | null): void;
   annotationStore: {
     annotations: LsfAnnotation[];
     predictions: { id: string; pk: string | null }[];
@@ -57,9 +59,17 @@ export interface LsfOptions {
   onSubmitDraft?(store: LsfStore, annotation: LsfAnnotation): Promise<void>;
 }
 
+/** A region as the editor's events hand it over. */
+export interface LsfRegion {
+  /** The id its result item carries. */
+  cleanId: string;
+}
+
 /** A mounted editor. */
 export interface LsfInstance {
   destroy(): void;
+  /** `regionFinishedDrawing` gets the region and the regions drawn with it. */
+  on(event: "regionFinishedDrawing", handler: (region: LsfRegion, group: LsfRegion[]) => void): void;
 }
 
 type LabelStudioClass = new (element: HTMLElement, options: LsfOptions) => LsfInstance;

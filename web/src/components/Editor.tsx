@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
-import { loadLabelStudio, type LsfAnnotation, type LsfStore, type LsfTask } from "../lsf";
+import { loadLabelStudio, type LsfInstance, type LsfStore, type LsfAnnotation, type LsfTask } from "../lsf";
+import { askForSuggestions, drawnContext, suggestionsOf } from "../interactive";
 import type { Start } from "../labeling";
 import type { Me } from "../api";
 import { keymapOf } from "../hotkeys";
@@ -38,13 +39,16 @@ interface EditorProps {
   handlers?: EditorHandlers;
   /** Gets the editor's store once it is ready (the host reads the current annotation from it). */
   onStore?(store: LsfStore | null): void;
+  /** The project's interactive ML backend: labeling offers Auto-Annotation and asks it about
+   * every region the annotator finishes. */
+  interactive?: number | null;
 }
 
 /**
  * The Label Studio editor for one task. It is mounted anew whenever the task or the config
  * changes (the editor keeps global state: one per page).
  */
-export function Editor({ config, task, me, mode, skippable, start, instructions, handlers, onStore }: EditorProps) {
+export function Editor({ config, task, me, mode, skippable, start, instructions, handlers, onStore, interactive }: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const latest = useRef({ handlers, start, onStore });
   latest.current = { handlers, start, onStore };
@@ -53,12 +57,15 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
 
   useEffect(() => {
     let cancelled = false;
-    let instance: { destroy(): void } | null = null;
+    let instance: LsfInstance | null = null;
+    let editorStore: LsfStore | null = null;
     const element = document.createElement("div");
     host.current?.appendChild(element);
     setReady(false);
     setError(null);
-    const buttons = skippable ? ["skip"] : [];
+    const labeling = mode === "label" || mode === "quick";
+    const suggesting = labeling && interactive ? interactive : null;
+    const buttons = [...(skippable ? ["skip"] : []), ...(suggesting ? ["auto-annotation"] : [])];
     const interfaces =
       mode === "label" ? [...LABELING_INTERFACES, ...buttons] : mode === "quick" ? [...QUICK_INTERFACES, ...buttons] : mode === "preview" ? PREVIEW_INTERFACES : SAMPLE_INTERFACES;
     const call = (run: () => Promise<void> | undefined) => {
@@ -75,6 +82,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
           keymap: keymapOf(me.custom_hotkeys),
           user: { pk: me.id, firstName: me.first_name || me.email, lastName: me.last_name },
           onStorageInitialized(store: LsfStore) {
+            editorStore = store;
             setReady(true);
             latest.current.onStore?.(store);
             if (mode === "preview") {
@@ -97,6 +105,15 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
             await latest.current.handlers?.saveDraft?.(annotation).catch((e: Error) => setError(e.message));
           },
         });
+        if (suggesting) {
+          instance.on("regionFinishedDrawing", (_region, group) => {
+            const annotation = editorStore?.annotationStore.selected;
+            if (!editorStore || !annotation || cancelled) return;
+            const context = drawnContext(annotation.serializeAnnotation(), group.map((r) => r.cleanId));
+            const answer = askForSuggestions(suggesting, task.id, context, (message) => !cancelled && setError(message));
+            editorStore.loadSuggestions(answer, suggestionsOf);
+          });
+        }
       })
       .catch((e: Error) => !cancelled && setError(e.message));
     return () => {
@@ -107,7 +124,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
     };
     // The editor is rebuilt for another task or config only; handlers are read through a ref.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [config, task, mode, skippable]);
+  }, [config, task, mode, skippable, interactive]);
 
   return (
     <div className="editor-frame">
