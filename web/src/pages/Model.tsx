@@ -92,15 +92,30 @@ function ModelVersion({ project, backends }: { project: Project; backends: MlBac
     mutationFn: (version: string) => api<Project>(`/api/projects/${project.id}/?include=${PROJECT_FIELDS}`, { method: "PATCH", body: JSON.stringify({ model_version: version }) }),
     onSuccess: (saved) => queries.setQueryData(["project", String(project.id)], saved),
   });
+  // The versions of predictions already stored (imported, or from a model), with their counts.
+  const stored = useQuery({
+    queryKey: ["model-versions", project.id],
+    queryFn: () => api<{ static: { model_version: string; count: number }[] }>(`/api/projects/${project.id}/model-versions/?extended=true`),
+  });
   const chosen = current.data?.model_version ?? "";
+  const versions = (stored.data?.static ?? []).filter((v) => !backends.some((b) => b.title === v.model_version));
   return (
     <label className="stacked">
       Predictions shown to annotators
       <select value={chosen} onChange={(e) => save.mutate(e.target.value)} disabled={save.isPending}>
         <option value="">None chosen</option>
-        {backends.map((b) => (
-          <option key={b.id} value={b.title}>{b.title}</option>
-        ))}
+        <optgroup label="Connected models">
+          {backends.map((b) => (
+            <option key={b.id} value={b.title}>{b.title}</option>
+          ))}
+        </optgroup>
+        {versions.length > 0 && (
+          <optgroup label="Stored predictions">
+            {versions.map((v) => (
+              <option key={v.model_version} value={v.model_version}>{`${v.model_version} (${v.count.toLocaleString("en-US")})`}</option>
+            ))}
+          </optgroup>
+        )}
       </select>
       {save.isError && <span className="field-error">{save.error.message}</span>}
     </label>
