@@ -1055,3 +1055,78 @@ async fn media_routes_take_every_key_under_either_keyword() {
     .await;
     assert_eq!(other.status(), 403);
 }
+
+/// The active-learning loop: a live backend predicts every task (less sure of some), the project
+/// samples by uncertainty, and `/next` serves the least confident tasks first with the
+/// backend's predictions; each annotation asks the backend to train.
+#[tokio::test]
+async fn the_stream_serves_the_live_models_least_confident_tasks_first() {
+    let app = app().await;
+    let (url, model) = model_server().await;
+    let project = app.create_project(CONFIG).await;
+    let items: Vec<Value> = (0..14).map(|i| json!({"text": format!("t{i}")})).collect();
+    let tasks = app.import_ids(project, Value::Array(items)).await;
+    app.patch(
+        &format!("/api/projects/{project}/"),
+        json!({"sampling": "Uncertainty sampling", "min_annotations_to_start_training": 1}),
+    )
+    .await
+    .expect(200);
+    app.post("/api/ml/", json!({"project": project, "url": url, "title": "live"}))
+        .await
+        .expect(201);
+    assert_eq!(app.project(project).await["model_version"], "live");
+    app.post(
+        &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
+        json!({"selectedItems": {"all": true, "excluded": []}}),
+    )
+    .await
+    .expect(200);
+    for _ in 0..200 {
+        if app.project(project).await["total_predictions_number"] == 14 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The fake server is less sure (0.2) of tasks whose id is a multiple of 7.
+    let unsure: Vec<i64> = tasks.iter().copied().filter(|t| t % 7 == 0).collect();
+    assert_eq!(unsure.len(), 2);
+    let trainings = || {
+        model
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| r.0 == "/webhook" && r.2["action"] == "START_TRAINING")
+            .count()
+    };
+    let mut served = Vec::new();
+    for round in 1..=2 {
+        let next = app
+            .get(&format!("/api/projects/{project}/next"))
+            .await
+            .expect(200)
+            .body;
+        assert_eq!(next["queue"], "Active learning or random queue");
+        assert_eq!(next["predictions"][0]["score"], 0.2);
+        assert_eq!(next["predictions"][0]["model_version"], "fake-1");
+        let id = next["id"].as_i64().unwrap();
+        served.push(id);
+        app.post(
+            &format!("/api/tasks/{id}/annotations/"),
+            json!({"result": crate::helpers::choice("Negative")}),
+        )
+        .await
+        .expect(201);
+        // Training requests made while one waits are one request; this one is not waiting.
+        for _ in 0..200 {
+            if trainings() == round {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(trainings(), round, "each annotation asks the backend to train");
+    }
+    served.sort_unstable();
+    assert_eq!(served, unsure);
+}
