@@ -195,6 +195,9 @@ pub async fn create_many(db: &Db, actor: &Actor, body: &Value) -> CoreResult<Vec
             None => links.push((project, vec![link])),
         }
     }
+    // In project order, so that two such writes queue their webhooks' deliveries in the same
+    // order and cannot deadlock on PostgreSQL.
+    links.sort_by_key(|(project, _)| project.id);
     for (project, ids) in &links {
         emit_for(&*txn, project, WebhookAction::LabelLinkCreated, ids).await?;
     }
