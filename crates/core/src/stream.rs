@@ -81,7 +81,7 @@ pub async fn next(
     };
     let task_id = served.task.id;
     let predictions = if project.show_collab_predictions {
-        predict::when_opened(db, request.on_open, &project, task_id, Opened::Next).await?;
+        predict::when_opened(db, request.on_open, &project, Opened::Next(task_id)).await?;
         let version = crate::ml::predictions_version(conn, &project).await?;
         queries::predictions::of_tasks(conn, &[task_id])
             .await?

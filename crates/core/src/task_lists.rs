@@ -47,6 +47,7 @@ pub async fn dm_page(
     request: PageRequest<'_>,
     offset: u64,
     size: u64,
+    on_open: &crate::ml::predict::OnOpen<'_>,
 ) -> CoreResult<TaskPage> {
     let conn = db.conn();
     let query_text = request.query.filter(|q| !q.is_empty());
@@ -61,9 +62,18 @@ pub async fn dm_page(
         },
     )
     .await?;
-    let project = selected.project;
-    let (tasks, totals) =
+    let mut project = selected.project;
+    let (mut tasks, mut totals) =
         queries::tasks::filtered_page(conn, &project, &selected.query, offset, size).await?;
+    let ids: Vec<i64> = tasks.iter().map(|t| t.id).collect();
+    if crate::ml::predict::when_opened(db, on_open, &project, Opened::Listed(&ids)).await? {
+        // The page again, with the predictions and counters just stored.
+        if let Some(fresh) = queries::projects::find_by_id(conn, project.id).await? {
+            project = fresh;
+        }
+        (tasks, totals) =
+            queries::tasks::filtered_page(conn, &project, &selected.query, offset, size).await?;
+    }
     let batch = TaskBatch::load(conn, &tasks, actor.user.id).await?;
     let shown = DmProject::of(&project);
     let nested = request.all_fields.then_some(CompletedBy::Id);
@@ -120,7 +130,7 @@ pub async fn get(
     on_open: &crate::ml::predict::OnOpen<'_>,
 ) -> CoreResult<DmTaskOut> {
     let (task, project) = scope::task(db.conn(), actor, id).await?;
-    crate::ml::predict::when_opened(db, on_open, &project, task.id, Opened::Detail).await?;
+    crate::ml::predict::when_opened(db, on_open, &project, Opened::Detail(task.id)).await?;
     let mut batch = TaskBatch::load(db.conn(), std::slice::from_ref(&task), actor.user.id).await?;
     if !actor.sees_others_work() {
         batch.keep_annotations_of(actor.user.id);

@@ -98,15 +98,18 @@ async fn record_failure(db: &Db, backend: &ml_backend::Model, message: String) -
     Ok(())
 }
 
-/// Where a task is opened: the two places Label Studio predicts a task on the spot.
+/// Where tasks are opened: the places Label Studio predicts tasks on the spot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opened {
+pub enum Opened<'a> {
     /// `GET /api/tasks/{id}`: predicted when the project shows or evaluates predictions and the
     /// task has none yet.
-    Detail,
+    Detail(i64),
     /// `/api/projects/{id}/next`: predicted when the project shows predictions and its model
     /// version names one of its backends (the "live model").
-    Next,
+    Next(i64),
+    /// A Data Manager page: its tasks without predictions, when the project evaluates
+    /// predictions automatically.
+    Listed(&'a [i64]),
 }
 
 /// What predicting a task as it is opened needs: the model servers' environment and how long
@@ -116,56 +119,77 @@ pub struct OnOpen<'a> {
     pub wait: Duration,
 }
 
-/// Predicts a task that is being opened, as Label Studio does, with the project's first backend
-/// (checked first; skipped when it is not connected). The request waits at most `wait`; past it the prediction goes on as a job and the task is
-/// served without it. A refused answer is recorded in the backend's state; the task is served
-/// either way.
+/// Predicts tasks that are being opened, as Label Studio does, with the project's first backend
+/// (checked first; skipped when it is not connected). The request waits at most `wait`; past it
+/// the prediction goes on as a job and the tasks are served without it. A refused answer is
+/// recorded in the backend's state; the tasks are served either way. Whether predictions were
+/// stored.
 pub async fn when_opened(
     db: &Db,
     on_open: &OnOpen<'_>,
     project: &project::Model,
-    task_id: i64,
-    opened: Opened,
-) -> CoreResult<()> {
+    opened: Opened<'_>,
+) -> CoreResult<bool> {
     let env = &on_open.env;
     let backends = queries::ml_backends::of_project(db.conn(), project.id, None).await?;
     let Some(backend) = backends.first() else {
-        return Ok(());
+        return Ok(false);
     };
-    let wanted = match opened {
-        Opened::Detail => {
-            (project.evaluate_predictions_automatically || project.show_collab_predictions)
-                && queries::predictions::of_tasks(db.conn(), &[task_id])
-                    .await?
-                    .is_empty()
-        }
-        Opened::Next => {
-            project.show_collab_predictions
-                && backends.iter().any(|m| m.title == project.model_version)
-        }
+    let without_predictions = |ids: Vec<i64>| async move {
+        let predicted = queries::predictions::of_tasks(db.conn(), &ids).await?;
+        Ok::<_, CoreError>(
+            ids.into_iter()
+                .filter(|id| !predicted.iter().any(|p| p.task_id == *id))
+                .collect::<Vec<i64>>(),
+        )
     };
-    if !wanted {
-        return Ok(());
+    let ids: Vec<i64> = match opened {
+        Opened::Detail(id)
+            if project.evaluate_predictions_automatically || project.show_collab_predictions =>
+        {
+            without_predictions(vec![id]).await?
+        }
+        Opened::Next(id)
+            if project.show_collab_predictions
+                && backends.iter().any(|m| m.title == project.model_version) =>
+        {
+            vec![id]
+        }
+        Opened::Listed(ids) if project.evaluate_predictions_automatically => {
+            without_predictions(ids.to_vec()).await?
+        }
+        _ => Vec::new(),
+    };
+    if ids.is_empty() {
+        return Ok(false);
     }
     // Checked first, as Label Studio does before every prediction; all of it within the wait.
-    let ids = [task_id];
     let work = async {
         let checked = refresh(db, env, backend.clone()).await?;
         if !ready(&checked) {
-            return Ok(Ok(()));
+            return Ok(Ok(0));
         }
-        let predicted = predict_batch(db, env, &checked, project, &ids).await;
-        Ok::<_, CoreError>(predicted.map(|_| ()).map_err(|message| (checked, message)))
+        let mut stored = 0;
+        for chunk in ids.chunks(BATCH) {
+            match predict_batch(db, env, &checked, project, chunk).await {
+                Ok(count) => stored += count,
+                Err(message) => return Ok(Err((checked, message))),
+            }
+        }
+        Ok::<_, CoreError>(Ok(stored))
     };
     match tokio::time::timeout(on_open.wait, work).await {
-        Ok(Ok(Ok(()))) => Ok(()),
-        Ok(Ok(Err((checked, message)))) => record_failure(db, &checked, message).await,
+        Ok(Ok(Ok(stored))) => Ok(stored > 0),
+        Ok(Ok(Err((checked, message)))) => {
+            record_failure(db, &checked, message).await?;
+            Ok(false)
+        }
         Ok(Err(err)) => Err(err),
         Err(_) => {
             let txn = db.write().await?;
             tessera_jobs::queue::enqueue(&*txn, job(backend, project, &ids)).await?;
             txn.commit().await?;
-            Ok(())
+            Ok(false)
         }
     }
 }

@@ -42,6 +42,7 @@ async fn list_tasks(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
+    headers: HeaderMap,
 ) -> ApiResult<Json<TaskPage>> {
     let id_of = |text: Option<&str>| text.and_then(|p| p.parse::<i64>().ok());
     if let Some(text) = params
@@ -83,7 +84,8 @@ async fn list_tasks(
         all_fields: params.fields.as_deref() == Some("all"),
         include: params.include.as_deref(),
     };
-    let listed = task_lists::dm_page(&state.db, &caller, request, offset, size).await?;
+    let on_open = state.on_open(&headers);
+    let listed = task_lists::dm_page(&state.db, &caller, request, offset, size, &on_open).await?;
     if listed.tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
     }

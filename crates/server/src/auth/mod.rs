@@ -97,7 +97,9 @@ pub async fn identify(parts: &mut Parts, state: &AppState, keys: Keys) -> Result
 async fn legacy_member(state: &AppState, credential: &str) -> Result<Member, ApiError> {
     let member = queries::users::find_member(state.db.conn(), Lookup::Token(credential)).await?;
     match member {
-        Some(member) if tessera_core::secrets::secrets_equal(&member.user.api_token, credential) => {
+        Some(member)
+            if tessera_core::secrets::secrets_equal(&member.user.api_token, credential) =>
+        {
             if member.legacy_tokens_enabled == Some(false) {
                 return Err(ApiError::Unauthorized(LEGACY_DISABLED.to_string()));
             }

@@ -819,6 +819,35 @@ async fn tasks_are_predicted_as_they_are_opened_within_a_bounded_wait() {
     let served = next["id"].as_i64().unwrap();
     let fresh = served == tasks[4];
     assert_eq!(predict_calls(&model), calls + usize::from(fresh));
+
+    // A Data Manager page predicts its tasks without predictions only when the project evaluates
+    // predictions automatically: all of them in one call, the page answered with them.
+    let more = app
+        .import_ids(project, json!([{"text": "f"}, {"text": "g"}]))
+        .await;
+    let page = format!("/api/tasks/?project={project}&fields=all");
+    let calls = predict_calls(&model);
+    app.get(&page).await.expect(200);
+    assert_eq!(predict_calls(&model), calls);
+    settings(json!({"evaluate_predictions_automatically": true})).await;
+    let listed = app.get(&page).await.expect(200).body;
+    for task in listed["tasks"].as_array().unwrap() {
+        assert_eq!(task["total_predictions"], 1, "{task}");
+        assert_eq!(task["predictions"].as_array().unwrap().len(), 1);
+    }
+    assert_eq!(listed["total_predictions"], 7);
+    assert_eq!(predict_calls(&model), calls + 1);
+    let asked: Vec<i64> = model.lock().unwrap().requests.last().unwrap().2["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    let mut expected = more.clone();
+    if !fresh {
+        expected.insert(0, tasks[4]);
+    }
+    assert_eq!(asked, expected);
 }
 
 /// Every way a model server can fail a prediction run (500, an answer without results, too few
@@ -999,7 +1028,10 @@ async fn media_routes_take_every_key_under_either_keyword() {
         .as_str()
         .unwrap()
         .to_string();
-    let stored = format!("/storage-data/uploaded/?filepath={}", &url["/data/".len()..]);
+    let stored = format!(
+        "/storage-data/uploaded/?filepath={}",
+        &url["/data/".len()..]
+    );
     let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"]
         .as_str()
         .unwrap()
@@ -1049,7 +1081,10 @@ async fn media_routes_take_every_key_under_either_keyword() {
     let missing = fetch("/storage-data/uploaded/".into(), format!("Token {legacy}")).await;
     assert_eq!(missing.status(), 404);
     let other = fetch(
-        format!("/storage-data/uploaded/?filepath=upload/{}/x.png", project + 1000),
+        format!(
+            "/storage-data/uploaded/?filepath=upload/{}/x.png",
+            project + 1000
+        ),
         format!("Token {legacy}"),
     )
     .await;
@@ -1072,9 +1107,12 @@ async fn the_stream_serves_the_live_models_least_confident_tasks_first() {
     )
     .await
     .expect(200);
-    app.post("/api/ml/", json!({"project": project, "url": url, "title": "live"}))
-        .await
-        .expect(201);
+    app.post(
+        "/api/ml/",
+        json!({"project": project, "url": url, "title": "live"}),
+    )
+    .await
+    .expect(201);
     assert_eq!(app.project(project).await["model_version"], "live");
     app.post(
         &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
@@ -1125,7 +1163,11 @@ async fn the_stream_serves_the_live_models_least_confident_tasks_first() {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        assert_eq!(trainings(), round, "each annotation asks the backend to train");
+        assert_eq!(
+            trainings(),
+            round,
+            "each annotation asks the backend to train"
+        );
     }
     served.sort_unstable();
     assert_eq!(served, unsure);
