@@ -177,6 +177,32 @@ async fn app() -> TestApp {
     .await
 }
 
+/// The Data Manager's "Retrieve Predictions" on every task of `project`; the action's answer.
+async fn retrieve_predictions(app: &TestApp, project: i64) -> Value {
+    app.post(
+        &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
+        json!({"selectedItems": {"all": true, "excluded": []}}),
+    )
+    .await
+    .expect(200)
+    .body
+}
+
+/// Waits until `project` counts `count` predictions; how many it counted last.
+async fn wait_for_predictions(app: &TestApp, project: i64, count: i64) -> i64 {
+    let mut predicted = 0;
+    for _ in 0..200 {
+        predicted = app.project(project).await["total_predictions_number"]
+            .as_i64()
+            .unwrap_or_default();
+        if predicted == count {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    predicted
+}
+
 /// How many `/predict` calls the model server had.
 fn predict_calls(model: &Shared) -> usize {
     paths(model).iter().filter(|p| *p == "/predict").count()
@@ -539,14 +565,8 @@ async fn retrieving_predictions_is_a_job_in_batches() {
         .map(|i| json!({"text": format!("task {i}")}))
         .collect();
     app.import_ids(project, Value::Array(items)).await;
-    let none = app
-        .post(
-            &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
-            json!({"selectedItems": {"all": true, "excluded": []}}),
-        )
-        .await
-        .expect(200);
-    assert!(none.body["detail"]
+    let none = retrieve_predictions(&app, project).await;
+    assert!(none["detail"]
         .as_str()
         .unwrap()
         .starts_with("No ML backend"));
@@ -557,27 +577,10 @@ async fn retrieving_predictions_is_a_job_in_batches() {
         .body["id"]
         .as_i64()
         .unwrap();
-    let retrieve = || async {
-        app.post(
-            &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
-            json!({"selectedItems": {"all": true, "excluded": []}}),
-        )
-        .await
-        .expect(200)
-    };
+    let retrieve = || retrieve_predictions(&app, project);
     let answer = retrieve().await;
-    assert_eq!(answer.body["processed_items"], 70);
-    let mut predicted = 0;
-    for _ in 0..200 {
-        predicted = app.project(project).await["total_predictions_number"]
-            .as_i64()
-            .unwrap_or_default();
-        if predicted == 70 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(predicted, 70);
+    assert_eq!(answer["processed_items"], 70);
+    assert_eq!(wait_for_predictions(&app, project, 70).await, 70);
     let batches: Vec<usize> = model
         .lock()
         .unwrap()
@@ -871,14 +874,7 @@ async fn failing_model_servers_show_in_the_backend_and_lose_nothing() {
         .body["id"]
         .as_i64()
         .unwrap();
-    let retrieve = || async {
-        app.post(
-            &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
-            json!({"selectedItems": {"all": true, "excluded": []}}),
-        )
-        .await
-        .expect(200);
-    };
+    let retrieve = || retrieve_predictions(&app, project);
     let failures = [
         (Answer::Broken, "answered 500"),
         (Answer::Malformed, "no \"results\" list"),
@@ -899,17 +895,11 @@ async fn failing_model_servers_show_in_the_backend_and_lose_nothing() {
     model.lock().unwrap().predict = Answer::Single;
     let before = predict_calls(&model);
     retrieve().await;
-    let mut predicted = 0;
-    for _ in 0..200 {
-        predicted = app.project(project).await["total_predictions_number"]
-            .as_i64()
-            .unwrap();
-        if predicted == 5 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(predicted, 5, "every task predicted one by one");
+    assert_eq!(
+        wait_for_predictions(&app, project, 5).await,
+        5,
+        "every task predicted one by one"
+    );
     assert_eq!(
         predict_calls(&model) - before,
         6,
@@ -1114,18 +1104,8 @@ async fn the_stream_serves_the_live_models_least_confident_tasks_first() {
     .await
     .expect(201);
     assert_eq!(app.project(project).await["model_version"], "live");
-    app.post(
-        &format!("/api/dm/actions?id=retrieve_tasks_predictions&project={project}"),
-        json!({"selectedItems": {"all": true, "excluded": []}}),
-    )
-    .await
-    .expect(200);
-    for _ in 0..200 {
-        if app.project(project).await["total_predictions_number"] == 14 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    retrieve_predictions(&app, project).await;
+    assert_eq!(wait_for_predictions(&app, project, 14).await, 14);
     // The fake server is less sure (0.2) of tasks whose id is a multiple of 7.
     let unsure: Vec<i64> = tasks.iter().copied().filter(|t| t % 7 == 0).collect();
     assert_eq!(unsure.len(), 2);
