@@ -3,13 +3,28 @@
 // span) is sent to `/api/ml/{id}/interactive-annotating` as context, and what the backend answers
 // comes back into the editor as suggestions.
 
+import { useQuery } from "@tanstack/react-query";
 import { api } from "./api";
 import type { ResultItem } from "./lsf";
 
 /** The project's first interactive backend (the one Label Studio's app uses); null without one. */
-export async function interactiveBackend(projectId: number): Promise<number | null> {
-  const backends = await api<{ id: number; is_interactive: boolean }[]>(`/api/ml/?project=${projectId}&is_interactive=true`);
-  return backends.find((b) => b.is_interactive)?.id ?? null;
+async function interactiveBackend(projectId: number): Promise<number | null> {
+  const backends = await api<{ id: number }[]>(`/api/ml/?project=${projectId}&is_interactive=true`);
+  return backends[0]?.id ?? null;
+}
+
+/**
+ * The project's interactive backend for an editor about to mount (it offers Auto-Annotation
+ * only when it starts with it): `pending` until known; `backend` null without one or on error.
+ */
+export function useInteractiveBackend(projectId: number, enabled = true): { pending: boolean; backend: number | null } {
+  const query = useQuery({
+    queryKey: ["interactive-backend", projectId],
+    queryFn: () => interactiveBackend(projectId),
+    enabled,
+    refetchOnWindowFocus: false,
+  });
+  return { pending: enabled && query.isPending, backend: query.data ?? null };
 }
 
 /** The context of a request: the annotation's results that belong to the regions just drawn. */
@@ -24,24 +39,24 @@ export function suggestionsOf(answer: unknown): ResultItem[] | null {
 }
 
 /**
- * Asks the backend about `task` with `context`. Never fails: the editor cannot take a failed
- * request (it would wait for suggestions for good), so a failure is `null`, which suggests
- * nothing, and is reported through `onError`.
+ * Asks the backend about `task` with `context`. Never fails (a failure is `null`, which suggests
+ * nothing, so the editor logs no error of its own); `report` gets why nothing was suggested, or
+ * null when the backend answered.
  */
 export function askForSuggestions(
   backend: number,
   task: number,
   context: { result: ResultItem[] },
-  onError: (message: string) => void,
+  report: (problem: string | null) => void,
 ): Promise<unknown> {
   return api(`/api/ml/${backend}/interactive-annotating`, { method: "POST", body: JSON.stringify({ task, context }) })
     .then((answer) => {
       const errors = (answer as { errors?: unknown } | null)?.errors;
-      if (Array.isArray(errors) && errors.length) onError(`The model could not suggest anything: ${errors.join(" ")}`);
+      report(Array.isArray(errors) && errors.length ? `The model could not suggest anything: ${errors.join(" ")}` : null);
       return answer;
     })
     .catch((e: Error) => {
-      onError(e.message);
+      report(e.message);
       return null;
     });
 }

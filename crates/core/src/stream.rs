@@ -79,9 +79,15 @@ pub async fn next(
             actor.user.email
         )));
     };
+    let mut served = served;
     let task_id = served.task.id;
     let predictions = if project.show_collab_predictions {
-        predict::when_opened(db, request.on_open, &project, Opened::Next(task_id)).await?;
+        if predict::when_opened(db, request.on_open, &project, Opened::Next(task_id)).await? {
+            // Again, with the counters the new prediction changed.
+            if let Some(fresh) = queries::tasks::find(conn, task_id).await? {
+                served.task = fresh;
+            }
+        }
         let version = crate::ml::predictions_version(conn, &project).await?;
         queries::predictions::of_tasks(conn, &[task_id])
             .await?

@@ -129,8 +129,13 @@ pub async fn get(
     id: i64,
     on_open: &crate::ml::predict::OnOpen<'_>,
 ) -> CoreResult<DmTaskOut> {
-    let (task, project) = scope::task(db.conn(), actor, id).await?;
-    crate::ml::predict::when_opened(db, on_open, &project, Opened::Detail(task.id)).await?;
+    let (mut task, project) = scope::task(db.conn(), actor, id).await?;
+    if crate::ml::predict::when_opened(db, on_open, &project, Opened::Detail(task.id)).await? {
+        // Again, with the counters the new prediction changed.
+        task = queries::tasks::find(db.conn(), task.id)
+            .await?
+            .unwrap_or(task);
+    }
     let mut batch = TaskBatch::load(db.conn(), std::slice::from_ref(&task), actor.user.id).await?;
     if !actor.sees_others_work() {
         batch.keep_annotations_of(actor.user.id);

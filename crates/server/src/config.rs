@@ -281,17 +281,24 @@ impl Config {
         })
     }
 
-    /// Where Tessera says it is when nobody asked through a request: the public address, else
-    /// the address it listens on (`localhost` for every interface).
-    pub fn own_url(&self) -> String {
-        if let Some(url) = &self.public_url {
-            return url.trim_end_matches('/').to_string();
-        }
+    /// The address Tessera listens on, as a URL (`localhost` for every interface).
+    pub fn local_url(&self) -> String {
         let host = match self.host.as_str() {
-            "0.0.0.0" | "::" | "" => "localhost",
-            host => host,
+            "0.0.0.0" | "::" | "[::]" | "" => "localhost".to_string(),
+            host if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
+            host => host.to_string(),
         };
         format!("http://{host}:{}", self.port)
+    }
+
+    /// Where Tessera tells other servers (model servers) it is, as Label Studio's `HOSTNAME`
+    /// does: the public address, else the address it listens on. Never a request's `Host`, which
+    /// the caller chooses.
+    pub fn own_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => self.local_url(),
+        }
     }
 
     /// The database options the server runs with.

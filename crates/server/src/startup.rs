@@ -21,7 +21,11 @@ pub struct Application {
 
 impl Application {
     /// Connects and migrates the database, makes sure the first admin exists, binds the listener.
-    pub async fn build(config: Config) -> anyhow::Result<Application> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let port = listener.local_addr()?.port();
+        // With port 0 the system chose one: Tessera's own address names it.
+        config.port = port;
         let db = tessera_db::Db::connect_with(&config.database_url, config.db_options()).await?;
         db.migrate().await?;
         db.spawn_checkpointer();
@@ -44,16 +48,10 @@ impl Application {
             storage,
             webhooks,
         };
-        let listener = TcpListener::bind((state.config.host.as_str(), state.config.port)).await?;
-        let port = listener.local_addr()?.port();
         if first_run == bootstrap::FirstRun::AwaitingFirstSignup && !state.config.quiet {
-            let host = match state.config.host.as_str() {
-                "0.0.0.0" | "::" | "[::]" => "localhost".to_string(),
-                host if host.contains(':') && !host.starts_with('[') => format!("[{host}]"),
-                host => host.to_string(),
-            };
             println!(
-                "Tessera has no account yet. Open http://{host}:{port}/user/signup/ and sign up:"
+                "Tessera has no account yet. Open {}/user/signup/ and sign up:",
+                state.config.local_url()
             );
             println!("  the first account owns the organization (LABEL_STUDIO_USERNAME creates one instead).");
         }

@@ -31,30 +31,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// What the model servers need, telling them Tessera is at the configured public address,
-    /// else at the address this request came to.
-    pub fn ml_env(&self, headers: &axum::http::HeaderMap) -> tessera_core::ml::MlEnv<'_> {
-        let hostname = self.config.public_url.clone().unwrap_or_else(|| {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost:8080");
-            format!("http://{host}")
-        });
+    /// What the model servers need, telling them Tessera is at its own address
+    /// ([`Config::own_url`]).
+    pub fn ml_env(&self) -> tessera_core::ml::MlEnv<'_> {
         tessera_core::ml::MlEnv {
             outbound: &self.outbound,
             sealer: &self.storage.sealer,
-            hostname,
+            hostname: self.config.own_url(),
         }
     }
 
     /// What predicting a task as it is opened needs (`--ml-open-wait`).
-    pub fn on_open(
-        &self,
-        headers: &axum::http::HeaderMap,
-    ) -> tessera_core::ml::predict::OnOpen<'_> {
+    pub fn on_open(&self) -> tessera_core::ml::predict::OnOpen<'_> {
         tessera_core::ml::predict::OnOpen {
-            env: self.ml_env(headers),
+            env: self.ml_env(),
             wait: self.config.ml_open_wait,
         }
     }

@@ -53,6 +53,8 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
   const latest = useRef({ handlers, start, onStore });
   latest.current = { handlers, start, onStore };
   const [error, setError] = useState<string | null>(null);
+  // Why the model suggested nothing last time, apart from the editor's own errors.
+  const [suggestionProblem, setSuggestionProblem] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
 
   useEffect(() => {
@@ -63,6 +65,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
     host.current?.appendChild(element);
     setReady(false);
     setError(null);
+    setSuggestionProblem(null);
     const labeling = mode === "label" || mode === "quick";
     const suggesting = labeling && interactive ? interactive : null;
     const buttons = [...(skippable ? ["skip"] : []), ...(suggesting ? ["auto-annotation"] : [])];
@@ -110,7 +113,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
             const annotation = editorStore?.annotationStore.selected;
             if (!editorStore || !annotation || cancelled) return;
             const context = drawnContext(annotation.serializeAnnotation(), group.map((r) => r.cleanId));
-            const answer = askForSuggestions(suggesting, task.id, context, (message) => !cancelled && setError(message));
+            const answer = askForSuggestions(suggesting, task.id, context, (problem) => !cancelled && setSuggestionProblem(problem));
             editorStore.loadSuggestions(answer, suggestionsOf);
           });
         }
@@ -129,6 +132,7 @@ export function Editor({ config, task, me, mode, skippable, start, instructions,
   return (
     <div className="editor-frame">
       {error && <p className="error" role="alert">{error}</p>}
+      {suggestionProblem && <p className="error" role="alert" data-testid="suggestion-problem">{suggestionProblem}</p>}
       {!ready && !error && <p className="muted" role="status">Loading the editor…</p>}
       <div ref={host} className="editor" data-testid={`editor-${mode}`} />
     </div>

@@ -4,7 +4,7 @@ import { Link } from "react-router-dom";
 import { can } from "../access";
 import { api, refreshProject, type Me, type TaskDetail } from "../api";
 import { useAnnotationHandlers } from "../annotationHandlers";
-import { interactiveBackend } from "../interactive";
+import { useInteractiveBackend } from "../interactive";
 import { Editor } from "../components/Editor";
 import { startingPoint, toLsfTask } from "../labeling";
 import { plural } from "../lib";
@@ -29,12 +29,7 @@ export function Preview({ projectId, taskId, config, me, tab, skippable, onClose
   const lsfTask = useMemo(() => (task.data ? toLsfTask(task.data, me, taskDataSanitizer(config)) : null), [task.data, me, config]);
   const start = useMemo(() => (task.data ? startingPoint(task.data, me) : null), [task.data, me]);
   const labels = can(me, "annotations.create");
-  const interactive = useQuery({
-    queryKey: ["interactive-backend", projectId],
-    queryFn: () => interactiveBackend(projectId),
-    enabled: labels,
-    refetchOnWindowFocus: false,
-  });
+  const interactive = useInteractiveBackend(projectId, labels);
   const { handlers } = useAnnotationHandlers(
     labels ? (task.data ?? null) : null,
     projectId,
@@ -55,13 +50,13 @@ export function Preview({ projectId, taskId, config, me, tab, skippable, onClose
         <button className="subtle" aria-label="Close preview" onClick={onClose}>×</button>
       </div>
       {notice && <p className="notice" role="status" data-testid="preview-notice">{notice}</p>}
-      {task.isPending || (labels && interactive.isPending) ? (
+      {task.isPending || interactive.pending ? (
         <p className="muted" role="status">Loading task…</p>
       ) : task.isError ? (
         <p className="error" role="alert">{task.error.message}</p>
       ) : (
         lsfTask && (labels ? (
-          <Editor config={config} task={lsfTask} me={me} mode="quick" skippable={skippable} start={start} handlers={handlers} interactive={interactive.data ?? null} />
+          <Editor config={config} task={lsfTask} me={me} mode="quick" skippable={skippable} start={start} handlers={handlers} interactive={interactive.backend} />
         ) : (
           <Editor config={config} task={lsfTask} me={me} mode="preview" />
         ))

@@ -5,7 +5,7 @@ import { api, ApiError, fetchProject, refreshProject, type Me, type TaskDetail }
 import { Editor } from "../components/Editor";
 import { NotFound, ProjectProblem } from "../components/NotFound";
 import { useAnnotationHandlers } from "../annotationHandlers";
-import { interactiveBackend } from "../interactive";
+import { useInteractiveBackend } from "../interactive";
 import { authorId, historySpot, ownSkip, parseSelection, startingPoint, toLsfTask } from "../labeling";
 import { cleanInstructions, taskDataSanitizer } from "../sanitize";
 import { nextTaskUrl, type View } from "../dm/query";
@@ -49,12 +49,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     queryKey: ["stream-history", projectId],
     queryFn: () => api<{ taskId: number; annotationId: number | null }[]>(`/api/projects/${projectId}/label-stream-history/`),
   });
-  // Asked before the editor mounts: the editor offers Auto-Annotation only when it starts with it.
-  const interactive = useQuery({
-    queryKey: ["interactive-backend", projectId],
-    queryFn: () => interactiveBackend(projectId),
-    refetchOnWindowFocus: false,
-  });
+  const interactive = useInteractiveBackend(projectId);
   const store = useRef<LsfStore | null>(null);
   const [showInstructions, setShowInstructions] = useState(true);
   const requests = useRef(0);
@@ -197,7 +192,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
           <p>Every task in this queue is labeled or skipped by you, or taken by someone else right now.</p>
           <Link to={dataManager} className="button primary">Back to the Data Manager</Link>
         </div>
-      ) : !lsfTask || interactive.isPending ? (
+      ) : !lsfTask || interactive.pending ? (
         !shownError && <p className="muted" role="status">Loading the task…</p>
       ) : (
         <Editor
@@ -210,7 +205,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
           instructions={instructions}
           handlers={handlers}
           onStore={(ready) => (store.current = ready)}
-          interactive={interactive.data ?? null}
+          interactive={interactive.backend}
         />
       )}
     </section>

@@ -108,10 +108,15 @@ pub async fn delete(db: &Db, actor: &Actor, project_id: i64, body: &Value) -> Co
     };
     let txn = db.write().await?;
     queries::projects::lock(&*txn, project.id).await?;
-    let live = queries::ml_backends::of_project(&*txn, project.id, None)
+    // Read again under the lock: the version another write may just have changed.
+    let project = queries::projects::find_by_id(&*txn, project.id)
         .await?
-        .iter()
-        .any(|m| m.title == project.model_version);
+        .ok_or_else(|| CoreError::no_match("Project"))?;
+    let live = !project.model_version.is_empty()
+        && queries::ml_backends::of_project(&*txn, project.id, None)
+            .await?
+            .iter()
+            .any(|m| m.title == project.model_version);
     if project.model_version == version || live {
         queries::projects::set_model_version(&*txn, project.id, "").await?;
     }

@@ -51,6 +51,13 @@ fn job(backend: &ml_backend::Model, project: &project::Model, task_ids: &[i64]) 
         .max_attempts(3)
 }
 
+/// The job finishing what opening `task_ids` started: one waiting job per backend and tasks,
+/// however often they are opened meanwhile.
+fn opened_job(backend: &ml_backend::Model, project: &project::Model, task_ids: &[i64]) -> NewJob {
+    let ids: Vec<String> = task_ids.iter().map(i64::to_string).collect();
+    job(backend, project, task_ids).singleton(&format!("{JOB}:{}:{}", backend.id, ids.join(",")))
+}
+
 /// Runs a prediction job: the backend is checked first, as Label Studio does before it predicts
 /// (a server that restarted learns its project again), and a backend that is not connected
 /// predicts nothing.
@@ -77,16 +84,31 @@ pub async fn run(ctx: JobContext, env: JobEnv) -> Result<Done, JobError> {
     for (done, chunk) in ids.chunks(BATCH).enumerate() {
         match predict_batch(&db, &env, &backend, &project, chunk).await {
             Ok(count) => stored += count,
-            Err(message) => {
+            Err(Failure::Server(message)) => {
                 failed += chunk.len() as u64;
                 record_failure(&db, &backend, message).await?;
             }
+            Err(Failure::Tessera(err)) => return Err(err.into()),
         }
         let tasks = ((done + 1) * BATCH).min(ids.len());
         let progress = json!({"tasks": tasks, "predictions": stored, "failed": failed});
         ctx.progress(progress).await?;
     }
     Ok(ctx.done(json!({"predictions": stored, "failed_tasks": failed})))
+}
+
+/// Why a batch was not predicted.
+enum Failure {
+    /// The model server failed or answered something unusable: the backend's state says so.
+    Server(String),
+    /// Tessera's own work (its database) failed: not the server's fault.
+    Tessera(CoreError),
+}
+
+impl From<CoreError> for Failure {
+    fn from(err: CoreError) -> Failure {
+        Failure::Tessera(err)
+    }
 }
 
 /// Records in the backend's state why the server's predictions were refused.
@@ -130,31 +152,27 @@ pub async fn when_opened(
     project: &project::Model,
     opened: Opened<'_>,
 ) -> CoreResult<bool> {
-    let env = &on_open.env;
     let backends = queries::ml_backends::of_project(db.conn(), project.id, None).await?;
     let Some(backend) = backends.first() else {
         return Ok(false);
     };
     let without_predictions = |ids: Vec<i64>| async move {
-        let predicted = queries::predictions::of_tasks(db.conn(), &ids).await?;
+        let predicted = queries::predictions::ids_of_tasks(db.conn(), &ids).await?;
         Ok::<_, CoreError>(
             ids.into_iter()
-                .filter(|id| !predicted.iter().any(|p| p.task_id == *id))
+                .filter(|id| !predicted.iter().any(|(task, _)| task == id))
                 .collect::<Vec<i64>>(),
         )
     };
+    let live = !project.model_version.is_empty()
+        && backends.iter().any(|m| m.title == project.model_version);
     let ids: Vec<i64> = match opened {
         Opened::Detail(id)
             if project.evaluate_predictions_automatically || project.show_collab_predictions =>
         {
             without_predictions(vec![id]).await?
         }
-        Opened::Next(id)
-            if project.show_collab_predictions
-                && backends.iter().any(|m| m.title == project.model_version) =>
-        {
-            vec![id]
-        }
+        Opened::Next(id) if project.show_collab_predictions && live => vec![id],
         Opened::Listed(ids) if project.evaluate_predictions_automatically => {
             without_predictions(ids.to_vec()).await?
         }
@@ -163,31 +181,49 @@ pub async fn when_opened(
     if ids.is_empty() {
         return Ok(false);
     }
-    // Checked first, as Label Studio does before every prediction; all of it within the wait.
+    // The tasks are served whatever happens here: a failure is the backend's state or a log line.
+    match predict_opened(db, on_open, project, backend, &ids).await {
+        Ok(stored) => Ok(stored),
+        Err(err) => {
+            tracing::warn!(project = project.id, error = %err, "predicting opened tasks failed");
+            Ok(false)
+        }
+    }
+}
+
+/// [`when_opened`]'s prediction of `ids`: checked first, as Label Studio does before every
+/// prediction, all of it within the wait; past it, a job does it again in full.
+async fn predict_opened(
+    db: &Db,
+    on_open: &OnOpen<'_>,
+    project: &project::Model,
+    backend: &ml_backend::Model,
+    ids: &[i64],
+) -> CoreResult<bool> {
+    let env = &on_open.env;
     let work = async {
         let checked = refresh(db, env, backend.clone()).await?;
         if !ready(&checked) {
-            return Ok(Ok(0));
+            return Ok(false);
         }
         let mut stored = 0;
         for chunk in ids.chunks(BATCH) {
             match predict_batch(db, env, &checked, project, chunk).await {
                 Ok(count) => stored += count,
-                Err(message) => return Ok(Err((checked, message))),
+                Err(Failure::Server(message)) => {
+                    record_failure(db, &checked, message).await?;
+                    return Ok(stored > 0);
+                }
+                Err(Failure::Tessera(err)) => return Err(err),
             }
         }
-        Ok::<_, CoreError>(Ok(stored))
+        Ok::<_, CoreError>(stored > 0)
     };
     match tokio::time::timeout(on_open.wait, work).await {
-        Ok(Ok(Ok(stored))) => Ok(stored > 0),
-        Ok(Ok(Err((checked, message)))) => {
-            record_failure(db, &checked, message).await?;
-            Ok(false)
-        }
-        Ok(Err(err)) => Err(err),
+        Ok(done) => done,
         Err(_) => {
             let txn = db.write().await?;
-            tessera_jobs::queue::enqueue(&*txn, job(backend, project, &ids)).await?;
+            tessera_jobs::queue::enqueue(&*txn, opened_job(backend, project, ids)).await?;
             txn.commit().await?;
             Ok(false)
         }
@@ -200,30 +236,32 @@ fn ready(backend: &ml_backend::Model) -> bool {
 }
 
 /// Predicts the tasks of `chunk` the backend's version has not predicted yet and stores the
-/// answers; how many predictions were stored, or why the server's answer was refused.
+/// answers; how many predictions were stored, or why not. A server answering one result for
+/// several tasks is asked task by task, as Label Studio does: the tasks it predicts are stored
+/// even when it fails others.
 async fn predict_batch(
     db: &Db,
     env: &MlEnv<'_>,
     backend: &ml_backend::Model,
     project: &project::Model,
     chunk: &[i64],
-) -> Result<u64, String> {
-    let load = async {
-        let mut tasks = queries::tasks::find_many(db.conn(), chunk).await?;
-        tasks.retain(|t| t.project_id == project.id);
-        let predicted = queries::predictions::of_tasks(db.conn(), chunk).await?;
-        tasks.retain(|t| {
-            !predicted
-                .iter()
-                .any(|p| p.task_id == t.id && p.model_version == backend.model_version)
-        });
-        let rendered = tasks_for_model(db, project, &tasks).await?;
-        Ok::<_, CoreError>((tasks, rendered))
-    };
-    let (tasks, rendered) = load.await.map_err(|err| err.to_string())?;
+) -> Result<u64, Failure> {
+    let mut tasks = queries::tasks::find_many(db.conn(), chunk)
+        .await
+        .map_err(CoreError::from)?;
+    tasks.retain(|t| t.project_id == project.id);
+    let predicted = queries::predictions::of_tasks(db.conn(), chunk)
+        .await
+        .map_err(CoreError::from)?;
+    tasks.retain(|t| {
+        !predicted
+            .iter()
+            .any(|p| p.task_id == t.id && p.model_version == backend.model_version)
+    });
     if tasks.is_empty() {
         return Ok(0);
     }
+    let rendered = tasks_for_model(db, project, &tasks).await?;
     let timeout = Duration::from_secs_f64(backend.timeout.clamp(1.0, 3600.0));
     let server = api(env, backend);
     let ask = |tasks: Vec<Value>| {
@@ -243,25 +281,41 @@ async fn predict_batch(
     let mismatch = |results: usize, tasks: usize| {
         format!("the ML backend answered {results} results for {tasks} tasks")
     };
-    let mut results = ask(rendered.clone()).await?;
-    if results.len() == 1 && tasks.len() > 1 {
-        // A server that answers one result for several tasks is asked again task by task, as
-        // Label Studio does.
-        results = Vec::with_capacity(tasks.len());
-        for one in rendered {
-            let mut single = ask(vec![one]).await?;
-            if single.len() != 1 {
-                return Err(mismatch(single.len(), 1));
+    let results = ask(rendered.clone()).await.map_err(Failure::Server)?;
+    let (answered, refused) = if results.len() == 1 && tasks.len() > 1 {
+        let mut answered = Vec::with_capacity(tasks.len());
+        let mut refused = None;
+        for (task, one) in tasks.iter().zip(rendered) {
+            match ask(vec![one]).await {
+                Ok(single) if single.len() == 1 => answered.push((task.id, single[0].clone())),
+                Ok(single) => refused = Some(mismatch(single.len(), 1)),
+                Err(message) => refused = Some(message),
             }
-            results.append(&mut single);
         }
+        (answered, refused)
+    } else if results.len() == tasks.len() {
+        (tasks.iter().map(|t| t.id).zip(results).collect(), None)
+    } else {
+        return Err(Failure::Server(mismatch(results.len(), tasks.len())));
+    };
+    let count = store(db, backend, project, &answered).await?;
+    match refused {
+        Some(message) => Err(Failure::Server(message)),
+        None => Ok(count),
     }
-    if results.len() != tasks.len() {
-        return Err(mismatch(results.len(), tasks.len()));
-    }
+}
+
+/// Stores the server's answers (one prediction or several per task) in one transaction; how
+/// many. A task another request or instance predicted with the same version meanwhile keeps
+/// the prediction it has: the check is made again under the project's lock.
+async fn store(
+    db: &Db,
+    backend: &ml_backend::Model,
+    project: &project::Model,
+    answered: &[(i64, Value)],
+) -> CoreResult<u64> {
     let mut rows = Vec::new();
-    for (task, answer) in tasks.iter().zip(&results) {
-        // One prediction, or several, per task.
+    for (task_id, answer) in answered {
         let items = match answer {
             Value::Array(items) => items.clone(),
             other => vec![other.clone()],
@@ -271,7 +325,7 @@ async fn predict_batch(
                 continue;
             };
             rows.push(NewPrediction {
-                task_id: task.id,
+                task_id: *task_id,
                 result: result.to_string(),
                 model_version: item["model_version"]
                     .as_str()
@@ -280,13 +334,22 @@ async fn predict_batch(
             });
         }
     }
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let txn = db.write().await?;
+    queries::projects::lock(&*txn, project.id).await?;
+    let tasks: Vec<i64> = answered.iter().map(|(id, _)| *id).collect();
+    let existing = queries::predictions::of_tasks(&*txn, &tasks).await?;
+    rows.retain(|row| {
+        !existing
+            .iter()
+            .any(|p| p.task_id == row.task_id && p.model_version == row.model_version)
+    });
     let count = rows.len() as u64;
-    let save = async {
-        let txn = db.write().await?;
+    if count > 0 {
         crate::predictions::add_many(&*txn, project, rows).await?;
-        txn.commit().await?;
-        Ok::<_, CoreError>(())
-    };
-    save.await.map_err(|err| err.to_string())?;
+    }
+    txn.commit().await?;
     Ok(count)
 }

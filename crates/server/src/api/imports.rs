@@ -339,8 +339,8 @@ struct StoredFile {
     filepath: Option<String>,
 }
 
-/// `GET /storage-data/uploaded/?filepath=upload/{project}/{name}`: the same uploads under the
-/// path label-studio-ml tries first. As in Label Studio, no `filepath` is an empty 404 and a
+/// `GET /storage-data/uploaded/?filepath=upload/{project}/{name}` (or `avatars/{name}`): the
+/// same files under the path label-studio-ml tries first. As in Label Studio, no `filepath` is an empty 404 and a
 /// file the caller may not read (or that is not there) an empty 403.
 async fn serve_stored_upload(
     State(state): State<AppState>,
@@ -351,6 +351,14 @@ async fn serve_stored_upload(
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let decoded = percent_encoding::percent_decode_str(&filepath).decode_utf8_lossy();
+    if let Some(name) = decoded.strip_prefix("avatars/") {
+        return Ok(
+            match tessera_core::users::avatar(&state.media, name).await {
+                Ok(bytes) => crate::api::users::avatar_response(bytes, name),
+                Err(_) => StatusCode::FORBIDDEN.into_response(),
+            },
+        );
+    }
     let named = decoded
         .strip_prefix("upload/")
         .and_then(|rest| rest.split_once('/'))

@@ -4,7 +4,7 @@
 //! a project's `/api/projects/{id}/model-versions/`. The use cases are `tessera_core::ml`.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -28,14 +28,13 @@ struct ListParams {
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<Vec<MlOut>>> {
     let interactive = match params.is_interactive.as_deref() {
         None | Some("") => None,
         Some(text) => Some(query_bool("is_interactive", Some(text), false)?),
     };
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     let listed = ml::list(
         &state.db,
         &env,
@@ -50,10 +49,9 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<(StatusCode, Json<MlOut>)> {
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     let created = ml::create(&state.db, &env, &caller, &body).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -61,21 +59,19 @@ async fn create(
 async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<MlOut>> {
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     Ok(Json(ml::get(&state.db, &env, &caller, id).await?))
 }
 
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<MlOut>> {
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     Ok(Json(ml::update(&state.db, &env, &caller, id, &body).await?))
 }
 
@@ -92,10 +88,9 @@ async fn delete(
 async fn train(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     ml::train(&state.db, &env, &caller, id).await?;
     Ok(StatusCode::OK)
 }
@@ -109,12 +104,11 @@ struct TestParams {
 async fn predict_test(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<TestParams>,
 ) -> ApiResult<Response> {
     let random = query_bool("random", params.random.as_deref(), false)?;
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     Ok(
         match ml::predict_test(&state.db, &env, &caller, id, random).await? {
             Some(tested) => Json(tested).into_response(),
@@ -129,11 +123,10 @@ async fn predict_test(
 async fn interactive(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Json<Value>> {
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     Ok(Json(
         ml::interactive(&state.db, &env, &caller, id, &body).await?,
     ))
@@ -142,10 +135,9 @@ async fn interactive(
 async fn versions(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Response> {
-    let env = state.ml_env(&headers);
+    let env = state.ml_env();
     let (status, body) = ml::versions(&state.db, &env, &caller, id).await?;
     // A model server's odd status (below 100) reads as a failure to reach it.
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);

@@ -3,7 +3,6 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -27,11 +26,10 @@ async fn next(
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<NextParams>,
-    headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<NextTaskOut>> {
     let body = parse_json(&body)?;
-    let on_open = state.on_open(&headers);
+    let on_open = state.on_open();
     let request = NextRequest {
         view: params.view.as_deref(),
         query: params.query.as_deref(),

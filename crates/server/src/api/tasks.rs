@@ -2,7 +2,7 @@
 //! `/api/projects/{id}/tasks/` (the older bare-list view and delete-all).
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -42,7 +42,6 @@ async fn list_tasks(
     State(state): State<AppState>,
     caller: Caller,
     ApiQuery(params): ApiQuery<ListParams>,
-    headers: HeaderMap,
 ) -> ApiResult<Json<TaskPage>> {
     let id_of = |text: Option<&str>| text.and_then(|p| p.parse::<i64>().ok());
     if let Some(text) = params
@@ -84,7 +83,7 @@ async fn list_tasks(
         all_fields: params.fields.as_deref() == Some("all"),
         include: params.include.as_deref(),
     };
-    let on_open = state.on_open(&headers);
+    let on_open = state.on_open();
     let listed = task_lists::dm_page(&state.db, &caller, request, offset, size, &on_open).await?;
     if listed.tasks.is_empty() && page > 1 {
         return Err(ApiError::NotFound("Invalid page.".into()));
@@ -96,9 +95,8 @@ async fn get_task(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<i64>,
-    headers: HeaderMap,
 ) -> ApiResult<Json<DmTaskOut>> {
-    let on_open = state.on_open(&headers);
+    let on_open = state.on_open();
     Ok(Json(
         task_lists::get(&state.db, &caller, id, &on_open).await?,
     ))

@@ -191,15 +191,20 @@ async fn serve_avatar(
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Response> {
     let file = users::avatar(&state.media, &name).await?;
-    let mime = mime_guess::from_path(&name).first_or_octet_stream();
-    Ok((
+    Ok(avatar_response(file, &name))
+}
+
+/// An avatar's bytes, typed by its name.
+pub(crate) fn avatar_response(file: axum::body::Bytes, name: &str) -> Response {
+    let mime = mime_guess::from_path(name).first_or_octet_stream();
+    (
         [
             (header::CONTENT_TYPE, mime.to_string()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],
         file,
     )
-        .into_response())
+        .into_response()
 }
 
 pub(crate) fn routes(router: Router<AppState>) -> Router<AppState> {

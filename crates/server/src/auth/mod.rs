@@ -156,8 +156,12 @@ async fn authenticate(parts: &Parts, state: &AppState, keys: Keys) -> Result<Mem
                 if let Some(member) = pat_member(state, credential).await? {
                     return Ok(member);
                 }
-                if let Ok(member) = legacy_member(state, credential).await {
-                    return Ok(member);
+                match legacy_member(state, credential).await {
+                    Ok(member) => return Ok(member),
+                    Err(ApiError::Unauthorized(message)) if message == LEGACY_DISABLED => {
+                        return Err(ApiError::Unauthorized(message))
+                    }
+                    Err(_) => {}
                 }
             }
         } else if keyword == "token" {
