@@ -779,7 +779,10 @@ try {
         if (request.url === "/health") answer(200, { status: "UP" });
         else if (request.url === "/setup") answer(200, { model_version: "e2e-model-1" });
         else if (request.url === "/webhook") answer(201, { status: "ok" });
-        else answer(404, { error: "not found" });
+        else if (request.url === "/predict") {
+          const screen = { from_name: "kind", to_name: "image", type: "choices", value: { choices: ["Screen"] } };
+          answer(200, { results: body.tasks.map(() => ({ result: [screen], score: 0.75 })) });
+        } else answer(404, { error: "not found" });
       });
     });
     await new Promise((done) => modelServer.listen(0, "127.0.0.1", done));
@@ -803,6 +806,40 @@ try {
       check(modelSeen.some((r) => r.path === "/webhook" && r.body.action === "START_TRAINING" && r.body.project.id === pictures.id), "the model server was asked to train");
       check((await page.getByLabel("Predictions shown to annotators").inputValue()) === "Screen finder", "the project shows the connected model's predictions");
       await shot("27-model");
+      // Retrieve Predictions from the Data Manager: the model's prediction shows in the table.
+      await page.goto(`${base}/projects/${pictures.id}/data`);
+      await page.getByLabel("Select all tasks").check();
+      await page.getByLabel("Actions").selectOption("retrieve_tasks_predictions");
+      await page.getByRole("dialog").getByRole("button", { name: "OK" }).click();
+      const started = await page.getByText(/^Retrieving predictions for \d+ tasks in the background$/).innerText();
+      const selected = Number(/for (\d+) tasks/.exec(started)[1]);
+      const expected = `${selected} prediction${selected === 1 ? "" : "s"}`;
+      for (let i = 0; i < 40; i++) {
+        await page.reload();
+        await page.getByTestId("dm-totals").waitFor();
+        if ((await page.getByTestId("dm-totals").innerText()).endsWith(expected)) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const totals = await page.getByTestId("dm-totals").innerText();
+      check(totals.endsWith(expected), `every selected task was predicted: ${totals}`);
+      // The scores shown are those of the project's chosen version (Label Studio's rule): the
+      // stored predictions' version is offered on the Model page.
+      await page.goto(`${base}/projects/${pictures.id}/settings/model`);
+      const shown = page.getByLabel("Predictions shown to annotators");
+      await shown.locator("option", { hasText: `e2e-model-1 (${selected})` }).waitFor({ state: "attached" });
+      await shown.selectOption("e2e-model-1");
+      for (let i = 0; i < 40 && (await call("GET", `/api/projects/${pictures.id}/`)).model_version !== "e2e-model-1"; i++) await new Promise((r) => setTimeout(r, 100));
+      await page.goto(`${base}/projects/${pictures.id}/data`);
+      await page.getByTestId("dm-totals").waitFor();
+      await page.click("button:has-text('Columns')");
+      const scores = page.getByRole("group", { name: "Columns" }).getByLabel(/Prediction score/);
+      if (!(await scores.isChecked())) await scores.click();
+      await page.click("button:has-text('Done')");
+      await page.locator("table.dm-table th", { hasText: "Prediction score" }).waitFor();
+      await page.locator("table.dm-table tbody td", { hasText: /^0\.75$/ }).first().waitFor();
+      const scored = await page.locator("table.dm-table tbody td", { hasText: /^0\.75$/ }).count();
+      check(scored === selected, `every task shows its prediction's score: ${scored}`);
+      await shot("27b-model-predictions");
     } finally {
       modelServer.close();
     }
