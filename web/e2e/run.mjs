@@ -57,6 +57,33 @@ function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
 }
 
+/**
+ * A model server speaking Label Studio's protocol on a free loopback port: `/setup` answers
+ * `version`, `/predict` answers `predict(body)`; every request is kept in `seen`.
+ */
+async function startModelServer(version, predict) {
+  const seen = [];
+  const server = createServer((request, response) => {
+    let raw = "";
+    request.on("data", (chunk) => (raw += chunk));
+    request.on("end", () => {
+      const body = raw ? JSON.parse(raw) : null;
+      seen.push({ path: request.url, body });
+      const answer = (status, value) => {
+        response.writeHead(status, { "Content-Type": "application/json" });
+        response.end(JSON.stringify(value));
+      };
+      if (request.url === "/health") answer(200, { status: "UP" });
+      else if (request.url === "/setup") answer(200, { model_version: version });
+      else if (request.url === "/webhook") answer(201, { status: "ok" });
+      else if (request.url === "/predict") answer(200, predict(body));
+      else answer(404, { error: "not found" });
+    });
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  return { server, seen };
+}
+
 const { base, stop } = await startTessera({
   binary,
   email: ADMIN,
@@ -765,27 +792,10 @@ try {
     // The Model page: a model server that speaks Label Studio's protocol is connected (its
     // setup's version shown), asked for its versions and to train; one that is down is refused
     // with Label Studio's message.
-    const modelSeen = [];
-    const modelServer = createServer((request, response) => {
-      let raw = "";
-      request.on("data", (chunk) => (raw += chunk));
-      request.on("end", () => {
-        const body = raw ? JSON.parse(raw) : null;
-        modelSeen.push({ path: request.url, body });
-        const answer = (status, value) => {
-          response.writeHead(status, { "Content-Type": "application/json" });
-          response.end(JSON.stringify(value));
-        };
-        if (request.url === "/health") answer(200, { status: "UP" });
-        else if (request.url === "/setup") answer(200, { model_version: "e2e-model-1" });
-        else if (request.url === "/webhook") answer(201, { status: "ok" });
-        else if (request.url === "/predict") {
-          const screen = { from_name: "kind", to_name: "image", type: "choices", value: { choices: ["Screen"] } };
-          answer(200, { results: body.tasks.map(() => ({ result: [screen], score: 0.75 })) });
-        } else answer(404, { error: "not found" });
-      });
-    });
-    await new Promise((done) => modelServer.listen(0, "127.0.0.1", done));
+    const screen = { from_name: "kind", to_name: "image", type: "choices", value: { choices: ["Screen"] } };
+    const { server: modelServer, seen: modelSeen } = await startModelServer("e2e-model-1", (body) => ({
+      results: body.tasks.map(() => ({ result: [screen], score: 0.75 })),
+    }));
     try {
       await page.goto(`${base}/projects/${pictures.id}/settings/model`);
       await page.getByText("No model connected yet.").waitFor();
@@ -847,27 +857,11 @@ try {
     // Interactive pre-annotation: with an interactive model, labeling offers Auto-Annotation; a
     // span the annotator marks goes to the model as context, and its suggestion appears in the
     // editor as a region, submitted with the annotator's own.
-    const suggested = [];
-    const suggester = createServer((request, response) => {
-      let raw = "";
-      request.on("data", (chunk) => (raw += chunk));
-      request.on("end", () => {
-        const body = raw ? JSON.parse(raw) : null;
-        const answer = (status, value) => {
-          response.writeHead(status, { "Content-Type": "application/json" });
-          response.end(JSON.stringify(value));
-        };
-        if (request.url === "/health") answer(200, { status: "UP" });
-        else if (request.url === "/setup") answer(200, { model_version: "suggester-1" });
-        else if (request.url === "/webhook") answer(201, { status: "ok" });
-        else if (request.url === "/predict") {
-          suggested.push(body);
-          const place = { from_name: "entity", to_name: "text", type: "labels", value: { start: 22, end: 25, text: "Ada", labels: ["Place"] } };
-          answer(200, { results: [{ result: [place], score: 0.9, model_version: "suggester-1" }] });
-        } else answer(404, { error: "not found" });
-      });
-    });
-    await new Promise((done) => suggester.listen(0, "127.0.0.1", done));
+    const place = { from_name: "entity", to_name: "text", type: "labels", value: { start: 22, end: 25, text: "Ada", labels: ["Place"] } };
+    const { server: suggester, seen } = await startModelServer("suggester-1", () => ({
+      results: [{ result: [place], score: 0.9, model_version: "suggester-1" }],
+    }));
+    const suggested = () => seen.filter((r) => r.path === "/predict").map((r) => r.body);
     try {
       const people = await call("POST", "/api/projects/", {
         title: "People and places",
@@ -889,10 +883,10 @@ try {
       await page.mouse.move(line.x + 30, line.y + line.height / 2, { steps: 5 });
       await page.mouse.up();
       await labeling.locator(".lsf-richtext__container span.htx-highlight[data-label='Place']").waitFor();
-      check(suggested.length === 1, `one request for one span: ${suggested.length}`);
-      const context = suggested[0].params.context.result;
+      check(suggested().length === 1, `one request for one span: ${suggested().length}`);
+      const context = suggested()[0].params.context.result;
       check(context.length === 1 && context[0].value.labels[0] === "Person", `the drawn span is the context: ${JSON.stringify(context)}`);
-      check(suggested[0].tasks[0].data.text === "A wonderful film with Ada and Bob", "the model was asked about the task");
+      check(suggested()[0].tasks[0].data.text === "A wonderful film with Ada and Bob", "the model was asked about the task");
       await shot("28-interactive-suggestion");
       await labeling.locator("button", { hasText: /^Submit$/ }).click();
       let stored = [];

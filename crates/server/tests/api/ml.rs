@@ -639,21 +639,7 @@ async fn retrieving_predictions_is_a_job_in_batches() {
     .await
     .expect(201);
     retrieve().await;
-    let db = app.database().await;
-    let mut stored = None;
-    for _ in 0..200 {
-        let found = tessera_db::queries::ml_backends::find(db.conn(), id)
-            .await
-            .unwrap()
-            .unwrap();
-        if found.state == "ER" {
-            stored = Some(found);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let stored = stored.expect("the backend's state shows the failure");
-    assert!(stored.error_message.unwrap().contains("answered 500"));
+    backend_error(&app, id, "answered 500").await;
 }
 
 /// With `min_annotations_to_start_training`, every N-th annotation of the project asks its
