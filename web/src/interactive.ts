@@ -4,6 +4,7 @@
 // comes back into the editor as suggestions.
 
 import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { api } from "./api";
 import type { ResultItem } from "./lsf";
 
@@ -13,18 +14,38 @@ async function interactiveBackend(projectId: number): Promise<number | null> {
   return backends[0]?.id ?? null;
 }
 
+/** How long an editor waits to learn of the interactive backend before it mounts without. */
+const LOOKUP_WAIT_MS = 1500;
+
 /**
  * The project's interactive backend for an editor about to mount (it offers Auto-Annotation
  * only when it starts with it): `pending` until known; `backend` null without one or on error.
+ * Listing backends checks them, as in Label Studio, so a slow model server could hold the page:
+ * past `LOOKUP_WAIT_MS` the editor starts without one. The answer is settled per `task` (a late
+ * one would remount the editor over the annotator's work) and serves from the next task on.
  */
-export function useInteractiveBackend(projectId: number, enabled = true): { pending: boolean; backend: number | null } {
+export function useInteractiveBackend(
+  projectId: number,
+  task: number | null,
+  enabled = true,
+): { pending: boolean; backend: number | null } {
   const query = useQuery({
     queryKey: ["interactive-backend", projectId],
     queryFn: () => interactiveBackend(projectId),
     enabled,
     refetchOnWindowFocus: false,
   });
-  return { pending: enabled && query.isPending, backend: query.data ?? null };
+  const [gaveUp, setGaveUp] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setGaveUp(true), LOOKUP_WAIT_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  const settled = useRef<{ task: number | null; backend: number | null } | null>(null);
+  if (settled.current?.task !== task && (!enabled || !query.isPending || gaveUp)) {
+    settled.current = { task, backend: enabled ? (query.data ?? null) : null };
+  }
+  const current = settled.current?.task === task ? settled.current : null;
+  return { pending: current === null, backend: current?.backend ?? null };
 }
 
 /** The context of a request: the annotation's results that belong to the regions just drawn. */

@@ -29,7 +29,7 @@ export function Preview({ projectId, taskId, config, me, tab, skippable, onClose
   const lsfTask = useMemo(() => (task.data ? toLsfTask(task.data, me, taskDataSanitizer(config)) : null), [task.data, me, config]);
   const start = useMemo(() => (task.data ? startingPoint(task.data, me) : null), [task.data, me]);
   const labels = can(me, "annotations.create");
-  const interactive = useInteractiveBackend(projectId, labels);
+  const interactive = useInteractiveBackend(projectId, taskId, labels);
   const { handlers } = useAnnotationHandlers(
     labels ? (task.data ?? null) : null,
     projectId,

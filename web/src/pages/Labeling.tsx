@@ -49,7 +49,6 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
     queryKey: ["stream-history", projectId],
     queryFn: () => api<{ taskId: number; annotationId: number | null }[]>(`/api/projects/${projectId}/label-stream-history/`),
   });
-  const interactive = useInteractiveBackend(projectId);
   const store = useRef<LsfStore | null>(null);
   const [showInstructions, setShowInstructions] = useState(true);
   const requests = useRef(0);
@@ -95,6 +94,7 @@ function LabelingPage({ projectId, me }: { projectId: number; me: Me }) {
   const task = loaded && "task" in loaded ? loaded.task : null;
   const config = project.data?.label_config ?? "";
   const lsfTask = useMemo(() => (task ? toLsfTask(task, me, taskDataSanitizer(config)) : null), [task, me, config]);
+  const interactive = useInteractiveBackend(projectId, task?.id ?? null);
   const start = useMemo(() => (task ? startingPoint(task, me) : null), [task, me]);
 
   const afterSave = useCallback(
