@@ -593,14 +593,32 @@ pub async fn predictions_version<C: sea_orm::ConnectionTrait>(
     conn: &C,
     project: &project::Model,
 ) -> CoreResult<String> {
-    if project.model_version.is_empty() {
-        return Ok(String::new());
-    }
-    let live = queries::ml_backends::of_project(conn, project.id, None)
-        .await?
-        .into_iter()
-        .find(|m| m.title == project.model_version);
+    let live = live_backend(conn, project.id, &project.model_version).await?;
     Ok(live.map_or_else(|| project.model_version.clone(), |m| m.model_version))
+}
+
+/// The backend among `backends` whose title is `version`: the "live model" a project's model
+/// version names (none for an empty version).
+pub fn titled<'a>(
+    backends: &'a [ml_backend::Model],
+    version: &str,
+) -> Option<&'a ml_backend::Model> {
+    backends
+        .iter()
+        .find(|m| !version.is_empty() && m.title == version)
+}
+
+/// The backend of project `project_id` whose title is `version` (see [`titled`]).
+pub async fn live_backend<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    project_id: i64,
+    version: &str,
+) -> CoreResult<Option<ml_backend::Model>> {
+    if version.is_empty() {
+        return Ok(None);
+    }
+    let backends = queries::ml_backends::of_project(conn, project_id, None).await?;
+    Ok(titled(&backends, version).cloned())
 }
 
 /// The job kind that asks every backend of a project to train.

@@ -112,12 +112,8 @@ pub async fn delete(db: &Db, actor: &Actor, project_id: i64, body: &Value) -> Co
     let project = queries::projects::find_by_id(&*txn, project.id)
         .await?
         .ok_or_else(|| CoreError::no_match("Project"))?;
-    let live = !project.model_version.is_empty()
-        && queries::ml_backends::of_project(&*txn, project.id, None)
-            .await?
-            .iter()
-            .any(|m| m.title == project.model_version);
-    if project.model_version == version || live {
+    let live = super::live_backend(&*txn, project.id, &project.model_version).await?;
+    if project.model_version == version || live.is_some() {
         queries::projects::set_model_version(&*txn, project.id, "").await?;
     }
     let tasks = queries::predictions::tasks_with_version(&*txn, project.id, &version).await?;

@@ -152,6 +152,17 @@ pub async fn when_opened(
     project: &project::Model,
     opened: Opened<'_>,
 ) -> CoreResult<bool> {
+    // The project's settings first: most opens ask nothing, and read no backend.
+    let wanted = match opened {
+        Opened::Detail(_) => {
+            project.evaluate_predictions_automatically || project.show_collab_predictions
+        }
+        Opened::Next(_) => project.show_collab_predictions && !project.model_version.is_empty(),
+        Opened::Listed(_) => project.evaluate_predictions_automatically,
+    };
+    if !wanted {
+        return Ok(false);
+    }
     let backends = queries::ml_backends::of_project(db.conn(), project.id, None).await?;
     let Some(backend) = backends.first() else {
         return Ok(false);
@@ -164,19 +175,11 @@ pub async fn when_opened(
                 .collect::<Vec<i64>>(),
         )
     };
-    let live = !project.model_version.is_empty()
-        && backends.iter().any(|m| m.title == project.model_version);
     let ids: Vec<i64> = match opened {
-        Opened::Detail(id)
-            if project.evaluate_predictions_automatically || project.show_collab_predictions =>
-        {
-            without_predictions(vec![id]).await?
-        }
-        Opened::Next(id) if project.show_collab_predictions && live => vec![id],
-        Opened::Listed(ids) if project.evaluate_predictions_automatically => {
-            without_predictions(ids.to_vec()).await?
-        }
-        _ => Vec::new(),
+        Opened::Detail(id) => without_predictions(vec![id]).await?,
+        Opened::Next(id) if super::titled(&backends, &project.model_version).is_some() => vec![id],
+        Opened::Next(_) => Vec::new(),
+        Opened::Listed(ids) => without_predictions(ids.to_vec()).await?,
     };
     if ids.is_empty() {
         return Ok(false);

@@ -296,10 +296,9 @@ pub(super) async fn apply(
             && !version.is_empty()
             && version != current.model_version
             && !queries::projects::has_prediction_version(&**txn, current.id, &version).await?
-            && !queries::ml_backends::of_project(&**txn, current.id, None)
+            && crate::ml::live_backend(&**txn, current.id, &version)
                 .await?
-                .iter()
-                .any(|m| m.title == version)
+                .is_none()
         {
             return Err(CoreError::field(
                 "model_version",

@@ -87,10 +87,7 @@ async fn reset_token_replaces_the_old_one() {
 async fn personal_access_tokens_follow_the_jwt_flow() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/api/token/").await.expect(200).body, json!([]));
-    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let refresh = app.personal_access_token().await;
     assert_eq!(refresh.split('.').count(), 3);
     let again = app.post("/api/token/", json!({})).await.expect(409);
     assert_eq!(
@@ -180,10 +177,7 @@ async fn personal_access_tokens_follow_the_jwt_flow() {
 #[tokio::test]
 async fn a_token_is_revoked_by_its_listed_form_as_the_web_app_does() {
     let app = TestApp::spawn().await;
-    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let refresh = app.personal_access_token().await;
     let listed = app.get("/api/token/").await.expect(200).body[0]["token"]
         .as_str()
         .unwrap()
@@ -374,10 +368,7 @@ async fn signup_joins_the_existing_organization() {
 #[tokio::test]
 async fn another_users_token_cannot_be_revoked_and_unknown_routes_are_json() {
     let app = TestApp::spawn().await;
-    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let refresh = app.personal_access_token().await;
     let other = app.signup("mallory@example.com").await;
     app.call_as(
         &other,

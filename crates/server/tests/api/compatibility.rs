@@ -380,10 +380,7 @@ async fn jwt_settings_turn_token_kinds_off_and_set_lifetimes() {
     app.post("/api/jwt/settings", json!({"api_token_ttl_days": 30}))
         .await
         .expect(200);
-    let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pat = app.personal_access_token().await;
     let payload = pat.split('.').nth(1).unwrap();
     use base64::Engine;
     let claims: Value = serde_json::from_slice(
@@ -401,14 +398,7 @@ async fn jwt_settings_turn_token_kinds_off_and_set_lifetimes() {
         .expect(400);
 
     // Legacy tokens off: Token is refused, a personal access token still works.
-    let access = app
-        .post("/api/token/refresh/", json!({"refresh": pat}))
-        .await
-        .expect(200)
-        .body["access"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let access = app.access_token(&pat).await;
     app.post(
         "/api/jwt/settings",
         json!({"legacy_api_tokens_enabled": false}),

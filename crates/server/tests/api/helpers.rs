@@ -194,6 +194,25 @@ impl TestApp {
         token
     }
 
+    /// A new personal access token of the admin (`POST /api/token/`).
+    pub async fn personal_access_token(&self) -> String {
+        self.post("/api/token/", json!({})).await.expect(201).body["token"]
+            .as_str()
+            .expect("a token")
+            .to_string()
+    }
+
+    /// A short-lived access token for the personal access token `pat` (`/api/token/refresh/`).
+    pub async fn access_token(&self, pat: &str) -> String {
+        self.post("/api/token/refresh/", json!({"refresh": pat}))
+            .await
+            .expect(200)
+            .body["access"]
+            .as_str()
+            .expect("an access token")
+            .to_string()
+    }
+
     /// A connection to the app's database, beside the app.
     pub async fn database(&self) -> tessera_db::Db {
         tessera_db::Db::connect(&self.database_url, 1)

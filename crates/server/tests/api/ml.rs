@@ -177,6 +177,15 @@ async fn app() -> TestApp {
     .await
 }
 
+/// Adds a backend for the model server at `url` to `project`, with `more` settings; the backend.
+async fn add_backend(app: &TestApp, project: i64, url: &str, more: Value) -> Value {
+    let mut body = json!({"project": project, "url": url});
+    if let (Value::Object(fields), Value::Object(extra)) = (&mut body, more) {
+        fields.extend(extra);
+    }
+    app.post("/api/ml/", body).await.expect(201).body
+}
+
 /// The Data Manager's "Retrieve Predictions" on every task of `project`; the action's answer.
 async fn retrieve_predictions(app: &TestApp, project: i64) -> Value {
     app.post(
@@ -596,11 +605,7 @@ async fn retrieving_predictions_is_a_job_in_batches() {
         .as_str()
         .unwrap()
         .starts_with("No ML backend"));
-    let id = app
-        .post("/api/ml/", json!({"project": project, "url": url}))
-        .await
-        .expect(201)
-        .body["id"]
+    let id = add_backend(&app, project, &url, json!({})).await["id"]
         .as_i64()
         .unwrap();
     let retrieve = || retrieve_predictions(&app, project);
@@ -662,9 +667,7 @@ async fn annotations_start_training_every_n() {
     )
     .await
     .expect(200);
-    app.post("/api/ml/", json!({"project": project, "url": url}))
-        .await
-        .expect(201);
+    add_backend(&app, project, &url, json!({})).await;
     let actions = |model: &Shared| -> Vec<String> {
         model
             .lock()
@@ -749,14 +752,7 @@ async fn tasks_are_predicted_as_they_are_opened_within_a_bounded_wait() {
             .collect()
     };
     assert!(versions(&open(tasks[0]).await).is_empty(), "no backend yet");
-    let created = app
-        .post(
-            "/api/ml/",
-            json!({"project": project, "url": url, "title": "live"}),
-        )
-        .await
-        .expect(201)
-        .body;
+    let created = add_backend(&app, project, &url, json!({"title": "live"})).await;
     let id = created["id"].as_i64().unwrap();
 
     // Opened: predicted on the spot, and answered with the prediction and the counters it
@@ -853,12 +849,7 @@ async fn tasks_are_predicted_as_they_are_opened_within_a_bounded_wait() {
     // once a backend is added), and serves that backend's predictions with their counters.
     let streamed = app.create_project(CONFIG).await;
     let only = app.import_ids(streamed, json!([{"text": "h"}])).await[0];
-    app.post(
-        "/api/ml/",
-        json!({"project": streamed, "url": url, "title": "streaming"}),
-    )
-    .await
-    .expect(201);
+    add_backend(&app, streamed, &url, json!({"title": "streaming"})).await;
     assert_eq!(app.project(streamed).await["model_version"], "streaming");
     let calls = predict_calls(&model);
     let next = app
@@ -883,14 +874,7 @@ async fn failing_model_servers_show_in_the_backend_and_lose_nothing() {
     let project = app.create_project(CONFIG).await;
     let items: Vec<Value> = (0..5).map(|i| json!({"text": format!("t{i}")})).collect();
     app.import_ids(project, Value::Array(items)).await;
-    let id = app
-        .post(
-            "/api/ml/",
-            json!({"project": project, "url": url, "timeout": 1.0}),
-        )
-        .await
-        .expect(201)
-        .body["id"]
+    let id = add_backend(&app, project, &url, json!({"timeout": 1.0})).await["id"]
         .as_i64()
         .unwrap();
     let retrieve = || retrieve_predictions(&app, project);
@@ -966,12 +950,7 @@ async fn model_versions_are_counted_listed_and_deleted() {
     assert_eq!(own, "v1");
     assert_eq!(versions("?limit=1").await, json!({"v2": 1}));
 
-    app.post(
-        "/api/ml/",
-        json!({"project": project, "url": url, "title": "live"}),
-    )
-    .await
-    .expect(201);
+    add_backend(&app, project, &url, json!({"title": "live"})).await;
     app.patch(
         &format!("/api/projects/{project}/"),
         json!({"model_version": "live"}),
@@ -1041,18 +1020,8 @@ async fn media_routes_take_every_key_under_either_keyword() {
         "/storage-data/uploaded/?filepath={}",
         &url["/data/".len()..]
     );
-    let pat = app.post("/api/token/", json!({})).await.expect(201).body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let access = app
-        .post("/api/token/refresh/", json!({"refresh": pat}))
-        .await
-        .expect(200)
-        .body["access"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let pat = app.personal_access_token().await;
+    let access = app.access_token(&pat).await;
     let fetch = |path: String, authorization: String| {
         let app = &app;
         async move {
@@ -1123,12 +1092,7 @@ async fn the_stream_serves_the_live_models_least_confident_tasks_first() {
     )
     .await
     .expect(200);
-    app.post(
-        "/api/ml/",
-        json!({"project": project, "url": url, "title": "live"}),
-    )
-    .await
-    .expect(201);
+    add_backend(&app, project, &url, json!({"title": "live"})).await;
     assert_eq!(app.project(project).await["model_version"], "live");
     retrieve_predictions(&app, project).await;
     assert_eq!(wait_for_predictions(&app, project, 14).await, 14);

@@ -466,10 +466,7 @@ async fn s3_objects_become_tasks_of_their_uri_with_blob_urls() {
     assert_eq!(object, "jpeg bytes");
     // ML backends fetch media with a JWT access token as well as with a legacy token (the
     // browser's session cookie is the browser test's); without either, nothing.
-    let refresh = app.post("/api/token/", json!({})).await.expect(201).body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let refresh = app.personal_access_token().await;
     let access = no_redirects
         .post(format!("{}/api/token/refresh/", app.base))
         .json(&json!({"refresh": refresh}))
