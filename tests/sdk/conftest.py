@@ -30,6 +30,20 @@ def _psql(url, sql):
     subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", sql], check=True, capture_output=True)
 
 
+def wait_until_up(health_url, process, name, seconds=30):
+    """Waits until `health_url` answers; fails if `process` exits first or time runs out."""
+    for _ in range(seconds * 10):
+        try:
+            urllib.request.urlopen(health_url, timeout=1)
+            return
+        except OSError:
+            if process.poll() is not None:
+                detail = process.stderr.read().decode()[-2000:] if process.stderr else ""
+                raise RuntimeError(f"{name} exited during startup {detail}".strip())
+            time.sleep(0.1)
+    raise RuntimeError(f"{name} did not start")
+
+
 class Server:
     def __init__(self, base_url, token, backend, data_dir):
         self.base_url = base_url
@@ -59,16 +73,7 @@ def server(request):
     process = subprocess.Popen([binary, "start", "--port", str(port), "--data-dir", data_dir], env=env)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base_url + "/health", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError("tessera exited during startup")
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("tessera did not start")
+        wait_until_up(base_url + "/health", process, "tessera")
         yield Server(base_url, TOKEN, backend, data_dir)
     finally:
         process.terminate()

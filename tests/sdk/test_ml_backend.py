@@ -12,14 +12,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import httpx
 import pytest
 from label_studio_sdk.client import LabelStudio
 
-from conftest import _free_port
+from conftest import _free_port, wait_until_up
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent / "ml-backend"
 VENV = BACKEND_DIR / ".venv"
@@ -58,16 +57,7 @@ def ml_backend(backend_python):
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(url + "/health", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError("label-studio-ml exited: " + process.stderr.read().decode()[-2000:])
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("label-studio-ml did not start")
+        wait_until_up(url + "/health", process, "label-studio-ml", seconds=20)
         yield url
     finally:
         process.terminate()

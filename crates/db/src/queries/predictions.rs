@@ -199,6 +199,13 @@ pub async fn version_counts<C: ConnectionTrait>(
         .await
 }
 
+/// A project's predictions of one model version.
+pub(crate) fn of_version(project_id: i64, version: &str) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(prediction::Column::ProjectId.eq(project_id))
+        .add(prediction::Column::ModelVersion.eq(version))
+}
+
 /// The tasks of a project that have predictions of `version`.
 pub async fn tasks_with_version<C: ConnectionTrait>(
     conn: &C,
@@ -210,8 +217,7 @@ pub async fn tasks_with_version<C: ConnectionTrait>(
         .select_only()
         .column(prediction::Column::TaskId)
         .distinct()
-        .filter(prediction::Column::ProjectId.eq(project_id))
-        .filter(prediction::Column::ModelVersion.eq(version))
+        .filter(of_version(project_id, version))
         .into_tuple()
         .all(conn)
         .await
@@ -224,8 +230,7 @@ pub async fn delete_of_version<C: ConnectionTrait>(
     version: &str,
 ) -> Result<u64, DbErr> {
     Ok(prediction::Entity::delete_many()
-        .filter(prediction::Column::ProjectId.eq(project_id))
-        .filter(prediction::Column::ModelVersion.eq(version))
+        .filter(of_version(project_id, version))
         .exec(conn)
         .await?
         .rows_affected)

@@ -223,8 +223,7 @@ pub async fn has_prediction_version<C: ConnectionTrait>(
     version: &str,
 ) -> Result<bool, DbErr> {
     Ok(prediction::Entity::find()
-        .filter(prediction::Column::ProjectId.eq(project_id))
-        .filter(prediction::Column::ModelVersion.eq(version))
+        .filter(super::predictions::of_version(project_id, version))
         .one(conn)
         .await?
         .is_some())
