@@ -212,12 +212,18 @@ async fn try_enqueue<C: ConnectionTrait>(
         return Ok(Some(Enqueued::New(row.try_get("", "id")?)));
     }
     let key = job.singleton_key.clone().unwrap_or_default();
-    let existing = Query::select()
+    let mut existing = Query::select()
         .column(col("id"))
         .from(col(JOBS))
         .and_where(Expr::col(col("singleton_key")).eq(key))
         .and_where(waiting())
         .to_owned();
+    // Joining the waiting job locks it until the caller's transaction ends, so that no worker
+    // (claims skip locked rows) starts it before the work it was queued for is committed. SQLite
+    // needs no lock: its one writer commits before any claim.
+    if backend == sea_orm::DbBackend::Postgres {
+        existing.lock(sea_orm::sea_query::LockType::Update);
+    }
     match conn.query_one(backend.build(&existing)).await? {
         Some(row) => Ok(Some(Enqueued::Existing(row.try_get("", "id")?))),
         None => Ok(None),

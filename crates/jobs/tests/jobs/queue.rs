@@ -1,10 +1,12 @@
 //! Enqueueing inside the caller's transaction, singletons, cancelling queued jobs, cleanup.
 
+use std::time::Duration;
+
 use serde_json::json;
 use tessera_jobs::queue::{self, now_ms};
-use tessera_jobs::{Enqueued, JobStatus, NewJob};
+use tessera_jobs::{Enqueued, JobStatus, NewJob, Registry};
 
-use crate::harness::TestDb;
+use crate::harness::{quick, wait_finished, worker, TestDb};
 
 #[tokio::test]
 async fn a_job_exists_exactly_when_the_enqueueing_transaction_commits() {
@@ -139,5 +141,42 @@ async fn cleanup_removes_only_jobs_finished_before_the_cutoff() {
     );
     assert_eq!(queue::get(db.conn(), finished).await.unwrap(), None);
     assert!(queue::get(db.conn(), waiting).await.unwrap().is_some());
+    test.drop_schema().await;
+}
+
+/// A transaction that joins a waiting singleton job holds that job until it commits: no worker
+/// starts it earlier, so the job sees what the transaction wrote (an export storage's job
+/// joined by an annotation's deletion once ran before the deletion committed, and kept the
+/// annotation's file).
+#[tokio::test]
+async fn a_joined_singleton_job_waits_for_the_joining_transaction() {
+    let test = TestDb::new().await;
+    let db = test.connect().await;
+    let id = queue::enqueue(
+        db.conn(),
+        NewJob::new("sync", json!(1)).singleton("storage:9"),
+    )
+    .await
+    .unwrap()
+    .id();
+    let txn = db.write().await.unwrap();
+    let joined = queue::enqueue(&*txn, NewJob::new("sync", json!(2)).singleton("storage:9"))
+        .await
+        .unwrap();
+    assert_eq!(joined.id(), id);
+    let mut registry = Registry::default();
+    registry.register("sync", |ctx| async move { Ok(ctx.done(json!(null))) });
+    let supervisor = worker(&db, registry, quick());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let waiting = queue::get(db.conn(), id).await.unwrap().unwrap();
+    assert_eq!(
+        waiting.status,
+        JobStatus::Queued,
+        "started before the join committed"
+    );
+    txn.commit().await.unwrap();
+    let job = wait_finished(&db, id).await;
+    assert_eq!(job.status, JobStatus::Succeeded);
+    supervisor.shutdown().await;
     test.drop_schema().await;
 }
